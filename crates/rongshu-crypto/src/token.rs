@@ -1,0 +1,148 @@
+//! Random secrets and how they are stored.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sm3::{Digest, Sm3};
+
+/// A string that must never reach a log: `Debug` shows only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<{} chars>)", self.0.len())
+    }
+}
+
+/// A freshly generated bearer secret: a type prefix and 256 random bits.
+#[derive(Debug)]
+pub struct SecretToken {
+    pub secret: Secret,
+}
+
+impl SecretToken {
+    /// `prefix` tells the kinds apart at a glance (`rss_` session, `rsk_` API key).
+    pub fn generate(prefix: &str) -> SecretToken {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        SecretToken {
+            secret: Secret(format!("{prefix}{}", hex::encode(bytes))),
+        }
+    }
+
+    /// The first characters, safe to show in lists so a key can be recognised.
+    pub fn display_prefix(&self) -> String {
+        self.secret.0.chars().take(12).collect()
+    }
+}
+
+/// SM3 of a string, hex-encoded. Enough for high-entropy tokens.
+pub fn sm3_hex(s: &str) -> String {
+    hex::encode(Sm3::digest(s.as_bytes()))
+}
+
+/// HMAC-SM3 under the server's secret key.
+#[derive(Clone)]
+pub struct KeyedHasher {
+    key: Vec<u8>,
+}
+
+impl fmt::Debug for KeyedHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyedHasher(<key>)")
+    }
+}
+
+impl KeyedHasher {
+    /// Takes the key; it should hold at least 32 random bytes.
+    pub fn new(key: Vec<u8>) -> Self {
+        KeyedHasher { key }
+    }
+
+    pub fn generate_key() -> Vec<u8> {
+        let mut key = vec![0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        key
+    }
+
+    pub fn hash_hex(&self, message: &str) -> String {
+        let mut mac =
+            <Hmac<Sm3> as Mac>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// A random password that satisfies [`crate::check_strength`]: 16
+/// characters with every class present.
+pub fn random_password() -> String {
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGIT: &[u8] = b"23456789";
+    const SYMBOL: &[u8] = b"-_.@#%+=";
+    let classes = [LOWER, UPPER, DIGIT, SYMBOL];
+    let mut rng = OsRng;
+    (0..16)
+        .map(|i| {
+            // The first four characters cover every class; the rest are free.
+            let class = if i < 4 {
+                classes[i]
+            } else {
+                classes[(rng.next_u32() % 4) as usize]
+            };
+            class[(rng.next_u32() as usize) % class.len()] as char
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sm3_matches_the_standard_vector() {
+        // GB/T 32905-2016 example 1: SM3("abc").
+        assert_eq!(
+            sm3_hex("abc"),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+    }
+
+    #[test]
+    fn tokens_are_prefixed_and_unique() {
+        let a = SecretToken::generate("rsk_");
+        let b = SecretToken::generate("rsk_");
+        assert!(a.secret.expose().starts_with("rsk_"));
+        assert_eq!(a.secret.expose().len(), 4 + 64);
+        assert_ne!(a.secret, b.secret);
+        assert_eq!(a.display_prefix().len(), 12);
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let s = Secret::new("hunter2-password");
+        assert_eq!(format!("{s:?}"), "Secret(<16 chars>)");
+    }
+
+    #[test]
+    fn keyed_hash_depends_on_the_key() {
+        let a = KeyedHasher::new(b"key-one".to_vec());
+        let b = KeyedHasher::new(b"key-two".to_vec());
+        assert_eq!(a.hash_hex("m"), a.hash_hex("m"));
+        assert_ne!(a.hash_hex("m"), b.hash_hex("m"));
+        assert_ne!(a.hash_hex("m"), sm3_hex("m"));
+    }
+}

@@ -1,0 +1,269 @@
+//! Who may use what. Every route of the server declares an [`Access`]; one
+//! gate evaluates it against the signed-in [`Actor`].
+
+use crate::party::{party_bit, role_bit};
+use crate::{PartyType, Role};
+
+/// The signed-in account, as far as access rules are concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: i64,
+    pub org_id: i64,
+    pub party: PartyType,
+    pub role: Role,
+}
+
+/// A set of party types, built at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartySet(u8);
+
+impl PartySet {
+    pub const ALL: PartySet = PartySet::of(&PartyType::ALL);
+
+    pub const fn of(parties: &[PartyType]) -> PartySet {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < parties.len() {
+            bits |= party_bit(parties[i]);
+            i += 1;
+        }
+        PartySet(bits)
+    }
+
+    pub const fn contains(self, p: PartyType) -> bool {
+        self.0 & party_bit(p) != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = PartyType> {
+        PartyType::ALL
+            .into_iter()
+            .filter(move |&p| self.contains(p))
+    }
+}
+
+/// A set of roles, built at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    pub const ALL: RoleSet = RoleSet::of(&Role::ALL);
+
+    pub const fn of(roles: &[Role]) -> RoleSet {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < roles.len() {
+            bits |= role_bit(roles[i]);
+            i += 1;
+        }
+        RoleSet(bits)
+    }
+
+    pub const fn contains(self, r: Role) -> bool {
+        self.0 & role_bit(r) != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |&r| self.contains(r))
+    }
+}
+
+/// What a route requires of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login, health, the API description).
+    Public,
+    /// Signed-in accounts of the listed parties holding one of the listed roles.
+    Restricted { parties: PartySet, roles: RoleSet },
+}
+
+impl Access {
+    /// Any signed-in account.
+    pub const SIGNED_IN: Access = Access::Restricted {
+        parties: PartySet::ALL,
+        roles: RoleSet::ALL,
+    };
+
+    pub const fn parties(parties: &[PartyType]) -> Access {
+        Access::Restricted {
+            parties: PartySet::of(parties),
+            roles: RoleSet::ALL,
+        }
+    }
+
+    pub const fn parties_with_roles(parties: &[PartyType], roles: &[Role]) -> Access {
+        Access::Restricted {
+            parties: PartySet::of(parties),
+            roles: RoleSet::of(roles),
+        }
+    }
+
+    /// Decides whether `actor` (None when nobody is signed in) may pass.
+    pub fn check(&self, actor: Option<&Actor>) -> Result<(), Denial> {
+        let Access::Restricted { parties, roles } = self else {
+            return Ok(());
+        };
+        let actor = actor.ok_or(Denial::NotSignedIn)?;
+        if !parties.contains(actor.party) {
+            return Err(Denial::WrongParty(actor.party));
+        }
+        if !roles.contains(actor.role) {
+            return Err(Denial::WrongRole(actor.role));
+        }
+        Ok(())
+    }
+
+    /// Whether an actor of this party and role passes; used to draw menus
+    /// and by the route-walk tests.
+    pub fn admits(&self, party: PartyType, role: Role) -> bool {
+        match self {
+            Access::Public => true,
+            Access::Restricted { parties, roles } => {
+                parties.contains(party) && roles.contains(role)
+            }
+        }
+    }
+}
+
+/// Why the gate refused a caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The route needs a signed-in account and there is none.
+    #[error("sign-in required")]
+    NotSignedIn,
+    /// The account's organisation is not a party the route serves.
+    #[error("not available to party type {0}")]
+    WrongParty(PartyType),
+    /// The account's role inside its organisation is not enough.
+    #[error("not available to role {0}")]
+    WrongRole(Role),
+}
+
+/// Which ledger entries an actor may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerScope {
+    /// Every entry: supervisors (Art. 17) and the operator, who answers for security.
+    All,
+    /// Only entries of the actor's own organisation.
+    Organization(i64),
+}
+
+impl Actor {
+    /// The Big Data Center inspects logs at any time and the Governance Office
+    /// supervises (Art. 17); the operator answers for the platform. Everyone
+    /// else audits only what their own organisation did.
+    pub fn ledger_scope(&self) -> LedgerScope {
+        match self.party {
+            PartyType::BigDataCenter | PartyType::Governance | PartyType::Operator => {
+                LedgerScope::All
+            }
+            _ => LedgerScope::Organization(self.org_id),
+        }
+    }
+
+    /// The operator's administrators manage every organisation's accounts;
+    /// an organisation's own administrators manage its accounts.
+    pub fn may_manage_accounts_of(&self, org_id: i64) -> bool {
+        self.role == Role::Admin && (self.party == PartyType::Operator || self.org_id == org_id)
+    }
+
+    /// Only the operator registers organisations on the platform.
+    pub fn may_register_organizations(&self) -> bool {
+        self.role == Role::Admin && self.party == PartyType::Operator
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(party: PartyType, role: Role, org_id: i64) -> Actor {
+        Actor {
+            account_id: 1,
+            org_id,
+            party,
+            role,
+        }
+    }
+
+    #[test]
+    fn public_admits_everyone_including_nobody() {
+        assert_eq!(Access::Public.check(None), Ok(()));
+        for p in PartyType::ALL {
+            for r in Role::ALL {
+                assert_eq!(Access::Public.check(Some(&actor(p, r, 1))), Ok(()));
+            }
+        }
+    }
+
+    #[test]
+    fn restricted_refuses_nobody() {
+        assert_eq!(Access::SIGNED_IN.check(None), Err(Denial::NotSignedIn));
+    }
+
+    #[test]
+    fn restricted_matches_exactly_the_declared_pairs() {
+        let access = Access::parties_with_roles(
+            &[PartyType::Provider, PartyType::BigDataCenter],
+            &[Role::Admin, Role::Auditor],
+        );
+        for p in PartyType::ALL {
+            for r in Role::ALL {
+                let party_ok = matches!(p, PartyType::Provider | PartyType::BigDataCenter);
+                let role_ok = matches!(r, Role::Admin | Role::Auditor);
+                let expected = match (party_ok, role_ok) {
+                    (false, _) => Err(Denial::WrongParty(p)),
+                    (true, false) => Err(Denial::WrongRole(r)),
+                    (true, true) => Ok(()),
+                };
+                assert_eq!(access.check(Some(&actor(p, r, 1))), expected, "{p} {r}");
+                assert_eq!(access.admits(p, r), expected.is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn sets_iterate_what_they_hold() {
+        let set = PartySet::of(&[PartyType::User, PartyType::Operator]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [PartyType::Operator, PartyType::User]
+        );
+        assert_eq!(RoleSet::ALL.iter().count(), 3);
+    }
+
+    #[test]
+    fn ledger_scope_follows_supervision_duties() {
+        for p in PartyType::ALL {
+            let scope = actor(p, Role::Auditor, 7).ledger_scope();
+            let supervisor = matches!(
+                p,
+                PartyType::BigDataCenter | PartyType::Governance | PartyType::Operator
+            );
+            assert_eq!(scope == LedgerScope::All, supervisor, "{p}");
+            if !supervisor {
+                assert_eq!(scope, LedgerScope::Organization(7));
+            }
+        }
+    }
+
+    #[test]
+    fn account_management_rights() {
+        for p in PartyType::ALL {
+            for r in Role::ALL {
+                let a = actor(p, r, 7);
+                let own = a.may_manage_accounts_of(7);
+                let other = a.may_manage_accounts_of(8);
+                assert_eq!(own, r == Role::Admin, "{p} {r} own");
+                assert_eq!(
+                    other,
+                    r == Role::Admin && p == PartyType::Operator,
+                    "{p} {r} other"
+                );
+                assert_eq!(
+                    a.may_register_organizations(),
+                    r == Role::Admin && p == PartyType::Operator
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+-- Parties, accounts, sessions, API keys and the append-only ledger.
+-- Times are milliseconds since the Unix epoch; flags are 0/1 integers, so
+-- the same queries read alike on SQLite and PostgreSQL.
+
+CREATE TABLE organizations (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code        TEXT   NOT NULL UNIQUE,
+    name        TEXT   NOT NULL,
+    party_type  TEXT   NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id         BIGINT NOT NULL REFERENCES organizations(id),
+    username       TEXT   NOT NULL UNIQUE,
+    display_name   TEXT   NOT NULL,
+    role           TEXT   NOT NULL,
+    password_hash  TEXT   NOT NULL,
+    disabled       BIGINT NOT NULL DEFAULT 0,
+    failed_logins  BIGINT NOT NULL DEFAULT 0,
+    locked_until   BIGINT,
+    created_at     BIGINT NOT NULL
+);
+CREATE INDEX accounts_org ON accounts(org_id);
+
+CREATE TABLE sessions (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_hash  TEXT   NOT NULL UNIQUE,
+    account_id  BIGINT NOT NULL REFERENCES accounts(id),
+    kind        TEXT   NOT NULL,
+    csrf_token  TEXT   NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    revoked_at  BIGINT
+);
+CREATE INDEX sessions_account ON sessions(account_id);
+
+CREATE TABLE api_keys (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id      BIGINT NOT NULL REFERENCES accounts(id),
+    name            TEXT   NOT NULL,
+    display_prefix  TEXT   NOT NULL,
+    key_hash        TEXT   NOT NULL UNIQUE,
+    created_at      BIGINT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    revoked_at      BIGINT
+);
+CREATE INDEX api_keys_account ON api_keys(account_id);
+
+-- The chain head: the last sequence number and hash. Every write
+-- transaction locks this row first, which serialises appends across servers.
+CREATE TABLE ledger_head (
+    id    BIGINT PRIMARY KEY CHECK (id = 1),
+    seq   BIGINT NOT NULL,
+    hash  TEXT   NOT NULL
+);
+INSERT INTO ledger_head (id, seq, hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+CREATE TABLE ledger_entries (
+    seq               BIGINT PRIMARY KEY,
+    at_ms             BIGINT NOT NULL,
+    actor_account_id  BIGINT,
+    actor_username    TEXT,
+    org_id            BIGINT,
+    party_type        TEXT,
+    action            TEXT   NOT NULL,
+    object_type       TEXT   NOT NULL,
+    object_id         TEXT,
+    segment           TEXT,
+    outcome           TEXT   NOT NULL,
+    reason            TEXT,
+    request_id        TEXT,
+    client_addr       TEXT,
+    prev_hash         TEXT   NOT NULL,
+    hash              TEXT   NOT NULL
+);
+CREATE INDEX ledger_entries_actor  ON ledger_entries(actor_account_id, seq);
+CREATE INDEX ledger_entries_org    ON ledger_entries(org_id, seq);
+CREATE INDEX ledger_entries_action ON ledger_entries(action, seq);
+CREATE INDEX ledger_entries_object ON ledger_entries(object_type, object_id, seq);
+CREATE INDEX ledger_entries_at     ON ledger_entries(at_ms);
+
+-- Entries are never updated, deleted or truncated (MLPS: protect audit records).
+CREATE FUNCTION ledger_entries_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger entries are append-only';
+END;
+$$;
+CREATE TRIGGER ledger_entries_no_change BEFORE UPDATE OR DELETE ON ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only();
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_append_only();

@@ -1,0 +1,47 @@
+//! Storage errors.
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL names an engine Rongshu does not support.
+    #[error("unsupported database URL scheme {scheme:?}: use sqlite:// or postgres://")]
+    UnsupportedUrl { scheme: String },
+    /// The database refused or failed the statement.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// A migration could not be applied, or an applied one was changed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A unique value (organisation code, user name) is already taken.
+    #[error("{what} {value:?} already exists")]
+    Duplicate { what: &'static str, value: String },
+    /// The referenced record does not exist.
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    /// A stored code is not one this version knows: the data was edited by
+    /// hand or written by a newer version.
+    #[error("stored {what} {value:?} is not recognised")]
+    Corrupt { what: &'static str, value: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
+    pub(crate) fn unique(
+        what: &'static str,
+        value: &str,
+    ) -> impl FnOnce(sqlx::Error) -> StoreError {
+        let value = value.to_owned();
+        move |e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Duplicate { what, value }
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Appending to, reading and verifying the ledger.
+
+use rongshu_ledger::{Break, ChainVerifier, Digest, Entry, EntryDraft};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError, WriteTx, parse_code};
+
+const ENTRY_COLUMNS: &str = "seq, at_ms, actor_account_id, actor_username, org_id, party_type, action, \
+     object_type, object_id, segment, outcome, reason, request_id, client_addr, prev_hash, hash";
+
+/// The last sequence number and hash appended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerHead {
+    pub seq: i64,
+    pub hash: Digest,
+}
+
+/// Which entries to list. Every field narrows; `None` leaves it open.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerFilter {
+    pub org_id: Option<i64>,
+    pub actor_username: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Only entries before this sequence number (paging newest first).
+    pub before_seq: Option<i64>,
+}
+
+/// The result of recomputing the whole chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub head: LedgerHead,
+    /// Entries checked before the first break, or all of them.
+    pub checked: u64,
+    pub result: Result<(), Break>,
+}
+
+fn digest(what: &'static str, value: String) -> Result<Digest, StoreError> {
+    Digest::from_hex(&value).ok_or(StoreError::Corrupt { what, value })
+}
+
+fn entry(row: &AnyRow) -> Result<Entry, StoreError> {
+    let party: Option<String> = row.try_get("party_type")?;
+    let segment: Option<String> = row.try_get("segment")?;
+    Ok(Entry {
+        seq: row.try_get("seq")?,
+        draft: EntryDraft {
+            at_ms: row.try_get("at_ms")?,
+            actor_account_id: row.try_get("actor_account_id")?,
+            actor_username: row.try_get("actor_username")?,
+            org_id: row.try_get("org_id")?,
+            party: party.map(|p| parse_code("party type", p)).transpose()?,
+            action: row.try_get("action")?,
+            object_type: row.try_get("object_type")?,
+            object_id: row.try_get("object_id")?,
+            segment: segment.map(|s| parse_code("segment", s)).transpose()?,
+            outcome: parse_code("outcome", row.try_get("outcome")?)?,
+            reason: row.try_get("reason")?,
+            request_id: row.try_get("request_id")?,
+            client_addr: row.try_get("client_addr")?,
+        },
+        prev_hash: digest("prev_hash", row.try_get("prev_hash")?)?,
+        hash: digest("hash", row.try_get("hash")?)?,
+    })
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl WriteTx<'_> {
+    /// Appends an entry; it becomes visible when the transaction commits.
+    pub async fn append(&mut self, draft: EntryDraft) -> Result<Entry, StoreError> {
+        let row =
+            sqlx::query("UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let seq: i64 = row.try_get("seq")?;
+        let prev = digest("ledger head hash", row.try_get("hash")?)?;
+        let entry = draft.seal(seq, prev);
+        sqlx::query("UPDATE ledger_head SET hash = $1 WHERE id = 1")
+            .bind(entry.hash.to_hex())
+            .execute(&mut *self.tx)
+            .await?;
+        let d = &entry.draft;
+        let sql = format!(
+            "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        );
+        sqlx::query(&sql)
+            .bind(entry.seq)
+            .bind(d.at_ms)
+            .bind(d.actor_account_id)
+            .bind(d.actor_username.clone())
+            .bind(d.org_id)
+            .bind(d.party.map(|p| p.as_str()))
+            .bind(d.action.clone())
+            .bind(d.object_type.clone())
+            .bind(d.object_id.clone())
+            .bind(d.segment.map(|s| s.as_str()))
+            .bind(d.outcome.as_str())
+            .bind(d.reason.clone())
+            .bind(d.request_id.clone())
+            .bind(d.client_addr.clone())
+            .bind(entry.prev_hash.to_hex())
+            .bind(entry.hash.to_hex())
+            .execute(&mut *self.tx)
+            .await?;
+        self.appended += 1;
+        Ok(entry)
+    }
+}
+
+impl Store {
+    /// Appends one entry in a transaction of its own: for events with no
+    /// other change to commit, such as a denied request.
+    pub async fn append(&self, draft: EntryDraft) -> Result<Entry, StoreError> {
+        let mut tx = self.begin().await?;
+        let entry = tx.append(draft).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    pub async fn ledger_head(&self) -> Result<LedgerHead, StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(LedgerHead {
+            seq: row.try_get("seq")?,
+            hash: digest("ledger head hash", row.try_get("hash")?)?,
+        })
+    }
+
+    /// Entries matching `filter`, newest first, at most `limit`.
+    pub async fn ledger_entries(
+        &self,
+        filter: &LedgerFilter,
+        limit: u32,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut push = |column: &str, op: &str, value: Bind| {
+            binds.push(value);
+            conditions.push(format!("{column} {op} ${}", binds.len()));
+        };
+        if let Some(v) = filter.org_id {
+            push("org_id", "=", Bind::Int(v));
+        }
+        if let Some(v) = &filter.actor_username {
+            push("actor_username", "=", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &filter.action {
+            push("action", "=", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &filter.object_type {
+            push("object_type", "=", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &filter.object_id {
+            push("object_id", "=", Bind::Text(v.clone()));
+        }
+        if let Some(v) = filter.since_ms {
+            push("at_ms", ">=", Bind::Int(v));
+        }
+        if let Some(v) = filter.until_ms {
+            push("at_ms", "<", Bind::Int(v));
+        }
+        if let Some(v) = filter.before_seq {
+            push("seq", "<", Bind::Int(v));
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entries {clause} ORDER BY seq DESC LIMIT {limit}"
+        );
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = match b {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(entry)
+            .collect()
+    }
+
+    /// Entries after `after_seq`, oldest first, at most `limit`: for export.
+    pub async fn ledger_after(&self, after_seq: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT {limit}"
+        );
+        sqlx::query(&sql)
+            .bind(after_seq)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(entry)
+            .collect()
+    }
+
+    /// Recomputes the whole chain in batches, in constant memory, and
+    /// compares its end with the head.
+    pub async fn verify_ledger(&self) -> Result<VerifyReport, StoreError> {
+        const BATCH: u32 = 1000;
+        let head = self.ledger_head().await?;
+        let mut verifier = ChainVerifier::default();
+        let mut checked = 0;
+        let mut after = 0;
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT {BATCH}"
+        );
+        loop {
+            let rows = sqlx::query(&sql).bind(after).fetch_all(&self.pool).await?;
+            for row in &rows {
+                let seq: i64 = row.try_get("seq")?;
+                // A row that no longer decodes was altered by hand.
+                let pushed = match entry(row) {
+                    Ok(e) => verifier.push(&e),
+                    Err(StoreError::Corrupt { .. }) => Err(Break::Altered { seq }),
+                    Err(e) => return Err(e),
+                };
+                if let Err(b) = pushed {
+                    return Ok(VerifyReport {
+                        head,
+                        checked,
+                        result: Err(b),
+                    });
+                }
+                checked += 1;
+                after = seq;
+            }
+            if rows.len() < BATCH as usize {
+                break;
+            }
+        }
+        let result = verifier.finish(head.seq, head.hash).map(|_| ());
+        Ok(VerifyReport {
+            head,
+            checked,
+            result,
+        })
+    }
+}

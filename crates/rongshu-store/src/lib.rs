@@ -1,0 +1,149 @@
+//! Persistence for Rongshu on SQLite (the embedded default) and PostgreSQL
+//! (production), through one sqlx implementation over the `Any` driver.
+//!
+//! Portable SQL only: `$n` placeholders (SQLite accepts them too), integer
+//! times and flags, `RETURNING`. Each backend has its own `migrations/`.
+//!
+//! Every change happens inside a [`WriteTx`], which locks the ledger head as
+//! its first statement: changes and their ledger entries commit together,
+//! and appends are serialised across every server sharing the database.
+
+mod accounts;
+mod error;
+mod ledger;
+mod records;
+mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+pub use error::StoreError;
+pub use ledger::{LedgerFilter, LedgerHead, VerifyReport};
+pub use records::{
+    Account, AccountCredentials, ApiKey, NewAccount, NewOrganization, Organization, SessionKind,
+    SessionPrincipal,
+};
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl {
+                scheme: url.split(':').next().unwrap_or("").to_owned(),
+            })
+        }
+    }
+}
+
+/// The platform's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let backend = Backend::of_url(url)?;
+        install_default_drivers();
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = match backend {
+            // WAL lets readers run beside the single writer; FULL makes each
+            // commit durable; the busy timeout queues writers instead of failing.
+            Backend::Sqlite => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(url).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations; already applied ones are checked, not rerun.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction, first locking the ledger head so every
+    /// change and its ledger entries are serialised and commit together.
+    pub async fn begin(&self) -> Result<WriteTx<'static>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx { tx, appended: 0 })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction. Dropping it without [`WriteTx::commit`] rolls back
+/// the changes and their ledger entries alike.
+#[derive(Debug)]
+pub struct WriteTx<'c> {
+    tx: Transaction<'c, Any>,
+    appended: u64,
+}
+
+impl WriteTx<'_> {
+    /// Commits; returns how many ledger entries it wrote.
+    pub async fn commit(self) -> Result<u64, StoreError> {
+        self.tx.commit().await?;
+        Ok(self.appended)
+    }
+}
+
+fn parse_code<T: FromStr>(what: &'static str, value: String) -> Result<T, StoreError> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt { what, value })
+}
