@@ -67,49 +67,55 @@ impl RoleSet {
     }
 }
 
-/// What a route requires of its caller.
+/// One party-and-role combination a route admits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not (login, health, the API description).
-    Public,
-    /// Signed-in accounts of the listed parties holding one of the listed roles.
-    Restricted { parties: PartySet, roles: RoleSet },
+pub struct Grant {
+    pub parties: PartySet,
+    pub roles: RoleSet,
 }
 
-impl Access {
-    /// Any signed-in account.
-    pub const SIGNED_IN: Access = Access::Restricted {
-        parties: PartySet::ALL,
-        roles: RoleSet::ALL,
-    };
-
-    pub const fn parties(parties: &[PartyType]) -> Access {
-        Access::Restricted {
-            parties: PartySet::of(parties),
-            roles: RoleSet::ALL,
-        }
-    }
-
-    pub const fn parties_with_roles(parties: &[PartyType], roles: &[Role]) -> Access {
-        Access::Restricted {
+impl Grant {
+    pub const fn new(parties: &[PartyType], roles: &[Role]) -> Grant {
+        Grant {
             parties: PartySet::of(parties),
             roles: RoleSet::of(roles),
         }
     }
 
+    pub const fn admits(&self, party: PartyType, role: Role) -> bool {
+        self.parties.contains(party) && self.roles.contains(role)
+    }
+}
+
+/// What a route requires of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login, health, the API description).
+    Public,
+    /// Signed-in accounts admitted by at least one of the grants.
+    Restricted(&'static [Grant]),
+}
+
+impl Access {
+    /// Any signed-in account.
+    pub const SIGNED_IN: Access = Access::Restricted(&[Grant {
+        parties: PartySet::ALL,
+        roles: RoleSet::ALL,
+    }]);
+
     /// Decides whether `actor` (None when nobody is signed in) may pass.
     pub fn check(&self, actor: Option<&Actor>) -> Result<(), Denial> {
-        let Access::Restricted { parties, roles } = self else {
+        let Access::Restricted(grants) = self else {
             return Ok(());
         };
         let actor = actor.ok_or(Denial::NotSignedIn)?;
-        if !parties.contains(actor.party) {
-            return Err(Denial::WrongParty(actor.party));
+        if grants.iter().any(|g| g.admits(actor.party, actor.role)) {
+            Ok(())
+        } else if grants.iter().any(|g| g.parties.contains(actor.party)) {
+            Err(Denial::WrongRole(actor.role))
+        } else {
+            Err(Denial::WrongParty(actor.party))
         }
-        if !roles.contains(actor.role) {
-            return Err(Denial::WrongRole(actor.role));
-        }
-        Ok(())
     }
 
     /// Whether an actor of this party and role passes; used to draw menus
@@ -117,9 +123,7 @@ impl Access {
     pub fn admits(&self, party: PartyType, role: Role) -> bool {
         match self {
             Access::Public => true,
-            Access::Restricted { parties, roles } => {
-                parties.contains(party) && roles.contains(role)
-            }
+            Access::Restricted(grants) => grants.iter().any(|g| g.admits(party, role)),
         }
     }
 }
@@ -202,18 +206,22 @@ mod tests {
 
     #[test]
     fn restricted_matches_exactly_the_declared_pairs() {
-        let access = Access::parties_with_roles(
-            &[PartyType::Provider, PartyType::BigDataCenter],
-            &[Role::Admin, Role::Auditor],
-        );
+        const GRANTS: &[Grant] = &[
+            Grant::new(
+                &[PartyType::Provider, PartyType::BigDataCenter],
+                &[Role::Admin, Role::Auditor],
+            ),
+            Grant::new(&[PartyType::Expert], &[Role::Staff]),
+        ];
+        let access = Access::Restricted(GRANTS);
         for p in PartyType::ALL {
             for r in Role::ALL {
-                let party_ok = matches!(p, PartyType::Provider | PartyType::BigDataCenter);
-                let role_ok = matches!(r, Role::Admin | Role::Auditor);
-                let expected = match (party_ok, role_ok) {
-                    (false, _) => Err(Denial::WrongParty(p)),
-                    (true, false) => Err(Denial::WrongRole(r)),
-                    (true, true) => Ok(()),
+                let expected = match p {
+                    PartyType::Provider | PartyType::BigDataCenter if r != Role::Staff => Ok(()),
+                    PartyType::Provider | PartyType::BigDataCenter => Err(Denial::WrongRole(r)),
+                    PartyType::Expert if r == Role::Staff => Ok(()),
+                    PartyType::Expert => Err(Denial::WrongRole(r)),
+                    _ => Err(Denial::WrongParty(p)),
                 };
                 assert_eq!(access.check(Some(&actor(p, r, 1))), expected, "{p} {r}");
                 assert_eq!(access.admits(p, r), expected.is_ok());

@@ -5,8 +5,10 @@
 
 mod access;
 mod lockout;
+mod names;
 mod party;
 
-pub use access::{Access, Actor, Denial, LedgerScope, PartySet, RoleSet};
+pub use access::{Access, Actor, Denial, Grant, LedgerScope, PartySet, RoleSet};
 pub use lockout::{FailureOutcome, LockoutPolicy};
+pub use names::{BadName, check_display_name, check_organization_code, check_username};
 pub use party::{PartyType, Role, UnknownName};

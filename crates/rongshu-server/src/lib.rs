@@ -1,1 +1,58 @@
+//! Rongshu's HTTP side: the JSON API under `/api/v1`, the server-rendered
+//! console, and the gate every request passes.
+//!
+//! Architecture invariant: this is the only crate that knows HTTP, JSON and
+//! HTML. Request and response types live here (`api::types`) and are
+//! converted explicitly to and from the domain and store types.
+//!
+//! Every route is declared once, in [`routes::routes`], with the parties and
+//! roles it admits; the router is built from that table, so no route exists
+//! without a declared access rule, and one gate ([`gate`]) enforces it.
 
+mod api;
+mod auth;
+mod console;
+mod context;
+mod error;
+mod gate;
+mod metrics;
+mod openapi;
+pub mod routes;
+mod state;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+pub use state::{AppState, ServerSettings};
+
+/// The whole application: every declared route behind the gate.
+pub fn app(state: AppState) -> Router {
+    let limit = state.settings().body_limit_bytes;
+    let mut router = Router::new();
+    for spec in routes::routes() {
+        router = router.route(spec.path, gate::guarded(&state, spec));
+    }
+    router
+        .fallback(gate::unmatched)
+        .layer(axum::middleware::map_response(
+            gate::problem_for_bare_errors,
+        ))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves plain HTTP until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

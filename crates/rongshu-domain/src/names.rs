@@ -1,0 +1,92 @@
+//! Rules for the names people choose: organisation codes, user names,
+//! display names.
+
+/// Why a chosen name was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadName {
+    #[error("organisation codes have 2 to 32 characters: lower-case letters, digits and hyphens")]
+    OrganizationCode,
+    #[error(
+        "user names have 3 to 32 characters: lower-case letters, digits, '.', '_' and '-', starting with a letter"
+    )]
+    Username,
+    #[error("names have 1 to 100 characters and no control characters")]
+    DisplayName,
+}
+
+pub fn check_organization_code(code: &str) -> Result<(), BadName> {
+    let ok = (2..=32).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(BadName::OrganizationCode)
+    }
+}
+
+pub fn check_username(name: &str) -> Result<(), BadName> {
+    let ok = (3..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok { Ok(()) } else { Err(BadName::Username) }
+}
+
+pub fn check_display_name(name: &str) -> Result<(), BadName> {
+    let n = name.trim().chars().count();
+    if (1..=100).contains(&n) && !name.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(BadName::DisplayName)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_codes() {
+        for ok in ["sjj", "bdc-2", "ab"] {
+            assert_eq!(check_organization_code(ok), Ok(()), "{ok}");
+        }
+        for bad in ["a", "UPPER", "with space", "市局", &"x".repeat(33)] {
+            assert_eq!(
+                check_organization_code(bad),
+                Err(BadName::OrganizationCode),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn usernames() {
+        for ok in ["zhang.san", "op_admin", "a12"] {
+            assert_eq!(check_username(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "1abc",
+            "Zhang",
+            "zhang san",
+            "张三abc",
+            &"a".repeat(33),
+        ] {
+            assert_eq!(check_username(bad), Err(BadName::Username), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(check_display_name("市市场监督管理局"), Ok(()));
+        assert_eq!(check_display_name("  "), Err(BadName::DisplayName));
+        assert_eq!(check_display_name("a\u{0}b"), Err(BadName::DisplayName));
+        assert_eq!(
+            check_display_name(&"长".repeat(101)),
+            Err(BadName::DisplayName)
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! The console: server-rendered HTML, every asset embedded, no script
+//! needed. Text comes from [`i18n`] in Chinese and English.
+
+pub(crate) mod assets;
+pub(crate) mod auth;
+pub(crate) mod home;
+pub(crate) mod i18n;
+pub(crate) mod ledger;
+pub(crate) mod settings;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use self::i18n::{Lang, T};
+use crate::context::{Credential, Form, SignedIn};
+use crate::error::{ApiError, ProblemInfo};
+use crate::routes::routes;
+
+/// A signed-in console visitor and their language.
+#[derive(Clone, Debug)]
+pub(crate) struct Viewer {
+    pub who: SignedIn,
+    pub lang: Lang,
+}
+
+impl Viewer {
+    pub fn csrf_token(&self) -> &str {
+        match &self.who.principal.credential {
+            Credential::ConsoleSession { csrf_token, .. } => csrf_token,
+            _ => "",
+        }
+    }
+
+    /// Whether the viewer may open `path` (for drawing menus).
+    pub fn may_open(&self, path: &str) -> bool {
+        let a = self.who.account();
+        routes()
+            .iter()
+            .any(|r| r.path == path && r.method == "GET" && r.access.admits(a.party, a.role))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let who = SignedIn::from_request_parts(parts, state).await?;
+        let lang = Lang::of_headers(&parts.headers);
+        Ok(Viewer { who, lang })
+    }
+}
+
+/// A console form from a signed-in viewer, checked against the session's
+/// CSRF token before the handler sees it.
+#[derive(Debug)]
+pub(crate) struct CsrfForm<T> {
+    pub viewer: Viewer,
+    pub form: T,
+}
+
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CsrfForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let Form(WithCsrf { csrf, form }) = Form::<WithCsrf<T>>::from_request(req, state).await?;
+        if csrf.is_empty() || csrf != viewer.csrf_token() {
+            return Err(ApiError::CsrfMismatch);
+        }
+        Ok(CsrfForm { viewer, form })
+    }
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NoFields {}
+
+/// The frame around every signed-in page.
+pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
+    let lang = viewer.lang;
+    let account = viewer.who.account();
+    let nav: [(&str, T); 3] = [
+        ("/home", i18n::HOME),
+        ("/ledger", i18n::LEDGER),
+        ("/settings", i18n::SETTINGS),
+    ];
+    let (_, other_code, other_label) = lang.other();
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title.get(lang)) " · " (i18n::PRODUCT.get(lang)) }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                a.skip href="#main" { (i18n::SKIP_TO_CONTENT.get(lang)) }
+                header.top {
+                    div.brand { span.mark { "蓉" } span { (i18n::PRODUCT.get(lang)) } }
+                    nav.menu {
+                        @for (path, label) in nav {
+                            @if viewer.may_open(path) {
+                                a href=(path) aria-current=[(path == current).then_some("page")] { (label.get(lang)) }
+                            }
+                        }
+                        a href="/api/docs" { (i18n::API_DOCS.get(lang)) }
+                        a href={ "/lang/" (other_code) "?back=" (auth::encode_next(current)) } lang=(if other_code == "en" { "en" } else { "zh-CN" }) { (other_label) }
+                    }
+                    div.who {
+                        span.account data-party=(account.party.as_str()) {
+                            (account.display_name) " · " (i18n::party_name(account.party).get(lang))
+                        }
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(viewer.csrf_token());
+                            button.link type="submit" { (i18n::SIGN_OUT.get(lang)) }
+                        }
+                    }
+                }
+                main.page id="main" {
+                    h1 { (title.get(lang)) }
+                    (body)
+                }
+                footer.foot { "Rongshu " (env!("CARGO_PKG_VERSION")) " · SM2/SM3/SM4" }
+            }
+        }
+    }
+}
+
+/// A bare page for visitors who are not signed in.
+pub(crate) fn bare(lang: Lang, title: T, back: &str, body: Markup) -> Markup {
+    let (_, other_code, other_label) = lang.other();
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title.get(lang)) " · " (i18n::PRODUCT.get(lang)) }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body.bare {
+                header.top {
+                    div.brand { span.mark { "蓉" } span { (i18n::PRODUCT.get(lang)) } }
+                    nav.menu { a href={ "/lang/" (other_code) "?back=" (auth::encode_next(back)) } { (other_label) } }
+                }
+                main.page.narrow id="main" { (body) }
+            }
+        }
+    }
+}
+
+/// The page shown for a problem on a console route.
+pub(crate) fn error_page(
+    lang: Lang,
+    status: StatusCode,
+    problem: &ProblemInfo,
+    request_id: &str,
+) -> Markup {
+    let body = html! {
+        div.notice.error role="alert" {
+            p { strong { (i18n::problem_text(problem.code).get(lang)) } }
+            @if lang == Lang::En { p { (problem.detail) } }
+            p.meta { "HTTP " (status.as_u16()) " · " code { (problem.code) } " · " (i18n::REQUEST_ID.get(lang)) " " code { (request_id) } }
+        }
+        p { a href="/home" { (i18n::BACK_HOME.get(lang)) } }
+    };
+    bare(
+        lang,
+        i18n::ERROR_TITLE,
+        "/home",
+        html! { h1 { (i18n::ERROR_TITLE.get(lang)) } (body) },
+    )
+}

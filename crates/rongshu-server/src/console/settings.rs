@@ -1,0 +1,211 @@
+//! Account settings: change password, manage API keys.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::{self, Lang};
+use super::{CsrfForm, NoFields, Viewer, layout};
+use crate::api::types::rfc3339;
+use crate::auth;
+use crate::context::Path;
+use crate::error::ApiError;
+use crate::state::{AppState, now_ms};
+
+/// Something to say at the top of the page after a form.
+enum Flash {
+    NewKey(String),
+    Revoked,
+    Problem(ApiError),
+}
+
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    flash: Option<Flash>,
+) -> Result<Markup, ApiError> {
+    let lang = viewer.lang;
+    let account = viewer.who.account();
+    let keys = state.store().api_keys(account.id).await?;
+    let now = now_ms();
+    let csrf = viewer.csrf_token();
+    let body = html! {
+        @match &flash {
+            Some(Flash::NewKey(key)) => div.notice role="status" {
+                p { (i18n::NEW_KEY_SHOWN_ONCE.get(lang)) }
+                p { code.secret id="new-key" { (key) } }
+            },
+            Some(Flash::Revoked) => div.notice role="status" { (i18n::KEY_REVOKED.get(lang)) },
+            Some(Flash::Problem(e)) => div.notice.error role="alert" {
+                (i18n::problem_text(e.code()).get(lang))
+                @if lang == Lang::En { " " (e.to_string()) }
+            },
+            None => {},
+        }
+        section.card {
+            dl.facts {
+                dt { (i18n::USERNAME.get(lang)) } dd { (account.username) }
+                dt { (i18n::ORGANIZATION.get(lang)) } dd { (account.org_name) }
+                dt { (i18n::ROLE.get(lang)) } dd { (i18n::role_name(account.role).get(lang)) }
+            }
+        }
+        section.card {
+            h2 { (i18n::CHANGE_PASSWORD.get(lang)) }
+            p.muted { (i18n::PASSWORD_RULES.get(lang)) }
+            form method="post" action="/settings/password" {
+                input type="hidden" name="csrf" value=(csrf);
+                label { (i18n::CURRENT_PASSWORD.get(lang))
+                    input type="password" name="current_password" autocomplete="current-password" required; }
+                label { (i18n::NEW_PASSWORD.get(lang))
+                    input type="password" name="new_password" autocomplete="new-password" required minlength="10"; }
+                button.primary type="submit" { (i18n::SAVE.get(lang)) }
+            }
+        }
+        section.card {
+            h2 { (i18n::API_KEYS.get(lang)) }
+            p.muted { (i18n::API_KEYS_INTRO.get(lang)) }
+            @if keys.is_empty() {
+                p { (i18n::NO_KEYS.get(lang)) }
+            } @else {
+                div.scroll { table.grid {
+                    thead { tr {
+                        th { (i18n::KEY_NAME.get(lang)) } th { (i18n::KEY_PREFIX.get(lang)) }
+                        th { (i18n::CREATED_AT.get(lang)) } th { (i18n::EXPIRES_AT.get(lang)) }
+                        th { (i18n::STATUS.get(lang)) } th {}
+                    } }
+                    tbody { @for k in &keys {
+                        tr {
+                            td { (k.name) } td { code { (k.display_prefix) "…" } }
+                            td { (rfc3339(k.created_at_ms)) } td { (rfc3339(k.expires_at_ms)) }
+                            td { @if k.revoked_at_ms.is_some() { (i18n::REVOKED.get(lang)) }
+                                 @else if k.expires_at_ms <= now { (i18n::EXPIRED.get(lang)) }
+                                 @else { (i18n::ACTIVE.get(lang)) } }
+                            td { @if k.revoked_at_ms.is_none() && k.expires_at_ms > now {
+                                form method="post" action={ "/settings/api-keys/" (k.id) "/revoke" } {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.link type="submit" { (i18n::REVOKE.get(lang)) }
+                                }
+                            } }
+                        }
+                    } }
+                } }
+            }
+            form.inline method="post" action="/settings/api-keys" {
+                input type="hidden" name="csrf" value=(csrf);
+                label { (i18n::KEY_NAME.get(lang)) input name="name" required maxlength="64"; }
+                label { (i18n::KEY_DAYS.get(lang)) input name="days" type="number" min="1" value="90" required; }
+                button type="submit" { (i18n::CREATE_KEY.get(lang)) }
+            }
+        }
+    };
+    Ok(layout(viewer, i18n::SETTINGS, "/settings", body))
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Markup, ApiError> {
+    render(&state, &viewer, None).await
+}
+
+/// Re-renders the page with the problem, keeping its status, so the gate
+/// ledgers the failure.
+async fn with_problem(
+    state: &AppState,
+    viewer: &Viewer,
+    e: ApiError,
+) -> Result<Response, ApiError> {
+    if e.status().is_server_error() {
+        return Err(e);
+    }
+    let status: StatusCode = e.status();
+    let code = e.code();
+    let mut r = (
+        status,
+        render(state, viewer, Some(Flash::Problem(e))).await?,
+    )
+        .into_response();
+    r.extensions_mut().insert(crate::error::ProblemInfo {
+        code,
+        detail: String::new(),
+    });
+    r.extensions_mut().insert(KeepPage);
+    Ok(r)
+}
+
+/// Marks a page that already shows its problem, so the gate keeps it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeepPage;
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    f: CsrfForm<PasswordForm>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    match auth::change_own_password(
+        &state,
+        &who.ctx,
+        who.account(),
+        &f.form.current_password,
+        &f.form.new_password,
+    )
+    .await
+    {
+        Ok(()) => Ok(super::auth::signed_out_after_password_change(&state)),
+        Err(e) => with_problem(&state, &f.viewer, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewKeyForm {
+    name: String,
+    days: String,
+}
+
+pub(crate) async fn create_api_key(
+    State(state): State<AppState>,
+    f: CsrfForm<NewKeyForm>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    let days = match f.form.days.trim().parse::<i64>() {
+        Ok(d) => d,
+        Err(_) => {
+            let e = ApiError::InvalidField {
+                field: "days",
+                problem: "must be a whole number",
+            };
+            return with_problem(&state, &f.viewer, e).await;
+        }
+    };
+    match auth::create_api_key(&state, &who.ctx, who.account(), &f.form.name, days).await {
+        Ok(created) => {
+            let key = created.secret.secret.expose().to_owned();
+            Ok(render(&state, &f.viewer, Some(Flash::NewKey(key)))
+                .await?
+                .into_response())
+        }
+        Err(e) => with_problem(&state, &f.viewer, e).await,
+    }
+}
+
+pub(crate) async fn revoke_api_key(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<NoFields>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    match auth::revoke_api_key(&state, &who.ctx, who.account(), id).await {
+        Ok(()) => Ok(render(&state, &f.viewer, Some(Flash::Revoked))
+            .await?
+            .into_response()),
+        Err(e) => with_problem(&state, &f.viewer, e).await,
+    }
+}

@@ -1,0 +1,163 @@
+//! What the gate learns about a request and hands to handlers, and the
+//! extractors that turn malformed input into problem responses.
+
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use rongshu_ledger::{EntryDraft, Outcome, Segment};
+use rongshu_store::Account;
+
+use crate::error::ApiError;
+use crate::state::now_ms;
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug)]
+pub(crate) enum Credential {
+    /// A console cookie session, with the token its forms must echo.
+    ConsoleSession { session_id: i64, csrf_token: String },
+    /// A bearer token from `POST /api/v1/sessions`.
+    ApiSession { session_id: i64 },
+    /// A long-lived API key.
+    ApiKey,
+}
+
+/// A signed-in caller.
+#[derive(Clone, Debug)]
+pub(crate) struct Principal {
+    pub account: Account,
+    pub credential: Credential,
+}
+
+/// Per-request facts, set by the gate before the handler runs.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestContext {
+    pub request_id: String,
+    pub client_addr: Option<String>,
+    pub principal: Option<Principal>,
+}
+
+impl RequestContext {
+    /// A ledger entry for this request, with the actor filled in.
+    pub fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
+        let account = self.principal.as_ref().map(|p| &p.account);
+        EntryDraft {
+            at_ms: now_ms(),
+            actor_account_id: account.map(|a| a.id),
+            actor_username: account.map(|a| a.username.clone()),
+            org_id: account.map(|a| a.org_id),
+            party: account.map(|a| a.party),
+            action: action.to_owned(),
+            object_type: object_type.to_owned(),
+            object_id,
+            segment: None::<Segment>,
+            outcome: Outcome::Success,
+            reason: None,
+            request_id: Some(self.request_id.clone()),
+            client_addr: self.client_addr.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestContext>().cloned().ok_or((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "route is not behind the gate",
+        ))
+    }
+}
+
+/// The signed-in caller of a route whose access rule requires one. The gate
+/// has already checked the rule; this only hands the result over.
+#[derive(Clone, Debug)]
+pub(crate) struct SignedIn {
+    pub ctx: RequestContext,
+    pub principal: Principal,
+}
+
+impl SignedIn {
+    pub fn account(&self) -> &Account {
+        &self.principal.account
+    }
+
+    pub fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
+        self.ctx.entry(action, object_type, object_id)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotSignedIn)?;
+        let principal = ctx.principal.clone().ok_or(ApiError::NotSignedIn)?;
+        Ok(SignedIn { ctx, principal })
+    }
+}
+
+/// JSON body; a malformed one is a `request.malformed-body` problem.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub(crate) struct Json<T>(pub T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Form body.
+#[derive(FromRequest)]
+#[from_request(via(axum::Form), rejection(ApiError))]
+pub(crate) struct Form<T>(pub T);
+
+/// Path parameters.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub(crate) struct Path<T>(pub T);
+
+/// Query parameters.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct Query<T>(pub T);
+
+fn too_large(status: StatusCode) -> bool {
+    status == StatusCode::PAYLOAD_TOO_LARGE
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        if too_large(r.status()) {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::MalformedBody(r.body_text())
+        }
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> Self {
+        if too_large(r.status()) {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::MalformedBody(r.body_text())
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::MalformedParameter(r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::MalformedParameter(r.body_text())
+    }
+}

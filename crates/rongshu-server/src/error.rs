@@ -1,0 +1,293 @@
+//! The one place where failures become HTTP responses:
+//! `application/problem+json` (RFC 9457) with a stable `code` per kind of
+//! failure and the request id.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rongshu_crypto::{PasswordError, WeakPassword};
+use rongshu_domain::{BadName, Denial, PartyType, Role, UnknownName};
+use rongshu_store::StoreError;
+use serde::Serialize;
+
+tokio::task_local! {
+    /// The current request's id, set by the gate, read when rendering errors.
+    pub(crate) static REQUEST_ID: String;
+}
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid session, token or API key came with a request that needs one.
+    #[error("sign-in required")]
+    NotSignedIn,
+    /// The caller's organisation is not a party this route serves.
+    #[error("this is not available to party type {0}")]
+    WrongParty(PartyType),
+    /// The caller's role is not enough for this route.
+    #[error("this is not available to role {0}")]
+    WrongRole(Role),
+    /// The caller may use the route, but not on another organisation's records.
+    #[error("this record belongs to another organisation")]
+    OtherOrganization,
+    /// Unknown user name or wrong password (deliberately not told apart).
+    #[error("user name or password is wrong")]
+    InvalidCredentials,
+    /// Too many failed sign-ins; the account is locked for a while.
+    #[error("account locked after repeated failed sign-ins; try again after {until}")]
+    AccountLocked { until: String },
+    /// The current password given to change it was wrong.
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    /// A console form came without the session's CSRF token.
+    #[error("the form is stale or forged: reload the page and try again")]
+    CsrfMismatch,
+    /// A new password does not meet the rules.
+    #[error(transparent)]
+    WeakPassword(#[from] WeakPassword),
+    /// A chosen name breaks the naming rules.
+    #[error("field {field}: {source}")]
+    BadName {
+        field: &'static str,
+        source: BadName,
+    },
+    /// A party type or role name is not one of the known ones.
+    #[error(transparent)]
+    UnknownName(#[from] UnknownName),
+    /// An administrator tried to disable their own account.
+    #[error("you cannot disable your own account")]
+    SelfDisable,
+    /// A field has a value the request cannot accept.
+    #[error("field {field}: {problem}")]
+    InvalidField {
+        field: &'static str,
+        problem: &'static str,
+    },
+    /// The body is not the JSON or form the route expects.
+    #[error("malformed request body: {0}")]
+    MalformedBody(String),
+    /// A path or query parameter could not be read.
+    #[error("malformed request parameter: {0}")]
+    MalformedParameter(String),
+    /// A referenced record does not exist.
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    /// A unique value is already taken.
+    #[error("{what} {value:?} already exists")]
+    Duplicate { what: &'static str, value: String },
+    /// No route has this path.
+    #[error("no such page or endpoint")]
+    NoRoute,
+    /// The path exists but not with this method.
+    #[error("method not allowed here")]
+    MethodNotAllowed,
+    /// The body exceeds the configured limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// The database failed; details go to the log, not the client.
+    #[error("storage is unavailable")]
+    Storage(#[source] StoreError),
+    /// Password hashing failed; details go to the log.
+    #[error("password processing failed")]
+    Password(#[from] PasswordError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
+            StoreError::Duplicate { what, value } => ApiError::Duplicate { what, value },
+            other => ApiError::Storage(other),
+        }
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(d: Denial) -> Self {
+        match d {
+            Denial::NotSignedIn => ApiError::NotSignedIn,
+            Denial::WrongParty(p) => ApiError::WrongParty(p),
+            Denial::WrongRole(r) => ApiError::WrongRole(r),
+        }
+    }
+}
+
+impl ApiError {
+    /// The stable, machine-readable code clients may match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotSignedIn => "auth.sign-in-required",
+            ApiError::WrongParty(_) => "access.wrong-party",
+            ApiError::WrongRole(_) => "access.wrong-role",
+            ApiError::OtherOrganization => "access.other-organization",
+            ApiError::InvalidCredentials => "auth.invalid-credentials",
+            ApiError::AccountLocked { .. } => "auth.account-locked",
+            ApiError::WrongCurrentPassword => "auth.wrong-current-password",
+            ApiError::CsrfMismatch => "auth.csrf-mismatch",
+            ApiError::WeakPassword(_) => "validation.weak-password",
+            ApiError::InvalidField { .. } => "validation.invalid-field",
+            ApiError::BadName { .. } => "validation.bad-name",
+            ApiError::UnknownName(_) => "validation.unknown-name",
+            ApiError::SelfDisable => "validation.self-disable",
+            ApiError::MalformedBody(_) => "request.malformed-body",
+            ApiError::MalformedParameter(_) => "request.malformed-parameter",
+            ApiError::NotFound { .. } => "resource.not-found",
+            ApiError::Duplicate { .. } => "resource.duplicate",
+            ApiError::NoRoute => "request.no-route",
+            ApiError::MethodNotAllowed => "request.method-not-allowed",
+            ApiError::PayloadTooLarge => "request.too-large",
+            ApiError::Storage(_) => "internal.storage",
+            ApiError::Password(_) => "internal.password",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotSignedIn | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::WrongParty(_)
+            | ApiError::WrongRole(_)
+            | ApiError::OtherOrganization
+            | ApiError::CsrfMismatch
+            | ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
+            ApiError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::WeakPassword(_)
+            | ApiError::InvalidField { .. }
+            | ApiError::BadName { .. }
+            | ApiError::UnknownName(_)
+            | ApiError::SelfDisable => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MalformedBody(_) | ApiError::MalformedParameter(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } | ApiError::NoRoute => StatusCode::NOT_FOUND,
+            ApiError::Duplicate { .. } => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Storage(_) | ApiError::Password(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The problem details body.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:rongshu:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `access.wrong-party`.
+    pub code: String,
+    /// Quote this when reporting a problem; the ledger records it too.
+    pub request_id: String,
+}
+
+/// Attached to error responses so the gate can ledger the failure's code
+/// and the console can render it as a page.
+#[derive(Clone, Debug)]
+pub(crate) struct ProblemInfo {
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+        let detail = self.to_string();
+        let body = Problem {
+            kind: format!("urn:rongshu:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.clone(),
+            code: self.code().to_owned(),
+            request_id,
+        };
+        let mut response = (status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response.extensions_mut().insert(ProblemInfo {
+            code: self.code(),
+            detail,
+        });
+        response
+    }
+}
+
+/// An error whose failure the handler already ledgered in its own
+/// transaction (a failed sign-in counts towards lockout), so the gate
+/// does not ledger it again.
+#[derive(Debug)]
+pub(crate) struct Ledgered(pub ApiError);
+
+/// Marks a response whose outcome is already in the ledger.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AlreadyLedgered;
+
+impl IntoResponse for Ledgered {
+    fn into_response(self) -> Response {
+        let mut r = self.0.into_response();
+        r.extensions_mut().insert(AlreadyLedgered);
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique() {
+        let all = [
+            ApiError::NotSignedIn,
+            ApiError::WrongParty(PartyType::User),
+            ApiError::WrongRole(Role::Staff),
+            ApiError::OtherOrganization,
+            ApiError::InvalidCredentials,
+            ApiError::AccountLocked {
+                until: String::new(),
+            },
+            ApiError::WrongCurrentPassword,
+            ApiError::CsrfMismatch,
+            ApiError::WeakPassword(WeakPassword::TooSimple),
+            ApiError::InvalidField {
+                field: "f",
+                problem: "p",
+            },
+            ApiError::BadName {
+                field: "f",
+                source: BadName::Username,
+            },
+            ApiError::UnknownName(UnknownName {
+                what: "x",
+                name: String::new(),
+                expected: String::new(),
+            }),
+            ApiError::SelfDisable,
+            ApiError::MalformedBody(String::new()),
+            ApiError::MalformedParameter(String::new()),
+            ApiError::NotFound {
+                what: "x",
+                id: String::new(),
+            },
+            ApiError::Duplicate {
+                what: "x",
+                value: String::new(),
+            },
+            ApiError::NoRoute,
+            ApiError::MethodNotAllowed,
+            ApiError::PayloadTooLarge,
+            ApiError::Storage(StoreError::Corrupt {
+                what: "x",
+                value: String::new(),
+            }),
+        ];
+        let mut codes: Vec<_> = all.iter().map(ApiError::code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+}

@@ -1,0 +1,291 @@
+//! The gate: every declared route runs behind it. It gives the request an
+//! id, finds who is calling, enforces the route's declared access rule,
+//! ledgers denials, failures and audited reads, and records metrics.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+use rongshu_crypto::sm3_hex;
+use rongshu_ledger::{EntryDraft, Outcome};
+use rongshu_store::SessionKind;
+
+use crate::auth::{SESSION_COOKIE, cookie};
+use crate::console;
+use crate::context::{Credential, Principal, RequestContext};
+use crate::error::{AlreadyLedgered, ApiError, ProblemInfo, REQUEST_ID};
+use crate::routes::{Audit, RouteSpec, Surface};
+use crate::state::{AppState, now_ms};
+
+pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
+
+#[derive(Clone)]
+pub(crate) struct Gate {
+    state: AppState,
+    spec: &'static RouteSpec,
+}
+
+/// The route's handler, behind the gate.
+pub(crate) fn guarded(state: &AppState, spec: &'static RouteSpec) -> MethodRouter<AppState> {
+    (spec.handler)().layer(from_fn_with_state(
+        Gate {
+            state: state.clone(),
+            spec,
+        },
+        enforce,
+    ))
+}
+
+/// A caller-supplied request id is kept when it is short and plain, so a
+/// load balancer's id carries through; otherwise a fresh one is made.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+fn client_addr(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let Gate { state, spec } = gate;
+    let request_id = request_id(&req);
+    let lang = console::i18n::Lang::of_headers(req.headers());
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let ctx = RequestContext {
+        request_id: request_id.clone(),
+        client_addr: client_addr(&req),
+        principal: None,
+    };
+
+    let mut response = REQUEST_ID
+        .scope(request_id.clone(), async {
+            let headers = req.headers().clone();
+            let principal = match resolve(&state, spec.surface, &headers).await {
+                Ok(p) => p,
+                Err(e) => return e.into_response(),
+            };
+            let ctx = RequestContext { principal, ..ctx };
+            let actor = ctx.principal.as_ref().map(|p| p.account.actor());
+            if let Err(denial) = spec.access.check(actor.as_ref()) {
+                let err = ApiError::from(denial);
+                if let Err(e) = ledger(
+                    &state,
+                    &ctx,
+                    spec,
+                    &target,
+                    Outcome::Denied,
+                    Some(err.code()),
+                )
+                .await
+                {
+                    return e.into_response();
+                }
+                let mut r = err.into_response();
+                r.extensions_mut().insert(AlreadyLedgered);
+                return r;
+            }
+            req.extensions_mut().insert(ctx.clone());
+            let response = next.run(req).await;
+            let status = response.status();
+            let already = response.extensions().get::<AlreadyLedgered>().is_some();
+            let outcome = if status.is_client_error() || status.is_server_error() {
+                (!already).then_some(Outcome::Failed)
+            } else {
+                (spec.audit == Audit::Read).then_some(Outcome::Success)
+            };
+            if let Some(outcome) = outcome {
+                let code = response.extensions().get::<ProblemInfo>().map(|p| p.code);
+                if let Err(e) = ledger(&state, &ctx, spec, &target, outcome, code).await {
+                    return e.into_response();
+                }
+            }
+            response
+        })
+        .await;
+
+    state.metrics().observe(
+        spec.path,
+        spec.method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    if spec.surface == Surface::Console {
+        response = console_error(response, &spec.method, &target, lang, &request_id);
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// Console pages answer errors as pages: a missing sign-in on a page goes
+/// to the sign-in form, anything else renders the problem in the page.
+fn console_error(
+    response: Response,
+    method: &Method,
+    target: &str,
+    lang: console::i18n::Lang,
+    request_id: &str,
+) -> Response {
+    let Some(problem) = response.extensions().get::<ProblemInfo>().cloned() else {
+        return response;
+    };
+    if response
+        .extensions()
+        .get::<console::settings::KeepPage>()
+        .is_some()
+    {
+        return response;
+    }
+    if problem.code == "auth.sign-in-required" && method == Method::GET {
+        return Redirect::to(&format!(
+            "/login?next={}",
+            console::auth::encode_next(target)
+        ))
+        .into_response();
+    }
+    let status = response.status();
+    let mut page = console::error_page(lang, status, &problem, request_id).into_response();
+    *page.status_mut() = status;
+    page.extensions_mut().insert(problem);
+    page
+}
+
+async fn ledger(
+    state: &AppState,
+    ctx: &RequestContext,
+    spec: &RouteSpec,
+    target: &str,
+    outcome: Outcome,
+    code: Option<&str>,
+) -> Result<(), ApiError> {
+    let draft = EntryDraft {
+        outcome,
+        reason: code.map(str::to_owned),
+        ..ctx.entry(
+            spec.action,
+            "route",
+            Some(format!("{} {target}", spec.method)),
+        )
+    };
+    state.store().append(draft).await?;
+    state.metrics().ledgered(1);
+    Ok(())
+}
+
+/// Finds the signed-in caller the way the route's surface accepts.
+async fn resolve(
+    state: &AppState,
+    surface: Surface,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
+    let now = now_ms();
+    match surface {
+        Surface::System => Ok(None),
+        Surface::Console => {
+            let Some(token) = cookie(headers, SESSION_COOKIE) else {
+                return Ok(None);
+            };
+            let session = state.store().session(&sm3_hex(token), now).await?;
+            Ok(session
+                .filter(|s| s.kind == SessionKind::Console)
+                .map(|s| Principal {
+                    account: s.account,
+                    credential: Credential::ConsoleSession {
+                        session_id: s.session_id,
+                        csrf_token: s.csrf_token,
+                    },
+                }))
+        }
+        Surface::Api => {
+            let Some(token) = bearer(headers) else {
+                return Ok(None);
+            };
+            if token.starts_with(crate::auth::API_KEY_PREFIX) {
+                let found = state
+                    .store()
+                    .api_key_principal(&state.keys().hash_hex(token), now)
+                    .await?;
+                return Ok(found.map(|(_, account)| Principal {
+                    account,
+                    credential: Credential::ApiKey,
+                }));
+            }
+            let session = state.store().session(&sm3_hex(token), now).await?;
+            Ok(session
+                .filter(|s| s.kind == SessionKind::Api)
+                .map(|s| Principal {
+                    account: s.account,
+                    credential: Credential::ApiSession {
+                        session_id: s.session_id,
+                    },
+                }))
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Requests no route matches, and bare errors the router itself produces
+/// (wrong method, body too large), become problems too.
+pub(crate) async fn unmatched(req: Request) -> Response {
+    let request_id = request_id(&req);
+    let mut r = REQUEST_ID
+        .scope(request_id.clone(), async {
+            ApiError::NoRoute.into_response()
+        })
+        .await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        r.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    r
+}
+
+/// Turns the router's own bare error responses into problems.
+pub(crate) async fn problem_for_bare_errors(response: Response) -> Response {
+    if response.extensions().get::<ProblemInfo>().is_some() {
+        return response;
+    }
+    let error = match response.status() {
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => return response,
+    };
+    let request_id = response
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let mut r = REQUEST_ID
+        .scope(request_id.clone(), async { error.into_response() })
+        .await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        r.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    r
+}

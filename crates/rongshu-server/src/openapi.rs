@@ -1,0 +1,243 @@
+//! The OpenAPI 3.1 description, generated from the route table and the
+//! wire types, and a human reference page rendered from it.
+
+use std::sync::LazyLock;
+
+use maud::{DOCTYPE, html};
+use rongshu_domain::Access;
+use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi,
+    OpenApiBuilder, Paths, Ref, Required, ResponseBuilder, Type,
+};
+
+use crate::api::types::*;
+use crate::error::Problem;
+use crate::routes::{RouteSpec, Surface, routes};
+
+/// Who may call a route, in words.
+pub(crate) fn describe_access(access: &Access) -> String {
+    match access {
+        Access::Public => "public".to_owned(),
+        Access::Restricted(grants) => grants
+            .iter()
+            .map(|g| {
+                let parties: Vec<_> = g.parties.iter().map(|p| p.as_str()).collect();
+                let roles: Vec<_> = g.roles.iter().map(|r| r.as_str()).collect();
+                format!("{} ({})", parties.join(", "), roles.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+fn method(spec: &RouteSpec) -> HttpMethod {
+    match spec.method.as_str() {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        "PATCH" => HttpMethod::Patch,
+        _ => HttpMethod::Get,
+    }
+}
+
+fn json_content(schema: &str) -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(schema)))
+        .build()
+}
+
+fn build() -> OpenApi {
+    let mut paths = Paths::new();
+    for spec in routes()
+        .iter()
+        .filter(|s| s.path.starts_with("/api/v1/") && s.surface == Surface::Api)
+    {
+        let tag = spec.action.split('.').next().unwrap_or("api");
+        let mut op = OperationBuilder::new()
+            .operation_id(Some(format!(
+                "{}-{}",
+                spec.method.as_str().to_lowercase(),
+                spec.action
+            )))
+            .summary(Some(spec.summary))
+            .description(Some(format!("Access: {}.", describe_access(&spec.access))))
+            .tag(tag);
+        for name in path_parameters(spec.path) {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer))),
+            );
+        }
+        if let Some(req) = spec.request_schema {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json_content(req))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        let ok = ResponseBuilder::new().description("Success");
+        let ok = match spec.response_schema {
+            Some(resp) => ok.content("application/json", json_content(resp)),
+            None => ok,
+        };
+        op = op.response("2XX", ok.build()).response(
+            "default",
+            ResponseBuilder::new()
+                .description("A problem: application/problem+json with a stable `code`")
+                .content("application/problem+json", json_content("Problem"))
+                .build(),
+        );
+        if spec.access != Access::Public {
+            op = op.securities(Some([SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            )]));
+        }
+        paths.add_path_operation(spec.path, vec![method(spec)], op.build());
+    }
+    let components = ComponentsBuilder::new()
+        .schema_from::<Problem>()
+        .schema_from::<SignInRequest>()
+        .schema_from::<SessionCreated>()
+        .schema_from::<AccountView>()
+        .schema_from::<ChangePasswordRequest>()
+        .schema_from::<ResetPasswordRequest>()
+        .schema_from::<CreateApiKeyRequest>()
+        .schema_from::<ApiKeyView>()
+        .schema_from::<ApiKeyCreated>()
+        .schema_from::<OrganizationView>()
+        .schema_from::<CreateOrganizationRequest>()
+        .schema_from::<CreateAccountRequest>()
+        .schema_from::<LedgerEntryView>()
+        .schema_from::<LedgerPage>()
+        .schema_from::<LedgerQuery>()
+        .schema_from::<VerificationView>()
+        .security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A session token from POST /api/v1/sessions, or an API key (rsk_...).",
+                    ))
+                    .build(),
+            ),
+        )
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Rongshu (蓉数) public data operation platform API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Every call is recorded in the tamper-evident ledger. Errors are application/problem+json.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .build()
+}
+
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    serde_json::to_string_pretty(&build()).expect("the OpenAPI document serialises")
+});
+
+pub(crate) fn document_json() -> &'static str {
+    &DOCUMENT
+}
+
+/// A self-contained HTML reference, with no script and no external asset.
+pub(crate) fn reference_page() -> String {
+    let api: Vec<&RouteSpec> = routes()
+        .iter()
+        .filter(|s| s.path.starts_with("/api/v1/"))
+        .collect();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Rongshu API reference" }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body.reference {
+                main.page {
+                    h1 { "Rongshu API reference · 蓉数接口说明" }
+                    p { "Machine-readable description: " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } " (OpenAPI 3.1). "
+                        "Authenticate with " code { "Authorization: Bearer <token>" } " using a session token or an API key. "
+                        "Errors are " code { "application/problem+json" } " with a stable " code { "code" } " and the " code { "request_id" } "." }
+                    table.grid {
+                        thead { tr { th { "Method" } th { "Path" } th { "What it does" } th { "Who may call it" } th { "Body → reply" } } }
+                        tbody {
+                            @for s in &api {
+                                tr {
+                                    td { code { (s.method.as_str()) } }
+                                    td { code { (s.path) } }
+                                    td { (s.summary) }
+                                    td { (describe_access(&s.access)) }
+                                    td { (s.request_schema.unwrap_or("–")) " → " (s.response_schema.unwrap_or("–")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_is_openapi_3_1_and_every_schema_named_exists() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for spec in routes() {
+            for name in [spec.request_schema, spec.response_schema]
+                .into_iter()
+                .flatten()
+            {
+                assert!(
+                    schemas.contains_key(name),
+                    "{} {} names missing schema {name}",
+                    spec.method,
+                    spec.path
+                );
+            }
+        }
+        assert!(doc["paths"]["/api/v1/accounts/{id}/disable"]["post"].is_object());
+        assert!(doc["paths"]["/api/v1/me/api-keys"]["get"].is_object());
+        assert!(doc["paths"]["/api/v1/me/api-keys"]["post"].is_object());
+    }
+
+    #[test]
+    fn access_reads_plainly() {
+        assert_eq!(describe_access(&Access::Public), "public");
+        let ledger = routes()
+            .iter()
+            .find(|r| r.path == "/api/v1/ledger")
+            .unwrap();
+        assert_eq!(
+            describe_access(&ledger.access),
+            "operator, governance, economy, bigdata_center, provider, user, expert (auditor); bigdata_center (admin, staff, auditor)"
+        );
+    }
+}

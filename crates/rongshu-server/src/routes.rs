@@ -1,0 +1,571 @@
+//! The route table: every route, its access rule and how it is audited.
+//! The router, the gate, the OpenAPI document and the route-walk tests
+//! are all built from this one list.
+
+use std::sync::LazyLock;
+
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, post, put};
+use rongshu_domain::{Access, Grant, PartyType as P, Role};
+
+use crate::state::AppState;
+use crate::{api, console};
+
+/// Which side of the platform a route belongs to; it decides how callers
+/// prove who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    /// JSON API: bearer session tokens or API keys; cookies are ignored, so
+    /// cross-site requests cannot ride on a console session.
+    Api,
+    /// Console pages: the session cookie, with a CSRF token on every form.
+    Console,
+    /// Health, metrics and the API description: no identity.
+    System,
+}
+
+/// How a successful request reaches the ledger. Denied and failed requests
+/// are always ledgered by the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audit {
+    /// The handler appends entries in the same transaction as its change.
+    InHandler,
+    /// A read of audited data: the gate ledgers it after it succeeds.
+    Read,
+    /// Nothing worth a ledger entry on success (pages, health, own profile).
+    Quiet,
+}
+
+/// One declared route.
+#[derive(Debug)]
+pub struct RouteSpec {
+    pub method: Method,
+    /// axum path template, e.g. `/api/v1/accounts/{id}/disable`.
+    pub path: &'static str,
+    /// The ledger action, e.g. `account.disable`.
+    pub action: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    pub surface: Surface,
+    pub audit: Audit,
+    /// Names of the OpenAPI component schemas for the JSON body and reply.
+    pub request_schema: Option<&'static str>,
+    pub response_schema: Option<&'static str>,
+    pub(crate) handler: fn() -> MethodRouter<AppState>,
+}
+
+/// The operator's administrators.
+const OPERATOR_ADMINS: &[Grant] = &[Grant::new(&[P::Operator], &[Role::Admin])];
+/// Every organisation's administrators (scoped to their own organisation by
+/// [`rongshu_domain::Actor::may_manage_accounts_of`]).
+const ADMINS: &[Grant] = &[Grant::new(&P::ALL, &[Role::Admin])];
+/// Auditors of every party, and the Big Data Center, which inspects usage
+/// logs at any time (Art. 17).
+const LEDGER_READERS: &[Grant] = &[
+    Grant::new(&P::ALL, &[Role::Auditor]),
+    Grant::new(&[P::BigDataCenter], &Role::ALL),
+];
+/// Whole-chain verification: the Big Data Center and the supervisors' and
+/// operator's auditors.
+const LEDGER_VERIFIERS: &[Grant] = &[
+    Grant::new(&[P::BigDataCenter], &Role::ALL),
+    Grant::new(&[P::Operator, P::Governance], &[Role::Auditor]),
+];
+
+macro_rules! only {
+    ($party:expr) => {
+        Access::Restricted(const { &[Grant::new(&[$party], &Role::ALL)] })
+    };
+}
+
+struct Builder(Vec<RouteSpec>);
+
+impl Builder {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        surface: Surface,
+        method: Method,
+        path: &'static str,
+        action: &'static str,
+        summary: &'static str,
+        access: Access,
+        audit: Audit,
+        schemas: (Option<&'static str>, Option<&'static str>),
+        handler: fn() -> MethodRouter<AppState>,
+    ) {
+        let (request_schema, response_schema) = schemas;
+        self.0.push(RouteSpec {
+            method,
+            path,
+            action,
+            summary,
+            access,
+            surface,
+            audit,
+            request_schema,
+            response_schema,
+            handler,
+        });
+    }
+}
+
+const NO_BODY: (Option<&str>, Option<&str>) = (None, None);
+
+fn table() -> Vec<RouteSpec> {
+    use Audit::*;
+    use Surface::*;
+    let mut b = Builder(Vec::new());
+    let signed_in = Access::SIGNED_IN;
+    let public = Access::Public;
+
+    // System.
+    b.add(
+        System,
+        Method::GET,
+        "/healthz",
+        "system.health",
+        "The process is up.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::system::healthz),
+    );
+    b.add(
+        System,
+        Method::GET,
+        "/readyz",
+        "system.ready",
+        "The database answers.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::system::readyz),
+    );
+    b.add(
+        System,
+        Method::GET,
+        "/metrics",
+        "system.metrics",
+        "Prometheus metrics.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::system::metrics),
+    );
+    b.add(
+        System,
+        Method::GET,
+        "/api/v1/openapi.json",
+        "system.openapi",
+        "This API's OpenAPI 3.1 description.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::system::openapi_json),
+    );
+    b.add(
+        System,
+        Method::GET,
+        "/api/docs",
+        "system.api-docs",
+        "The API reference page.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::system::api_docs),
+    );
+    b.add(
+        System,
+        Method::GET,
+        "/assets/style.css",
+        "system.asset",
+        "Console style sheet.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::assets::style),
+    );
+
+    // API: sessions and the caller's own account.
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/sessions",
+        "session.create",
+        "Sign in; returns a bearer token.",
+        public,
+        InHandler,
+        (Some("SignInRequest"), Some("SessionCreated")),
+        || post(api::sessions::create),
+    );
+    b.add(
+        Api,
+        Method::DELETE,
+        "/api/v1/sessions/current",
+        "session.revoke",
+        "Sign out: revoke the bearer token used.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || delete(api::sessions::revoke_current),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/me",
+        "account.read-self",
+        "The signed-in account.",
+        signed_in,
+        Quiet,
+        (None, Some("AccountView")),
+        || get(api::me::show),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/me/password",
+        "account.change-password",
+        "Change one's own password; ends every session of the account.",
+        signed_in,
+        InHandler,
+        (Some("ChangePasswordRequest"), None),
+        || put(api::me::change_password),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/me/api-keys",
+        "api-key.list",
+        "One's own API keys (never the keys themselves).",
+        signed_in,
+        Quiet,
+        (None, Some("ApiKeyView")),
+        || get(api::me::list_api_keys),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/me/api-keys",
+        "api-key.create",
+        "Create an API key; the key is shown only in this reply.",
+        signed_in,
+        InHandler,
+        (Some("CreateApiKeyRequest"), Some("ApiKeyCreated")),
+        || post(api::me::create_api_key),
+    );
+    b.add(
+        Api,
+        Method::DELETE,
+        "/api/v1/me/api-keys/{id}",
+        "api-key.revoke",
+        "Revoke one of one's own API keys.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || delete(api::me::revoke_api_key),
+    );
+
+    // API: organisations and accounts.
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/organizations",
+        "organization.list",
+        "The organisations on the platform and their party types.",
+        signed_in,
+        Quiet,
+        (None, Some("OrganizationView")),
+        || get(api::organizations::list),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/organizations",
+        "organization.create",
+        "Register an organisation (operator administrators).",
+        Access::Restricted(OPERATOR_ADMINS),
+        InHandler,
+        (Some("CreateOrganizationRequest"), Some("OrganizationView")),
+        || post(api::organizations::create),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/organizations/{id}/accounts",
+        "account.list",
+        "An organisation's accounts (its administrators, or the operator's).",
+        Access::Restricted(ADMINS),
+        Read,
+        (None, Some("AccountView")),
+        || get(api::organizations::list_accounts),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/organizations/{id}/accounts",
+        "account.create",
+        "Create an account in an organisation.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        (Some("CreateAccountRequest"), Some("AccountView")),
+        || post(api::organizations::create_account),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/accounts/{id}/disable",
+        "account.disable",
+        "Disable an account and end its sessions.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        (None, Some("AccountView")),
+        || post(api::organizations::disable_account),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/accounts/{id}/enable",
+        "account.enable",
+        "Enable a disabled account.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        (None, Some("AccountView")),
+        || post(api::organizations::enable_account),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/accounts/{id}/password",
+        "account.reset-password",
+        "Set a new password for an account, clear its lockout and end its sessions.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        (Some("ResetPasswordRequest"), None),
+        || put(api::organizations::reset_password),
+    );
+
+    // API: the ledger.
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/ledger",
+        "ledger.read",
+        "Ledger entries, newest first, filtered (auditors; the Big Data Center).",
+        Access::Restricted(LEDGER_READERS),
+        Read,
+        (None, Some("LedgerPage")),
+        || get(api::ledger::list),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/ledger/verification",
+        "ledger.verify",
+        "Recompute the whole SM3 hash chain and report the first break.",
+        Access::Restricted(LEDGER_VERIFIERS),
+        Read,
+        (None, Some("VerificationView")),
+        || get(api::ledger::verify),
+    );
+
+    // Console.
+    b.add(
+        Console,
+        Method::GET,
+        "/",
+        "console.index",
+        "Start page.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::auth::index),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/login",
+        "console.login-page",
+        "Sign-in page.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::auth::login_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/login",
+        "session.create",
+        "Sign in to the console.",
+        public,
+        InHandler,
+        NO_BODY,
+        || post(console::auth::login),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/logout",
+        "session.revoke",
+        "Sign out of the console.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || post(console::auth::logout),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/lang/{lang}",
+        "console.language",
+        "Switch language.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::auth::switch_language),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/home",
+        "console.home",
+        "Go to one's own workbench.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(console::home::home),
+    );
+    for (party, path) in console::home::WORKBENCHES {
+        let access = match party {
+            P::Operator => only!(P::Operator),
+            P::Governance => only!(P::Governance),
+            P::Economy => only!(P::Economy),
+            P::BigDataCenter => only!(P::BigDataCenter),
+            P::Provider => only!(P::Provider),
+            P::User => only!(P::User),
+            P::Expert => only!(P::Expert),
+        };
+        b.add(
+            Console,
+            Method::GET,
+            path,
+            "console.workbench",
+            "A party's workbench.",
+            access,
+            Quiet,
+            NO_BODY,
+            { console::home::workbench_route(party) },
+        );
+    }
+    b.add(
+        Console,
+        Method::GET,
+        "/settings",
+        "console.settings",
+        "Account settings.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(console::settings::page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/settings/password",
+        "account.change-password",
+        "Change one's own password.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || post(console::settings::change_password),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/settings/api-keys",
+        "api-key.create",
+        "Create an API key.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || post(console::settings::create_api_key),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/settings/api-keys/{id}/revoke",
+        "api-key.revoke",
+        "Revoke an API key.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || post(console::settings::revoke_api_key),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/ledger",
+        "ledger.read",
+        "The ledger viewer.",
+        Access::Restricted(LEDGER_READERS),
+        Read,
+        NO_BODY,
+        || get(console::ledger::page),
+    );
+    b.0
+}
+
+static ROUTES: LazyLock<Vec<RouteSpec>> = LazyLock::new(table);
+
+/// Every route of the server.
+pub fn routes() -> &'static [RouteSpec] {
+    &ROUTES
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_route_is_declared_once() {
+        let mut seen = HashSet::new();
+        for r in routes() {
+            assert!(
+                seen.insert((r.method.clone(), r.path)),
+                "{} {} declared twice",
+                r.method,
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn surfaces_follow_paths() {
+        for r in routes() {
+            if r.path.starts_with("/api/v1/") && r.surface != Surface::System {
+                assert_eq!(r.surface, Surface::Api, "{}", r.path);
+            }
+            if r.surface == Surface::Api {
+                assert!(r.path.starts_with("/api/v1/"), "{}", r.path);
+            }
+        }
+    }
+
+    #[test]
+    fn changes_are_never_quiet() {
+        for r in routes() {
+            if r.method != Method::GET {
+                assert_eq!(
+                    r.audit,
+                    Audit::InHandler,
+                    "{} {} changes state",
+                    r.method,
+                    r.path
+                );
+            }
+        }
+    }
+}

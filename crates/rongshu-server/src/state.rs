@@ -1,0 +1,92 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use rongshu_crypto::{KeyedHasher, PasswordHasher};
+use rongshu_domain::LockoutPolicy;
+use rongshu_store::Store;
+
+use crate::metrics::Metrics;
+
+/// Tunables the binary reads from configuration.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Console sessions end this long after sign-in.
+    pub console_session_minutes: i64,
+    /// API sessions (bearer tokens from `POST /api/v1/sessions`) end this long after sign-in.
+    pub api_session_minutes: i64,
+    /// The longest life an API key may be given.
+    pub api_key_max_days: i64,
+    pub lockout: LockoutPolicy,
+    /// Mark cookies `Secure` (on whenever TLS is on).
+    pub secure_cookies: bool,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            console_session_minutes: 8 * 60,
+            api_session_minutes: 60,
+            api_key_max_days: 365,
+            lockout: LockoutPolicy::default(),
+            secure_cookies: false,
+            body_limit_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    passwords: PasswordHasher,
+    keys: KeyedHasher,
+    settings: ServerSettings,
+    metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        passwords: PasswordHasher,
+        keys: KeyedHasher,
+        settings: ServerSettings,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            passwords,
+            keys,
+            settings,
+            metrics: Metrics::default(),
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn passwords(&self) -> &PasswordHasher {
+        &self.0.passwords
+    }
+
+    pub fn keys(&self) -> &KeyedHasher {
+        &self.0.keys
+    }
+
+    pub fn settings(&self) -> &ServerSettings {
+        &self.0.settings
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
