@@ -37,6 +37,12 @@ pub(crate) struct RequestContext {
     pub principal: Option<Principal>,
 }
 
+impl crate::admin::Attribution for RequestContext {
+    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
+        RequestContext::entry(self, action, object_type, object_id)
+    }
+}
+
 impl RequestContext {
     /// A ledger entry for this request, with the actor filled in.
     pub fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
@@ -81,10 +87,6 @@ pub(crate) struct SignedIn {
 impl SignedIn {
     pub fn account(&self) -> &Account {
         &self.principal.account
-    }
-
-    pub fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
-        self.ctx.entry(action, object_type, object_id)
     }
 }
 

@@ -9,6 +9,7 @@
 //! roles it admits; the router is built from that table, so no route exists
 //! without a declared access rule, and one gate ([`gate`]) enforces it.
 
+pub mod admin;
 mod api;
 mod auth;
 mod console;
@@ -19,6 +20,7 @@ mod metrics;
 mod openapi;
 pub mod routes;
 mod state;
+mod tls;
 
 use std::net::SocketAddr;
 
@@ -28,6 +30,7 @@ use tokio::net::TcpListener;
 
 pub use error::ApiError;
 pub use state::{AppState, ServerSettings};
+pub use tls::serve_tls;
 
 /// The whole application: every declared route behind the gate.
 pub fn app(state: AppState) -> Router {

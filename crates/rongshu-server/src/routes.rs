@@ -455,7 +455,7 @@ fn table() -> Vec<RouteSpec> {
             access,
             Quiet,
             NO_BODY,
-            { console::home::workbench_route(party) },
+            console::home::workbench_route(party),
         );
     }
     b.add(

@@ -1,1 +1,104 @@
-fn main() {}
+//! `rongshu`: the public data operation platform's one binary.
+
+mod admin;
+mod config;
+mod demo;
+mod ledger;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rongshu",
+    version,
+    about = "蓉数 Rongshu: public data operation service platform"
+)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, short = 'c', global = true)]
+    config: Option<PathBuf>,
+    /// Data directory: SQLite database, local object store, secret key.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://... (default, inside the data directory) or postgres://...
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and the console.
+    Serve(serve::ServeArgs),
+    /// Seed a complete demo (idempotent), then serve.
+    Demo(demo::DemoArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage organisations and accounts.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Verify or export the tamper-evident ledger.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (listen, tls_cert, tls_key) = match &cli.command {
+        Command::Serve(a) | Command::Demo(demo::DemoArgs { serve: a, .. }) => {
+            (a.listen.clone(), a.tls_cert.clone(), a.tls_key.clone())
+        }
+        _ => (None, None, None),
+    };
+    let overrides = Overrides {
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        listen,
+        tls_cert,
+        tls_key,
+    };
+    let config = match Config::load(cli.config.as_deref(), overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    serve::init_logging(&config);
+    for var in config::unknown_env_vars() {
+        tracing::warn!(variable = %var, "environment variable names no configuration key; ignored");
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(_) => serve::run(&config).await,
+            Command::Demo(args) => demo::run(&config, args).await,
+            Command::Migrate => serve::open(&config).await.map(|_| {
+                println!("migrations applied");
+                ExitCode::SUCCESS
+            }),
+            Command::Admin(cmd) => admin::run(&config, cmd).await,
+            Command::Ledger(cmd) => ledger::run(&config, cmd).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -2,23 +2,15 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use rongshu_domain::{
-    PartyType, Role, check_display_name, check_organization_code, check_username,
-};
-use rongshu_store::{Account, NewAccount, NewOrganization};
 
 use super::types::{
     AccountView, CreateAccountRequest, CreateOrganizationRequest, OrganizationView,
     ResetPasswordRequest,
 };
-use crate::auth::{self, commit};
+use crate::admin::{self, AccountRequest};
 use crate::context::{Json, Path, SignedIn};
 use crate::error::ApiError;
-use crate::state::{AppState, now_ms};
-
-fn name_rule(field: &'static str) -> impl FnOnce(rongshu_domain::BadName) -> ApiError {
-    move |source| ApiError::BadName { field, source }
-}
+use crate::state::AppState;
 
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -36,23 +28,9 @@ pub(crate) async fn create(
     if !who.account().actor().may_register_organizations() {
         return Err(ApiError::OtherOrganization);
     }
-    check_organization_code(&body.code).map_err(name_rule("code"))?;
-    check_display_name(&body.name).map_err(name_rule("name"))?;
-    let party: PartyType = body.party_type.parse()?;
-    let new = NewOrganization {
-        code: body.code,
-        name: body.name.trim().to_owned(),
-        party,
-    };
-    let mut tx = state.store().begin().await?;
-    let org = tx.insert_organization(&new, now_ms()).await?;
-    tx.append(who.entry(
-        "organization.create",
-        "organization",
-        Some(org.id.to_string()),
-    ))
-    .await?;
-    commit(&state, tx).await?;
+    let org =
+        admin::create_organization(&state, &who.ctx, &body.code, &body.name, &body.party_type)
+            .await?;
     Ok((StatusCode::CREATED, Json(OrganizationView::from(&org))))
 }
 
@@ -84,34 +62,15 @@ pub(crate) async fn create_account(
     Json(body): Json<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountView>), ApiError> {
     require_manager(&who, org_id)?;
-    check_username(&body.username).map_err(name_rule("username"))?;
-    check_display_name(&body.display_name).map_err(name_rule("display_name"))?;
-    let role: Role = body.role.parse()?;
-    let password_hash = auth::new_password_hash(&state, &body.password, &body.username).await?;
-    let new = NewAccount {
+    let request = AccountRequest {
         org_id,
-        username: body.username,
-        display_name: body.display_name.trim().to_owned(),
-        role,
-        password_hash,
+        username: &body.username,
+        display_name: &body.display_name,
+        role: &body.role,
+        password: &body.password,
     };
-    let mut tx = state.store().begin().await?;
-    let account = tx.insert_account(&new, now_ms()).await?;
-    tx.append(who.entry("account.create", "account", Some(account.id.to_string())))
-        .await?;
-    commit(&state, tx).await?;
+    let account = admin::create_account(&state, &who.ctx, request).await?;
     Ok((StatusCode::CREATED, Json(AccountView::from(&account))))
-}
-
-/// Loads the target account and checks the caller administers its organisation.
-async fn managed_account(
-    state: &AppState,
-    who: &SignedIn,
-    account_id: i64,
-) -> Result<Account, ApiError> {
-    let account = state.store().account(account_id).await?;
-    require_manager(who, account.org_id)?;
-    Ok(account)
 }
 
 async fn set_disabled(
@@ -120,24 +79,12 @@ async fn set_disabled(
     account_id: i64,
     disabled: bool,
 ) -> Result<Json<AccountView>, ApiError> {
-    managed_account(&state, &who, account_id).await?;
+    let target = state.store().account(account_id).await?;
+    require_manager(&who, target.org_id)?;
     if disabled && account_id == who.account().id {
         return Err(ApiError::SelfDisable);
     }
-    let action = if disabled {
-        "account.disable"
-    } else {
-        "account.enable"
-    };
-    let mut tx = state.store().begin().await?;
-    tx.set_disabled(account_id, disabled).await?;
-    if disabled {
-        tx.revoke_sessions_of(account_id, now_ms()).await?;
-    }
-    tx.append(who.entry(action, "account", Some(account_id.to_string())))
-        .await?;
-    let account = tx.account(account_id).await?;
-    commit(&state, tx).await?;
+    let account = admin::set_account_disabled(&state, &who.ctx, account_id, disabled).await?;
     Ok(Json(AccountView::from(&account)))
 }
 
@@ -166,13 +113,8 @@ pub(crate) async fn reset_password(
     Path(id): Path<i64>,
     Json(body): Json<ResetPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let account = managed_account(&state, &who, id).await?;
-    let hash = auth::new_password_hash(&state, &body.new_password, &account.username).await?;
-    let mut tx = state.store().begin().await?;
-    tx.set_password(id, &hash).await?;
-    tx.revoke_sessions_of(id, now_ms()).await?;
-    tx.append(who.entry("account.reset-password", "account", Some(id.to_string())))
-        .await?;
-    commit(&state, tx).await?;
+    let target = state.store().account(id).await?;
+    require_manager(&who, target.org_id)?;
+    admin::reset_password(&state, &who.ctx, &target, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

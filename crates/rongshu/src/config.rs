@@ -1,0 +1,318 @@
+//! Configuration: defaults, then a TOML file, then `RONGSHU_*` environment
+//! variables (`__` separates sections), then command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use rongshu_crypto::PasswordParams;
+use rongshu_domain::LockoutPolicy;
+use rongshu_server::ServerSettings;
+use serde::{Deserialize, Serialize};
+
+/// Every configuration key. See README.md, "Configuration".
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Holds the SQLite database, the local object store and the secret key.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; empty means `<data_dir>/rongshu.db`.
+    pub database_url: String,
+    /// Hex key for HMAC-SM3 of API keys; empty means `<data_dir>/secret.key`,
+    /// created on first start. Every server sharing a database needs the same key.
+    pub secret_key_file: String,
+    pub server: ServerConfig,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// PEM certificate chain; with `tls_key`, serve HTTPS.
+    pub tls_cert: String,
+    pub tls_key: String,
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub console_session_minutes: i64,
+    pub api_session_minutes: i64,
+    pub api_key_max_days: i64,
+    pub lockout_max_failures: u32,
+    pub lockout_minutes: i64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `rongshu_server=debug,info`.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./rongshu-data"),
+            database_url: String::new(),
+            secret_key_file: String::new(),
+            server: ServerConfig::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let d = ServerSettings::default();
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            body_limit_bytes: d.body_limit_bytes,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        let s = ServerSettings::default();
+        let p = PasswordParams::default();
+        AuthConfig {
+            console_session_minutes: s.console_session_minutes,
+            api_session_minutes: s.api_session_minutes,
+            api_key_max_days: s.api_key_max_days,
+            lockout_max_failures: s.lockout.max_failures,
+            lockout_minutes: s.lockout.lock_ms / 60_000,
+            argon2_memory_kib: p.memory_kib,
+            argon2_iterations: p.iterations,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "text".into(),
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Flags that override every other layer.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+}
+
+const ENV_PREFIX: &str = "RONGSHU_";
+
+/// Variables with the prefix that are not configuration (tests use them).
+const ENV_NOT_CONFIG: &[&str] = &["RONGSHU_TEST_", "RONGSHU_BROWSER_"];
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("configuration file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .filter(|k| {
+                    !ENV_NOT_CONFIG
+                        .iter()
+                        .any(|p| format!("{ENV_PREFIX}{k}").starts_with(p))
+                })
+                .split("__"),
+        );
+        let mut set = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                figment = std::mem::take(&mut figment).merge(Serialized::default(key, v));
+            }
+        };
+        set(
+            "data_dir",
+            overrides.data_dir.map(|p| p.display().to_string()),
+        );
+        set("database_url", overrides.database_url);
+        set("server.listen", overrides.listen);
+        set("server.tls_cert", overrides.tls_cert);
+        set("server.tls_key", overrides.tls_key);
+        let config: Config = figment.extract().context("invalid configuration")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.server.tls_cert.is_empty() != self.server.tls_key.is_empty() {
+            bail!("server.tls_cert and server.tls_key must be given together");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!("log.format must be text or json, not {:?}", self.log.format);
+        }
+        if self.auth.lockout_max_failures == 0 {
+            bail!("auth.lockout_max_failures must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("rongshu.db").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn secret_key_path(&self) -> PathBuf {
+        if self.secret_key_file.is_empty() {
+            self.data_dir.join("secret.key")
+        } else {
+            PathBuf::from(&self.secret_key_file)
+        }
+    }
+
+    pub fn password_params(&self) -> PasswordParams {
+        PasswordParams {
+            memory_kib: self.auth.argon2_memory_kib,
+            iterations: self.auth.argon2_iterations,
+            ..PasswordParams::default()
+        }
+    }
+
+    pub fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            console_session_minutes: self.auth.console_session_minutes,
+            api_session_minutes: self.auth.api_session_minutes,
+            api_key_max_days: self.auth.api_key_max_days,
+            lockout: LockoutPolicy {
+                max_failures: self.auth.lockout_max_failures,
+                lock_ms: self.auth.lockout_minutes * 60_000,
+            },
+            secure_cookies: !self.server.tls_cert.is_empty(),
+            body_limit_bytes: self.server.body_limit_bytes,
+        }
+    }
+}
+
+/// Environment variables with the prefix that name no configuration key:
+/// most likely typos, so they are reported rather than silently ignored.
+pub fn unknown_env_vars() -> Vec<String> {
+    let known = known_env_keys();
+    std::env::vars()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with(ENV_PREFIX) && !ENV_NOT_CONFIG.iter().any(|p| k.starts_with(p)))
+        .filter(|k| !known.contains(k))
+        .collect()
+}
+
+fn known_env_keys() -> Vec<String> {
+    let value = serde_json::to_value(Config::default()).expect("config serialises");
+    let mut keys = Vec::new();
+    if let serde_json::Value::Object(top) = value {
+        for (k, v) in top {
+            match v {
+                serde_json::Value::Object(section) => {
+                    for sk in section.keys() {
+                        keys.push(format!(
+                            "{ENV_PREFIX}{}__{}",
+                            k.to_uppercase(),
+                            sk.to_uppercase()
+                        ));
+                    }
+                }
+                _ => keys.push(format!("{ENV_PREFIX}{}", k.to_uppercase())),
+            }
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("r.toml", "data_dir = \"/from-file\"\n[server]\nlisten = \"0.0.0.0:1\"\n[auth]\napi_key_max_days = 30\n")?;
+            jail.set_env("RONGSHU_SERVER__LISTEN", "0.0.0.0:2");
+            jail.set_env("RONGSHU_TEST_POSTGRES_URL", "ignored");
+            let c = Config::load(Some(Path::new("r.toml")), Overrides::default()).unwrap();
+            assert_eq!(c.data_dir, PathBuf::from("/from-file"));
+            assert_eq!(c.server.listen, "0.0.0.0:2", "environment beats file");
+            assert_eq!(c.auth.api_key_max_days, 30);
+            assert_eq!(c.auth.api_session_minutes, 60, "defaults fill the rest");
+            let o = Overrides {
+                listen: Some("0.0.0.0:3".into()),
+                ..Default::default()
+            };
+            let c = Config::load(Some(Path::new("r.toml")), o).unwrap();
+            assert_eq!(c.server.listen, "0.0.0.0:3", "flags beat environment");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_need_no_setup() {
+        figment::Jail::expect_with(|_| {
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert_eq!(c.server.listen, "127.0.0.1:8080");
+            assert_eq!(
+                c.database_url(),
+                "sqlite://./rongshu-data/rongshu.db?mode=rwc"
+            );
+            assert_eq!(
+                c.secret_key_path(),
+                PathBuf::from("./rongshu-data/secret.key")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[server]\nlisen = \"x\"\n")?;
+            let err = Config::load(Some(Path::new("bad.toml")), Overrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+            let err =
+                Config::load(Some(Path::new("missing.toml")), Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("does not exist"));
+            jail.set_env("RONGSHU_SERVER__TLS_CERT", "cert.pem");
+            let err = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("together"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_variables_are_reported() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("RONGSHU_SERVER__LISTEN", "x");
+            jail.set_env("RONGSHU_SERVER__LISTN", "x");
+            jail.set_env("RONGSHU_TEST_POSTGRES_URL", "x");
+            assert_eq!(unknown_env_vars(), ["RONGSHU_SERVER__LISTN"]);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,180 @@
+//! `rongshu serve`, and opening the platform's state for every command.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use rongshu_crypto::{KeyedHasher, PasswordHasher};
+use rongshu_server::AppState;
+use rongshu_store::Store;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// PEM certificate chain for HTTPS.
+    #[arg(long)]
+    pub tls_cert: Option<String>,
+    /// PEM private key for HTTPS.
+    #[arg(long)]
+    pub tls_key: Option<String>,
+}
+
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    if config.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Reads the HMAC key, creating it (readable by the owner only) on first use.
+fn secret_key(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path.exists() {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let key =
+            hex::decode(text.trim()).with_context(|| format!("{} is not hex", path.display()))?;
+        anyhow::ensure!(
+            key.len() >= 32,
+            "{} holds fewer than 32 bytes",
+            path.display()
+        );
+        return Ok(key);
+    }
+    let key = KeyedHasher::generate_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(file, "{}", hex::encode(&key))?;
+    tracing::info!(path = %path.display(), "created a new secret key");
+    Ok(key)
+}
+
+/// Opens the data directory and the database, applies migrations, and
+/// builds the application state every command works through.
+pub async fn open(config: &Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(config.data_dir.join("objects"))
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    let store = Store::connect(&url)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    let passwords =
+        PasswordHasher::new(config.password_params()).context("password hashing parameters")?;
+    let keys = KeyedHasher::new(secret_key(&config.secret_key_path())?);
+    Ok(AppState::new(
+        store,
+        passwords,
+        keys,
+        config.server_settings(),
+    ))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Serves until interrupted.
+pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode> {
+    let addr: SocketAddr = config
+        .server
+        .listen
+        .parse()
+        .with_context(|| format!("server.listen {:?}", config.server.listen))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    if config.server.tls_cert.is_empty() {
+        tracing::info!(address = %local, "serving http://{local}/");
+        println!("rongshu listening on http://{local}/");
+        rongshu_server::serve(listener, state, shutdown_signal()).await?;
+    } else {
+        let tls = crate::serve::tls::load(&config.server.tls_cert, &config.server.tls_key)?;
+        tracing::info!(address = %local, "serving https://{local}/");
+        println!("rongshu listening on https://{local}/");
+        tls::serve(listener, state, tls, shutdown_signal()).await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
+    let state = open(config).await?;
+    serve(config, state).await
+}
+
+pub mod tls {
+    //! HTTPS through rustls.
+
+    use std::sync::Arc;
+
+    use anyhow::Context;
+    use rongshu_server::AppState;
+    use tokio::net::TcpListener;
+
+    pub fn load(cert: &str, key: &str) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_file_iter(cert)
+            .with_context(|| format!("reading certificate {cert}"))?
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("parsing certificate {cert}"))?;
+        let key = PrivateKeyDer::from_pem_file(key)
+            .with_context(|| format!("reading private key {key}"))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .context("certificate and key do not match")?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+
+    pub async fn serve(
+        listener: TcpListener,
+        state: AppState,
+        tls: Arc<rustls::ServerConfig>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        rongshu_server::serve_tls(listener, state, tls, shutdown).await?;
+        Ok(())
+    }
+}
