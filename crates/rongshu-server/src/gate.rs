@@ -66,6 +66,12 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     let Gate { state, spec } = gate;
     let request_id = request_id(&req);
     let lang = console::i18n::Lang::of_headers(req.headers());
+    // Browsers get pages; programs calling console routes get problems.
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
     let target = req
         .uri()
         .path_and_query()
@@ -129,7 +135,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
         response.status().as_u16(),
         started.elapsed(),
     );
-    if spec.surface == Surface::Console {
+    if spec.surface == Surface::Console && wants_html {
         response = console_error(response, &spec.method, &target, lang, &request_id);
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {

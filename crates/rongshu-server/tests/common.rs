@@ -1,0 +1,273 @@
+//! A real server on a throwaway database, with one organisation per party
+//! and an admin, a staff member and an auditor in each.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use rongshu_crypto::{KeyedHasher, PasswordHasher, PasswordParams};
+use rongshu_domain::{LockoutPolicy, PartyType, Role};
+use rongshu_ledger::{Entry, EntryDraft, Outcome};
+use rongshu_server::admin::{self, AccountRequest, Attribution};
+use rongshu_server::{AppState, ServerSettings};
+use rongshu_store::testing::TestDatabase;
+use rongshu_store::{Backend, Store};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "Test-Passw0rd!";
+
+pub struct Seeder;
+
+impl Attribution for Seeder {
+    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
+        EntryDraft {
+            at_ms: 0,
+            actor_account_id: None,
+            actor_username: Some("test-seeder".into()),
+            org_id: None,
+            party: None,
+            action: action.into(),
+            object_type: object_type.into(),
+            object_id,
+            segment: None,
+            outcome: Outcome::Success,
+            reason: None,
+            request_id: None,
+            client_addr: None,
+        }
+    }
+}
+
+/// A seeded account.
+#[derive(Clone, Debug)]
+pub struct TestAccount {
+    pub id: i64,
+    pub org_id: i64,
+    pub username: String,
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+    pub accounts: BTreeMap<(PartyType, Role), TestAccount>,
+    pub db: TestDatabase,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+pub fn username(party: PartyType, role: Role) -> String {
+    format!("{}-{}", party.as_str().replace('_', "-"), role.as_str())
+}
+
+/// Cheap hashing and a short lockout, so tests stay fast.
+pub fn test_settings() -> ServerSettings {
+    ServerSettings {
+        lockout: LockoutPolicy {
+            max_failures: 3,
+            lock_ms: 60_000,
+        },
+        body_limit_bytes: 64 * 1024,
+        ..ServerSettings::default()
+    }
+}
+
+pub async fn state_for(store: Store, key: Vec<u8>) -> AppState {
+    let passwords = PasswordHasher::new(PasswordParams {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap();
+    AppState::new(store, passwords, KeyedHasher::new(key), test_settings())
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_on(Backend::Sqlite).await
+    }
+
+    pub async fn start_on(backend: Backend) -> TestServer {
+        let db = TestDatabase::new(backend).await;
+        let state = state_for(
+            db.store.clone(),
+            b"test-key-of-at-least-thirty-two-bytes".to_vec(),
+        )
+        .await;
+        let mut accounts = BTreeMap::new();
+        // The operator's admin is seeded first, so it is account 1.
+        for party in PartyType::ALL {
+            let code = party.as_str().replace('_', "-");
+            let org = admin::create_organization(
+                &state,
+                &Seeder,
+                &code,
+                &format!("{code} org"),
+                party.as_str(),
+            )
+            .await
+            .unwrap();
+            for role in Role::ALL {
+                let name = username(party, role);
+                let request = AccountRequest {
+                    org_id: org.id,
+                    username: &name,
+                    display_name: &name,
+                    role: role.as_str(),
+                    password: PASSWORD,
+                };
+                let a = admin::create_account(&state, &Seeder, request)
+                    .await
+                    .unwrap();
+                accounts.insert(
+                    (party, role),
+                    TestAccount {
+                        id: a.id,
+                        org_id: org.id,
+                        username: name,
+                    },
+                );
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            rongshu_server::serve(listener, serving, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            state,
+            accounts,
+            db,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn account(&self, party: PartyType, role: Role) -> &TestAccount {
+        &self.accounts[&(party, role)]
+    }
+
+    /// A bearer token for the account.
+    pub async fn token(&self, party: PartyType, role: Role) -> String {
+        let a = self.account(party, role);
+        let r = client()
+            .post(self.url("/api/v1/sessions"))
+            .json(&serde_json::json!({ "username": a.username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "sign-in of {}", a.username);
+        let body: serde_json::Value = r.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Signs in through the console form; returns a client holding the
+    /// session cookie.
+    pub async fn console(&self, party: PartyType, role: Role) -> reqwest::Client {
+        let client = browser_like();
+        let a = self.account(party, role);
+        let csrf = login_csrf(&client, self).await;
+        let r = client
+            .post(self.url("/login"))
+            .form(&[
+                ("username", a.username.as_str()),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "/home"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "console sign-in of {}", a.username);
+        client
+    }
+
+    /// Entries appended after `seq`, oldest first.
+    pub async fn entries_after(&self, seq: i64) -> Vec<Entry> {
+        self.state.store().ledger_after(seq, 10_000).await.unwrap()
+    }
+
+    pub async fn head(&self) -> i64 {
+        self.state.store().ledger_head().await.unwrap().seq
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn browser_like() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Fetches the sign-in page (setting the login CSRF cookie) and returns
+/// the token from its form.
+pub async fn login_csrf(client: &reqwest::Client, server: &TestServer) -> String {
+    let page = client
+        .get(server.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    hidden_field(&page, "csrf")
+}
+
+/// The value of a hidden form field in a page.
+pub fn hidden_field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in page"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Asserts a response is a problem with this status and code; returns the body.
+pub async fn expect_problem(r: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(r.status().as_u16(), status, "status for {code}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let request_id = r
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["request_id"], request_id.as_str());
+    body
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0, spoken to over HTTP.
+
+mod access_walk;
+mod accounts;
+mod api_keys;
+mod common;
+mod console;
+mod ledger;
+mod problems;
+mod sign_in;
