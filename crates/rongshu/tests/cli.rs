@@ -23,16 +23,22 @@ struct Site {
 impl Site {
     async fn new(backend: Backend) -> Site {
         let db = TestDatabase::new(backend).await;
-        let dir = std::env::temp_dir().join(format!("rongshu-cli-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("rongshu-cli-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         Site { db, dir }
     }
 
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_rongshu"));
-        c.arg("--data-dir").arg(&self.dir).arg("--database-url").arg(&self.db.url).args(args);
+        c.arg("--data-dir")
+            .arg(&self.dir)
+            .arg("--database-url")
+            .arg(&self.db.url)
+            .args(args);
         // Cheap hashing keeps the tests fast; the defaults are for production.
-        c.env("RONGSHU_AUTH__ARGON2_MEMORY_KIB", "1024").env("RONGSHU_AUTH__ARGON2_ITERATIONS", "1");
+        c.env("RONGSHU_AUTH__ARGON2_MEMORY_KIB", "1024")
+            .env("RONGSHU_AUTH__ARGON2_ITERATIONS", "1");
         c
     }
 
@@ -42,16 +48,30 @@ impl Site {
 
     fn seed(&self) {
         let out = self.run(&["demo", "--seed-only", "--demo-password", PASSWORD]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Starts `rongshu serve` on a free port; returns the process and its base URL.
     fn serve(&self) -> (Killed, String) {
-        let mut child =
-            self.command(&["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = self
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("rongshu listening on ").unwrap_or_else(|| panic!("{line}")).trim_end_matches('/');
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("rongshu listening on ")
+            .unwrap_or_else(|| panic!("{line}"))
+            .trim_end_matches('/');
         (Killed(child), url.to_owned())
     }
 }
@@ -81,11 +101,17 @@ async fn tamper(site: &Site, statements: &[&str]) {
     let mut conn = pool.acquire().await.unwrap();
     match site.db.store.backend() {
         Backend::Sqlite => {
-            conn.execute("DROP TRIGGER ledger_entries_no_update").await.unwrap();
-            conn.execute("DROP TRIGGER ledger_entries_no_delete").await.unwrap();
+            conn.execute("DROP TRIGGER ledger_entries_no_update")
+                .await
+                .unwrap();
+            conn.execute("DROP TRIGGER ledger_entries_no_delete")
+                .await
+                .unwrap();
         }
         Backend::Postgres => {
-            conn.execute("ALTER TABLE ledger_entries DISABLE TRIGGER USER").await.unwrap();
+            conn.execute("ALTER TABLE ledger_entries DISABLE TRIGGER USER")
+                .await
+                .unwrap();
         }
     }
     for s in statements {
@@ -99,7 +125,11 @@ async fn verify_after(backend: Backend, statements: &[&str]) -> (bool, String) {
     let site = Site::new(backend).await;
     site.seed();
     let out = site.run(&["ledger", "verify"]);
-    assert!(out.status.success(), "intact before tampering: {}", stdout(&out));
+    assert!(
+        out.status.success(),
+        "intact before tampering: {}",
+        stdout(&out)
+    );
     assert!(stdout(&out).starts_with("ledger intact"));
     tamper(&site, statements).await;
     let out = site.run(&["ledger", "verify"]);
@@ -109,9 +139,16 @@ async fn verify_after(backend: Backend, statements: &[&str]) -> (bool, String) {
 #[tokio::test]
 async fn ledger_verify_names_an_altered_entry() {
     for backend in backends() {
-        let (ok, out) = verify_after(backend, &["UPDATE ledger_entries SET actor_username = 'someone-else' WHERE seq = 7"]).await;
+        let (ok, out) = verify_after(
+            backend,
+            &["UPDATE ledger_entries SET actor_username = 'someone-else' WHERE seq = 7"],
+        )
+        .await;
         assert!(!ok, "{backend:?}");
-        assert!(out.contains("BROKEN at entry 7") && out.contains("altered"), "{backend:?}: {out}");
+        assert!(
+            out.contains("BROKEN at entry 7") && out.contains("altered"),
+            "{backend:?}: {out}"
+        );
     }
 }
 
@@ -120,7 +157,10 @@ async fn ledger_verify_names_a_deleted_entry() {
     for backend in backends() {
         let (ok, out) = verify_after(backend, &["DELETE FROM ledger_entries WHERE seq = 5"]).await;
         assert!(!ok, "{backend:?}");
-        assert!(out.contains("BROKEN at entry 5") && out.contains("missing"), "{backend:?}: {out}");
+        assert!(
+            out.contains("BROKEN at entry 5") && out.contains("missing"),
+            "{backend:?}: {out}"
+        );
     }
 }
 
@@ -147,13 +187,26 @@ async fn ledger_export_writes_json_lines_from_a_sequence_number() {
     site.seed();
     let head = site.db.store.ledger_head().await.unwrap().seq;
     let file = site.dir.join("export.jsonl");
-    let out = site.run(&["ledger", "export", "--since", "3", "--output", file.to_str().unwrap()]);
+    let out = site.run(&[
+        "ledger",
+        "export",
+        "--since",
+        "3",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(&file).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len() as i64, head - 3);
     assert_eq!(lines[0]["seq"], 4);
-    assert_eq!(lines.last().unwrap()["hash"], site.db.store.ledger_head().await.unwrap().hash.to_hex());
+    assert_eq!(
+        lines.last().unwrap()["hash"],
+        site.db.store.ledger_head().await.unwrap().hash.to_hex()
+    );
     assert_eq!(lines[0]["prev_hash"].as_str().unwrap().len(), 64);
 }
 
@@ -164,7 +217,17 @@ async fn demo_seeding_is_idempotent() {
     assert!(first.status.success());
     let text = stdout(&first);
     assert!(text.contains("password of the new demo accounts (shown once): "));
-    for name in ["op-admin", "gov-staff", "eco-staff", "bdc-staff", "scjgj-admin", "jtysj-staff", "corp-staff", "scu-researcher", "expert-member"] {
+    for name in [
+        "op-admin",
+        "gov-staff",
+        "eco-staff",
+        "bdc-staff",
+        "scjgj-admin",
+        "jtysj-staff",
+        "corp-staff",
+        "scu-researcher",
+        "expert-member",
+    ] {
         assert!(text.contains(name), "{name}");
     }
     let accounts = site.db.store.accounts(None).await.unwrap().len();
@@ -179,22 +242,57 @@ async fn admin_commands_manage_organisations_and_accounts() {
     let site = Site::new(Backend::Sqlite).await;
     let ok = |args: &[&str]| {
         let out = site.run(args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         stdout(&out)
     };
-    ok(&["admin", "org", "create", "--code", "cdwsj", "--name", "成都市卫生健康委员会", "--party", "provider"]);
-    let created = ok(&["admin", "account", "create", "--org", "cdwsj", "--username", "wsj-admin", "--name", "卫健管理员", "--role", "admin"]);
+    ok(&[
+        "admin",
+        "org",
+        "create",
+        "--code",
+        "cdwsj",
+        "--name",
+        "成都市卫生健康委员会",
+        "--party",
+        "provider",
+    ]);
+    let created = ok(&[
+        "admin",
+        "account",
+        "create",
+        "--org",
+        "cdwsj",
+        "--username",
+        "wsj-admin",
+        "--name",
+        "卫健管理员",
+        "--role",
+        "admin",
+    ]);
     assert!(created.contains("password (shown once): "));
     assert!(ok(&["admin", "org", "list"]).contains("cdwsj"));
     assert!(ok(&["admin", "account", "list", "--org", "cdwsj"]).contains("wsj-admin"));
     ok(&["admin", "account", "disable", "wsj-admin"]);
     assert!(ok(&["admin", "account", "list"]).contains("disabled"));
-    let bad = site.run(&["admin", "org", "create", "--code", "x", "--name", "n", "--party", "ministry"]);
+    let bad = site.run(&[
+        "admin", "org", "create", "--code", "x", "--name", "n", "--party", "ministry",
+    ]);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("organisation codes have 2 to 32 characters"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("organisation codes have 2 to 32 characters")
+    );
     let entries = site.db.store.ledger_after(0, 100).await.unwrap();
-    assert!(entries.iter().any(|e| e.draft.action == "account.disable"
-        && e.draft.actor_username.as_deref().is_some_and(|u| u.starts_with("cli:"))));
+    assert!(entries.iter().any(|e| {
+        e.draft.action == "account.disable"
+            && e.draft
+                .actor_username
+                .as_deref()
+                .is_some_and(|u| u.starts_with("cli:"))
+    }));
 }
 
 #[tokio::test]
@@ -213,14 +311,44 @@ async fn a_second_server_on_the_same_database_accepts_the_first_ones_session() {
             .await
             .unwrap();
         assert_eq!(r.status(), 201, "{backend:?}");
-        let token = r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-        let me = http.get(format!("{url_b}/api/v1/me")).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(me.status(), 200, "{backend:?}: server B accepts server A's session");
-        let r = http.delete(format!("{url_b}/api/v1/sessions/current")).bearer_auth(&token).send().await.unwrap();
+        let token = r.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let me = http
+            .get(format!("{url_b}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            me.status(),
+            200,
+            "{backend:?}: server B accepts server A's session"
+        );
+        let r = http
+            .delete(format!("{url_b}/api/v1/sessions/current"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 204);
-        let me = http.get(format!("{url_a}/api/v1/me")).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(me.status(), 401, "{backend:?}: the revocation on B holds on A");
+        let me = http
+            .get(format!("{url_a}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            me.status(),
+            401,
+            "{backend:?}: the revocation on B holds on A"
+        );
         let out = site.run(&["ledger", "verify"]);
-        assert!(out.status.success(), "two writers kept one chain: {}", stdout(&out));
+        assert!(
+            out.status.success(),
+            "two writers kept one chain: {}",
+            stdout(&out)
+        );
     }
 }

@@ -149,6 +149,10 @@ pub(crate) const PASSWORD_CHANGED: T = T(
     "Your password was changed. Please sign in again.",
 );
 pub(crate) const SIGNED_OUT: T = T("您已安全退出。", "You have signed out.");
+pub(crate) const FOOTER: T = T(
+    "每一次操作均记录于 SM3 哈希链日志",
+    "Every action is recorded in an SM3 hash-chained ledger",
+);
 pub(crate) const SKIP_TO_CONTENT: T = T("跳到正文", "Skip to content");
 
 pub(crate) fn party_name(p: PartyType) -> T {

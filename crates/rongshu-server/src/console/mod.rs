@@ -134,7 +134,7 @@ pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> 
                     h1 { (title.get(lang)) }
                     (body)
                 }
-                footer.foot { "Rongshu " (env!("CARGO_PKG_VERSION")) " · SM2/SM3/SM4" }
+                footer.foot { "Rongshu " (env!("CARGO_PKG_VERSION")) " · " (i18n::FOOTER.get(lang)) }
             }
         }
     }
