@@ -248,6 +248,8 @@ fn known_env_keys() -> Vec<String> {
 }
 
 #[cfg(test)]
+// figment's Jail returns its own large error type; that is its API.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

@@ -155,8 +155,8 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     println!();
     println!(
-        "{:<16} {:<9} {:<16} {}",
-        "account", "role", "party", "organisation"
+        "{:<16} {:<9} {:<16} organisation",
+        "account", "role", "party"
     );
     for org in DEMO {
         for (username, _, role) in org.accounts {

@@ -6,6 +6,7 @@
 use rongshu_domain::{Access, PartyType, Role};
 use rongshu_ledger::Outcome;
 use rongshu_server::routes::{RouteSpec, Surface, routes};
+use rongshu_store::testing::backends;
 
 use crate::common::{TestServer, client};
 
@@ -47,10 +48,8 @@ async fn call(
     let mut req = http
         .request(spec.method.clone(), url)
         .header("x-request-id", request_id);
-    if spec.surface == Surface::Api {
-        if let Some(token) = &caller.bearer {
-            req = req.bearer_auth(token);
-        }
+    if let (Surface::Api, Some(token)) = (spec.surface, &caller.bearer) {
+        req = req.bearer_auth(token);
     }
     if spec.method != "GET" {
         req = match spec.surface {
@@ -65,7 +64,12 @@ async fn call(
 
 #[tokio::test]
 async fn every_route_admits_exactly_its_declared_parties() {
-    let server = TestServer::start().await;
+    for backend in backends() {
+        walk(TestServer::start_on(backend).await).await;
+    }
+}
+
+async fn walk(server: TestServer) {
     let mut callers = vec![Caller {
         who: None,
         bearer: None,
