@@ -13,6 +13,7 @@ use axum::routing::MethodRouter;
 use rongshu_crypto::sm3_hex;
 use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::SessionKind;
+use tracing::Instrument as _;
 
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::console;
@@ -83,6 +84,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
         principal: None,
     };
 
+    let span = tracing::info_span!("request", request_id = %request_id, method = %spec.method, route = spec.path);
     let mut response = REQUEST_ID
         .scope(request_id.clone(), async {
             let headers = req.headers().clone();
@@ -127,8 +129,17 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
             }
             response
         })
+        .instrument(span.clone())
         .await;
 
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request finished"
+        )
+    });
     state.metrics().observe(
         spec.path,
         spec.method.as_str(),

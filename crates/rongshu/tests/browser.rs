@@ -279,6 +279,44 @@ async fn two_parties_each_see_only_their_own_workbench() {
     assert!(b.source().await.contains("Data user"));
     b.screenshot("user-workbench-en.png").await;
 
+    // On a phone-sized window nothing overflows sideways.
+    b.cmd(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({ "width": 390, "height": 844 })),
+    )
+    .await;
+    for page in ["/home", "/settings"] {
+        b.go(&format!("{base}{page}")).await;
+        let fits = b
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({ "script": "return document.documentElement.scrollWidth <= window.innerWidth;", "args": [] })),
+            )
+            .await;
+        assert_eq!(fits, json!(true), "{page} overflows a narrow screen");
+    }
+    b.screenshot("user-settings-narrow.png").await;
+    b.cmd(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({ "width": 1280, "height": 900 })),
+    )
+    .await;
+    b.go(&format!("{base}/lang/zh?back=/home")).await;
+    sign_out(&b).await;
+
+    // The Big Data Center's auditor reads both sign-ins in the ledger viewer.
+    sign_in(&b, &base, "bdc-auditor").await;
+    b.go(&format!("{base}/ledger?action=session.create")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("scjgj-staff") && page.contains("corp-staff"),
+        "both sign-ins are ledgered"
+    );
+    b.screenshot("ledger-viewer.png").await;
+
     let _ = http.delete(b.base.clone()).send().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

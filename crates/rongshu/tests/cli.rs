@@ -352,3 +352,84 @@ async fn a_second_server_on_the_same_database_accepts_the_first_ones_session() {
         );
     }
 }
+
+#[tokio::test]
+async fn serves_https_with_secure_cookies() {
+    let site = Site::new(Backend::Sqlite).await;
+    let (cert, key) = (site.dir.join("cert.pem"), site.dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mut command = site.command(&["serve", "--listen", "127.0.0.1:0"]);
+    command
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key);
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Killed(child);
+    let url = line
+        .trim()
+        .strip_prefix("rongshu listening on ")
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(url.starts_with("https://"), "{line}");
+    let curl = |path: &str, head: bool| {
+        let mut c = Command::new("curl");
+        c.args(["-s", "--cacert"]).arg(&cert);
+        if head {
+            c.arg("-i");
+        }
+        let out = c
+            .arg(format!("{url}{path}"))
+            .output()
+            .expect("curl is installed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        curl("/healthz", false),
+        "ok",
+        "the certificate verifies and the server answers"
+    );
+    let login = curl("/login", true);
+    let cookie = login
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}

@@ -8,7 +8,7 @@ use rongshu_ledger::Outcome;
 use super::i18n::{self, T};
 use super::{Viewer, layout};
 use crate::api::ledger::filter_for;
-use crate::api::types::{LedgerQuery, rfc3339};
+use crate::api::types::LedgerQuery;
 use crate::context::Query;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -74,7 +74,7 @@ pub(crate) async fn page(
                     @let d = &e.draft;
                     tr data-outcome=(d.outcome.as_str()) {
                         td { (e.seq) }
-                        td { time { (rfc3339(d.at_ms)) } }
+                        td { time { (super::local_time(d.at_ms)) } }
                         td { (d.actor_username.as_deref().unwrap_or("–")) }
                         td { code { (d.action) } }
                         td { (d.object_type) }

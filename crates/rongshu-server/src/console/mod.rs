@@ -84,6 +84,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CsrfForm<T> 
     }
 }
 
+/// A time as people in Chengdu read it: China Standard Time (UTC+8).
+pub(crate) fn local_time(ms: i64) -> String {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&cst)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// A form with nothing but its CSRF token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct NoFields {}
@@ -184,4 +196,12 @@ pub(crate) fn error_page(
         "/home",
         html! { h1 { (i18n::ERROR_TITLE.get(lang)) } (body) },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_in_china_standard_time() {
+        assert_eq!(super::local_time(0), "1970-01-01 08:00:00");
+    }
 }

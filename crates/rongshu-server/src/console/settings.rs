@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::i18n::{self, Lang};
 use super::{CsrfForm, NoFields, Viewer, layout};
-use crate::api::types::rfc3339;
 use crate::auth;
 use crate::context::Path;
 use crate::error::ApiError;
@@ -78,7 +77,7 @@ async fn render(
                     tbody { @for k in &keys {
                         tr {
                             td { (k.name) } td { code { (k.display_prefix) "…" } }
-                            td { (rfc3339(k.created_at_ms)) } td { (rfc3339(k.expires_at_ms)) }
+                            td { (super::local_time(k.created_at_ms)) } td { (super::local_time(k.expires_at_ms)) }
                             td { @if k.revoked_at_ms.is_some() { (i18n::REVOKED.get(lang)) }
                                  @else if k.expires_at_ms <= now { (i18n::EXPIRED.get(lang)) }
                                  @else { (i18n::ACTIVE.get(lang)) } }
