@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 use rongshu_crypto::sm3_hex;
 use rongshu_ledger::{EntryDraft, Outcome};
-use rongshu_store::SessionKind;
+use rongshu_store::{SessionKind, SessionPrincipal};
 use tracing::Instrument as _;
 
 use crate::auth::{SESSION_COOKIE, cookie};
@@ -223,16 +223,14 @@ async fn resolve(
             let Some(token) = cookie(headers, SESSION_COOKIE) else {
                 return Ok(None);
             };
-            let session = state.store().session(&sm3_hex(token), now).await?;
-            Ok(session
-                .filter(|s| s.kind == SessionKind::Console)
-                .map(|s| Principal {
-                    account: s.account,
-                    credential: Credential::ConsoleSession {
-                        session_id: s.session_id,
-                        csrf_token: s.csrf_token,
-                    },
-                }))
+            let session = session_of_kind(state, token, SessionKind::Console, now).await?;
+            Ok(session.map(|s| Principal {
+                account: s.account,
+                credential: Credential::ConsoleSession {
+                    session_id: s.session_id,
+                    csrf_token: s.csrf_token,
+                },
+            }))
         }
         Surface::Api => {
             let Some(token) = bearer(headers) else {
@@ -248,17 +246,26 @@ async fn resolve(
                     credential: Credential::ApiKey,
                 }));
             }
-            let session = state.store().session(&sm3_hex(token), now).await?;
-            Ok(session
-                .filter(|s| s.kind == SessionKind::Api)
-                .map(|s| Principal {
-                    account: s.account,
-                    credential: Credential::ApiSession {
-                        session_id: s.session_id,
-                    },
-                }))
+            let session = session_of_kind(state, token, SessionKind::Api, now).await?;
+            Ok(session.map(|s| Principal {
+                account: s.account,
+                credential: Credential::ApiSession {
+                    session_id: s.session_id,
+                },
+            }))
         }
     }
+}
+
+/// A session token is honoured only on the surface it was issued for.
+async fn session_of_kind(
+    state: &AppState,
+    token: &str,
+    kind: SessionKind,
+    now: i64,
+) -> Result<Option<SessionPrincipal>, ApiError> {
+    let session = state.store().session(&sm3_hex(token), now).await?;
+    Ok(session.filter(|s| s.kind == kind))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -267,19 +274,20 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// Requests no route matches, and bare errors the router itself produces
-/// (wrong method, body too large), become problems too.
-pub(crate) async fn unmatched(req: Request) -> Response {
-    let request_id = request_id(&req);
-    let mut r = REQUEST_ID
-        .scope(request_id.clone(), async {
-            ApiError::NoRoute.into_response()
-        })
-        .await;
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+/// Renders `error` as a problem carrying `request_id`, outside the gate.
+fn problem_with_id(error: ApiError, request_id: String) -> Response {
+    let header = HeaderValue::from_str(&request_id).ok();
+    let mut r = REQUEST_ID.sync_scope(request_id, || error.into_response());
+    if let Some(v) = header {
         r.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     r
+}
+
+/// Requests no route matches, and bare errors the router itself produces
+/// (wrong method, body too large), become problems too.
+pub(crate) async fn unmatched(req: Request) -> Response {
+    problem_with_id(ApiError::NoRoute, request_id(&req))
 }
 
 /// Turns the router's own bare error responses into problems.
@@ -298,11 +306,5 @@ pub(crate) async fn problem_for_bare_errors(response: Response) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut r = REQUEST_ID
-        .scope(request_id.clone(), async { error.into_response() })
-        .await;
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        r.headers_mut().insert(REQUEST_ID_HEADER, v);
-    }
-    r
+    problem_with_id(error, request_id)
 }

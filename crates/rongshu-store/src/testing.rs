@@ -71,6 +71,32 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Runs `statements` as a database administrator bent on rewriting
+    /// history would: first switching off the ledger's append-only
+    /// triggers. Each statement must change at least one row.
+    pub async fn tamper_as_administrator(&self, statements: &[&str]) {
+        let pool = sqlx::AnyPool::connect(&self.url).await.expect("connect");
+        let mut conn = pool.acquire().await.expect("acquire");
+        let disable: &[&str] = match self.store.backend() {
+            Backend::Sqlite => &[
+                "DROP TRIGGER ledger_entries_no_update",
+                "DROP TRIGGER ledger_entries_no_delete",
+            ],
+            Backend::Postgres => &["ALTER TABLE ledger_entries DISABLE TRIGGER USER"],
+        };
+        for s in disable {
+            conn.execute(*s).await.expect("switch off the triggers");
+        }
+        for s in statements {
+            let done = conn.execute(*s).await.expect("tampering statement");
+            assert!(done.rows_affected() > 0, "{s} changed nothing");
+        }
+        drop(conn);
+        pool.close().await;
+    }
+}
+
 /// Swaps the database name in a PostgreSQL URL.
 fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -6,9 +6,7 @@ use std::future::Future;
 use rongshu_domain::{PartyType, Role};
 use rongshu_ledger::{Break, EntryDraft, Outcome, Segment};
 use rongshu_store::testing::{TestDatabase, backends};
-use rongshu_store::{
-    Backend, LedgerFilter, NewAccount, NewOrganization, SessionKind, Store, StoreError,
-};
+use rongshu_store::{LedgerFilter, NewAccount, NewOrganization, SessionKind, Store, StoreError};
 use sqlx::Executor;
 
 async fn on_every_backend<F, Fut>(test: F)
@@ -484,34 +482,6 @@ async fn concurrent_appends_form_one_unbroken_chain() {
     .await;
 }
 
-/// Tampering needs the rights of a database administrator, so the tests
-/// first switch off the append-only triggers, as such an attacker could.
-async fn tamper(db: &TestDatabase, sql: &[&str]) {
-    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    match db.store.backend() {
-        Backend::Sqlite => {
-            conn.execute("DROP TRIGGER ledger_entries_no_update")
-                .await
-                .unwrap();
-            conn.execute("DROP TRIGGER ledger_entries_no_delete")
-                .await
-                .unwrap();
-        }
-        Backend::Postgres => {
-            conn.execute("ALTER TABLE ledger_entries DISABLE TRIGGER USER")
-                .await
-                .unwrap();
-        }
-    }
-    for s in sql {
-        let done = conn.execute(*s).await.unwrap();
-        assert!(done.rows_affected() > 0, "{s} changed nothing");
-    }
-    drop(conn);
-    pool.close().await;
-}
-
 async fn five_entries(db: &TestDatabase) {
     for i in 1..=5 {
         db.store.append(draft(&format!("step{i}"))).await.unwrap();
@@ -541,10 +511,9 @@ async fn entries_cannot_be_changed_through_sql() {
 async fn verify_names_an_altered_entry() {
     on_every_backend(|db| async move {
         five_entries(&db).await;
-        tamper(
-            &db,
-            &["UPDATE ledger_entries SET action = 'innocent' WHERE seq = 3"],
-        )
+        db.tamper_as_administrator(&[
+            "UPDATE ledger_entries SET action = 'innocent' WHERE seq = 3",
+        ])
         .await;
         let report = db.store.verify_ledger().await.unwrap();
         assert_eq!(
@@ -559,7 +528,8 @@ async fn verify_names_an_altered_entry() {
 async fn verify_names_a_deleted_entry() {
     on_every_backend(|db| async move {
         five_entries(&db).await;
-        tamper(&db, &["DELETE FROM ledger_entries WHERE seq = 2"]).await;
+        db.tamper_as_administrator(&["DELETE FROM ledger_entries WHERE seq = 2"])
+            .await;
         let result = db.store.verify_ledger().await.unwrap().result;
         assert_eq!(
             result,
@@ -577,7 +547,8 @@ async fn verify_names_a_deleted_entry() {
 async fn verify_catches_a_deleted_last_entry() {
     on_every_backend(|db| async move {
         five_entries(&db).await;
-        tamper(&db, &["DELETE FROM ledger_entries WHERE seq = 5"]).await;
+        db.tamper_as_administrator(&["DELETE FROM ledger_entries WHERE seq = 5"])
+            .await;
         let result = db.store.verify_ledger().await.unwrap().result;
         assert_eq!(result, Err(Break::Truncated { last: 4, head: 5 }));
     })
@@ -590,14 +561,11 @@ async fn verify_names_swapped_entries() {
         five_entries(&db).await;
         // Swap the rows at 2 and 4 wholesale, hashes included: move 2 aside,
         // renumber 4 as 2, then the old 2 as 4.
-        tamper(
-            &db,
-            &[
-                "UPDATE ledger_entries SET seq = 1002 WHERE seq = 2",
-                "UPDATE ledger_entries SET seq = 2 WHERE seq = 4",
-                "UPDATE ledger_entries SET seq = 4 WHERE seq = 1002",
-            ],
-        )
+        db.tamper_as_administrator(&[
+            "UPDATE ledger_entries SET seq = 1002 WHERE seq = 2",
+            "UPDATE ledger_entries SET seq = 2 WHERE seq = 4",
+            "UPDATE ledger_entries SET seq = 4 WHERE seq = 1002",
+        ])
         .await;
         let result = db.store.verify_ledger().await.unwrap().result;
         assert_eq!(result.unwrap_err().seq(), 2);
@@ -609,10 +577,9 @@ async fn verify_names_swapped_entries() {
 async fn verify_reports_undecodable_rows_as_altered() {
     on_every_backend(|db| async move {
         five_entries(&db).await;
-        tamper(
-            &db,
-            &["UPDATE ledger_entries SET outcome = 'forgotten' WHERE seq = 4"],
-        )
+        db.tamper_as_administrator(&[
+            "UPDATE ledger_entries SET outcome = 'forgotten' WHERE seq = 4",
+        ])
         .await;
         assert_eq!(
             db.store.verify_ledger().await.unwrap().result,

@@ -10,7 +10,6 @@ use std::process::{Child, Command, Output, Stdio};
 use rongshu_store::Backend;
 use rongshu_store::testing::{TestDatabase, backends};
 use serde_json::json;
-use sqlx::Executor;
 
 const PASSWORD: &str = "Demo-Passw0rd!";
 
@@ -96,31 +95,6 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-async fn tamper(site: &Site, statements: &[&str]) {
-    let pool = sqlx::AnyPool::connect(&site.db.url).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    match site.db.store.backend() {
-        Backend::Sqlite => {
-            conn.execute("DROP TRIGGER ledger_entries_no_update")
-                .await
-                .unwrap();
-            conn.execute("DROP TRIGGER ledger_entries_no_delete")
-                .await
-                .unwrap();
-        }
-        Backend::Postgres => {
-            conn.execute("ALTER TABLE ledger_entries DISABLE TRIGGER USER")
-                .await
-                .unwrap();
-        }
-    }
-    for s in statements {
-        assert!(conn.execute(*s).await.unwrap().rows_affected() > 0, "{s}");
-    }
-    drop(conn);
-    pool.close().await;
-}
-
 async fn verify_after(backend: Backend, statements: &[&str]) -> (bool, String) {
     let site = Site::new(backend).await;
     site.seed();
@@ -131,7 +105,7 @@ async fn verify_after(backend: Backend, statements: &[&str]) -> (bool, String) {
         stdout(&out)
     );
     assert!(stdout(&out).starts_with("ledger intact"));
-    tamper(&site, statements).await;
+    site.db.tamper_as_administrator(statements).await;
     let out = site.run(&["ledger", "verify"]);
     (out.status.success(), stdout(&out))
 }

@@ -100,6 +100,17 @@ pub(crate) fn local_time(ms: i64) -> String {
 #[derive(Debug, Deserialize)]
 pub(crate) struct NoFields {}
 
+fn head(lang: Lang, title: T) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title.get(lang)) " · " (i18n::PRODUCT.get(lang)) }
+            link rel="stylesheet" href="/assets/style.css";
+        }
+    }
+}
+
 /// The frame around every signed-in page.
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
@@ -113,12 +124,7 @@ pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> 
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title.get(lang)) " · " (i18n::PRODUCT.get(lang)) }
-                link rel="stylesheet" href="/assets/style.css";
-            }
+            (head(lang, title))
             body {
                 a.skip href="#main" { (i18n::SKIP_TO_CONTENT.get(lang)) }
                 header.top {
@@ -158,12 +164,7 @@ pub(crate) fn bare(lang: Lang, title: T, back: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title.get(lang)) " · " (i18n::PRODUCT.get(lang)) }
-                link rel="stylesheet" href="/assets/style.css";
-            }
+            (head(lang, title))
             body.bare {
                 header.top {
                     div.brand { span.mark { "蓉" } span { (i18n::PRODUCT.get(lang)) } }

@@ -237,6 +237,19 @@ pub async fn login_csrf(client: &reqwest::Client, server: &TestServer) -> String
     hidden_field(&page, "csrf")
 }
 
+/// The session's CSRF token, read from the settings page's forms.
+pub async fn console_csrf(client: &reqwest::Client, server: &TestServer) -> String {
+    let page = client
+        .get(server.url("/settings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    hidden_field(&page, "csrf")
+}
+
 /// The value of a hidden form field in a page.
 pub fn hidden_field(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");

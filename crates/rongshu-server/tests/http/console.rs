@@ -2,7 +2,7 @@
 
 use rongshu_domain::{PartyType, Role};
 
-use crate::common::{PASSWORD, TestServer, browser_like, hidden_field, login_csrf};
+use crate::common::{PASSWORD, TestServer, browser_like, console_csrf, login_csrf};
 
 #[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_lands_on_the_workbench() {
@@ -99,15 +99,7 @@ async fn console_forms_need_the_sessions_csrf_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let settings = client
-        .get(server.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_field(&settings, "csrf");
+    let csrf = console_csrf(&client, &server).await;
     let r = client
         .post(server.url("/settings/api-keys"))
         .form(&[("csrf", csrf.as_str()), ("name", "etl"), ("days", "30")])
@@ -159,15 +151,7 @@ async fn language_switch_and_english_pages() {
 async fn logout_ends_the_session() {
     let server = TestServer::start().await;
     let client = server.console(PartyType::Expert, Role::Staff).await;
-    let page = client
-        .get(server.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_field(&page, "csrf");
+    let csrf = console_csrf(&client, &server).await;
     let r = client
         .post(server.url("/logout"))
         .form(&[("csrf", csrf.as_str())])
@@ -194,15 +178,7 @@ async fn logout_ends_the_session() {
 async fn changing_the_password_in_the_console_signs_out() {
     let server = TestServer::start().await;
     let client = server.console(PartyType::Economy, Role::Admin).await;
-    let page = client
-        .get(server.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_field(&page, "csrf");
+    let csrf = console_csrf(&client, &server).await;
     let r = client
         .post(server.url("/settings/password"))
         .form(&[
