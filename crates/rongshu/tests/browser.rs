@@ -106,6 +106,18 @@ impl Browser {
             .to_owned()
     }
 
+    /// Waits (bounded) until a navigation started by a click has landed.
+    async fn landed_on(&self, prefix: &str) -> String {
+        for _ in 0..100 {
+            let url = self.url().await;
+            if url.starts_with(prefix) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.url().await
+    }
+
     async fn source(&self) -> String {
         self.cmd(reqwest::Method::GET, "/source", None)
             .await
@@ -244,7 +256,10 @@ async fn two_parties_each_see_only_their_own_workbench() {
 
     // A provider: lands on the provider workbench, is refused the user's.
     sign_in(&b, &base, "scjgj-staff").await;
-    assert_eq!(b.url().await, format!("{base}/workbench/provider"));
+    assert_eq!(
+        b.landed_on(&format!("{base}/workbench/")).await,
+        format!("{base}/workbench/provider")
+    );
     let page = b.source().await;
     assert!(
         page.contains("成都市市场监督管理局") && page.contains("数据提供单位"),
@@ -261,11 +276,18 @@ async fn two_parties_each_see_only_their_own_workbench() {
     assert!(!page.contains("data-workbench=\"user\""));
     b.go(&format!("{base}/home")).await;
     sign_out(&b).await;
-    assert!(b.url().await.starts_with(&format!("{base}/login")));
+    assert!(
+        b.landed_on(&format!("{base}/login"))
+            .await
+            .starts_with(&format!("{base}/login"))
+    );
 
     // A user: lands on the user workbench, is refused the provider's.
     sign_in(&b, &base, "corp-staff").await;
-    assert_eq!(b.url().await, format!("{base}/workbench/user"));
+    assert_eq!(
+        b.landed_on(&format!("{base}/workbench/")).await,
+        format!("{base}/workbench/user")
+    );
     let page = b.source().await;
     assert!(page.contains("成都蓉城智行科技有限公司") && page.contains("data-workbench=\"user\""));
     b.go(&format!("{base}/workbench/provider")).await;
@@ -306,9 +328,11 @@ async fn two_parties_each_see_only_their_own_workbench() {
     .await;
     b.go(&format!("{base}/lang/zh?back=/home")).await;
     sign_out(&b).await;
+    b.landed_on(&format!("{base}/login")).await;
 
     // The Big Data Center's auditor reads both sign-ins in the ledger viewer.
     sign_in(&b, &base, "bdc-auditor").await;
+    b.landed_on(&format!("{base}/workbench/")).await;
     b.go(&format!("{base}/ledger?action=session.create")).await;
     let page = b.source().await;
     assert!(
