@@ -152,7 +152,33 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
+    harden(&mut response, spec.surface);
     response
+}
+
+/// Browser protections. The console uses no script at all, so the policy
+/// allows none; nothing may frame it; signed-in pages and API replies are
+/// never cached.
+fn harden(response: &mut Response, surface: Surface) {
+    const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                          frame-ancestors 'none'; base-uri 'none'";
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(POLICY),
+    );
+    if surface != Surface::System {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Console pages answer errors as pages: a missing sign-in on a page goes
@@ -167,11 +193,7 @@ fn console_error(
     let Some(problem) = response.extensions().get::<ProblemInfo>().cloned() else {
         return response;
     };
-    if response
-        .extensions()
-        .get::<console::settings::KeepPage>()
-        .is_some()
-    {
+    if response.extensions().get::<console::KeepPage>().is_some() {
         return response;
     }
     if problem.code == "auth.sign-in-required" && method == Method::GET {

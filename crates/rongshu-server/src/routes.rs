@@ -505,6 +505,61 @@ fn table() -> Vec<RouteSpec> {
     b.add(
         Console,
         Method::GET,
+        "/accounts",
+        "account.list",
+        "Account administration.",
+        Access::Restricted(ADMINS),
+        Read,
+        NO_BODY,
+        || get(console::accounts::page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/accounts",
+        "account.create",
+        "Create an account.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        NO_BODY,
+        || post(console::accounts::create),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/accounts/{id}/disable",
+        "account.disable",
+        "Disable an account.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        NO_BODY,
+        || post(console::accounts::disable),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/accounts/{id}/enable",
+        "account.enable",
+        "Enable an account.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        NO_BODY,
+        || post(console::accounts::enable),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/accounts/{id}/password",
+        "account.reset-password",
+        "Reset an account's password.",
+        Access::Restricted(ADMINS),
+        InHandler,
+        NO_BODY,
+        || post(console::accounts::reset_password),
+    );
+    b.add(
+        Console,
+        Method::GET,
         "/ledger",
         "ledger.read",
         "The ledger viewer.",

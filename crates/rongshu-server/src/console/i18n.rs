@@ -153,6 +153,29 @@ pub(crate) const FOOTER: T = T(
     "每一次操作均记录于 SM3 哈希链日志",
     "Every action is recorded in an SM3 hash-chained ledger",
 );
+pub(crate) const ACCOUNTS: T = T("账号管理", "Accounts");
+pub(crate) const SHOW: T = T("查看", "Show");
+pub(crate) const DISPLAY_NAME: T = T("姓名", "Name");
+pub(crate) const DISABLED: T = T("已停用", "Disabled");
+pub(crate) const ENABLE: T = T("启用", "Enable");
+pub(crate) const DISABLE: T = T("停用", "Disable");
+pub(crate) const RESET_PASSWORD: T = T("重置密码", "Reset password");
+pub(crate) const NEW_ACCOUNT: T = T("新建账号", "New account");
+pub(crate) const PASSWORD_RULES_SHORT: T = T(
+    "用户名 3–32 位小写字母、数字、点、下划线或连字符，以字母开头；密码至少 10 位并包含三类字符。",
+    "User names: 3 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter. Passwords: at least 10 characters from three classes.",
+);
+pub(crate) const CREATE: T = T("创建", "Create");
+pub(crate) const ACCOUNT_CREATED: T = T("账号已创建。", "The account was created.");
+pub(crate) const ACCOUNT_DISABLED: T = T(
+    "账号已停用，其会话已全部结束。",
+    "The account was disabled and its sessions ended.",
+);
+pub(crate) const ACCOUNT_ENABLED: T = T("账号已启用。", "The account was enabled.");
+pub(crate) const PASSWORD_RESET: T = T(
+    "密码已重置，锁定已解除，其会话已全部结束。",
+    "The password was reset, the lock cleared and the sessions ended.",
+);
 pub(crate) const SKIP_TO_CONTENT: T = T("跳到正文", "Skip to content");
 
 pub(crate) fn party_name(p: PartyType) -> T {

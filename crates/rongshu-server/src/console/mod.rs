@@ -1,6 +1,7 @@
 //! The console: server-rendered HTML, every asset embedded, no script
 //! needed. Text comes from [`i18n`] in Chinese and English.
 
+pub(crate) mod accounts;
 pub(crate) mod assets;
 pub(crate) mod auth;
 pub(crate) mod home;
@@ -11,6 +12,7 @@ pub(crate) mod settings;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -96,6 +98,32 @@ pub(crate) fn local_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Marks a page that shows its own problem, so the gate keeps it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeepPage;
+
+/// A page that reports a failed form itself. It keeps the failure's status
+/// and code, so the gate still ledgers the failure.
+pub(crate) fn page_with_problem(status: StatusCode, code: &'static str, page: Markup) -> Response {
+    let mut r = (status, page).into_response();
+    r.extensions_mut().insert(ProblemInfo {
+        code,
+        detail: String::new(),
+    });
+    r.extensions_mut().insert(KeepPage);
+    r
+}
+
+/// The notice at the top of a page after a failed form.
+pub(crate) fn problem_notice(lang: Lang, e: &ApiError) -> Markup {
+    html! {
+        div.notice.error role="alert" {
+            (i18n::problem_text(e.code()).get(lang))
+            @if lang == Lang::En { " " (e.to_string()) }
+        }
+    }
+}
+
 /// A form with nothing but its CSRF token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct NoFields {}
@@ -115,8 +143,9 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 3] = [
+    let nav: [(&str, T); 4] = [
         ("/home", i18n::HOME),
+        ("/accounts", i18n::ACCOUNTS),
         ("/ledger", i18n::LEDGER),
         ("/settings", i18n::SETTINGS),
     ];

@@ -1,12 +1,11 @@
 //! Account settings: change password, manage API keys.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::{self, Lang};
+use super::i18n;
 use super::{CsrfForm, NoFields, Viewer, layout};
 use crate::auth;
 use crate::context::Path;
@@ -37,10 +36,7 @@ async fn render(
                 p { code.secret id="new-key" { (key) } }
             },
             Some(Flash::Revoked) => div.notice role="status" { (i18n::KEY_REVOKED.get(lang)) },
-            Some(Flash::Problem(e)) => div.notice.error role="alert" {
-                (i18n::problem_text(e.code()).get(lang))
-                @if lang == Lang::En { " " (e.to_string()) }
-            },
+            Some(Flash::Problem(e)) => (super::problem_notice(lang, e)),
             None => {},
         }
         section.card {
@@ -119,24 +115,10 @@ async fn with_problem(
     if e.status().is_server_error() {
         return Err(e);
     }
-    let status: StatusCode = e.status();
-    let code = e.code();
-    let mut r = (
-        status,
-        render(state, viewer, Some(Flash::Problem(e))).await?,
-    )
-        .into_response();
-    r.extensions_mut().insert(crate::error::ProblemInfo {
-        code,
-        detail: String::new(),
-    });
-    r.extensions_mut().insert(KeepPage);
-    Ok(r)
+    let (status, code) = (e.status(), e.code());
+    let page = render(state, viewer, Some(Flash::Problem(e))).await?;
+    Ok(super::page_with_problem(status, code, page))
 }
-
-/// Marks a page that already shows its problem, so the gate keeps it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct KeepPage;
 
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {

@@ -34,6 +34,13 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_lands_on_the_workbench() {
     );
     let r = client.get(server.url("/home")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/workbench/governance");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     let page = client
         .get(server.url("/workbench/governance"))
         .send()
@@ -203,4 +210,112 @@ async fn changing_the_password_in_the_console_signs_out() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?notice=password-changed");
+}
+
+#[tokio::test]
+async fn organisation_admins_manage_their_accounts_in_the_console() {
+    let server = TestServer::start().await;
+    let client = server.console(PartyType::Provider, Role::Admin).await;
+    let csrf = console_csrf(&client, &server).await;
+    let page = client
+        .get(server.url("/accounts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("provider-staff") && !page.contains("user-staff"));
+
+    let r = client
+        .post(server.url("/accounts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "new-clerk"),
+            ("display_name", "新职员"),
+            ("role", "staff"),
+            ("password", "Clerk-Passw0rd"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("账号已创建"));
+    let clerk = server
+        .state
+        .store()
+        .account_by_username("new-clerk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        clerk.org_id,
+        server.account(PartyType::Provider, Role::Admin).org_id
+    );
+
+    let r = client
+        .post(server.url(&format!("/accounts/{}/disable", clerk.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        server
+            .state
+            .store()
+            .account(clerk.id)
+            .await
+            .unwrap()
+            .disabled
+    );
+
+    let r = client
+        .post(server.url(&format!("/accounts/{}/password", clerk.id)))
+        .form(&[("csrf", csrf.as_str()), ("new_password", "weak")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a weak password is refused on the page");
+
+    let user_org = server.account(PartyType::User, Role::Admin).org_id;
+    let r = client
+        .get(server.url(&format!("/accounts?org={user_org}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "another organisation's accounts");
+    let user_staff = server.account(PartyType::User, Role::Staff).id;
+    let r = client
+        .post(server.url(&format!("/accounts/{user_staff}/disable")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        !server
+            .state
+            .store()
+            .account(user_staff)
+            .await
+            .unwrap()
+            .disabled
+    );
+}
+
+#[tokio::test]
+async fn the_operators_admins_manage_every_organisation() {
+    let server = TestServer::start().await;
+    let client = server.console(PartyType::Operator, Role::Admin).await;
+    let user_org = server.account(PartyType::User, Role::Admin).org_id;
+    let page = client
+        .get(server.url(&format!("/accounts?org={user_org}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("user-staff") && page.contains("<select name=\"org\""));
 }
