@@ -340,6 +340,19 @@ async fn two_parties_each_see_only_their_own_workbench() {
         "both sign-ins are ledgered"
     );
     b.screenshot("ledger-viewer.png").await;
+    sign_out(&b).await;
+    b.landed_on(&format!("{base}/login")).await;
+
+    // The operator's administrator manages a provider's accounts.
+    sign_in(&b, &base, "op-admin").await;
+    b.landed_on(&format!("{base}/workbench/")).await;
+    b.go(&format!("{base}/accounts")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("op-auditor") && page.contains("name=\"org\""),
+        "the operator's own accounts first"
+    );
+    b.screenshot("accounts-admin.png").await;
 
     let _ = http.delete(b.base.clone()).send().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -87,7 +87,7 @@ async fn render(
                         td { (i18n::role_name(a.role).get(lang)) }
                         td { @if a.disabled { (i18n::DISABLED.get(lang)) } @else { (i18n::ACTIVE.get(lang)) } }
                         td { (local_time(a.created_at_ms)) }
-                        td.actions {
+                        td { div.actions {
                             @if a.id != me {
                                 form method="post" action={ "/accounts/" (a.id) (if a.disabled { "/enable" } else { "/disable" }) } {
                                     input type="hidden" name="csrf" value=(csrf);
@@ -102,7 +102,7 @@ async fn render(
                                     button.link type="submit" { (i18n::RESET_PASSWORD.get(lang)) }
                                 }
                             }
-                        }
+                        } }
                     }
                 } }
             } }
@@ -116,7 +116,9 @@ async fn render(
                 label { (i18n::DISPLAY_NAME.get(lang)) input name="display_name" required maxlength="100"; }
                 label { (i18n::ROLE.get(lang))
                     select name="role" {
-                        @for r in Role::ALL { option value=(r.as_str()) { (i18n::role_name(r).get(lang)) } }
+                        @for r in Role::ALL {
+                            option value=(r.as_str()) selected[r == Role::Staff] { (i18n::role_name(r).get(lang)) }
+                        }
                     }
                 }
                 label { (i18n::PASSWORD.get(lang)) input type="password" name="password" autocomplete="new-password" required minlength="10"; }
