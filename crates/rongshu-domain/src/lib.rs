@@ -4,6 +4,7 @@
 //! every rule can be tested exhaustively.
 
 mod access;
+pub mod civil_time;
 mod lockout;
 mod names;
 mod party;

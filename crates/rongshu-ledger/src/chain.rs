@@ -100,6 +100,10 @@ pub enum Break {
     /// The chain ends before the recorded head: entries were removed from the end.
     #[error("entries after {last} are missing: the ledger head records {head}")]
     Truncated { last: i64, head: i64 },
+    /// The archive anchor is not where the chain's last archive entry put
+    /// it: entries were removed from the start and the anchor forged.
+    #[error("the archive anchor at entry {seq} is not the one the ledger's archive entries record")]
+    AnchorMoved { seq: i64 },
     /// The last entry is not the one the head records.
     #[error("entry {seq} is not the one the ledger head records")]
     HeadMismatch { seq: i64 },
@@ -110,7 +114,10 @@ impl Break {
     pub fn seq(&self) -> i64 {
         match *self {
             Break::Missing { expected, .. } => expected,
-            Break::Unlinked { seq } | Break::Altered { seq } | Break::HeadMismatch { seq } => seq,
+            Break::Unlinked { seq }
+            | Break::Altered { seq }
+            | Break::HeadMismatch { seq }
+            | Break::AnchorMoved { seq } => seq,
             Break::Truncated { last, .. } => last + 1,
         }
     }
@@ -135,6 +142,16 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// Starts after an archived prefix: the first entry expected is
+    /// `seq + 1`, linked to `hash`, the last archived entry's hash.
+    pub fn after(seq: i64, hash: Digest) -> ChainVerifier {
+        ChainVerifier {
+            next_seq: seq + 1,
+            prev: hash,
+            checked: 0,
+        }
+    }
+
     pub fn push(&mut self, entry: &Entry) -> Result<(), Break> {
         if entry.seq != self.next_seq {
             return Err(Break::Missing {
@@ -313,6 +330,18 @@ mod tests {
         let mut forged = chain(5);
         forged[4] = draft(99).seal(5, forged[3].hash);
         assert_eq!(verify(&forged, h), Err(Break::HeadMismatch { seq: 5 }));
+    }
+
+    #[test]
+    fn verification_can_start_after_an_archived_prefix() {
+        let c = chain(5);
+        let mut v = ChainVerifier::after(2, c[1].hash);
+        for e in &c[2..] {
+            v.push(e).unwrap();
+        }
+        assert_eq!(v.finish(5, c[4].hash), Ok(3));
+        let mut wrong = ChainVerifier::after(2, c[0].hash);
+        assert_eq!(wrong.push(&c[2]), Err(Break::Unlinked { seq: 3 }));
     }
 
     #[test]

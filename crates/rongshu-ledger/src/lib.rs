@@ -7,6 +7,8 @@
 
 mod chain;
 mod entry;
+mod retention;
 
 pub use chain::{Break, ChainVerifier, Digest, GENESIS};
 pub use entry::{Entry, EntryDraft, Outcome, Segment, UnknownCode};
+pub use retention::{MIN_RETENTION_DAYS, Retention, RetentionError};

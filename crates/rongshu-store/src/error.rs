@@ -18,6 +18,9 @@ pub enum StoreError {
     /// The referenced record does not exist.
     #[error("{what} {id} not found")]
     NotFound { what: &'static str, id: String },
+    /// Another archive moved the ledger anchor since this one was prepared.
+    #[error("the ledger anchor moved from {expected} to {found}: another archive ran; start again")]
+    ArchiveMoved { expected: i64, found: i64 },
     /// A stored code is not one this version knows: the data was edited by
     /// hand or written by a newer version.
     #[error("stored {what} {value:?} is not recognised")]

@@ -9,9 +9,10 @@ use crate::{Store, StoreError, WriteTx, parse_code};
 const ENTRY_COLUMNS: &str = "seq, at_ms, actor_account_id, actor_username, org_id, party_type, action, \
      object_type, object_id, segment, outcome, reason, request_id, client_addr, prev_hash, hash";
 
-/// The last sequence number and hash appended.
+/// A place in the chain: a sequence number and that entry's hash. The
+/// head is the last entry appended; the anchor the last one archived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LedgerHead {
+pub struct ChainPoint {
     pub seq: i64,
     pub hash: Digest,
 }
@@ -33,7 +34,9 @@ pub struct LedgerFilter {
 /// The result of recomputing the whole chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyReport {
-    pub head: LedgerHead,
+    pub head: ChainPoint,
+    /// Where verification started: the last archived entry.
+    pub anchor: ChainPoint,
     /// Entries checked before the first break, or all of them.
     pub checked: u64,
     pub result: Result<(), Break>,
@@ -73,7 +76,79 @@ enum Bind {
     Text(String),
 }
 
+/// The ledger action an archive records, naming the new anchor.
+pub const ARCHIVE_ACTION: &str = "ledger.archive";
+
+fn anchor_id(p: &ChainPoint) -> String {
+    format!("{}:{}", p.seq, p.hash.to_hex())
+}
+
+fn parse_anchor_id(id: &str) -> Option<ChainPoint> {
+    let (seq, hash) = id.split_once(':')?;
+    Some(ChainPoint {
+        seq: seq.parse().ok()?,
+        hash: Digest::from_hex(hash)?,
+    })
+}
+
+const ORIGIN: ChainPoint = ChainPoint {
+    seq: 0,
+    hash: rongshu_ledger::GENESIS,
+};
+
 impl WriteTx<'_> {
+    /// Archives (deletes) the entries after `from_seq` up to `through_seq`,
+    /// moves the anchor there and appends `draft` as the archive's own
+    /// entry, naming the new anchor. The caller has exported the entries
+    /// first. Fails if the anchor is no longer at `from_seq`.
+    pub async fn archive(
+        &mut self,
+        from_seq: i64,
+        through_seq: i64,
+        draft: EntryDraft,
+    ) -> Result<ChainPoint, StoreError> {
+        let row = sqlx::query("SELECT seq FROM ledger_anchor WHERE id = 1")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let current: i64 = row.try_get("seq")?;
+        if current != from_seq || through_seq <= from_seq {
+            return Err(StoreError::ArchiveMoved {
+                expected: from_seq,
+                found: current,
+            });
+        }
+        let last = sqlx::query("SELECT hash FROM ledger_entries WHERE seq = $1")
+            .bind(through_seq)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "ledger entry",
+                id: through_seq.to_string(),
+            })?;
+        let anchor = ChainPoint {
+            seq: through_seq,
+            hash: digest("hash", last.try_get("hash")?)?,
+        };
+        // The anchor moves first: the triggers allow deleting only what it covers.
+        sqlx::query("UPDATE ledger_anchor SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(anchor.seq)
+            .bind(anchor.hash.to_hex())
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM ledger_entries WHERE seq <= $1")
+            .bind(through_seq)
+            .execute(&mut *self.tx)
+            .await?;
+        let draft = EntryDraft {
+            action: ARCHIVE_ACTION.to_owned(),
+            object_type: "ledger".to_owned(),
+            object_id: Some(anchor_id(&anchor)),
+            ..draft
+        };
+        self.append(draft).await?;
+        Ok(anchor)
+    }
+
     /// Appends an entry; it becomes visible when the transaction commits.
     pub async fn append(&mut self, draft: EntryDraft) -> Result<Entry, StoreError> {
         let row =
@@ -126,11 +201,53 @@ impl Store {
         Ok(entry)
     }
 
-    pub async fn ledger_head(&self) -> Result<LedgerHead, StoreError> {
+    pub async fn ledger_anchor(&self) -> Result<ChainPoint, StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM ledger_anchor WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(ChainPoint {
+            seq: row.try_get("seq")?,
+            hash: digest("ledger anchor hash", row.try_get("hash")?)?,
+        })
+    }
+
+    /// The last entry an archive of everything before `before_ms` may
+    /// remove: archives take a prefix of the chain, so this stops before
+    /// the first entry at or after that time. `None` when there is nothing.
+    pub async fn archivable_through(&self, before_ms: i64) -> Result<Option<i64>, StoreError> {
+        let anchor = self.ledger_anchor().await?;
+        let first_kept: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM ledger_entries WHERE at_ms >= $1")
+                .bind(before_ms)
+                .fetch_one(&self.pool)
+                .await?;
+        let through = match first_kept {
+            Some(seq) => seq - 1,
+            None => self.ledger_head().await?.seq,
+        };
+        Ok((through > anchor.seq).then_some(through))
+    }
+
+    /// The anchor the chain itself records: the newest archive entry's, or
+    /// the origin when nothing was ever archived.
+    async fn recorded_anchor(&self) -> Result<Option<ChainPoint>, StoreError> {
+        let id: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT object_id FROM ledger_entries WHERE action = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(ARCHIVE_ACTION)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match id {
+            None => Some(ORIGIN),
+            Some(id) => id.as_deref().and_then(parse_anchor_id),
+        })
+    }
+
+    pub async fn ledger_head(&self) -> Result<ChainPoint, StoreError> {
         let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
             .fetch_one(&self.pool)
             .await?;
-        Ok(LedgerHead {
+        Ok(ChainPoint {
             seq: row.try_get("seq")?,
             hash: digest("ledger head hash", row.try_get("hash")?)?,
         })
@@ -209,14 +326,16 @@ impl Store {
             .collect()
     }
 
-    /// Recomputes the whole chain in batches, in constant memory, and
-    /// compares its end with the head.
+    /// Recomputes the chain from the anchor in batches, in constant memory,
+    /// compares its end with the head, and checks the anchor is the one the
+    /// chain's own archive entries record.
     pub async fn verify_ledger(&self) -> Result<VerifyReport, StoreError> {
         const BATCH: u32 = 1000;
         let head = self.ledger_head().await?;
-        let mut verifier = ChainVerifier::default();
+        let anchor = self.ledger_anchor().await?;
+        let mut verifier = ChainVerifier::after(anchor.seq, anchor.hash);
         let mut checked = 0;
-        let mut after = 0;
+        let mut after = anchor.seq;
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT {BATCH}"
         );
@@ -233,6 +352,7 @@ impl Store {
                 if let Err(b) = pushed {
                     return Ok(VerifyReport {
                         head,
+                        anchor,
                         checked,
                         result: Err(b),
                     });
@@ -244,9 +364,13 @@ impl Store {
                 break;
             }
         }
-        let result = verifier.finish(head.seq, head.hash).map(|_| ());
+        let mut result = verifier.finish(head.seq, head.hash).map(|_| ());
+        if result.is_ok() && self.recorded_anchor().await? != Some(anchor) {
+            result = Err(Break::AnchorMoved { seq: anchor.seq });
+        }
         Ok(VerifyReport {
             head,
+            anchor,
             checked,
             result,
         })

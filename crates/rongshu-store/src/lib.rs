@@ -23,7 +23,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use error::StoreError;
-pub use ledger::{LedgerFilter, LedgerHead, VerifyReport};
+pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
 pub use records::{
     Account, AccountCredentials, ApiKey, NewAccount, NewOrganization, Organization, SessionKind,
     SessionPrincipal,

@@ -597,3 +597,75 @@ async fn migrating_twice_is_harmless() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn archiving_removes_a_prefix_and_verification_starts_after_it() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        for i in 1..=6 {
+            let mut d = draft(&format!("step{i}"));
+            d.at_ms = i * 1000;
+            store.append(d).await.unwrap();
+        }
+        assert_eq!(store.archivable_through(3500).await.unwrap(), Some(3));
+        assert_eq!(store.archivable_through(500).await.unwrap(), None);
+        let third = store.ledger_after(2, 1).await.unwrap()[0].hash;
+
+        let mut tx = store.begin().await.unwrap();
+        let anchor = tx.archive(0, 3, draft("ignored")).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((anchor.seq, anchor.hash), (3, third));
+        assert_eq!(store.ledger_anchor().await.unwrap(), anchor);
+        let left: Vec<_> = store.ledger_after(0, 100).await.unwrap();
+        assert_eq!(left.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 5, 6, 7]);
+        assert_eq!(left[3].draft.action, rongshu_store::ARCHIVE_ACTION);
+        let report = store.verify_ledger().await.unwrap();
+        assert_eq!((report.checked, report.result), (4, Ok(())));
+        assert_eq!(
+            store.archivable_through(3500).await.unwrap(),
+            None,
+            "already archived"
+        );
+
+        let mut tx = store.begin().await.unwrap();
+        let stale = tx.archive(0, 5, draft("again")).await;
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::ArchiveMoved {
+                    expected: 0,
+                    found: 3
+                })
+            ),
+            "{stale:?}"
+        );
+        drop(tx);
+
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        let delete = pool
+            .execute("DELETE FROM ledger_entries WHERE seq = 4")
+            .await;
+        assert!(
+            delete.unwrap_err().to_string().contains("append-only"),
+            "unarchived entries stay protected"
+        );
+        pool.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_forged_anchor_is_caught() {
+    on_every_backend(|db| async move {
+        five_entries(&db).await;
+        let second = db.store.ledger_after(1, 1).await.unwrap()[0].hash.to_hex();
+        // Moving the anchor lets the triggers allow deleting the start of
+        // the chain; the chain's own record of archives says otherwise.
+        let forge = format!("UPDATE ledger_anchor SET seq = 2, hash = '{second}' WHERE id = 1");
+        db.tamper_as_administrator(&[&forge, "DELETE FROM ledger_entries WHERE seq <= 2"])
+            .await;
+        let result = db.store.verify_ledger().await.unwrap().result;
+        assert_eq!(result, Err(Break::AnchorMoved { seq: 2 }));
+    })
+    .await;
+}

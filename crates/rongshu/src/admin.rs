@@ -97,7 +97,7 @@ impl LocalOperator {
 impl Attribution for LocalOperator {
     fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
         EntryDraft {
-            at_ms: chrono_now_ms(),
+            at_ms: now_ms(),
             actor_account_id: None,
             actor_username: Some(self.username.clone()),
             org_id: None,
@@ -114,7 +114,8 @@ impl Attribution for LocalOperator {
     }
 }
 
-fn chrono_now_ms() -> i64 {
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

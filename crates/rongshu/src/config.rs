@@ -24,7 +24,24 @@ pub struct Config {
     pub secret_key_file: String,
     pub server: ServerConfig,
     pub auth: AuthConfig,
+    pub ledger: LedgerConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LedgerConfig {
+    /// Days entries are kept before `rongshu ledger archive` may remove
+    /// them; at least 180 (Cybersecurity Law Art. 21).
+    pub retention_days: u32,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            retention_days: rongshu_ledger::MIN_RETENTION_DAYS,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,6 +83,7 @@ impl Default for Config {
             secret_key_file: String::new(),
             server: ServerConfig::default(),
             auth: AuthConfig::default(),
+            ledger: LedgerConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -166,6 +184,8 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("log.format must be text or json, not {:?}", self.log.format);
         }
+        rongshu_ledger::Retention::days(self.ledger.retention_days)
+            .context("ledger.retention_days")?;
         if self.auth.lockout_max_failures == 0 {
             bail!("auth.lockout_max_failures must be at least 1");
         }
@@ -189,6 +209,10 @@ impl Config {
         } else {
             PathBuf::from(&self.secret_key_file)
         }
+    }
+
+    pub fn retention(&self) -> rongshu_ledger::Retention {
+        rongshu_ledger::Retention::days(self.ledger.retention_days).expect("checked when loaded")
     }
 
     pub fn password_params(&self) -> PasswordParams {
@@ -300,6 +324,13 @@ mod tests {
             let err =
                 Config::load(Some(Path::new("missing.toml")), Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("does not exist"));
+            jail.create_file("short.toml", "[ledger]\nretention_days = 90\n")?;
+            let err =
+                Config::load(Some(Path::new("short.toml")), Overrides::default()).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("below the legal minimum of 180 days"),
+                "{err:#}"
+            );
             jail.set_env("RONGSHU_SERVER__TLS_CERT", "cert.pem");
             let err = Config::load(None, Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("together"));

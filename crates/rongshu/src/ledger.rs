@@ -1,13 +1,17 @@
 //! `rongshu ledger verify` and `rongshu ledger export`.
 
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
+use rongshu_domain::civil_time;
 use rongshu_ledger::Entry;
-use rongshu_store::Store;
+use rongshu_server::admin::Attribution;
+use rongshu_store::{ARCHIVE_ACTION, Store};
+
+use crate::admin::{LocalOperator, now_ms};
 use serde_json::json;
 
 use crate::config::Config;
@@ -16,6 +20,16 @@ use crate::config::Config;
 pub enum LedgerCommand {
     /// Recompute the SM3 hash chain; exit 1 naming the first bad entry.
     Verify,
+    /// Move entries older than a date into a JSON Lines file and remove them
+    /// from the database; never entries younger than `ledger.retention_days`.
+    Archive {
+        /// Archive entries before this date (`YYYY-MM-DD`, China Standard Time) or RFC 3339 time.
+        #[arg(long)]
+        before: String,
+        /// The archive file to write; it must not exist yet.
+        #[arg(long, short = 'o')]
+        output: PathBuf,
+    },
     /// Write entries after a sequence number as JSON Lines (for the sharing platform, Art. 17).
     Export {
         /// Export entries with a sequence number greater than this.
@@ -66,10 +80,15 @@ pub async fn run(config: &Config, cmd: LedgerCommand) -> anyhow::Result<ExitCode
             match report.result {
                 Ok(()) => {
                     println!(
-                        "ledger intact: {} entries, head {} {}",
+                        "ledger intact: {} entries, head {} {}{}",
                         report.checked,
                         report.head.seq,
-                        report.head.hash.to_hex()
+                        report.head.hash.to_hex(),
+                        if report.anchor.seq > 0 {
+                            format!(" (entries up to {} archived)", report.anchor.seq)
+                        } else {
+                            String::new()
+                        }
                     );
                     Ok(ExitCode::SUCCESS)
                 }
@@ -91,24 +110,80 @@ pub async fn run(config: &Config, cmd: LedgerCommand) -> anyhow::Result<ExitCode
                 ),
                 None => Box::new(std::io::stdout().lock()),
             };
-            let mut out = BufWriter::new(sink);
-            let mut after = since;
-            let mut written = 0u64;
-            loop {
-                let batch = store.ledger_after(after, 1000).await?;
-                for e in &batch {
-                    serde_json::to_writer(&mut out, &line(e))?;
-                    out.write_all(b"\n")?;
-                    after = e.seq;
-                    written += 1;
-                }
-                if batch.len() < 1000 {
-                    break;
-                }
-            }
-            out.flush()?;
+            let written = write_entries(&store, since, i64::MAX, sink).await?;
             eprintln!("exported {written} entries after seq {since}");
             Ok(ExitCode::SUCCESS)
         }
+        LedgerCommand::Archive { before, output } => {
+            archive(config, &store, &before, &output).await
+        }
     }
+}
+
+/// Writes entries after `after` up to `through` as JSON Lines; returns how many.
+async fn write_entries(
+    store: &Store,
+    mut after: i64,
+    through: i64,
+    sink: impl Write,
+) -> anyhow::Result<u64> {
+    const BATCH: u32 = 1000;
+    let mut out = BufWriter::new(sink);
+    let mut written = 0u64;
+    loop {
+        let batch = store.ledger_after(after, BATCH).await?;
+        for e in batch.iter().take_while(|e| e.seq <= through) {
+            serde_json::to_writer(&mut out, &line(e))?;
+            out.write_all(b"\n")?;
+            after = e.seq;
+            written += 1;
+        }
+        if batch.len() < BATCH as usize || after >= through {
+            break;
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+async fn archive(
+    config: &Config,
+    store: &Store,
+    before: &str,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    let before_ms = civil_time::parse_instant(before)
+        .with_context(|| format!("--before {before:?}: expected YYYY-MM-DD or an RFC 3339 time"))?;
+    config.retention().check_archive(before_ms, now_ms())?;
+    let anchor = store.ledger_anchor().await?;
+    let Some(through) = store.archivable_through(before_ms).await? else {
+        println!("nothing to archive before {before}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    // The file is complete and on disk before anything is removed.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(output)
+        .with_context(|| format!("creating {} (it must not exist)", output.display()))?;
+    let written = write_entries(store, anchor.seq, through, &mut file).await?;
+    file.sync_all()?;
+    let digest = rongshu_crypto::sm3_hex(&std::fs::read_to_string(output)?);
+    let mut draft = LocalOperator::new().entry(ARCHIVE_ACTION, "ledger", None);
+    draft.reason = Some(format!(
+        "entries {}..={through} to {} (sm3 {digest})",
+        anchor.seq + 1,
+        output.display()
+    ));
+    let mut tx = store.begin().await?;
+    let new_anchor = tx.archive(anchor.seq, through, draft).await?;
+    tx.commit().await?;
+    println!(
+        "archived {written} entries ({}..={}) to {}, sm3 {digest}; verification now starts after entry {}",
+        anchor.seq + 1,
+        through,
+        output.display(),
+        new_anchor.seq
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -407,3 +407,89 @@ async fn serves_https_with_secure_cookies() {
         .unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
+
+#[tokio::test]
+async fn ledger_archive_keeps_the_retention_period_and_the_chain() {
+    for backend in backends() {
+        let site = Site::new(backend).await;
+        let day = 86_400_000i64;
+        let now = chrono::Utc::now().timestamp_millis();
+        for (i, age_days) in [400, 300, 250, 10, 1].into_iter().enumerate() {
+            let mut d = old_entry(i);
+            d.at_ms = now - age_days * day;
+            site.db.store.append(d).await.unwrap();
+        }
+        let file = site.dir.join("archive.jsonl");
+        let too_recent = site.run(&[
+            "ledger",
+            "archive",
+            "--before",
+            "2999-01-01",
+            "-o",
+            file.to_str().unwrap(),
+        ]);
+        assert!(!too_recent.status.success());
+        assert!(
+            String::from_utf8_lossy(&too_recent.stderr)
+                .contains("entries from the last 180 days must be kept")
+        );
+        assert!(!file.exists(), "nothing written when refused");
+
+        let cutoff = chrono::DateTime::from_timestamp_millis(now - 200 * day)
+            .unwrap()
+            .to_rfc3339();
+        let out = site.run(&[
+            "ledger",
+            "archive",
+            "--before",
+            &cutoff,
+            "-o",
+            file.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout(&out).starts_with("archived 3 entries (1..=3)"),
+            "{}",
+            stdout(&out)
+        );
+        let lines = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(lines.lines().count(), 3);
+        let verify = site.run(&["ledger", "verify"]);
+        assert!(verify.status.success(), "{}", stdout(&verify));
+        assert!(stdout(&verify).contains("entries up to 3 archived"));
+        let again = site.run(&[
+            "ledger",
+            "archive",
+            "--before",
+            &cutoff,
+            "-o",
+            site.dir.join("b.jsonl").to_str().unwrap(),
+        ]);
+        assert!(
+            stdout(&again).starts_with("nothing to archive"),
+            "{backend:?}"
+        );
+    }
+}
+
+fn old_entry(i: usize) -> rongshu_ledger::EntryDraft {
+    rongshu_ledger::EntryDraft {
+        at_ms: 0,
+        actor_account_id: None,
+        actor_username: Some("archivist-test".into()),
+        org_id: None,
+        party: None,
+        action: format!("test.step{i}"),
+        object_type: "test".into(),
+        object_id: None,
+        segment: None,
+        outcome: rongshu_ledger::Outcome::Success,
+        reason: None,
+        request_id: None,
+        client_addr: None,
+    }
+}

@@ -1,8 +1,7 @@
 //! Reading and verifying the ledger.
 
 use axum::extract::State;
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use rongshu_domain::LedgerScope;
+use rongshu_domain::{LedgerScope, civil_time};
 use rongshu_store::LedgerFilter;
 
 use super::types::{LedgerEntryView, LedgerPage, LedgerQuery, VerificationView};
@@ -13,22 +12,11 @@ use crate::state::AppState;
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 500;
 
-/// Dates without a time are read in China Standard Time (UTC+8), the
-/// platform's civil time.
 fn parse_time(field: &'static str, value: &str) -> Result<i64, ApiError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.timestamp_millis());
-    }
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| t.and_local_timezone(cst).single())
-        .map(|t| t.timestamp_millis())
-        .ok_or(ApiError::InvalidField {
-            field,
-            problem: "expected an RFC 3339 time or a YYYY-MM-DD date",
-        })
+    civil_time::parse_instant(value).ok_or(ApiError::InvalidField {
+        field,
+        problem: "expected an RFC 3339 time or a YYYY-MM-DD date",
+    })
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -90,24 +78,9 @@ pub(crate) async fn verify(
         intact: report.result.is_ok(),
         head_seq: report.head.seq,
         head_hash: report.head.hash.to_hex(),
+        archived_through_seq: report.anchor.seq,
         entries_checked: report.checked,
         first_bad_seq: report.result.as_ref().err().map(|b| b.seq()),
         problem: report.result.err().map(|b| b.to_string()),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_and_dates() {
-        assert_eq!(parse_time("since", "1970-01-01T00:00:01Z").unwrap(), 1000);
-        // Midnight in Beijing is 16:00 UTC the day before.
-        assert_eq!(parse_time("since", "1970-01-02").unwrap(), 16 * 3600 * 1000);
-        assert!(matches!(
-            parse_time("since", "yesterday"),
-            Err(ApiError::InvalidField { field: "since", .. })
-        ));
-    }
 }

@@ -227,6 +227,8 @@ pub(crate) struct VerificationView {
     pub intact: bool,
     pub head_seq: i64,
     pub head_hash: String,
+    /// Entries up to this one were archived; verification starts after it.
+    pub archived_through_seq: i64,
     pub entries_checked: u64,
     /// The first bad sequence number, when the chain is broken.
     pub first_bad_seq: Option<i64>,

@@ -58,6 +58,16 @@ CREATE TABLE ledger_head (
 INSERT INTO ledger_head (id, seq, hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
+-- Where verification starts once old entries have been archived: the
+-- sequence number and hash of the last archived entry (0 and zeros: none).
+CREATE TABLE ledger_anchor (
+    id    BIGINT PRIMARY KEY CHECK (id = 1),
+    seq   BIGINT NOT NULL,
+    hash  TEXT   NOT NULL
+);
+INSERT INTO ledger_anchor (id, seq, hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
 CREATE TABLE ledger_entries (
     seq               BIGINT PRIMARY KEY,
     at_ms             BIGINT NOT NULL,
@@ -82,10 +92,17 @@ CREATE INDEX ledger_entries_action ON ledger_entries(action, seq);
 CREATE INDEX ledger_entries_object ON ledger_entries(object_type, object_id, seq);
 CREATE INDEX ledger_entries_at     ON ledger_entries(at_ms);
 
--- Entries are never updated, deleted or truncated (MLPS: protect audit records).
+-- Entries are never updated or truncated, and deleted only once archived:
+-- at or below the anchor, which only an archive recorded in the chain may
+-- move (MLPS: protect audit records).
 CREATE FUNCTION ledger_entries_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.seq <= (SELECT seq FROM ledger_anchor WHERE id = 1) THEN
+            RETURN OLD;
+        END IF;
+    END IF;
     RAISE EXCEPTION 'ledger entries are append-only';
 END;
 $$;

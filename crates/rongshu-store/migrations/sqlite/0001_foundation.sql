@@ -57,6 +57,16 @@ CREATE TABLE ledger_head (
 INSERT INTO ledger_head (id, seq, hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
+-- Where verification starts once old entries have been archived: the
+-- sequence number and hash of the last archived entry (0 and zeros: none).
+CREATE TABLE ledger_anchor (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    seq   INTEGER NOT NULL,
+    hash  TEXT    NOT NULL
+);
+INSERT INTO ledger_anchor (id, seq, hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
 CREATE TABLE ledger_entries (
     seq               INTEGER PRIMARY KEY,
     at_ms             INTEGER NOT NULL,
@@ -81,12 +91,15 @@ CREATE INDEX ledger_entries_action ON ledger_entries(action, seq);
 CREATE INDEX ledger_entries_object ON ledger_entries(object_type, object_id, seq);
 CREATE INDEX ledger_entries_at     ON ledger_entries(at_ms);
 
--- Entries are never updated or deleted (MLPS: protect audit records).
+-- Entries are never updated, and deleted only once archived: at or below
+-- the anchor, which only an archive recorded in the chain may move
+-- (MLPS: protect audit records).
 CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
 BEGIN
     SELECT RAISE(ABORT, 'ledger entries are append-only');
 END;
 CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+WHEN OLD.seq > (SELECT seq FROM ledger_anchor WHERE id = 1)
 BEGIN
     SELECT RAISE(ABORT, 'ledger entries are append-only');
 END;
