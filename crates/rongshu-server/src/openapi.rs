@@ -4,13 +4,13 @@
 use std::sync::LazyLock;
 
 use maud::{DOCTYPE, html};
-use rongshu_domain::Access;
+use rongshu_domain::{Access, PartySet, RoleSet};
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi,
-    OpenApiBuilder, Paths, Ref, Required, ResponseBuilder, Type,
+    ArrayBuilder, ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder,
+    OpenApi, OpenApiBuilder, Paths, Ref, Required, ResponseBuilder, Type,
 };
 
 use crate::api::types::*;
@@ -24,9 +24,25 @@ pub(crate) fn describe_access(access: &Access) -> String {
         Access::Restricted(grants) => grants
             .iter()
             .map(|g| {
-                let parties: Vec<_> = g.parties.iter().map(|p| p.as_str()).collect();
-                let roles: Vec<_> = g.roles.iter().map(|r| r.as_str()).collect();
-                format!("{} ({})", parties.join(", "), roles.join(", "))
+                let parties = if g.parties == PartySet::ALL {
+                    "any party".to_owned()
+                } else {
+                    g.parties
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let roles = if g.roles == RoleSet::ALL {
+                    "any role".to_owned()
+                } else {
+                    g.roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!("{parties} ({roles})")
             })
             .collect::<Vec<_>>()
             .join("; "),
@@ -43,10 +59,14 @@ fn method(spec: &RouteSpec) -> HttpMethod {
     }
 }
 
+/// `Name` refers to a component schema; `Name[]` to an array of them.
 fn json_content(schema: &str) -> utoipa::openapi::Content {
-    ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name(schema)))
-        .build()
+    let content = match schema.strip_suffix("[]") {
+        Some(item) => ContentBuilder::new()
+            .schema(Some(ArrayBuilder::new().items(Ref::from_schema_name(item)))),
+        None => ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))),
+    };
+    content.build()
 }
 
 fn build() -> OpenApi {
@@ -215,6 +235,7 @@ mod tests {
                 .into_iter()
                 .flatten()
             {
+                let name = name.trim_end_matches("[]");
                 assert!(
                     schemas.contains_key(name),
                     "{} {} names missing schema {name}",
@@ -224,7 +245,8 @@ mod tests {
             }
         }
         assert!(doc["paths"]["/api/v1/accounts/{id}/disable"]["post"].is_object());
-        assert!(doc["paths"]["/api/v1/me/api-keys"]["get"].is_object());
+        let list = &doc["paths"]["/api/v1/me/api-keys"]["get"]["responses"]["2XX"]["content"]["application/json"];
+        assert_eq!(list["schema"]["type"], "array", "{list}");
         assert!(doc["paths"]["/api/v1/me/api-keys"]["post"].is_object());
     }
 
@@ -237,7 +259,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             describe_access(&ledger.access),
-            "operator, governance, economy, bigdata_center, provider, user, expert (auditor); bigdata_center (admin, staff, auditor)"
+            "any party (auditor); bigdata_center (any role)"
         );
     }
 }

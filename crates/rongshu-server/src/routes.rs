@@ -48,7 +48,8 @@ pub struct RouteSpec {
     pub access: Access,
     pub surface: Surface,
     pub audit: Audit,
-    /// Names of the OpenAPI component schemas for the JSON body and reply.
+    /// Names of the OpenAPI component schemas for the JSON body and reply;
+    /// `Name[]` is an array of them.
     pub request_schema: Option<&'static str>,
     pub response_schema: Option<&'static str>,
     pub(crate) handler: fn() -> MethodRouter<AppState>,
@@ -240,7 +241,7 @@ fn table() -> Vec<RouteSpec> {
         "One's own API keys (never the keys themselves).",
         signed_in,
         Quiet,
-        (None, Some("ApiKeyView")),
+        (None, Some("ApiKeyView[]")),
         || get(api::me::list_api_keys),
     );
     b.add(
@@ -275,7 +276,7 @@ fn table() -> Vec<RouteSpec> {
         "The organisations on the platform and their party types.",
         signed_in,
         Quiet,
-        (None, Some("OrganizationView")),
+        (None, Some("OrganizationView[]")),
         || get(api::organizations::list),
     );
     b.add(
@@ -297,7 +298,7 @@ fn table() -> Vec<RouteSpec> {
         "An organisation's accounts (its administrators, or the operator's).",
         Access::Restricted(ADMINS),
         Read,
-        (None, Some("AccountView")),
+        (None, Some("AccountView[]")),
         || get(api::organizations::list_accounts),
     );
     b.add(

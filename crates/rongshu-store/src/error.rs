@@ -7,10 +7,10 @@ pub enum StoreError {
     #[error("unsupported database URL scheme {scheme:?}: use sqlite:// or postgres://")]
     UnsupportedUrl { scheme: String },
     /// The database refused or failed the statement.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[source] sqlx::Error),
     /// A migration could not be applied, or an applied one was changed.
-    #[error("migration failed: {0}")]
+    #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A unique value (organisation code, user name) is already taken.
     #[error("{what} {value:?} already exists")]
