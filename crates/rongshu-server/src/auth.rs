@@ -5,10 +5,10 @@
 use axum::http::HeaderMap;
 use rongshu_crypto::{SecretToken, check_strength, sm3_hex};
 use rongshu_domain::LockoutPolicy;
-use rongshu_ledger::Outcome;
+use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::{Account, ApiKey, SessionKind, WriteTx};
 
-use crate::context::RequestContext;
+use crate::context::{RequestContext, clip};
 use crate::error::{ApiError, Ledgered};
 use crate::state::{AppState, now_ms};
 use axum::response::{IntoResponse, Response};
@@ -106,6 +106,17 @@ impl IntoResponse for SignInError {
     }
 }
 
+/// Puts `account` in the entry as the actor: a sign-in has no principal yet.
+fn attributed(mut draft: EntryDraft, account: Option<&Account>) -> EntryDraft {
+    if let Some(a) = account {
+        draft.actor_account_id = Some(a.id);
+        draft.actor_username = Some(a.username.clone());
+        draft.org_id = Some(a.org_id);
+        draft.party = Some(a.party);
+    }
+    draft
+}
+
 /// Verifies the credentials, applies the lockout rules and opens a session.
 /// Every attempt is ledgered, failed ones in the same transaction as the
 /// failure count.
@@ -119,65 +130,70 @@ pub(crate) async fn sign_in(
     const ACTION: &str = "session.create";
     let now = now_ms();
     let store = state.store();
-    let fail = |account: Option<&Account>, reason: &str| {
-        let mut draft = ctx.entry(ACTION, "account", Some(username.to_owned()));
-        if let Some(a) = account {
-            draft.actor_account_id = Some(a.id);
-            draft.actor_username = Some(a.username.clone());
-            draft.org_id = Some(a.org_id);
-            draft.party = Some(a.party);
-        }
-        draft.outcome = Outcome::Failed;
-        draft.reason = Some(reason.to_owned());
-        draft
+    let unrecorded = |e: ApiError| SignInError::Unrecorded(e);
+    // Whatever name was typed goes into the ledger, clipped: anyone can type.
+    let failed = |account: Option<&Account>, reason: &str| EntryDraft {
+        outcome: Outcome::Failed,
+        reason: Some(reason.to_owned()),
+        ..attributed(
+            ctx.entry(ACTION, "account", Some(clip(username, 64))),
+            account,
+        )
     };
-    let plain = |e: ApiError| SignInError::Unrecorded(e);
     let creds = store
         .credentials(username)
         .await
-        .map_err(|e| plain(e.into()))?;
+        .map_err(|e| unrecorded(e.into()))?;
     let Some(creds) = creds else {
         verify_password(state, password, None)
             .await
-            .map_err(plain)?;
-        append_alone(state, fail(None, "unknown-account"))
+            .map_err(unrecorded)?;
+        append_alone(state, failed(None, "unknown-account"))
             .await
-            .map_err(plain)?;
+            .map_err(unrecorded)?;
         return Err(SignInError::Recorded(ApiError::InvalidCredentials));
     };
-    let account = creds.account;
-    if LockoutPolicy::is_locked(account.locked_until_ms, now) {
-        append_alone(state, fail(Some(&account), "account-locked"))
+    if LockoutPolicy::is_locked(creds.account.locked_until_ms, now) {
+        append_alone(state, failed(Some(&creds.account), "account-locked"))
             .await
-            .map_err(plain)?;
-        return Err(SignInError::Recorded(locked(account.locked_until_ms)));
+            .map_err(unrecorded)?;
+        return Err(SignInError::Recorded(locked(creds.account.locked_until_ms)));
     }
     let matches = verify_password(state, password, Some(creds.password_hash))
         .await
-        .map_err(plain)?;
-    if !matches || account.disabled {
-        let mut tx = store.begin().await.map_err(|e| plain(e.into()))?;
-        // Re-read inside the transaction: concurrent failures all count.
-        let current = tx.account(account.id).await.map_err(|e| plain(e.into()))?;
-        let (reason, error) = if account.disabled {
-            ("account-disabled", ApiError::InvalidCredentials)
-        } else {
-            let after = state
-                .settings()
-                .lockout
-                .after_failure(current.failed_logins, now);
-            tx.set_login_failures(account.id, after.failures, after.locked_until_ms)
-                .await
-                .map_err(|e| plain(e.into()))?;
-            match after.locked_until_ms {
-                Some(until) => ("wrong-password; account locked", locked(Some(until))),
-                None => ("wrong-password", ApiError::InvalidCredentials),
-            }
-        };
-        tx.append(fail(Some(&account), reason))
+        .map_err(unrecorded)?;
+
+    // Decide inside the transaction, which holds the ledger head lock: the
+    // account as it is now, after any concurrent attempts, is what counts.
+    let mut tx = store.begin().await.map_err(|e| unrecorded(e.into()))?;
+    let account = tx
+        .account(creds.account.id)
+        .await
+        .map_err(|e| unrecorded(e.into()))?;
+    let refusal = if LockoutPolicy::is_locked(account.locked_until_ms, now) {
+        Some(("account-locked", locked(account.locked_until_ms)))
+    } else if account.disabled {
+        Some(("account-disabled", ApiError::InvalidCredentials))
+    } else if !matches {
+        let after = state
+            .settings()
+            .lockout
+            .after_failure(account.failed_logins, now);
+        tx.set_login_failures(account.id, after.failures, after.locked_until_ms)
             .await
-            .map_err(|e| plain(e.into()))?;
-        commit(state, tx).await.map_err(plain)?;
+            .map_err(|e| unrecorded(e.into()))?;
+        Some(match after.locked_until_ms {
+            Some(until) => ("wrong-password; account locked", locked(Some(until))),
+            None => ("wrong-password", ApiError::InvalidCredentials),
+        })
+    } else {
+        None
+    };
+    if let Some((reason, error)) = refusal {
+        tx.append(failed(Some(&account), reason))
+            .await
+            .map_err(|e| unrecorded(e.into()))?;
+        commit(state, tx).await.map_err(unrecorded)?;
         return Err(SignInError::Recorded(error));
     }
 
@@ -188,31 +204,32 @@ pub(crate) async fn sign_in(
     let token = SecretToken::generate(SESSION_PREFIX);
     let csrf_token = SecretToken::generate("").secret.expose().to_owned();
     let expires_at_ms = now + minutes * 60_000;
-    let mut tx = store.begin().await.map_err(|e| plain(e.into()))?;
     if account.failed_logins > 0 {
         tx.set_login_failures(account.id, 0, None)
             .await
-            .map_err(|e| plain(e.into()))?;
+            .map_err(|e| unrecorded(e.into()))?;
     }
+    let token_hash = sm3_hex(token.secret.expose());
     let session_id = tx
         .insert_session(
             account.id,
             kind,
-            &sm3_hex(token.secret.expose()),
+            &token_hash,
             &csrf_token,
             now,
             expires_at_ms,
         )
         .await
-        .map_err(|e| plain(e.into()))?;
-    let mut draft = ctx.entry(ACTION, "session", Some(session_id.to_string()));
-    draft.actor_account_id = Some(account.id);
-    draft.actor_username = Some(account.username.clone());
-    draft.org_id = Some(account.org_id);
-    draft.party = Some(account.party);
-    draft.reason = Some(kind.as_str().to_owned());
-    tx.append(draft).await.map_err(|e| plain(e.into()))?;
-    commit(state, tx).await.map_err(plain)?;
+        .map_err(|e| unrecorded(e.into()))?;
+    let draft = EntryDraft {
+        reason: Some(kind.as_str().to_owned()),
+        ..attributed(
+            ctx.entry(ACTION, "session", Some(session_id.to_string())),
+            Some(&account),
+        )
+    };
+    tx.append(draft).await.map_err(|e| unrecorded(e.into()))?;
+    commit(state, tx).await.map_err(unrecorded)?;
     Ok(OpenedSession {
         token,
         expires_at_ms,
@@ -228,7 +245,7 @@ fn locked(until_ms: Option<i64>) -> ApiError {
     ApiError::AccountLocked { until }
 }
 
-async fn append_alone(state: &AppState, draft: rongshu_ledger::EntryDraft) -> Result<(), ApiError> {
+async fn append_alone(state: &AppState, draft: EntryDraft) -> Result<(), ApiError> {
     state.store().append(draft).await?;
     state.metrics().ledgered(1);
     Ok(())

@@ -11,6 +11,15 @@ use rongshu_store::Account;
 use crate::error::ApiError;
 use crate::state::now_ms;
 
+/// At most `max` characters of `s`: for text a caller chose that goes
+/// into the ledger, which keeps everything for at least six months.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
 /// How the caller proved who they are.
 #[derive(Clone, Debug)]
 pub(crate) enum Credential {

@@ -17,7 +17,7 @@ use tracing::Instrument as _;
 
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::console;
-use crate::context::{Credential, Principal, RequestContext};
+use crate::context::{Credential, Principal, RequestContext, clip};
 use crate::error::{AlreadyLedgered, ApiError, ProblemInfo, REQUEST_ID};
 use crate::routes::{Audit, RouteSpec, Surface};
 use crate::state::{AppState, now_ms};
@@ -73,10 +73,12 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
+    // The method actually used: a route's gate also answers its 405s.
+    let method = req.method().clone();
     let target = req
         .uri()
         .path_and_query()
-        .map(|p| p.as_str().to_owned())
+        .map(|p| clip(p.as_str(), 512))
         .unwrap_or_default();
     let ctx = RequestContext {
         request_id: request_id.clone(),
@@ -100,6 +102,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
                     &state,
                     &ctx,
                     spec,
+                    &method,
                     &target,
                     Outcome::Denied,
                     Some(err.code()),
@@ -116,14 +119,21 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
             let response = next.run(req).await;
             let status = response.status();
             let already = response.extensions().get::<AlreadyLedgered>().is_some();
+            let code = response.extensions().get::<ProblemInfo>().map(|p| p.code);
             let outcome = if status.is_client_error() || status.is_server_error() {
-                (!already).then_some(Outcome::Failed)
+                // A handler's own access refusal (another organisation's
+                // records) is a denial like the gate's.
+                let denied = code.is_some_and(|c| c.starts_with("access."));
+                (!already).then_some(if denied {
+                    Outcome::Denied
+                } else {
+                    Outcome::Failed
+                })
             } else {
                 (spec.audit == Audit::Read).then_some(Outcome::Success)
             };
             if let Some(outcome) = outcome {
-                let code = response.extensions().get::<ProblemInfo>().map(|p| p.code);
-                if let Err(e) = ledger(&state, &ctx, spec, &target, outcome, code).await {
+                if let Err(e) = ledger(&state, &ctx, spec, &method, &target, outcome, code).await {
                     return e.into_response();
                 }
             }
@@ -147,7 +157,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
         started.elapsed(),
     );
     if spec.surface == Surface::Console && wants_html {
-        response = console_error(response, &spec.method, &target, lang, &request_id);
+        response = console_error(response, &method, &target, lang, &request_id);
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
@@ -214,6 +224,7 @@ async fn ledger(
     state: &AppState,
     ctx: &RequestContext,
     spec: &RouteSpec,
+    method: &Method,
     target: &str,
     outcome: Outcome,
     code: Option<&str>,
@@ -221,11 +232,7 @@ async fn ledger(
     let draft = EntryDraft {
         outcome,
         reason: code.map(str::to_owned),
-        ..ctx.entry(
-            spec.action,
-            "route",
-            Some(format!("{} {target}", spec.method)),
-        )
+        ..ctx.entry(spec.action, "route", Some(format!("{method} {target}")))
     };
     state.store().append(draft).await?;
     state.metrics().ledgered(1);

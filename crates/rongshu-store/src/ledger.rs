@@ -1,10 +1,10 @@
 //! Appending to, reading and verifying the ledger.
 
 use rongshu_ledger::{Break, ChainVerifier, Digest, Entry, EntryDraft};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Executor, Row};
 
-use crate::{Store, StoreError, WriteTx, parse_code};
+use crate::{Backend, Store, StoreError, WriteTx, parse_code};
 
 const ENTRY_COLUMNS: &str = "seq, at_ms, actor_account_id, actor_username, org_id, party_type, action, \
      object_type, object_id, segment, outcome, reason, request_id, client_addr, prev_hash, hash";
@@ -191,6 +191,31 @@ impl WriteTx<'_> {
     }
 }
 
+/// The head or the anchor, read on `conn`.
+async fn point(conn: &mut AnyConnection, table: &'static str) -> Result<ChainPoint, StoreError> {
+    let sql = format!("SELECT seq, hash FROM {table} WHERE id = 1");
+    let row = sqlx::query(&sql).fetch_one(&mut *conn).await?;
+    Ok(ChainPoint {
+        seq: row.try_get("seq")?,
+        hash: digest(table, row.try_get("hash")?)?,
+    })
+}
+
+/// The anchor the chain itself records: the newest archive entry's, or the
+/// origin when nothing was ever archived. `None` if that entry is unreadable.
+async fn recorded_anchor(conn: &mut AnyConnection) -> Result<Option<ChainPoint>, StoreError> {
+    let id: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT object_id FROM ledger_entries WHERE action = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(ARCHIVE_ACTION)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match id {
+        None => Some(ORIGIN),
+        Some(id) => id.as_deref().and_then(parse_anchor_id),
+    })
+}
+
 impl Store {
     /// Appends one entry in a transaction of its own: for events with no
     /// other change to commit, such as a denied request.
@@ -202,55 +227,29 @@ impl Store {
     }
 
     pub async fn ledger_anchor(&self) -> Result<ChainPoint, StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM ledger_anchor WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(ChainPoint {
-            seq: row.try_get("seq")?,
-            hash: digest("ledger anchor hash", row.try_get("hash")?)?,
-        })
+        point(&mut *self.pool.acquire().await?, "ledger_anchor").await
+    }
+
+    pub async fn ledger_head(&self) -> Result<ChainPoint, StoreError> {
+        point(&mut *self.pool.acquire().await?, "ledger_head").await
     }
 
     /// The last entry an archive of everything before `before_ms` may
     /// remove: archives take a prefix of the chain, so this stops before
     /// the first entry at or after that time. `None` when there is nothing.
     pub async fn archivable_through(&self, before_ms: i64) -> Result<Option<i64>, StoreError> {
-        let anchor = self.ledger_anchor().await?;
+        let mut conn = self.pool.acquire().await?;
+        let anchor = point(&mut conn, "ledger_anchor").await?;
         let first_kept: Option<i64> =
             sqlx::query_scalar("SELECT MIN(seq) FROM ledger_entries WHERE at_ms >= $1")
                 .bind(before_ms)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *conn)
                 .await?;
         let through = match first_kept {
             Some(seq) => seq - 1,
-            None => self.ledger_head().await?.seq,
+            None => point(&mut conn, "ledger_head").await?.seq,
         };
         Ok((through > anchor.seq).then_some(through))
-    }
-
-    /// The anchor the chain itself records: the newest archive entry's, or
-    /// the origin when nothing was ever archived.
-    async fn recorded_anchor(&self) -> Result<Option<ChainPoint>, StoreError> {
-        let id: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT object_id FROM ledger_entries WHERE action = $1 ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(ARCHIVE_ACTION)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match id {
-            None => Some(ORIGIN),
-            Some(id) => id.as_deref().and_then(parse_anchor_id),
-        })
-    }
-
-    pub async fn ledger_head(&self) -> Result<ChainPoint, StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM ledger_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(ChainPoint {
-            seq: row.try_get("seq")?,
-            hash: digest("ledger head hash", row.try_get("hash")?)?,
-        })
     }
 
     /// Entries matching `filter`, newest first, at most `limit`.
@@ -328,11 +327,17 @@ impl Store {
 
     /// Recomputes the chain from the anchor in batches, in constant memory,
     /// compares its end with the head, and checks the anchor is the one the
-    /// chain's own archive entries record.
+    /// chain's own archive entries record. It reads one snapshot, so appends
+    /// and archives running meanwhile do not look like tampering.
     pub async fn verify_ledger(&self) -> Result<VerifyReport, StoreError> {
         const BATCH: u32 = 1000;
-        let head = self.ledger_head().await?;
-        let anchor = self.ledger_anchor().await?;
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?;
+        }
+        let head = point(&mut tx, "ledger_head").await?;
+        let anchor = point(&mut tx, "ledger_anchor").await?;
         let mut verifier = ChainVerifier::after(anchor.seq, anchor.hash);
         let mut checked = 0;
         let mut after = anchor.seq;
@@ -340,7 +345,7 @@ impl Store {
             "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT {BATCH}"
         );
         loop {
-            let rows = sqlx::query(&sql).bind(after).fetch_all(&self.pool).await?;
+            let rows = sqlx::query(&sql).bind(after).fetch_all(&mut *tx).await?;
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;
                 // A row that no longer decodes was altered by hand.
@@ -365,9 +370,10 @@ impl Store {
             }
         }
         let mut result = verifier.finish(head.seq, head.hash).map(|_| ());
-        if result.is_ok() && self.recorded_anchor().await? != Some(anchor) {
+        if result.is_ok() && recorded_anchor(&mut tx).await? != Some(anchor) {
             result = Err(Break::AnchorMoved { seq: anchor.seq });
         }
+        tx.rollback().await?;
         Ok(VerifyReport {
             head,
             anchor,

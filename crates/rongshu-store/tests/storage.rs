@@ -669,3 +669,27 @@ async fn a_forged_anchor_is_caught() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn verification_reads_one_snapshot_while_entries_are_appended() {
+    on_every_backend(|db| async move {
+        five_entries(&db).await;
+        let writer = {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                for i in 0..150 {
+                    store.append(draft(&format!("busy{i}"))).await.unwrap();
+                }
+            })
+        };
+        let mut runs = 0;
+        while !writer.is_finished() || runs == 0 {
+            let report = db.store.verify_ledger().await.unwrap();
+            assert_eq!(report.result, Ok(()), "a live ledger is not a broken one");
+            runs += 1;
+        }
+        writer.await.unwrap();
+        assert_eq!(db.store.verify_ledger().await.unwrap().checked, 155);
+    })
+    .await;
+}

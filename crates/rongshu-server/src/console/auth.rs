@@ -30,10 +30,18 @@ pub(crate) fn encode_next(path: &str) -> String {
         .collect()
 }
 
-/// Only paths on this site: never `//host` or a full URL (open redirect).
+/// Only paths on this site: never `//host`, a full URL, or anything with
+/// whitespace, control characters or backslashes, which browsers strip or
+/// rewrite into `//host` (open redirect).
 fn safe_local(path: Option<&str>) -> &str {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p
+        }
         _ => "/home",
     }
 }
@@ -229,6 +237,9 @@ mod tests {
         assert_eq!(safe_local(Some("//evil.example")), "/home");
         assert_eq!(safe_local(Some("https://evil.example")), "/home");
         assert_eq!(safe_local(Some("/\\evil.example")), "/home");
+        assert_eq!(safe_local(Some("/\t/evil.example")), "/home");
+        assert_eq!(safe_local(Some("/\n/evil.example")), "/home");
+        assert_eq!(safe_local(Some("/ /evil.example")), "/home");
         assert_eq!(safe_local(None), "/home");
     }
 

@@ -189,3 +189,74 @@ async fn tokens_of_one_kind_do_not_open_the_other_surface() {
         .unwrap();
     expect_problem(r, 401, "auth.sign-in-required").await;
 }
+
+#[tokio::test]
+async fn concurrent_wrong_guesses_cannot_clear_the_lock() {
+    let server = TestServer::start().await;
+    let name = server
+        .account(PartyType::Governance, Role::Auditor)
+        .username
+        .clone();
+    // Seven at once with a limit of three: the lock, once set, must hold.
+    let url = server.url("/api/v1/sessions");
+    let guesses: Vec<_> = (0..7)
+        .map(|_| {
+            let (url, name) = (url.clone(), name.clone());
+            tokio::spawn(async move {
+                let body = json!({ "username": name, "password": "Wrong-Passw0rd" });
+                client()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let account = server
+        .state
+        .store()
+        .account_by_username(&name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        account.locked_until_ms.is_some(),
+        "still locked after every guess: {statuses:?}"
+    );
+    expect_problem(
+        sign_in(&server, &name, PASSWORD).await,
+        429,
+        "auth.account-locked",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn typed_names_are_clipped_in_the_ledger() {
+    let server = TestServer::start().await;
+    let before = server.head().await;
+    let long = "x".repeat(10_000);
+    expect_problem(
+        sign_in(&server, &long, PASSWORD).await,
+        401,
+        "auth.invalid-credentials",
+    )
+    .await;
+    let entries = server.entries_after(before).await;
+    assert_eq!(
+        entries[0]
+            .draft
+            .object_id
+            .as_deref()
+            .map(|s| s.chars().count()),
+        Some(65)
+    );
+}
