@@ -9,4 +9,4 @@ mod password;
 mod token;
 
 pub use password::{PasswordError, PasswordHasher, PasswordParams, WeakPassword, check_strength};
-pub use token::{KeyedHasher, Secret, SecretToken, random_password, sm3_hex};
+pub use token::{KeyedHasher, Secret, SecretToken, random_password, sm3_hex, sm3_hex_of};

@@ -49,13 +49,22 @@ pub async fn create_organization(
 }
 
 /// A new account, as asked for.
-#[derive(Debug)]
 pub struct AccountRequest<'a> {
     pub org_id: i64,
     pub username: &'a str,
     pub display_name: &'a str,
     pub role: &'a str,
     pub password: &'a str,
+}
+
+impl std::fmt::Debug for AccountRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRequest")
+            .field("org_id", &self.org_id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 pub async fn create_account(
@@ -99,6 +108,7 @@ pub async fn set_account_disabled(
     tx.set_disabled(account_id, disabled).await?;
     if disabled {
         tx.revoke_sessions_of(account_id, now_ms()).await?;
+        tx.revoke_api_keys_of(account_id, now_ms()).await?;
     }
     tx.append(by.entry(action, "account", Some(account_id.to_string())))
         .await?;
@@ -107,7 +117,8 @@ pub async fn set_account_disabled(
     Ok(account)
 }
 
-/// Sets a new password, clears the lockout and ends every session.
+/// Sets a new password, clears the lockout and ends every session and API
+/// key: an administrator's reset answers a suspected compromise.
 pub async fn reset_password(
     state: &AppState,
     by: &impl Attribution,
@@ -118,6 +129,7 @@ pub async fn reset_password(
     let mut tx = state.store().begin().await?;
     tx.set_password(account.id, &hash).await?;
     tx.revoke_sessions_of(account.id, now_ms()).await?;
+    tx.revoke_api_keys_of(account.id, now_ms()).await?;
     tx.append(by.entry(
         "account.reset-password",
         "account",

@@ -20,8 +20,8 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// How the caller proved who they are.
-#[derive(Clone, Debug)]
+/// How the caller proved who they are. `Debug` leaves the CSRF token out.
+#[derive(Clone)]
 pub(crate) enum Credential {
     /// A console cookie session, with the token its forms must echo.
     ConsoleSession { session_id: i64, csrf_token: String },
@@ -29,6 +29,18 @@ pub(crate) enum Credential {
     ApiSession { session_id: i64 },
     /// A long-lived API key.
     ApiKey,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::ConsoleSession { session_id, .. } => {
+                write!(f, "ConsoleSession({session_id})")
+            }
+            Credential::ApiSession { session_id } => write!(f, "ApiSession({session_id})"),
+            Credential::ApiKey => f.write_str("ApiKey"),
+        }
+    }
 }
 
 /// A signed-in caller.

@@ -27,6 +27,10 @@ pub enum ApiError {
     /// The caller's role is not enough for this route.
     #[error("this is not available to role {0}")]
     WrongRole(Role),
+    /// The operation needs a signed-in session, not an API key: a leaked
+    /// key must not be able to mint keys that outlive its revocation.
+    #[error("this needs a signed-in session, not an API key")]
+    SessionRequired,
     /// The caller may use the route, but not on another organisation's records.
     #[error("this record belongs to another organisation")]
     OtherOrganization,
@@ -120,6 +124,7 @@ impl ApiError {
             ApiError::WrongParty(_) => "access.wrong-party",
             ApiError::WrongRole(_) => "access.wrong-role",
             ApiError::OtherOrganization => "access.other-organization",
+            ApiError::SessionRequired => "access.session-required",
             ApiError::InvalidCredentials => "auth.invalid-credentials",
             ApiError::AccountLocked { .. } => "auth.account-locked",
             ApiError::WrongCurrentPassword => "auth.wrong-current-password",
@@ -147,6 +152,7 @@ impl ApiError {
             ApiError::WrongParty(_)
             | ApiError::WrongRole(_)
             | ApiError::OtherOrganization
+            | ApiError::SessionRequired
             | ApiError::CsrfMismatch
             | ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
             ApiError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -246,6 +252,7 @@ mod tests {
             ApiError::WrongParty(PartyType::User),
             ApiError::WrongRole(Role::Staff),
             ApiError::OtherOrganization,
+            ApiError::SessionRequired,
             ApiError::InvalidCredentials,
             ApiError::AccountLocked {
                 until: String::new(),

@@ -132,10 +132,10 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
             } else {
                 (spec.audit == Audit::Read).then_some(Outcome::Success)
             };
-            if let Some(outcome) = outcome {
-                if let Err(e) = ledger(&state, &ctx, spec, &method, &target, outcome, code).await {
-                    return e.into_response();
-                }
+            if let Some(outcome) = outcome
+                && let Err(e) = ledger(&state, &ctx, spec, &method, &target, outcome, code).await
+            {
+                return e.into_response();
             }
             response
         })

@@ -1,5 +1,7 @@
 //! What the store hands out and takes in. Plain data: no serde, no wire format.
 
+use std::fmt;
+
 use rongshu_domain::{Actor, PartyType, Role};
 
 /// An organisation on the platform, one of the regulation's parties.
@@ -47,14 +49,16 @@ impl Account {
     }
 }
 
-/// An account with its password hash, for sign-in only.
-#[derive(Clone, Debug)]
+/// An account with its password hash, for sign-in only. `Debug` leaves
+/// the hash out.
+#[derive(Clone)]
 pub struct AccountCredentials {
     pub account: Account,
     pub password_hash: String,
 }
 
-#[derive(Clone, Debug)]
+/// `Debug` leaves the hash out.
+#[derive(Clone)]
 pub struct NewAccount {
     pub org_id: i64,
     pub username: String,
@@ -92,8 +96,9 @@ impl std::str::FromStr for SessionKind {
     }
 }
 
-/// A live session and the account behind it.
-#[derive(Clone, Debug)]
+/// A live session and the account behind it. `Debug` leaves the CSRF
+/// token out.
+#[derive(Clone)]
 pub struct SessionPrincipal {
     pub session_id: i64,
     pub kind: SessionKind,
@@ -112,4 +117,32 @@ pub struct ApiKey {
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
     pub revoked_at_ms: Option<i64>,
+}
+
+impl fmt::Debug for AccountCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountCredentials")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("org_id", &self.org_id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SessionPrincipal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionPrincipal")
+            .field("session_id", &self.session_id)
+            .field("kind", &self.kind)
+            .field("account", &self.account.username)
+            .finish_non_exhaustive()
+    }
 }

@@ -162,6 +162,23 @@ impl WriteTx<'_> {
         api_key(&sqlx::query(&sql).bind(id).fetch_one(&mut *self.tx).await?)
     }
 
+    /// Revokes every live key of an account (administrator's password
+    /// reset, disabling); returns how many were live.
+    pub async fn revoke_api_keys_of(
+        &mut self,
+        account_id: i64,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms)
+        .bind(account_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Revokes one of `account_id`'s keys; someone else's key is not found.
     pub async fn revoke_api_key(
         &mut self,

@@ -14,7 +14,8 @@ use rongshu_store::Account;
 use crate::config::Config;
 use crate::serve::open;
 
-#[derive(Debug, Subcommand)]
+// No `Debug` on commands: they carry passwords.
+#[derive(Subcommand)]
 pub enum AdminCommand {
     /// Organisations.
     #[command(subcommand)]
@@ -41,7 +42,7 @@ pub enum OrgCommand {
     List,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum AccountCommand {
     /// Create an account; without --password a random one is printed once.
     Create {

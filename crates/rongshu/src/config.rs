@@ -186,6 +186,25 @@ impl Config {
         }
         rongshu_ledger::Retention::days(self.ledger.retention_days)
             .context("ledger.retention_days")?;
+        let a = &self.auth;
+        for (key, value, max) in [
+            (
+                "auth.console_session_minutes",
+                a.console_session_minutes,
+                7 * 24 * 60,
+            ),
+            (
+                "auth.api_session_minutes",
+                a.api_session_minutes,
+                7 * 24 * 60,
+            ),
+            ("auth.api_key_max_days", a.api_key_max_days, 3650),
+            ("auth.lockout_minutes", a.lockout_minutes, 7 * 24 * 60),
+        ] {
+            if !(1..=max).contains(&value) {
+                bail!("{key} must be between 1 and {max}, not {value}");
+            }
+        }
         if self.auth.lockout_max_failures == 0 {
             bail!("auth.lockout_max_failures must be at least 1");
         }
@@ -331,6 +350,14 @@ mod tests {
                 format!("{err:#}").contains("below the legal minimum of 180 days"),
                 "{err:#}"
             );
+            jail.set_env("RONGSHU_AUTH__API_KEY_MAX_DAYS", "-5");
+            let err = Config::load(None, Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("auth.api_key_max_days must be between 1 and 3650"),
+                "{err}"
+            );
+            jail.set_env("RONGSHU_AUTH__API_KEY_MAX_DAYS", "30");
             jail.set_env("RONGSHU_SERVER__TLS_CERT", "cert.pem");
             let err = Config::load(None, Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("together"));

@@ -11,7 +11,8 @@ use crate::admin::LocalOperator;
 use crate::config::Config;
 use crate::serve::{ServeArgs, open, serve};
 
-#[derive(Debug, Clone, clap::Args)]
+// No `Debug`: it carries the demo password.
+#[derive(Clone, clap::Args)]
 pub struct DemoArgs {
     /// Password for every demo account; without it a random one is printed once.
     #[arg(long)]

@@ -41,13 +41,12 @@ pub enum LedgerCommand {
     },
 }
 
-/// The ledger's data only: verification must not write to what it checks.
+/// The ledger's database only, as it is: verification must not write to
+/// what it checks, so nothing is migrated here (`rongshu migrate` does that).
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url())
+    Store::connect(&config.database_url())
         .await
-        .context("connecting to the database")?;
-    store.migrate().await.context("applying migrations")?;
-    Ok(store)
+        .context("connecting to the database")
 }
 
 fn line(e: &Entry) -> serde_json::Value {
@@ -110,6 +109,13 @@ pub async fn run(config: &Config, cmd: LedgerCommand) -> anyhow::Result<ExitCode
                 ),
                 None => Box::new(std::io::stdout().lock()),
             };
+            let anchor = store.ledger_anchor().await?;
+            if since < anchor.seq {
+                eprintln!(
+                    "entries up to {} were archived: export starts after {}",
+                    anchor.seq, anchor.seq
+                );
+            }
             let written = write_entries(&store, since, i64::MAX, sink).await?;
             eprintln!("exported {written} entries after seq {since}");
             Ok(ExitCode::SUCCESS)
@@ -168,7 +174,7 @@ async fn archive(
         .with_context(|| format!("creating {} (it must not exist)", output.display()))?;
     let written = write_entries(store, anchor.seq, through, &mut file).await?;
     file.sync_all()?;
-    let digest = rongshu_crypto::sm3_hex(&std::fs::read_to_string(output)?);
+    let digest = rongshu_crypto::sm3_hex_of(std::fs::File::open(output)?)?;
     let mut draft = LocalOperator::new().entry(ARCHIVE_ACTION, "ledger", None);
     draft.reason = Some(format!(
         "entries {}..={through} to {} (sm3 {digest})",

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Overrides};
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "rongshu",
     version,
@@ -33,7 +33,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Serve the API and the console.
     Serve(serve::ServeArgs),

@@ -7,7 +7,7 @@ use super::types::{
     AccountView, ApiKeyCreated, ApiKeyView, ChangePasswordRequest, CreateApiKeyRequest,
 };
 use crate::auth;
-use crate::context::{Json, Path, SignedIn};
+use crate::context::{Credential, Json, Path, SignedIn};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -48,6 +48,9 @@ pub(crate) async fn create_api_key(
     who: SignedIn,
     Json(body): Json<CreateApiKeyRequest>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
+    if matches!(who.principal.credential, Credential::ApiKey) {
+        return Err(ApiError::SessionRequired);
+    }
     let days = body.expires_in_days.unwrap_or(DEFAULT_KEY_DAYS);
     let created = auth::create_api_key(&state, &who.ctx, who.account(), &body.name, days).await?;
     Ok((

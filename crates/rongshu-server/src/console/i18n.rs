@@ -305,6 +305,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "Your organisation's party type may not open this page.",
         ),
         "access.wrong-role" => T("您的角色无权执行此操作。", "Your role may not do this."),
+        "access.session-required" => T(
+            "此操作需要登录会话，不能使用接口密钥。",
+            "This needs a signed-in session, not an API key.",
+        ),
         "access.other-organization" => T(
             "该记录属于其他单位。",
             "This record belongs to another organisation.",

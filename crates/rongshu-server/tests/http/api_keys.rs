@@ -108,3 +108,46 @@ async fn key_lifetimes_are_bounded_and_keys_are_personal() {
         .unwrap();
     expect_problem(r, 404, "resource.not-found").await;
 }
+
+#[tokio::test]
+async fn a_key_cannot_mint_keys_and_an_admin_reset_revokes_keys() {
+    let server = TestServer::start().await;
+    let token = server.token(PartyType::Provider, Role::Staff).await;
+    let r = client()
+        .post(server.url("/api/v1/me/api-keys"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "etl" }))
+        .send()
+        .await
+        .unwrap();
+    let key = r.json::<serde_json::Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = client()
+        .post(server.url("/api/v1/me/api-keys"))
+        .bearer_auth(&key)
+        .json(&json!({ "name": "spawned" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 403, "access.session-required").await;
+
+    let admin = server.token(PartyType::Provider, Role::Admin).await;
+    let staff = server.account(PartyType::Provider, Role::Staff).id;
+    let r = client()
+        .put(server.url(&format!("/api/v1/accounts/{staff}/password")))
+        .bearer_auth(&admin)
+        .json(&json!({ "new_password": "After-Breach-2026" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = client()
+        .get(server.url("/api/v1/me"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 401, "auth.sign-in-required").await;
+}
