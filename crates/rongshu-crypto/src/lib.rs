@@ -9,4 +9,6 @@ mod password;
 mod token;
 
 pub use password::{PasswordError, PasswordHasher, PasswordParams, WeakPassword, check_strength};
-pub use token::{KeyedHasher, Secret, SecretToken, random_password, sm3_hex, sm3_hex_of};
+pub use token::{
+    KeyedHasher, Secret, SecretToken, constant_time_eq, random_password, sm3_hex, sm3_hex_of,
+};

@@ -54,6 +54,15 @@ pub fn sm3_hex(s: &str) -> String {
     hex::encode(Sm3::digest(s.as_bytes()))
 }
 
+/// Compares two secrets in time that depends only on their lengths.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// SM3 of everything `reader` yields, hex-encoded, read in blocks.
 pub fn sm3_hex_of(mut reader: impl std::io::Read) -> std::io::Result<String> {
     let mut hasher = Sm3::new();
@@ -132,6 +141,14 @@ mod tests {
             sm3_hex("abc"),
             "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
         );
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "abcd"));
+        assert!(constant_time_eq("", ""));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use maud::{DOCTYPE, html};
 use rongshu_domain::{Access, PartySet, RoleSet};
+use utoipa::IntoParams;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -85,6 +86,13 @@ fn build() -> OpenApi {
             .summary(Some(spec.summary))
             .description(Some(format!("Access: {}.", describe_access(&spec.access))))
             .tag(tag);
+        if let Some(query) = spec.wire.query {
+            for p in query_parameters(query)
+                .unwrap_or_else(|| panic!("no query parameters named {query}"))
+            {
+                op = op.parameter(p);
+            }
+        }
         for name in path_parameters(spec.path) {
             op = op.parameter(
                 ParameterBuilder::new()
@@ -94,7 +102,7 @@ fn build() -> OpenApi {
                     .schema(Some(ObjectBuilder::new().schema_type(Type::Integer))),
             );
         }
-        if let Some(req) = spec.request_schema {
+        if let Some(req) = spec.wire.body {
             op = op.request_body(Some(
                 RequestBodyBuilder::new()
                     .content("application/json", json_content(req))
@@ -103,7 +111,7 @@ fn build() -> OpenApi {
             ));
         }
         let ok = ResponseBuilder::new().description("Success");
-        let ok = match spec.response_schema {
+        let ok = match spec.wire.reply {
             Some(resp) => ok.content("application/json", json_content(resp)),
             None => ok,
         };
@@ -166,6 +174,14 @@ fn build() -> OpenApi {
         .build()
 }
 
+/// The query parameters of a named query type.
+fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>> {
+    match name {
+        "LedgerQuery" => Some(LedgerQuery::into_params(|| Some(ParameterIn::Query))),
+        _ => None,
+    }
+}
+
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -209,7 +225,7 @@ pub(crate) fn reference_page() -> String {
                                     td { code { (s.path) } }
                                     td { (s.summary) }
                                     td { (describe_access(&s.access)) }
-                                    td { (s.request_schema.unwrap_or("–")) " → " (s.response_schema.unwrap_or("–")) }
+                                    td { (s.wire.body.unwrap_or("–")) " → " (s.wire.reply.unwrap_or("–")) }
                                 }
                             }
                         }
@@ -231,10 +247,7 @@ mod tests {
         assert_eq!(doc["openapi"], "3.1.0");
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for spec in routes() {
-            for name in [spec.request_schema, spec.response_schema]
-                .into_iter()
-                .flatten()
-            {
+            for name in [spec.wire.body, spec.wire.reply].into_iter().flatten() {
                 let name = name.trim_end_matches("[]");
                 assert!(
                     schemas.contains_key(name),
@@ -245,6 +258,14 @@ mod tests {
             }
         }
         assert!(doc["paths"]["/api/v1/accounts/{id}/disable"]["post"].is_object());
+        let params = doc["paths"]["/api/v1/ledger"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert!(
+            params
+                .iter()
+                .any(|p| p["name"] == "before_seq" && p["in"] == "query")
+        );
         let list = &doc["paths"]["/api/v1/me/api-keys"]["get"]["responses"]["2XX"]["content"]["application/json"];
         assert_eq!(list["schema"]["type"], "array", "{list}");
         assert!(doc["paths"]["/api/v1/me/api-keys"]["post"].is_object());

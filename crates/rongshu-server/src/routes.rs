@@ -36,6 +36,23 @@ pub enum Audit {
     Quiet,
 }
 
+/// What a route's JSON looks like, by OpenAPI component name: `Name[]` is
+/// an array of them; `query` names the type of the query parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Wire {
+    pub body: Option<&'static str>,
+    pub reply: Option<&'static str>,
+    pub query: Option<&'static str>,
+}
+
+const fn wire(body: Option<&'static str>, reply: Option<&'static str>) -> Wire {
+    Wire {
+        body,
+        reply,
+        query: None,
+    }
+}
+
 /// One declared route.
 #[derive(Debug)]
 pub struct RouteSpec {
@@ -48,10 +65,7 @@ pub struct RouteSpec {
     pub access: Access,
     pub surface: Surface,
     pub audit: Audit,
-    /// Names of the OpenAPI component schemas for the JSON body and reply;
-    /// `Name[]` is an array of them.
-    pub request_schema: Option<&'static str>,
-    pub response_schema: Option<&'static str>,
+    pub wire: Wire,
     pub(crate) handler: fn() -> MethodRouter<AppState>,
 }
 
@@ -92,10 +106,9 @@ impl Builder {
         summary: &'static str,
         access: Access,
         audit: Audit,
-        schemas: (Option<&'static str>, Option<&'static str>),
+        wire: Wire,
         handler: fn() -> MethodRouter<AppState>,
     ) {
-        let (request_schema, response_schema) = schemas;
         self.0.push(RouteSpec {
             method,
             path,
@@ -104,14 +117,13 @@ impl Builder {
             access,
             surface,
             audit,
-            request_schema,
-            response_schema,
+            wire,
             handler,
         });
     }
 }
 
-const NO_BODY: (Option<&str>, Option<&str>) = (None, None);
+const NO_BODY: Wire = wire(None, None);
 
 fn table() -> Vec<RouteSpec> {
     use Audit::*;
@@ -197,7 +209,7 @@ fn table() -> Vec<RouteSpec> {
         "Sign in; returns a bearer token.",
         public,
         InHandler,
-        (Some("SignInRequest"), Some("SessionCreated")),
+        wire(Some("SignInRequest"), Some("SessionCreated")),
         || post(api::sessions::create),
     );
     b.add(
@@ -219,7 +231,7 @@ fn table() -> Vec<RouteSpec> {
         "The signed-in account.",
         signed_in,
         Quiet,
-        (None, Some("AccountView")),
+        wire(None, Some("AccountView")),
         || get(api::me::show),
     );
     b.add(
@@ -230,7 +242,7 @@ fn table() -> Vec<RouteSpec> {
         "Change one's own password; ends every session of the account.",
         signed_in,
         InHandler,
-        (Some("ChangePasswordRequest"), None),
+        wire(Some("ChangePasswordRequest"), None),
         || put(api::me::change_password),
     );
     b.add(
@@ -241,7 +253,7 @@ fn table() -> Vec<RouteSpec> {
         "One's own API keys (never the keys themselves).",
         signed_in,
         Quiet,
-        (None, Some("ApiKeyView[]")),
+        wire(None, Some("ApiKeyView[]")),
         || get(api::me::list_api_keys),
     );
     b.add(
@@ -252,7 +264,7 @@ fn table() -> Vec<RouteSpec> {
         "Create an API key; the key is shown only in this reply.",
         signed_in,
         InHandler,
-        (Some("CreateApiKeyRequest"), Some("ApiKeyCreated")),
+        wire(Some("CreateApiKeyRequest"), Some("ApiKeyCreated")),
         || post(api::me::create_api_key),
     );
     b.add(
@@ -276,7 +288,7 @@ fn table() -> Vec<RouteSpec> {
         "The organisations on the platform and their party types.",
         signed_in,
         Quiet,
-        (None, Some("OrganizationView[]")),
+        wire(None, Some("OrganizationView[]")),
         || get(api::organizations::list),
     );
     b.add(
@@ -287,7 +299,7 @@ fn table() -> Vec<RouteSpec> {
         "Register an organisation (operator administrators).",
         Access::Restricted(OPERATOR_ADMINS),
         InHandler,
-        (Some("CreateOrganizationRequest"), Some("OrganizationView")),
+        wire(Some("CreateOrganizationRequest"), Some("OrganizationView")),
         || post(api::organizations::create),
     );
     b.add(
@@ -298,7 +310,7 @@ fn table() -> Vec<RouteSpec> {
         "An organisation's accounts (its administrators, or the operator's).",
         Access::Restricted(ADMINS),
         Read,
-        (None, Some("AccountView[]")),
+        wire(None, Some("AccountView[]")),
         || get(api::organizations::list_accounts),
     );
     b.add(
@@ -309,7 +321,7 @@ fn table() -> Vec<RouteSpec> {
         "Create an account in an organisation.",
         Access::Restricted(ADMINS),
         InHandler,
-        (Some("CreateAccountRequest"), Some("AccountView")),
+        wire(Some("CreateAccountRequest"), Some("AccountView")),
         || post(api::organizations::create_account),
     );
     b.add(
@@ -320,7 +332,7 @@ fn table() -> Vec<RouteSpec> {
         "Disable an account and end its sessions.",
         Access::Restricted(ADMINS),
         InHandler,
-        (None, Some("AccountView")),
+        wire(None, Some("AccountView")),
         || post(api::organizations::disable_account),
     );
     b.add(
@@ -331,7 +343,7 @@ fn table() -> Vec<RouteSpec> {
         "Enable a disabled account.",
         Access::Restricted(ADMINS),
         InHandler,
-        (None, Some("AccountView")),
+        wire(None, Some("AccountView")),
         || post(api::organizations::enable_account),
     );
     b.add(
@@ -342,7 +354,7 @@ fn table() -> Vec<RouteSpec> {
         "Set a new password for an account, clear its lockout and end its sessions.",
         Access::Restricted(ADMINS),
         InHandler,
-        (Some("ResetPasswordRequest"), None),
+        wire(Some("ResetPasswordRequest"), None),
         || put(api::organizations::reset_password),
     );
 
@@ -355,7 +367,10 @@ fn table() -> Vec<RouteSpec> {
         "Ledger entries, newest first, filtered (auditors; the Big Data Center).",
         Access::Restricted(LEDGER_READERS),
         Read,
-        (None, Some("LedgerPage")),
+        Wire {
+            query: Some("LedgerQuery"),
+            ..wire(None, Some("LedgerPage"))
+        },
         || get(api::ledger::list),
     );
     b.add(
@@ -366,7 +381,7 @@ fn table() -> Vec<RouteSpec> {
         "Recompute the whole SM3 hash chain and report the first break.",
         Access::Restricted(LEDGER_VERIFIERS),
         Read,
-        (None, Some("VerificationView")),
+        wire(None, Some("VerificationView")),
         || get(api::ledger::verify),
     );
 

@@ -4,7 +4,7 @@
 use rongshu_ledger::Entry;
 use rongshu_store::{Account, ApiKey, Organization};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Milliseconds since the Unix epoch as an RFC 3339 UTC time.
 pub(crate) fn rfc3339(ms: i64) -> String {
@@ -206,7 +206,7 @@ pub(crate) struct LedgerPage {
     pub next_before_seq: Option<i64>,
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema, IntoParams, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LedgerQuery {
     pub actor: Option<String>,

@@ -133,7 +133,7 @@ pub(crate) async fn login(
 ) -> Response {
     let next = safe_local(form.next.as_deref()).to_owned();
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
-    if expected.is_none_or(|c| c.is_empty() || c != form.csrf) {
+    if expected.is_none_or(|c| c.is_empty() || !rongshu_crypto::constant_time_eq(c, &form.csrf)) {
         return ApiError::CsrfMismatch.into_response();
     }
     match sign_in(

@@ -79,7 +79,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CsrfForm<T> 
         let viewer = Viewer::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let Form(WithCsrf { csrf, form }) = Form::<WithCsrf<T>>::from_request(req, state).await?;
-        if csrf.is_empty() || csrf != viewer.csrf_token() {
+        if csrf.is_empty() || !rongshu_crypto::constant_time_eq(&csrf, viewer.csrf_token()) {
             return Err(ApiError::CsrfMismatch);
         }
         Ok(CsrfForm { viewer, form })
