@@ -258,6 +258,22 @@ pub(crate) async fn commit(state: &AppState, tx: WriteTx<'_>) -> Result<(), ApiE
     Ok(())
 }
 
+/// Removes sessions that ended more than a day ago, ledgering how many;
+/// each server runs this now and then, so the table does not only grow.
+pub async fn purge_ended_sessions(state: &AppState) -> Result<u64, ApiError> {
+    const GRACE_MS: i64 = 86_400_000;
+    let mut tx = state.store().begin().await?;
+    let purged = tx.purge_sessions(now_ms() - GRACE_MS).await?;
+    if purged == 0 {
+        return Ok(0);
+    }
+    let mut draft = crate::context::system_entry("session.purge", "session");
+    draft.reason = Some(format!("{purged} ended sessions removed"));
+    tx.append(draft).await?;
+    commit(state, tx).await?;
+    Ok(purged)
+}
+
 /// Ends the session the caller used.
 pub(crate) async fn sign_out(
     state: &AppState,

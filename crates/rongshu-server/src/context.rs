@@ -20,6 +20,25 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// An entry for something the platform does by itself, on no request.
+pub(crate) fn system_entry(action: &str, object_type: &str) -> EntryDraft {
+    EntryDraft {
+        at_ms: now_ms(),
+        actor_account_id: None,
+        actor_username: Some("system".to_owned()),
+        org_id: None,
+        party: None,
+        action: action.to_owned(),
+        object_type: object_type.to_owned(),
+        object_id: None,
+        segment: None,
+        outcome: Outcome::Success,
+        reason: None,
+        request_id: None,
+        client_addr: None,
+    }
+}
+
 /// How the caller proved who they are. `Debug` leaves the CSRF token out.
 #[derive(Clone)]
 pub(crate) enum Credential {

@@ -28,6 +28,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tokio::net::TcpListener;
 
+pub use auth::purge_ended_sessions;
 pub use error::ApiError;
 pub use state::{AppState, ServerSettings};
 pub use tls::serve_tls;

@@ -162,6 +162,16 @@ impl WriteTx<'_> {
         api_key(&sqlx::query(&sql).bind(id).fetch_one(&mut *self.tx).await?)
     }
 
+    /// Deletes sessions that ended (expired or revoked) before `before_ms`;
+    /// the ledger keeps the record of them. Returns how many went.
+    pub async fn purge_sessions(&mut self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+            .bind(before_ms)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Revokes every live key of an account (administrator's password
     /// reset, disabling); returns how many were live.
     pub async fn revoke_api_keys_of(

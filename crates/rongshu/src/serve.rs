@@ -111,8 +111,24 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Hourly housekeeping: ended sessions leave the database.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match rongshu_server::purge_ended_sessions(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
+                Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+            }
+        }
+    });
+}
+
 /// Serves until interrupted.
 pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode> {
+    spawn_housekeeping(state.clone());
     let addr: SocketAddr = config
         .server
         .listen

@@ -260,3 +260,37 @@ async fn typed_names_are_clipped_in_the_ledger() {
         Some(65)
     );
 }
+
+#[tokio::test]
+async fn ended_sessions_are_purged_and_the_purge_is_ledgered() {
+    let server = TestServer::start().await;
+    let token = server.token(PartyType::User, Role::Staff).await;
+    client()
+        .delete(server.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    // Revoked just now: within the day's grace, so it stays.
+    assert_eq!(
+        rongshu_server::purge_ended_sessions(&server.state)
+            .await
+            .unwrap(),
+        0
+    );
+    let pool = sqlx::AnyPool::connect(&server.db.url).await.unwrap();
+    sqlx::query("UPDATE sessions SET revoked_at = 1 WHERE revoked_at IS NOT NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let before = server.head().await;
+    assert_eq!(
+        rongshu_server::purge_ended_sessions(&server.state)
+            .await
+            .unwrap(),
+        1
+    );
+    let entries = server.entries_after(before).await;
+    assert_eq!(entries[0].draft.action, "session.purge");
+}
