@@ -223,31 +223,27 @@ pub fn browser_like() -> reqwest::Client {
         .unwrap()
 }
 
-/// Fetches the sign-in page (setting the login CSRF cookie) and returns
-/// the token from its form.
-pub async fn login_csrf(client: &reqwest::Client, server: &TestServer) -> String {
-    let page = client
-        .get(server.url("/login"))
+/// The text of a page fetched with `client`.
+pub async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> String {
+    client
+        .get(server.url(path))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    hidden_field(&page, "csrf")
+        .unwrap()
+}
+
+/// Fetches the sign-in page (setting the login CSRF cookie) and returns
+/// the token from its form.
+pub async fn login_csrf(client: &reqwest::Client, server: &TestServer) -> String {
+    hidden_field(&page(client, server, "/login").await, "csrf")
 }
 
 /// The session's CSRF token, read from the settings page's forms.
 pub async fn console_csrf(client: &reqwest::Client, server: &TestServer) -> String {
-    let page = client
-        .get(server.url("/settings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    hidden_field(&page, "csrf")
+    hidden_field(&page(client, server, "/settings").await, "csrf")
 }
 
 /// The value of a hidden form field in a page.
