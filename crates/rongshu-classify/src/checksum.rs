@@ -15,7 +15,18 @@ pub fn resident_id_valid(id: &str) -> bool {
         .map(|(d, w)| u32::from(d - b'0') * w)
         .sum();
     let check = b[17].to_ascii_uppercase();
-    check == CHECK[(sum % 11) as usize] && birth_date_plausible(&id[6..14])
+    check == CHECK[(sum % 11) as usize] && region_plausible(id) && birth_date_plausible(&id[6..14])
+}
+
+/// The province-level codes that begin every administrative division code
+/// (GB/T 2260), and 10 for bodies registered centrally.
+pub(crate) fn region_plausible(code: &str) -> bool {
+    const PROVINCES: [&str; 35] = [
+        "10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
+        "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63",
+        "64", "65", "71", "81", "82",
+    ];
+    code.len() >= 2 && code.is_char_boundary(2) && PROVINCES.contains(&&code[..2])
 }
 
 /// `YYYYMMDD` naming a real day between 1900 and 2099.
@@ -28,7 +39,7 @@ pub(crate) fn birth_date_plausible(yyyymmdd: &str) -> bool {
 }
 
 pub(crate) fn day_exists(y: u32, m: u32, d: u32) -> bool {
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -42,9 +53,12 @@ pub(crate) fn day_exists(y: u32, m: u32, d: u32) -> bool {
 /// The 31 characters of GB 32100-2015, valued 0..30 in this order.
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-/// Whether 18 characters are all from the credit-code alphabet.
+/// Whether 18 characters are all from the credit-code alphabet, with a
+/// real province in the region code (positions 3-8).
 pub(crate) fn credit_code_shaped(code: &str) -> bool {
-    code.len() == 18 && code.bytes().all(|c| CREDIT_ALPHABET.contains(&c))
+    code.len() == 18
+        && code.bytes().all(|c| CREDIT_ALPHABET.contains(&c))
+        && region_plausible(&code[2..])
 }
 
 /// GB 32100-2015: weights 3^(i-1) mod 31; check value 31 - (sum mod 31),
@@ -91,7 +105,7 @@ pub fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -111,6 +125,9 @@ mod tests {
         );
         assert!(!resident_id_valid("11010519491331002X"), "month 13");
         assert!(!resident_id_valid("1101051949123100"), "too short");
+        assert!(
+            !region_plausible("99") && region_plausible("510104") && region_plausible("100000")
+        );
     }
 
     #[test]

@@ -102,20 +102,24 @@ fn all_digits(s: &str) -> bool {
 }
 
 /// 16 to 19 digits passing Luhn. A random number passes one time in ten,
-/// so only the issuer prefixes of cards in use here make it strong:
-/// UnionPay 62, Visa 4, Mastercard 51-55 and 2221-2720, JCB 35, Amex 34/37.
+/// so only issuer prefixes with their card lengths make it strong:
+/// UnionPay 62 (16-19), Visa 4 (16, 19), Mastercard 51-55 and 2221-2720
+/// (16), JCB 35 (16-19). An 18-digit number shaped like a resident ID
+/// (a real birth date in place) stays weak: regions 51 (Sichuan) and 62
+/// (Gansu) would otherwise look like cards.
 fn bank_card(v: &str) -> Option<Match> {
     let d = compact(v);
     if !(16..=19).contains(&d.len()) || !luhn_valid(&d) {
         return None;
     }
     let n = |len: usize| d[..len].parse::<u32>().unwrap_or(0);
+    let len = d.len();
     let known_issuer = d.starts_with("62")
-        || d.starts_with('4')
-        || (51..=55).contains(&n(2))
-        || (2221..=2720).contains(&n(4))
-        || matches!(n(2), 34 | 35 | 37);
-    Some(if known_issuer {
+        || (d.starts_with('4') && (len == 16 || len == 19))
+        || (len == 16 && ((51..=55).contains(&n(2)) || (2221..=2720).contains(&n(4))))
+        || n(2) == 35;
+    let id_shaped = len == 18 && birth_date_plausible(&d[6..14]);
+    Some(if known_issuer && !id_shaped {
         Match::Strong
     } else {
         Match::Weak
