@@ -6,6 +6,7 @@
 //! so a copy of the database alone cannot confirm a guessed key.
 
 mod password;
+pub mod seal;
 mod token;
 
 pub use password::{PasswordError, PasswordHasher, PasswordParams, WeakPassword, check_strength};
