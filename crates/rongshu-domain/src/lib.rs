@@ -8,6 +8,7 @@ pub mod civil_time;
 mod lockout;
 mod names;
 mod party;
+pub mod resource;
 
 pub use access::{Access, Actor, Denial, Grant, LedgerScope, PartySet, RoleSet};
 pub use lockout::{FailureOutcome, LockoutPolicy};

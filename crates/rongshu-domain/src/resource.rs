@@ -1,0 +1,254 @@
+//! Data resources (数据资源): the rules that do not depend on storage.
+//! Registration follows the 2025 national interim measures on public data
+//! resource registration (首次登记 / 变更登记 / 注销登记); update
+//! frequencies follow catalogue practice.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a resource stands in the national register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    /// 首次登记: registered for the first time.
+    FirstRegistered,
+    /// 变更登记: registered again after a change.
+    Changed,
+    /// 注销登记: cancelled; nothing further may happen to it.
+    Cancelled,
+}
+
+/// What a provider asks of the register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationAction {
+    Register,
+    Change,
+    Cancel,
+}
+
+/// A registration step that the register does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("the resource is already registered: record a change instead")]
+    AlreadyRegistered,
+    #[error("the resource is not registered yet: register it first")]
+    NotRegistered,
+    #[error("the registration was cancelled: nothing further can be recorded")]
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    /// The status after `action` from `current` (`None`: never registered).
+    pub fn after(
+        current: Option<RegistrationStatus>,
+        action: RegistrationAction,
+    ) -> Result<RegistrationStatus, RegistrationError> {
+        use RegistrationAction as A;
+        use RegistrationStatus as S;
+        match (current, action) {
+            (Some(S::Cancelled), _) => Err(RegistrationError::Cancelled),
+            (None, A::Register) => Ok(S::FirstRegistered),
+            (Some(_), A::Register) => Err(RegistrationError::AlreadyRegistered),
+            (None, A::Change | A::Cancel) => Err(RegistrationError::NotRegistered),
+            (Some(_), A::Change) => Ok(S::Changed),
+            (Some(_), A::Cancel) => Ok(S::Cancelled),
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::FirstRegistered => "first-registered",
+            RegistrationStatus::Changed => "changed",
+            RegistrationStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How often a provider undertakes to update a resource (Art. 14: keep it
+/// updated); a delivery later than this is flagged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UpdateFrequency {
+    RealTime,
+    Daily,
+    Weekly,
+    Monthly,
+    Quarterly,
+    Yearly,
+    /// 不定期: no undertaking, never late.
+    Irregular,
+}
+
+impl UpdateFrequency {
+    pub const ALL: [UpdateFrequency; 7] = [
+        UpdateFrequency::RealTime,
+        UpdateFrequency::Daily,
+        UpdateFrequency::Weekly,
+        UpdateFrequency::Monthly,
+        UpdateFrequency::Quarterly,
+        UpdateFrequency::Yearly,
+        UpdateFrequency::Irregular,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UpdateFrequency::RealTime => "real-time",
+            UpdateFrequency::Daily => "daily",
+            UpdateFrequency::Weekly => "weekly",
+            UpdateFrequency::Monthly => "monthly",
+            UpdateFrequency::Quarterly => "quarterly",
+            UpdateFrequency::Yearly => "yearly",
+            UpdateFrequency::Irregular => "irregular",
+        }
+    }
+
+    /// The longest gap between deliveries before an update is late, in
+    /// milliseconds, with a day's grace; `None` when nothing is promised.
+    /// Real-time feeds are late after an hour without data.
+    pub const fn allowed_gap_ms(self) -> Option<i64> {
+        const HOUR: i64 = 3_600_000;
+        const DAY: i64 = 24 * HOUR;
+        match self {
+            UpdateFrequency::RealTime => Some(HOUR),
+            UpdateFrequency::Daily => Some(2 * DAY),
+            UpdateFrequency::Weekly => Some(8 * DAY),
+            UpdateFrequency::Monthly => Some(32 * DAY),
+            UpdateFrequency::Quarterly => Some(93 * DAY),
+            UpdateFrequency::Yearly => Some(367 * DAY),
+            UpdateFrequency::Irregular => None,
+        }
+    }
+
+    /// Whether a resource last delivered at `last_ms` is late at `now_ms`.
+    pub fn is_late(self, last_ms: i64, now_ms: i64) -> bool {
+        self.allowed_gap_ms()
+            .is_some_and(|gap| now_ms - last_ms > gap)
+    }
+}
+
+/// A name that is not a known frequency.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown update frequency {0:?}")]
+pub struct UnknownFrequency(pub String);
+
+impl FromStr for UpdateFrequency {
+    type Err = UnknownFrequency;
+    fn from_str(s: &str) -> Result<Self, UnknownFrequency> {
+        UpdateFrequency::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| UnknownFrequency(s.to_owned()))
+    }
+}
+
+impl fmt::Display for UpdateFrequency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A theme in the catalogue's taxonomy: a stable code and its names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Theme {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// The themes a city open-data catalogue usually carries; deployments
+/// replace them through configuration.
+pub fn default_themes() -> Vec<Theme> {
+    [
+        ("economy", "经济建设", "Economy"),
+        ("finance-tax", "财税金融", "Finance and tax"),
+        ("market-regulation", "市场监管", "Market regulation"),
+        ("credit", "信用服务", "Credit"),
+        ("transport", "道路交通", "Transport"),
+        ("environment", "资源环境", "Resources and environment"),
+        ("urban-housing", "城建住房", "Urban development and housing"),
+        ("agriculture", "农业农村", "Agriculture and rural affairs"),
+        ("education-science", "教育科技", "Education and science"),
+        ("health", "卫生健康", "Health"),
+        ("social-security", "社会保障", "Social security"),
+        ("employment", "劳动就业", "Employment"),
+        ("public-safety", "公共安全", "Public safety"),
+        ("work-safety", "安全生产", "Work safety"),
+        ("culture-leisure", "文化休闲", "Culture and leisure"),
+        ("civil-affairs", "民政服务", "Civil affairs"),
+        ("organisations", "机构团体", "Organisations"),
+        ("government", "综合政务", "Government affairs"),
+    ]
+    .into_iter()
+    .map(|(code, zh, en)| Theme {
+        code: code.into(),
+        name_zh: zh.into(),
+        name_en: en.into(),
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RegistrationAction as A;
+    use RegistrationStatus as S;
+
+    #[test]
+    fn registration_transitions_exhaustively() {
+        let states = [
+            None,
+            Some(S::FirstRegistered),
+            Some(S::Changed),
+            Some(S::Cancelled),
+        ];
+        for current in states {
+            for action in [A::Register, A::Change, A::Cancel] {
+                let expected = match (current, action) {
+                    (Some(S::Cancelled), _) => Err(RegistrationError::Cancelled),
+                    (None, A::Register) => Ok(S::FirstRegistered),
+                    (None, _) => Err(RegistrationError::NotRegistered),
+                    (Some(_), A::Register) => Err(RegistrationError::AlreadyRegistered),
+                    (Some(_), A::Change) => Ok(S::Changed),
+                    (Some(_), A::Cancel) => Ok(S::Cancelled),
+                };
+                assert_eq!(
+                    S::after(current, action),
+                    expected,
+                    "{current:?} {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lateness_follows_the_promised_frequency() {
+        const DAY: i64 = 86_400_000;
+        assert!(!UpdateFrequency::Daily.is_late(0, 2 * DAY));
+        assert!(UpdateFrequency::Daily.is_late(0, 2 * DAY + 1));
+        assert!(UpdateFrequency::Monthly.is_late(0, 40 * DAY));
+        assert!(!UpdateFrequency::Irregular.is_late(0, 4000 * DAY));
+        let gaps: Vec<_> = UpdateFrequency::ALL
+            .iter()
+            .filter_map(|f| f.allowed_gap_ms())
+            .collect();
+        assert!(
+            gaps.windows(2).all(|w| w[0] < w[1]),
+            "rarer promises allow longer gaps"
+        );
+        for f in UpdateFrequency::ALL {
+            assert_eq!(f.as_str().parse::<UpdateFrequency>(), Ok(f));
+        }
+    }
+
+    #[test]
+    fn themes_have_unique_codes_and_both_names() {
+        let themes = default_themes();
+        let mut codes: Vec<_> = themes.iter().map(|t| t.code.as_str()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), themes.len());
+        assert!(
+            themes
+                .iter()
+                .all(|t| !t.name_zh.is_empty() && !t.name_en.is_empty())
+        );
+    }
+}
