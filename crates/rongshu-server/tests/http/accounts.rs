@@ -3,49 +3,48 @@
 use rongshu_domain::{PartyType, Role};
 use serde_json::json;
 
+use reqwest::Method;
+
 use crate::common::{PASSWORD, TestServer, client, expect_problem};
 
 #[tokio::test]
 async fn operator_admin_registers_organisations_and_accounts() {
     let server = TestServer::start().await;
     let admin = server.token(PartyType::Operator, Role::Admin).await;
-    let r = client()
-        .post(server.url("/api/v1/organizations"))
-        .bearer_auth(&admin)
-        .json(&json!({ "code": "cdgaj", "name": "成都市公安局", "party_type": "provider" }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/organizations",
+            &admin,
+            Some(json!({ "code": "cdgaj", "name": "成都市公安局", "party_type": "provider" })),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let org: serde_json::Value = r.json().await.unwrap();
     assert_eq!(org["party_type"], "provider");
     let id = org["id"].as_i64().unwrap();
 
-    let dup = client()
-        .post(server.url("/api/v1/organizations"))
-        .bearer_auth(&admin)
-        .json(&json!({ "code": "cdgaj", "name": "x", "party_type": "provider" }))
-        .send()
-        .await
-        .unwrap();
+    let dup = server
+        .call(
+            Method::POST,
+            "/api/v1/organizations",
+            &admin,
+            Some(json!({ "code": "cdgaj", "name": "x", "party_type": "provider" })),
+        )
+        .await;
     expect_problem(dup, 409, "resource.duplicate").await;
 
-    let bad = client()
-        .post(server.url("/api/v1/organizations"))
-        .bearer_auth(&admin)
-        .json(&json!({ "code": "x y", "name": "x", "party_type": "ministry" }))
-        .send()
-        .await
-        .unwrap();
+    let bad = server
+        .call(
+            Method::POST,
+            "/api/v1/organizations",
+            &admin,
+            Some(json!({ "code": "x y", "name": "x", "party_type": "ministry" })),
+        )
+        .await;
     expect_problem(bad, 422, "validation.bad-name").await;
 
-    let r = client()
-        .post(server.url(&format!("/api/v1/organizations/{id}/accounts")))
-        .bearer_auth(&admin)
-        .json(&json!({ "username": "gaj-admin", "display_name": "公安管理员", "role": "admin", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let r = server.call(Method::POST, &format!("/api/v1/organizations/{id}/accounts"), &admin, Some(json!({ "username": "gaj-admin", "display_name": "公安管理员", "role": "admin", "password": PASSWORD }))).await;
     assert_eq!(r.status(), 201);
     let created: serde_json::Value = r.json().await.unwrap();
     assert_eq!(created["organization_name"], "成都市公安局");
@@ -65,31 +64,37 @@ async fn an_organisations_admin_manages_only_its_own_accounts() {
     let own_org = server.account(PartyType::Provider, Role::Admin).org_id;
     let user_org = server.account(PartyType::User, Role::Admin).org_id;
 
-    let r = client()
-        .get(server.url(&format!("/api/v1/organizations/{own_org}/accounts")))
-        .bearer_auth(&provider_admin)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/organizations/{own_org}/accounts"),
+            &provider_admin,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let list: Vec<serde_json::Value> = r.json().await.unwrap();
     assert_eq!(list.len(), 3);
 
-    let r = client()
-        .get(server.url(&format!("/api/v1/organizations/{user_org}/accounts")))
-        .bearer_auth(&provider_admin)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/organizations/{user_org}/accounts"),
+            &provider_admin,
+            None,
+        )
+        .await;
     expect_problem(r, 403, "access.other-organization").await;
 
     let user_staff = server.account(PartyType::User, Role::Staff).id;
-    let r = client()
-        .post(server.url(&format!("/api/v1/accounts/{user_staff}/disable")))
-        .bearer_auth(&provider_admin)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{user_staff}/disable"),
+            &provider_admin,
+            None,
+        )
+        .await;
     expect_problem(r, 403, "access.other-organization").await;
 }
 
@@ -101,27 +106,28 @@ async fn disabling_ends_sessions_and_blocks_sign_in() {
     let staff = server.account(PartyType::Provider, Role::Staff).id;
     let me = server.account(PartyType::Provider, Role::Admin).id;
 
-    let r = client()
-        .post(server.url(&format!("/api/v1/accounts/{me}/disable")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{me}/disable"),
+            &admin,
+            None,
+        )
+        .await;
     expect_problem(r, 422, "validation.self-disable").await;
 
-    let r = client()
-        .post(server.url(&format!("/api/v1/accounts/{staff}/disable")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{staff}/disable"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let r = client()
-        .get(server.url("/api/v1/me"))
-        .bearer_auth(&staff_token)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, "/api/v1/me", &staff_token, None)
+        .await;
     expect_problem(r, 401, "auth.sign-in-required").await;
     let r = client()
         .post(server.url("/api/v1/sessions"))
@@ -131,12 +137,14 @@ async fn disabling_ends_sessions_and_blocks_sign_in() {
         .unwrap();
     expect_problem(r, 401, "auth.invalid-credentials").await;
 
-    let r = client()
-        .post(server.url(&format!("/api/v1/accounts/{staff}/enable")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{staff}/enable"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     server.token(PartyType::Provider, Role::Staff).await;
 }
@@ -154,13 +162,14 @@ async fn an_admin_reset_clears_a_lockout() {
             .await
             .unwrap();
     }
-    let r = client()
-        .put(server.url(&format!("/api/v1/accounts/{}/password", auditor.id)))
-        .bearer_auth(&admin)
-        .json(&json!({ "new_password": "Fresh-Start-2026" }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{}/password", auditor.id),
+            &admin,
+            Some(json!({ "new_password": "Fresh-Start-2026" })),
+        )
+        .await;
     assert_eq!(r.status(), 204);
     let r = client()
         .post(server.url("/api/v1/sessions"))

@@ -4,19 +4,22 @@ use rongshu_domain::{PartyType, Role};
 use serde_json::json;
 use sqlx::Executor;
 
+use reqwest::Method;
+
 use crate::common::{TestServer, client, expect_problem};
 
 #[tokio::test]
 async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::BigDataCenter, Role::Staff).await;
-    let r = client()
-        .post(server.url("/api/v1/me/api-keys"))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "sharing platform sync", "expires_in_days": 30 }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/api-keys",
+            &token,
+            Some(json!({ "name": "sharing platform sync", "expires_in_days": 30 })),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let created: serde_json::Value = r.json().await.unwrap();
     let key = created["key"].as_str().unwrap().to_owned();
@@ -58,19 +61,16 @@ async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
     pool.execute("SELECT 1").await.unwrap();
     pool.close().await;
 
-    let r = client()
-        .delete(server.url(&format!("/api/v1/me/api-keys/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/me/api-keys/{id}"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 204);
-    let r = client()
-        .get(server.url("/api/v1/me"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
     expect_problem(r, 401, "auth.sign-in-required").await;
 }
 
@@ -79,33 +79,37 @@ async fn key_lifetimes_are_bounded_and_keys_are_personal() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::User, Role::Staff).await;
     for days in [0, 366] {
-        let r = client()
-            .post(server.url("/api/v1/me/api-keys"))
-            .bearer_auth(&token)
-            .json(&json!({ "name": "k", "expires_in_days": days }))
-            .send()
-            .await
-            .unwrap();
+        let r = server
+            .call(
+                Method::POST,
+                "/api/v1/me/api-keys",
+                &token,
+                Some(json!({ "name": "k", "expires_in_days": days })),
+            )
+            .await;
         let body = expect_problem(r, 422, "validation.invalid-field").await;
         assert!(body["detail"].as_str().unwrap().contains("expires_in_days"));
     }
-    let r = client()
-        .post(server.url("/api/v1/me/api-keys"))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "mine" }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/api-keys",
+            &token,
+            Some(json!({ "name": "mine" })),
+        )
+        .await;
     let id = r.json::<serde_json::Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap();
     let other = server.token(PartyType::User, Role::Admin).await;
-    let r = client()
-        .delete(server.url(&format!("/api/v1/me/api-keys/{id}")))
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/me/api-keys/{id}"),
+            &other,
+            None,
+        )
+        .await;
     expect_problem(r, 404, "resource.not-found").await;
 }
 
@@ -113,41 +117,39 @@ async fn key_lifetimes_are_bounded_and_keys_are_personal() {
 async fn a_key_cannot_mint_keys_and_an_admin_reset_revokes_keys() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::Provider, Role::Staff).await;
-    let r = client()
-        .post(server.url("/api/v1/me/api-keys"))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "etl" }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/api-keys",
+            &token,
+            Some(json!({ "name": "etl" })),
+        )
+        .await;
     let key = r.json::<serde_json::Value>().await.unwrap()["key"]
         .as_str()
         .unwrap()
         .to_owned();
-    let r = client()
-        .post(server.url("/api/v1/me/api-keys"))
-        .bearer_auth(&key)
-        .json(&json!({ "name": "spawned" }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/api-keys",
+            &key,
+            Some(json!({ "name": "spawned" })),
+        )
+        .await;
     expect_problem(r, 403, "access.session-required").await;
 
     let admin = server.token(PartyType::Provider, Role::Admin).await;
     let staff = server.account(PartyType::Provider, Role::Staff).id;
-    let r = client()
-        .put(server.url(&format!("/api/v1/accounts/{staff}/password")))
-        .bearer_auth(&admin)
-        .json(&json!({ "new_password": "After-Breach-2026" }))
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{staff}/password"),
+            &admin,
+            Some(json!({ "new_password": "After-Breach-2026" })),
+        )
+        .await;
     assert_eq!(r.status(), 204);
-    let r = client()
-        .get(server.url("/api/v1/me"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
     expect_problem(r, 401, "auth.sign-in-required").await;
 }

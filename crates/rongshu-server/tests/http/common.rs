@@ -280,3 +280,20 @@ pub async fn expect_problem(r: reqwest::Response, status: u16, code: &str) -> se
     assert_eq!(body["request_id"], request_id.as_str());
     body
 }
+
+impl TestServer {
+    /// Calls the API as the holder of `token`, with an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = client().request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+}

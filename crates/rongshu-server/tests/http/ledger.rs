@@ -2,15 +2,14 @@
 
 use rongshu_domain::{PartyType, Role};
 
-use crate::common::{TestServer, client, expect_problem};
+use reqwest::Method;
+
+use crate::common::{TestServer, expect_problem};
 
 async fn entries(server: &TestServer, token: &str, query: &str) -> Vec<serde_json::Value> {
-    let r = client()
-        .get(server.url(&format!("/api/v1/ledger{query}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, &format!("/api/v1/ledger{query}"), token, None)
+        .await;
     assert_eq!(r.status(), 200);
     let page: serde_json::Value = r.json().await.unwrap();
     page["entries"].as_array().unwrap().clone()
@@ -60,36 +59,24 @@ async fn reads_of_the_ledger_are_ledgered() {
 async fn paging_and_bad_filters() {
     let server = TestServer::start().await;
     let bdc = server.token(PartyType::BigDataCenter, Role::Staff).await;
-    let r = client()
-        .get(server.url("/api/v1/ledger?limit=2"))
-        .bearer_auth(&bdc)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, "/api/v1/ledger?limit=2", &bdc, None)
+        .await;
     let page: serde_json::Value = r.json().await.unwrap();
     let next = page["next_before_seq"].as_i64().unwrap();
     let older = entries(&server, &bdc, &format!("?limit=2&before_seq={next}")).await;
     assert!(older.iter().all(|e| e["seq"].as_i64().unwrap() < next));
-    let r = client()
-        .get(server.url("/api/v1/ledger?since=yesterday"))
-        .bearer_auth(&bdc)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, "/api/v1/ledger?since=yesterday", &bdc, None)
+        .await;
     expect_problem(r, 422, "validation.invalid-field").await;
-    let r = client()
-        .get(server.url("/api/v1/ledger?limit=0"))
-        .bearer_auth(&bdc)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, "/api/v1/ledger?limit=0", &bdc, None)
+        .await;
     expect_problem(r, 422, "validation.invalid-field").await;
-    let r = client()
-        .get(server.url("/api/v1/ledger?colour=red"))
-        .bearer_auth(&bdc)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, "/api/v1/ledger?colour=red", &bdc, None)
+        .await;
     expect_problem(r, 400, "request.malformed-parameter").await;
 }
 
@@ -97,12 +84,9 @@ async fn paging_and_bad_filters() {
 async fn verification_reports_an_intact_chain() {
     let server = TestServer::start().await;
     let bdc = server.token(PartyType::BigDataCenter, Role::Staff).await;
-    let r = client()
-        .get(server.url("/api/v1/ledger/verification"))
-        .bearer_auth(&bdc)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::GET, "/api/v1/ledger/verification", &bdc, None)
+        .await;
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["intact"], true, "{v}");
     assert!(v["entries_checked"].as_u64().unwrap() > 20);

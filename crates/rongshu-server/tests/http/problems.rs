@@ -2,6 +2,8 @@
 
 use rongshu_domain::{PartyType, Role};
 
+use reqwest::Method;
+
 use crate::common::{TestServer, client, expect_problem};
 
 #[tokio::test]
@@ -24,19 +26,13 @@ async fn malformed_bodies_and_parameters() {
         .unwrap();
     expect_problem(r, 400, "request.malformed-body").await;
     let token = server.token(PartyType::Operator, Role::Admin).await;
-    let r = client()
-        .post(server.url("/api/v1/accounts/abc/disable"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::POST, "/api/v1/accounts/abc/disable", &token, None)
+        .await;
     expect_problem(r, 400, "request.malformed-parameter").await;
-    let r = client()
-        .post(server.url("/api/v1/accounts/99999/disable"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::POST, "/api/v1/accounts/99999/disable", &token, None)
+        .await;
     expect_problem(r, 404, "resource.not-found").await;
 }
 

@@ -4,6 +4,8 @@ use rongshu_domain::{PartyType, Role};
 use rongshu_ledger::Outcome;
 use serde_json::json;
 
+use reqwest::Method;
+
 use crate::common::{PASSWORD, TestServer, client, expect_problem};
 
 async fn sign_in(server: &TestServer, username: &str, password: &str) -> reqwest::Response {
@@ -31,19 +33,11 @@ async fn bearer_session_round_trip() {
         .unwrap();
     assert_eq!(me["username"], "provider-staff");
     assert_eq!(me["party_type"], "provider");
-    let r = client()
-        .delete(server.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = server
+        .call(Method::DELETE, "/api/v1/sessions/current", &token, None)
+        .await;
     assert_eq!(r.status(), 204);
-    let r = client()
-        .get(server.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = server.call(Method::GET, "/api/v1/me", &token, None).await;
     expect_problem(r, 401, "auth.sign-in-required").await;
 }
 
@@ -160,12 +154,7 @@ async fn changing_ones_password_ends_every_session() {
         204
     );
     for t in [&token, &other] {
-        let r = client()
-            .get(server.url("/api/v1/me"))
-            .bearer_auth(t)
-            .send()
-            .await
-            .unwrap();
+        let r = server.call(Method::GET, "/api/v1/me", t, None).await;
         expect_problem(r, 401, "auth.sign-in-required").await;
     }
     assert_eq!(
@@ -265,12 +254,9 @@ async fn typed_names_are_clipped_in_the_ledger() {
 async fn ended_sessions_are_purged_and_the_purge_is_ledgered() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::User, Role::Staff).await;
-    client()
-        .delete(server.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    server
+        .call(Method::DELETE, "/api/v1/sessions/current", &token, None)
+        .await;
     // Revoked just now: within the day's grace, so it stays.
     assert_eq!(
         rongshu_server::purge_ended_sessions(&server.state)
