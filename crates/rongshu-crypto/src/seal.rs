@@ -292,13 +292,16 @@ impl Header {
 }
 
 /// Seals a stream: write plaintext in, the sealed form goes to `inner`.
-/// Memory stays at one chunk whatever the size of the data.
+/// Memory stays at a few chunks per worker whatever the size of the data.
+/// Chunks are independent, so with several workers they are sealed in
+/// parallel (SM4 runs at about 70 MB/s per core) and written in order.
 pub struct Sealer<W: Write> {
     aead: Aead,
     header: Header,
     inner: W,
     buf: Vec<u8>,
     index: u64,
+    workers: usize,
 }
 
 impl<W: Write> fmt::Debug for Sealer<W> {
@@ -328,7 +331,72 @@ impl<W: Write> Sealer<W> {
             inner,
             buf: Vec::with_capacity(chunk_size as usize + TAG_LEN),
             index: 0,
+            workers: 1,
         })
+    }
+
+    /// Seals with `workers` threads (at least one).
+    pub fn with_workers(mut self, workers: usize) -> Sealer<W> {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Chunks buffered before a batch is sealed.
+    fn batch_chunks(&self) -> usize {
+        if self.workers == 1 {
+            1
+        } else {
+            self.workers * 4
+        }
+    }
+
+    /// Seals `count` full chunks from the front of the buffer, none of
+    /// them the last, spread over the workers, and writes them in order.
+    fn emit_full(&mut self, count: usize) -> io::Result<()> {
+        let chunk = self.header.chunk as usize;
+        let data: Vec<u8> = self.buf.drain(..count * chunk).collect();
+        let (aead, header, first) = (&self.aead, &self.header, self.index);
+        let seal_one = |i: usize, piece: &[u8]| {
+            let index = first + i as u64;
+            let mut v = Vec::with_capacity(piece.len() + TAG_LEN);
+            v.extend_from_slice(piece);
+            aead.seal(&header.nonce(index), &header.aad(index, false), &mut v);
+            v
+        };
+        let pieces: Vec<&[u8]> = data.chunks(chunk).collect();
+        let sealed: Vec<Vec<u8>> = if self.workers == 1 || pieces.len() == 1 {
+            pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| seal_one(i, p))
+                .collect()
+        } else {
+            let per = pieces.len().div_ceil(self.workers);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = pieces
+                    .chunks(per)
+                    .enumerate()
+                    .map(|(g, group)| {
+                        scope.spawn(move || {
+                            group
+                                .iter()
+                                .enumerate()
+                                .map(|(j, p)| seal_one(g * per + j, p))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("sealing does not panic"))
+                    .collect()
+            })
+        };
+        for c in &sealed {
+            self.inner.write_all(c)?;
+        }
+        self.index += count as u64;
+        Ok(())
     }
 
     fn emit(&mut self, len: usize, last: bool) -> io::Result<()> {
@@ -346,6 +414,10 @@ impl<W: Write> Sealer<W> {
     /// Seals what is left as the last chunk (possibly empty) and returns
     /// the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
+        let chunk = self.header.chunk as usize;
+        if self.buf.len() > chunk {
+            self.emit_full((self.buf.len() - 1) / chunk)?;
+        }
         let rest = self.buf.len();
         self.emit(rest, true)?;
         self.inner.flush()?;
@@ -359,8 +431,8 @@ impl<W: Write> Write for Sealer<W> {
         self.buf.extend_from_slice(data);
         // A full chunk is sealed only once more data follows it, so the
         // last chunk is always known when it is sealed.
-        while self.buf.len() > chunk {
-            self.emit(chunk, false)?;
+        if self.buf.len() > chunk * self.batch_chunks() {
+            self.emit_full((self.buf.len() - 1) / chunk)?;
         }
         Ok(data.len())
     }
@@ -674,5 +746,36 @@ mod tests {
         // Nine full chunks and a last one of 784 bytes, each with its tag.
         assert_eq!(sealed.len(), HEADER_LEN + 9 * (1024 + 16) + 784 + 16);
         assert_eq!(open_all(&k, &sealed).unwrap(), plain);
+    }
+
+    #[test]
+    fn parallel_sealing_opens_like_serial_sealing() {
+        for suite in [Suite::Sm4Gcm, Suite::Aes256Gcm] {
+            let k = key(suite);
+            for len in [0usize, 1, 1024, 1025, 100_000] {
+                let plain: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+                for workers in [2, 3, 8] {
+                    let mut s = Sealer::new(&k, 1024, Vec::new())
+                        .unwrap()
+                        .with_workers(workers);
+                    for piece in plain.chunks(3000) {
+                        s.write_all(piece).unwrap();
+                    }
+                    let sealed = s.finish().unwrap();
+                    assert_eq!(sealed.len(), seal(&k, 1024, &plain).len(), "same layout");
+                    assert_eq!(
+                        open_all(&k, &sealed).unwrap(),
+                        plain,
+                        "{suite:?} {len} {workers}"
+                    );
+                    if len > 5000 {
+                        assert_eq!(
+                            open_range(&k, &sealed, 4000..5000).unwrap(),
+                            plain[4000..5000]
+                        );
+                    }
+                }
+            }
+        }
     }
 }
