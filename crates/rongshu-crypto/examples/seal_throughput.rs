@@ -24,8 +24,12 @@ fn best_of_three(mut run: impl FnMut()) -> f64 {
 
 fn main() {
     let size = 256 * MIB;
-    let plain: Vec<u8> = (0..size).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let plain: Vec<u8> = (0..size)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mb = size as f64 / 1e6;
 
     let copy = best_of_three(|| {
@@ -35,16 +39,25 @@ fn main() {
         }
         std::hint::black_box(out);
     });
-    println!("{} MiB in {} KiB chunks, {cores} cores\n", size / MIB, CHUNK / 1024);
+    println!(
+        "{} MiB in {} KiB chunks, {cores} cores\n",
+        size / MIB,
+        CHUNK / 1024
+    );
     println!("| pipeline | workers | MB/s | vs copy | vs 1 worker |");
     println!("|---|---|---|---|---|");
-    println!("| plain copy (baseline) | 1 | {:.0} | 1.00 | – |", mb / copy);
+    println!(
+        "| plain copy (baseline) | 1 | {:.0} | 1.00 | – |",
+        mb / copy
+    );
     for suite in [Suite::Aes256Gcm, Suite::Sm4Gcm] {
         let key = DataKey::generate(suite);
         let mut single = 0.0;
         for workers in [1, cores] {
             let secs = best_of_three(|| {
-                let mut s = Sealer::new(&key, CHUNK, Vec::with_capacity(size + size / 64)).unwrap().with_workers(workers);
+                let mut s = Sealer::new(&key, CHUNK, Vec::with_capacity(size + size / 64))
+                    .unwrap()
+                    .with_workers(workers);
                 for piece in plain.chunks(CHUNK as usize) {
                     s.write_all(piece).unwrap();
                 }
