@@ -108,6 +108,26 @@ pub struct Entry {
 }
 
 impl EntryDraft {
+    /// A successful action by nobody in particular; callers fill in the
+    /// actor, object and outcome with struct update syntax.
+    pub fn new(at_ms: i64, action: &str, object_type: &str) -> EntryDraft {
+        EntryDraft {
+            at_ms,
+            actor_account_id: None,
+            actor_username: None,
+            org_id: None,
+            party: None,
+            action: action.to_owned(),
+            object_type: object_type.to_owned(),
+            object_id: None,
+            segment: None,
+            outcome: Outcome::Success,
+            reason: None,
+            request_id: None,
+            client_addr: None,
+        }
+    }
+
     /// Seals the draft as entry `seq` following `prev_hash`.
     pub fn seal(self, seq: i64, prev_hash: Digest) -> Entry {
         let hash = crate::chain::entry_hash(seq, &prev_hash, &self);

@@ -5,7 +5,7 @@ use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, Quer
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use rongshu_ledger::{EntryDraft, Outcome, Segment};
+use rongshu_ledger::EntryDraft;
 use rongshu_store::Account;
 
 use crate::error::ApiError;
@@ -23,19 +23,8 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
 /// An entry for something the platform does by itself, on no request.
 pub(crate) fn system_entry(action: &str, object_type: &str) -> EntryDraft {
     EntryDraft {
-        at_ms: now_ms(),
-        actor_account_id: None,
         actor_username: Some("system".to_owned()),
-        org_id: None,
-        party: None,
-        action: action.to_owned(),
-        object_type: object_type.to_owned(),
-        object_id: None,
-        segment: None,
-        outcome: Outcome::Success,
-        reason: None,
-        request_id: None,
-        client_addr: None,
+        ..EntryDraft::new(now_ms(), action, object_type)
     }
 }
 
@@ -88,19 +77,14 @@ impl RequestContext {
     pub fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
         let account = self.principal.as_ref().map(|p| &p.account);
         EntryDraft {
-            at_ms: now_ms(),
             actor_account_id: account.map(|a| a.id),
             actor_username: account.map(|a| a.username.clone()),
             org_id: account.map(|a| a.org_id),
             party: account.map(|a| a.party),
-            action: action.to_owned(),
-            object_type: object_type.to_owned(),
             object_id,
-            segment: None::<Segment>,
-            outcome: Outcome::Success,
-            reason: None,
             request_id: Some(self.request_id.clone()),
             client_addr: self.client_addr.clone(),
+            ..EntryDraft::new(now_ms(), action, object_type)
         }
     }
 }

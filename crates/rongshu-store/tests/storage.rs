@@ -22,19 +22,8 @@ where
 
 fn draft(action: &str) -> EntryDraft {
     EntryDraft {
-        at_ms: 1_790_000_000_000,
-        actor_account_id: None,
         actor_username: Some("tester".into()),
-        org_id: None,
-        party: None,
-        action: action.into(),
-        object_type: "test".into(),
-        object_id: None,
-        segment: None,
-        outcome: Outcome::Success,
-        reason: None,
-        request_id: None,
-        client_addr: None,
+        ..EntryDraft::new(1_790_000_000_000, action, "test")
     }
 }
 

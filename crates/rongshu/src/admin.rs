@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use rongshu_crypto::random_password;
-use rongshu_ledger::{EntryDraft, Outcome};
+use rongshu_ledger::EntryDraft;
 use rongshu_server::AppState;
 use rongshu_server::admin::{self, AccountRequest, Attribution};
 use rongshu_store::Account;
@@ -98,19 +98,11 @@ impl LocalOperator {
 impl Attribution for LocalOperator {
     fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
         EntryDraft {
-            at_ms: now_ms(),
-            actor_account_id: None,
             actor_username: Some(self.username.clone()),
-            org_id: None,
-            party: None,
-            action: action.to_owned(),
-            object_type: object_type.to_owned(),
             object_id,
-            segment: None,
-            outcome: Outcome::Success,
-            reason: None,
             request_id: Some(self.request_id.clone()),
             client_addr: Some("local".to_owned()),
+            ..EntryDraft::new(now_ms(), action, object_type)
         }
     }
 }

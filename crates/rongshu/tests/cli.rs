@@ -478,18 +478,7 @@ async fn ledger_archive_keeps_the_retention_period_and_the_chain() {
 
 fn old_entry(i: usize) -> rongshu_ledger::EntryDraft {
     rongshu_ledger::EntryDraft {
-        at_ms: 0,
-        actor_account_id: None,
         actor_username: Some("archivist-test".into()),
-        org_id: None,
-        party: None,
-        action: format!("test.step{i}"),
-        object_type: "test".into(),
-        object_id: None,
-        segment: None,
-        outcome: rongshu_ledger::Outcome::Success,
-        reason: None,
-        request_id: None,
-        client_addr: None,
+        ..rongshu_ledger::EntryDraft::new(0, &format!("test.step{i}"), "test")
     }
 }

@@ -147,22 +147,14 @@ pub(crate) async fn login(
     {
         Ok(session) => {
             let max_age = state.settings().console_session_minutes * 60;
-            let mut r = Redirect::to(&next).into_response();
-            let h = r.headers_mut();
-            if let Ok(v) = set_cookie(
-                &state,
-                SESSION_COOKIE,
-                session.token.secret.expose(),
-                max_age,
+            let token = session.token.secret.expose();
+            redirect_setting(
+                &next,
+                &[
+                    set_cookie(&state, SESSION_COOKIE, token, max_age),
+                    set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0),
+                ],
             )
-            .parse()
-            {
-                h.append(header::SET_COOKIE, v);
-            }
-            if let Ok(v) = set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0).parse() {
-                h.append(header::SET_COOKIE, v);
-            }
-            r
         }
         Err(SignInError::Recorded(e)) => {
             let message = html! { div.notice.error role="alert" { (i18n::problem_text(e.code()).get(lang)) } };
@@ -183,11 +175,7 @@ pub(crate) async fn logout(
         return Err(ApiError::NotSignedIn);
     };
     sign_out(&state, &form.viewer.who.ctx, session_id).await?;
-    let mut r = Redirect::to("/login?notice=signed-out").into_response();
-    if let Ok(v) = set_cookie(&state, SESSION_COOKIE, "", 0).parse() {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(r)
+    Ok(to_login_signed_out(&state, "signed-out"))
 }
 
 #[derive(Deserialize)]
@@ -211,20 +199,25 @@ pub(crate) async fn switch_language(
     };
     // The language is not a secret, but it stays first-party like the rest.
     let cookie = set_cookie(&state, LANG_COOKIE, &value, 365 * 86_400);
-    let mut r = Redirect::to(safe_local(q.back.as_deref())).into_response();
-    if let Ok(v) = cookie.parse() {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(r)
+    Ok(redirect_setting(safe_local(q.back.as_deref()), &[cookie]))
 }
 
-/// After a password change every session ends, this one included.
-pub(crate) fn signed_out_after_password_change(state: &AppState) -> Response {
-    let mut r = Redirect::to("/login?notice=password-changed").into_response();
-    if let Ok(v) = set_cookie(state, SESSION_COOKIE, "", 0).parse() {
-        r.headers_mut().append(header::SET_COOKIE, v);
+/// A redirect that sets (or, with max-age 0, clears) cookies.
+fn redirect_setting(to: &str, cookies: &[String]) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    for c in cookies {
+        if let Ok(v) = c.parse() {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     r
+}
+
+/// Back to the sign-in page with a notice (`signed-out`,
+/// `password-changed`), the session cookie cleared.
+pub(crate) fn to_login_signed_out(state: &AppState, notice: &str) -> Response {
+    let clear = set_cookie(state, SESSION_COOKIE, "", 0);
+    redirect_setting(&format!("/login?notice={notice}"), &[clear])
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ pub(crate) async fn change_password(
     )
     .await
     {
-        Ok(()) => Ok(super::auth::signed_out_after_password_change(&state)),
+        Ok(()) => Ok(super::auth::to_login_signed_out(&state, "password-changed")),
         Err(e) => with_problem(&state, &f.viewer, e).await,
     }
 }

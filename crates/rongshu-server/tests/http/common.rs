@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use rongshu_crypto::{KeyedHasher, PasswordHasher, PasswordParams};
 use rongshu_domain::{LockoutPolicy, PartyType, Role};
-use rongshu_ledger::{Entry, EntryDraft, Outcome};
+use rongshu_ledger::{Entry, EntryDraft};
 use rongshu_server::admin::{self, AccountRequest, Attribution};
 use rongshu_server::{AppState, ServerSettings};
 use rongshu_store::testing::TestDatabase;
@@ -20,19 +20,9 @@ pub struct Seeder;
 impl Attribution for Seeder {
     fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
         EntryDraft {
-            at_ms: 0,
-            actor_account_id: None,
             actor_username: Some("test-seeder".into()),
-            org_id: None,
-            party: None,
-            action: action.into(),
-            object_type: object_type.into(),
             object_id,
-            segment: None,
-            outcome: Outcome::Success,
-            reason: None,
-            request_id: None,
-            client_addr: None,
+            ..EntryDraft::new(0, action, object_type)
         }
     }
 }
