@@ -411,6 +411,12 @@ impl<W: Write> Sealer<W> {
         Ok(())
     }
 
+    /// Gives up: returns the inner writer without sealing what is buffered,
+    /// so what it holds has no last chunk and will never open.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
     /// Seals what is left as the last chunk (possibly empty) and returns
     /// the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
