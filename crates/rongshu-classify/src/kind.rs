@@ -75,3 +75,18 @@ impl fmt::Display for IdentifierKind {
         f.write_str(self.as_str())
     }
 }
+
+/// A name that is not a known identifier kind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown identifier kind {0:?}")]
+pub struct UnknownKind(pub String);
+
+impl std::str::FromStr for IdentifierKind {
+    type Err = UnknownKind;
+    fn from_str(s: &str) -> Result<Self, UnknownKind> {
+        IdentifierKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownKind(s.to_owned()))
+    }
+}

@@ -17,4 +17,5 @@ mod names;
 pub use checksum::{credit_code_valid, luhn_valid, resident_id_valid};
 pub use column::{ColumnReport, ColumnScanner, Detection, scan_column};
 pub use detect::{Match, detect, matches};
-pub use kind::IdentifierKind;
+pub use grading::{Grade, GradeScale, UnknownGrade};
+pub use kind::{IdentifierKind, UnknownKind};

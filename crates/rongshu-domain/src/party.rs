@@ -88,7 +88,7 @@ pub struct UnknownName {
     pub expected: String,
 }
 
-fn parse_name<T: Copy>(
+pub(crate) fn parse_name<T: Copy>(
     what: &'static str,
     s: &str,
     all: &[T],

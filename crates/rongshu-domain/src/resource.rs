@@ -6,6 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::UnknownName;
+use crate::party::parse_name;
+
 /// Where a resource stands in the national register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegistrationStatus {
@@ -37,6 +40,12 @@ pub enum RegistrationError {
 }
 
 impl RegistrationStatus {
+    pub const ALL: [RegistrationStatus; 3] = [
+        RegistrationStatus::FirstRegistered,
+        RegistrationStatus::Changed,
+        RegistrationStatus::Cancelled,
+    ];
+
     /// The status after `action` from `current` (`None`: never registered).
     pub fn after(
         current: Option<RegistrationStatus>,
@@ -60,6 +69,162 @@ impl RegistrationStatus {
             RegistrationStatus::Changed => "changed",
             RegistrationStatus::Cancelled => "cancelled",
         }
+    }
+}
+
+impl FromStr for RegistrationStatus {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        parse_name(
+            "registration status",
+            s,
+            &RegistrationStatus::ALL,
+            RegistrationStatus::as_str,
+        )
+    }
+}
+
+/// The ways data may be served (Art. 5); a resource lists those its
+/// provider allows, and authorizations narrow them further.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServiceMode {
+    Download,
+    QueryApi,
+    VerificationApi,
+    Sandbox,
+    JointComputation,
+    Consulting,
+}
+
+impl ServiceMode {
+    pub const ALL: [ServiceMode; 6] = [
+        ServiceMode::Download,
+        ServiceMode::QueryApi,
+        ServiceMode::VerificationApi,
+        ServiceMode::Sandbox,
+        ServiceMode::JointComputation,
+        ServiceMode::Consulting,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ServiceMode::Download => "download",
+            ServiceMode::QueryApi => "query-api",
+            ServiceMode::VerificationApi => "verification-api",
+            ServiceMode::Sandbox => "sandbox",
+            ServiceMode::JointComputation => "joint-computation",
+            ServiceMode::Consulting => "consulting",
+        }
+    }
+
+    /// Modes as stored and sent: comma-separated, in a fixed order.
+    pub fn join(modes: &[ServiceMode]) -> String {
+        let mut modes = modes.to_vec();
+        modes.sort();
+        modes.dedup();
+        modes
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn split(list: &str) -> Result<Vec<ServiceMode>, UnknownName> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect()
+    }
+}
+
+impl FromStr for ServiceMode {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        parse_name("service mode", s, &ServiceMode::ALL, ServiceMode::as_str)
+    }
+}
+
+/// The way a delivery reached the platform. Every channel passes both
+/// Art. 18 segments: provider → sharing platform, then sharing platform
+/// (the Big Data Center's front system) → operation platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryChannel {
+    /// A provider's upload in the console.
+    Console,
+    /// Pushed to the front system's listener.
+    FrontPush,
+    /// Pulled by the front system on a schedule.
+    FrontPull,
+}
+
+impl DeliveryChannel {
+    pub const ALL: [DeliveryChannel; 3] = [
+        DeliveryChannel::Console,
+        DeliveryChannel::FrontPush,
+        DeliveryChannel::FrontPull,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryChannel::Console => "console",
+            DeliveryChannel::FrontPush => "front-push",
+            DeliveryChannel::FrontPull => "front-pull",
+        }
+    }
+}
+
+impl FromStr for DeliveryChannel {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        parse_name(
+            "delivery channel",
+            s,
+            &DeliveryChannel::ALL,
+            DeliveryChannel::as_str,
+        )
+    }
+}
+
+/// Where an ingest stands. Only `Succeeded` has a version; the others end
+/// with nothing stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngestState {
+    Running,
+    Succeeded,
+    Failed,
+    /// Its process died; recovery removed what it had written.
+    Abandoned,
+}
+
+impl IngestState {
+    pub const ALL: [IngestState; 4] = [
+        IngestState::Running,
+        IngestState::Succeeded,
+        IngestState::Failed,
+        IngestState::Abandoned,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IngestState::Running => "running",
+            IngestState::Succeeded => "succeeded",
+            IngestState::Failed => "failed",
+            IngestState::Abandoned => "abandoned",
+        }
+    }
+
+    /// Whether an ingest may move from `self` to `next`: only a running
+    /// one ends, and it ends once.
+    pub fn may_become(self, next: IngestState) -> bool {
+        self == IngestState::Running && next != IngestState::Running
+    }
+}
+
+impl FromStr for IngestState {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        parse_name("ingest state", s, &IngestState::ALL, IngestState::as_str)
     }
 }
 
@@ -235,6 +400,42 @@ mod tests {
         );
         for f in UpdateFrequency::ALL {
             assert_eq!(f.as_str().parse::<UpdateFrequency>(), Ok(f));
+        }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for m in ServiceMode::ALL {
+            assert_eq!(m.as_str().parse::<ServiceMode>(), Ok(m));
+        }
+        for c in DeliveryChannel::ALL {
+            assert_eq!(c.as_str().parse::<DeliveryChannel>(), Ok(c));
+        }
+        for s in S::ALL {
+            assert_eq!(s.as_str().parse::<RegistrationStatus>(), Ok(s));
+        }
+        let modes = [
+            ServiceMode::Sandbox,
+            ServiceMode::Download,
+            ServiceMode::Sandbox,
+        ];
+        let joined = ServiceMode::join(&modes);
+        assert_eq!(joined, "download,sandbox");
+        assert_eq!(
+            ServiceMode::split(&joined),
+            Ok(vec![ServiceMode::Download, ServiceMode::Sandbox])
+        );
+        assert!(ServiceMode::split("download,teleport").is_err());
+    }
+
+    #[test]
+    fn an_ingest_ends_once() {
+        for from in IngestState::ALL {
+            for to in IngestState::ALL {
+                let expected = from == IngestState::Running && to != IngestState::Running;
+                assert_eq!(from.may_become(to), expected, "{from:?} -> {to:?}");
+            }
+            assert_eq!(from.as_str().parse::<IngestState>(), Ok(from));
         }
     }
 

@@ -12,9 +12,11 @@ mod accounts;
 mod error;
 mod ledger;
 mod records;
+mod resources;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod versions;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +30,8 @@ pub use records::{
     Account, AccountCredentials, ApiKey, NewAccount, NewOrganization, Organization, SessionKind,
     SessionPrincipal,
 };
+pub use resources::{Registration, Resource, ResourceDescription, ResourceField, ResourceFilter};
+pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,6 +22,18 @@ pub fn backends() -> Vec<Backend> {
     v
 }
 
+/// Runs `test` once on a fresh database of every backend in [`backends`].
+pub async fn on_every_backend<F, Fut>(test: F)
+where
+    F: Fn(TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for backend in backends() {
+        eprintln!("backend: {backend:?}");
+        test(TestDatabase::new(backend).await).await;
+    }
+}
+
 /// A migrated, empty database that disappears on drop.
 #[derive(Debug)]
 pub struct TestDatabase {

@@ -1,24 +1,11 @@
 //! The storage suite: every test runs on SQLite, and also on PostgreSQL
 //! when `RONGSHU_TEST_POSTGRES_URL` is set.
 
-use std::future::Future;
-
 use rongshu_domain::{PartyType, Role};
 use rongshu_ledger::{Break, EntryDraft, Outcome, Segment};
-use rongshu_store::testing::{TestDatabase, backends};
+use rongshu_store::testing::{TestDatabase, on_every_backend};
 use rongshu_store::{LedgerFilter, NewAccount, NewOrganization, SessionKind, Store, StoreError};
 use sqlx::Executor;
-
-async fn on_every_backend<F, Fut>(test: F)
-where
-    F: Fn(TestDatabase) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    for backend in backends() {
-        eprintln!("backend: {backend:?}");
-        test(TestDatabase::new(backend).await).await;
-    }
-}
 
 fn draft(action: &str) -> EntryDraft {
     EntryDraft {
