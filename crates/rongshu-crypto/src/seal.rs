@@ -210,6 +210,17 @@ impl MasterKey {
         hex::encode(self.0)
     }
 
+    /// A public name for the key (16 hex digits of a domain-separated SM3),
+    /// stored beside what it wraps so the right key can be told apart
+    /// during rotation without revealing anything of it.
+    pub fn id(&self) -> String {
+        use sm3::Digest;
+        let mut h = sm3::Sm3::new();
+        h.update(b"rongshu master key id\0");
+        h.update(self.0);
+        hex::encode(&h.finalize()[..8])
+    }
+
     fn aead(&self) -> Aead {
         Aead::new(Suite::Sm4Gcm, &self.0[..16]).expect("16 bytes is an SM4 key")
     }

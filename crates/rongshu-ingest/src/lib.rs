@@ -120,6 +120,9 @@ pub struct IngestOptions {
     pub max_bad_share: f64,
     /// How many bad rows the report lists one by one (all are counted).
     pub max_listed_bad_rows: usize,
+    /// The largest file of a format that cannot stream (XLSX, JSON,
+    /// Parquet), which is held in memory whole.
+    pub max_buffered_bytes: u64,
 }
 
 impl IngestOptions {
@@ -135,6 +138,7 @@ impl IngestOptions {
             scan_rows: 200_000,
             max_bad_share: 0.01,
             max_listed_bad_rows: 1000,
+            max_buffered_bytes: 512 << 20,
         }
     }
 }
@@ -197,7 +201,17 @@ pub enum IngestError {
     #[error("field types cannot be overridden for Parquet, which carries its own")]
     TypedFormat,
     #[error("{bad} of {total} rows are bad, above the allowed share of {limit}")]
-    TooManyBadRows { bad: u64, total: u64, limit: f64 },
+    TooManyBadRows {
+        bad: u64,
+        total: u64,
+        limit: f64,
+        /// The first bad rows, for the provider's error report.
+        listed: Vec<BadRow>,
+    },
+    #[error(
+        "the file is larger than {limit} bytes, the most this format may have (it cannot be streamed): deliver it as CSV or NDJSON"
+    )]
+    TooLargeToBuffer { limit: u64 },
     #[error("writing Parquet failed: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("building columns failed: {0}")]
@@ -232,9 +246,13 @@ pub fn ingest<R: Read, W: Write + Send>(
         inner: input,
         count: count.clone(),
     };
+    let limit = options.max_buffered_bytes;
     let read_whole = |input: &mut Counted<R>| -> Result<Vec<u8>, IngestError> {
         let mut bytes = Vec::new();
-        input.read_to_end(&mut bytes)?;
+        input.take(limit + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            return Err(IngestError::TooLargeToBuffer { limit });
+        }
         Ok(bytes)
     };
     let mut report = IngestReport {
@@ -334,6 +352,7 @@ pub fn ingest<R: Read, W: Write + Send>(
             bad: report.bad_rows,
             total,
             limit: options.max_bad_share,
+            listed: report.listed_bad_rows,
         });
     }
     Ok((report, sink))

@@ -284,6 +284,14 @@ fn parquet_keeps_its_types_and_is_scanned() {
         run(b"PAR1 not really", &IngestOptions::new(Format::Parquet)),
         Err(IngestError::Malformed(_))
     ));
+    let small = IngestOptions {
+        max_buffered_bytes: 100,
+        ..IngestOptions::new(Format::Parquet)
+    };
+    assert!(matches!(
+        run(&parquet, &small),
+        Err(IngestError::TooLargeToBuffer { limit: 100 })
+    ));
 }
 
 /// The budget bounds what the writer holds: a file many times the budget

@@ -139,3 +139,9 @@ impl EntryDraft {
         }
     }
 }
+
+/// Who a change is attributed to in the ledger: a signed-in request, a
+/// local operator at the command line, the platform itself.
+pub trait Attribution {
+    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft;
+}

@@ -10,5 +10,5 @@ mod entry;
 mod retention;
 
 pub use chain::{Break, ChainVerifier, Digest, GENESIS};
-pub use entry::{Entry, EntryDraft, Outcome, Segment, UnknownCode};
+pub use entry::{Attribution, Entry, EntryDraft, Outcome, Segment, UnknownCode};
 pub use retention::{MIN_RETENTION_DAYS, Retention, RetentionError};

@@ -5,17 +5,12 @@
 use rongshu_domain::{
     BadName, PartyType, Role, check_display_name, check_organization_code, check_username,
 };
-use rongshu_ledger::EntryDraft;
+pub use rongshu_ledger::Attribution;
 use rongshu_store::{Account, NewAccount, NewOrganization, Organization};
 
 use crate::auth::{commit, new_password_hash};
 use crate::error::ApiError;
 use crate::state::{AppState, now_ms};
-
-/// Who a change is attributed to in the ledger.
-pub trait Attribution {
-    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft;
-}
 
 fn name_rule(field: &'static str) -> impl FnOnce(BadName) -> ApiError {
     move |source| ApiError::BadName { field, source }

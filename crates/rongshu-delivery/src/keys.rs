@@ -1,0 +1,45 @@
+//! Master key rotation: every data key is re-wrapped, no data rewritten.
+
+use rongshu_crypto::seal::MasterKey;
+use rongshu_ledger::Attribution;
+use rongshu_store::Store;
+
+use crate::{DeliveryError, key_context};
+
+/// Re-wraps every version's data key from `old` to `new` in one
+/// transaction with its ledger entry. Versions already under `new` (an
+/// interrupted rotation run again) are left as they are. Returns how many
+/// keys were re-wrapped.
+pub async fn rewrap_all(
+    store: &Store,
+    old: &MasterKey,
+    new: &MasterKey,
+    by: &dyn Attribution,
+) -> Result<usize, DeliveryError> {
+    let new_id = new.id();
+    let mut tx = store.begin().await?;
+    let mut count = 0;
+    for version in store.all_versions().await? {
+        if version.master_key_id == new_id {
+            continue;
+        }
+        let context = key_context(&version.object_name);
+        let wrapped = hex::decode(&version.wrapped_key)
+            .map_err(|_| rongshu_crypto::seal::SealError::KeyUnwrap)?;
+        let key = old.unwrap(&wrapped, &context)?;
+        let rewrapped = hex::encode(new.wrap(&key, &context));
+        tx.rewrap_version_key(version.id, &rewrapped, &new_id)
+            .await?;
+        count += 1;
+    }
+    tx.append(rongshu_ledger::EntryDraft {
+        reason: Some(format!(
+            "{count} data keys re-wrapped from master key {} to {new_id}",
+            old.id()
+        )),
+        ..by.entry("keys.rotate", "master-key", Some(new_id.clone()))
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(count)
+}

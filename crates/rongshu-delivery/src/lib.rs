@@ -1,0 +1,192 @@
+//! Deliveries become versions (Art. 8, 14, 18).
+//!
+//! A delivery is read by `rongshu-ingest` into Parquet, scanned and graded
+//! with `rongshu-classify`, sealed with a fresh data key into object
+//! storage by `rongshu-objects`, and published as an immutable version in
+//! one transaction with its ledger entries. Until that commit nothing of it
+//! is visible; if the process dies first, [`Deliveries::recover`] (run at
+//! start-up and periodically) removes what it wrote.
+
+mod deliver;
+mod keys;
+mod recover;
+
+use std::sync::Arc;
+
+use rongshu_classify::GradeScale;
+use rongshu_crypto::seal::{DataKey, MasterKey, SealError, Suite};
+use rongshu_ingest::IngestError;
+use rongshu_ledger::{Attribution, EntryDraft};
+use rongshu_objects::{DataFiles, ObjectError};
+use rongshu_store::{Store, StoreError, Version};
+
+pub use deliver::{Delivered, DeliveryRequest};
+pub use keys::rewrap_all;
+pub use recover::Recovered;
+
+/// How deliveries are read and stored.
+#[derive(Clone, Debug)]
+pub struct DeliveryConfig {
+    pub suite: Suite,
+    /// Bytes one ingest may hold in row groups and batches.
+    pub memory_budget: usize,
+    pub sample_rows: usize,
+    pub scan_rows: u64,
+    pub max_bad_share: f64,
+    pub max_listed_bad_rows: usize,
+    pub max_buffered_bytes: u64,
+    pub grade_scale: GradeScale,
+    /// A running ingest not heard from for this long is abandoned.
+    pub stale_after_ms: i64,
+    /// How often a running ingest records its progress (its heartbeat).
+    pub progress_every_ms: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            suite: Suite::Sm4Gcm,
+            memory_budget: 64 << 20,
+            sample_rows: 1000,
+            scan_rows: 200_000,
+            max_bad_share: 0.01,
+            max_listed_bad_rows: 1000,
+            max_buffered_bytes: 512 << 20,
+            grade_scale: GradeScale::default(),
+            stale_after_ms: 120_000,
+            progress_every_ms: 1000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Objects(#[from] ObjectError),
+    #[error("the resource's registration was cancelled: it takes no more deliveries")]
+    Cancelled,
+    #[error("the file's format could not be told from its name {0:?}: state it")]
+    UnknownFormat(String),
+    /// The delivery was read and refused; the ingest record says why.
+    #[error("delivery refused: {source}")]
+    Rejected {
+        ingest_id: i64,
+        #[source]
+        source: IngestError,
+    },
+    #[error("resource {resource} version {version}: {detail}")]
+    Integrity {
+        resource: String,
+        version: i64,
+        detail: String,
+    },
+    #[error("a data key could not be unwrapped: {0}")]
+    Key(#[from] SealError),
+    #[error("the ingest task failed: {0}")]
+    Task(String),
+}
+
+/// The platform acting on its own (recovery), for the ledger.
+#[derive(Clone, Copy, Debug)]
+pub struct Platform;
+
+impl Attribution for Platform {
+    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
+        EntryDraft {
+            actor_username: Some("system".into()),
+            object_id,
+            ..EntryDraft::new(now_ms(), action, object_type)
+        }
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The context a data key is wrapped under: the object it seals, so a
+/// wrapped key copied onto another version does not open.
+pub(crate) fn key_context(object_name: &str) -> Vec<u8> {
+    format!("rongshu data key for {object_name}").into_bytes()
+}
+
+/// Deliveries and the versions they make.
+#[derive(Clone, Debug)]
+pub struct Deliveries {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    files: DataFiles,
+    master: MasterKey,
+    config: DeliveryConfig,
+}
+
+impl Deliveries {
+    pub fn new(store: Store, files: DataFiles, master: MasterKey, config: DeliveryConfig) -> Self {
+        Deliveries {
+            inner: Arc::new(Inner {
+                store,
+                files,
+                master,
+                config,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &DeliveryConfig {
+        &self.inner.config
+    }
+
+    pub fn files(&self) -> &DataFiles {
+        &self.inner.files
+    }
+
+    /// The data key of a version, unwrapped.
+    pub fn data_key(&self, version: &Version) -> Result<DataKey, DeliveryError> {
+        let wrapped = hex::decode(&version.wrapped_key).map_err(|_| SealError::KeyUnwrap)?;
+        Ok(self
+            .inner
+            .master
+            .unwrap(&wrapped, &key_context(&version.object_name))?)
+    }
+
+    /// A version's Parquet bytes, decrypted in memory and checked against
+    /// the digest recorded at delivery.
+    pub async fn read_version(
+        &self,
+        resource_code: &str,
+        version: &Version,
+    ) -> Result<Vec<u8>, DeliveryError> {
+        let integrity = |detail: String| DeliveryError::Integrity {
+            resource: resource_code.to_owned(),
+            version: version.number,
+            detail,
+        };
+        let key = self.data_key(version)?;
+        let bytes = self
+            .inner
+            .files
+            .read_all(&version.object_name, &key)
+            .await
+            .map_err(|e| match e {
+                ObjectError::Sealed { source, .. } => integrity(source.to_string()),
+                other => DeliveryError::Objects(other),
+            })?;
+        let digest =
+            rongshu_crypto::sm3_hex_of(&bytes[..]).map_err(|e| integrity(e.to_string()))?;
+        if digest != version.digest {
+            return Err(integrity(format!(
+                "content digest {digest} differs from the recorded {}",
+                version.digest
+            )));
+        }
+        Ok(bytes)
+    }
+}
