@@ -150,15 +150,23 @@ impl Deliveries {
             }
             Err(failure) => {
                 self.inner.files.discard(&object_name).await?;
-                let (message, listed) = match &failure {
-                    Failure::Ingest(IngestError::TooManyBadRows { listed, .. }) => {
-                        (failure_message(&failure), bad_rows(listed))
+                let (listed, bad_total) = match &failure {
+                    Failure::Ingest(IngestError::TooManyBadRows { listed, bad, .. }) => {
+                        (bad_rows(listed), i64::try_from(*bad).unwrap_or(i64::MAX))
                     }
-                    _ => (failure_message(&failure), Vec::new()),
+                    _ => (Vec::new(), 0),
                 };
+                let message = failure_message(&failure);
                 let mut tx = store.begin().await?;
-                tx.end_ingest(ingest_id, IngestState::Failed, &message, &listed, now_ms())
-                    .await?;
+                tx.end_ingest(
+                    ingest_id,
+                    IngestState::Failed,
+                    &message,
+                    &listed,
+                    bad_total,
+                    now_ms(),
+                )
+                .await?;
                 tx.append(EntryDraft {
                     segment: Some(Segment::Provider),
                     outcome: Outcome::Failed,
@@ -267,6 +275,7 @@ impl Deliveries {
             channel: request.channel,
             suggested_grade,
             fields,
+            bad_rows: i64::try_from(report.bad_rows).unwrap_or(i64::MAX),
         };
         let store = &self.inner.store;
         let mut tx = store.begin().await?;

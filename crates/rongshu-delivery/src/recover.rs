@@ -34,6 +34,7 @@ impl Deliveries {
                     IngestState::Abandoned,
                     "the process reading this delivery stopped; nothing of it was kept",
                     &[],
+                    ingest.bad_rows,
                     now,
                 )
                 .await?;

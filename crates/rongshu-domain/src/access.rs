@@ -174,6 +174,40 @@ impl Actor {
     pub fn may_register_organizations(&self) -> bool {
         self.role == Role::Admin && self.party == PartyType::Operator
     }
+
+    /// A provider describes, registers and grades its own resources; its
+    /// auditors only read.
+    pub fn may_describe_resources_of(&self, provider_id: i64) -> bool {
+        self.party == PartyType::Provider
+            && self.org_id == provider_id
+            && self.role != Role::Auditor
+    }
+
+    /// Data reaches the platform from its provider, or relayed by the Big
+    /// Data Center's sharing platform (Art. 8); auditors deliver nothing.
+    pub fn may_deliver_to(&self, provider_id: i64) -> bool {
+        self.role != Role::Auditor
+            && ((self.party == PartyType::Provider && self.org_id == provider_id)
+                || self.party == PartyType::BigDataCenter)
+    }
+
+    /// Who sees a resource's deliveries (versions, ingest and error
+    /// reports): its provider, the operator that runs the platform, the
+    /// Big Data Center that relays them and the Governance Office that
+    /// supervises.
+    pub fn may_inspect_deliveries_of(&self, provider_id: i64) -> bool {
+        match self.party {
+            PartyType::Provider => self.org_id == provider_id,
+            PartyType::Operator | PartyType::BigDataCenter | PartyType::Governance => true,
+            _ => false,
+        }
+    }
+
+    /// Front-system credentials go to those who deliver through it.
+    pub fn may_hold_front_keys(&self) -> bool {
+        matches!(self.party, PartyType::Provider | PartyType::BigDataCenter)
+            && self.role != Role::Auditor
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +284,37 @@ mod tests {
             assert_eq!(scope == LedgerScope::All, supervisor, "{p}");
             if !supervisor {
                 assert_eq!(scope, LedgerScope::Organization(7));
+            }
+        }
+    }
+
+    #[test]
+    fn resource_rights_follow_ownership_and_duty() {
+        for p in PartyType::ALL {
+            for r in Role::ALL {
+                for org in [7, 8] {
+                    let a = actor(p, r, org);
+                    let own = org == 7;
+                    let writer = r != Role::Auditor;
+                    let provider = p == PartyType::Provider;
+                    assert_eq!(a.may_describe_resources_of(7), provider && own && writer);
+                    assert_eq!(
+                        a.may_deliver_to(7),
+                        writer && ((provider && own) || p == PartyType::BigDataCenter)
+                    );
+                    let supervisor = matches!(
+                        p,
+                        PartyType::Operator | PartyType::BigDataCenter | PartyType::Governance
+                    );
+                    assert_eq!(
+                        a.may_inspect_deliveries_of(7),
+                        (provider && own) || supervisor
+                    );
+                    assert_eq!(
+                        a.may_hold_front_keys(),
+                        writer && (provider || p == PartyType::BigDataCenter)
+                    );
+                }
             }
         }
     }

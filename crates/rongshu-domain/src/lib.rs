@@ -12,5 +12,7 @@ pub mod resource;
 
 pub use access::{Access, Actor, Denial, Grant, LedgerScope, PartySet, RoleSet};
 pub use lockout::{FailureOutcome, LockoutPolicy};
-pub use names::{BadName, check_display_name, check_organization_code, check_username};
+pub use names::{
+    BadName, check_display_name, check_organization_code, check_resource_code, check_username,
+};
 pub use party::{PartyType, Role, UnknownName};

@@ -12,6 +12,10 @@ pub enum BadName {
     Username,
     #[error("names have 1 to 100 characters and no control characters")]
     DisplayName,
+    #[error(
+        "resource codes have 2 to 64 characters: lower-case letters, digits and hyphens, starting with a letter"
+    )]
+    ResourceCode,
 }
 
 pub fn check_organization_code(code: &str) -> Result<(), BadName> {
@@ -23,6 +27,20 @@ pub fn check_organization_code(code: &str) -> Result<(), BadName> {
         Ok(())
     } else {
         Err(BadName::OrganizationCode)
+    }
+}
+
+/// A resource's code names it in URLs and in the CKAN API (`name`).
+pub fn check_resource_code(code: &str) -> Result<(), BadName> {
+    let ok = (2..=64).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(BadName::ResourceCode)
     }
 }
 
@@ -83,6 +101,14 @@ mod tests {
     fn display_names() {
         assert_eq!(check_display_name("市市场监督管理局"), Ok(()));
         assert_eq!(check_display_name("  "), Err(BadName::DisplayName));
+        assert_eq!(check_resource_code("bus-stops-2024"), Ok(()));
+        for bad in ["b", "2024-bus", "Bus", "bus_stops", &"a".repeat(65)] {
+            assert_eq!(
+                check_resource_code(bad),
+                Err(BadName::ResourceCode),
+                "{bad}"
+            );
+        }
         assert_eq!(check_display_name("a\u{0}b"), Err(BadName::DisplayName));
         assert_eq!(
             check_display_name(&"长".repeat(101)),

@@ -228,6 +228,62 @@ impl FromStr for IngestState {
     }
 }
 
+/// How two versions' schemas differ, field by field (by name).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchemaDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Name, type before, type after.
+    pub retyped: Vec<(String, String, String)>,
+    /// Fields present in both whose position changed.
+    pub moved: Vec<String>,
+}
+
+impl SchemaDiff {
+    /// Compares `(name, type)` lists in field order.
+    pub fn between(before: &[(String, String)], after: &[(String, String)]) -> SchemaDiff {
+        let position =
+            |fields: &[(String, String)], name: &str| fields.iter().position(|(n, _)| n == name);
+        let mut diff = SchemaDiff::default();
+        for (name, old_type) in before {
+            match after.iter().find(|(n, _)| n == name) {
+                None => diff.removed.push(name.clone()),
+                Some((_, new_type)) if new_type != old_type => {
+                    diff.retyped
+                        .push((name.clone(), old_type.clone(), new_type.clone()));
+                }
+                Some(_) => {}
+            }
+        }
+        let kept_before: Vec<&String> = before
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| position(after, n).is_some())
+            .collect();
+        let kept_after: Vec<&String> = after
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| position(before, n).is_some())
+            .collect();
+        diff.moved = kept_before
+            .iter()
+            .zip(&kept_after)
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| (*a).clone())
+            .collect();
+        diff.added = after
+            .iter()
+            .filter(|(n, _)| position(before, n).is_none())
+            .map(|(n, _)| n.clone())
+            .collect();
+        diff
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &SchemaDiff::default()
+    }
+}
+
 /// How often a provider undertakes to update a resource (Art. 14: keep it
 /// updated); a delivery later than this is flagged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -426,6 +482,27 @@ mod tests {
             Ok(vec![ServiceMode::Download, ServiceMode::Sandbox])
         );
         assert!(ServiceMode::split("download,teleport").is_err());
+    }
+
+    #[test]
+    fn schema_diffs_name_every_change() {
+        let f = |fields: &[(&str, &str)]| -> Vec<(String, String)> {
+            fields
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect()
+        };
+        let v1 = f(&[("名称", "text"), ("资本", "integer"), ("电话", "text")]);
+        let v2 = f(&[("资本", "decimal"), ("名称", "text"), ("地址", "text")]);
+        let d = SchemaDiff::between(&v1, &v2);
+        assert_eq!(d.added, ["地址"]);
+        assert_eq!(d.removed, ["电话"]);
+        assert_eq!(
+            d.retyped,
+            [("资本".into(), "integer".into(), "decimal".into())]
+        );
+        assert_eq!(d.moved, ["名称", "资本"]);
+        assert!(SchemaDiff::between(&v1, &v1).is_empty());
     }
 
     #[test]

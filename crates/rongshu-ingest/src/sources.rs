@@ -119,6 +119,9 @@ fn object_of(line: u64, value: Result<Json, String>) -> Result<Map<String, Json>
     }
 }
 
+/// A row read while finding the header: an object, or what to report.
+type SampledRow = Result<Map<String, Json>, Next>;
+
 /// Objects, one a row, whose keys are the fields. The header is the keys of
 /// the first rows in order of appearance; a later row with a key outside it
 /// is refused rather than silently losing data.
@@ -126,7 +129,7 @@ pub(crate) struct JsonRows<I: Iterator<Item = JsonItem>> {
     rows: I,
     header: Vec<String>,
     /// The rows read to find the header, in reverse, to be served first.
-    sampled: Vec<(u64, Result<Map<String, Json>, Next>)>,
+    sampled: Vec<(u64, SampledRow)>,
 }
 
 impl<I: Iterator<Item = JsonItem>> JsonRows<I> {

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use rongshu_crypto::{SecretToken, check_strength, sm3_hex};
 use rongshu_domain::LockoutPolicy;
 use rongshu_ledger::{EntryDraft, Outcome};
-use rongshu_store::{Account, ApiKey, SessionKind, WriteTx};
+use rongshu_store::{Account, ApiKey, NewApiKey, SessionKind, WriteTx};
 
 use crate::context::{RequestContext, clip};
 use crate::error::{ApiError, Ledgered};
@@ -326,7 +326,14 @@ pub(crate) async fn create_api_key(
     account: &Account,
     name: &str,
     days: i64,
+    front: bool,
 ) -> Result<CreatedApiKey, ApiError> {
+    if front && !account.actor().may_hold_front_keys() {
+        return Err(ApiError::InvalidField {
+            field: "surface",
+            problem: "front-system keys are for providers and the Big Data Center",
+        });
+    }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(ApiError::InvalidField {
@@ -345,16 +352,27 @@ pub(crate) async fn create_api_key(
     let mut tx = state.store().begin().await?;
     let key = tx
         .insert_api_key(
-            account.id,
-            name,
-            &secret.display_prefix(),
-            &state.keys().hash_hex(secret.secret.expose()),
+            &NewApiKey {
+                account_id: account.id,
+                name,
+                display_prefix: &secret.display_prefix(),
+                key_hash: &state.keys().hash_hex(secret.secret.expose()),
+                expires_at_ms: now + days * 86_400_000,
+                front,
+            },
             now,
-            now + days * 86_400_000,
         )
         .await?;
-    tx.append(ctx.entry("api-key.create", "api_key", Some(key.id.to_string())))
-        .await?;
+    tx.append(ctx.entry(
+        if front {
+            "front-key.create"
+        } else {
+            "api-key.create"
+        },
+        "api_key",
+        Some(key.id.to_string()),
+    ))
+    .await?;
     commit(state, tx).await?;
     Ok(CreatedApiKey { key, secret })
 }

@@ -6,7 +6,10 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rongshu_crypto::{PasswordError, WeakPassword};
+use rongshu_delivery::DeliveryError;
+use rongshu_domain::resource::RegistrationError;
 use rongshu_domain::{BadName, Denial, PartyType, Role, UnknownName};
+use rongshu_ingest::IngestError;
 use rongshu_store::StoreError;
 use serde::Serialize;
 
@@ -94,6 +97,44 @@ pub enum ApiError {
     /// Password hashing failed; details go to the log.
     #[error("password processing failed")]
     Password(#[from] PasswordError),
+    /// A registration step the national register does not allow.
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+    /// The delivery was read and refused; its ingest record and error
+    /// report say why.
+    #[error("delivery refused (ingest {ingest_id}): {source}")]
+    DeliveryRejected {
+        ingest_id: i64,
+        #[source]
+        source: IngestError,
+    },
+    /// The resource's registration was cancelled.
+    #[error("the resource's registration was cancelled: it takes no more deliveries")]
+    RegistrationCancelled,
+    /// Stored data failed its integrity check.
+    #[error("{0}")]
+    Integrity(String),
+    /// Object storage or the ingest machinery failed; details go to the log.
+    #[error("data storage is unavailable")]
+    DataStorage(String),
+}
+
+impl From<DeliveryError> for ApiError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::Store(e) => e.into(),
+            DeliveryError::Rejected { ingest_id, source } => {
+                ApiError::DeliveryRejected { ingest_id, source }
+            }
+            DeliveryError::Cancelled => ApiError::RegistrationCancelled,
+            DeliveryError::UnknownFormat(_) => ApiError::InvalidField {
+                field: "format",
+                problem: "cannot be told from the file name: give format (csv, xlsx, json, ndjson or parquet)",
+            },
+            e @ DeliveryError::Integrity { .. } => ApiError::Integrity(e.to_string()),
+            other => ApiError::DataStorage(other.to_string()),
+        }
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -143,6 +184,21 @@ impl ApiError {
             ApiError::PayloadTooLarge => "request.too-large",
             ApiError::Storage(_) => "internal.storage",
             ApiError::Password(_) => "internal.password",
+            ApiError::Registration(_) => "registration.not-allowed",
+            ApiError::DeliveryRejected { source, .. } => match source {
+                IngestError::TooManyBadRows { .. } => "delivery.too-many-bad-rows",
+                IngestError::UnknownEncoding => "delivery.unknown-encoding",
+                IngestError::NoHeader => "delivery.no-header",
+                IngestError::NoSuchSheet { .. } => "delivery.no-such-sheet",
+                IngestError::UnknownField(_) => "delivery.unknown-field",
+                IngestError::TypedFormat => "delivery.typed-format",
+                IngestError::TooLargeToBuffer { .. } => "delivery.too-large-to-buffer",
+                IngestError::Io(_) => "delivery.read-failed",
+                _ => "delivery.malformed",
+            },
+            ApiError::RegistrationCancelled => "delivery.registration-cancelled",
+            ApiError::Integrity(_) => "internal.integrity",
+            ApiError::DataStorage(_) => "internal.data-storage",
         }
     }
 
@@ -166,7 +222,12 @@ impl ApiError {
             ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Storage(_) | ApiError::Password(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Registration(_) | ApiError::RegistrationCancelled => StatusCode::CONFLICT,
+            ApiError::DeliveryRejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Storage(_)
+            | ApiError::Password(_)
+            | ApiError::Integrity(_)
+            | ApiError::DataStorage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -291,6 +352,14 @@ mod tests {
                 what: "x",
                 value: String::new(),
             }),
+            ApiError::Registration(RegistrationError::Cancelled),
+            ApiError::RegistrationCancelled,
+            ApiError::Integrity(String::new()),
+            ApiError::DataStorage(String::new()),
+            ApiError::DeliveryRejected {
+                ingest_id: 1,
+                source: IngestError::NoHeader,
+            },
         ];
         let mut codes: Vec<_> = all.iter().map(ApiError::code).collect();
         codes.sort();

@@ -261,19 +261,18 @@ async fn resolve(
                 },
             }))
         }
+        Surface::Front => {
+            let Some(token) = bearer(headers) else {
+                return Ok(None);
+            };
+            api_key(state, token, true, now).await
+        }
         Surface::Api => {
             let Some(token) = bearer(headers) else {
                 return Ok(None);
             };
             if token.starts_with(crate::auth::API_KEY_PREFIX) {
-                let found = state
-                    .store()
-                    .api_key_principal(&state.keys().hash_hex(token), now)
-                    .await?;
-                return Ok(found.map(|(_, account)| Principal {
-                    account,
-                    credential: Credential::ApiKey,
-                }));
+                return api_key(state, token, false, now).await;
             }
             let session = session_of_kind(state, token, SessionKind::Api, now).await?;
             Ok(session.map(|s| Principal {
@@ -284,6 +283,26 @@ async fn resolve(
             }))
         }
     }
+}
+
+/// An API key is honoured only on the listener it was issued for: public
+/// keys on the API, front-system keys on the front system.
+async fn api_key(
+    state: &AppState,
+    token: &str,
+    front: bool,
+    now: i64,
+) -> Result<Option<Principal>, ApiError> {
+    let found = state
+        .store()
+        .api_key_principal(&state.keys().hash_hex(token), now)
+        .await?;
+    Ok(found
+        .filter(|(key, _)| key.front == front)
+        .map(|(_, account)| Principal {
+            account,
+            credential: Credential::ApiKey,
+        }))
 }
 
 /// A session token is honoured only on the surface it was issued for.
@@ -297,8 +316,12 @@ async fn session_of_kind(
     Ok(session.filter(|s| s.kind == kind))
 }
 
+/// `Bearer <token>`, or a bare API key as CKAN clients send it.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    if value.starts_with(crate::auth::API_KEY_PREFIX) {
+        return Some(value);
+    }
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

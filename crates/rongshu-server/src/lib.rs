@@ -18,6 +18,7 @@ mod error;
 mod gate;
 mod metrics;
 mod openapi;
+pub mod resources;
 pub mod routes;
 mod state;
 mod tls;
@@ -28,16 +29,31 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tokio::net::TcpListener;
 
+use crate::routes::{RouteSpec, Surface};
+
 pub use auth::purge_ended_sessions;
 pub use error::ApiError;
 pub use state::{AppState, ServerSettings};
 pub use tls::serve_tls;
 
-/// The whole application: every declared route behind the gate.
+/// The public application: every declared API, console and system route
+/// behind the gate.
 pub fn app(state: AppState) -> Router {
+    listener_app(state, |spec| spec.surface != Surface::Front)
+}
+
+/// The front system's application, for its own listener: the front-system
+/// routes and a health check, nothing of the public side.
+pub fn front_app(state: AppState) -> Router {
+    listener_app(state, |spec| {
+        spec.surface == Surface::Front || spec.path == "/healthz"
+    })
+}
+
+fn listener_app(state: AppState, serves: impl Fn(&RouteSpec) -> bool) -> Router {
     let limit = state.settings().body_limit_bytes;
     let mut router = Router::new();
-    for spec in routes::routes() {
+    for spec in routes::routes().iter().filter(|s| serves(s)) {
         router = router.route(spec.path, gate::guarded(&state, spec));
     }
     router
@@ -49,13 +65,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves plain HTTP until `shutdown` resolves.
+/// Serves `app` over plain HTTP until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -14,6 +14,7 @@ use utoipa::openapi::{
     OpenApi, OpenApiBuilder, Paths, Ref, Required, ResponseBuilder, Type,
 };
 
+use crate::api::resource_types::*;
 use crate::api::types::*;
 use crate::error::Problem;
 use crate::routes::{RouteSpec, Surface, routes};
@@ -72,10 +73,9 @@ fn json_content(schema: &str) -> utoipa::openapi::Content {
 
 fn build() -> OpenApi {
     let mut paths = Paths::new();
-    for spec in routes()
-        .iter()
-        .filter(|s| s.path.starts_with("/api/v1/") && s.surface == Surface::Api)
-    {
+    for spec in routes().iter().filter(|s| {
+        (s.path.starts_with("/api/v1/") && s.surface == Surface::Api) || s.surface == Surface::Front
+    }) {
         let tag = spec.action.split('.').next().unwrap_or("api");
         let mut op = OperationBuilder::new()
             .operation_id(Some(format!(
@@ -99,8 +99,19 @@ fn build() -> OpenApi {
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer))),
+                    .schema(Some(ObjectBuilder::new().schema_type(if name == "code" {
+                        Type::String
+                    } else {
+                        Type::Integer
+                    }))),
             );
+        }
+        if spec.surface == Surface::Front && spec.method == axum::http::Method::POST {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/octet-stream", ContentBuilder::new().build())
+                    .build(),
+            ));
         }
         if let Some(req) = spec.wire.body {
             op = op.request_body(Some(
@@ -147,6 +158,26 @@ fn build() -> OpenApi {
         .schema_from::<LedgerPage>()
         .schema_from::<LedgerQuery>()
         .schema_from::<VerificationView>()
+        .schema_from::<ThemeView>()
+        .schema_from::<CatalogueQuery>()
+        .schema_from::<ResourceView>()
+        .schema_from::<ProviderRef>()
+        .schema_from::<RegistrationView>()
+        .schema_from::<RegistrationFields>()
+        .schema_from::<CreateResourceRequest>()
+        .schema_from::<ResourceRequest>()
+        .schema_from::<RegistrationRequest>()
+        .schema_from::<FieldView>()
+        .schema_from::<GradingRequest>()
+        .schema_from::<FieldDecisionRequest>()
+        .schema_from::<VersionView>()
+        .schema_from::<VersionFieldView>()
+        .schema_from::<CompareQuery>()
+        .schema_from::<VersionComparison>()
+        .schema_from::<RetypedField>()
+        .schema_from::<IngestView>()
+        .schema_from::<DeliveryQuery>()
+        .schema_from::<DeliveryReceipt>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -178,6 +209,9 @@ fn build() -> OpenApi {
 fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>> {
     match name {
         "LedgerQuery" => Some(LedgerQuery::into_params(|| Some(ParameterIn::Query))),
+        "CatalogueQuery" => Some(CatalogueQuery::into_params(|| Some(ParameterIn::Query))),
+        "CompareQuery" => Some(CompareQuery::into_params(|| Some(ParameterIn::Query))),
+        "DeliveryQuery" => Some(DeliveryQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }
 }

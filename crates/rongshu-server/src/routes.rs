@@ -22,6 +22,10 @@ pub enum Surface {
     Console,
     /// Health, metrics and the API description: no identity.
     System,
+    /// The front system (前置系统, Art. 8): its own listener, reached from
+    /// the government network, and its own credentials (front-system keys,
+    /// which the public API refuses).
+    Front,
 }
 
 /// How a successful request reaches the ledger. Denied and failed requests
@@ -86,6 +90,24 @@ const LEDGER_VERIFIERS: &[Grant] = &[
     Grant::new(&[P::BigDataCenter], &Role::ALL),
     Grant::new(&[P::Operator, P::Governance], &[Role::Auditor]),
 ];
+
+/// Providers' staff and administrators, who describe and deliver their
+/// own resources (checked per resource by the handlers).
+const PROVIDER_WRITERS: &[Grant] = &[Grant::new(&[P::Provider], &[Role::Admin, Role::Staff])];
+/// Who sees deliveries (versions, ingests): providers (their own), the
+/// operator, the Big Data Center and the Governance Office.
+const DELIVERY_INSPECTORS: &[Grant] = &[Grant::new(
+    &[P::Provider, P::Operator, P::BigDataCenter, P::Governance],
+    &Role::ALL,
+)];
+/// Who delivers through the front system: providers (to their own
+/// resources) and the Big Data Center's sharing platform.
+const FRONT_DELIVERERS: &[Grant] = &[Grant::new(
+    &[P::Provider, P::BigDataCenter],
+    &[Role::Admin, Role::Staff],
+)];
+/// Front-system reads: the same parties, auditors included.
+const FRONT_READERS: &[Grant] = &[Grant::new(&[P::Provider, P::BigDataCenter], &Role::ALL)];
 
 macro_rules! only {
     ($party:expr) => {
@@ -385,6 +407,217 @@ fn table() -> Vec<RouteSpec> {
         || get(api::ledger::verify),
     );
 
+    // API: data resources and the operation catalogue.
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/themes",
+        "catalogue.themes",
+        "The catalogue's theme taxonomy.",
+        public,
+        Quiet,
+        wire(None, Some("ThemeView[]")),
+        || get(api::resources::themes),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources",
+        "catalogue.list",
+        "The operation catalogue: open resources for everyone, all for the signed-in.",
+        public,
+        Quiet,
+        Wire {
+            query: Some("CatalogueQuery"),
+            ..wire(None, Some("ResourceView[]"))
+        },
+        || get(api::resources::catalogue),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/resources",
+        "resource.create",
+        "Describe a new resource of the caller's organisation (providers).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        wire(Some("CreateResourceRequest"), Some("ResourceView")),
+        || post(api::resources::create),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources/{code}",
+        "catalogue.show",
+        "One resource's catalogue entry.",
+        public,
+        Quiet,
+        wire(None, Some("ResourceView")),
+        || get(api::resources::show),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/resources/{code}",
+        "resource.update",
+        "Change a resource's description (its provider).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        wire(Some("ResourceRequest"), Some("ResourceView")),
+        || put(api::resources::update),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/resources/{code}/registration",
+        "registration.record",
+        "Edit the registration record, or register, change or cancel it (its provider).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        wire(Some("RegistrationRequest"), Some("ResourceView")),
+        || put(api::resources::register),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/registrations.csv",
+        "registration.export",
+        "Export the registration records the caller may see, as CSV.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Read,
+        NO_BODY,
+        || get(api::resources::registrations_csv),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources/{code}/fields",
+        "catalogue.fields",
+        "A resource's fields with their classification and sensitivity.",
+        public,
+        Quiet,
+        wire(None, Some("FieldView[]")),
+        || get(api::resources::fields),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/resources/{code}/grading",
+        "grading.decide",
+        "Confirm or override the suggested grading (its provider; overrides need a reason).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        wire(Some("GradingRequest"), Some("ResourceView")),
+        || put(api::resources::grade),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources/{code}/versions",
+        "version.list",
+        "A resource's versions, newest first.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Quiet,
+        wire(None, Some("VersionView[]")),
+        || get(api::resources::versions),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources/{code}/versions/{number}",
+        "version.show",
+        "One version with its schema and classification.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Quiet,
+        wire(None, Some("VersionView")),
+        || get(api::resources::version),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources/{code}/comparison",
+        "version.compare",
+        "How two versions differ: schema and row count.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Quiet,
+        Wire {
+            query: Some("CompareQuery"),
+            ..wire(None, Some("VersionComparison"))
+        },
+        || get(api::resources::compare),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/resources/{code}/ingests",
+        "ingest.list",
+        "A resource's ingests, newest first, with progress.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Quiet,
+        wire(None, Some("IngestView[]")),
+        || get(api::resources::ingests),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/ingests/{id}",
+        "ingest.show",
+        "One ingest: state, progress, error.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Quiet,
+        wire(None, Some("IngestView")),
+        || get(api::resources::ingest),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/ingests/{id}/errors.csv",
+        "ingest.errors",
+        "The rows an ingest refused and why, as CSV.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Read,
+        NO_BODY,
+        || get(api::resources::ingest_errors),
+    );
+
+    // The front system, on its own listener.
+    b.add(
+        Front,
+        Method::GET,
+        "/front/v1/resources",
+        "front.resources",
+        "The resources this front-system key may deliver to.",
+        Access::Restricted(FRONT_READERS),
+        Quiet,
+        wire(None, Some("ResourceView[]")),
+        || get(api::front::resources),
+    );
+    b.add(
+        Front,
+        Method::POST,
+        "/front/v1/resources/{code}/deliveries",
+        "delivery.push",
+        "Deliver a file (the request body) to a resource: CSV, XLSX, JSON, NDJSON or Parquet.",
+        Access::Restricted(FRONT_DELIVERERS),
+        InHandler,
+        Wire {
+            query: Some("DeliveryQuery"),
+            ..wire(None, Some("DeliveryReceipt"))
+        },
+        || post(api::front::push),
+    );
+    b.add(
+        Front,
+        Method::GET,
+        "/front/v1/ingests/{id}",
+        "front.ingest",
+        "One ingest's state and progress.",
+        Access::Restricted(FRONT_READERS),
+        Quiet,
+        wire(None, Some("IngestView")),
+        || get(api::front::ingest),
+    );
+
     // Console.
     b.add(
         Console,
@@ -620,8 +853,14 @@ mod tests {
                 assert_eq!(r.surface, Surface::Api, "{}", r.path);
             }
             if r.surface == Surface::Api {
-                assert!(r.path.starts_with("/api/v1/"), "{}", r.path);
+                assert!(r.path.starts_with("/api/"), "{}", r.path);
             }
+            assert_eq!(
+                r.surface == Surface::Front,
+                r.path.starts_with("/front/"),
+                "{}",
+                r.path
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use rongshu_crypto::{KeyedHasher, PasswordHasher};
+use rongshu_delivery::Deliveries;
 use rongshu_domain::LockoutPolicy;
 use rongshu_store::Store;
 
@@ -21,6 +22,8 @@ pub struct ServerSettings {
     /// Mark cookies `Secure` (on whenever TLS is on).
     pub secure_cookies: bool,
     pub body_limit_bytes: usize,
+    /// The largest delivery a provider may upload (console or front system).
+    pub delivery_limit_bytes: u64,
 }
 
 impl Default for ServerSettings {
@@ -32,6 +35,7 @@ impl Default for ServerSettings {
             lockout: LockoutPolicy::default(),
             secure_cookies: false,
             body_limit_bytes: 2 * 1024 * 1024,
+            delivery_limit_bytes: 16 << 30,
         }
     }
 }
@@ -47,6 +51,7 @@ struct Inner {
     keys: KeyedHasher,
     settings: ServerSettings,
     metrics: Metrics,
+    deliveries: Deliveries,
 }
 
 impl AppState {
@@ -55,6 +60,7 @@ impl AppState {
         passwords: PasswordHasher,
         keys: KeyedHasher,
         settings: ServerSettings,
+        deliveries: Deliveries,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
@@ -62,7 +68,12 @@ impl AppState {
             keys,
             settings,
             metrics: Metrics::default(),
+            deliveries,
         }))
+    }
+
+    pub fn deliveries(&self) -> &Deliveries {
+        &self.0.deliveries
     }
 
     pub fn store(&self) -> &Store {

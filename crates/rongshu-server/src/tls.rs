@@ -12,18 +12,15 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tower::ServiceExt as _;
 
-use crate::state::AppState;
-
 /// Serves HTTPS until `shutdown` resolves. Connections still open then
 /// finish on their own tasks.
 pub async fn serve_tls(
     listener: TcpListener,
-    state: AppState,
+    app: axum::Router,
     tls: Arc<ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let acceptor = TlsAcceptor::from(tls);
-    let app = crate::app(state);
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {

@@ -27,8 +27,8 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 pub use error::StoreError;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
 pub use records::{
-    Account, AccountCredentials, ApiKey, NewAccount, NewOrganization, Organization, SessionKind,
-    SessionPrincipal,
+    Account, AccountCredentials, ApiKey, NewAccount, NewApiKey, NewOrganization, Organization,
+    SessionKind, SessionPrincipal,
 };
 pub use resources::{Registration, Resource, ResourceDescription, ResourceField, ResourceFilter};
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};

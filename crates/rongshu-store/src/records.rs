@@ -117,6 +117,20 @@ pub struct ApiKey {
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
     pub revoked_at_ms: Option<i64>,
+    /// A front-system credential (Art. 8): honoured only on the front
+    /// system's listener, never on the public API, and the reverse.
+    pub front: bool,
+}
+
+/// A key about to be stored: only its keyed hash, never the key.
+#[derive(Clone, Copy, Debug)]
+pub struct NewApiKey<'a> {
+    pub account_id: i64,
+    pub name: &'a str,
+    pub display_prefix: &'a str,
+    pub key_hash: &'a str,
+    pub expires_at_ms: i64,
+    pub front: bool,
 }
 
 impl fmt::Debug for AccountCredentials {

@@ -4,14 +4,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::accounts::{account, found};
-use crate::records::{Account, ApiKey, SessionKind, SessionPrincipal};
+use crate::records::{Account, ApiKey, NewApiKey, SessionKind, SessionPrincipal};
 use crate::{Store, StoreError, WriteTx, parse_code};
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.org_id, o.name AS org_name, o.party_type, a.username, a.display_name, \
      a.role, a.disabled, a.failed_logins, a.locked_until, a.created_at";
 
 const KEY_COLUMNS: &str = "k.id AS key_id, k.account_id, k.name, k.display_prefix, \
-     k.created_at AS key_created_at, k.expires_at, k.revoked_at";
+     k.created_at AS key_created_at, k.expires_at, k.revoked_at, k.surface AS key_surface";
 
 fn api_key(row: &AnyRow) -> Result<ApiKey, StoreError> {
     Ok(ApiKey {
@@ -22,6 +22,7 @@ fn api_key(row: &AnyRow) -> Result<ApiKey, StoreError> {
         created_at_ms: row.try_get("key_created_at")?,
         expires_at_ms: row.try_get("expires_at")?,
         revoked_at_ms: row.try_get("revoked_at")?,
+        front: row.try_get::<String, _>("key_surface")? == "front",
     })
 }
 
@@ -139,23 +140,20 @@ impl WriteTx<'_> {
 
     pub async fn insert_api_key(
         &mut self,
-        account_id: i64,
-        name: &str,
-        display_prefix: &str,
-        key_hash: &str,
+        new: &NewApiKey<'_>,
         now_ms: i64,
-        expires_at_ms: i64,
     ) -> Result<ApiKey, StoreError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_keys (account_id, name, display_prefix, key_hash, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO api_keys (account_id, name, display_prefix, key_hash, created_at, expires_at, surface) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(account_id)
-        .bind(name.to_owned())
-        .bind(display_prefix.to_owned())
-        .bind(key_hash.to_owned())
+        .bind(new.account_id)
+        .bind(new.name.to_owned())
+        .bind(new.display_prefix.to_owned())
+        .bind(new.key_hash.to_owned())
         .bind(now_ms)
-        .bind(expires_at_ms)
+        .bind(new.expires_at_ms)
+        .bind(if new.front { "front" } else { "api" })
         .fetch_one(&mut *self.tx)
         .await?;
         let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys k WHERE k.id = $1");

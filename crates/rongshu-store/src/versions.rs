@@ -115,6 +115,8 @@ pub struct NewVersion {
     pub channel: DeliveryChannel,
     pub suggested_grade: Grade,
     pub fields: Vec<VersionField>,
+    /// Rows the ingest refused (all of them, listed or not).
+    pub bad_rows: i64,
 }
 
 fn ingest(row: &AnyRow) -> Result<Ingest, StoreError> {
@@ -332,22 +334,25 @@ impl WriteTx<'_> {
     }
 
     /// Ends a running ingest without a version (failed or abandoned), with
-    /// the rows it refused. `false` if it had already ended.
+    /// the rows it refused: `bad_total` counted, `bad_rows` listed.
+    /// `false` if it had already ended.
     pub async fn end_ingest(
         &mut self,
         id: i64,
         state: IngestState,
         error: &str,
         bad_rows: &[BadRowRecord],
+        bad_total: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE ingests SET state = $1, error = $2, finished_at = $3 \
-             WHERE id = $4 AND state = 'running'",
+            "UPDATE ingests SET state = $1, error = $2, finished_at = $3, \
+             bad_rows = CASE WHEN bad_rows > $4 THEN bad_rows ELSE $4 END WHERE id = $5 AND state = 'running'",
         )
         .bind(state.as_str())
         .bind(error.to_owned())
         .bind(now_ms)
+        .bind(bad_total)
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
@@ -457,11 +462,13 @@ impl WriteTx<'_> {
             .await?;
         let done = sqlx::query(
             "UPDATE ingests SET state = 'succeeded', finished_at = $1, version_id = $2, \
-             rows_read = $3 WHERE id = $4 AND state = 'running'",
+             rows_read = $3, bad_rows = $4, bytes_read = $5 WHERE id = $6 AND state = 'running'",
         )
         .bind(now_ms)
         .bind(id)
         .bind(new.row_count)
+        .bind(new.bad_rows)
+        .bind(new.source_bytes)
         .bind(new.ingest_id)
         .execute(&mut *self.tx)
         .await?;

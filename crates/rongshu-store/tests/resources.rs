@@ -70,6 +70,7 @@ fn new_version(resource_id: i64, ingest_id: i64, fields: Vec<VersionField>) -> N
         channel: DeliveryChannel::FrontPush,
         suggested_grade: Grade::General4,
         fields,
+        bad_rows: 1,
     }
 }
 
@@ -306,12 +307,19 @@ async fn versions_publish_atomically_and_keep_the_providers_decisions() {
         assert!(store.stale_ingests(500).await.unwrap().is_empty());
         let mut tx = store.begin().await.unwrap();
         assert!(
-            tx.end_ingest(third, IngestState::Failed, "too many bad rows", &bad, 600)
-                .await
-                .unwrap()
+            tx.end_ingest(
+                third,
+                IngestState::Failed,
+                "too many bad rows",
+                &bad,
+                9,
+                600
+            )
+            .await
+            .unwrap()
         );
         assert!(
-            !tx.end_ingest(third, IngestState::Abandoned, "again", &[], 601)
+            !tx.end_ingest(third, IngestState::Abandoned, "again", &[], 0, 601)
                 .await
                 .unwrap()
         );

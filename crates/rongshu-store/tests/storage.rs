@@ -253,7 +253,17 @@ async fn api_keys_are_found_by_hash_until_revoked_or_expired() {
         let (_, other) = seed_account(store, "other").await;
         let mut tx = store.begin().await.unwrap();
         let key = tx
-            .insert_api_key(owner, "etl", "rsk_0123abcd", "key-hash", 100, 1000)
+            .insert_api_key(
+                &rongshu_store::NewApiKey {
+                    account_id: owner,
+                    name: "etl",
+                    display_prefix: "rsk_0123abcd",
+                    key_hash: "key-hash",
+                    expires_at_ms: 1000,
+                    front: false,
+                },
+                100,
+            )
             .await
             .unwrap();
         tx.commit().await.unwrap();

@@ -23,9 +23,95 @@ pub struct Config {
     /// created on first start. Every server sharing a database needs the same key.
     pub secret_key_file: String,
     pub server: ServerConfig,
+    pub front: FrontConfig,
     pub auth: AuthConfig,
     pub ledger: LedgerConfig,
+    pub storage: StorageConfig,
+    pub ingest: IngestConfig,
     pub log: LogConfig,
+}
+
+/// The front system's listener (前置系统, Art. 8), for the government
+/// network: its own address, its own credentials (front-system keys).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrontConfig {
+    /// Address to listen on; empty turns the front system off.
+    pub listen: String,
+    /// Seconds between checks of the scheduled pulls.
+    pub pull_check_secs: u64,
+}
+
+impl Default for FrontConfig {
+    fn default() -> Self {
+        FrontConfig {
+            listen: "127.0.0.1:8081".into(),
+            pull_check_secs: 30,
+        }
+    }
+}
+
+/// Where data files live and how they are sealed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// A directory, `file:///path`, or `s3://bucket/prefix` (with the usual
+    /// `AWS_*` variables); empty means `<data_dir>/objects`.
+    pub url: String,
+    /// The master key as hex (better set through the environment than
+    /// written in a file); empty means the key file.
+    pub master_key: String,
+    /// The master key file; empty means `<data_dir>/master.key`, created
+    /// on first start.
+    pub master_key_file: String,
+    /// `sm4-gcm` (default) or `aes-256-gcm`.
+    pub cipher: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            url: String::new(),
+            master_key: String::new(),
+            master_key_file: String::new(),
+            cipher: "sm4-gcm".into(),
+        }
+    }
+}
+
+/// How deliveries are read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Memory one ingest may hold in row groups and batches.
+    pub memory_budget_mb: usize,
+    /// The largest share of bad rows a delivery may carry.
+    pub max_bad_share: f64,
+    /// The largest delivery accepted.
+    pub max_upload_mb: u64,
+    /// The largest XLSX, JSON or Parquet file (held in memory whole).
+    pub max_buffered_mb: u64,
+    /// Rows read before field types are decided.
+    pub sample_rows: usize,
+    /// Rows of each field scanned for identifiers.
+    pub scan_rows: u64,
+    /// Seconds without progress after which an ingest is abandoned.
+    pub stale_after_secs: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        let d = rongshu_delivery::DeliveryConfig::default();
+        IngestConfig {
+            memory_budget_mb: d.memory_budget >> 20,
+            max_bad_share: d.max_bad_share,
+            max_upload_mb: ServerSettings::default().delivery_limit_bytes >> 20,
+            max_buffered_mb: d.max_buffered_bytes >> 20,
+            sample_rows: d.sample_rows,
+            scan_rows: d.scan_rows,
+            stale_after_secs: (d.stale_after_ms / 1000) as u64,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -82,8 +168,11 @@ impl Default for Config {
             database_url: String::new(),
             secret_key_file: String::new(),
             server: ServerConfig::default(),
+            front: FrontConfig::default(),
             auth: AuthConfig::default(),
             ledger: LedgerConfig::default(),
+            storage: StorageConfig::default(),
+            ingest: IngestConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -134,6 +223,7 @@ pub struct Overrides {
     pub listen: Option<String>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
+    pub front_listen: Option<String>,
 }
 
 const ENV_PREFIX: &str = "RONGSHU_";
@@ -172,6 +262,7 @@ impl Config {
         set("server.listen", overrides.listen);
         set("server.tls_cert", overrides.tls_cert);
         set("server.tls_key", overrides.tls_key);
+        set("front.listen", overrides.front_listen);
         let config: Config = figment.extract().context("invalid configuration")?;
         config.check()?;
         Ok(config)
@@ -208,6 +299,36 @@ impl Config {
         if self.auth.lockout_max_failures == 0 {
             bail!("auth.lockout_max_failures must be at least 1");
         }
+        self.suite()?;
+        let i = &self.ingest;
+        if !(0.0..=1.0).contains(&i.max_bad_share) {
+            bail!(
+                "ingest.max_bad_share must be between 0 and 1, not {}",
+                i.max_bad_share
+            );
+        }
+        for (key, value, min, max) in [
+            (
+                "ingest.memory_budget_mb",
+                i.memory_budget_mb as u64,
+                4,
+                64 * 1024,
+            ),
+            ("ingest.max_upload_mb", i.max_upload_mb, 1, 1 << 30),
+            ("ingest.max_buffered_mb", i.max_buffered_mb, 1, 64 * 1024),
+            ("ingest.sample_rows", i.sample_rows as u64, 1, 1_000_000),
+            ("ingest.stale_after_secs", i.stale_after_secs, 1, 86_400),
+            (
+                "front.pull_check_secs",
+                self.front.pull_check_secs,
+                1,
+                86_400,
+            ),
+        ] {
+            if !(min..=max).contains(&value) {
+                bail!("{key} must be between {min} and {max}, not {value}");
+            }
+        }
         Ok(())
     }
 
@@ -227,6 +348,40 @@ impl Config {
             self.data_dir.join("secret.key")
         } else {
             PathBuf::from(&self.secret_key_file)
+        }
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        if self.storage.master_key_file.is_empty() {
+            self.data_dir.join("master.key")
+        } else {
+            PathBuf::from(&self.storage.master_key_file)
+        }
+    }
+
+    pub fn storage_url(&self) -> String {
+        if self.storage.url.is_empty() {
+            self.data_dir.join("objects").display().to_string()
+        } else {
+            self.storage.url.clone()
+        }
+    }
+
+    pub fn suite(&self) -> anyhow::Result<rongshu_crypto::seal::Suite> {
+        self.storage.cipher.parse().context("storage.cipher")
+    }
+
+    pub fn delivery_config(&self) -> rongshu_delivery::DeliveryConfig {
+        let i = &self.ingest;
+        rongshu_delivery::DeliveryConfig {
+            suite: self.suite().expect("checked when loaded"),
+            memory_budget: i.memory_budget_mb << 20,
+            sample_rows: i.sample_rows,
+            scan_rows: i.scan_rows,
+            max_bad_share: i.max_bad_share,
+            max_buffered_bytes: i.max_buffered_mb << 20,
+            stale_after_ms: i.stale_after_secs as i64 * 1000,
+            ..rongshu_delivery::DeliveryConfig::default()
         }
     }
 
@@ -253,6 +408,7 @@ impl Config {
             },
             secure_cookies: !self.server.tls_cert.is_empty(),
             body_limit_bytes: self.server.body_limit_bytes,
+            delivery_limit_bytes: self.ingest.max_upload_mb << 20,
         }
     }
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod config;
 mod demo;
+mod keys;
 mod ledger;
 mod serve;
 
@@ -47,22 +48,25 @@ enum Command {
     /// Verify or export the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Create or rotate the master key that wraps every data key.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (listen, tls_cert, tls_key) = match &cli.command {
-        Command::Serve(a) | Command::Demo(demo::DemoArgs { serve: a, .. }) => {
-            (a.listen.clone(), a.tls_cert.clone(), a.tls_key.clone())
-        }
-        _ => (None, None, None),
+    let serve_args = match &cli.command {
+        Command::Serve(a) | Command::Demo(demo::DemoArgs { serve: a, .. }) => Some(a.clone()),
+        _ => None,
     };
+    let serve_args = serve_args.unwrap_or_default();
     let overrides = Overrides {
         data_dir: cli.data_dir,
         database_url: cli.database_url,
-        listen,
-        tls_cert,
-        tls_key,
+        listen: serve_args.listen,
+        tls_cert: serve_args.tls_cert,
+        tls_key: serve_args.tls_key,
+        front_listen: serve_args.front_listen,
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(c) => c,
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
             }),
             Command::Admin(cmd) => admin::run(&config, cmd).await,
             Command::Ledger(cmd) => ledger::run(&config, cmd).await,
+            Command::Keys(cmd) => keys::run(&config, cmd).await,
         }
     });
     match result {

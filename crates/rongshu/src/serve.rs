@@ -7,13 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rongshu_crypto::{KeyedHasher, PasswordHasher};
+use rongshu_delivery::Deliveries;
+use rongshu_objects::DataFiles;
 use rongshu_server::AppState;
 use rongshu_store::Store;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
@@ -24,6 +26,10 @@ pub struct ServeArgs {
     /// PEM private key for HTTPS.
     #[arg(long)]
     pub tls_key: Option<String>,
+    /// Address of the front system's listener (default 127.0.0.1:8081;
+    /// empty turns it off).
+    #[arg(long)]
+    pub front_listen: Option<String>,
 }
 
 pub fn init_logging(config: &Config) {
@@ -71,7 +77,7 @@ fn secret_key(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// Opens the data directory and the database, applies migrations, and
 /// builds the application state every command works through.
 pub async fn open(config: &Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(config.data_dir.join("objects"))
+    std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let url = config.database_url();
     let store = Store::connect(&url)
@@ -81,11 +87,15 @@ pub async fn open(config: &Config) -> anyhow::Result<AppState> {
     let passwords =
         PasswordHasher::new(config.password_params()).context("password hashing parameters")?;
     let keys = KeyedHasher::new(secret_key(&config.secret_key_path())?);
+    let master = crate::keys::master_key(config, &store).await?;
+    let files = DataFiles::from_url(&config.storage_url()).context("storage.url")?;
+    let deliveries = Deliveries::new(store.clone(), files, master, config.delivery_config());
     Ok(AppState::new(
         store,
         passwords,
         keys,
         config.server_settings(),
+        deliveries,
     ))
 }
 
@@ -111,6 +121,27 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Recovery of abandoned ingests: at start-up, then as often as an ingest
+/// can go stale.
+fn spawn_recovery(config: &Config, state: AppState) {
+    let period = std::time::Duration::from_secs(config.ingest.stale_after_secs.max(2) / 2);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        loop {
+            every.tick().await;
+            match state.deliveries().recover().await {
+                Ok(r) if r == Default::default() => {}
+                Ok(r) => tracing::warn!(
+                    abandoned = r.abandoned_ingests,
+                    orphans = r.orphaned_objects,
+                    "removed what interrupted deliveries left"
+                ),
+                Err(e) => tracing::warn!(error = %e, "delivery recovery failed"),
+            }
+        }
+    });
+}
+
 /// Hourly housekeeping: ended sessions leave the database.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
@@ -129,6 +160,38 @@ fn spawn_housekeeping(state: AppState) {
 /// Serves until interrupted.
 pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode> {
     spawn_housekeeping(state.clone());
+    spawn_recovery(config, state.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let shutdown = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let front = if config.front.listen.is_empty() {
+        None
+    } else {
+        let addr: SocketAddr = config
+            .front
+            .listen
+            .parse()
+            .with_context(|| format!("front.listen {:?}", config.front.listen))?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the front system to {addr}"))?;
+        let local = listener.local_addr()?;
+        println!("rongshu front system listening on http://{local}/");
+        let app = rongshu_server::front_app(state.clone());
+        Some(tokio::spawn(rongshu_server::serve(
+            listener,
+            app,
+            shutdown(),
+        )))
+    };
     let addr: SocketAddr = config
         .server
         .listen
@@ -141,12 +204,16 @@ pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode>
     if config.server.tls_cert.is_empty() {
         tracing::info!(address = %local, "serving http://{local}/");
         println!("rongshu listening on http://{local}/");
-        rongshu_server::serve(listener, state, shutdown_signal()).await?;
+        rongshu_server::serve(listener, rongshu_server::app(state), shutdown()).await?;
     } else {
         let tls = crate::serve::tls::load(&config.server.tls_cert, &config.server.tls_key)?;
         tracing::info!(address = %local, "serving https://{local}/");
         println!("rongshu listening on https://{local}/");
-        tls::serve(listener, state, tls, shutdown_signal()).await?;
+        let app = rongshu_server::app(state);
+        rongshu_server::serve_tls(listener, app, tls, shutdown()).await?;
+    }
+    if let Some(front) = front {
+        front.await??;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -162,8 +229,6 @@ pub mod tls {
     use std::sync::Arc;
 
     use anyhow::Context;
-    use rongshu_server::AppState;
-    use tokio::net::TcpListener;
 
     pub fn load(cert: &str, key: &str) -> anyhow::Result<Arc<rustls::ServerConfig>> {
         use rustls::pki_types::pem::PemObject;
@@ -182,15 +247,5 @@ pub mod tls {
             .context("certificate and key do not match")?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
-    }
-
-    pub async fn serve(
-        listener: TcpListener,
-        state: AppState,
-        tls: Arc<rustls::ServerConfig>,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        rongshu_server::serve_tls(listener, state, tls, shutdown).await?;
-        Ok(())
     }
 }

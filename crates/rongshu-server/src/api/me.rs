@@ -52,7 +52,18 @@ pub(crate) async fn create_api_key(
         return Err(ApiError::SessionRequired);
     }
     let days = body.expires_in_days.unwrap_or(DEFAULT_KEY_DAYS);
-    let created = auth::create_api_key(&state, &who.ctx, who.account(), &body.name, days).await?;
+    let front = match body.surface.as_deref() {
+        None | Some("api") => false,
+        Some("front") => true,
+        Some(_) => {
+            return Err(ApiError::InvalidField {
+                field: "surface",
+                problem: "must be api or front",
+            });
+        }
+    };
+    let created =
+        auth::create_api_key(&state, &who.ctx, who.account(), &body.name, days, front).await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyCreated {

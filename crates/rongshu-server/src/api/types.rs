@@ -79,6 +79,9 @@ pub(crate) struct CreateApiKeyRequest {
     pub name: String,
     /// Days until the key expires; 90 when omitted.
     pub expires_in_days: Option<i64>,
+    /// `api` (default) for the public API, `front` for the front system's
+    /// listener (providers and the Big Data Center only).
+    pub surface: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,6 +93,8 @@ pub(crate) struct ApiKeyView {
     pub created_at: String,
     pub expires_at: String,
     pub revoked_at: Option<String>,
+    /// `api` or `front`: the listener the key is honoured on.
+    pub surface: String,
 }
 
 impl From<&ApiKey> for ApiKeyView {
@@ -101,6 +106,7 @@ impl From<&ApiKey> for ApiKeyView {
             created_at: rfc3339(k.created_at_ms),
             expires_at: rfc3339(k.expires_at_ms),
             revoked_at: k.revoked_at_ms.map(rfc3339),
+            surface: if k.front { "front" } else { "api" }.to_owned(),
         }
     }
 }

@@ -99,6 +99,9 @@ pub(crate) const API_KEYS_INTRO: T = T(
 );
 pub(crate) const KEY_NAME: T = T("名称", "Name");
 pub(crate) const KEY_DAYS: T = T("有效天数", "Valid for (days)");
+pub(crate) const KEY_SURFACE: T = T("用于", "For");
+pub(crate) const PUBLIC_KEY: T = T("公共接口", "Public API");
+pub(crate) const FRONT_KEY: T = T("前置系统", "Front system");
 pub(crate) const CREATE_KEY: T = T("创建密钥", "Create key");
 pub(crate) const KEY_PREFIX: T = T("前缀", "Prefix");
 pub(crate) const CREATED_AT: T = T("创建时间", "Created");

@@ -67,12 +67,14 @@ async fn render(
                 div.scroll { table.grid {
                     thead { tr {
                         th { (i18n::KEY_NAME.get(lang)) } th { (i18n::KEY_PREFIX.get(lang)) }
+                        th { (i18n::KEY_SURFACE.get(lang)) }
                         th { (i18n::CREATED_AT.get(lang)) } th { (i18n::EXPIRES_AT.get(lang)) }
                         th { (i18n::STATUS.get(lang)) } th {}
                     } }
                     tbody { @for k in &keys {
                         tr {
                             td { (k.name) } td { code { (k.display_prefix) "…" } }
+                            td { @if k.front { (i18n::FRONT_KEY.get(lang)) } @else { (i18n::PUBLIC_KEY.get(lang)) } }
                             td { (super::local_time(k.created_at_ms)) } td { (super::local_time(k.expires_at_ms)) }
                             td { @if k.revoked_at_ms.is_some() { (i18n::REVOKED.get(lang)) }
                                  @else if k.expires_at_ms <= now { (i18n::EXPIRED.get(lang)) }
@@ -91,6 +93,12 @@ async fn render(
                 input type="hidden" name="csrf" value=(csrf);
                 label { (i18n::KEY_NAME.get(lang)) input name="name" required maxlength="64"; }
                 label { (i18n::KEY_DAYS.get(lang)) input name="days" type="number" min="1" value="90" required; }
+                @if viewer.who.account().actor().may_hold_front_keys() {
+                    label { (i18n::KEY_SURFACE.get(lang)) select name="surface" {
+                        option value="api" { (i18n::PUBLIC_KEY.get(lang)) }
+                        option value="front" { (i18n::FRONT_KEY.get(lang)) }
+                    } }
+                }
                 button type="submit" { (i18n::CREATE_KEY.get(lang)) }
             }
         }
@@ -149,6 +157,8 @@ pub(crate) async fn change_password(
 pub(crate) struct NewKeyForm {
     name: String,
     days: String,
+    #[serde(default)]
+    surface: String,
 }
 
 pub(crate) async fn create_api_key(
@@ -166,7 +176,8 @@ pub(crate) async fn create_api_key(
             return with_problem(&state, &f.viewer, e).await;
         }
     };
-    match auth::create_api_key(&state, &who.ctx, who.account(), &f.form.name, days).await {
+    let front = f.form.surface == "front";
+    match auth::create_api_key(&state, &who.ctx, who.account(), &f.form.name, days, front).await {
         Ok(created) => {
             let key = created.secret.secret.expose().to_owned();
             Ok(render(&state, &f.viewer, Some(Flash::NewKey(key)))

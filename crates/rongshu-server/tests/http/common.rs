@@ -4,9 +4,12 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use rongshu_crypto::seal::MasterKey;
 use rongshu_crypto::{KeyedHasher, PasswordHasher, PasswordParams};
+use rongshu_delivery::{Deliveries, DeliveryConfig};
 use rongshu_domain::{LockoutPolicy, PartyType, Role};
 use rongshu_ledger::{Entry, EntryDraft};
+use rongshu_objects::DataFiles;
 use rongshu_server::admin::{self, AccountRequest, Attribution};
 use rongshu_server::{AppState, ServerSettings};
 use rongshu_store::testing::TestDatabase;
@@ -37,6 +40,10 @@ pub struct TestAccount {
 
 pub struct TestServer {
     pub base: String,
+    /// The front system's listener.
+    pub front: String,
+    /// The object store's directory.
+    pub files: tempfile::TempDir,
     pub state: AppState,
     pub accounts: BTreeMap<(PartyType, Role), TestAccount>,
     pub db: TestDatabase,
@@ -59,14 +66,26 @@ pub fn test_settings() -> ServerSettings {
     }
 }
 
-pub async fn state_for(store: Store, key: Vec<u8>) -> AppState {
+pub async fn state_for(store: Store, key: Vec<u8>, files: &std::path::Path) -> AppState {
     let passwords = PasswordHasher::new(PasswordParams {
         memory_kib: 256,
         iterations: 1,
         parallelism: 1,
     })
     .unwrap();
-    AppState::new(store, passwords, KeyedHasher::new(key), test_settings())
+    let deliveries = Deliveries::new(
+        store.clone(),
+        DataFiles::local(files).unwrap(),
+        MasterKey::from_bytes(&[7; 32]).unwrap(),
+        DeliveryConfig::default(),
+    );
+    AppState::new(
+        store,
+        passwords,
+        KeyedHasher::new(key),
+        test_settings(),
+        deliveries,
+    )
 }
 
 impl TestServer {
@@ -76,9 +95,11 @@ impl TestServer {
 
     pub async fn start_on(backend: Backend) -> TestServer {
         let db = TestDatabase::new(backend).await;
+        let files = tempfile::tempdir().unwrap();
         let state = state_for(
             db.store.clone(),
             b"test-key-of-at-least-thirty-two-bytes".to_vec(),
+            files.path(),
         )
         .await;
         let mut accounts = BTreeMap::new();
@@ -116,19 +137,14 @@ impl TestServer {
                 );
             }
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let serving = state.clone();
-        tokio::spawn(async move {
-            rongshu_server::serve(listener, serving, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
+        let stopped = futures_stopped(stopped);
+        let base = listen(rongshu_server::app(state.clone()), stopped.clone()).await;
+        let front = listen(rongshu_server::front_app(state.clone()), stopped).await;
         TestServer {
-            base: format!("http://{addr}"),
+            base,
+            front,
+            files,
             state,
             accounts,
             db,
@@ -156,6 +172,27 @@ impl TestServer {
         assert_eq!(r.status(), 201, "sign-in of {}", a.username);
         let body: serde_json::Value = r.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A front-system key for the account, written straight to the store so
+    /// that even parties the issuing rule refuses can be walked through the
+    /// front system's gate.
+    pub async fn front_key(&self, party: PartyType, role: Role) -> String {
+        let a = self.account(party, role);
+        let secret = format!("rsk_front_{}", a.username);
+        let hash = self.state.keys().hash_hex(&secret);
+        let mut tx = self.state.store().begin().await.unwrap();
+        let key = rongshu_store::NewApiKey {
+            account_id: a.id,
+            name: "walk",
+            display_prefix: "rsk_front",
+            key_hash: &hash,
+            expires_at_ms: i64::MAX / 2,
+            front: true,
+        };
+        tx.insert_api_key(&key, 0).await.unwrap();
+        tx.commit().await.unwrap();
+        secret
     }
 
     /// Signs in through the console form; returns a client holding the
@@ -187,6 +224,30 @@ impl TestServer {
     pub async fn head(&self) -> i64 {
         self.state.store().ledger_head().await.unwrap().seq
     }
+}
+
+/// One stop signal that any number of listeners can wait on.
+fn futures_stopped(stopped: oneshot::Receiver<()>) -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = stopped.await;
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+/// Serves `app` on a fresh loopback port until stopped; returns its base URL.
+async fn listen(app: axum::Router, mut stopped: tokio::sync::watch::Receiver<bool>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        rongshu_server::serve(listener, app, async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
 }
 
 impl Drop for TestServer {
@@ -286,4 +347,19 @@ impl TestServer {
         }
         req.send().await.unwrap()
     }
+}
+
+/// Whether any file under `dir` contains `needle`.
+pub fn contains_anywhere(dir: &std::path::Path, needle: &[u8]) -> bool {
+    std::fs::read_dir(dir).unwrap().flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            contains_anywhere(&path, needle)
+        } else {
+            std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle)
+        }
+    })
 }

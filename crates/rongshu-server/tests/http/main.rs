@@ -5,6 +5,7 @@ mod accounts;
 mod api_keys;
 mod common;
 mod console;
+mod deliveries;
 mod ledger;
 mod problems;
 mod sign_in;
