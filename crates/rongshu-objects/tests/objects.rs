@@ -14,7 +14,7 @@ fn plaintext() -> Vec<u8> {
     let mut i = 0u32;
     while data.len() < 600_000 {
         data.extend_from_slice(format!("row {i},").as_bytes());
-        if i % 1000 == 0 {
+        if i.is_multiple_of(1000) {
             data.extend_from_slice(MARKER);
         }
         i += 1;
