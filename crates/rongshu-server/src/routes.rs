@@ -580,6 +580,41 @@ fn table() -> Vec<RouteSpec> {
         || get(api::resources::ingest_errors),
     );
 
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/catalog.jsonld",
+        "catalogue.dcat",
+        "The catalogue as DCAT JSON-LD: open resources for everyone, all for the signed-in.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::ckan::dcat),
+    );
+    // CKAN clients send GET or POST alike; both only read.
+    b.add(
+        Api,
+        Method::GET,
+        "/api/3/action/{action}",
+        "catalogue.ckan",
+        "CKAN-compatible catalogue reads (package_list, package_search, package_show, organization_list, group_list, status_show), by GET or POST.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::ckan::action).post(api::ckan::action),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/action/{action}",
+        "catalogue.ckan",
+        "The same CKAN actions at the unversioned path CKAN also serves (the ckanapi client's default).",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(api::ckan::action).post(api::ckan::action),
+    );
+
     // The front system, on its own listener.
     b.add(
         Front,

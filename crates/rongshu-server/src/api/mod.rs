@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`. Handlers are thin: parse, one call, map.
 
+pub(crate) mod ckan;
 pub(crate) mod front;
 pub(crate) mod ledger;
 pub(crate) mod me;

@@ -21,6 +21,7 @@ fn concrete(path: &str) -> String {
         .replace("{lang}", "en")
         .replace("{code}", "no-such-resource")
         .replace("{number}", "1")
+        .replace("{action}", "package_list")
 }
 
 /// Routes that end the caller's own session or revoke keys (key 1 is the

@@ -3,6 +3,7 @@
 mod access_walk;
 mod accounts;
 mod api_keys;
+mod ckan;
 mod common;
 mod console;
 mod deliveries;
