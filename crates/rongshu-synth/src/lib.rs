@@ -313,4 +313,3 @@ pub fn value(kind: K, rng: &mut Rng) -> String {
         K::Address => address(rng),
     }
 }
-

@@ -16,13 +16,73 @@ pub enum Dataset {
     FoodInspections,
 }
 
-const TRADES: &[&str] = &["科技", "贸易", "餐饮管理", "物流", "文化传媒", "建筑工程", "医药", "电子商务", "农业开发", "旅游"];
-const ENTERPRISE_TYPES: &[&str] = &["有限责任公司", "股份有限公司", "个人独资企业", "合伙企业", "个体工商户"];
-const DISTRICTS: &[&str] = &["锦江区", "青羊区", "金牛区", "武侯区", "成华区", "龙泉驿区", "新都区", "温江区", "双流区", "郫都区"];
-const VEHICLE_TYPES: &[&str] = &["大型普通客车", "中型普通客车", "重型普通货车", "轻型厢式货车", "小型普通客车"];
-const LINES: &[&str] = &["1路", "2路", "6路", "16路", "27路", "45路", "64路", "78路", "98路", "115路", "G51路"];
-const STOP_WORDS: &[&str] = &["天府广场", "春熙路", "骡马市", "宽窄巷子", "人民公园", "火车北站", "高升桥", "红牌楼", "双楠", "九眼桥", "水碾河", "驷马桥"];
-const FOODS: &[&str] = &["大米", "食用植物油", "挂面", "酱油", "速冻饺子", "豆瓣酱", "白酒", "乳制品", "糕点", "饮料"];
+const TRADES: &[&str] = &[
+    "科技",
+    "贸易",
+    "餐饮管理",
+    "物流",
+    "文化传媒",
+    "建筑工程",
+    "医药",
+    "电子商务",
+    "农业开发",
+    "旅游",
+];
+const ENTERPRISE_TYPES: &[&str] = &[
+    "有限责任公司",
+    "股份有限公司",
+    "个人独资企业",
+    "合伙企业",
+    "个体工商户",
+];
+const DISTRICTS: &[&str] = &[
+    "锦江区",
+    "青羊区",
+    "金牛区",
+    "武侯区",
+    "成华区",
+    "龙泉驿区",
+    "新都区",
+    "温江区",
+    "双流区",
+    "郫都区",
+];
+const VEHICLE_TYPES: &[&str] = &[
+    "大型普通客车",
+    "中型普通客车",
+    "重型普通货车",
+    "轻型厢式货车",
+    "小型普通客车",
+];
+const LINES: &[&str] = &[
+    "1路", "2路", "6路", "16路", "27路", "45路", "64路", "78路", "98路", "115路", "G51路",
+];
+const STOP_WORDS: &[&str] = &[
+    "天府广场",
+    "春熙路",
+    "骡马市",
+    "宽窄巷子",
+    "人民公园",
+    "火车北站",
+    "高升桥",
+    "红牌楼",
+    "双楠",
+    "九眼桥",
+    "水碾河",
+    "驷马桥",
+];
+const FOODS: &[&str] = &[
+    "大米",
+    "食用植物油",
+    "挂面",
+    "酱油",
+    "速冻饺子",
+    "豆瓣酱",
+    "白酒",
+    "乳制品",
+    "糕点",
+    "饮料",
+];
 
 fn ymd(rng: &mut Rng, from: u32, to: u32) -> String {
     let (y, m, d) = date(rng, from, to);
@@ -40,15 +100,37 @@ impl Dataset {
     pub fn header(self) -> &'static [&'static str] {
         match self {
             Dataset::BusinessRegistrations => &[
-                "企业名称", "统一社会信用代码", "企业类型", "法定代表人", "法定代表人身份证号",
-                "联系电话", "注册资本（万元）", "成立日期", "住所", "登记机关",
+                "企业名称",
+                "统一社会信用代码",
+                "企业类型",
+                "法定代表人",
+                "法定代表人身份证号",
+                "联系电话",
+                "注册资本（万元）",
+                "成立日期",
+                "住所",
+                "登记机关",
             ],
             Dataset::TransportLicences => &[
-                "许可证号", "经营者名称", "车牌号", "车辆类型", "核定载客", "驾驶员", "驾驶员手机",
-                "发证日期", "有效期至",
+                "许可证号",
+                "经营者名称",
+                "车牌号",
+                "车辆类型",
+                "核定载客",
+                "驾驶员",
+                "驾驶员手机",
+                "发证日期",
+                "有效期至",
             ],
             Dataset::BusStops => &["站点编号", "站点名称", "途经线路", "区县", "经度", "纬度"],
-            Dataset::FoodInspections => &["抽检编号", "被抽检单位", "食品名称", "抽检结果", "抽检日期", "区县"],
+            Dataset::FoodInspections => &[
+                "抽检编号",
+                "被抽检单位",
+                "食品名称",
+                "抽检结果",
+                "抽检日期",
+                "区县",
+            ],
         }
     }
 
@@ -58,7 +140,12 @@ impl Dataset {
             Dataset::BusinessRegistrations => {
                 let district = rng.pick(DISTRICTS).to_string();
                 vec![
-                    format!("成都{}{}{}有限公司", rng.pick(&["蓉", "锦", "天府", "金沙", "芙蓉", "青城"]), i, rng.pick(TRADES)),
+                    format!(
+                        "成都{}{}{}有限公司",
+                        rng.pick(&["蓉", "锦", "天府", "金沙", "芙蓉", "青城"]),
+                        i,
+                        rng.pick(TRADES)
+                    ),
                     credit_code(rng),
                     rng.pick(ENTERPRISE_TYPES).to_string(),
                     person_name(rng),
@@ -74,7 +161,10 @@ impl Dataset {
                 let (y, m, d) = date(rng, 2018, 2026);
                 vec![
                     format!("川交运管许可成字510100{i:06}号"),
-                    format!("成都{}运输有限公司", rng.pick(&["顺达", "通达", "蓉运", "锦程", "天翼"])),
+                    format!(
+                        "成都{}运输有限公司",
+                        rng.pick(&["顺达", "通达", "蓉运", "锦程", "天翼"])
+                    ),
                     plate(rng),
                     rng.pick(VEHICLE_TYPES).to_string(),
                     format!("{}", [5, 7, 19, 35, 45][rng.below(5) as usize]),
@@ -86,7 +176,11 @@ impl Dataset {
             }
             Dataset::BusStops => vec![
                 format!("ST{i:06}"),
-                format!("{}{}", rng.pick(STOP_WORDS), rng.pick(&["站", "东站", "西站", "北口", "南口"])),
+                format!(
+                    "{}{}",
+                    rng.pick(STOP_WORDS),
+                    rng.pick(&["站", "东站", "西站", "北口", "南口"])
+                ),
                 format!("{};{}", rng.pick(LINES), rng.pick(LINES)),
                 rng.pick(DISTRICTS).to_string(),
                 format!("104.{:06}", rng.below(1_000_000)),
@@ -94,9 +188,14 @@ impl Dataset {
             ],
             Dataset::FoodInspections => vec![
                 format!("SC{}{i:07}", 2024 + rng.below(3)),
-                format!("成都{}{}店", rng.pick(&["红旗", "舞东风", "互惠", "家乐"]), i % 500),
+                format!(
+                    "成都{}{}店",
+                    rng.pick(&["红旗", "舞东风", "互惠", "家乐"]),
+                    i % 500
+                ),
                 rng.pick(FOODS).to_string(),
-                rng.pick(&["合格", "合格", "合格", "合格", "不合格"]).to_string(),
+                rng.pick(&["合格", "合格", "合格", "合格", "不合格"])
+                    .to_string(),
                 ymd(rng, 2024, 2026),
                 rng.pick(DISTRICTS).to_string(),
             ],
@@ -160,6 +259,10 @@ mod tests {
         assert!(rongshu_classify::credit_code_valid(&row[1]), "{}", row[1]);
         assert!(rongshu_classify::resident_id_valid(&row[4]), "{}", row[4]);
         assert_eq!(row[5].len(), 11);
-        assert_eq!(Dataset::BusStops.csv(3, 2), Dataset::BusStops.csv(3, 2), "seeded");
+        assert_eq!(
+            Dataset::BusStops.csv(3, 2),
+            Dataset::BusStops.csv(3, 2),
+            "seeded"
+        );
     }
 }

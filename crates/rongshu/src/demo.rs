@@ -144,6 +144,10 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let state = open(config).await?;
     let given = args.demo_password.is_some();
     let password = seed(&state, args.demo_password).await?;
+    let resources = crate::demo_data::seed(&state).await?;
+    if resources > 0 {
+        println!("seeded {resources} data resources through the ingest path");
+    }
     let scheme = if config.server.tls_cert.is_empty() {
         "http"
     } else {

@@ -3,6 +3,7 @@
 mod admin;
 mod config;
 mod demo;
+mod demo_data;
 mod keys;
 mod ledger;
 mod serve;
