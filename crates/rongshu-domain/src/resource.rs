@@ -156,13 +156,17 @@ pub enum DeliveryChannel {
     FrontPush,
     /// Pulled by the front system on a schedule.
     FrontPull,
+    /// A file a platform administrator delivered on the host itself
+    /// (`rongshu data deliver`), e.g. from an offline transfer.
+    Local,
 }
 
 impl DeliveryChannel {
-    pub const ALL: [DeliveryChannel; 3] = [
+    pub const ALL: [DeliveryChannel; 4] = [
         DeliveryChannel::Console,
         DeliveryChannel::FrontPush,
         DeliveryChannel::FrontPull,
+        DeliveryChannel::Local,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -170,6 +174,7 @@ impl DeliveryChannel {
             DeliveryChannel::Console => "console",
             DeliveryChannel::FrontPush => "front-push",
             DeliveryChannel::FrontPull => "front-pull",
+            DeliveryChannel::Local => "local",
         }
     }
 }

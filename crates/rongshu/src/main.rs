@@ -2,6 +2,7 @@
 
 mod admin;
 mod config;
+mod data;
 mod demo;
 mod demo_data;
 mod keys;
@@ -49,6 +50,9 @@ enum Command {
     /// Verify or export the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Deliver files, recover interrupted deliveries, verify stored data.
+    #[command(subcommand)]
+    Data(data::DataCommand),
     /// Create or rotate the master key that wraps every data key.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
             Command::Admin(cmd) => admin::run(&config, cmd).await,
             Command::Ledger(cmd) => ledger::run(&config, cmd).await,
             Command::Keys(cmd) => keys::run(&config, cmd).await,
+            Command::Data(cmd) => data::run(&config, cmd).await,
         }
     });
     match result {
