@@ -46,6 +46,9 @@ pub struct DataFiles {
     local_root: Option<PathBuf>,
     chunk_size: u32,
     workers: usize,
+    /// Bytes per uploaded part: S3 wants at least 5 MiB; a local directory
+    /// takes small parts, which keeps memory low.
+    part_size: usize,
 }
 
 impl std::fmt::Debug for DataFiles {
@@ -73,6 +76,7 @@ impl DataFiles {
             local_root: Some(root),
             chunk_size: CHUNK_SIZE,
             workers: default_workers(),
+            part_size: 1 << 20,
         })
     }
 
@@ -99,6 +103,7 @@ impl DataFiles {
                 local_root: None,
                 chunk_size: CHUNK_SIZE,
                 workers: default_workers(),
+                part_size: 8 << 20,
             });
         }
         let path = url.strip_prefix("file://").unwrap_or(url);
@@ -126,6 +131,7 @@ impl DataFiles {
             key,
             self.chunk_size,
             self.workers,
+            self.part_size,
         )
     }
 

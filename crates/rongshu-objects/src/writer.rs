@@ -12,9 +12,8 @@ use tokio::runtime::Handle;
 
 use crate::ObjectError;
 
-/// Bytes per uploaded part (S3 wants at least 5 MiB), and how many parts
-/// may be in flight: together they bound the writer's memory.
-const PART_SIZE: usize = 8 << 20;
+/// How many parts may be in flight: with the part size, this bounds the
+/// writer's memory.
 const PARTS_IN_FLIGHT: usize = 2;
 
 /// Sends sealed bytes to a multipart upload, blocking on the runtime.
@@ -79,12 +78,13 @@ impl SealedWriter {
         key: &DataKey,
         chunk_size: u32,
         workers: usize,
+        part_size: usize,
     ) -> Result<SealedWriter, ObjectError> {
         let runtime = Handle::try_current()
             .map_err(|e| ObjectError::Location(name.to_string(), e.to_string()))?;
         let upload = runtime.block_on(store.put_multipart(&name))?;
         let parts = Parts {
-            upload: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
+            upload: Some(WriteMultipart::new_with_chunk_size(upload, part_size)),
             runtime,
             sealed_len: 0,
         };

@@ -86,7 +86,10 @@ pub async fn run(config: &Config, command: DataCommand) -> anyhow::Result<ExitCo
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
                 format: format.as_deref().map(str::parse::<Format>).transpose()?,
-                encoding: encoding.as_deref().map(str::parse::<TextEncoding>).transpose()?,
+                encoding: encoding
+                    .as_deref()
+                    .map(str::parse::<TextEncoding>)
+                    .transpose()?,
                 delimiter: None,
                 sheet,
                 field_types: field_types(&types)?,
@@ -132,7 +135,10 @@ pub async fn run(config: &Config, command: DataCommand) -> anyhow::Result<ExitCo
             for v in &versions {
                 let resource = state.store().resource(v.resource_id).await?;
                 match state.deliveries().read_version(&resource.code, v).await {
-                    Ok(_) => println!("ok      {} v{} ({} rows)", resource.code, v.number, v.row_count),
+                    Ok(_) => println!(
+                        "ok      {} v{} ({} rows)",
+                        resource.code, v.number, v.row_count
+                    ),
                     Err(e) => {
                         failures += 1;
                         println!("FAILED  {e}");
@@ -140,7 +146,10 @@ pub async fn run(config: &Config, command: DataCommand) -> anyhow::Result<ExitCo
                 }
             }
             if failures > 0 {
-                bail!("{failures} of {} versions failed verification", versions.len());
+                bail!(
+                    "{failures} of {} versions failed verification",
+                    versions.len()
+                );
             }
             println!("{} versions verified", versions.len());
             Ok(ExitCode::SUCCESS)

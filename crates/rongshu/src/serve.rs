@@ -172,26 +172,6 @@ pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode>
             let _ = stopped.wait_for(|s| *s).await;
         }
     };
-    let front = if config.front.listen.is_empty() {
-        None
-    } else {
-        let addr: SocketAddr = config
-            .front
-            .listen
-            .parse()
-            .with_context(|| format!("front.listen {:?}", config.front.listen))?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding the front system to {addr}"))?;
-        let local = listener.local_addr()?;
-        println!("rongshu front system listening on http://{local}/");
-        let app = rongshu_server::front_app(state.clone());
-        Some(tokio::spawn(rongshu_server::serve(
-            listener,
-            app,
-            shutdown(),
-        )))
-    };
     let addr: SocketAddr = config
         .server
         .listen
@@ -201,16 +181,44 @@ pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode>
         .await
         .with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
-    if config.server.tls_cert.is_empty() {
-        tracing::info!(address = %local, "serving http://{local}/");
-        println!("rongshu listening on http://{local}/");
-        rongshu_server::serve(listener, rongshu_server::app(state), shutdown()).await?;
+    let tls = if config.server.tls_cert.is_empty() {
+        None
     } else {
-        let tls = crate::serve::tls::load(&config.server.tls_cert, &config.server.tls_key)?;
-        tracing::info!(address = %local, "serving https://{local}/");
-        println!("rongshu listening on https://{local}/");
-        let app = rongshu_server::app(state);
-        rongshu_server::serve_tls(listener, app, tls, shutdown()).await?;
+        Some(crate::serve::tls::load(
+            &config.server.tls_cert,
+            &config.server.tls_key,
+        )?)
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(address = %local, "serving {scheme}://{local}/");
+    // Scripts read this first line for the address.
+    println!("rongshu listening on {scheme}://{local}/");
+    // The front system faces the government network: its own listener.
+    let front = if config.front.listen.is_empty() {
+        None
+    } else {
+        let addr: SocketAddr = config
+            .front
+            .listen
+            .parse()
+            .with_context(|| format!("front.listen {:?}", config.front.listen))?;
+        let front_listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the front system to {addr}"))?;
+        let front_local = front_listener.local_addr()?;
+        tracing::info!(address = %front_local, "front system on http://{front_local}/");
+        println!("rongshu front system listening on http://{front_local}/");
+        let app = rongshu_server::front_app(state.clone());
+        Some(tokio::spawn(rongshu_server::serve(
+            front_listener,
+            app,
+            shutdown(),
+        )))
+    };
+    let app = rongshu_server::app(state);
+    match tls {
+        None => rongshu_server::serve(listener, app, shutdown()).await?,
+        Some(tls) => rongshu_server::serve_tls(listener, app, tls, shutdown()).await?,
     }
     if let Some(front) = front {
         front.await??;

@@ -196,6 +196,7 @@ async fn two_parties_each_see_only_their_own_workbench() {
                 &format!("127.0.0.1:{port}"),
             ])
             .env("RONGSHU_AUTH__ARGON2_MEMORY_KIB", "1024")
+            .env("RONGSHU_FRONT__LISTEN", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

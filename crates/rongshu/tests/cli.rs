@@ -37,7 +37,8 @@ impl Site {
             .args(args);
         // Cheap hashing keeps the tests fast; the defaults are for production.
         c.env("RONGSHU_AUTH__ARGON2_MEMORY_KIB", "1024")
-            .env("RONGSHU_AUTH__ARGON2_ITERATIONS", "1");
+            .env("RONGSHU_AUTH__ARGON2_ITERATIONS", "1")
+            .env("RONGSHU_FRONT__LISTEN", "127.0.0.1:0");
         c
     }
 
@@ -481,4 +482,198 @@ fn old_entry(i: usize) -> rongshu_ledger::EntryDraft {
         actor_username: Some("archivist-test".into()),
         ..rongshu_ledger::EntryDraft::new(0, &format!("test.step{i}"), "test")
     }
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    fn walk(base: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                out.push(path.strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A generated CSV of about `bytes` bytes.
+fn bus_stops_csv(path: &std::path::Path, bytes: usize) {
+    let mut text = String::new();
+    let dataset = rongshu_synth::Dataset::BusStops;
+    text.push_str(&dataset.header().join(","));
+    text.push('\n');
+    let mut rng = rongshu_synth::Rng::new(9);
+    let mut i = 0;
+    while text.len() < bytes {
+        dataset.push_row(&mut rng, i, &mut text);
+        i += 1;
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn delivered(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout(out).lines().last().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_killed_ingest_leaves_nothing_behind() {
+    for backend in backends() {
+        let site = Site::new(backend).await;
+        site.seed();
+        let store = &site.db.store;
+        let resource = store.resource_by_code("bus-stops").await.unwrap();
+        let file = site.dir.join("stops.csv");
+        bus_stops_csv(&file, 60 << 20);
+        let objects = site.dir.join("objects");
+        let before = files_under(&objects);
+
+        let mut child = Killed(
+            site.command(&["data", "deliver", "--resource", "bus-stops"])
+                .arg(&file)
+                .env("RONGSHU_INGEST__MEMORY_BUDGET_MB", "4")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        // Wait (bounded) until the ingest reports progress, then kill it.
+        let mut running = None;
+        for _ in 0..600 {
+            let ingests = store.ingests(resource.id, 10).await.unwrap();
+            running = ingests.into_iter().find(|i| {
+                i.state == rongshu_domain::resource::IngestState::Running && i.bytes_read > 0
+            });
+            if running.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let running = running.expect("the ingest reported progress");
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        assert!(
+            files_under(&objects).len() > before.len(),
+            "the killed ingest had started writing"
+        );
+        assert_eq!(
+            store.versions(resource.id).await.unwrap().len(),
+            1,
+            "nothing visible"
+        );
+
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let out = site
+            .command(&["data", "recover"])
+            .env("RONGSHU_INGEST__STALE_AFTER_SECS", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout(&out).contains("abandoned ingests removed: 1"),
+            "{}",
+            stdout(&out)
+        );
+        let ingest = store.ingest(running.id).await.unwrap();
+        assert_eq!(
+            ingest.state,
+            rongshu_domain::resource::IngestState::Abandoned
+        );
+        assert_eq!(files_under(&objects), before, "no orphaned files");
+        assert_eq!(store.versions(resource.id).await.unwrap().len(), 1);
+    }
+}
+
+/// Memory stays flat as files grow: a file ten times larger than another
+/// (and many times the budget) needs no more memory to ingest.
+#[tokio::test]
+async fn ingest_memory_does_not_grow_with_the_file() {
+    let site = Site::new(Backend::Sqlite).await;
+    site.seed();
+    let (small, large) = (site.dir.join("small.csv"), site.dir.join("large.csv"));
+    bus_stops_csv(&small, 8 << 20);
+    bus_stops_csv(&large, 80 << 20);
+    let peak = |file: &PathBuf| {
+        let out = site
+            .command(&["data", "deliver", "--resource", "bus-stops"])
+            .arg(file)
+            .env("RONGSHU_INGEST__MEMORY_BUDGET_MB", "8")
+            .output()
+            .unwrap();
+        delivered(&out)["peak_rss_bytes"].as_u64().unwrap()
+    };
+    let (small_peak, large_peak) = (peak(&small), peak(&large));
+    eprintln!("peak RSS: 8 MB file {small_peak} bytes, 80 MB file {large_peak} bytes");
+    assert!(
+        large_peak < small_peak + (16 << 20),
+        "peak grew from {small_peak} to {large_peak} bytes"
+    );
+    assert!(
+        large_peak < 80 << 20,
+        "the large file was not held in memory"
+    );
+}
+
+#[tokio::test]
+async fn keys_rotate_and_stored_data_verifies_until_tampered() {
+    let site = Site::new(Backend::Sqlite).await;
+    site.seed();
+    let out = site.run(&["data", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("4 versions verified"));
+    let key_file = site.dir.join("master.key");
+    let old = std::fs::read_to_string(&key_file).unwrap();
+    let out = site.run(&["keys", "init"]);
+    assert!(!out.status.success(), "init refuses to overwrite a key");
+    let out = site.run(&["keys", "rotate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("re-wrapped 4 data keys"),
+        "{}",
+        stdout(&out)
+    );
+    assert_ne!(std::fs::read_to_string(&key_file).unwrap(), old);
+    assert!(
+        site.run(&["data", "verify"]).status.success(),
+        "data opens under the new key"
+    );
+
+    let version = site.db.store.all_versions().await.unwrap().remove(0);
+    let object = site.dir.join("objects").join(&version.object_name);
+    let mut sealed = std::fs::read(&object).unwrap();
+    let at = sealed.len() / 2;
+    sealed[at] ^= 1;
+    std::fs::write(&object, sealed).unwrap();
+    let out = site.run(&["data", "verify"]);
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "business-registrations version {}",
+            version.number
+        )) && text.contains("integrity check failed"),
+        "{text}"
+    );
 }
