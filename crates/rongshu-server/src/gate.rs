@@ -166,12 +166,12 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     response
 }
 
-/// Browser protections. The console uses no script at all, so the policy
-/// allows none; nothing may frame it; signed-in pages and API replies are
-/// never cached.
+/// Browser protections. The console's one script is its own file (the
+/// upload's progress), so no inline script runs; nothing may frame it;
+/// signed-in pages and API replies are never cached.
 fn harden(response: &mut Response, surface: Surface) {
-    const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                          frame-ancestors 'none'; base-uri 'none'";
+    const POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+                          img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     let h = response.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

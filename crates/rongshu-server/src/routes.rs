@@ -615,6 +615,118 @@ fn table() -> Vec<RouteSpec> {
         || get(api::ckan::action).post(api::ckan::action),
     );
 
+    // Console: the catalogue.
+    b.add(
+        System,
+        Method::GET,
+        "/assets/deliver.js",
+        "system.asset",
+        "The console's upload script.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::assets::deliver_script),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/open-data",
+        "console.open-data",
+        "The public page of open resources.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::catalogue::open_data),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/catalogue",
+        "console.catalogue",
+        "The operation catalogue, searchable.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(console::catalogue::catalogue),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/catalogue/new",
+        "console.resource-new",
+        "Form for a new resource (providers).",
+        Access::Restricted(PROVIDER_WRITERS),
+        Quiet,
+        NO_BODY,
+        || get(console::catalogue::new_resource_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/catalogue/new",
+        "resource.create",
+        "Describe a new resource (providers).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(console::catalogue::create_resource),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/catalogue/{code}",
+        "console.resource",
+        "A resource's page: open ones for everyone.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::catalogue::resource_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/catalogue/{code}/grading",
+        "grading.decide",
+        "Confirm or override the grading (its provider).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(console::catalogue::grade),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/catalogue/{code}/registration",
+        "registration.record",
+        "Edit or step the registration record (its provider).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(console::catalogue::register),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/catalogue/{code}/deliveries",
+        "delivery.upload",
+        "Upload a delivery from the console (the body is the file).",
+        Access::Restricted(FRONT_DELIVERERS),
+        InHandler,
+        NO_BODY,
+        || post(console::catalogue::deliver),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/ingests/{id}",
+        "console.ingest",
+        "An ingest's report, refreshed while it runs.",
+        Access::Restricted(DELIVERY_INSPECTORS),
+        Quiet,
+        NO_BODY,
+        || get(console::catalogue::ingest_page),
+    );
+
     // The front system, on its own listener.
     b.add(
         Front,

@@ -97,20 +97,24 @@ fn parameters(
     Ok(params)
 }
 
-fn number(
+/// A page size and start from `size_key` and `start_key`.
+fn paging(
     params: &BTreeMap<String, String>,
-    key: &str,
-    default: u32,
-    max: u32,
-) -> Result<u32, Response> {
-    match params.get(key) {
+    (size_key, default, max): (&str, u32, u32),
+    start_key: &str,
+) -> Result<(u32, u32), String> {
+    let number = |key: &str, default: u32, max: u32| match params.get(key) {
         None => Ok(default),
         Some(v) => v
             .trim()
             .parse::<u32>()
             .map(|n| n.min(max))
-            .map_err(|_| validation(format!("{key}: must be a non-negative whole number"))),
-    }
+            .map_err(|_| format!("{key}: must be a non-negative whole number")),
+    };
+    Ok((
+        number(size_key, default, max)?,
+        number(start_key, 0, u32::MAX)?,
+    ))
 }
 
 fn package(r: &Resource) -> Value {
@@ -212,13 +216,9 @@ pub(crate) async fn action(
     let store = state.store();
     Ok(match action.as_str() {
         "package_list" => {
-            let limit = match number(&params, "limit", 1000, 1000) {
-                Ok(n) => n,
-                Err(r) => return Ok(r),
-            };
-            let offset = match number(&params, "offset", 0, u32::MAX) {
-                Ok(n) => n,
-                Err(r) => return Ok(r),
+            let (limit, offset) = match paging(&params, ("limit", 1000, 1000), "offset") {
+                Ok(p) => p,
+                Err(message) => return Ok(validation(message)),
             };
             let page = ResourceFilter {
                 limit: Some(limit),
@@ -234,13 +234,9 @@ pub(crate) async fn action(
             reply(&action, json!(names))
         }
         "package_search" => {
-            let rows = match number(&params, "rows", 10, 1000) {
-                Ok(n) => n,
-                Err(r) => return Ok(r),
-            };
-            let start = match number(&params, "start", 0, u32::MAX) {
-                Ok(n) => n,
-                Err(r) => return Ok(r),
+            let (rows, start) = match paging(&params, ("rows", 10, 1000), "start") {
+                Ok(p) => p,
+                Err(message) => return Ok(validation(message)),
             };
             let mut filter = visible.clone();
             let q = params.get("q").map(String::as_str).unwrap_or("").trim();

@@ -4,6 +4,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const STYLE: &str = include_str!("../../assets/style.css");
+const DELIVER: &str = include_str!("../../assets/deliver.js");
 
 pub(crate) async fn style() -> impl IntoResponse {
     (
@@ -12,5 +13,15 @@ pub(crate) async fn style() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLE,
+    )
+}
+
+pub(crate) async fn deliver_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        DELIVER,
     )
 }

@@ -84,6 +84,7 @@ fn login_form(
                     input name="password" id="password" type="password" autocomplete="current-password" required; }
                 button.primary type="submit" id="sign-in" { (i18n::SIGN_IN.get(lang)) }
             }
+            p { a href="/open-data" { (super::catalogue_text::OPEN_DATA.get(lang)) } }
         },
     )
 }

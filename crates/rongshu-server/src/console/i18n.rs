@@ -349,6 +349,26 @@ pub(crate) fn problem_text(code: &str) -> T {
         "resource.duplicate" => T("该名称已被使用。", "That name is already taken."),
         "request.method-not-allowed" => T("不支持此操作方式。", "This method is not allowed here."),
         "request.too-large" => T("提交的内容过大。", "The request is too large."),
+        "registration.not-allowed" => T(
+            "该登记操作不符合登记状态（如未登记不能变更、已注销不能再登记）。",
+            "That register step does not fit the registration's state.",
+        ),
+        "delivery.too-many-bad-rows" => T(
+            "错误行超过允许比例，本次交付未入库；请下载错误报告修正后重新交付。",
+            "Too many bad rows: nothing was stored. Download the error report, fix the file and deliver again.",
+        ),
+        "delivery.unknown-encoding" => T(
+            "无法识别文件编码，请指定 UTF-8 或 GB18030。",
+            "The file's encoding could not be detected: choose UTF-8 or GB18030.",
+        ),
+        "delivery.registration-cancelled" => T(
+            "该资源已注销登记，不再接收交付。",
+            "The resource's registration was cancelled: it takes no more deliveries.",
+        ),
+        code if code.starts_with("delivery.") => T(
+            "文件无法读取，本次交付未入库。",
+            "The file could not be read: nothing was stored.",
+        ),
         _ => T(
             "服务暂时不可用，请稍后重试。",
             "The service is unavailable; please try again later.",

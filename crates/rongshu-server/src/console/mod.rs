@@ -4,6 +4,8 @@
 pub(crate) mod accounts;
 pub(crate) mod assets;
 pub(crate) mod auth;
+pub(crate) mod catalogue;
+pub(crate) mod catalogue_text;
 pub(crate) mod home;
 pub(crate) mod i18n;
 pub(crate) mod ledger;
@@ -143,8 +145,9 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 4] = [
+    let nav: [(&str, T); 5] = [
         ("/home", i18n::HOME),
+        ("/catalogue", catalogue_text::CATALOGUE),
         ("/accounts", i18n::ACCOUNTS),
         ("/ledger", i18n::LEDGER),
         ("/settings", i18n::SETTINGS),
@@ -187,8 +190,17 @@ pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> 
     }
 }
 
-/// A bare page for visitors who are not signed in.
+/// A bare page for visitors who are not signed in: a narrow form.
 pub(crate) fn bare(lang: Lang, title: T, back: &str, body: Markup) -> Markup {
+    public_frame(lang, title, back, "page narrow", body)
+}
+
+/// A public page with room for tables (the open data pages).
+pub(crate) fn public_page(lang: Lang, title: T, back: &str, body: Markup) -> Markup {
+    public_frame(lang, title, back, "page", body)
+}
+
+fn public_frame(lang: Lang, title: T, back: &str, class: &str, body: Markup) -> Markup {
     let (_, other_code, other_label) = lang.other();
     html! {
         (DOCTYPE)
@@ -199,7 +211,7 @@ pub(crate) fn bare(lang: Lang, title: T, back: &str, body: Markup) -> Markup {
                     div.brand { span.mark { "蓉" } span { (i18n::PRODUCT.get(lang)) } }
                     nav.menu { a href={ "/lang/" (other_code) "?back=" (auth::encode_next(back)) } { (other_label) } }
                 }
-                main.page.narrow id="main" { (body) }
+                main class=(class) id="main" { (body) }
             }
         }
     }

@@ -6,6 +6,7 @@ mod api_keys;
 mod ckan;
 mod common;
 mod console;
+mod console_catalogue;
 mod deliveries;
 mod ledger;
 mod problems;
