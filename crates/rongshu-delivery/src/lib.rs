@@ -9,6 +9,7 @@
 
 mod deliver;
 mod keys;
+mod pull;
 mod recover;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use rongshu_store::{Store, StoreError, Version};
 
 pub use deliver::{Delivered, DeliveryRequest};
 pub use keys::rewrap_all;
+pub use pull::{PullError, plain_table_name, redacted};
 pub use recover::Recovered;
 
 /// How deliveries are read and stored.
@@ -86,6 +88,8 @@ pub enum DeliveryError {
     Key(#[from] SealError),
     #[error("the ingest task failed: {0}")]
     Task(String),
+    #[error(transparent)]
+    Pull(#[from] PullError),
 }
 
 /// The platform acting on its own (recovery), for the ledger.

@@ -128,6 +128,7 @@ fn duckdb(input: &Path, dir: &Path) -> (f64, f64) {
         "import duckdb, time, resource\n\
          con = duckdb.connect()\n\
          con.execute('SET threads = 2')\n\
+         con.execute('SET enable_progress_bar = false')\n\
          t = time.time()\n\
          con.execute(\"COPY (SELECT * FROM read_csv('{}')) TO '{}' (FORMAT parquet, COMPRESSION snappy)\")\n\
          print(time.time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n",

@@ -178,6 +178,8 @@ fn build() -> OpenApi {
         .schema_from::<IngestView>()
         .schema_from::<DeliveryQuery>()
         .schema_from::<DeliveryReceipt>()
+        .schema_from::<PullRequest>()
+        .schema_from::<PullView>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(

@@ -755,6 +755,50 @@ fn table() -> Vec<RouteSpec> {
     );
     b.add(
         Front,
+        Method::POST,
+        "/front/v1/resources/{code}/pulls",
+        "pull.create",
+        "Schedule pulls of a resource's data from an HTTP(S) URL or a PostgreSQL table.",
+        Access::Restricted(FRONT_DELIVERERS),
+        InHandler,
+        wire(Some("PullRequest"), Some("PullView")),
+        || post(api::front::create_pull),
+    );
+    b.add(
+        Front,
+        Method::GET,
+        "/front/v1/pulls",
+        "pull.list",
+        "The scheduled pulls this key may manage, with their last results.",
+        Access::Restricted(FRONT_READERS),
+        Quiet,
+        wire(None, Some("PullView[]")),
+        || get(api::front::pulls),
+    );
+    b.add(
+        Front,
+        Method::DELETE,
+        "/front/v1/pulls/{id}",
+        "pull.delete",
+        "Stop a scheduled pull.",
+        Access::Restricted(FRONT_DELIVERERS),
+        InHandler,
+        NO_BODY,
+        || delete(api::front::delete_pull),
+    );
+    b.add(
+        Front,
+        Method::POST,
+        "/front/v1/pulls/{id}/run",
+        "pull.run",
+        "Run a pull now, outside its schedule.",
+        Access::Restricted(FRONT_DELIVERERS),
+        InHandler,
+        wire(None, Some("DeliveryReceipt")),
+        || post(api::front::run_pull),
+    );
+    b.add(
+        Front,
         Method::GET,
         "/front/v1/ingests/{id}",
         "front.ingest",

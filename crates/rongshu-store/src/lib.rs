@@ -11,6 +11,7 @@
 mod accounts;
 mod error;
 mod ledger;
+mod pulls;
 mod records;
 mod resources;
 mod sessions;
@@ -26,6 +27,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use error::StoreError;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
+pub use pulls::{NewPullSource, PullSource};
 pub use records::{
     Account, AccountCredentials, ApiKey, NewAccount, NewApiKey, NewOrganization, Organization,
     SessionKind, SessionPrincipal,

@@ -142,6 +142,25 @@ fn spawn_recovery(config: &Config, state: AppState) {
     });
 }
 
+/// The front system's scheduled pulls: every `front.pull_check_secs`, each
+/// server runs the due pulls it can claim.
+fn spawn_pulls(config: &Config, state: AppState) {
+    let period = std::time::Duration::from_secs(config.front.pull_check_secs);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        loop {
+            every.tick().await;
+            if let Err(e) = state
+                .deliveries()
+                .run_due_pulls(&rongshu_delivery::Platform)
+                .await
+            {
+                tracing::warn!(error = %e, "scheduled pulls failed");
+            }
+        }
+    });
+}
+
 /// Hourly housekeeping: ended sessions leave the database.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
@@ -161,6 +180,9 @@ fn spawn_housekeeping(state: AppState) {
 pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode> {
     spawn_housekeeping(state.clone());
     spawn_recovery(config, state.clone());
+    if !config.front.listen.is_empty() {
+        spawn_pulls(config, state.clone());
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -11,11 +11,11 @@ use futures::TryStreamExt;
 use rongshu_delivery::DeliveryRequest;
 use rongshu_domain::resource::DeliveryChannel;
 use rongshu_ingest::{FieldType, Format, TextEncoding};
-use rongshu_store::ResourceFilter;
+use rongshu_store::{NewPullSource, ResourceFilter};
 use tokio_util::io::StreamReader;
 
 use super::resource_types::{
-    DeliveryQuery, DeliveryReceipt, IngestView, ResourceView, VersionView,
+    DeliveryQuery, DeliveryReceipt, IngestView, PullRequest, PullView, ResourceView, VersionView,
 };
 use crate::context::{Json, Path, Query, SignedIn};
 use crate::error::ApiError;
@@ -131,12 +131,16 @@ pub(crate) async fn deliver_body(
         .deliveries()
         .deliver(request, &who.ctx, StreamReader::new(Box::pin(stream)))
         .await?;
-    Ok(DeliveryReceipt {
-        resource: resource.code.clone(),
+    Ok(receipt(&resource.code, &delivered))
+}
+
+fn receipt(resource: &str, delivered: &rongshu_delivery::Delivered) -> DeliveryReceipt {
+    DeliveryReceipt {
+        resource: resource.to_owned(),
         ingest: IngestView::from(&delivered.ingest),
         bad_rows: delivered.report.bad_rows,
         version: VersionView::of(&delivered.version, None),
-    })
+    }
 }
 
 pub(crate) async fn push(
@@ -175,4 +179,139 @@ pub(crate) async fn ingest(
 ) -> Result<Json<IngestView>, ApiError> {
     let (ingest, _) = super::resources::inspectable_ingest(&state, &who, id).await?;
     Ok(Json(IngestView::from(&ingest)))
+}
+
+fn checked_pull(resource_id: i64, body: &PullRequest) -> Result<NewPullSource, ApiError> {
+    let location = body.location.trim();
+    match body.kind.as_str() {
+        "http" if location.starts_with("http://") || location.starts_with("https://") => {}
+        "postgres"
+            if (location.starts_with("postgres://") || location.starts_with("postgresql://"))
+                && rongshu_delivery::plain_table_name(body.table.trim()) => {}
+        "http" | "postgres" => {
+            return Err(invalid(
+                "location",
+                "http pulls need an http(s):// URL; postgres pulls a postgres:// URL and a plain table name",
+            ));
+        }
+        _ => return Err(invalid("kind", "must be http or postgres")),
+    }
+    if !body.format.is_empty() && body.format.parse::<Format>().is_err() {
+        return Err(invalid(
+            "format",
+            "must be csv, xlsx, json, ndjson or parquet",
+        ));
+    }
+    if !(1..=44_640).contains(&body.interval_minutes) {
+        return Err(invalid(
+            "interval_minutes",
+            "must be between 1 and 44640 (31 days)",
+        ));
+    }
+    Ok(NewPullSource {
+        resource_id,
+        kind: body.kind.clone(),
+        location: location.to_owned(),
+        table_name: body.table.trim().to_owned(),
+        format: body.format.clone(),
+        interval_secs: body.interval_minutes * 60,
+        created_by: None,
+    })
+}
+
+pub(crate) async fn create_pull(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(body): Json<PullRequest>,
+) -> Result<(StatusCode, Json<PullView>), ApiError> {
+    let resource = state.store().resource_by_code(&code).await?;
+    if !who.account().actor().may_deliver_to(resource.provider_id) {
+        return Err(ApiError::OtherOrganization);
+    }
+    let new = NewPullSource {
+        created_by: Some(who.account().id),
+        ..checked_pull(resource.id, &body)?
+    };
+    let mut tx = state.store().begin().await?;
+    let id = tx.insert_pull_source(&new, now_ms()).await?;
+    tx.append(
+        who.ctx
+            .entry("pull.create", "pull_source", Some(id.to_string())),
+    )
+    .await?;
+    crate::auth::commit(&state, tx).await?;
+    let source = state.store().pull_source(id).await?;
+    Ok((StatusCode::CREATED, Json(PullView::from(&source))))
+}
+
+/// A pull source the caller may manage.
+async fn own_pull(
+    state: &AppState,
+    who: &SignedIn,
+    id: i64,
+) -> Result<rongshu_store::PullSource, ApiError> {
+    let source = state.store().pull_source(id).await?;
+    let resource = state.store().resource(source.resource_id).await?;
+    if who.account().actor().may_deliver_to(resource.provider_id) {
+        Ok(source)
+    } else {
+        Err(ApiError::OtherOrganization)
+    }
+}
+
+pub(crate) async fn pulls(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<Vec<PullView>>, ApiError> {
+    let actor = who.account().actor();
+    let mut views = Vec::new();
+    for source in state.store().pull_sources().await? {
+        let resource = state.store().resource(source.resource_id).await?;
+        if actor.may_deliver_to(resource.provider_id) {
+            views.push(PullView::from(&source));
+        }
+    }
+    Ok(Json(views))
+}
+
+pub(crate) async fn delete_pull(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    own_pull(&state, &who, id).await?;
+    let mut tx = state.store().begin().await?;
+    tx.disable_pull_source(id).await?;
+    tx.append(
+        who.ctx
+            .entry("pull.delete", "pull_source", Some(id.to_string())),
+    )
+    .await?;
+    crate::auth::commit(&state, tx).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Runs a pull now, outside its schedule.
+pub(crate) async fn run_pull(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<DeliveryReceipt>), ApiError> {
+    let source = own_pull(&state, &who, id).await?;
+    let resource = state.store().resource(source.resource_id).await?;
+    let outcome = state.deliveries().pull(&source, &who.ctx).await;
+    let status = match &outcome {
+        Ok(d) => format!("delivered version {}", d.version.number),
+        Err(e) => format!("failed: {e}"),
+    };
+    state
+        .store()
+        .record_pull_result(id, &status, outcome.as_ref().ok().map(|d| d.ingest.id))
+        .await?;
+    let delivered = outcome?;
+    Ok((
+        StatusCode::CREATED,
+        Json(receipt(&resource.code, &delivered)),
+    ))
 }

@@ -424,3 +424,54 @@ pub(crate) struct CatalogueQuery {
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PullRequest {
+    /// `http` (an HTTP(S) URL serving a file) or `postgres` (a table).
+    pub kind: String,
+    /// The URL: `https://…/export.csv` or `postgres://user:pass@host/db`.
+    pub location: String,
+    /// postgres: the table (or `schema.table`) read whole.
+    #[serde(default)]
+    pub table: String,
+    /// http: the format when the URL does not tell.
+    #[serde(default)]
+    pub format: String,
+    /// Minutes between pulls (1 to 44640).
+    pub interval_minutes: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PullView {
+    pub id: i64,
+    pub resource_id: i64,
+    pub kind: String,
+    /// With any password replaced by `***`.
+    pub location: String,
+    pub table: String,
+    pub format: String,
+    pub interval_minutes: i64,
+    pub next_run_at: String,
+    pub last_run_at: Option<String>,
+    pub last_status: Option<String>,
+    pub last_ingest_id: Option<i64>,
+}
+
+impl From<&rongshu_store::PullSource> for PullView {
+    fn from(p: &rongshu_store::PullSource) -> Self {
+        PullView {
+            id: p.id,
+            resource_id: p.resource_id,
+            kind: p.kind.clone(),
+            location: rongshu_delivery::redacted(&p.location),
+            table: p.table_name.clone(),
+            format: p.format.clone(),
+            interval_minutes: p.interval_secs / 60,
+            next_run_at: rfc3339(p.next_run_at_ms),
+            last_run_at: p.last_run_at_ms.map(rfc3339),
+            last_status: p.last_status.clone(),
+            last_ingest_id: p.last_ingest_id,
+        }
+    }
+}

@@ -427,3 +427,165 @@ async fn front_keys_of_other_parties_meet_the_front_gate() {
         .unwrap();
     expect_problem(r, 403, "access.wrong-party").await;
 }
+
+/// Serves `body` at `/exports/<name>` on a loopback port until dropped.
+async fn file_server(name: &'static str, body: &'static str) -> String {
+    let app = axum::Router::new().route(
+        &format!("/exports/{name}"),
+        axum::routing::get(move || async move { body }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/exports/{name}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
+    let server = TestServer::start().await;
+    let staff = server.token(P::Provider, Role::Staff).await;
+    create_resource(&server, &staff, "licences", false).await;
+    let key = front_key(&server, &staff).await;
+    let front = |path: &str| format!("{}{path}", server.front);
+
+    let url = file_server(
+        "licences.csv",
+        "许可证号,车牌号\nXK1,川A12345\nXK2,川A6789D\n",
+    )
+    .await;
+    let r = client()
+        .post(front("/front/v1/resources/licences/pulls"))
+        .bearer_auth(&key)
+        .json(&json!({ "kind": "http", "location": url, "interval_minutes": 60 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let pull: Value = r.json().await.unwrap();
+
+    // The schedule: a new source is due at once; a second run is not.
+    assert_eq!(
+        server
+            .state
+            .deliveries()
+            .run_due_pulls(&rongshu_delivery::Platform)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        server
+            .state
+            .deliveries()
+            .run_due_pulls(&rongshu_delivery::Platform)
+            .await
+            .unwrap(),
+        0
+    );
+    let versions: Value = server
+        .call(
+            Method::GET,
+            "/api/v1/resources/licences/versions",
+            &staff,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions[0]["channel"], "front-pull");
+    assert_eq!(versions[0]["rows"], 2);
+
+    // Run now, by hand; then stop it.
+    let r = client()
+        .post(front(&format!("/front/v1/pulls/{}/run", pull["id"])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let listed: Value = client()
+        .get(front("/front/v1/pulls"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed[0]["last_status"]
+            .as_str()
+            .unwrap()
+            .starts_with("delivered version 2")
+    );
+    let r = client()
+        .delete(front(&format!("/front/v1/pulls/{}", pull["id"])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    // Bad sources are refused before they are stored.
+    for bad in [
+        json!({ "kind": "ftp", "location": "ftp://x", "interval_minutes": 5 }),
+        json!({ "kind": "postgres", "location": "postgres://h/db", "table": "t; drop", "interval_minutes": 5 }),
+        json!({ "kind": "http", "location": url, "interval_minutes": 0 }),
+    ] {
+        let r = client()
+            .post(front("/front/v1/resources/licences/pulls"))
+            .bearer_auth(&key)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        expect_problem(r, 422, "validation.invalid-field").await;
+    }
+
+    // A PostgreSQL table, when a server is at hand; its password never shows.
+    let Ok(pg) = std::env::var(rongshu_store::testing::POSTGRES_ENV) else {
+        return;
+    };
+    let table = format!("pull_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&pg)
+        .await
+        .unwrap();
+    sqlx::Executor::execute(
+        &mut conn,
+        format!(
+            "CREATE TABLE {table} (plate text, seats int, issued date, fee numeric(8,2)); \
+             INSERT INTO {table} VALUES ('川A12345', 5, '2024-05-06', 12.50), ('川A6789D', 7, NULL, 3)"
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    let r = client()
+        .post(front("/front/v1/resources/licences/pulls"))
+        .bearer_auth(&key)
+        .json(&json!({ "kind": "postgres", "location": pg, "table": table, "interval_minutes": 1440 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let pull: Value = r.json().await.unwrap();
+    assert!(
+        pull["location"].as_str().unwrap().contains(":***@"),
+        "{pull}"
+    );
+    let r = client()
+        .post(front(&format!("/front/v1/pulls/{}/run", pull["id"])))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let receipt: Value = r.json().await.unwrap();
+    sqlx::Executor::execute(&mut conn, format!("DROP TABLE {table}").as_str())
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["version"]["rows"], 2);
+    assert_eq!(receipt["version"]["source_format"], "ndjson");
+}
