@@ -235,7 +235,7 @@ impl<R: Read> Read for Counted<R> {
 /// Reads one delivery from `input` and writes it to `sink` as Parquet.
 /// `progress` hears about it every batch. On error the sink holds a partial
 /// file, which the caller must discard.
-pub fn ingest<R: Read, W: Write + Send>(
+pub fn ingest<R: Read, W: Write + Send + 'static>(
     input: R,
     options: &IngestOptions,
     sink: W,
@@ -359,7 +359,7 @@ pub fn ingest<R: Read, W: Write + Send>(
 }
 
 /// The one path every text format takes: sample, decide types, convert.
-fn text_rows<W: Write + Send>(
+fn text_rows<W: Write + Send + 'static>(
     mut rows: impl TextRows,
     options: &IngestOptions,
     sink: W,

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use arrow_array::builder::{
     ArrayBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
@@ -116,18 +118,74 @@ pub(crate) fn flush_if_over<W: Write + Send>(
     Ok(())
 }
 
+/// Parquet encoding, and whatever the sink does (digest, sealing), on a
+/// thread of its own, so reading and converting rows overlaps with it. Two
+/// batches at most wait between the two.
+struct Encoder<W> {
+    batches: Option<SyncSender<RecordBatch>>,
+    thread: Option<JoinHandle<Result<W, IngestError>>>,
+}
+
+impl<W: Write + Send + 'static> Encoder<W> {
+    fn start(mut writer: ArrowWriter<W>, budget: usize) -> Encoder<W> {
+        let (batches, received) = sync_channel::<RecordBatch>(2);
+        let thread = std::thread::spawn(move || {
+            for batch in received {
+                writer.write(&batch)?;
+                flush_if_over(&mut writer, budget)?;
+            }
+            Ok(writer.into_inner()?)
+        });
+        Encoder {
+            batches: Some(batches),
+            thread: Some(thread),
+        }
+    }
+
+    fn send(&mut self, batch: RecordBatch) -> Result<(), IngestError> {
+        let sent = self.batches.as_ref().map(|b| b.send(batch));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The thread stopped early: its error says why.
+            _ => self.join().and(Err(IngestError::Io(std::io::Error::other(
+                "the Parquet encoder stopped",
+            )))),
+        }
+    }
+
+    fn join(&mut self) -> Result<W, IngestError> {
+        drop(self.batches.take());
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(IngestError::Io(std::io::Error::other(
+                "the Parquet encoder failed",
+            ))),
+        }
+    }
+}
+
+/// Waits for the encoder, so whatever it holds (an upload being sealed) is
+/// finished or abandoned before the caller goes on.
+impl<W> Drop for Encoder<W> {
+    fn drop(&mut self) {
+        drop(self.batches.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Builds typed columns from text rows and streams them into Parquet.
-pub(crate) struct TableWriter<W: Write + Send> {
+pub(crate) struct TableWriter<W: Write + Send + 'static> {
     schema: SchemaRef,
     names: Vec<String>,
     types: Vec<FieldType>,
     columns: Vec<Column>,
-    writer: ArrowWriter<W>,
-    budget: usize,
+    encoder: Encoder<W>,
     rows: u64,
 }
 
-impl<W: Write + Send> TableWriter<W> {
+impl<W: Write + Send + 'static> TableWriter<W> {
     pub(crate) fn new(
         names: Vec<String>,
         types: Vec<FieldType>,
@@ -148,8 +206,7 @@ impl<W: Write + Send> TableWriter<W> {
             names,
             types,
             columns,
-            writer,
-            budget,
+            encoder: Encoder::start(writer, budget),
             rows: 0,
         })
     }
@@ -196,8 +253,7 @@ impl<W: Write + Send> TableWriter<W> {
         }
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)?;
-        self.writer.write(&batch)?;
-        flush_if_over(&mut self.writer, self.budget)
+        self.encoder.send(batch)
     }
 
     pub(crate) fn rows(&self) -> u64 {
@@ -206,7 +262,7 @@ impl<W: Write + Send> TableWriter<W> {
 
     pub(crate) fn finish(mut self) -> Result<W, IngestError> {
         self.write_batch()?;
-        Ok(self.writer.into_inner()?)
+        self.encoder.join()
     }
 }
 

@@ -32,6 +32,8 @@ impl Write for Parts {
         self.runtime
             .block_on(upload.wait_for_capacity(PARTS_IN_FLIGHT))
             .map_err(io::Error::other)?;
+        // Parts upload as runtime tasks, whichever thread writes.
+        let _runtime = self.runtime.enter();
         upload.write(buf);
         self.sealed_len += buf.len() as u64;
         Ok(buf.len())

@@ -176,6 +176,14 @@ fn spawn_housekeeping(state: AppState) {
     });
 }
 
+/// Tells whoever started the server where it listens. A closed standard
+/// output (a script that read the first line and went away) is no reason
+/// to stop serving.
+fn announce(line: &str) {
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
 /// Serves until interrupted.
 pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode> {
     spawn_housekeeping(state.clone());
@@ -214,7 +222,7 @@ pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode>
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(address = %local, "serving {scheme}://{local}/");
     // Scripts read this first line for the address.
-    println!("rongshu listening on {scheme}://{local}/");
+    announce(&format!("rongshu listening on {scheme}://{local}/"));
     // The front system faces the government network: its own listener.
     let front = if config.front.listen.is_empty() {
         None
@@ -229,7 +237,9 @@ pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode>
             .with_context(|| format!("binding the front system to {addr}"))?;
         let front_local = front_listener.local_addr()?;
         tracing::info!(address = %front_local, "front system on http://{front_local}/");
-        println!("rongshu front system listening on http://{front_local}/");
+        announce(&format!(
+            "rongshu front system listening on http://{front_local}/"
+        ));
         let app = rongshu_server::front_app(state.clone());
         Some(tokio::spawn(rongshu_server::serve(
             front_listener,
