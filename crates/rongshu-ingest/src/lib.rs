@@ -13,6 +13,7 @@
 mod dialect;
 mod encoding;
 mod parquet_input;
+mod scan;
 mod schema;
 mod sources;
 mod table;
@@ -411,19 +412,17 @@ fn text_rows<W: Write + Send + 'static>(
         })
         .collect();
 
-    let mut table = TableWriter::new(names.clone(), types.clone(), sink, options.memory_budget)?;
-    let mut scanners = vec![ColumnScanner::default(); names.len()];
-    let mut accept =
+    let mut table = TableWriter::new(
+        names.clone(),
+        types.clone(),
+        sink,
+        options.memory_budget,
+        options.scan_rows,
+    )?;
+    let accept =
         |table: &mut TableWriter<W>, report: &mut IngestReport, line, record: &StringRecord| {
-            match table.push(record.iter()) {
-                Ok(()) => {
-                    if table.rows() <= options.scan_rows {
-                        for (scanner, cell) in scanners.iter_mut().zip(record.iter()) {
-                            scanner.push(cell);
-                        }
-                    }
-                }
-                Err(problem) => bad(report, line, problem),
+            if let Err(problem) = table.push(record.iter()) {
+                bad(report, line, problem);
             }
         };
     for (line, record) in &sample {
@@ -449,6 +448,7 @@ fn text_rows<W: Write + Send + 'static>(
         }
     }
     report.rows = table.rows();
+    let (sink, scanners) = table.finish()?;
     report.fields = names
         .iter()
         .zip(&types)
@@ -459,5 +459,5 @@ fn text_rows<W: Write + Send + 'static>(
             classification: scanner.finish(name),
         })
         .collect();
-    table.finish()
+    Ok(sink)
 }

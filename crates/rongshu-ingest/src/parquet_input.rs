@@ -3,14 +3,12 @@
 
 use std::io::Write;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
-use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rongshu_classify::ColumnScanner;
 
+use crate::scan::BatchScanner;
 use crate::table::{flush_if_over, parquet_writer};
 use crate::{IngestError, Progress};
 
@@ -36,13 +34,11 @@ pub(crate) fn copy<W: Write + Send>(
     let expected_rows = builder.metadata().file_metadata().num_rows().max(1) as u64;
     let reader = builder.with_batch_size(8192).build()?;
     let mut writer = parquet_writer(schema.clone(), sink, budget)?;
-    let mut scanners = vec![ColumnScanner::default(); schema.fields().len()];
+    let mut scanner = BatchScanner::new(schema.fields().len(), scan_rows);
     let mut rows = 0u64;
     for batch in reader {
         let batch = batch?;
-        if rows < scan_rows {
-            scan(&batch, &mut scanners, (scan_rows - rows) as usize);
-        }
+        scanner.observe(&batch);
         rows += batch.num_rows() as u64;
         writer.write(&batch)?;
         flush_if_over(&mut writer, budget)?;
@@ -62,50 +58,8 @@ pub(crate) fn copy<W: Write + Send>(
             .iter()
             .map(|f| f.data_type().clone())
             .collect(),
-        scanners,
+        scanners: scanner.into_scanners(),
         rows,
         sink,
     })
-}
-
-/// Feeds text and integer columns (phone numbers often arrive as integers)
-/// to the scanners, up to `limit` rows.
-fn scan(batch: &RecordBatch, scanners: &mut [ColumnScanner], limit: usize) {
-    let n = batch.num_rows().min(limit);
-    for (column, scanner) in batch.columns().iter().zip(scanners) {
-        match column.data_type() {
-            DataType::Utf8 => {
-                let values = column.as_string::<i32>();
-                (0..n).for_each(|i| {
-                    scanner.push(if values.is_null(i) {
-                        ""
-                    } else {
-                        values.value(i)
-                    })
-                });
-            }
-            DataType::LargeUtf8 => {
-                let values = column.as_string::<i64>();
-                (0..n).for_each(|i| {
-                    scanner.push(if values.is_null(i) {
-                        ""
-                    } else {
-                        values.value(i)
-                    })
-                });
-            }
-            DataType::Int64 => {
-                let values = column.as_primitive::<Int64Type>();
-                for i in 0..n {
-                    let text = if values.is_null(i) {
-                        String::new()
-                    } else {
-                        values.value(i).to_string()
-                    };
-                    scanner.push(&text);
-                }
-            }
-            _ => {}
-        }
-    }
 }

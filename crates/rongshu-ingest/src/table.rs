@@ -17,7 +17,9 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use crate::IngestError;
+use crate::scan::BatchScanner;
 use crate::schema::{FieldType, Value};
+use rongshu_classify::ColumnScanner;
 
 /// Rows per Arrow batch handed to the Parquet writer.
 const BATCH_ROWS: usize = 8192;
@@ -119,22 +121,24 @@ pub(crate) fn flush_if_over<W: Write + Send>(
 }
 
 /// Parquet encoding, and whatever the sink does (digest, sealing), on a
-/// thread of its own, so reading and converting rows overlaps with it. Two
-/// batches at most wait between the two.
+/// thread of its own, so reading and converting rows overlaps with it. A
+/// few batches at most wait between the two, to absorb uneven pace.
 struct Encoder<W> {
     batches: Option<SyncSender<RecordBatch>>,
-    thread: Option<JoinHandle<Result<W, IngestError>>>,
+    thread: Option<JoinHandle<Result<(W, BatchScanner), IngestError>>>,
 }
 
 impl<W: Write + Send + 'static> Encoder<W> {
-    fn start(mut writer: ArrowWriter<W>, budget: usize) -> Encoder<W> {
-        let (batches, received) = sync_channel::<RecordBatch>(2);
+    /// Identifier scanning runs here too, to balance the two threads.
+    fn start(mut writer: ArrowWriter<W>, budget: usize, mut scanner: BatchScanner) -> Encoder<W> {
+        let (batches, received) = sync_channel::<RecordBatch>(4);
         let thread = std::thread::spawn(move || {
             for batch in received {
+                scanner.observe(&batch);
                 writer.write(&batch)?;
                 flush_if_over(&mut writer, budget)?;
             }
-            Ok(writer.into_inner()?)
+            Ok((writer.into_inner()?, scanner))
         });
         Encoder {
             batches: Some(batches),
@@ -153,7 +157,7 @@ impl<W: Write + Send + 'static> Encoder<W> {
         }
     }
 
-    fn join(&mut self) -> Result<W, IngestError> {
+    fn join(&mut self) -> Result<(W, BatchScanner), IngestError> {
         drop(self.batches.take());
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
@@ -191,6 +195,7 @@ impl<W: Write + Send + 'static> TableWriter<W> {
         types: Vec<FieldType>,
         sink: W,
         budget: usize,
+        scan_rows: u64,
     ) -> Result<Self, IngestError> {
         let schema = Arc::new(Schema::new(
             names
@@ -201,12 +206,17 @@ impl<W: Write + Send + 'static> TableWriter<W> {
         ));
         let writer = parquet_writer(schema.clone(), sink, budget)?;
         let columns = types.iter().map(|&t| Column::new(t)).collect();
+        let scanner_columns = types.len();
         Ok(TableWriter {
             schema,
             names,
             types,
             columns,
-            encoder: Encoder::start(writer, budget),
+            encoder: Encoder::start(
+                writer,
+                budget,
+                BatchScanner::new(scanner_columns, scan_rows),
+            ),
             rows: 0,
         })
     }
@@ -260,9 +270,11 @@ impl<W: Write + Send + 'static> TableWriter<W> {
         self.rows
     }
 
-    pub(crate) fn finish(mut self) -> Result<W, IngestError> {
+    /// The sink, and the scanners that saw the first rows.
+    pub(crate) fn finish(mut self) -> Result<(W, Vec<ColumnScanner>), IngestError> {
         self.write_batch()?;
-        self.encoder.join()
+        let (sink, scanner) = self.encoder.join()?;
+        Ok((sink, scanner.into_scanners()))
     }
 }
 

@@ -179,7 +179,7 @@ fn main() {
     println!(
         "| DuckDB 2, CSV → Parquet (baseline) | {duck_s:.1} | {duck:.0} | 1.00 | {duck_mb:.0} MB |"
     );
-    let mut rates = Vec::new();
+    let mut rates: Vec<f64> = Vec::new();
     for suite in ["aes-256-gcm", "sm4-gcm"] {
         let (s, mb) = child(suite, &input, &dir);
         let rate = size_mb / s;
