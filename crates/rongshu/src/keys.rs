@@ -47,8 +47,9 @@ fn parse_key(hex_text: &str) -> anyhow::Result<MasterKey> {
     MasterKey::from_bytes(&bytes).context("the master key must be 32 bytes (64 hex digits)")
 }
 
-/// Writes a key file readable by its owner only, durably.
-fn write_key(path: &Path, key: &MasterKey) -> anyhow::Result<()> {
+/// Creates a key file readable by its owner only, durably, with `hex` as
+/// its one line; an existing file is never overwritten.
+pub(crate) fn create_key_file(path: &Path, hex: &str) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -56,9 +57,13 @@ fn write_key(path: &Path, key: &MasterKey) -> anyhow::Result<()> {
     let mut file = options
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
-    writeln!(file, "{}", key.to_hex())?;
+    writeln!(file, "{hex}")?;
     file.sync_all()?;
     Ok(())
+}
+
+fn write_key(path: &Path, key: &MasterKey) -> anyhow::Result<()> {
+    create_key_file(path, &key.to_hex())
 }
 
 /// The master key: from configuration (environment) or the key file,

@@ -62,14 +62,7 @@ fn secret_key(path: &Path) -> anyhow::Result<Vec<u8>> {
         return Ok(key);
     }
     let key = KeyedHasher::generate_key();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    writeln!(file, "{}", hex::encode(&key))?;
+    crate::keys::create_key_file(path, &hex::encode(&key))?;
     tracing::info!(path = %path.display(), "created a new secret key");
     Ok(key)
 }
