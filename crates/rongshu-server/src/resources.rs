@@ -4,7 +4,7 @@
 
 use rongshu_classify::{Grade, IdentifierKind};
 use rongshu_domain::resource::{
-    RegistrationAction, RegistrationStatus, ServiceMode, UpdateFrequency, default_themes,
+    RegistrationAction, RegistrationStatus, ServiceMode, Theme, UpdateFrequency,
 };
 use rongshu_domain::{BadName, check_resource_code};
 use rongshu_ledger::{Attribution, EntryDraft};
@@ -31,7 +31,7 @@ fn invalid(field: &'static str, problem: &'static str) -> ApiError {
 }
 
 impl DescriptionInput {
-    pub fn validate(&self) -> Result<ResourceDescription, ApiError> {
+    pub fn validate(&self, themes: &[Theme]) -> Result<ResourceDescription, ApiError> {
         let title = self.title.trim();
         if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
             return Err(invalid(
@@ -42,7 +42,7 @@ impl DescriptionInput {
         if self.description.chars().count() > 4000 {
             return Err(invalid("description", "must have at most 4000 characters"));
         }
-        if !default_themes().iter().any(|t| t.code == self.theme) {
+        if !themes.iter().any(|t| t.code == self.theme) {
             return Err(invalid(
                 "theme",
                 "must be one of the catalogue's theme codes",
@@ -113,7 +113,7 @@ pub async fn create_resource(
         field: "code",
         source,
     })?;
-    let about = about.validate()?;
+    let about = about.validate(&state.settings().themes)?;
     check_registration_fields(registration)?;
     let registration = Registration {
         status: None,
@@ -136,7 +136,7 @@ pub async fn update_resource(
     resource: &Resource,
     about: &DescriptionInput,
 ) -> Result<Resource, ApiError> {
-    let about = about.validate()?;
+    let about = about.validate(&state.settings().themes)?;
     let mut tx = state.store().begin().await?;
     tx.update_resource(resource.id, &about, now_ms()).await?;
     tx.append(by.entry("resource.update", "resource", Some(resource.code.clone())))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use rongshu_crypto::{KeyedHasher, PasswordHasher};
 use rongshu_delivery::Deliveries;
 use rongshu_domain::LockoutPolicy;
+use rongshu_domain::resource::{Theme, default_themes};
 use rongshu_store::Store;
 
 use crate::metrics::Metrics;
@@ -24,6 +25,8 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// The largest delivery a provider may upload (console or front system).
     pub delivery_limit_bytes: u64,
+    /// The catalogue's theme taxonomy.
+    pub themes: Vec<Theme>,
 }
 
 impl Default for ServerSettings {
@@ -36,6 +39,7 @@ impl Default for ServerSettings {
             secure_cookies: false,
             body_limit_bytes: 2 * 1024 * 1024,
             delivery_limit_bytes: 16 << 30,
+            themes: default_themes(),
         }
     }
 }

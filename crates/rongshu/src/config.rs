@@ -28,7 +28,49 @@ pub struct Config {
     pub ledger: LedgerConfig,
     pub storage: StorageConfig,
     pub ingest: IngestConfig,
+    pub catalogue: CatalogueConfig,
+    pub grading: GradingConfig,
     pub log: LogConfig,
+}
+
+/// One theme of the catalogue's taxonomy.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeConfig {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogueConfig {
+    /// The theme taxonomy; empty means the usual government themes.
+    pub themes: Vec<ThemeConfig>,
+}
+
+/// The GB/T 43697-2024 scale as this deployment applies it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GradingConfig {
+    /// Identifier kind → level, over the defaults, e.g. `mobile = "general-4"`.
+    pub levels: std::collections::BTreeMap<String, String>,
+    /// The level of fields where nothing was found.
+    pub unidentified: String,
+    /// Personal data about this many people or more is suggested as
+    /// important data; 0 turns the rule off.
+    pub important_personal_rows: u64,
+}
+
+impl Default for GradingConfig {
+    fn default() -> Self {
+        let scale = rongshu_classify::GradeScale::default();
+        GradingConfig {
+            levels: Default::default(),
+            unidentified: scale.unidentified.as_str().into(),
+            important_personal_rows: scale.important_personal_rows.unwrap_or(0),
+        }
+    }
 }
 
 /// The front system's listener (前置系统, Art. 8), for the government
@@ -173,6 +215,8 @@ impl Default for Config {
             ledger: LedgerConfig::default(),
             storage: StorageConfig::default(),
             ingest: IngestConfig::default(),
+            catalogue: CatalogueConfig::default(),
+            grading: GradingConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -300,6 +344,17 @@ impl Config {
             bail!("auth.lockout_max_failures must be at least 1");
         }
         self.suite()?;
+        self.grade_scale()?;
+        let mut codes: Vec<&str> = self
+            .catalogue
+            .themes
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect();
+        codes.sort_unstable();
+        if codes.iter().any(|c| c.is_empty()) || codes.windows(2).any(|w| w[0] == w[1]) {
+            bail!("catalogue.themes: every theme needs a code of its own");
+        }
         let i = &self.ingest;
         if !(0.0..=1.0).contains(&i.max_bad_share) {
             bail!(
@@ -371,6 +426,39 @@ impl Config {
         self.storage.cipher.parse().context("storage.cipher")
     }
 
+    pub fn grade_scale(&self) -> anyhow::Result<rongshu_classify::GradeScale> {
+        let g = &self.grading;
+        let mut scale = rongshu_classify::GradeScale::default();
+        scale.unidentified = g.unidentified.parse().context("grading.unidentified")?;
+        scale.important_personal_rows =
+            (g.important_personal_rows > 0).then_some(g.important_personal_rows);
+        for (kind, level) in &g.levels {
+            let kind = kind
+                .parse()
+                .with_context(|| format!("grading.levels: {kind:?} is not an identifier kind"))?;
+            let level = level
+                .parse()
+                .with_context(|| format!("grading.levels.{kind}"))?;
+            scale.set(kind, level);
+        }
+        Ok(scale)
+    }
+
+    pub fn themes(&self) -> Vec<rongshu_domain::resource::Theme> {
+        if self.catalogue.themes.is_empty() {
+            return rongshu_domain::resource::default_themes();
+        }
+        self.catalogue
+            .themes
+            .iter()
+            .map(|t| rongshu_domain::resource::Theme {
+                code: t.code.clone(),
+                name_zh: t.name_zh.clone(),
+                name_en: t.name_en.clone(),
+            })
+            .collect()
+    }
+
     pub fn delivery_config(&self) -> rongshu_delivery::DeliveryConfig {
         let i = &self.ingest;
         rongshu_delivery::DeliveryConfig {
@@ -381,6 +469,7 @@ impl Config {
             max_bad_share: i.max_bad_share,
             max_buffered_bytes: i.max_buffered_mb << 20,
             stale_after_ms: i.stale_after_secs as i64 * 1000,
+            grade_scale: self.grade_scale().expect("checked when loaded"),
             ..rongshu_delivery::DeliveryConfig::default()
         }
     }
@@ -409,6 +498,7 @@ impl Config {
             secure_cookies: !self.server.tls_cert.is_empty(),
             body_limit_bytes: self.server.body_limit_bytes,
             delivery_limit_bytes: self.ingest.max_upload_mb << 20,
+            themes: self.themes(),
         }
     }
 }
@@ -517,6 +607,30 @@ mod tests {
             jail.set_env("RONGSHU_SERVER__TLS_CERT", "cert.pem");
             let err = Config::load(None, Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("together"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_grade_scale_and_themes_are_configuration() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "g.toml",
+                "[grading]\nimportant_personal_rows = 0\n[grading.levels]\nmobile = \"general-4\"\n\
+                 [[catalogue.themes]]\ncode = \"water\"\nname_zh = \"水务\"\nname_en = \"Water\"\n",
+            )?;
+            let c = Config::load(Some(Path::new("g.toml")), Overrides::default()).unwrap();
+            let scale = c.grade_scale().unwrap();
+            use rongshu_classify::{Grade, IdentifierKind};
+            assert_eq!(
+                scale.field_grade(Some(IdentifierKind::Mobile)),
+                Grade::General4
+            );
+            assert_eq!(scale.important_personal_rows, None);
+            assert_eq!(c.themes().len(), 1);
+            jail.create_file("bad.toml", "[grading.levels]\nshoe_size = \"general-2\"\n")?;
+            let err = Config::load(Some(Path::new("bad.toml")), Overrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("shoe_size"), "{err:#}");
             Ok(())
         });
     }

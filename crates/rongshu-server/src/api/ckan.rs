@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rongshu_domain::resource::default_themes;
+use rongshu_domain::resource::Theme;
 use rongshu_store::{Resource, ResourceFilter};
 use serde_json::{Value, json};
 
@@ -117,10 +117,8 @@ fn paging(
     ))
 }
 
-fn package(r: &Resource) -> Value {
-    let theme = default_themes()
-        .into_iter()
-        .find(|t| t.code == r.about.theme);
+fn package(r: &Resource, themes: &[Theme]) -> Value {
+    let theme = themes.iter().find(|t| t.code == r.about.theme);
     let grade = r.grade.or(r.suggested_grade);
     json!({
         "id": r.code,
@@ -267,7 +265,12 @@ pub(crate) async fn action(
                 offset: start,
                 ..filter
             };
-            let results: Vec<Value> = store.resources(&page).await?.iter().map(package).collect();
+            let results: Vec<Value> = store
+                .resources(&page)
+                .await?
+                .iter()
+                .map(|r| package(r, &state.settings().themes))
+                .collect();
             reply(
                 &action,
                 json!({
@@ -284,7 +287,9 @@ pub(crate) async fn action(
                 return Ok(validation("id: missing value"));
             };
             match store.resource_by_code(id).await {
-                Ok(r) if r.about.open_data || signed_in => reply(&action, package(&r)),
+                Ok(r) if r.about.open_data || signed_in => {
+                    reply(&action, package(&r, &state.settings().themes))
+                }
                 Ok(_) | Err(rongshu_store::StoreError::NotFound { .. }) => {
                     ckan_error(StatusCode::NOT_FOUND, "Not Found Error", "Not found".into())
                 }
@@ -317,8 +322,10 @@ pub(crate) async fn action(
             reply(&action, json!(result))
         }
         "group_list" => {
-            let themes: Vec<Value> = default_themes()
-                .into_iter()
+            let themes: Vec<Value> = state
+                .settings()
+                .themes
+                .iter()
                 .map(|t| json!(t.code))
                 .collect();
             reply(&action, json!(themes))

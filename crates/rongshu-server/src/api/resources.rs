@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rongshu_classify::{Grade, IdentifierKind};
-use rongshu_domain::resource::{RegistrationAction, SchemaDiff, default_themes};
+use rongshu_domain::resource::{RegistrationAction, SchemaDiff};
 use rongshu_store::{Registration, Resource, ResourceFilter};
 
 use super::resource_types::{
@@ -44,10 +44,13 @@ impl From<&RegistrationFields> for Registration {
     }
 }
 
-pub(crate) async fn themes() -> Json<Vec<ThemeView>> {
+pub(crate) async fn themes(State(state): State<AppState>) -> Json<Vec<ThemeView>> {
     Json(
-        default_themes()
-            .into_iter()
+        state
+            .settings()
+            .themes
+            .iter()
+            .cloned()
             .map(|t| ThemeView {
                 code: t.code,
                 name_zh: t.name_zh,

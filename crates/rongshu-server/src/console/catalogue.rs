@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rongshu_classify::Grade;
-use rongshu_domain::resource::{ServiceMode, UpdateFrequency, default_themes};
+use rongshu_domain::resource::{ServiceMode, Theme, UpdateFrequency};
 use rongshu_store::{Registration, Resource};
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ fn grade_badge(lang: Lang, r: &Resource) -> Markup {
     }
 }
 
-fn resource_table(lang: Lang, found: &[Resource], now: i64) -> Markup {
+fn resource_table(lang: Lang, themes: &[Theme], found: &[Resource], now: i64) -> Markup {
     html! {
         @if found.is_empty() { p { (t::NONE_FOUND.get(lang)) } } @else {
             div.scroll { table.grid {
@@ -49,7 +49,7 @@ fn resource_table(lang: Lang, found: &[Resource], now: i64) -> Markup {
                         td { a href={ "/catalogue/" (r.code) } { (r.about.title) } br; code.muted { (r.code) }
                              @if r.about.open_data { " " span.badge.open { (t::OPEN.get(lang)) } } }
                         td { (r.provider_name) }
-                        td { (theme_name(lang, &r.about.theme)) }
+                        td { (theme_name(lang, themes, &r.about.theme)) }
                         td { (grade_badge(lang, r)) }
                         td { @for m in &r.about.service_modes { span.chip { (t::mode(m.as_str()).get(lang)) } " " } }
                         td.num { (r.latest_rows.map(|n| n.to_string()).unwrap_or_default()) }
@@ -62,27 +62,33 @@ fn resource_table(lang: Lang, found: &[Resource], now: i64) -> Markup {
     }
 }
 
-fn theme_name(lang: Lang, code: &str) -> String {
-    default_themes()
-        .into_iter()
+fn theme_name(lang: Lang, themes: &[Theme], code: &str) -> String {
+    themes
+        .iter()
         .find(|t| t.code == code)
         .map(|t| {
             if lang == Lang::En {
-                t.name_en
+                t.name_en.clone()
             } else {
-                t.name_zh
+                t.name_zh.clone()
             }
         })
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn search_form(lang: Lang, action: &str, q: &CatalogueQuery, with_open: bool) -> Markup {
+fn search_form(
+    lang: Lang,
+    themes: &[Theme],
+    action: &str,
+    q: &CatalogueQuery,
+    with_open: bool,
+) -> Markup {
     html! {
         form.inline method="get" action=(action) role="search" {
             label { (t::KEYWORDS.get(lang)) input name="q" value=(q.q.clone().unwrap_or_default()); }
             label { (t::THEME.get(lang)) select name="theme" {
                 option value="" { (t::ANY.get(lang)) }
-                @for th in default_themes() {
+                @for th in themes {
                     option value=(th.code) selected[q.theme.as_deref() == Some(th.code.as_str())] {
                         (if lang == Lang::En { &th.name_en } else { &th.name_zh })
                     }
@@ -112,12 +118,13 @@ pub(crate) async fn catalogue(
         .store()
         .resources(&catalogue_filter(&q, true)?)
         .await?;
+    let themes = &state.settings().themes;
     let actor = viewer.who.account().actor();
     let body = html! {
         p.muted { (t::CATALOGUE_INTRO.get(lang)) }
         section.card {
-            (search_form(lang, "/catalogue", &q, true))
-            (resource_table(lang, &found, now_ms()))
+            (search_form(lang, themes, "/catalogue", &q, true))
+            (resource_table(lang, themes, &found, now_ms()))
         }
         p {
             @if actor.may_describe_resources_of(actor.org_id) { a.button href="/catalogue/new" { (t::NEW_RESOURCE.get(lang)) } " " }
@@ -140,12 +147,13 @@ pub(crate) async fn open_data(
         .store()
         .resources(&catalogue_filter(&q, false)?)
         .await?;
+    let themes = &state.settings().themes;
     let body = html! {
         h1 { (t::OPEN_DATA.get(lang)) }
         p.muted { (t::OPEN_DATA_INTRO.get(lang)) }
         section.card {
-            (search_form(lang, "/open-data", &q, false))
-            (resource_table(lang, &found, now_ms()))
+            (search_form(lang, themes, "/open-data", &q, false))
+            (resource_table(lang, themes, &found, now_ms()))
         }
         p { a href="/login" { (t::SIGN_IN.get(lang)) } " · " (t::SIGN_IN_FOR_MORE.get(lang)) " · "
             a href="/api/3/action/package_list" { "CKAN API" } " · " a href="/api/v1/catalog.jsonld" { "DCAT" } }
@@ -273,7 +281,7 @@ async fn resource_body(
             @if !r.about.description.is_empty() { p { (r.about.description) } }
             dl.facts {
                 dt { (t::PROVIDER.get(lang)) } dd { (r.provider_name) }
-                dt { (t::THEME.get(lang)) } dd { (theme_name(lang, &r.about.theme)) }
+                dt { (t::THEME.get(lang)) } dd { (theme_name(lang, &state.settings().themes, &r.about.theme)) }
                 dt { (t::FREQUENCY.get(lang)) } dd { (t::frequency(r.about.update_frequency.as_str()).get(lang)) }
                 dt { (t::GRADE.get(lang)) } dd { (grade_badge(lang, r)) " "
                     span.muted { @if r.grade.is_some() { (t::CONFIRMED.get(lang)) } @else if r.suggested_grade.is_some() { (t::UNCONFIRMED.get(lang)) } } }
@@ -500,8 +508,13 @@ pub(crate) async fn register(
     }
 }
 
-pub(crate) async fn new_resource_page(viewer: Viewer) -> Markup {
-    new_resource_form(&viewer, None, &NewResourceForm::default())
+pub(crate) async fn new_resource_page(State(state): State<AppState>, viewer: Viewer) -> Markup {
+    new_resource_form(
+        &viewer,
+        &state.settings().themes,
+        None,
+        &NewResourceForm::default(),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -523,7 +536,12 @@ pub(crate) struct NewResourceForm {
     modes: HashMap<String, String>,
 }
 
-fn new_resource_form(viewer: &Viewer, notice: Option<Markup>, f: &NewResourceForm) -> Markup {
+fn new_resource_form(
+    viewer: &Viewer,
+    themes: &[Theme],
+    notice: Option<Markup>,
+    f: &NewResourceForm,
+) -> Markup {
     let lang = viewer.lang;
     let body = html! {
         @if let Some(n) = notice { (n) }
@@ -533,7 +551,7 @@ fn new_resource_form(viewer: &Viewer, notice: Option<Markup>, f: &NewResourceFor
             label { (t::TITLE.get(lang)) input name="title" required maxlength="200" value=(f.title); }
             label { (t::DESCRIPTION.get(lang)) textarea name="description" rows="3" maxlength="4000" { (f.description) } }
             label { (t::THEME.get(lang)) select name="theme" {
-                @for th in default_themes() { option value=(th.code) selected[f.theme == th.code] { (if lang == Lang::En { &th.name_en } else { &th.name_zh }) } }
+                @for th in themes { option value=(th.code) selected[f.theme == th.code] { (if lang == Lang::En { &th.name_en } else { &th.name_zh }) } }
             } }
             label { (t::FREQUENCY.get(lang)) select name="update_frequency" {
                 @for fr in UpdateFrequency::ALL { option value=(fr.as_str()) selected[f.update_frequency == fr.as_str()] { (t::frequency(fr.as_str()).get(lang)) } }
@@ -581,7 +599,8 @@ pub(crate) async fn create_resource(
     {
         Ok(r) => Ok(Redirect::to(&format!("/catalogue/{}", r.code)).into_response()),
         Err(e) => {
-            let page = new_resource_form(&f.viewer, Some(problem_notice(f.viewer.lang, &e)), form);
+            let notice = Some(problem_notice(f.viewer.lang, &e));
+            let page = new_resource_form(&f.viewer, &state.settings().themes, notice, form);
             Ok(page_with_problem(e.status(), e.code(), page))
         }
     }

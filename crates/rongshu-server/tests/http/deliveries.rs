@@ -589,3 +589,97 @@ async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
     assert_eq!(receipt["version"]["rows"], 2);
     assert_eq!(receipt["version"]["source_format"], "ndjson");
 }
+
+/// The done-means of issue 3: GB18030 CSV (above), XLSX and Parquet through
+/// the front system, classified, in the catalogue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xlsx_and_parquet_arrive_through_the_front_system() {
+    let server = TestServer::start().await;
+    let staff = server.token(P::Provider, Role::Staff).await;
+    create_resource(&server, &staff, "licences", false).await;
+    let key = front_key(&server, &staff).await;
+
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("车辆").unwrap();
+    for (c, h) in ["车牌号", "驾驶员", "驾驶员手机"].iter().enumerate() {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=20u32 {
+        sheet.write(r, 0, format!("川A{:05}", 10000 + r)).unwrap();
+        sheet.write(r, 1, "王芳").unwrap();
+        sheet.write(r, 2, 13800000000.0 + f64::from(r)).unwrap();
+    }
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let r = push(
+        &server,
+        &key,
+        "licences",
+        "file_name=车辆.xlsx&sheet=车辆",
+        xlsx,
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let receipt: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            receipt["version"]["rows"].as_i64(),
+            receipt["version"]["source_format"].as_str()
+        ),
+        (Some(20), Some("xlsx"))
+    );
+
+    let (_, parquet) = rongshu_ingest::ingest(
+        registrations_gb18030(30).as_slice(),
+        &rongshu_ingest::IngestOptions::new(rongshu_ingest::Format::Csv),
+        Vec::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let r = push(
+        &server,
+        &key,
+        "licences",
+        "file_name=export.parquet",
+        parquet,
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let receipt: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            receipt["version"]["rows"].as_i64(),
+            receipt["version"]["source_format"].as_str()
+        ),
+        (Some(30), Some("parquet"))
+    );
+
+    let fields: Value = server
+        .call(
+            Method::GET,
+            "/api/v1/resources/licences/fields",
+            &staff,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["detected_kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"resident_id") && kinds.contains(&"credit_code"),
+        "{kinds:?}"
+    );
+    let operator = server.token(P::Operator, Role::Staff).await;
+    let catalogue: Value = server
+        .call(Method::GET, "/api/v1/resources?q=licences", &operator, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(catalogue[0]["latest_version"], 2);
+}
