@@ -268,6 +268,24 @@ async fn two_parties_each_see_only_their_own_workbench() {
     );
     assert!(page.contains("data-workbench=\"provider\""));
     b.screenshot("provider-workbench.png").await;
+
+    // The provider uploads a GB18030 file from its resource page; the
+    // page's script streams it with a progress bar and opens the report.
+    let upload = dir.join("许可.csv");
+    let csv = "企业名称,法定代表人身份证号\n成都测试科技有限公司,11010519491231002X\n";
+    std::fs::write(&upload, encoding_rs::GB18030.encode(csv).0).unwrap();
+    b.go(&format!("{base}/catalogue/business-registrations"))
+        .await;
+    b.type_into("#deliver input[type=file]", &upload.display().to_string())
+        .await;
+    b.click("#deliver button").await;
+    let report = b.landed_on(&format!("{base}/ingests/")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("成功") && page.contains("居民身份证号"),
+        "upload report at {report}"
+    );
+    b.screenshot("ingest-report.png").await;
     b.go(&format!("{base}/workbench/user")).await;
     let page = b.source().await;
     assert!(
