@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -80,16 +80,25 @@ impl DataFiles {
         })
     }
 
-    /// `file:///path`, a plain path, or `s3://bucket/prefix` configured by
-    /// the usual `AWS_*` environment variables (endpoint, region, keys),
-    /// which is how S3-compatible stores are reached.
-    pub fn from_url(url: &str) -> Result<DataFiles, ObjectError> {
+    /// `file:///path`, a plain path, or `s3://bucket/prefix`, configured by
+    /// the usual `AWS_*` environment variables and then `options` (keys such
+    /// as `aws_endpoint`, `aws_region`, `aws_access_key_id`,
+    /// `aws_allow_http`), which is how S3-compatible stores are reached.
+    pub fn from_url<'a>(
+        url: &str,
+        options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<DataFiles, ObjectError> {
+        let location = |e: String| ObjectError::Location(url.to_owned(), e);
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            let store = AmazonS3Builder::from_env()
-                .with_bucket_name(bucket)
-                .build()
-                .map_err(|e| ObjectError::Location(url.to_owned(), e.to_string()))?;
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            for (key, value) in options {
+                let key: AmazonS3ConfigKey = key
+                    .parse()
+                    .map_err(|_| location(format!("unknown S3 option {key:?}")))?;
+                builder = builder.with_config(key, value);
+            }
+            let store = builder.build().map_err(|e| location(e.to_string()))?;
             let store: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
                 Arc::new(store)
             } else {

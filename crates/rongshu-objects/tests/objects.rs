@@ -127,3 +127,86 @@ async fn an_abandoned_upload_leaves_nothing() {
     assert_eq!(files_under(dir.path()), Vec::<std::path::PathBuf>::new());
     assert!(files.list("v").await.unwrap().is_empty());
 }
+
+/// A real S3 protocol peer: moto's server (`pip install "moto[server]"`),
+/// on loopback. CI installs it; elsewhere the test says it did not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_objects_in_an_s3_compatible_store() {
+    if std::process::Command::new("moto_server")
+        .arg("--help")
+        .output()
+        .is_err()
+    {
+        eprintln!("moto_server is not installed; skipping (pip install \"moto[server]\")");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install moto[server]"
+        );
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let made = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(format!(
+                "import boto3; boto3.client('s3', endpoint_url='{endpoint}', aws_access_key_id='k', \
+                 aws_secret_access_key='s', region_name='us-east-1').create_bucket(Bucket='rongshu')"
+            ))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(made, "moto answered and made the bucket");
+    let options = [
+        ("aws_endpoint", endpoint.as_str()),
+        ("aws_region", "us-east-1"),
+        ("aws_access_key_id", "k"),
+        ("aws_secret_access_key", "s"),
+        ("aws_allow_http", "true"),
+    ];
+    let files = DataFiles::from_url("s3://rongshu/platform", options).unwrap();
+    let data = plaintext();
+    let (key, object) = write(
+        &files,
+        "versions/9/a.sealed",
+        Suite::Sm4Gcm,
+        data.clone(),
+        true,
+    )
+    .await;
+    assert_eq!(object.unwrap().plaintext_len, data.len() as u64);
+    assert_eq!(
+        files
+            .read_range("versions/9/a.sealed", &key, 1000..2000)
+            .await
+            .unwrap(),
+        &data[1000..2000]
+    );
+    assert_eq!(
+        files.list("versions").await.unwrap(),
+        ["versions/9/a.sealed"]
+    );
+    let (_, abandoned) = write(&files, "versions/9/b.sealed", Suite::Sm4Gcm, data, false).await;
+    assert!(abandoned.is_none());
+    assert_eq!(
+        files.list("versions").await.unwrap().len(),
+        1,
+        "an abandoned upload is no object"
+    );
+    files.discard("versions/9/a.sealed").await.unwrap();
+    assert!(files.list("versions").await.unwrap().is_empty());
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(DataFiles::from_url("s3://rongshu", [("aws_colour", "blue")]).is_err());
+}

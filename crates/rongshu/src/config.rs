@@ -108,6 +108,9 @@ pub struct StorageConfig {
     pub master_key_file: String,
     /// `sm4-gcm` (default) or `aes-256-gcm`.
     pub cipher: String,
+    /// S3 settings over the `AWS_*` variables, e.g. `aws_endpoint`,
+    /// `aws_region`, `aws_allow_http`.
+    pub s3: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for StorageConfig {
@@ -117,6 +120,7 @@ impl Default for StorageConfig {
             master_key: String::new(),
             master_key_file: String::new(),
             cipher: "sm4-gcm".into(),
+            s3: Default::default(),
         }
     }
 }

@@ -81,7 +81,12 @@ pub async fn open(config: &Config) -> anyhow::Result<AppState> {
         PasswordHasher::new(config.password_params()).context("password hashing parameters")?;
     let keys = KeyedHasher::new(secret_key(&config.secret_key_path())?);
     let master = crate::keys::master_key(config, &store).await?;
-    let files = DataFiles::from_url(&config.storage_url()).context("storage.url")?;
+    let s3 = config
+        .storage
+        .s3
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    let files = DataFiles::from_url(&config.storage_url(), s3).context("storage.url")?;
     let deliveries = Deliveries::new(store.clone(), files, master, config.delivery_config());
     Ok(AppState::new(
         store,
