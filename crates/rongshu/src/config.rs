@@ -80,6 +80,10 @@ impl Default for GradingConfig {
 pub struct FrontConfig {
     /// Address to listen on; empty turns the front system off.
     pub listen: String,
+    /// PEM certificate chain and key; with both, the front system speaks
+    /// HTTPS (its own certificate, for the government network).
+    pub tls_cert: String,
+    pub tls_key: String,
     /// Seconds between checks of the scheduled pulls.
     pub pull_check_secs: u64,
 }
@@ -88,6 +92,8 @@ impl Default for FrontConfig {
     fn default() -> Self {
         FrontConfig {
             listen: "127.0.0.1:8081".into(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
             pull_check_secs: 30,
         }
     }
@@ -319,6 +325,9 @@ impl Config {
     fn check(&self) -> anyhow::Result<()> {
         if self.server.tls_cert.is_empty() != self.server.tls_key.is_empty() {
             bail!("server.tls_cert and server.tls_key must be given together");
+        }
+        if self.front.tls_cert.is_empty() != self.front.tls_key.is_empty() {
+            bail!("front.tls_cert and front.tls_key must be given together");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("log.format must be text or json, not {:?}", self.log.format);

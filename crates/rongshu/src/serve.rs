@@ -234,16 +234,27 @@ pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode>
             .await
             .with_context(|| format!("binding the front system to {addr}"))?;
         let front_local = front_listener.local_addr()?;
-        tracing::info!(address = %front_local, "front system on http://{front_local}/");
+        let front_tls = if config.front.tls_cert.is_empty() {
+            None
+        } else {
+            Some(crate::serve::tls::load(
+                &config.front.tls_cert,
+                &config.front.tls_key,
+            )?)
+        };
+        let front_scheme = if front_tls.is_some() { "https" } else { "http" };
+        tracing::info!(address = %front_local, "front system on {front_scheme}://{front_local}/");
         announce(&format!(
-            "rongshu front system listening on http://{front_local}/"
+            "rongshu front system listening on {front_scheme}://{front_local}/"
         ));
         let app = rongshu_server::front_app(state.clone());
-        Some(tokio::spawn(rongshu_server::serve(
-            front_listener,
-            app,
-            shutdown(),
-        )))
+        let stop = shutdown();
+        Some(tokio::spawn(async move {
+            match front_tls {
+                None => rongshu_server::serve(front_listener, app, stop).await,
+                Some(tls) => rongshu_server::serve_tls(front_listener, app, tls, stop).await,
+            }
+        }))
     };
     let app = rongshu_server::app(state);
     match tls {

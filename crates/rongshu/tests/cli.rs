@@ -366,17 +366,26 @@ async fn serves_https_with_secure_cookies() {
         .arg("--tls-cert")
         .arg(&cert)
         .arg("--tls-key")
-        .arg(&key);
+        .arg(&key)
+        .env("RONGSHU_FRONT__TLS_CERT", &cert)
+        .env("RONGSHU_FRONT__TLS_KEY", &key);
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut line, mut front_line) = (String::new(), String::new());
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    out.read_line(&mut front_line).unwrap();
     let _server = Killed(child);
+    let front = front_line
+        .trim()
+        .strip_prefix("rongshu front system listening on ")
+        .unwrap_or_else(|| panic!("{front_line}"))
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(front.starts_with("https://"), "{front_line}");
     let url = line
         .trim()
         .strip_prefix("rongshu listening on ")
@@ -400,6 +409,17 @@ async fn serves_https_with_secure_cookies() {
         curl("/healthz", false),
         "ok",
         "the certificate verifies and the server answers"
+    );
+    let out = Command::new("curl")
+        .args(["-s", "--cacert"])
+        .arg(&cert)
+        .arg(format!("{front}/healthz"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ok",
+        "the front system speaks HTTPS too"
     );
     let login = curl("/login", true);
     let cookie = login
