@@ -610,23 +610,21 @@ async fn xlsx_and_parquet_arrive_through_the_front_system() {
         sheet.write(r, 2, 13800000000.0 + f64::from(r)).unwrap();
     }
     let xlsx = workbook.save_to_buffer().unwrap();
-    let r = push(
-        &server,
-        &key,
-        "licences",
-        "file_name=车辆.xlsx&sheet=车辆",
-        xlsx,
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let receipt: Value = r.json().await.unwrap();
-    assert_eq!(
-        (
-            receipt["version"]["rows"].as_i64(),
-            receipt["version"]["source_format"].as_str()
-        ),
-        (Some(20), Some("xlsx"))
-    );
+    let delivered = |query: &'static str, body: Vec<u8>| {
+        let (server, key) = (&server, &key);
+        async move {
+            let r = push(server, key, "licences", query, body).await;
+            assert_eq!(r.status(), 201, "{query}");
+            let receipt: Value = r.json().await.unwrap();
+            let v = &receipt["version"];
+            (
+                v["rows"].as_i64().unwrap(),
+                v["source_format"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let xlsx_version = delivered("file_name=车辆.xlsx&sheet=车辆", xlsx).await;
+    assert_eq!(xlsx_version, (20, "xlsx".to_owned()));
 
     let (_, parquet) = rongshu_ingest::ingest(
         registrations_gb18030(30).as_slice(),
@@ -635,23 +633,8 @@ async fn xlsx_and_parquet_arrive_through_the_front_system() {
         &mut |_| {},
     )
     .unwrap();
-    let r = push(
-        &server,
-        &key,
-        "licences",
-        "file_name=export.parquet",
-        parquet,
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let receipt: Value = r.json().await.unwrap();
-    assert_eq!(
-        (
-            receipt["version"]["rows"].as_i64(),
-            receipt["version"]["source_format"].as_str()
-        ),
-        (Some(30), Some("parquet"))
-    );
+    let parquet_version = delivered("file_name=export.parquet", parquet).await;
+    assert_eq!(parquet_version, (30, "parquet".to_owned()));
 
     let fields: Value = server
         .call(
