@@ -219,6 +219,18 @@ impl IngestState {
         }
     }
 
+    /// How far an ingest in this state has got, 0 to 1: done when it
+    /// succeeded, the share of the bytes read when the size is known.
+    pub fn progress(self, bytes_read: i64, bytes_total: Option<i64>) -> Option<f64> {
+        match (self, bytes_total) {
+            (IngestState::Succeeded, _) => Some(1.0),
+            (_, Some(total)) if total > 0 => {
+                Some((bytes_read as f64 / total as f64).clamp(0.0, 1.0))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether an ingest may move from `self` to `next`: only a running
     /// one ends, and it ends once.
     pub fn may_become(self, next: IngestState) -> bool {
@@ -519,6 +531,10 @@ mod tests {
             }
             assert_eq!(from.as_str().parse::<IngestState>(), Ok(from));
         }
+        assert_eq!(IngestState::Succeeded.progress(0, None), Some(1.0));
+        assert_eq!(IngestState::Running.progress(50, Some(200)), Some(0.25));
+        assert_eq!(IngestState::Running.progress(500, Some(200)), Some(1.0));
+        assert_eq!(IngestState::Failed.progress(5, None), None);
     }
 
     #[test]

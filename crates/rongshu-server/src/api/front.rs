@@ -9,9 +9,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use futures::TryStreamExt;
 use rongshu_delivery::DeliveryRequest;
+use rongshu_domain::Actor;
 use rongshu_domain::resource::DeliveryChannel;
 use rongshu_ingest::{FieldType, Format, TextEncoding};
 use rongshu_store::{NewPullSource, ResourceFilter};
+
+use super::resources::resource_for;
 use tokio_util::io::StreamReader;
 
 use super::resource_types::{
@@ -95,10 +98,7 @@ pub(crate) async fn deliver_body(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<DeliveryReceipt, ApiError> {
-    let resource = state.store().resource_by_code(code).await?;
-    if !who.account().actor().may_deliver_to(resource.provider_id) {
-        return Err(ApiError::OtherOrganization);
-    }
+    let resource = resource_for(state, who, code, Actor::may_deliver_to).await?;
     let limit = state.settings().delivery_limit_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -225,10 +225,7 @@ pub(crate) async fn create_pull(
     Path(code): Path<String>,
     Json(body): Json<PullRequest>,
 ) -> Result<(StatusCode, Json<PullView>), ApiError> {
-    let resource = state.store().resource_by_code(&code).await?;
-    if !who.account().actor().may_deliver_to(resource.provider_id) {
-        return Err(ApiError::OtherOrganization);
-    }
+    let resource = resource_for(&state, &who, &code, Actor::may_deliver_to).await?;
     let new = NewPullSource {
         created_by: Some(who.account().id),
         ..checked_pull(resource.id, &body)?

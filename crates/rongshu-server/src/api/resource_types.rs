@@ -372,13 +372,7 @@ impl From<&Ingest> for IngestView {
             bytes_read: i.bytes_read,
             rows_read: i.rows_read,
             bad_rows: i.bad_rows,
-            progress: match (i.state, i.bytes_total) {
-                (rongshu_domain::resource::IngestState::Succeeded, _) => Some(1.0),
-                (_, Some(total)) if total > 0 => {
-                    Some((i.bytes_read as f64 / total as f64).min(1.0))
-                }
-                _ => None,
-            },
+            progress: i.state.progress(i.bytes_read, i.bytes_total),
             error: i.error.clone(),
             version_id: i.version_id,
         }

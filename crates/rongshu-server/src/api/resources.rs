@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rongshu_classify::{Grade, IdentifierKind};
+use rongshu_domain::Actor;
 use rongshu_domain::resource::{RegistrationAction, SchemaDiff};
 use rongshu_store::{Registration, Resource, ResourceFilter};
 
@@ -113,18 +114,29 @@ pub(crate) async fn visible(
     Ok(resource)
 }
 
-/// A resource whose description the caller may change.
-async fn own(state: &AppState, who: &SignedIn, code: &str) -> Result<Resource, ApiError> {
+/// The resource `code`, if `rule` lets the caller act on its provider's
+/// resources (e.g. `Actor::may_deliver_to`).
+pub(crate) async fn resource_for(
+    state: &AppState,
+    who: &SignedIn,
+    code: &str,
+    rule: fn(&Actor, i64) -> bool,
+) -> Result<Resource, ApiError> {
     let resource = state.store().resource_by_code(code).await?;
-    if who
-        .account()
-        .actor()
-        .may_describe_resources_of(resource.provider_id)
-    {
+    if rule(&who.account().actor(), resource.provider_id) {
         Ok(resource)
     } else {
         Err(ApiError::OtherOrganization)
     }
+}
+
+/// A resource whose description the caller may change.
+pub(crate) async fn own(
+    state: &AppState,
+    who: &SignedIn,
+    code: &str,
+) -> Result<Resource, ApiError> {
+    resource_for(state, who, code, Actor::may_describe_resources_of).await
 }
 
 /// A resource whose deliveries the caller may inspect.
@@ -133,16 +145,7 @@ pub(crate) async fn inspectable(
     who: &SignedIn,
     code: &str,
 ) -> Result<Resource, ApiError> {
-    let resource = state.store().resource_by_code(code).await?;
-    if who
-        .account()
-        .actor()
-        .may_inspect_deliveries_of(resource.provider_id)
-    {
-        Ok(resource)
-    } else {
-        Err(ApiError::OtherOrganization)
-    }
+    resource_for(state, who, code, Actor::may_inspect_deliveries_of).await
 }
 
 pub(crate) async fn show(

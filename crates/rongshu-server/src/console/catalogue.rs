@@ -333,11 +333,7 @@ async fn resource_body(
 }
 
 fn progress_bar(i: &rongshu_store::Ingest) -> Markup {
-    let fraction = match (i.state, i.bytes_total) {
-        (rongshu_domain::resource::IngestState::Succeeded, _) => Some(1.0),
-        (_, Some(total)) if total > 0 => Some((i.bytes_read as f64 / total as f64).min(1.0)),
-        _ => None,
-    };
+    let fraction = i.state.progress(i.bytes_read, i.bytes_total);
     html! {
         @if let Some(f) = fraction {
             progress max="100" value=(format!("{:.0}", f * 100.0)) {} " " (format!("{:.0}%", f * 100.0))
@@ -394,20 +390,6 @@ async fn resource_with_problem(
     ))
 }
 
-async fn own_resource(state: &AppState, viewer: &Viewer, code: &str) -> Result<Resource, ApiError> {
-    let r = state.store().resource_by_code(code).await?;
-    if viewer
-        .who
-        .account()
-        .actor()
-        .may_describe_resources_of(r.provider_id)
-    {
-        Ok(r)
-    } else {
-        Err(ApiError::OtherOrganization)
-    }
-}
-
 #[derive(Deserialize)]
 pub(crate) struct GradingForm {
     grade: String,
@@ -423,7 +405,7 @@ pub(crate) async fn grade(
     Path(code): Path<String>,
     f: CsrfForm<GradingForm>,
 ) -> Result<Response, ApiError> {
-    let r = own_resource(&state, &f.viewer, &code).await?;
+    let r = crate::api::resources::own(&state, &f.viewer.who, &code).await?;
     let current = state.store().resource_fields(r.id).await?;
     let decided = (|| -> Result<(Grade, Vec<FieldDecision>), ApiError> {
         let bad = || ApiError::InvalidField {
@@ -486,7 +468,7 @@ pub(crate) async fn register(
     Path(code): Path<String>,
     f: CsrfForm<RegistrationForm>,
 ) -> Result<Response, ApiError> {
-    let r = own_resource(&state, &f.viewer, &code).await?;
+    let r = crate::api::resources::own(&state, &f.viewer.who, &code).await?;
     let form = &f.form;
     let fields = Registration {
         status: None,
@@ -621,9 +603,7 @@ pub(crate) async fn deliver(
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if sent.is_empty() || !rongshu_crypto::constant_time_eq(sent, viewer.csrf_token()) {
-        return Err(ApiError::CsrfMismatch);
-    }
+    viewer.check_csrf(sent)?;
     let mut request = crate::api::front::reading(&q)?;
     request.channel = rongshu_domain::resource::DeliveryChannel::Console;
     let receipt =

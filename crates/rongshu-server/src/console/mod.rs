@@ -39,6 +39,14 @@ impl Viewer {
         }
     }
 
+    /// Refuses a form or upload whose token is not the session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), ApiError> {
+        if sent.is_empty() || !rongshu_crypto::constant_time_eq(sent, self.csrf_token()) {
+            return Err(ApiError::CsrfMismatch);
+        }
+        Ok(())
+    }
+
     /// Whether the viewer may open `path` (for drawing menus).
     pub fn may_open(&self, path: &str) -> bool {
         let a = self.who.account();
@@ -81,9 +89,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CsrfForm<T> 
         let viewer = Viewer::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let Form(WithCsrf { csrf, form }) = Form::<WithCsrf<T>>::from_request(req, state).await?;
-        if csrf.is_empty() || !rongshu_crypto::constant_time_eq(&csrf, viewer.csrf_token()) {
-            return Err(ApiError::CsrfMismatch);
-        }
+        viewer.check_csrf(&csrf)?;
         Ok(CsrfForm { viewer, form })
     }
 }

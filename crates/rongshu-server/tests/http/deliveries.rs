@@ -446,42 +446,36 @@ async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
     let staff = server.token(P::Provider, Role::Staff).await;
     create_resource(&server, &staff, "licences", false).await;
     let key = front_key(&server, &staff).await;
-    let front = |path: &str| format!("{}{path}", server.front);
+    let front = |method: Method, path: String, body: Option<Value>| {
+        let mut req = client()
+            .request(method, format!("{}{path}", server.front))
+            .bearer_auth(&key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        async move { req.send().await.unwrap() }
+    };
+    let create = "/front/v1/resources/licences/pulls".to_owned();
+    let due = || {
+        server
+            .state
+            .deliveries()
+            .run_due_pulls(&rongshu_delivery::Platform)
+    };
 
     let url = file_server(
         "licences.csv",
         "许可证号,车牌号\nXK1,川A12345\nXK2,川A6789D\n",
     )
     .await;
-    let r = client()
-        .post(front("/front/v1/resources/licences/pulls"))
-        .bearer_auth(&key)
-        .json(&json!({ "kind": "http", "location": url, "interval_minutes": 60 }))
-        .send()
-        .await
-        .unwrap();
+    let http_pull = json!({ "kind": "http", "location": url, "interval_minutes": 60 });
+    let r = front(Method::POST, create.clone(), Some(http_pull)).await;
     assert_eq!(r.status(), 201);
     let pull: Value = r.json().await.unwrap();
 
     // The schedule: a new source is due at once; a second run is not.
-    assert_eq!(
-        server
-            .state
-            .deliveries()
-            .run_due_pulls(&rongshu_delivery::Platform)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        server
-            .state
-            .deliveries()
-            .run_due_pulls(&rongshu_delivery::Platform)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(due().await.unwrap(), 1);
+    assert_eq!(due().await.unwrap(), 0);
     let versions: Value = server
         .call(
             Method::GET,
@@ -497,19 +491,11 @@ async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
     assert_eq!(versions[0]["rows"], 2);
 
     // Run now, by hand; then stop it.
-    let r = client()
-        .post(front(&format!("/front/v1/pulls/{}/run", pull["id"])))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let run = |pull: &Value| format!("/front/v1/pulls/{}/run", pull["id"]);
+    let r = front(Method::POST, run(&pull), None).await;
     assert_eq!(r.status(), 201);
-    let listed: Value = client()
-        .get(front("/front/v1/pulls"))
-        .bearer_auth(&key)
-        .send()
+    let listed: Value = front(Method::GET, "/front/v1/pulls".into(), None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -519,12 +505,12 @@ async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
             .unwrap()
             .starts_with("delivered version 2")
     );
-    let r = client()
-        .delete(front(&format!("/front/v1/pulls/{}", pull["id"])))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = front(
+        Method::DELETE,
+        format!("/front/v1/pulls/{}", pull["id"]),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 204);
 
     // Bad sources are refused before they are stored.
@@ -533,13 +519,7 @@ async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
         json!({ "kind": "postgres", "location": "postgres://h/db", "table": "t; drop", "interval_minutes": 5 }),
         json!({ "kind": "http", "location": url, "interval_minutes": 0 }),
     ] {
-        let r = client()
-            .post(front("/front/v1/resources/licences/pulls"))
-            .bearer_auth(&key)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap();
+        let r = front(Method::POST, create.clone(), Some(bad)).await;
         expect_problem(r, 422, "validation.invalid-field").await;
     }
 
@@ -561,25 +541,16 @@ async fn the_front_system_pulls_from_urls_and_tables_on_schedule() {
     )
     .await
     .unwrap();
-    let r = client()
-        .post(front("/front/v1/resources/licences/pulls"))
-        .bearer_auth(&key)
-        .json(&json!({ "kind": "postgres", "location": pg, "table": table, "interval_minutes": 1440 }))
-        .send()
-        .await
-        .unwrap();
+    let table_pull =
+        json!({ "kind": "postgres", "location": pg, "table": table, "interval_minutes": 1440 });
+    let r = front(Method::POST, create, Some(table_pull)).await;
     assert_eq!(r.status(), 201);
     let pull: Value = r.json().await.unwrap();
     assert!(
         pull["location"].as_str().unwrap().contains(":***@"),
         "{pull}"
     );
-    let r = client()
-        .post(front(&format!("/front/v1/pulls/{}/run", pull["id"])))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = front(Method::POST, run(&pull), None).await;
     let status = r.status();
     let receipt: Value = r.json().await.unwrap();
     sqlx::Executor::execute(&mut conn, format!("DROP TABLE {table}").as_str())
