@@ -1,5 +1,6 @@
-//! The console: server-rendered HTML, every asset embedded, no script
-//! needed. Text comes from [`i18n`] in Chinese and English.
+//! The console: server-rendered HTML, every asset embedded; one small
+//! script of its own streams uploads with a progress bar, nothing else
+//! needs script. Text comes from [`i18n`] in Chinese and English.
 
 pub(crate) mod accounts;
 pub(crate) mod assets;
