@@ -19,6 +19,7 @@ pub struct PartySet(u8);
 
 impl PartySet {
     pub const ALL: PartySet = PartySet::of(&PartyType::ALL);
+    pub const NONE: PartySet = PartySet(0);
 
     pub const fn of(parties: &[PartyType]) -> PartySet {
         let mut bits = 0;
@@ -32,6 +33,10 @@ impl PartySet {
 
     pub const fn contains(self, p: PartyType) -> bool {
         self.0 & party_bit(p) != 0
+    }
+
+    pub const fn with(self, p: PartyType) -> PartySet {
+        PartySet(self.0 | party_bit(p))
     }
 
     pub fn iter(self) -> impl Iterator<Item = PartyType> {

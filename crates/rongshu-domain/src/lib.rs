@@ -4,11 +4,13 @@
 //! every rule can be tested exhaustively.
 
 mod access;
+pub mod calendar;
 pub mod civil_time;
 mod lockout;
 mod names;
 mod party;
 pub mod resource;
+pub mod workflow;
 
 pub use access::{Access, Actor, Denial, Grant, LedgerScope, PartySet, RoleSet};
 pub use lockout::{FailureOutcome, LockoutPolicy};
