@@ -7,6 +7,7 @@
 
 mod password;
 pub mod seal;
+pub mod sign;
 mod token;
 
 pub use password::{PasswordError, PasswordHasher, PasswordParams, WeakPassword, check_strength};

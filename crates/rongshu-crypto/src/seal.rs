@@ -228,26 +228,42 @@ impl MasterKey {
     /// Wraps a data key, bound to `context` (e.g. `resource 7 version 3`):
     /// suite code ‖ nonce ‖ ciphertext ‖ tag.
     pub fn wrap(&self, key: &DataKey, context: &[u8]) -> Vec<u8> {
-        let nonce: [u8; 12] = random();
-        let mut buf = key.bytes.clone();
-        self.aead().seal(&nonce, context, &mut buf);
         let mut out = vec![key.suite.code()];
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&buf);
+        out.extend(self.seal_secret(&key.bytes, context));
         out
     }
 
     pub fn unwrap(&self, wrapped: &[u8], context: &[u8]) -> Result<DataKey, SealError> {
-        if wrapped.len() < 1 + 12 + TAG_LEN {
+        let (&code, sealed) = wrapped.split_first().ok_or(SealError::KeyUnwrap)?;
+        let suite = Suite::from_code(code)?;
+        let bytes = self.open_secret(sealed, context)?;
+        if bytes.len() != suite.key_len() {
             return Err(SealError::KeyUnwrap);
         }
-        let suite = Suite::from_code(wrapped[0])?;
-        let nonce: [u8; 12] = wrapped[1..13].try_into().expect("12 bytes");
-        let mut buf = wrapped[13..].to_vec();
-        if !self.aead().open(&nonce, context, &mut buf) || buf.len() != suite.key_len() {
+        Ok(DataKey { suite, bytes })
+    }
+
+    /// Seals a small secret (a data key, a signing key) bound to
+    /// `context`: nonce ‖ ciphertext ‖ tag.
+    pub fn seal_secret(&self, secret: &[u8], context: &[u8]) -> Vec<u8> {
+        let nonce: [u8; 12] = random();
+        let mut buf = secret.to_vec();
+        self.aead().seal(&nonce, context, &mut buf);
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&buf);
+        out
+    }
+
+    pub fn open_secret(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>, SealError> {
+        if sealed.len() < 12 + TAG_LEN {
             return Err(SealError::KeyUnwrap);
         }
-        Ok(DataKey { suite, bytes: buf })
+        let nonce: [u8; 12] = sealed[..12].try_into().expect("12 bytes");
+        let mut buf = sealed[12..].to_vec();
+        if !self.aead().open(&nonce, context, &mut buf) {
+            return Err(SealError::KeyUnwrap);
+        }
+        Ok(buf)
     }
 }
 
