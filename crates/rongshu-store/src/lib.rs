@@ -9,8 +9,12 @@
 //! and appends are serialised across every server sharing the database.
 
 mod accounts;
+mod agreements;
+mod authorizations;
+mod demands;
 mod error;
 mod ledger;
+mod notifications;
 mod pulls;
 mod records;
 mod resources;
@@ -25,8 +29,14 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
+pub use agreements::{Agreement, AgreementSignature, Dispute, NewAgreement, SigningKeyRecord};
+pub use authorizations::{Authorization, AuthorizationScope, AuthorizedResource, DeliveryTask};
+pub use demands::{
+    Assessment, AssessmentDecision, Demand, DemandFilter, DemandInput, DemandItem, DemandList,
+};
 pub use error::StoreError;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
+pub use notifications::{NewNotification, Notification};
 pub use pulls::{NewPullSource, PullSource};
 pub use records::{
     Account, AccountCredentials, ApiKey, NewAccount, NewApiKey, NewOrganization, Organization,
