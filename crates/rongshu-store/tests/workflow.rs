@@ -145,7 +145,7 @@ async fn the_workflow_round_trips() {
             user_org_id: Some(user),
             ..DemandFilter::default()
         };
-        assert_eq!(store.demands(&mine).await.unwrap(), [read.clone()]);
+        assert_eq!(store.demands(&mine).await.unwrap(), std::slice::from_ref(&read));
         let others = DemandFilter {
             user_org_id: Some(provider),
             ..DemandFilter::default()
