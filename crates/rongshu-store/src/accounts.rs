@@ -259,6 +259,15 @@ impl WriteTx<'_> {
     }
 }
 
+/// For updates conditional on the record's current state.
+pub(crate) fn unchanged(rows: u64, what: &'static str, id: i64) -> Result<(), StoreError> {
+    if rows == 0 {
+        Err(StoreError::Changed { what, id })
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn found(rows: u64, what: &'static str, id: i64) -> Result<(), StoreError> {
     if rows == 0 {
         Err(StoreError::NotFound {

@@ -7,7 +7,7 @@ use rongshu_domain::workflow::{AgreementKind, AgreementStatus, DisputeStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::found;
+use crate::accounts::unchanged;
 use crate::demands::{date, optional_date};
 use crate::{Store, StoreError, WriteTx, parse_code};
 
@@ -307,23 +307,25 @@ impl WriteTx<'_> {
     pub async fn set_agreement_status(
         &mut self,
         id: i64,
-        status: AgreementStatus,
+        from: AgreementStatus,
+        to: AgreementStatus,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let column = match status {
+        let column = match to {
             AgreementStatus::Signed => "signed_at",
             AgreementStatus::Terminated => "terminated_at",
             AgreementStatus::AwaitingSignatures => "created_at",
         };
         let done = sqlx::query(&format!(
-            "UPDATE agreements SET status = $1, {column} = $2 WHERE id = $3"
+            "UPDATE agreements SET status = $1, {column} = $2 WHERE id = $3 AND status = $4"
         ))
-        .bind(status.as_str())
+        .bind(to.as_str())
         .bind(now_ms)
         .bind(id)
+        .bind(from.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "agreement", id)
+        unchanged(done.rows_affected(), "agreement", id)
     }
 
     pub async fn insert_dispute(
@@ -352,22 +354,24 @@ impl WriteTx<'_> {
     pub async fn update_dispute(
         &mut self,
         id: i64,
-        status: DisputeStatus,
+        from: DisputeStatus,
+        to: DisputeStatus,
         expert_opinion: Option<&str>,
         resolution: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE disputes SET status = $1, expert_opinion = COALESCE($2, expert_opinion), \
-             resolution = COALESCE($3, resolution), updated_at = $4 WHERE id = $5",
+             resolution = COALESCE($3, resolution), updated_at = $4 WHERE id = $5 AND status = $6",
         )
-        .bind(status.as_str())
+        .bind(to.as_str())
         .bind(expert_opinion.map(str::to_owned))
         .bind(resolution.map(str::to_owned))
         .bind(now_ms)
         .bind(id)
+        .bind(from.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "dispute", id)
+        unchanged(done.rows_affected(), "dispute", id)
     }
 }

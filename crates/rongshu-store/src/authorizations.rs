@@ -6,7 +6,7 @@ use rongshu_domain::workflow::{AuthorizationStatus, DeliveryTaskStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::found;
+use crate::accounts::unchanged;
 use crate::demands::{date, optional_date};
 use crate::{Store, StoreError, WriteTx, parse_code};
 
@@ -273,15 +273,16 @@ impl WriteTx<'_> {
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE authorizations SET status = $1, terminated_at = $2, termination_grounds = $3 \
-             WHERE id = $4",
+             WHERE id = $4 AND status = $5",
         )
         .bind(AuthorizationStatus::Terminated.as_str())
         .bind(now_ms)
         .bind(grounds.to_owned())
         .bind(id)
+        .bind(AuthorizationStatus::Active.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "authorization", id)
+        unchanged(done.rows_affected(), "authorization", id)
     }
 
     pub async fn insert_delivery_task(
@@ -331,14 +332,16 @@ impl WriteTx<'_> {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE delivery_tasks SET status = $1, version_id = $2, closed_at = $3 WHERE id = $4",
+            "UPDATE delivery_tasks SET status = $1, version_id = $2, closed_at = $3 \
+             WHERE id = $4 AND status = $5",
         )
         .bind(status.as_str())
         .bind(version_id)
         .bind(now_ms)
         .bind(id)
+        .bind(DeliveryTaskStatus::Open.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "delivery task", id)
+        unchanged(done.rows_affected(), "delivery task", id)
     }
 }

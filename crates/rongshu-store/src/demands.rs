@@ -4,11 +4,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::workflow::{AssessmentStatus, DemandListStatus, DemandStatus};
+use rongshu_domain::workflow::{
+    AssessmentStatus, DeliveryTaskStatus, DemandListStatus, DemandStatus,
+};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::found;
+use crate::accounts::{found, unchanged};
 use crate::{Store, StoreError, WriteTx, parse_code};
 
 /// What a demand asks for, as its author wrote it.
@@ -228,6 +230,16 @@ impl Store {
         demand(&row, items)
     }
 
+    /// Providers the operator named for the demand's uncatalogued data.
+    pub async fn demand_providers(&self, id: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT provider_org_id FROM demand_providers WHERE demand_id = $1 ORDER BY provider_org_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn demand_lists(&self) -> Result<Vec<DemandList>, StoreError> {
         sqlx::query("SELECT * FROM demand_lists ORDER BY id DESC")
             .fetch_all(&self.pool)
@@ -293,7 +305,62 @@ fn item(row: &AnyRow) -> Result<DemandItem, StoreError> {
     })
 }
 
+/// One provider's answer to a demand and where its delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerProgress {
+    pub answer: AssessmentStatus,
+    /// Answered by the standing authorization of open resources.
+    pub standing: bool,
+    pub task: Option<DeliveryTaskStatus>,
+}
+
 impl WriteTx<'_> {
+    /// The demand's status as this transaction sees it.
+    pub async fn demand_status(&mut self, id: i64) -> Result<DemandStatus, StoreError> {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM demands WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let status = status.ok_or(StoreError::NotFound {
+            what: "demand",
+            id: id.to_string(),
+        })?;
+        parse_code("demand status", status)
+    }
+
+    /// Every provider's answer to a demand, as this transaction sees them.
+    pub async fn demand_progress(&mut self, id: i64) -> Result<Vec<AnswerProgress>, StoreError> {
+        sqlx::query(
+            "SELECT a.status, COALESCE(au.standing, 0) AS standing, t.status AS task \
+             FROM assessments a LEFT JOIN authorizations au ON au.id = a.authorization_id \
+             LEFT JOIN delivery_tasks t ON t.authorization_id = a.authorization_id \
+             WHERE a.demand_id = $1 ORDER BY a.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.tx)
+        .await?
+        .iter()
+        .map(|row| {
+            let task: Option<String> = row.try_get("task")?;
+            Ok(AnswerProgress {
+                answer: parse_code("assessment status", row.try_get("status")?)?,
+                standing: row.try_get::<i64, _>("standing")? != 0,
+                task: task.map(|t| parse_code("delivery task status", t)).transpose()?,
+            })
+        })
+        .collect()
+    }
+
+    /// Demands answered through an authorization.
+    pub async fn demands_answered_by(&mut self, authorization_id: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT demand_id FROM assessments WHERE authorization_id = $1 ORDER BY demand_id",
+        )
+        .bind(authorization_id)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
     pub async fn insert_demand(
         &mut self,
         user_org_id: i64,
@@ -370,24 +437,47 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Moves a demand to `status`; `note` replaces the note when given.
+    /// Moves a demand from `from` to `to`; `note` replaces the note when
+    /// given. Fails with `Changed` if the demand is no longer `from`.
     pub async fn set_demand_status(
         &mut self,
         id: i64,
-        status: DemandStatus,
+        from: DemandStatus,
+        to: DemandStatus,
         note: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE demands SET status = $1, note = COALESCE($2, note), updated_at = $3 WHERE id = $4",
+            "UPDATE demands SET status = $1, note = COALESCE($2, note), updated_at = $3 \
+             WHERE id = $4 AND status = $5",
         )
-        .bind(status.as_str())
+        .bind(to.as_str())
         .bind(note.map(str::to_owned))
         .bind(now_ms)
         .bind(id)
+        .bind(from.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "demand", id)
+        unchanged(done.rows_affected(), "demand", id)
+    }
+
+    /// Names providers for data the catalogue does not have yet.
+    pub async fn name_demand_providers(
+        &mut self,
+        id: i64,
+        providers: &[i64],
+    ) -> Result<(), StoreError> {
+        for provider in providers {
+            sqlx::query(
+                "INSERT INTO demand_providers (demand_id, provider_org_id) VALUES ($1, $2) \
+                 ON CONFLICT (demand_id, provider_org_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(*provider)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
     }
 
     pub async fn set_demand_list(
@@ -421,24 +511,27 @@ impl WriteTx<'_> {
         .await?)
     }
 
-    /// Moves a list to `status`; submitting records when and the due date.
+    /// Moves a list from `from` to `to`; submitting records when, and
+    /// the due date.
     pub async fn set_demand_list_status(
         &mut self,
         id: i64,
-        status: DemandListStatus,
+        from: DemandListStatus,
+        to: DemandListStatus,
         submitted: Option<(i64, NaiveDate)>,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE demand_lists SET status = $1, submitted_at = COALESCE($2, submitted_at), \
-             due_on = COALESCE($3, due_on) WHERE id = $4",
+             due_on = COALESCE($3, due_on) WHERE id = $4 AND status = $5",
         )
-        .bind(status.as_str())
+        .bind(to.as_str())
         .bind(submitted.map(|s| s.0))
         .bind(submitted.map(|s| s.1.to_string()))
         .bind(id)
+        .bind(from.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "demand list", id)
+        unchanged(done.rows_affected(), "demand list", id)
     }
 
     pub async fn insert_assessment(
@@ -469,7 +562,7 @@ impl WriteTx<'_> {
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE assessments SET status = $1, decided_at = $2, decided_by = $3, grounds = $4, \
-             flagged = $5, authorization_id = $6 WHERE id = $7",
+             flagged = $5, authorization_id = $6 WHERE id = $7 AND status = $8",
         )
         .bind(decision.status.as_str())
         .bind(now_ms)
@@ -478,8 +571,9 @@ impl WriteTx<'_> {
         .bind(i64::from(decision.flagged))
         .bind(decision.authorization_id)
         .bind(id)
+        .bind(AssessmentStatus::Pending.as_str())
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "assessment", id)
+        unchanged(done.rows_affected(), "assessment", id)
     }
 }

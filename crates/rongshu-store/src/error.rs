@@ -21,6 +21,10 @@ pub enum StoreError {
     /// Another archive moved the ledger anchor since this one was prepared.
     #[error("the ledger anchor moved from {expected} to {found}: another archive ran; start again")]
     ArchiveMoved { expected: i64, found: i64 },
+    /// The record was not in the state the change expected: someone else
+    /// changed it meanwhile.
+    #[error("{what} {id} was changed meanwhile; reload it and try again")]
+    Changed { what: &'static str, id: i64 },
     /// A stored code is not one this version knows: the data was edited by
     /// hand or written by a newer version.
     #[error("stored {what} {value:?} is not recognised")]

@@ -83,11 +83,18 @@ async fn the_workflow_round_trips() {
             .unwrap();
         let list = tx.insert_demand_list("2026-11", None, 3).await.unwrap();
         tx.set_demand_list(demand, Some(list)).await.unwrap();
-        tx.set_demand_status(demand, DemandStatus::OfficeReview, Some("合理可行"), 4)
-            .await
-            .unwrap();
+        tx.set_demand_status(
+            demand,
+            DemandStatus::Draft,
+            DemandStatus::OfficeReview,
+            Some("合理可行"),
+            4,
+        )
+        .await
+        .unwrap();
         tx.set_demand_list_status(
             list,
+            DemandListStatus::Draft,
             DemandListStatus::Submitted,
             Some((4, day("2026-12-11"))),
         )
@@ -145,7 +152,10 @@ async fn the_workflow_round_trips() {
             user_org_id: Some(user),
             ..DemandFilter::default()
         };
-        assert_eq!(store.demands(&mine).await.unwrap(), std::slice::from_ref(&read));
+        assert_eq!(
+            store.demands(&mine).await.unwrap(),
+            std::slice::from_ref(&read)
+        );
         let others = DemandFilter {
             user_org_id: Some(provider),
             ..DemandFilter::default()
@@ -210,15 +220,21 @@ async fn the_workflow_round_trips() {
         tx.close_delivery_task(task, DeliveryTaskStatus::Cancelled, None, 10)
             .await
             .unwrap();
-        tx.set_agreement_status(agreement, AgreementStatus::Terminated, 10)
-            .await
-            .unwrap();
+        tx.set_agreement_status(
+            agreement,
+            AgreementStatus::AwaitingSignatures,
+            AgreementStatus::Terminated,
+            10,
+        )
+        .await
+        .unwrap();
         let dispute = tx
             .insert_dispute(authorization, operator, "终止理由", "陈述", 11)
             .await
             .unwrap();
         tx.update_dispute(
             dispute,
+            DisputeStatus::Open,
             DisputeStatus::AwaitingExpert,
             Some("专家意见"),
             None,

@@ -29,6 +29,13 @@ named_enum! {
     }
 }
 
+impl DisputeStatus {
+    /// Whether the dispute still needs someone.
+    pub fn is_open(self) -> bool {
+        !matches!(self, DisputeStatus::Resolved | DisputeStatus::Withdrawn)
+    }
+}
+
 const COORDINATORS: PartySet = PartySet::of(&[PartyType::Governance, PartyType::Economy]);
 
 impl Machine for DisputeStatus {

@@ -9,7 +9,7 @@ mod authorization;
 mod demand;
 mod dispute;
 
-pub use agreement::{AgreementKind, AgreementStatus, Signatories, Term};
+pub use agreement::{AgreementKind, AgreementStatus, SignRefusal, Signatories, Term};
 pub use authorization::{
     AssessmentAction, AssessmentStatus, AuthorizationAction, AuthorizationStatus,
     DeliveryTaskAction, DeliveryTaskStatus,

@@ -43,6 +43,13 @@ CREATE TABLE demand_items (
     PRIMARY KEY (demand_id, resource_id)
 );
 
+-- Providers the operator named for data the catalogue does not have yet.
+CREATE TABLE demand_providers (
+    demand_id        INTEGER NOT NULL REFERENCES demands(id),
+    provider_org_id  INTEGER NOT NULL REFERENCES organizations(id),
+    PRIMARY KEY (demand_id, provider_org_id)
+);
+
 -- Authorizations from a provider to the operator (Art. 13); standing = 1
 -- is the blanket authorization of a provider's open resources.
 CREATE TABLE authorizations (

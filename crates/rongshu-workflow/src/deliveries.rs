@@ -1,0 +1,165 @@
+//! Delivery tasks closing as versions arrive (Art. 14), and the check every
+//! use of data makes: an in-force data use agreement over an active
+//! authorization that covers the resource and the mode (Art. 15, 16).
+
+use chrono::NaiveDate;
+use rongshu_domain::PartyType;
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::workflow::{
+    AgreementKind, AuthorizationStatus, By, DeliveryTaskAction, Machine, Term,
+};
+use rongshu_ledger::Attribution;
+use rongshu_store::{Agreement, Authorization, Store, WriteTx};
+
+use crate::authorizations::settle;
+use crate::notices::{To, notify};
+use crate::{Workflow, WorkflowError};
+
+/// Closes the open delivery tasks whose authorization covers `resource_id`
+/// now that version `version_id` of it is published, inside the
+/// publishing transaction; then moves their demands on.
+pub async fn close_delivery_tasks(
+    store: &Store,
+    tx: &mut WriteTx<'_>,
+    by: &impl Attribution,
+    resource_id: i64,
+    version_id: i64,
+    now_ms: i64,
+) -> Result<u32, WorkflowError> {
+    let mut closed = 0;
+    for task in tx.open_delivery_tasks_for(resource_id).await? {
+        let to = task
+            .status
+            .apply(DeliveryTaskAction::Deliver, By::Platform)?;
+        tx.close_delivery_task(task.id, to, Some(version_id), now_ms)
+            .await?;
+        tx.append(rongshu_ledger::EntryDraft {
+            reason: Some(format!("version {version_id}")),
+            ..by.entry(
+                "delivery-task.deliver",
+                "delivery-task",
+                Some(task.id.to_string()),
+            )
+        })
+        .await?;
+        notify(
+            store,
+            tx,
+            &[
+                To::Party(PartyType::Operator),
+                To::Org(task.provider_org_id),
+            ],
+            "delivery-task.delivered",
+            ("delivery-task", task.id),
+            "",
+            now_ms,
+        )
+        .await?;
+        for demand in tx.demands_answered_by(task.authorization_id).await? {
+            settle(store, tx, by, demand, now_ms).await?;
+        }
+        closed += 1;
+    }
+    Ok(closed)
+}
+
+/// Why a use of data is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UseRefusal {
+    #[error("no data use agreement of this organisation covers the resource")]
+    NoAgreement,
+    #[error("the data use agreement is not signed by every party yet")]
+    NotSigned,
+    #[error("the authorization was terminated by its provider: every use built on it has stopped")]
+    Terminated,
+    #[error("the agreement's term does not include today")]
+    OutsideTerm,
+    #[error("the authorization does not allow the {0} usage mode")]
+    ModeNotAllowed(&'static str),
+}
+
+impl UseRefusal {
+    /// A stable code for problem responses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            UseRefusal::NoAgreement => "no-agreement",
+            UseRefusal::NotSigned => "agreement-not-signed",
+            UseRefusal::Terminated => "authorization-terminated",
+            UseRefusal::OutsideTerm => "outside-term",
+            UseRefusal::ModeNotAllowed(_) => "mode-not-authorized",
+        }
+    }
+}
+
+/// The grounds on which a use is allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseGrant {
+    pub agreement_id: i64,
+    pub authorization_id: i64,
+    pub fields: Vec<String>,
+}
+
+/// The closest a user organisation comes to using `resource_id` by `mode`
+/// on `day`: the grant, or the most telling refusal.
+pub fn check_use(
+    candidates: &[(Agreement, Authorization)],
+    resource_id: i64,
+    mode: ServiceMode,
+    day: NaiveDate,
+) -> Result<UseGrant, UseRefusal> {
+    let mut refusal = UseRefusal::NoAgreement;
+    for (agreement, authorization) in candidates {
+        let Some(covered) = authorization
+            .scope
+            .resources
+            .iter()
+            .find(|r| r.resource_id == resource_id)
+        else {
+            continue;
+        };
+        let term = Term {
+            from: agreement.term_from,
+            until: agreement.term_until,
+        };
+        let why = if authorization.status == AuthorizationStatus::Terminated {
+            UseRefusal::Terminated
+        } else if !agreement.status.in_force(term, day) {
+            if term.contains(day) {
+                UseRefusal::NotSigned
+            } else {
+                UseRefusal::OutsideTerm
+            }
+        } else if !authorization.scope.modes.contains(&mode) {
+            UseRefusal::ModeNotAllowed(mode.as_str())
+        } else {
+            return Ok(UseGrant {
+                agreement_id: agreement.id,
+                authorization_id: authorization.id,
+                fields: covered.fields.clone(),
+            });
+        };
+        refusal = why;
+    }
+    Err(refusal)
+}
+
+impl Workflow {
+    /// Whether `user_org_id` may use `resource_id` by `mode` today; every
+    /// product, API key and sandbox access goes through here.
+    pub async fn may_use(
+        &self,
+        user_org_id: i64,
+        resource_id: i64,
+        mode: ServiceMode,
+    ) -> Result<Result<UseGrant, UseRefusal>, WorkflowError> {
+        let mut candidates = Vec::new();
+        for agreement in self.store.agreements(None, Some(user_org_id)).await? {
+            if agreement.kind != AgreementKind::DataUse {
+                continue;
+            }
+            let authorization = self.store.authorization(agreement.authorization_id).await?;
+            candidates.push((agreement, authorization));
+        }
+        Ok(check_use(&candidates, resource_id, mode, self.today()))
+    }
+}
