@@ -300,6 +300,16 @@ impl Deliveries {
             })
             .await?;
         }
+        // Art. 14: the version answers the delivery tasks that wait for it.
+        rongshu_workflow::close_delivery_tasks(
+            store,
+            &mut tx,
+            by,
+            new.resource_id,
+            version.id,
+            now_ms(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Delivered {
             ingest: store.ingest(ingest_id).await?,

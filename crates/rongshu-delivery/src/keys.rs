@@ -1,4 +1,5 @@
-//! Master key rotation: every data key is re-wrapped, no data rewritten.
+//! Master key rotation: every data key and organisation signing key is
+//! re-wrapped, no data rewritten.
 
 use rongshu_crypto::seal::MasterKey;
 use rongshu_ledger::Attribution;
@@ -6,10 +7,10 @@ use rongshu_store::Store;
 
 use crate::{DeliveryError, key_context};
 
-/// Re-wraps every version's data key from `old` to `new` in one
-/// transaction with its ledger entry. Versions already under `new` (an
-/// interrupted rotation run again) are left as they are. Returns how many
-/// keys were re-wrapped.
+/// Re-wraps every version's data key and every organisation's signing
+/// key from `old` to `new` in one transaction with its ledger entry. Keys
+/// already under `new` (an interrupted rotation run again) are left as
+/// they are. Returns how many keys were re-wrapped.
 pub async fn rewrap_all(
     store: &Store,
     old: &MasterKey,
@@ -32,9 +33,22 @@ pub async fn rewrap_all(
             .await?;
         count += 1;
     }
+    for key in store.signing_keys().await? {
+        if key.master_key_id == new_id {
+            continue;
+        }
+        let context = rongshu_workflow::signing_key_context(key.org_id);
+        let sealed = hex::decode(&key.sealed_secret)
+            .map_err(|_| rongshu_crypto::seal::SealError::KeyUnwrap)?;
+        let secret = old.open_secret(&sealed, &context)?;
+        let resealed = hex::encode(new.seal_secret(&secret, &context));
+        tx.reseal_signing_key(key.org_id, &resealed, &new_id)
+            .await?;
+        count += 1;
+    }
     tx.append(rongshu_ledger::EntryDraft {
         reason: Some(format!(
-            "{count} data keys re-wrapped from master key {} to {new_id}",
+            "{count} data and signing keys re-wrapped from master key {} to {new_id}",
             old.id()
         )),
         ..by.entry("keys.rotate", "master-key", Some(new_id.clone()))

@@ -90,6 +90,8 @@ pub enum DeliveryError {
     Task(String),
     #[error(transparent)]
     Pull(#[from] PullError),
+    #[error(transparent)]
+    Workflow(#[from] rongshu_workflow::WorkflowError),
 }
 
 /// The platform acting on its own (recovery), for the ledger.
@@ -128,20 +130,30 @@ pub struct Deliveries {
 struct Inner {
     store: Store,
     files: DataFiles,
-    master: MasterKey,
+    master: Arc<MasterKey>,
     config: DeliveryConfig,
 }
 
 impl Deliveries {
-    pub fn new(store: Store, files: DataFiles, master: MasterKey, config: DeliveryConfig) -> Self {
+    pub fn new(
+        store: Store,
+        files: DataFiles,
+        master: impl Into<Arc<MasterKey>>,
+        config: DeliveryConfig,
+    ) -> Self {
         Deliveries {
             inner: Arc::new(Inner {
                 store,
                 files,
-                master,
+                master: master.into(),
                 config,
             }),
         }
+    }
+
+    /// The master key, shared with whatever else seals under it.
+    pub fn master(&self) -> Arc<MasterKey> {
+        Arc::clone(&self.inner.master)
     }
 
     pub fn config(&self) -> &DeliveryConfig {

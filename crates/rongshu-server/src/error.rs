@@ -8,9 +8,11 @@ use axum::response::{IntoResponse, Response};
 use rongshu_crypto::{PasswordError, WeakPassword};
 use rongshu_delivery::DeliveryError;
 use rongshu_domain::resource::RegistrationError;
+use rongshu_domain::workflow::{IllegalTransition, SignRefusal};
 use rongshu_domain::{BadName, Denial, PartyType, Role, UnknownName};
 use rongshu_ingest::IngestError;
 use rongshu_store::StoreError;
+use rongshu_workflow::{UseRefusal, WorkflowError};
 use serde::Serialize;
 
 tokio::task_local! {
@@ -117,6 +119,45 @@ pub enum ApiError {
     /// Object storage or the ingest machinery failed; details go to the log.
     #[error("data storage is unavailable")]
     DataStorage(String),
+    /// A workflow step that does not follow the record's state (409), or
+    /// that the caller's party does not take (403).
+    #[error(transparent)]
+    Transition(IllegalTransition),
+    /// A signature the agreement does not take.
+    #[error(transparent)]
+    Signature(SignRefusal),
+    /// The caller's organisation has no part in this workflow record.
+    #[error("{0}")]
+    NotAParty(&'static str),
+    /// A party the step needs is not registered.
+    #[error("no {0} organisation is registered; register one first")]
+    MissingParty(&'static str),
+    /// The record changed between reading and writing it.
+    #[error("{what} {id} was changed meanwhile; reload it and try again")]
+    Changed { what: &'static str, id: i64 },
+    /// A use of data the agreements do not cover (Art. 15, 16).
+    #[error("use refused: {0}")]
+    UseRefused(UseRefusal),
+    /// An organisation's signing key cannot be used.
+    #[error("the organisation's signing key cannot be opened")]
+    SigningKey,
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Illegal(e) => ApiError::Transition(e),
+            WorkflowError::Signature(e) => ApiError::Signature(e),
+            WorkflowError::Forbidden(why) => ApiError::NotAParty(why),
+            WorkflowError::Invalid { field, problem } => ApiError::InvalidField { field, problem },
+            WorkflowError::MissingParty(party) => ApiError::MissingParty(party),
+            WorkflowError::SigningKey { org_id } => {
+                tracing::error!(org_id, "signing key does not open");
+                ApiError::SigningKey
+            }
+            WorkflowError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<DeliveryError> for ApiError {
@@ -142,6 +183,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
             StoreError::Duplicate { what, value } => ApiError::Duplicate { what, value },
+            StoreError::Changed { what, id } => ApiError::Changed { what, id },
             other => ApiError::Storage(other),
         }
     }
@@ -199,6 +241,28 @@ impl ApiError {
             ApiError::RegistrationCancelled => "delivery.registration-cancelled",
             ApiError::Integrity(_) => "internal.integrity",
             ApiError::DataStorage(_) => "internal.data-storage",
+            ApiError::Transition(e) if e.is_wrong_party() => "access.wrong-party",
+            ApiError::Transition(e) => match e.machine {
+                "demand" => "workflow.demand-state",
+                "demand-list" => "workflow.demand-list-state",
+                "assessment" => "workflow.assessment-state",
+                "authorization" => "workflow.authorization-state",
+                "delivery-task" => "workflow.delivery-task-state",
+                "dispute" => "workflow.dispute-state",
+                _ => "workflow.state",
+            },
+            ApiError::Signature(_) => "workflow.signature-refused",
+            ApiError::NotAParty(_) => "access.not-a-party",
+            ApiError::MissingParty(_) => "workflow.missing-party",
+            ApiError::Changed { .. } => "resource.changed",
+            ApiError::UseRefused(refusal) => match refusal {
+                UseRefusal::NoAgreement => "use.no-agreement",
+                UseRefusal::NotSigned => "use.agreement-not-signed",
+                UseRefusal::Terminated => "use.authorization-terminated",
+                UseRefusal::OutsideTerm => "use.outside-term",
+                UseRefusal::ModeNotAllowed(_) => "use.mode-not-authorized",
+            },
+            ApiError::SigningKey => "internal.signing-key",
         }
     }
 
@@ -210,7 +274,14 @@ impl ApiError {
             | ApiError::OtherOrganization
             | ApiError::SessionRequired
             | ApiError::CsrfMismatch
-            | ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
+            | ApiError::WrongCurrentPassword
+            | ApiError::NotAParty(_)
+            | ApiError::UseRefused(_) => StatusCode::FORBIDDEN,
+            ApiError::Transition(e) if e.is_wrong_party() => StatusCode::FORBIDDEN,
+            ApiError::Transition(_)
+            | ApiError::Signature(_)
+            | ApiError::MissingParty(_)
+            | ApiError::Changed { .. } => StatusCode::CONFLICT,
             ApiError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::WeakPassword(_)
             | ApiError::InvalidField { .. }
@@ -227,7 +298,8 @@ impl ApiError {
             ApiError::Storage(_)
             | ApiError::Password(_)
             | ApiError::Integrity(_)
-            | ApiError::DataStorage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | ApiError::DataStorage(_)
+            | ApiError::SigningKey => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -16,6 +16,7 @@ use utoipa::openapi::{
 
 use crate::api::resource_types::*;
 use crate::api::types::*;
+use crate::api::workflow_types::*;
 use crate::error::Problem;
 use crate::routes::{RouteSpec, Surface, routes};
 
@@ -180,6 +181,31 @@ fn build() -> OpenApi {
         .schema_from::<DeliveryReceipt>()
         .schema_from::<PullRequest>()
         .schema_from::<PullView>()
+        .schema_from::<DueView>()
+        .schema_from::<DemandItemView>()
+        .schema_from::<DemandView>()
+        .schema_from::<DemandDetail>()
+        .schema_from::<DemandRequest>()
+        .schema_from::<DemandStepRequest>()
+        .schema_from::<ReviewRequest>()
+        .schema_from::<DemandListView>()
+        .schema_from::<ListRequest>()
+        .schema_from::<AssessmentView>()
+        .schema_from::<AnswerRequest>()
+        .schema_from::<AuthorizedResourceView>()
+        .schema_from::<AuthorizationView>()
+        .schema_from::<TerminateRequest>()
+        .schema_from::<DeliveryTaskView>()
+        .schema_from::<SignatureView>()
+        .schema_from::<AgreementView>()
+        .schema_from::<DisputeView>()
+        .schema_from::<DisputeRequest>()
+        .schema_from::<DisputeStepRequest>()
+        .schema_from::<NotificationView>()
+        .schema_from::<Inbox>()
+        .schema_from::<ReadRequest>()
+        .schema_from::<UseQuery>()
+        .schema_from::<UseView>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -214,6 +240,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "CatalogueQuery" => Some(CatalogueQuery::into_params(|| Some(ParameterIn::Query))),
         "CompareQuery" => Some(CompareQuery::into_params(|| Some(ParameterIn::Query))),
         "DeliveryQuery" => Some(DeliveryQuery::into_params(|| Some(ParameterIn::Query))),
+        "UseQuery" => Some(UseQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }
 }

@@ -9,6 +9,8 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 use rongshu_domain::{Access, Grant, PartyType as P, Role};
 
 use crate::state::AppState;
+
+mod workflow;
 use crate::{api, console};
 
 /// Which side of the platform a route belongs to; it decides how callers
@@ -1008,6 +1010,7 @@ fn table() -> Vec<RouteSpec> {
         NO_BODY,
         || get(console::ledger::page),
     );
+    workflow::add(&mut b);
     b.0
 }
 

@@ -7,6 +7,7 @@ use rongshu_delivery::Deliveries;
 use rongshu_domain::LockoutPolicy;
 use rongshu_domain::resource::{Theme, default_themes};
 use rongshu_store::Store;
+use rongshu_workflow::Workflow;
 
 use crate::metrics::Metrics;
 
@@ -56,6 +57,7 @@ struct Inner {
     settings: ServerSettings,
     metrics: Metrics,
     deliveries: Deliveries,
+    workflow: Workflow,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
         keys: KeyedHasher,
         settings: ServerSettings,
         deliveries: Deliveries,
+        workflow: Workflow,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
@@ -73,7 +76,12 @@ impl AppState {
             settings,
             metrics: Metrics::default(),
             deliveries,
+            workflow,
         }))
+    }
+
+    pub fn workflow(&self) -> &Workflow {
+        &self.0.workflow
     }
 
     pub fn deliveries(&self) -> &Deliveries {

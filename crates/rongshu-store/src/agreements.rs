@@ -86,6 +86,15 @@ pub struct Dispute {
     pub updated_at_ms: i64,
 }
 
+fn signing_key(row: &AnyRow) -> Result<SigningKeyRecord, StoreError> {
+    Ok(SigningKeyRecord {
+        org_id: row.try_get("org_id")?,
+        public_key: row.try_get("public_key")?,
+        sealed_secret: row.try_get("sealed_secret")?,
+        master_key_id: row.try_get("master_key_id")?,
+    })
+}
+
 fn signature(row: &AnyRow) -> Result<AgreementSignature, StoreError> {
     Ok(AgreementSignature {
         party: parse_code("party type", row.try_get("party")?)?,
@@ -140,15 +149,16 @@ impl Store {
             .bind(org_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(SigningKeyRecord {
-                org_id: r.try_get("org_id")?,
-                public_key: r.try_get("public_key")?,
-                sealed_secret: r.try_get("sealed_secret")?,
-                master_key_id: r.try_get("master_key_id")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(signing_key).transpose()
+    }
+
+    pub async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        sqlx::query("SELECT * FROM signing_keys ORDER BY org_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(signing_key)
+            .collect()
     }
 
     pub async fn agreement(&self, id: i64) -> Result<Agreement, StoreError> {
@@ -242,6 +252,24 @@ impl WriteTx<'_> {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    /// Replaces a signing key's sealed secret (master key rotation).
+    pub async fn reseal_signing_key(
+        &mut self,
+        org_id: i64,
+        sealed_secret: &str,
+        master_key_id: &str,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE signing_keys SET sealed_secret = $1, master_key_id = $2 WHERE org_id = $3",
+        )
+        .bind(sealed_secret.to_owned())
+        .bind(master_key_id.to_owned())
+        .bind(org_id)
+        .execute(&mut *self.tx)
+        .await?;
+        crate::accounts::found(done.rows_affected(), "signing key", org_id)
     }
 
     pub async fn insert_agreement(

@@ -345,14 +345,19 @@ impl WriteTx<'_> {
             Ok(AnswerProgress {
                 answer: parse_code("assessment status", row.try_get("status")?)?,
                 standing: row.try_get::<i64, _>("standing")? != 0,
-                task: task.map(|t| parse_code("delivery task status", t)).transpose()?,
+                task: task
+                    .map(|t| parse_code("delivery task status", t))
+                    .transpose()?,
             })
         })
         .collect()
     }
 
     /// Demands answered through an authorization.
-    pub async fn demands_answered_by(&mut self, authorization_id: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn demands_answered_by(
+        &mut self,
+        authorization_id: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT demand_id FROM assessments WHERE authorization_id = $1 ORDER BY demand_id",
         )

@@ -32,7 +32,8 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 pub use agreements::{Agreement, AgreementSignature, Dispute, NewAgreement, SigningKeyRecord};
 pub use authorizations::{Authorization, AuthorizationScope, AuthorizedResource, DeliveryTask};
 pub use demands::{
-    AnswerProgress, Assessment, AssessmentDecision, Demand, DemandFilter, DemandInput, DemandItem, DemandList,
+    AnswerProgress, Assessment, AssessmentDecision, Demand, DemandFilter, DemandInput, DemandItem,
+    DemandList,
 };
 pub use error::StoreError;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};

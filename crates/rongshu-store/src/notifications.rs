@@ -81,11 +81,12 @@ impl Store {
         .fetch_one(&self.pool)
         .await?)
     }
+}
 
+impl WriteTx<'_> {
     /// Marks notices of `org_id` read by `account_id`: one, or all of them.
-    /// Reading is not a change worth ledgering.
     pub async fn mark_notifications_read(
-        &self,
+        &mut self,
         org_id: i64,
         account_id: i64,
         only: Option<i64>,
@@ -101,13 +102,11 @@ impl Store {
         .bind(account_id)
         .bind(now_ms)
         .bind(only.unwrap_or(0))
-        .execute(&self.pool)
+        .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected())
     }
-}
 
-impl WriteTx<'_> {
     pub async fn notify(
         &mut self,
         notice: &NewNotification,

@@ -284,6 +284,16 @@ async fn the_workflow_round_trips() {
     .await;
 }
 
+async fn mark(store: &Store, org: i64, account: i64, only: Option<i64>, now: i64) -> u64 {
+    let mut tx = store.begin().await.unwrap();
+    let marked = tx
+        .mark_notifications_read(org, account, only, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    marked
+}
+
 #[tokio::test]
 async fn keys_are_made_once_and_notices_are_read_per_account() {
     on_every_backend(|db| async move {
@@ -348,44 +358,20 @@ async fn keys_are_made_once_and_notices_are_read_per_account() {
                 .collect::<Vec<_>>(),
             [3, 2, 1]
         );
-        assert_eq!(
-            store
-                .mark_notifications_read(office, a, Some(newest[0].id), 5)
-                .await
-                .unwrap(),
-            1
-        );
+        assert_eq!(mark(store, office, a, Some(newest[0].id), 5).await, 1);
         assert_eq!(store.unread_notifications(office, a).await.unwrap(), 2);
         assert_eq!(
             store.unread_notifications(office, b).await.unwrap(),
             3,
             "per account"
         );
-        assert_eq!(
-            store
-                .mark_notifications_read(office, a, None, 6)
-                .await
-                .unwrap(),
-            2
-        );
-        assert_eq!(
-            store
-                .mark_notifications_read(office, a, None, 7)
-                .await
-                .unwrap(),
-            0
-        );
+        assert_eq!(mark(store, office, a, None, 6).await, 2);
+        assert_eq!(mark(store, office, a, None, 7).await, 0);
         assert_eq!(
             store.notifications(office, a, 1).await.unwrap()[0].read_at_ms,
             Some(5)
         );
-        assert_eq!(
-            store
-                .mark_notifications_read(office + 1, b, None, 8)
-                .await
-                .unwrap(),
-            0
-        );
+        assert_eq!(mark(store, office + 1, b, None, 8).await, 0);
     })
     .await;
 }

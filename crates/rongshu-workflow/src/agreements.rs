@@ -40,6 +40,12 @@ fn duties(kind: AgreementKind) -> &'static [&'static str] {
     }
 }
 
+/// What an organisation's sealed signing key is bound to, so a sealed key
+/// copied onto another organisation does not open.
+pub fn signing_key_context(org_id: i64) -> Vec<u8> {
+    format!("rongshu signing key of organisation {org_id}").into_bytes()
+}
+
 /// One line of canonical text: `key: value`, newlines escaped, so the
 /// text (and its digest) has exactly one form.
 fn line(out: &mut String, key: &str, value: &str) {
@@ -262,17 +268,14 @@ impl Workflow {
     /// The organisation's key pair, made and sealed the first time.
     async fn signing_key(&self, org_id: i64) -> Result<SigningKeyPair, WorkflowError> {
         let org = self.store.organization(org_id).await?;
-        let context = format!("rongshu signing key of organisation {org_id}");
+        let context = signing_key_context(org_id);
         if self.store.signing_key(org_id).await?.is_none() {
             let pair = SigningKeyPair::generate(&org.code)
                 .map_err(|_| WorkflowError::SigningKey { org_id })?;
             let record = SigningKeyRecord {
                 org_id,
                 public_key: pair.public_hex(),
-                sealed_secret: hex::encode(
-                    self.master
-                        .seal_secret(&pair.secret_bytes(), context.as_bytes()),
-                ),
+                sealed_secret: hex::encode(self.master.seal_secret(&pair.secret_bytes(), &context)),
                 master_key_id: self.master.id(),
             };
             let mut tx = self.store.begin().await?;
@@ -289,7 +292,7 @@ impl Workflow {
             hex::decode(&record.sealed_secret).map_err(|_| WorkflowError::SigningKey { org_id })?;
         let secret = self
             .master
-            .open_secret(&sealed, context.as_bytes())
+            .open_secret(&sealed, &context)
             .map_err(|_| WorkflowError::SigningKey { org_id })?;
         SigningKeyPair::from_secret(&org.code, &secret)
             .map_err(|_| WorkflowError::SigningKey { org_id })

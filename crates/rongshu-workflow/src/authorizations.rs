@@ -384,7 +384,7 @@ impl Workflow {
 pub(crate) async fn settle(
     store: &Store,
     tx: &mut WriteTx<'_>,
-    by: &impl Attribution,
+    by: &(impl Attribution + ?Sized),
     demand_id: i64,
     now_ms: i64,
 ) -> Result<(), WorkflowError> {

@@ -21,7 +21,7 @@ use crate::{Workflow, WorkflowError};
 pub async fn close_delivery_tasks(
     store: &Store,
     tx: &mut WriteTx<'_>,
-    by: &impl Attribution,
+    by: &(impl Attribution + ?Sized),
     resource_id: i64,
     version_id: i64,
     now_ms: i64,

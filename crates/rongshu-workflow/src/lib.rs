@@ -26,6 +26,7 @@ use rongshu_domain::civil_time::china_standard_time;
 use rongshu_domain::{Actor, Role};
 use rongshu_store::Store;
 
+pub use agreements::signing_key_context;
 pub use authorizations::{Answer, AuthorizationTerms, DEIDENTIFICATION_LEVELS};
 pub use deadlines::{Deadlines, Due};
 pub use deliveries::{UseGrant, UseRefusal, check_use, close_delivery_tasks};

@@ -30,7 +30,35 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub catalogue: CatalogueConfig,
     pub grading: GradingConfig,
+    pub workflow: WorkflowConfig,
     pub log: LogConfig,
+}
+
+/// Deadlines of the demand workflow and the calendar they count in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowConfig {
+    /// A working-day calendar file (the format of the shipped
+    /// `china-working-days.txt`); empty means the shipped 2025-2026 one.
+    pub calendar_file: String,
+    /// Working days the Governance Office has to review a demand list.
+    pub office_review_days: u32,
+    /// Working days a provider has to answer a demand.
+    pub provider_answer_days: u32,
+    /// Working days a provider has to deliver what it authorized.
+    pub delivery_days: u32,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        let d = rongshu_workflow::Deadlines::default();
+        WorkflowConfig {
+            calendar_file: String::new(),
+            office_review_days: d.office_review,
+            provider_answer_days: d.provider_answer,
+            delivery_days: d.delivery,
+        }
+    }
 }
 
 /// One theme of the catalogue's taxonomy.
@@ -227,6 +255,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             catalogue: CatalogueConfig::default(),
             grading: GradingConfig::default(),
+            workflow: WorkflowConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -355,6 +384,16 @@ impl Config {
         }
         if self.auth.lockout_max_failures == 0 {
             bail!("auth.lockout_max_failures must be at least 1");
+        }
+        let w = &self.workflow;
+        for (key, value) in [
+            ("workflow.office_review_days", w.office_review_days),
+            ("workflow.provider_answer_days", w.provider_answer_days),
+            ("workflow.delivery_days", w.delivery_days),
+        ] {
+            if !(1..=120).contains(&value) {
+                bail!("{key} must be between 1 and 120 working days, not {value}");
+            }
         }
         self.suite()?;
         self.grade_scale()?;
@@ -485,6 +524,26 @@ impl Config {
             grade_scale: self.grade_scale().expect("checked when loaded"),
             ..rongshu_delivery::DeliveryConfig::default()
         }
+    }
+
+    pub fn deadlines(&self) -> rongshu_workflow::Deadlines {
+        rongshu_workflow::Deadlines {
+            office_review: self.workflow.office_review_days,
+            provider_answer: self.workflow.provider_answer_days,
+            delivery: self.workflow.delivery_days,
+        }
+    }
+
+    /// The working-day calendar: the configured file, or the shipped one.
+    pub fn calendar(&self) -> anyhow::Result<rongshu_domain::calendar::WorkingCalendar> {
+        use rongshu_domain::calendar::WorkingCalendar;
+        if self.workflow.calendar_file.is_empty() {
+            return Ok(WorkingCalendar::shipped());
+        }
+        let path = &self.workflow.calendar_file;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading workflow.calendar_file {path}"))?;
+        WorkingCalendar::parse(&text).with_context(|| format!("workflow.calendar_file {path}"))
     }
 
     pub fn retention(&self) -> rongshu_ledger::Retention {

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use rongshu_crypto::{KeyedHasher, PasswordHasher};
@@ -11,6 +12,7 @@ use rongshu_delivery::Deliveries;
 use rongshu_objects::DataFiles;
 use rongshu_server::AppState;
 use rongshu_store::Store;
+use rongshu_workflow::Workflow;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -88,13 +90,40 @@ pub async fn open(config: &Config) -> anyhow::Result<AppState> {
         .map(|(k, v)| (k.as_str(), v.as_str()));
     let files = DataFiles::from_url(&config.storage_url(), s3).context("storage.url")?;
     let deliveries = Deliveries::new(store.clone(), files, master, config.delivery_config());
+    let workflow = Workflow::new(
+        store.clone(),
+        Arc::new(config.calendar()?),
+        config.deadlines(),
+        deliveries.master(),
+    );
+    warn_if_calendar_ends_soon(&workflow);
     Ok(AppState::new(
         store,
         passwords,
         keys,
         config.server_settings(),
         deliveries,
+        workflow,
     ))
+}
+
+/// Deadlines count Monday to Friday in years the calendar lacks; the next
+/// year's holiday notice comes each November, so say so from then on.
+fn warn_if_calendar_ends_soon(workflow: &Workflow) {
+    use chrono::Datelike;
+    let today = workflow.today();
+    let needed = if today.month() >= 11 {
+        today.year() + 1
+    } else {
+        today.year()
+    };
+    if !workflow.calendar().covers(needed) {
+        tracing::warn!(
+            year = needed,
+            "the working-day calendar does not cover {needed}: deadlines there count Monday to Friday \
+             until workflow.calendar_file holds that year's holiday notice"
+        );
+    }
 }
 
 async fn shutdown_signal() {

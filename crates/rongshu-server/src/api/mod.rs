@@ -10,3 +10,5 @@ pub(crate) mod resources;
 pub(crate) mod sessions;
 pub(crate) mod system;
 pub(crate) mod types;
+pub(crate) mod workflow;
+pub(crate) mod workflow_types;

@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use rongshu_crypto::seal::MasterKey;
 use rongshu_crypto::{KeyedHasher, PasswordHasher, PasswordParams};
 use rongshu_delivery::{Deliveries, DeliveryConfig};
+use rongshu_domain::calendar::WorkingCalendar;
 use rongshu_domain::{LockoutPolicy, PartyType, Role};
 use rongshu_ledger::{Entry, EntryDraft};
 use rongshu_objects::DataFiles;
@@ -14,6 +16,7 @@ use rongshu_server::admin::{self, AccountRequest, Attribution};
 use rongshu_server::{AppState, ServerSettings};
 use rongshu_store::testing::TestDatabase;
 use rongshu_store::{Backend, Store};
+use rongshu_workflow::{Deadlines, Workflow};
 use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "Test-Passw0rd!";
@@ -79,12 +82,19 @@ pub async fn state_for(store: Store, key: Vec<u8>, files: &std::path::Path) -> A
         MasterKey::from_bytes(&[7; 32]).unwrap(),
         DeliveryConfig::default(),
     );
+    let workflow = Workflow::new(
+        store.clone(),
+        Arc::new(WorkingCalendar::shipped()),
+        Deadlines::default(),
+        deliveries.master(),
+    );
     AppState::new(
         store,
         passwords,
         KeyedHasher::new(key),
         test_settings(),
         deliveries,
+        workflow,
     )
 }
 
