@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rongshu_domain::PartyType;
@@ -99,7 +99,7 @@ pub(crate) async fn file_demand(
     State(state): State<AppState>,
     who: SignedIn,
     Json(req): Json<DemandRequest>,
-) -> Result<Json<DemandDetail>, ApiError> {
+) -> Result<(StatusCode, Json<DemandDetail>), ApiError> {
     let demand = state
         .workflow()
         .file_demand(
@@ -110,7 +110,7 @@ pub(crate) async fn file_demand(
             req.submit,
         )
         .await?;
-    detail(&state, demand).await
+    Ok((StatusCode::CREATED, detail(&state, demand).await?))
 }
 
 pub(crate) async fn edit_demand(
@@ -179,12 +179,12 @@ pub(crate) async fn create_list(
     State(state): State<AppState>,
     who: SignedIn,
     Json(req): Json<ListRequest>,
-) -> Result<Json<DemandListView>, ApiError> {
+) -> Result<(StatusCode, Json<DemandListView>), ApiError> {
     let flow = state.workflow();
     let list = flow
         .create_list(&who.account().actor(), &who.ctx, &req.period)
         .await?;
-    Ok(Json(DemandListView::of(&list, flow)))
+    Ok((StatusCode::CREATED, Json(DemandListView::of(&list, flow))))
 }
 
 pub(crate) async fn list_demand(
@@ -402,7 +402,7 @@ pub(crate) async fn raise_dispute(
     State(state): State<AppState>,
     who: SignedIn,
     Json(req): Json<DisputeRequest>,
-) -> Result<Json<DisputeView>, ApiError> {
+) -> Result<(StatusCode, Json<DisputeView>), ApiError> {
     let raised = state
         .workflow()
         .raise_dispute(
@@ -413,7 +413,7 @@ pub(crate) async fn raise_dispute(
             &req.statement,
         )
         .await?;
-    Ok(Json(DisputeView::from(&raised)))
+    Ok((StatusCode::CREATED, Json(DisputeView::from(&raised))))
 }
 
 pub(crate) async fn dispute_step(

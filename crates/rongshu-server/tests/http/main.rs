@@ -11,3 +11,4 @@ mod deliveries;
 mod ledger;
 mod problems;
 mod sign_in;
+mod workflow;

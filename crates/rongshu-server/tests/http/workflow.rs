@@ -1,0 +1,377 @@
+//! The demand workflow over HTTP: each party's token takes its steps; the
+//! wrong party and the wrong moment get specific problems; termination
+//! stops use at the access check.
+
+use reqwest::Method;
+use rongshu_domain::{PartyType as P, Role};
+use serde_json::{Value, json};
+
+use crate::common::{TestServer, expect_problem};
+use crate::deliveries::{create_resource, front_key, push};
+
+async fn ok(r: reqwest::Response, status: u16) -> Value {
+    let code = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(code, status, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_demand_from_filing_to_termination() {
+    let server = TestServer::start().await;
+    let [user, operator, office, provider, center] = [
+        P::User,
+        P::Operator,
+        P::Governance,
+        P::Provider,
+        P::BigDataCenter,
+    ];
+    let mut tokens = std::collections::HashMap::new();
+    for party in [user, operator, office, provider, center] {
+        tokens.insert(party, server.token(party, Role::Staff).await);
+    }
+    let t = |p: P| tokens[&p].clone();
+    create_resource(&server, &t(provider), "registrations", false).await;
+
+    let demand = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/demands",
+                &t(user),
+                Some(json!({
+                    "title": "小微企业信用评估",
+                    "modes": ["sandbox"],
+                    "scenario": "普惠金融授信前的经营状况评估",
+                    "purpose": "降低融资成本",
+                    "term_months": 12,
+                    "items": [{ "resource": "registrations" }],
+                    "submit": true
+                })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(demand["status"], "pre-review");
+    let id = demand["id"].as_i64().unwrap();
+    let steps = format!("/api/v1/demands/{id}/steps");
+
+    // A provider is not a party that files demands at all.
+    let r = server
+        .call(
+            Method::POST,
+            &steps,
+            &t(provider),
+            Some(json!({ "action": "accept" })),
+        )
+        .await;
+    expect_problem(r, 403, "access.wrong-party").await;
+    // The user may take steps, but not the operator's.
+    let r = server
+        .call(
+            Method::POST,
+            &steps,
+            &t(user),
+            Some(json!({ "action": "accept" })),
+        )
+        .await;
+    expect_problem(r, 403, "access.wrong-party").await;
+    let r = server
+        .call(
+            Method::POST,
+            &steps,
+            &t(operator),
+            Some(json!({ "action": "launch" })),
+        )
+        .await;
+    expect_problem(r, 422, "validation.unknown-name").await;
+    ok(
+        server
+            .call(
+                Method::POST,
+                &steps,
+                &t(operator),
+                Some(json!({ "action": "accept", "note": "可行" })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let r = server
+        .call(
+            Method::POST,
+            &steps,
+            &t(operator),
+            Some(json!({ "action": "accept" })),
+        )
+        .await;
+    expect_problem(r, 409, "workflow.demand-state").await;
+
+    let list = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/demand-lists",
+                &t(operator),
+                Some(json!({ "period": "2026-11" })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let list_id = list["id"].as_i64().unwrap();
+    ok(
+        server
+            .call(
+                Method::PUT,
+                &format!("/api/v1/demand-lists/{list_id}/demands/{id}"),
+                &t(operator),
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    let list = ok(
+        server
+            .call(
+                Method::POST,
+                &format!("/api/v1/demand-lists/{list_id}/submit"),
+                &t(operator),
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(list["status"], "submitted");
+    assert!(
+        list["due"]["working_days_left"].as_i64().unwrap() >= 9,
+        "{list}"
+    );
+
+    let review = format!("/api/v1/demands/{id}/review");
+    let r = server
+        .call(
+            Method::POST,
+            &review,
+            &t(office),
+            Some(json!({ "decision": "return" })),
+        )
+        .await;
+    expect_problem(r, 422, "validation.invalid-field").await;
+    let passed = ok(
+        server
+            .call(
+                Method::POST,
+                &review,
+                &t(office),
+                Some(json!({ "decision": "pass" })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(passed["status"], "with-providers");
+    let assessment = &passed["assessments"][0];
+    assert_eq!(assessment["status"], "pending");
+    assert!(assessment["due"]["on"].is_string());
+
+    let queue = ok(
+        server
+            .call(Method::GET, "/api/v1/assessments", &t(provider), None)
+            .await,
+        200,
+    )
+    .await;
+    let assessment_id = queue[0]["id"].as_i64().unwrap();
+    let answered = ok(
+        server
+            .call(
+                Method::POST,
+                &format!("/api/v1/assessments/{assessment_id}/answer"),
+                &t(provider),
+                Some(json!({
+                    "decision": "authorize",
+                    "deidentification": "sandbox-only",
+                    "quota": "每日 1000 次"
+                })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(answered["status"], "authorized");
+    let authorization = answered["assessments"][0]["authorization_id"]
+        .as_i64()
+        .unwrap();
+
+    // The use check refuses until every party has signed.
+    let uses = "/api/v1/uses/registrations?mode=sandbox";
+    expect_problem(
+        server.call(Method::GET, uses, &t(user), None).await,
+        403,
+        "use.agreement-not-signed",
+    )
+    .await;
+    let agreements = ok(
+        server
+            .call(Method::GET, "/api/v1/agreements", &t(operator), None)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(agreements.as_array().unwrap().len(), 2);
+    for agreement in agreements.as_array().unwrap() {
+        let sign = format!("/api/v1/agreements/{}/sign", agreement["id"]);
+        for signature in agreement["signatures"].as_array().unwrap() {
+            let party: P = signature["party"].as_str().unwrap().parse().unwrap();
+            ok(server.call(Method::POST, &sign, &t(party), None).await, 200).await;
+        }
+        let r = server.call(Method::POST, &sign, &t(operator), None).await;
+        expect_problem(r, 409, "workflow.signature-refused").await;
+        let signed = ok(
+            server
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/agreements/{}", agreement["id"]),
+                    &t(office),
+                    None,
+                )
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(signed["in_force"], true, "{signed}");
+    }
+    let grant = ok(server.call(Method::GET, uses, &t(user), None).await, 200).await;
+    assert_eq!(grant["authorization_id"], authorization);
+    let r = server
+        .call(
+            Method::GET,
+            "/api/v1/uses/registrations?mode=download",
+            &t(user),
+            None,
+        )
+        .await;
+    expect_problem(r, 403, "use.mode-not-authorized").await;
+
+    // Delivery through the front system closes the task and the demand.
+    let key = front_key(&server, &t(provider)).await;
+    let r = push(
+        &server,
+        &key,
+        "registrations",
+        "file_name=data.csv",
+        "名称,代码\n甲,1\n".as_bytes().to_vec(),
+    )
+    .await;
+    ok(r, 201).await;
+    let tasks = ok(
+        server
+            .call(Method::GET, "/api/v1/delivery-tasks", &t(provider), None)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(tasks[0]["status"], "delivered");
+    let done = ok(
+        server
+            .call(
+                Method::GET,
+                &format!("/api/v1/demands/{id}"),
+                &t(user),
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(done["status"], "delivered");
+
+    // Termination: grounds required, then every use stops.
+    let terminate = format!("/api/v1/authorizations/{authorization}/terminate");
+    let r = server
+        .call(
+            Method::POST,
+            &terminate,
+            &t(provider),
+            Some(json!({ "grounds": " " })),
+        )
+        .await;
+    expect_problem(r, 422, "validation.invalid-field").await;
+    let ended = ok(
+        server
+            .call(
+                Method::POST,
+                &terminate,
+                &t(provider),
+                Some(json!({ "grounds": "法规调整" })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(ended["status"], "terminated");
+    expect_problem(
+        server.call(Method::GET, uses, &t(user), None).await,
+        403,
+        "use.authorization-terminated",
+    )
+    .await;
+    let r = server
+        .call(
+            Method::POST,
+            &terminate,
+            &t(provider),
+            Some(json!({ "grounds": "again" })),
+        )
+        .await;
+    expect_problem(r, 409, "workflow.authorization-state").await;
+
+    // The Office was formally told; reading the notice clears it.
+    let inbox = ok(
+        server
+            .call(Method::GET, "/api/v1/notifications", &t(office), None)
+            .await,
+        200,
+    )
+    .await;
+    let kinds: Vec<&str> = inbox["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"authorization.terminated"), "{kinds:?}");
+    assert!(inbox["unread"].as_i64().unwrap() >= 2);
+    let read = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/notifications/read",
+                &t(office),
+                Some(json!({})),
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(read["unread"], 0);
+
+    // Colleagues in the same organisation see it; an unknown record is 404.
+    let other = server.token(P::User, Role::Admin).await;
+    ok(
+        server
+            .call(Method::GET, &format!("/api/v1/demands/{id}"), &other, None)
+            .await,
+        200,
+    )
+    .await;
+    let stranger = server.token(P::Expert, Role::Staff).await;
+    let r = server
+        .call(Method::GET, "/api/v1/authorizations/999", &stranger, None)
+        .await;
+    expect_problem(r, 404, "resource.not-found").await;
+}
