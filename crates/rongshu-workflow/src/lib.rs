@@ -44,7 +44,7 @@ pub struct Workflow {
     calendar: Arc<WorkingCalendar>,
     deadlines: Deadlines,
     master: Arc<MasterKey>,
-    clock: fn() -> i64,
+    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
 impl std::fmt::Debug for Workflow {
@@ -74,13 +74,14 @@ impl Workflow {
             calendar,
             deadlines,
             master,
-            clock: system_clock,
+            clock: Arc::new(system_clock),
         }
     }
 
-    /// The same workflow reading time from `clock` (tests, the demo seed).
-    pub fn with_clock(mut self, clock: fn() -> i64) -> Workflow {
-        self.clock = clock;
+    /// The same workflow reading time from `clock` (tests, and the demo
+    /// seed, which stages demands days ago so deadlines fall around today).
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Workflow {
+        self.clock = Arc::new(clock);
         self
     }
 

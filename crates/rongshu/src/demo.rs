@@ -148,6 +148,10 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     if resources > 0 {
         println!("seeded {resources} data resources through the ingest path");
     }
+    let demands = crate::demo_workflow::seed(&state).await?;
+    if demands > 0 {
+        println!("seeded {demands} demands, one in every stage of the workflow");
+    }
     let scheme = if config.server.tls_cert.is_empty() {
         "http"
     } else {

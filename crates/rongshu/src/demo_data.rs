@@ -98,6 +98,41 @@ const RESOURCES: &[DemoResource] = &[
     },
 ];
 
+/// Delivers generated data to a resource through the front system's path.
+pub async fn deliver(
+    state: &AppState,
+    resource_id: i64,
+    code: &str,
+    dataset: Dataset,
+    seed: u64,
+    rows: u64,
+    gb18030: bool,
+) -> anyhow::Result<()> {
+    let text = dataset.csv(seed, rows);
+    let bytes = if gb18030 {
+        encoding_rs::GB18030.encode(&text).0.into_owned()
+    } else {
+        text.into_bytes()
+    };
+    let request = DeliveryRequest {
+        resource_id,
+        channel: DeliveryChannel::FrontPush,
+        file_name: format!("{code}.csv"),
+        format: Some(Format::Csv),
+        encoding: None,
+        delimiter: None,
+        sheet: None,
+        field_types: Default::default(),
+        bytes_total: Some(bytes.len() as u64),
+        delivered_by: None,
+    };
+    state
+        .deliveries()
+        .deliver(request, &LocalOperator::new(), std::io::Cursor::new(bytes))
+        .await?;
+    Ok(())
+}
+
 /// Seeds the demo's resources; returns how many it created.
 pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     let by = LocalOperator::new();
@@ -129,28 +164,16 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
         let resource =
             resources::create_resource(state, &by, provider.id, d.code, &about, &registration)
                 .await?;
-        let text = d.dataset.csv(1000 + n as u64, d.rows);
-        let bytes = if d.gb18030 {
-            encoding_rs::GB18030.encode(&text).0.into_owned()
-        } else {
-            text.into_bytes()
-        };
-        let request = DeliveryRequest {
-            resource_id: resource.id,
-            channel: DeliveryChannel::FrontPush,
-            file_name: format!("{}.csv", d.code),
-            format: Some(Format::Csv),
-            encoding: None,
-            delimiter: None,
-            sheet: None,
-            field_types: Default::default(),
-            bytes_total: Some(bytes.len() as u64),
-            delivered_by: None,
-        };
-        state
-            .deliveries()
-            .deliver(request, &by, std::io::Cursor::new(bytes))
-            .await?;
+        deliver(
+            state,
+            resource.id,
+            d.code,
+            d.dataset,
+            1000 + n as u64,
+            d.rows,
+            d.gb18030,
+        )
+        .await?;
         let resource = state.store().resource(resource.id).await?;
         let (grade, reason) = match d.graded {
             Some((grade, reason)) => (grade, reason),

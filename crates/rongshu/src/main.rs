@@ -1,10 +1,12 @@
 //! `rongshu`: the public data operation platform's one binary.
 
 mod admin;
+mod agreement;
 mod config;
 mod data;
 mod demo;
 mod demo_data;
+mod demo_workflow;
 mod keys;
 mod ledger;
 mod serve;
@@ -56,6 +58,9 @@ enum Command {
     /// Create or rotate the master key that wraps every data key.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Export a signed agreement, or verify an exported one offline.
+    #[command(subcommand)]
+    Agreement(agreement::AgreementCommand),
 }
 
 fn main() -> ExitCode {
@@ -103,6 +108,7 @@ fn main() -> ExitCode {
             Command::Ledger(cmd) => ledger::run(&config, cmd).await,
             Command::Keys(cmd) => keys::run(&config, cmd).await,
             Command::Data(cmd) => data::run(&config, cmd).await,
+            Command::Agreement(cmd) => agreement::run(&config, cmd).await,
         }
     });
     match result {

@@ -658,7 +658,8 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout(&out).contains("4 versions verified"));
+    // Four resources, and one delivered again for a demand.
+    assert!(stdout(&out).contains("5 versions verified"));
     let key_file = site.dir.join("master.key");
     let old = std::fs::read_to_string(&key_file).unwrap();
     let out = site.run(&["keys", "init"]);
@@ -670,7 +671,8 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout(&out).contains("re-wrapped 4 data keys"),
+        // Five versions' data keys and the five signers' SM2 keys.
+        stdout(&out).contains("re-wrapped 10 data and signing keys"),
         "{}",
         stdout(&out)
     );
@@ -696,4 +698,67 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         )) && text.contains("integrity check failed"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn agreements_verify_offline_and_edits_are_caught() {
+    let site = Site::new(Backend::Sqlite).await;
+    site.seed();
+    let signed = site
+        .db
+        .store
+        .agreements(None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.status == rongshu_domain::workflow::AgreementStatus::Signed)
+        .expect("the demo has a signed agreement");
+    let file = site.dir.join("agreement.json");
+    let out = site.run(&[
+        "agreement",
+        "export",
+        &signed.id.to_string(),
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Verification needs nothing but the file: no database, no data dir.
+    let verify = |path: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_rongshu"))
+            .args(["agreement", "verify"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let out = verify(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("verifies: SM3"), "{text}");
+    assert!(text.contains("signed by operator operator (SM2)"), "{text}");
+
+    let original = std::fs::read_to_string(&file).unwrap();
+    let edited = original.replacen("de-identified", "anonymised", 1);
+    assert_ne!(
+        edited, original,
+        "the export names its de-identification level"
+    );
+    let tampered = site.dir.join("edited.json");
+    std::fs::write(&tampered, edited).unwrap();
+    let out = verify(&tampered);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the text was changed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = verify(&site.dir.join("missing.json"));
+    assert!(!out.status.success());
 }
