@@ -1011,6 +1011,7 @@ fn table() -> Vec<RouteSpec> {
         || get(console::ledger::page),
     );
     workflow::add(&mut b);
+    workflow::add_console(&mut b);
     b.0
 }
 

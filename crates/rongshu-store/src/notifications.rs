@@ -66,6 +66,25 @@ impl Store {
         .collect()
     }
 
+    /// Whether a notice of `kind` about the subject was ever sent.
+    pub async fn notified(
+        &self,
+        kind: &str,
+        subject_type: &str,
+        subject_id: i64,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE kind = $1 AND subject_type = $2 \
+             AND subject_id = $3",
+        )
+        .bind(kind.to_owned())
+        .bind(subject_type.to_owned())
+        .bind(subject_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     pub async fn unread_notifications(
         &self,
         org_id: i64,

@@ -16,6 +16,7 @@ mod disputes;
 mod error;
 mod export;
 mod notices;
+mod overdue;
 
 use std::sync::Arc;
 

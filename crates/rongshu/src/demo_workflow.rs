@@ -413,6 +413,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
             "已受理，协调双方意见",
         )
         .await?;
+    state.workflow().notify_overdue(by).await?;
     Ok(state.store().demands(&DemandFilter::default()).await?.len())
 }
 

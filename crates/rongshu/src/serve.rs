@@ -188,7 +188,8 @@ fn spawn_pulls(config: &Config, state: AppState) {
     });
 }
 
-/// Hourly housekeeping: ended sessions leave the database.
+/// Hourly housekeeping: ended sessions leave the database, and stages
+/// that became overdue are reported to their parties and supervisors.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -198,6 +199,15 @@ fn spawn_housekeeping(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sessions = n, "removed ended sessions"),
                 Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+            }
+            match state
+                .workflow()
+                .notify_overdue(&rongshu_delivery::Platform)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(stages = n, "reported overdue stages"),
+                Err(e) => tracing::warn!(error = %e, "overdue check failed"),
             }
         }
     });

@@ -370,6 +370,15 @@ pub(crate) async fn export(
     who: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
+    agreement_file(&state, &who, id).await
+}
+
+/// The exported agreement as a download, if the caller may read it.
+pub(crate) async fn agreement_file(
+    state: &AppState,
+    who: &SignedIn,
+    id: i64,
+) -> Result<Response, ApiError> {
     let flow = state.workflow();
     flow.visible_agreement(&who.account().actor(), id).await?;
     let file = flow.export(id).await?;
@@ -454,22 +463,31 @@ pub(crate) async fn mark_read(
     who: SignedIn,
     Json(req): Json<ReadRequest>,
 ) -> Result<Json<Inbox>, ApiError> {
+    read_notices(&state, &who, req.id).await?;
+    inbox(State(state), who).await
+}
+
+/// Marks one notice, or all, read for the caller, with its ledger entry.
+pub(crate) async fn read_notices(
+    state: &AppState,
+    who: &SignedIn,
+    only: Option<i64>,
+) -> Result<(), ApiError> {
     let account = who.account();
     let mut tx = state.store().begin().await?;
     let marked = tx
-        .mark_notifications_read(account.org_id, account.id, req.id, now_ms())
+        .mark_notifications_read(account.org_id, account.id, only, now_ms())
         .await?;
     tx.append(rongshu_ledger::EntryDraft {
         reason: Some(format!("{marked} notices marked read")),
         ..who.ctx.entry(
             "notification.read",
             "notification",
-            req.id.map(|id| id.to_string()),
+            only.map(|id| id.to_string()),
         )
     })
     .await?;
-    crate::auth::commit(&state, tx).await?;
-    inbox(State(state), who).await
+    crate::auth::commit(state, tx).await
 }
 
 /// The access check every use of data passes: the caller's organisation

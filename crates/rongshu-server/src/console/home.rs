@@ -8,6 +8,7 @@ use maud::{Markup, html};
 use rongshu_domain::PartyType;
 
 use super::i18n::{self};
+use super::workflow_text;
 use super::{Viewer, layout};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -68,6 +69,11 @@ async fn workbench(
     let lang = viewer.lang;
     let account = viewer.who.account();
     let colleagues = state.store().accounts(Some(account.org_id)).await?.len();
+    let unread = state
+        .store()
+        .unread_notifications(account.org_id, account.id)
+        .await?;
+    let queue = super::queue::work_queue(&state, &viewer).await?;
     let body = html! {
         section.card.identity data-workbench=(party.as_str()) {
             dl.facts {
@@ -83,7 +89,10 @@ async fn workbench(
         }
         section.card {
             h2 { (i18n::WORK_QUEUES.get(lang)) }
-            p.muted { (i18n::NO_WORK_YET.get(lang)) }
+            @if unread > 0 {
+                p { a href="/inbox" data-unread=(unread) { (workflow_text::INBOX.get(lang)) " · " (workflow_text::UNREAD.get(lang)) " " (unread) } }
+            }
+            (queue)
             @if viewer.may_open("/ledger") {
                 p { a href="/ledger" { (i18n::LEDGER.get(lang)) " →" } }
             }

@@ -80,10 +80,6 @@ pub(crate) const PARTY: T = T("主体类型", "Party");
 pub(crate) const ACCOUNTS_IN_ORG: T = T("本单位账号数", "Accounts in your organisation");
 pub(crate) const DUTIES: T = T("本单位在平台上的职责", "What your organisation does here");
 pub(crate) const WORK_QUEUES: T = T("待办工作", "Work queues");
-pub(crate) const NO_WORK_YET: T = T(
-    "需求、授权、交付等待办事项将在相应功能上线后显示在这里。",
-    "Demands, authorisations, deliveries and other work will appear here as those capabilities go live.",
-);
 pub(crate) const CHANGE_PASSWORD: T = T("修改密码", "Change password");
 pub(crate) const CURRENT_PASSWORD: T = T("当前密码", "Current password");
 pub(crate) const NEW_PASSWORD: T = T("新密码", "New password");
@@ -364,6 +360,30 @@ pub(crate) fn problem_text(code: &str) -> T {
         "delivery.registration-cancelled" => T(
             "该资源已注销登记，不再接收交付。",
             "The resource's registration was cancelled: it takes no more deliveries.",
+        ),
+        "access.not-a-party" => T(
+            "您所在单位不是该事项的当事方。",
+            "Your organisation is not a party to this.",
+        ),
+        "workflow.signature-refused" => T(
+            "该协议不能由您签署（已签署、非当事方或协议已终止）。",
+            "You cannot sign this agreement (already signed, not a party, or ended).",
+        ),
+        "workflow.missing-party" => T(
+            "平台尚未登记该环节所需的单位。",
+            "A party this step needs is not registered on the platform.",
+        ),
+        "resource.changed" => T(
+            "该事项已被他人处理，请刷新后重试。",
+            "Someone else changed this meanwhile: reload and try again.",
+        ),
+        code if code.starts_with("workflow.") => T(
+            "该事项当前状态下不能进行此操作。",
+            "This step does not fit the record's current state.",
+        ),
+        code if code.starts_with("use.") => T(
+            "没有生效的数据利用协议和授权支持此项使用。",
+            "No agreement and authorization in force covers this use.",
         ),
         code if code.starts_with("delivery.") => T(
             "文件无法读取，本次交付未入库。",

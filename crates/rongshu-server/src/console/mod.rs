@@ -3,14 +3,18 @@
 //! needs script. Text comes from [`i18n`] in Chinese and English.
 
 pub(crate) mod accounts;
+pub(crate) mod agreements;
 pub(crate) mod assets;
 pub(crate) mod auth;
 pub(crate) mod catalogue;
 pub(crate) mod catalogue_text;
+pub(crate) mod demands;
 pub(crate) mod home;
 pub(crate) mod i18n;
 pub(crate) mod ledger;
+pub(crate) mod queue;
 pub(crate) mod settings;
+pub(crate) mod workflow_text;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -107,6 +111,16 @@ pub(crate) fn local_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A due date with the working days left; overdue ones stand out.
+pub(crate) fn due_cell(lang: Lang, due: rongshu_workflow::Due) -> Markup {
+    html! {
+        span.due.overdue[due.state.is_overdue()] data-left=(due.state.working_days_left()) {
+            (due.on) " · " (workflow_text::due_words(lang, due.state))
+            @if due.provisional { (workflow_text::PROVISIONAL.get(lang)) }
+        }
+    }
+}
+
 /// Marks a page that shows its own problem, so the gate keeps it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct KeepPage;
@@ -152,8 +166,11 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 5] = [
+    let nav: [(&str, T); 8] = [
         ("/home", i18n::HOME),
+        ("/demands", workflow_text::DEMANDS),
+        ("/lists", workflow_text::LISTS),
+        ("/inbox", workflow_text::INBOX),
         ("/catalogue", catalogue_text::CATALOGUE),
         ("/accounts", i18n::ACCOUNTS),
         ("/ledger", i18n::LEDGER),

@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::routing::{delete, get, post, put};
 use rongshu_domain::{Access, Grant, PartyType as P, Role};
 
-use super::{Audit::*, Builder, NO_BODY, Surface::Api, Wire, wire};
+use super::{Audit::*, Builder, NO_BODY, Surface::Api, Surface::Console, Wire, wire};
 use crate::api::workflow as w;
 
 const ACTING: &[Role] = &[Role::Admin, Role::Staff];
@@ -342,4 +342,208 @@ pub(super) fn add(b: &mut Builder) {
         "Whether the caller's organisation may use a resource by a mode: the check every use of data passes.",
         r(USERS), Read,
         Wire { query: Some("UseQuery"), ..reply("UseView") }, || get(w::use_check));
+}
+
+/// The console's workflow pages; forms post back to them.
+pub(super) fn add_console(b: &mut Builder) {
+    use crate::console::{agreements as a, demands as d};
+    let signed_in = Access::SIGNED_IN;
+    let r = Access::Restricted;
+    let page = |b: &mut Builder, path, action, summary, access, handler| {
+        b.add(
+            Console,
+            Method::GET,
+            path,
+            action,
+            summary,
+            access,
+            Quiet,
+            NO_BODY,
+            handler,
+        )
+    };
+    let form = |b: &mut Builder, path, action, summary, access, handler| {
+        b.add(
+            Console,
+            Method::POST,
+            path,
+            action,
+            summary,
+            access,
+            InHandler,
+            NO_BODY,
+            handler,
+        )
+    };
+    page(
+        b,
+        "/demands",
+        "demand.list",
+        "Demands the viewer may see.",
+        signed_in,
+        || get(d::demands_page),
+    );
+    page(
+        b,
+        "/demands/new",
+        "demand.new",
+        "The demand form.",
+        r(DEMAND_WRITERS),
+        || get(d::new_demand_page),
+    );
+    form(
+        b,
+        "/demands",
+        "demand.create",
+        "File a demand.",
+        r(DEMAND_WRITERS),
+        || post(d::create_demand),
+    );
+    page(
+        b,
+        "/demands/{id}",
+        "demand.show",
+        "One demand and the steps its viewer may take.",
+        signed_in,
+        || get(d::demand_page),
+    );
+    form(
+        b,
+        "/demands/{id}/steps",
+        "demand.step",
+        "Submit, withdraw, accept, return, reject or requeue.",
+        r(DEMAND_WRITERS),
+        || post(d::demand_step),
+    );
+    form(
+        b,
+        "/demands/{id}/review",
+        "demand.review",
+        "The Office passes or returns a listed demand.",
+        r(OFFICE_WRITERS),
+        || post(d::review),
+    );
+    form(
+        b,
+        "/demands/{id}/answer",
+        "assessment.answer",
+        "A provider authorizes or refuses.",
+        r(PROVIDER_WRITERS),
+        || post(d::answer),
+    );
+    form(
+        b,
+        "/demands/{id}/list",
+        "demand-list.add",
+        "Put an accepted demand on a draft list.",
+        r(OPERATOR_WRITERS),
+        || post(d::put_on_list),
+    );
+    page(
+        b,
+        "/lists",
+        "demand-list.list",
+        "Demand lists.",
+        r(LIST_READERS),
+        || get(d::lists_page),
+    );
+    form(
+        b,
+        "/lists",
+        "demand-list.create",
+        "Open a demand list.",
+        r(OPERATOR_WRITERS),
+        || post(d::create_list),
+    );
+    form(
+        b,
+        "/lists/{id}/submit",
+        "demand-list.submit",
+        "Send a list to the Office.",
+        r(OPERATOR_WRITERS),
+        || post(d::submit_list),
+    );
+    page(
+        b,
+        "/agreements/{id}",
+        "agreement.show",
+        "One agreement, its text and signatures.",
+        signed_in,
+        || get(a::agreement_page),
+    );
+    form(
+        b,
+        "/agreements/{id}/sign",
+        "agreement.sign",
+        "Sign for the viewer's organisation.",
+        r(SIGNERS),
+        || post(a::sign),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/agreements/{id}/export",
+        "agreement.export",
+        "Download the agreement file.",
+        signed_in,
+        Read,
+        NO_BODY,
+        || get(a::export),
+    );
+    page(
+        b,
+        "/authorizations/{id}",
+        "authorization.show",
+        "One authorization with its task, agreements and disputes.",
+        r(AUTHORIZATION_READERS),
+        || get(a::authorization_page),
+    );
+    form(
+        b,
+        "/authorizations/{id}/terminate",
+        "authorization.terminate",
+        "End an authorization with grounds.",
+        r(PROVIDER_WRITERS),
+        || post(a::terminate),
+    );
+    form(
+        b,
+        "/authorizations/{id}/disputes",
+        "dispute.raise",
+        "Raise a dispute about an authorization.",
+        r(DISPUTE_ACTORS),
+        || post(a::raise_dispute),
+    );
+    page(
+        b,
+        "/disputes/{id}",
+        "dispute.show",
+        "One dispute and its steps.",
+        r(DISPUTE_PARTIES),
+        || get(a::dispute_page),
+    );
+    form(
+        b,
+        "/disputes/{id}/steps",
+        "dispute.step",
+        "A step on a dispute.",
+        r(DISPUTE_ACTORS),
+        || post(a::dispute_step),
+    );
+    page(
+        b,
+        "/inbox",
+        "notification.list",
+        "The viewer's notices.",
+        signed_in,
+        || get(a::inbox),
+    );
+    form(
+        b,
+        "/inbox/read",
+        "notification.read",
+        "Mark every notice read.",
+        signed_in,
+        || post(a::mark_read),
+    );
 }
