@@ -168,8 +168,24 @@ async fn sign_out(b: &Browser) {
     b.click("header form button").await;
 }
 
-#[tokio::test]
-async fn two_parties_each_see_only_their_own_workbench() {
+/// A demo server, chromedriver and one browser session; all end on drop.
+struct Harness {
+    b: Browser,
+    base: String,
+    dir: std::path::PathBuf,
+    _server: Killed,
+    _driver: Killed,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts the demo and a browser, or None when the browser is missing
+/// and not required.
+async fn start() -> Option<Harness> {
     let required = std::env::var("RONGSHU_BROWSER_TESTS").is_ok_and(|v| v == "1");
     let (Some(driver), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
         assert!(
@@ -177,7 +193,7 @@ async fn two_parties_each_see_only_their_own_workbench() {
             "RONGSHU_BROWSER_TESTS=1 but chromium or chromedriver is not installed"
         );
         eprintln!("skipped: chromium and chromedriver are not installed (.ci/run installs them)");
-        return;
+        return None;
     };
     let dir =
         std::env::temp_dir().join(format!("rongshu-browser-{}", uuid::Uuid::new_v4().simple()));
@@ -251,10 +267,22 @@ async fn two_parties_each_see_only_their_own_workbench() {
         .unwrap_or_else(|| panic!("{session}"))
         .to_owned();
     let b = Browser {
-        http: http.clone(),
+        http,
         base: format!("{driver_base}/session/{id}"),
     };
+    Some(Harness {
+        b,
+        base,
+        dir,
+        _server,
+        _driver,
+    })
+}
 
+#[tokio::test]
+async fn two_parties_each_see_only_their_own_workbench() {
+    let Some(h) = start().await else { return };
+    let (b, base, dir) = (&h.b, h.base.as_str(), &h.dir);
     // A provider: lands on the provider workbench, is refused the user's.
     sign_in(&b, &base, "scjgj-staff").await;
     assert_eq!(
@@ -373,6 +401,216 @@ async fn two_parties_each_see_only_their_own_workbench() {
     );
     b.screenshot("accounts-admin.png").await;
 
-    let _ = http.delete(b.base.clone()).send().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = b.http.delete(b.base.clone()).send().await;
+}
+
+/// The ids in `href="/<kind>/<id>"` links of a page, in page order.
+fn linked_ids(page: &str, kind: &str) -> Vec<i64> {
+    let needle = format!("href=\"/{kind}/");
+    page.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = &page[at + needle.len()..];
+            let end = rest.find(|c: char| !c.is_ascii_digit())?;
+            rest[..end].parse().ok()
+        })
+        .collect()
+}
+
+/// The number in the first `data-<attr>="<n>"` of a page.
+fn first_data(page: &str, attr: &str) -> i64 {
+    let needle = format!("data-{attr}=\"");
+    let at = page
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no data-{attr}"))
+        + needle.len();
+    page[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+/// Clicks a submit button and waits (bounded) until the next page has
+/// loaded, even when it has the same address.
+async fn submit(b: &Browser, css: &str) {
+    let script = |s: &str| json!({ "script": s, "args": [] });
+    b.cmd(
+        reqwest::Method::POST,
+        "/execute/sync",
+        Some(script("window.__before = true;")),
+    )
+    .await;
+    b.click(css).await;
+    for _ in 0..200 {
+        let loaded = b
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(script(
+                    "return window.__before === undefined && document.readyState === 'complete';",
+                )),
+            )
+            .await;
+        if loaded == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no page loaded after clicking {css}");
+}
+
+async fn as_party(b: &Browser, base: &str, username: &str) {
+    if b.url().await.starts_with(base) && !b.url().await.contains("/login") {
+        b.go(&format!("{base}/home")).await;
+        sign_out(b).await;
+        b.landed_on(&format!("{base}/login")).await;
+    }
+    sign_in(b, base, username).await;
+    b.landed_on(&format!("{base}/workbench/")).await;
+}
+
+async fn status_of(b: &Browser, base: &str, demand: i64) -> String {
+    b.go(&format!("{base}/demands/{demand}")).await;
+    let page = b.source().await;
+    let at = page.find("data-status=\"").expect("a status") + "data-status=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_demand_goes_from_filing_to_delivery_through_every_party() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+
+    // The user files a demand from the form.
+    as_party(b, base, "corp-staff").await;
+    b.go(&format!("{base}/demands/new")).await;
+    b.type_into("input[name=title]", "门店周边企业画像").await;
+    b.click("input[name='item.business-registrations']").await;
+    b.click("input[name='mode.sandbox']").await;
+    b.type_into(
+        "textarea[name=scenario]",
+        "连锁门店选址时评估周边企业经营状况",
+    )
+    .await;
+    b.type_into("textarea[name=purpose]", "门店选址").await;
+    submit(b, "button[value=submit]").await;
+    let url = b.landed_on(&format!("{base}/demands/")).await;
+    let demand: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(status_of(b, base, demand).await, "pre-review");
+
+    // The operator accepts it, opens a list, lists it and submits the list.
+    as_party(b, base, "op-staff").await;
+    b.go(&format!("{base}/demands/{demand}")).await;
+    b.type_into("input[data-for=accept]", "需求合理可行").await;
+    submit(b, "button[data-action=accept]").await;
+    assert_eq!(status_of(b, base, demand).await, "accepted");
+    b.go(&format!("{base}/lists")).await;
+    b.type_into("input[name=period]", "浏览器测试批次").await;
+    submit(b, "button[data-action=new-list]").await;
+    b.landed_on(&format!("{base}/lists")).await;
+    let list = first_data(&b.source().await, "list");
+    b.go(&format!("{base}/demands/{demand}")).await;
+    b.click(&format!("select[name=list] option[value='{list}']"))
+        .await;
+    submit(b, "button[data-action=list]").await;
+    let after = b.source().await;
+    assert!(!after.contains("notice error"), "{after}");
+    assert_eq!(status_of(b, base, demand).await, "listed");
+    b.go(&format!("{base}/lists")).await;
+    b.click(&format!(
+        "section[data-list='{list}'] button[data-action=submit-list]"
+    ))
+    .await;
+    b.landed_on(&format!("{base}/lists")).await;
+    assert_eq!(status_of(b, base, demand).await, "office-review");
+
+    // The Office sees it in its queue with its deadline, and passes it.
+    as_party(b, base, "gov-staff").await;
+    let queue = b.source().await;
+    assert!(queue.contains("门店周边企业画像"), "in the Office's queue");
+    assert!(queue.contains("个工作日"), "working days left are shown");
+    b.go(&format!("{base}/demands/{demand}")).await;
+    submit(b, "button[data-action=pass]").await;
+    assert_eq!(status_of(b, base, demand).await, "with-providers");
+    b.screenshot("demand-with-providers.png").await;
+
+    // The provider finds it due in 10 working days and authorizes.
+    as_party(b, base, "scjgj-staff").await;
+    let queue = b.source().await;
+    assert!(
+        queue.contains("门店周边企业画像"),
+        "in the provider's queue"
+    );
+    b.go(&format!("{base}/demands/{demand}")).await;
+    b.type_into("form.answer input[name=quota]", "每日 500 次")
+        .await;
+    submit(b, "button[data-action=authorize]").await;
+    assert_eq!(status_of(b, base, demand).await, "authorized");
+    let page = b.source().await;
+    let agreements = linked_ids(&page, "agreements");
+    let authorization = linked_ids(&page, "authorizations")[0];
+    assert_eq!(agreements.len(), 2, "tripartite and data use agreements");
+
+    // Every party signs its agreements with its SM2 key.
+    for signer in ["scjgj-staff", "op-staff", "bdc-staff", "corp-staff"] {
+        as_party(b, base, signer).await;
+        for agreement in &agreements {
+            b.go(&format!("{base}/agreements/{agreement}")).await;
+            if b.source().await.contains("data-action=\"sign\"") {
+                submit(b, "button[data-action=sign]").await;
+                let after = b.source().await;
+                assert!(!after.contains("notice error"), "{signer}: {after}");
+            }
+        }
+    }
+    // The operator is party to both.
+    as_party(b, base, "op-staff").await;
+    for agreement in &agreements {
+        b.go(&format!("{base}/agreements/{agreement}")).await;
+        let page = b.source().await;
+        let table = page.find("<table").unwrap_or(0)..page.find("</table>").unwrap_or(0);
+        assert!(
+            page.contains("data-status=\"signed\""),
+            "agreement {agreement} signed: {}",
+            &page[table]
+        );
+        assert!(page.contains("in-force"), "agreement {agreement} in force");
+    }
+    b.screenshot("agreement-signed.png").await;
+
+    // The provider delivers; the task and the demand close.
+    as_party(b, base, "scjgj-staff").await;
+    let upload = h.dir.join("登记.csv");
+    std::fs::write(
+        &upload,
+        "企业名称,成立日期\n成都门店测试有限公司,2021-03-01\n",
+    )
+    .unwrap();
+    b.go(&format!("{base}/catalogue/business-registrations"))
+        .await;
+    b.type_into("#deliver input[type=file]", &upload.display().to_string())
+        .await;
+    b.click("#deliver button").await;
+    b.landed_on(&format!("{base}/ingests/")).await;
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = status_of(b, base, demand).await;
+        if status == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "delivered");
+
+    // Termination with grounds ends the agreements at once.
+    b.go(&format!("{base}/authorizations/{authorization}"))
+        .await;
+    b.type_into("textarea[name=grounds]", "依上级通知调整共享方式")
+        .await;
+    submit(b, "button[data-action=terminate]").await;
+    let page = b.source().await;
+    assert!(page.contains("data-status=\"terminated\""), "{page}");
+    assert_eq!(
+        page.matches("data-agreement=\"terminated\"").count(),
+        2,
+        "both agreements ended"
+    );
+    b.screenshot("authorization-terminated.png").await;
+    let _ = b.http.delete(b.base.clone()).send().await;
 }

@@ -79,7 +79,7 @@ async fn agreement_body(
         }
         section.card {
             h2 { (t::SIGNATURES.get(lang)) }
-            table.data {
+            table.grid {
                 tbody {
                     @for (s, name) in &signers {
                         tr data-party=(s.party.as_str()) data-signed=(s.signature.is_some()) {
@@ -194,7 +194,7 @@ async fn authorization_body(
         }
         section.card {
             h2 { (t::AGREEMENTS.get(lang)) }
-            ul { @for ag in &agreements { li { a href={ "/agreements/" (ag.id) } { (t::agreement_kind(ag.kind).get(lang)) " #" (ag.id) } " · " (t::agreement_status(ag.status).get(lang)) } } }
+            ul { @for ag in &agreements { li data-agreement=(ag.status.as_str()) { a href={ "/agreements/" (ag.id) } { (t::agreement_kind(ag.kind).get(lang)) " #" (ag.id) } " · " (t::agreement_status(ag.status).get(lang)) } } }
         }
         @if !disputes.is_empty() {
             section.card {
@@ -402,7 +402,7 @@ pub(crate) async fn inbox(
                 input type="hidden" name="csrf" value=(viewer.csrf_token());
                 button.secondary type="submit" data-action="read-all" { (t::MARK_ALL_READ.get(lang)) }
             }
-            table.data {
+            table.grid {
                 tbody {
                     @for n in &notices {
                         tr.unread[n.read_at_ms.is_none()] data-kind=(n.notice.kind) {

@@ -66,7 +66,7 @@ pub(crate) async fn demands_page(
         @if demands.is_empty() {
             p.muted { (t::NO_DEMANDS.get(lang)) }
         } @else {
-            table.data {
+            table.grid {
                 thead { tr { th { "#" } th { (t::TITLE.get(lang)) } th { (t::USER.get(lang)) } th { (t::STATUS.get(lang)) } th { (t::CREATED.get(lang)) } } }
                 tbody {
                     @for d in &demands {
@@ -168,7 +168,7 @@ pub(crate) struct DemandForm {
     #[serde(default)]
     submit: String,
     #[serde(default)]
-    user_org: Option<i64>,
+    user_org: String,
     /// `item.<resource code>` and `mode.<mode>` checkboxes.
     #[serde(flatten)]
     checks: HashMap<String, String>,
@@ -193,12 +193,16 @@ pub(crate) async fn create_demand(
             .collect(),
     };
     let who = &f.viewer.who;
+    let on_behalf_of = match form.user_org.trim() {
+        "" => None,
+        org => Some(number("user_org", org)?),
+    };
     let filed = state
         .workflow()
         .file_demand(
             &who.account().actor(),
             &who.ctx,
-            form.user_org,
+            on_behalf_of,
             &draft,
             form.submit == "submit",
         )
@@ -297,9 +301,46 @@ async fn demand_body(
             }
         }
     };
+    // Only the steps this viewer may take now.
+    let actions = html! {
+        @if acting {
+            @if (mine || operator) && d.status.is_editable() { (step(DemandAction::Submit, t::SUBMIT, false)) }
+            @if mine && account.party == PartyType::User && matches!(d.status, DemandStatus::Draft | DemandStatus::PreReview | DemandStatus::Returned) {
+                (step(DemandAction::Withdraw, t::WITHDRAW, false))
+            }
+            @if operator && d.status == DemandStatus::PreReview {
+                h2 { (t::PRE_REVIEW.get(lang)) }
+                (step(DemandAction::Accept, t::ACCEPT, true))
+                (step(DemandAction::Return, t::RETURN, true))
+                (step(DemandAction::Reject, t::REJECT, true))
+            }
+            @if operator && d.status == DemandStatus::OfficeReturned {
+                (step(DemandAction::Requeue, t::REQUEUE, false))
+                (step(DemandAction::Reject, t::REJECT, true))
+            }
+            @if operator && d.status == DemandStatus::Accepted {
+                form.inline method="post" action={ "/demands/" (d.id) "/list" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    select name="list" { @for l in &lists { option value=(l.id) { (l.period) } } }
+                    button type="submit" data-action="list" { (t::ADD_TO_LIST.get(lang)) }
+                }
+                @if lists.is_empty() { p.muted { a href="/lists" { (t::NEW_LIST.get(lang)) } } }
+            }
+            @if account.party == PartyType::Governance && d.status == DemandStatus::OfficeReview {
+                h2 { (t::OFFICE_REVIEW.get(lang)) }
+                form.inline method="post" action={ "/demands/" (d.id) "/review" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="text" name="reason" placeholder=(t::REASONS.get(lang));
+                    button type="submit" name="decision" value="pass" data-action="pass" { (t::PASS.get(lang)) }
+                    button.secondary type="submit" name="decision" value="return" data-action="office-return" { (t::OFFICE_RETURN.get(lang)) }
+                }
+            }
+        }
+    };
     let body = html! {
         @if let Some(n) = notice { (n) }
         section.card {
+            h2 { (d.about.title) }
             dl.facts {
                 dt { (t::STATUS.get(lang)) } dd { span.status data-status=(d.status.as_str()) { (t::demand_status(d.status).get(lang)) } }
                 dt { (t::USER.get(lang)) } dd { (orgs.get(&d.user_org_id).cloned().unwrap_or_default()) }
@@ -316,45 +357,13 @@ async fn demand_body(
                 @if !d.note.is_empty() { dt { (t::NOTE.get(lang)) } dd.note { (d.note) } }
             }
         }
-        @if acting {
-            section.card.actions {
-                @if (mine || operator) && d.status.is_editable() { (step(DemandAction::Submit, t::SUBMIT, false)) }
-                @if mine && account.party == PartyType::User && matches!(d.status, DemandStatus::Draft | DemandStatus::PreReview | DemandStatus::Returned) {
-                    (step(DemandAction::Withdraw, t::WITHDRAW, false))
-                }
-                @if operator && d.status == DemandStatus::PreReview {
-                    h2 { (t::PRE_REVIEW.get(lang)) }
-                    (step(DemandAction::Accept, t::ACCEPT, true))
-                    (step(DemandAction::Return, t::RETURN, true))
-                    (step(DemandAction::Reject, t::REJECT, true))
-                }
-                @if operator && d.status == DemandStatus::OfficeReturned {
-                    (step(DemandAction::Requeue, t::REQUEUE, false))
-                    (step(DemandAction::Reject, t::REJECT, true))
-                }
-                @if operator && d.status == DemandStatus::Accepted {
-                    form.inline method="post" action={ "/demands/" (d.id) "/list" } {
-                        input type="hidden" name="csrf" value=(csrf);
-                        select name="list" { @for l in &lists { option value=(l.id) { (l.period) } } }
-                        button type="submit" data-action="list" { (t::ADD_TO_LIST.get(lang)) }
-                    }
-                    @if lists.is_empty() { p.muted { a href="/lists" { (t::NEW_LIST.get(lang)) } } }
-                }
-                @if account.party == PartyType::Governance && d.status == DemandStatus::OfficeReview {
-                    h2 { (t::OFFICE_REVIEW.get(lang)) }
-                    form.inline method="post" action={ "/demands/" (d.id) "/review" } {
-                        input type="hidden" name="csrf" value=(csrf);
-                        input type="text" name="reason" placeholder=(t::REASONS.get(lang));
-                        button type="submit" name="decision" value="pass" data-action="pass" { (t::PASS.get(lang)) }
-                        button.secondary type="submit" name="decision" value="return" data-action="office-return" { (t::OFFICE_RETURN.get(lang)) }
-                    }
-                }
-            }
+        @if !actions.0.is_empty() {
+            section.card.actions { (actions) }
         }
         @if !assessments.is_empty() {
             section.card {
                 h2 { (t::ASSESSMENTS.get(lang)) }
-                table.data {
+                table.grid {
                     thead { tr { th { (t::PROVIDER.get(lang)) } th { (t::STATUS.get(lang)) } th { (t::DUE.get(lang)) } th { (t::GROUNDS.get(lang)) } th { (t::AUTHORIZATION.get(lang)) } } }
                     tbody {
                         @for a in &assessments {
@@ -475,7 +484,7 @@ pub(crate) async fn review(
 
 #[derive(Deserialize)]
 pub(crate) struct AnswerForm {
-    assessment: i64,
+    assessment: String,
     decision: String,
     #[serde(default)]
     grounds: String,
@@ -525,14 +534,28 @@ pub(crate) async fn answer(
     let who = &f.viewer.who;
     let result = state
         .workflow()
-        .answer(&who.account().actor(), &who.ctx, form.assessment, &answer)
+        .answer(
+            &who.account().actor(),
+            &who.ctx,
+            number("assessment", &form.assessment)?,
+            &answer,
+        )
         .await;
     after_step(&state, &f.viewer, id, result).await
 }
 
+/// Numbers arrive as text: the CSRF wrapper flattens the form, and
+/// flattened fields are not parsed as numbers.
+fn number(field: &'static str, value: &str) -> Result<i64, ApiError> {
+    value.trim().parse().map_err(|_| ApiError::InvalidField {
+        field,
+        problem: "must be a number",
+    })
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ListChoice {
-    list: i64,
+    list: String,
 }
 
 pub(crate) async fn put_on_list(
@@ -543,7 +566,13 @@ pub(crate) async fn put_on_list(
     let who = &f.viewer.who;
     let result = state
         .workflow()
-        .set_listed(&who.account().actor(), &who.ctx, f.form.list, id, true)
+        .set_listed(
+            &who.account().actor(),
+            &who.ctx,
+            number("list", &f.form.list)?,
+            id,
+            true,
+        )
         .await;
     after_step(&state, &f.viewer, id, result).await
 }

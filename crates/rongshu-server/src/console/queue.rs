@@ -45,7 +45,7 @@ pub(crate) async fn work_queue(state: &AppState, viewer: &Viewer) -> Result<Mark
             p.muted { (t::QUEUE_EMPTY.get(lang)) }
         } @else {
             @if overdue > 0 { p.notice.error data-overdue=(overdue) { (overdue_words(lang, overdue)) } }
-            table.data.queue {
+            table.grid.queue {
                 thead { tr { th { (t::WHAT.get(lang)) } th { (t::TITLE.get(lang)) } th { (t::DUE.get(lang)) } } }
                 tbody {
                     @for i in &items {
