@@ -284,7 +284,7 @@ async fn two_parties_each_see_only_their_own_workbench() {
     let Some(h) = start().await else { return };
     let (b, base, dir) = (&h.b, h.base.as_str(), &h.dir);
     // A provider: lands on the provider workbench, is refused the user's.
-    sign_in(&b, &base, "scjgj-staff").await;
+    sign_in(b, base, "scjgj-staff").await;
     assert_eq!(
         b.landed_on(&format!("{base}/workbench/")).await,
         format!("{base}/workbench/provider")
@@ -322,7 +322,7 @@ async fn two_parties_each_see_only_their_own_workbench() {
     );
     assert!(!page.contains("data-workbench=\"user\""));
     b.go(&format!("{base}/home")).await;
-    sign_out(&b).await;
+    sign_out(b).await;
     assert!(
         b.landed_on(&format!("{base}/login"))
             .await
@@ -330,7 +330,7 @@ async fn two_parties_each_see_only_their_own_workbench() {
     );
 
     // A user: lands on the user workbench, is refused the provider's.
-    sign_in(&b, &base, "corp-staff").await;
+    sign_in(b, base, "corp-staff").await;
     assert_eq!(
         b.landed_on(&format!("{base}/workbench/")).await,
         format!("{base}/workbench/user")
@@ -374,11 +374,11 @@ async fn two_parties_each_see_only_their_own_workbench() {
     )
     .await;
     b.go(&format!("{base}/lang/zh?back=/home")).await;
-    sign_out(&b).await;
+    sign_out(b).await;
     b.landed_on(&format!("{base}/login")).await;
 
     // The Big Data Center's auditor reads both sign-ins in the ledger viewer.
-    sign_in(&b, &base, "bdc-auditor").await;
+    sign_in(b, base, "bdc-auditor").await;
     b.landed_on(&format!("{base}/workbench/")).await;
     b.go(&format!("{base}/ledger?action=session.create")).await;
     let page = b.source().await;
@@ -387,11 +387,11 @@ async fn two_parties_each_see_only_their_own_workbench() {
         "both sign-ins are ledgered"
     );
     b.screenshot("ledger-viewer.png").await;
-    sign_out(&b).await;
+    sign_out(b).await;
     b.landed_on(&format!("{base}/login")).await;
 
     // The operator's administrator manages a provider's accounts.
-    sign_in(&b, &base, "op-admin").await;
+    sign_in(b, base, "op-admin").await;
     b.landed_on(&format!("{base}/workbench/")).await;
     b.go(&format!("{base}/accounts")).await;
     let page = b.source().await;
