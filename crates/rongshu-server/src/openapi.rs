@@ -206,6 +206,7 @@ fn build() -> OpenApi {
         .schema_from::<ReadRequest>()
         .schema_from::<UseQuery>()
         .schema_from::<UseView>()
+        .schema_from::<ReportView>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 
 use crate::accounts::unchanged;
 use crate::demands::{date, optional_date};
-use crate::{Store, StoreError, WriteTx, parse_code};
+use crate::{Store, StoreError, WriteTx, by_id, parse_code};
 
 /// An organisation's SM2 key pair, its secret sealed under the master key.
 #[derive(Clone, PartialEq, Eq)]
@@ -218,17 +218,14 @@ impl Store {
     }
 
     pub async fn dispute(&self, id: i64) -> Result<Dispute, StoreError> {
-        let row = sqlx::query("SELECT * FROM disputes WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(dispute)
-            .transpose()?
-            .ok_or(StoreError::NotFound {
-                what: "dispute",
-                id: id.to_string(),
-            })
+        by_id(
+            &self.pool,
+            "SELECT * FROM disputes WHERE id = $1",
+            id,
+            "dispute",
+            dispute,
+        )
+        .await
     }
 }
 

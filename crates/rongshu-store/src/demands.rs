@@ -11,7 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::accounts::{found, unchanged};
-use crate::{Store, StoreError, WriteTx, parse_code};
+use crate::{Store, StoreError, WriteTx, by_id, parse_code};
 
 /// What a demand asks for, as its author wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -250,17 +250,14 @@ impl Store {
     }
 
     pub async fn demand_list(&self, id: i64) -> Result<DemandList, StoreError> {
-        let row = sqlx::query("SELECT * FROM demand_lists WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(list)
-            .transpose()?
-            .ok_or(StoreError::NotFound {
-                what: "demand list",
-                id: id.to_string(),
-            })
+        by_id(
+            &self.pool,
+            "SELECT * FROM demand_lists WHERE id = $1",
+            id,
+            "demand list",
+            list,
+        )
+        .await
     }
 
     /// Assessments of one demand, or every assessment of one provider.
@@ -283,17 +280,14 @@ impl Store {
     }
 
     pub async fn assessment(&self, id: i64) -> Result<Assessment, StoreError> {
-        let row = sqlx::query("SELECT * FROM assessments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(assessment)
-            .transpose()?
-            .ok_or(StoreError::NotFound {
-                what: "assessment",
-                id: id.to_string(),
-            })
+        by_id(
+            &self.pool,
+            "SELECT * FROM assessments WHERE id = $1",
+            id,
+            "assessment",
+            assessment,
+        )
+        .await
     }
 }
 

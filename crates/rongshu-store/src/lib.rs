@@ -159,6 +159,25 @@ impl WriteTx<'_> {
     }
 }
 
+/// The one row `sql` finds for `id` (bound as `$1`), parsed; NotFound
+/// names `what` when there is none.
+async fn by_id<T>(
+    pool: &AnyPool,
+    sql: &'static str,
+    id: i64,
+    what: &'static str,
+    parse: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let row = sqlx::query(sql).bind(id).fetch_optional(pool).await?;
+    row.as_ref()
+        .map(parse)
+        .transpose()?
+        .ok_or(StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        })
+}
+
 fn parse_code<T: FromStr>(what: &'static str, value: String) -> Result<T, StoreError> {
     value
         .parse()

@@ -17,6 +17,7 @@ mod error;
 mod export;
 mod notices;
 mod overdue;
+mod report;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ pub use export::{
     AgreementExport, EXPORT_FORMAT, ExportedSignature, VerifiedAgreement, VerifyError,
     verify_export,
 };
+pub use report::WorkflowReport;
 
 /// The workflow over one store, with the calendar deadlines count in.
 #[derive(Clone)]

@@ -192,11 +192,7 @@ pub(crate) async fn list_demand(
     who: SignedIn,
     Path((list, demand)): Path<(i64, i64)>,
 ) -> Result<Json<DemandDetail>, ApiError> {
-    let demand = state
-        .workflow()
-        .set_listed(&who.account().actor(), &who.ctx, list, demand, true)
-        .await?;
-    detail(&state, demand).await
+    set_listed(&state, &who, list, demand, true).await
 }
 
 pub(crate) async fn unlist_demand(
@@ -204,11 +200,21 @@ pub(crate) async fn unlist_demand(
     who: SignedIn,
     Path((list, demand)): Path<(i64, i64)>,
 ) -> Result<Json<DemandDetail>, ApiError> {
+    set_listed(&state, &who, list, demand, false).await
+}
+
+async fn set_listed(
+    state: &AppState,
+    who: &SignedIn,
+    list: i64,
+    demand: i64,
+    listed: bool,
+) -> Result<Json<DemandDetail>, ApiError> {
     let demand = state
         .workflow()
-        .set_listed(&who.account().actor(), &who.ctx, list, demand, false)
+        .set_listed(&who.account().actor(), &who.ctx, list, demand, listed)
         .await?;
-    detail(&state, demand).await
+    detail(state, demand).await
 }
 
 pub(crate) async fn submit_list(
@@ -511,4 +517,9 @@ pub(crate) async fn use_check(
         authorization_id: grant.authorization_id,
         fields: grant.fields,
     }))
+}
+
+/// Where demands stand and what is overdue, for the regular reports.
+pub(crate) async fn report(State(state): State<AppState>) -> Result<Json<ReportView>, ApiError> {
+    Ok(Json(state.workflow().report().await?.into()))
 }

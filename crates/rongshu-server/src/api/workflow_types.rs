@@ -526,3 +526,46 @@ pub(crate) struct UseView {
     /// Fields the authorization covers; empty for every field.
     pub fields: Vec<String>,
 }
+
+/// The workflow at a glance, for the regular reports (Art. 17).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReportView {
+    /// Demands by status.
+    pub demands: std::collections::BTreeMap<String, u64>,
+    pub lists_with_office: u64,
+    pub lists_overdue: u64,
+    pub answers_pending: u64,
+    pub answers_overdue: u64,
+    pub refusals_flagged: u64,
+    pub deliveries_open: u64,
+    pub deliveries_overdue: u64,
+    pub authorizations_active: u64,
+    pub authorizations_terminated: u64,
+    pub agreements_awaiting_signatures: u64,
+    pub agreements_signed: u64,
+    pub disputes_open: u64,
+}
+
+impl From<rongshu_workflow::WorkflowReport> for ReportView {
+    fn from(r: rongshu_workflow::WorkflowReport) -> ReportView {
+        ReportView {
+            demands: r
+                .demands
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            lists_with_office: r.lists_with_office,
+            lists_overdue: r.lists_overdue,
+            answers_pending: r.answers_pending,
+            answers_overdue: r.answers_overdue,
+            refusals_flagged: r.refusals_flagged,
+            deliveries_open: r.deliveries_open,
+            deliveries_overdue: r.deliveries_overdue,
+            authorizations_active: r.authorizations_active,
+            authorizations_terminated: r.authorizations_terminated,
+            agreements_awaiting_signatures: r.agreements_awaiting_signatures,
+            agreements_signed: r.agreements_signed,
+            disputes_open: r.disputes_open,
+        }
+    }
+}

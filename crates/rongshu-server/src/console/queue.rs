@@ -7,14 +7,14 @@ use rongshu_domain::workflow::{
     AgreementStatus, AssessmentStatus, DeliveryTaskStatus, DemandListStatus, DemandStatus,
     DisputeStatus,
 };
-use rongshu_store::{DemandFilter, Store};
+use rongshu_store::{DemandFilter, ResourceFilter, Store};
 use rongshu_workflow::Due;
 
 use super::i18n::{Lang, T};
 use super::workflow_text as t;
 use super::{Viewer, due_cell};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, now_ms};
 
 /// One thing waiting for the viewer's organisation.
 struct Item {
@@ -177,30 +177,48 @@ async fn collect(state: &AppState, viewer: &Viewer) -> Result<Vec<Item>, ApiErro
                     );
                 }
             }
-            for task in store.delivery_tasks(Some(account.org_id)).await? {
-                if task.status == DeliveryTaskStatus::Open {
+            // Art. 14: authorized data is kept up to date at its declared
+            // frequency.
+            let own = ResourceFilter {
+                provider_id: Some(account.org_id),
+                ..ResourceFilter::default()
+            };
+            let now = now_ms();
+            for r in store.resources(&own).await? {
+                let late = r
+                    .last_delivered_at_ms
+                    .is_some_and(|last| r.about.update_frequency.is_late(last, now));
+                if late {
                     push(
-                        t::DELIVERY_TASK,
-                        format!("#{}", task.authorization_id),
-                        format!("/authorizations/{}", task.authorization_id),
-                        Some(flow.due(task.due_on)),
+                        super::catalogue_text::LATE,
+                        r.about.title,
+                        format!("/catalogue/{}", r.code),
+                        None,
                     );
                 }
             }
         }
-        PartyType::BigDataCenter => {
-            for task in store.delivery_tasks(None).await? {
-                if task.status == DeliveryTaskStatus::Open {
-                    push(
-                        t::DELIVERY_TASK,
-                        format!("#{}", task.authorization_id),
-                        format!("/authorizations/{}", task.authorization_id),
-                        Some(flow.due(task.due_on)),
-                    );
-                }
-            }
-        }
+        PartyType::BigDataCenter => {}
         PartyType::Economy | PartyType::Expert => {}
+    }
+    // Deliveries: a provider's own; the Big Data Center, whose front system
+    // carries them, sees all.
+    let deliveries = match party {
+        PartyType::Provider => Some(Some(account.org_id)),
+        PartyType::BigDataCenter => Some(None),
+        _ => None,
+    };
+    if let Some(provider) = deliveries {
+        for task in store.delivery_tasks(provider).await? {
+            if task.status == DeliveryTaskStatus::Open {
+                push(
+                    t::DELIVERY_TASK,
+                    format!("#{}", task.authorization_id),
+                    format!("/authorizations/{}", task.authorization_id),
+                    Some(flow.due(task.due_on)),
+                );
+            }
+        }
     }
     for d in flow.visible_disputes(&account.actor()).await? {
         let waiting = match party {

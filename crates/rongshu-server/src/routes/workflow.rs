@@ -35,6 +35,12 @@ const AUTHORIZATION_READERS: &[Grant] = &[Grant::new(
     ],
     &Role::ALL,
 )];
+/// The operator reports to the Office and the Committee; the Big Data
+/// Center inspects at any time (Art. 17).
+const REPORT_READERS: &[Grant] = &[Grant::new(
+    &[P::Operator, P::Governance, P::Economy, P::BigDataCenter],
+    &Role::ALL,
+)];
 const SIGNERS: &[Grant] = &[Grant::new(
     &[P::Operator, P::BigDataCenter, P::Provider, P::User],
     ACTING,
@@ -68,6 +74,17 @@ fn reply(name: &'static str) -> Wire {
 pub(super) fn add(b: &mut Builder) {
     let signed_in = Access::SIGNED_IN;
     let r = Access::Restricted;
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/workflow/report",
+        "workflow.report",
+        "Where demands stand and how many stages are overdue (operator, supervisors, Big Data Center).",
+        r(REPORT_READERS),
+        Read,
+        reply("ReportView"),
+        || get(w::report),
+    );
     b.add(Api, Method::GET, "/api/v1/demands", "demand.list",
         "Demands the caller may see: a user's own, those a provider was asked about, all for the operator and supervisors.",
         signed_in, Quiet, reply("DemandView[]"), || get(w::demands));

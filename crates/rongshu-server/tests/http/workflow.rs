@@ -330,6 +330,22 @@ async fn a_demand_from_filing_to_termination() {
         .await;
     expect_problem(r, 409, "workflow.authorization-state").await;
 
+    // The regular report counts it; users do not read reports.
+    let report = ok(
+        server
+            .call(Method::GET, "/api/v1/workflow/report", &t(office), None)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(report["authorizations_terminated"], 1, "{report}");
+    assert_eq!(report["demands"]["delivered"], 1, "{report}");
+    assert_eq!(report["deliveries_open"], 0, "{report}");
+    let r = server
+        .call(Method::GET, "/api/v1/workflow/report", &t(user), None)
+        .await;
+    expect_problem(r, 403, "access.wrong-party").await;
+
     // The Office was formally told; reading the notice clears it.
     let inbox = ok(
         server
