@@ -7,8 +7,8 @@ use rongshu_store::Store;
 
 use crate::{DeliveryError, key_context};
 
-/// Re-wraps every version's data key and every organisation's signing
-/// key from `old` to `new` in one transaction with its ledger entry. Keys
+/// Re-wraps every version's data key, every organisation's signing key
+/// and every consent evidence file from `old` to `new` in one transaction with its ledger entry. Keys
 /// already under `new` (an interrupted rotation run again) are left as
 /// they are. Returns how many keys were re-wrapped.
 pub async fn rewrap_all(
@@ -46,9 +46,22 @@ pub async fn rewrap_all(
             .await?;
         count += 1;
     }
+    for evidence in store.all_consent_evidence().await? {
+        if evidence.master_key_id == new_id {
+            continue;
+        }
+        let context = rongshu_workflow::evidence_context(evidence.demand_id);
+        let sealed = hex::decode(&evidence.sealed)
+            .map_err(|_| rongshu_crypto::seal::SealError::KeyUnwrap)?;
+        let plain = old.open_secret(&sealed, &context)?;
+        let resealed = hex::encode(new.seal_secret(&plain, &context));
+        tx.reseal_consent_evidence(evidence.demand_id, &resealed, &new_id)
+            .await?;
+        count += 1;
+    }
     tx.append(rongshu_ledger::EntryDraft {
         reason: Some(format!(
-            "{count} data and signing keys re-wrapped from master key {} to {new_id}",
+            "{count} data and signing keys and evidence files re-wrapped from master key {} to {new_id}",
             old.id()
         )),
         ..by.entry("keys.rotate", "master-key", Some(new_id.clone()))

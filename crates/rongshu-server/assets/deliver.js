@@ -1,21 +1,19 @@
-// The console's upload: streams the chosen file as the request body, so
-// ingestion starts with the first byte, and shows the upload's progress.
-// The page works without this script except for uploading.
+// The console's uploads: each streams the chosen file as the request
+// body (a delivery starts ingesting with the first byte) and shows the
+// upload's progress. The pages work without this script except for
+// uploading.
 (function () {
   "use strict";
-  var form = document.getElementById("deliver");
-  if (!form) { return; }
-  var bar = document.getElementById("deliver-progress");
-  var status = document.getElementById("deliver-status");
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
+
+  // Sends the form's file to its action with `query`; `done` gets the
+  // parsed reply of a successful upload.
+  function upload(form, query, done) {
+    var bar = form.querySelector("progress");
+    var status = form.querySelector("[role=status]");
+    var button = form.querySelector("button");
     var file = form.elements.file.files[0];
     if (!file) { return; }
-    var query = new URLSearchParams({ file_name: file.name });
-    ["encoding", "sheet", "types"].forEach(function (name) {
-      var value = form.elements[name].value.trim();
-      if (value) { query.set(name, value); }
-    });
+    query.set("file_name", file.name);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.getAttribute("action") + "?" + query.toString());
     xhr.setRequestHeader("x-csrf-token", form.dataset.csrf);
@@ -23,27 +21,45 @@
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
     });
+    function fail(text) {
+      button.disabled = false;
+      status.className = "notice error";
+      status.textContent = text;
+    }
     xhr.addEventListener("load", function () {
       var reply = {};
       try { reply = JSON.parse(xhr.responseText); } catch (ignored) { reply = {}; }
-      if (xhr.status === 201) {
-        window.location.assign("/ingests/" + reply.ingest.id);
-      } else {
-        form.querySelector("button").disabled = false;
-        status.className = "notice error";
-        status.textContent = reply.detail || ("HTTP " + xhr.status);
-      }
+      if (xhr.status === 201) { done(reply); } else { fail(reply.detail || ("HTTP " + xhr.status)); }
     });
-    xhr.addEventListener("error", function () {
-      form.querySelector("button").disabled = false;
-      status.className = "notice error";
-      status.textContent = "network error";
-    });
+    xhr.addEventListener("error", function () { fail("network error"); });
     bar.hidden = false;
     bar.value = 0;
     status.className = "";
     status.textContent = "";
-    form.querySelector("button").disabled = true;
+    button.disabled = true;
     xhr.send(file);
-  });
+  }
+
+  var deliver = document.getElementById("deliver");
+  if (deliver) {
+    deliver.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = new URLSearchParams();
+      ["encoding", "sheet", "types"].forEach(function (name) {
+        var value = deliver.elements[name].value.trim();
+        if (value) { query.set(name, value); }
+      });
+      upload(deliver, query, function (reply) {
+        window.location.assign("/ingests/" + reply.ingest.id);
+      });
+    });
+  }
+
+  var evidence = document.getElementById("evidence");
+  if (evidence) {
+    evidence.addEventListener("submit", function (event) {
+      event.preventDefault();
+      upload(evidence, new URLSearchParams(), function () { window.location.reload(); });
+    });
+  }
 }());

@@ -207,6 +207,8 @@ fn build() -> OpenApi {
         .schema_from::<UseQuery>()
         .schema_from::<UseView>()
         .schema_from::<ReportView>()
+        .schema_from::<EvidenceView>()
+        .schema_from::<EvidenceQuery>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -242,6 +244,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "CompareQuery" => Some(CompareQuery::into_params(|| Some(ParameterIn::Query))),
         "DeliveryQuery" => Some(DeliveryQuery::into_params(|| Some(ParameterIn::Query))),
         "UseQuery" => Some(UseQuery::into_params(|| Some(ParameterIn::Query))),
+        "EvidenceQuery" => Some(EvidenceQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }
 }

@@ -13,6 +13,7 @@ mod agreements;
 mod authorizations;
 mod demands;
 mod error;
+mod evidence;
 mod ledger;
 mod notifications;
 mod pulls;
@@ -36,6 +37,7 @@ pub use demands::{
     DemandList,
 };
 pub use error::StoreError;
+pub use evidence::ConsentEvidence;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
 pub use notifications::{NewNotification, Notification};
 pub use pulls::{NewPullSource, PullSource};

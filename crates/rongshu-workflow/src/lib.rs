@@ -14,6 +14,7 @@ mod deliveries;
 mod demands;
 mod disputes;
 mod error;
+mod evidence;
 mod export;
 mod notices;
 mod overdue;
@@ -34,6 +35,7 @@ pub use deadlines::{Deadlines, Due};
 pub use deliveries::{UseGrant, UseRefusal, check_use, close_delivery_tasks};
 pub use demands::{DemandDraft, ListItemDecision};
 pub use error::WorkflowError;
+pub use evidence::{MAX_EVIDENCE_BYTES, evidence_context, open_evidence};
 pub use export::{
     AgreementExport, EXPORT_FORMAT, ExportedSignature, VerifiedAgreement, VerifyError,
     verify_export,

@@ -523,3 +523,71 @@ pub(crate) async fn use_check(
 pub(crate) async fn report(State(state): State<AppState>) -> Result<Json<ReportView>, ApiError> {
     Ok(Json(state.workflow().report().await?.into()))
 }
+
+/// Attaches the body as the demand's consent evidence (its author, while
+/// the demand can change).
+pub(crate) async fn put_evidence(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<EvidenceQuery>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
+    attach_evidence(&state, &who, id, &q.file_name, &body).await
+}
+
+pub(crate) async fn attach_evidence(
+    state: &AppState,
+    who: &SignedIn,
+    id: i64,
+    file_name: &str,
+    body: &[u8],
+) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
+    let evidence = state
+        .workflow()
+        .attach_consent(&who.account().actor(), &who.ctx, id, file_name, body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(EvidenceView::from(&evidence))))
+}
+
+pub(crate) async fn get_evidence(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    evidence_file(&state, &who, id).await
+}
+
+/// The consent evidence file as a download, for whoever may see the demand.
+pub(crate) async fn evidence_file(
+    state: &AppState,
+    who: &SignedIn,
+    id: i64,
+) -> Result<Response, ApiError> {
+    let (evidence, bytes) = state
+        .workflow()
+        .consent_file(&who.account().actor(), id)
+        .await?;
+    let name: String = evidence
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

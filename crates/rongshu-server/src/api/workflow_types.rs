@@ -569,3 +569,31 @@ impl From<rongshu_workflow::WorkflowReport> for ReportView {
         }
     }
 }
+
+/// A demand's consent evidence file.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EvidenceView {
+    pub file_name: String,
+    pub byte_size: i64,
+    /// SM3 of the file, hex.
+    pub digest: String,
+    pub uploaded_at: String,
+}
+
+impl From<&rongshu_store::ConsentEvidence> for EvidenceView {
+    fn from(e: &rongshu_store::ConsentEvidence) -> EvidenceView {
+        EvidenceView {
+            file_name: e.file_name.clone(),
+            byte_size: e.byte_size,
+            digest: e.digest.clone(),
+            uploaded_at: rfc3339(e.uploaded_at_ms),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EvidenceQuery {
+    /// The uploaded file's name.
+    pub file_name: String,
+}

@@ -287,6 +287,7 @@ async fn demand_body(
         .into_iter()
         .filter(|l| l.status == DemandListStatus::Draft)
         .collect();
+    let evidence = state.store().consent_evidence(d.id).await?;
     let csrf = viewer.csrf_token();
     let mine = account.org_id == d.user_org_id;
     let operator = account.party == PartyType::Operator;
@@ -304,7 +305,16 @@ async fn demand_body(
     // Only the steps this viewer may take now.
     let actions = html! {
         @if acting {
-            @if (mine || operator) && d.status.is_editable() { (step(DemandAction::Submit, t::SUBMIT, false)) }
+            @if (mine || operator) && d.status.is_editable() {
+                (step(DemandAction::Submit, t::SUBMIT, false))
+                form #evidence method="post" action={ "/demands/" (d.id) "/consent-evidence" } data-csrf=(csrf) {
+                    label { (t::EVIDENCE.get(lang)) input type="file" name="file" required; }
+                    button type="submit" data-action="evidence" { (t::UPLOAD_EVIDENCE.get(lang)) }
+                    progress max="100" value="0" hidden {}
+                    p role="status" {}
+                }
+                script src="/assets/deliver.js" {}
+            }
             @if mine && account.party == PartyType::User && matches!(d.status, DemandStatus::Draft | DemandStatus::PreReview | DemandStatus::Returned) {
                 (step(DemandAction::Withdraw, t::WITHDRAW, false))
             }
@@ -353,7 +363,14 @@ async fn demand_body(
                 dt { (t::SCENARIO.get(lang)) } dd { (d.about.scenario) }
                 dt { (t::PURPOSE.get(lang)) } dd { (d.about.purpose) }
                 dt { (t::TERM_MONTHS.get(lang)) } dd { (d.about.term_months) }
-                dt { (t::CONSENT.get(lang)) } dd { @if d.about.consent.is_empty() { (t::NONE.get(lang)) } @else { (d.about.consent) } }
+                dt { (t::CONSENT.get(lang)) } dd {
+                    @if d.about.consent.is_empty() { (t::NONE.get(lang)) } @else { (d.about.consent) }
+                    @if let Some(e) = &evidence {
+                        br;
+                        a href={ "/demands/" (d.id) "/consent-evidence" } data-evidence=(e.digest) { (e.file_name) }
+                        " (" (e.byte_size) " B, SM3 " code.digest { (e.digest.get(..16).unwrap_or_default()) "…" } ")"
+                    }
+                }
                 @if !d.note.is_empty() { dt { (t::NOTE.get(lang)) } dd.note { (d.note) } }
             }
         }
@@ -673,4 +690,32 @@ pub(crate) async fn submit_list(
         .submit_list(&who.account().actor(), &who.ctx, id)
         .await;
     after_list_step(&state, &f.viewer, result).await
+}
+
+/// The consent evidence upload: the body is the file; the session's CSRF
+/// token comes in a header (the page's script sends it).
+pub(crate) async fn upload_evidence(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    crate::context::Query(q): crate::context::Query<crate::api::workflow_types::EvidenceQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    viewer.check_csrf(sent)?;
+    let reply =
+        crate::api::workflow::attach_evidence(&state, &viewer.who, id, &q.file_name, &body).await?;
+    Ok(reply.into_response())
+}
+
+pub(crate) async fn download_evidence(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    crate::api::workflow::evidence_file(&state, &viewer.who, id).await
 }

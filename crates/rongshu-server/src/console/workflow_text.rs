@@ -36,6 +36,11 @@ pub(crate) const CONSENT: T = T(
     "数据主体授权同意情况（如有）",
     "Data subjects' consent, if any",
 );
+pub(crate) const EVIDENCE: T = T(
+    "授权同意证明文件（不超过 2 MiB，加密存储）",
+    "Consent evidence file (up to 2 MiB, stored encrypted)",
+);
+pub(crate) const UPLOAD_EVIDENCE: T = T("上传证明文件", "Upload evidence");
 pub(crate) const SAVE_DRAFT: T = T("保存草稿", "Save draft");
 pub(crate) const SUBMIT: T = T("提交预审", "Submit for pre-review");
 pub(crate) const WITHDRAW: T = T("撤回", "Withdraw");

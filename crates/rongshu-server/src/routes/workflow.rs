@@ -121,6 +121,20 @@ pub(super) fn add(b: &mut Builder) {
         wire(Some("DemandRequest"), Some("DemandDetail")),
         || put(w::edit_demand),
     );
+    b.add(Api, Method::PUT, "/api/v1/demands/{id}/consent-evidence", "demand.consent-evidence",
+        "Attach the data subjects' consent as a file (the body; the author, while the demand can change).",
+        r(DEMAND_WRITERS), InHandler, Wire { query: Some("EvidenceQuery"), ..reply("EvidenceView") }, || put(w::put_evidence));
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/demands/{id}/consent-evidence",
+        "demand.consent-evidence.read",
+        "Download the consent evidence file (whoever may see the demand).",
+        signed_in,
+        Read,
+        NO_BODY,
+        || get(w::get_evidence),
+    );
     b.add(
         Api,
         Method::POST,
@@ -423,6 +437,25 @@ pub(super) fn add_console(b: &mut Builder) {
         "One demand and the steps its viewer may take.",
         signed_in,
         || get(d::demand_page),
+    );
+    form(
+        b,
+        "/demands/{id}/consent-evidence",
+        "demand.consent-evidence",
+        "Upload the consent evidence file.",
+        r(DEMAND_WRITERS),
+        || post(d::upload_evidence),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/demands/{id}/consent-evidence",
+        "demand.consent-evidence.read",
+        "Download the consent evidence file.",
+        signed_in,
+        Read,
+        NO_BODY,
+        || get(d::download_evidence),
     );
     form(
         b,

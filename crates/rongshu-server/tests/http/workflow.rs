@@ -391,3 +391,122 @@ async fn a_demand_from_filing_to_termination() {
         .await;
     expect_problem(r, 404, "resource.not-found").await;
 }
+
+#[tokio::test]
+async fn consent_evidence_is_sealed_and_read_only_by_those_who_see_the_demand() {
+    let server = TestServer::start().await;
+    let user = server.token(P::User, Role::Staff).await;
+    let operator = server.token(P::Operator, Role::Staff).await;
+    let provider = server.token(P::Provider, Role::Staff).await;
+    let demand = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/demands",
+                &user,
+                Some(json!({
+                    "title": "征信评估",
+                    "wanted": "企业纳税信用等级（尚未编目）",
+                    "modes": ["sandbox"],
+                    "scenario": "授信评估",
+                    "purpose": "评估",
+                    "term_months": 6,
+                    "consent": "企业书面授权"
+                })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let id = demand["id"].as_i64().unwrap();
+    let path = format!("/api/v1/demands/{id}/consent-evidence");
+    let letter = "本企业同意成都市公共数据运营平台使用本企业登记信息。"
+        .as_bytes()
+        .to_vec();
+    let put = |token: String, body: Vec<u8>| {
+        let url = server.url(&format!("{path}?file_name=授权书.txt"));
+        async move {
+            crate::common::client()
+                .put(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let attached = ok(put(user.clone(), letter.clone()).await, 201).await;
+    assert_eq!(attached["byte_size"], letter.len());
+    assert_eq!(attached["digest"].as_str().unwrap().len(), 64);
+    expect_problem(
+        put(user.clone(), Vec::new()).await,
+        422,
+        "validation.invalid-field",
+    )
+    .await;
+    // The file is not stored in the clear.
+    let stored = server
+        .state
+        .store()
+        .consent_evidence(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.sealed.contains(&hex_of(&letter[..12])));
+
+    let r = server.call(Method::GET, &path, &operator, None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), letter);
+    // A provider that was not asked about the demand cannot read it.
+    let r = server.call(Method::GET, &path, &provider, None).await;
+    expect_problem(r, 403, "access.not-a-party").await;
+
+    // Once submitted, the evidence no longer changes.
+    let steps = format!("/api/v1/demands/{id}/steps");
+    ok(
+        server
+            .call(
+                Method::POST,
+                &steps,
+                &user,
+                Some(json!({ "action": "submit" })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    expect_problem(
+        put(user.clone(), letter).await,
+        422,
+        "validation.invalid-field",
+    )
+    .await;
+    // The operator accepts an uncatalogued demand only naming its provider.
+    let r = server
+        .call(
+            Method::POST,
+            &steps,
+            &operator,
+            Some(json!({ "action": "accept" })),
+        )
+        .await;
+    expect_problem(r, 422, "validation.invalid-field").await;
+    let provider_org = server.account(P::Provider, Role::Staff).org_id;
+    let accepted = ok(
+        server
+            .call(
+                Method::POST,
+                &steps,
+                &operator,
+                Some(json!({ "action": "accept", "providers": [provider_org] })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(accepted["status"], "accepted");
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

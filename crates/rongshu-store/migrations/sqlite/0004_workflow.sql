@@ -43,6 +43,19 @@ CREATE TABLE demand_items (
     PRIMARY KEY (demand_id, resource_id)
 );
 
+-- The data subjects' consent as a file (Art. 13): sealed under the master
+-- key, with the SM3 digest of what was uploaded.
+CREATE TABLE consent_evidence (
+    demand_id        INTEGER PRIMARY KEY REFERENCES demands(id),
+    file_name        TEXT    NOT NULL,
+    byte_size        INTEGER NOT NULL,
+    digest           TEXT    NOT NULL,
+    sealed           TEXT    NOT NULL,
+    master_key_id    TEXT    NOT NULL,
+    uploaded_by      INTEGER REFERENCES accounts(id),
+    uploaded_at      INTEGER NOT NULL
+);
+
 -- Providers the operator named for data the catalogue does not have yet.
 CREATE TABLE demand_providers (
     demand_id        INTEGER NOT NULL REFERENCES demands(id),
