@@ -1,16 +1,17 @@
 //! Master key rotation: every data key and organisation signing key is
 //! re-wrapped, no data rewritten.
 
-use rongshu_crypto::seal::MasterKey;
+use rongshu_crypto::seal::{MasterKey, SealError};
 use rongshu_ledger::Attribution;
 use rongshu_store::Store;
 
 use crate::{DeliveryError, key_context};
 
-/// Re-wraps every version's data key, every organisation's signing key
-/// and every consent evidence file from `old` to `new` in one transaction with its ledger entry. Keys
-/// already under `new` (an interrupted rotation run again) are left as
-/// they are. Returns how many keys were re-wrapped.
+/// Re-wraps every version's data key, every organisation's signing key,
+/// every consent evidence file and every webhook secret from `old` to
+/// `new` in one transaction with its ledger entry. What is already under
+/// `new` (an interrupted rotation run again) is left as it is. Returns how
+/// many were re-wrapped.
 pub async fn rewrap_all(
     store: &Store,
     old: &MasterKey,
@@ -25,43 +26,49 @@ pub async fn rewrap_all(
             continue;
         }
         let context = key_context(&version.object_name);
-        let wrapped = hex::decode(&version.wrapped_key)
-            .map_err(|_| rongshu_crypto::seal::SealError::KeyUnwrap)?;
+        let wrapped = hex::decode(&version.wrapped_key).map_err(|_| SealError::KeyUnwrap)?;
         let key = old.unwrap(&wrapped, &context)?;
         let rewrapped = hex::encode(new.wrap(&key, &context));
         tx.rewrap_version_key(version.id, &rewrapped, &new_id)
             .await?;
         count += 1;
     }
+    // Secrets sealed whole under the master key: signing keys, consent
+    // evidence, webhook secrets.
+    let reseal = |sealed: &str, context: &[u8]| -> Result<String, DeliveryError> {
+        let sealed = hex::decode(sealed).map_err(|_| SealError::KeyUnwrap)?;
+        let plain = old.open_secret(&sealed, context)?;
+        Ok(hex::encode(new.seal_secret(&plain, context)))
+    };
     for key in store.signing_keys().await? {
-        if key.master_key_id == new_id {
-            continue;
+        if key.master_key_id != new_id {
+            let context = rongshu_workflow::signing_key_context(key.org_id);
+            let resealed = reseal(&key.sealed_secret, &context)?;
+            tx.reseal_signing_key(key.org_id, &resealed, &new_id)
+                .await?;
+            count += 1;
         }
-        let context = rongshu_workflow::signing_key_context(key.org_id);
-        let sealed = hex::decode(&key.sealed_secret)
-            .map_err(|_| rongshu_crypto::seal::SealError::KeyUnwrap)?;
-        let secret = old.open_secret(&sealed, &context)?;
-        let resealed = hex::encode(new.seal_secret(&secret, &context));
-        tx.reseal_signing_key(key.org_id, &resealed, &new_id)
-            .await?;
-        count += 1;
     }
     for evidence in store.all_consent_evidence().await? {
-        if evidence.master_key_id == new_id {
-            continue;
+        if evidence.master_key_id != new_id {
+            let context = rongshu_workflow::evidence_context(evidence.demand_id);
+            let resealed = reseal(&evidence.sealed, &context)?;
+            tx.reseal_consent_evidence(evidence.demand_id, &resealed, &new_id)
+                .await?;
+            count += 1;
         }
-        let context = rongshu_workflow::evidence_context(evidence.demand_id);
-        let sealed = hex::decode(&evidence.sealed)
-            .map_err(|_| rongshu_crypto::seal::SealError::KeyUnwrap)?;
-        let plain = old.open_secret(&sealed, &context)?;
-        let resealed = hex::encode(new.seal_secret(&plain, &context));
-        tx.reseal_consent_evidence(evidence.demand_id, &resealed, &new_id)
-            .await?;
-        count += 1;
+    }
+    for hook in store.webhooks(None).await? {
+        if hook.master_key_id != new_id {
+            let context = rongshu_workflow::webhook_context(hook.org_id);
+            let resealed = reseal(&hook.sealed_secret, &context)?;
+            tx.reseal_webhook(hook.id, &resealed, &new_id).await?;
+            count += 1;
+        }
     }
     tx.append(rongshu_ledger::EntryDraft {
         reason: Some(format!(
-            "{count} data and signing keys and evidence files re-wrapped from master key {} to {new_id}",
+            "{count} keys and sealed secrets re-wrapped from master key {} to {new_id}",
             old.id()
         )),
         ..by.entry("keys.rotate", "master-key", Some(new_id.clone()))

@@ -22,6 +22,7 @@ pub mod resources;
 pub mod routes;
 mod state;
 mod tls;
+mod webhooks;
 
 use std::net::SocketAddr;
 
@@ -35,6 +36,7 @@ pub use auth::purge_ended_sessions;
 pub use error::ApiError;
 pub use state::{AppState, ServerSettings};
 pub use tls::serve_tls;
+pub use webhooks::{dispatch_webhooks, signature as webhook_signature};
 
 /// The public application: every declared API, console and system route
 /// behind the gate.

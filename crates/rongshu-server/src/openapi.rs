@@ -209,6 +209,9 @@ fn build() -> OpenApi {
         .schema_from::<ReportView>()
         .schema_from::<EvidenceView>()
         .schema_from::<EvidenceQuery>()
+        .schema_from::<WebhookView>()
+        .schema_from::<WebhookCreated>()
+        .schema_from::<WebhookRequest>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(

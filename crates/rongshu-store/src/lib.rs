@@ -23,6 +23,7 @@ mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod versions;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub use records::{
 };
 pub use resources::{Registration, Resource, ResourceDescription, ResourceField, ResourceFilter};
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
+pub use webhooks::{PendingDelivery, Webhook};
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

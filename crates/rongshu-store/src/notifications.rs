@@ -28,7 +28,7 @@ pub struct Notification {
     pub read_at_ms: Option<i64>,
 }
 
-fn notification(row: &AnyRow) -> Result<Notification, StoreError> {
+pub(crate) fn notification(row: &AnyRow) -> Result<Notification, StoreError> {
     Ok(Notification {
         id: row.try_get("id")?,
         notice: NewNotification {
@@ -126,12 +126,14 @@ impl WriteTx<'_> {
         Ok(done.rows_affected())
     }
 
+    /// Stores a notice and queues it for each of the organisation's live
+    /// webhooks, in this transaction.
     pub async fn notify(
         &mut self,
         notice: &NewNotification,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO notifications (org_id, kind, subject_type, subject_id, message, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -142,6 +144,16 @@ impl WriteTx<'_> {
         .bind(notice.message.clone())
         .bind(now_ms)
         .fetch_one(&mut *self.tx)
-        .await?)
+        .await?;
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (webhook_id, notification_id, next_attempt_at) \
+             SELECT id, $1, $2 FROM webhooks WHERE org_id = $3 AND disabled = 0",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .bind(notice.org_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(id)
     }
 }

@@ -19,6 +19,7 @@ mod export;
 mod notices;
 mod overdue;
 mod report;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub use export::{
     verify_export,
 };
 pub use report::WorkflowReport;
+pub use webhooks::webhook_context;
 
 /// The workflow over one store, with the calendar deadlines count in.
 #[derive(Clone)]

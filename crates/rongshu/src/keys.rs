@@ -131,7 +131,7 @@ pub async fn run(config: &Config, command: KeysCommand) -> anyhow::Result<ExitCo
                     .context("putting the new master key in place")?;
             }
             println!(
-                "re-wrapped {count} data keys, signing keys and evidence files from master key {} to {}",
+                "re-wrapped {count} keys and sealed secrets from master key {} to {}",
                 old.id(),
                 new.id()
             );

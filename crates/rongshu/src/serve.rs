@@ -171,6 +171,19 @@ fn spawn_recovery(config: &Config, state: AppState) {
 
 /// The front system's scheduled pulls: every `front.pull_check_secs`, each
 /// server runs the due pulls it can claim.
+/// Posts queued notices to organisations' webhooks every few seconds.
+fn spawn_webhooks(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            if let Err(e) = rongshu_server::dispatch_webhooks(&state).await {
+                tracing::warn!(error = %e, "webhook dispatch failed");
+            }
+        }
+    });
+}
+
 fn spawn_pulls(config: &Config, state: AppState) {
     let period = std::time::Duration::from_secs(config.front.pull_check_secs);
     tokio::spawn(async move {
@@ -224,6 +237,7 @@ fn announce(line: &str) {
 /// Serves until interrupted.
 pub async fn serve(config: &Config, state: AppState) -> anyhow::Result<ExitCode> {
     spawn_housekeeping(state.clone());
+    spawn_webhooks(state.clone());
     spawn_recovery(config, state.clone());
     if !config.front.listen.is_empty() {
         spawn_pulls(config, state.clone());

@@ -672,7 +672,7 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
     );
     assert!(
         // Five versions' data keys and the five signers' SM2 keys.
-        stdout(&out).contains("re-wrapped 10 data keys, signing keys and evidence files"),
+        stdout(&out).contains("re-wrapped 10 keys and sealed secrets"),
         "{}",
         stdout(&out)
     );

@@ -591,3 +591,41 @@ pub(crate) async fn evidence_file(
     )
         .into_response())
 }
+
+pub(crate) async fn webhooks(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<Vec<WebhookView>>, ApiError> {
+    let hooks = state.store().webhooks(Some(who.account().org_id)).await?;
+    Ok(Json(hooks.iter().map(WebhookView::from).collect()))
+}
+
+pub(crate) async fn add_webhook(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Json(req): Json<WebhookRequest>,
+) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
+    let (hook, secret) = state
+        .workflow()
+        .add_webhook(&who.account().actor(), &who.ctx, &req.url)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookCreated {
+            webhook: WebhookView::from(&hook),
+            secret,
+        }),
+    ))
+}
+
+pub(crate) async fn remove_webhook(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .workflow()
+        .remove_webhook(&who.account().actor(), &who.ctx, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

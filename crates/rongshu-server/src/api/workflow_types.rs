@@ -597,3 +597,37 @@ pub(crate) struct EvidenceQuery {
     /// The uploaded file's name.
     pub file_name: String,
 }
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    pub created_at: String,
+}
+
+impl From<&rongshu_store::Webhook> for WebhookView {
+    fn from(w: &rongshu_store::Webhook) -> WebhookView {
+        WebhookView {
+            id: w.id,
+            url: w.url.clone(),
+            created_at: rfc3339(w.created_at_ms),
+        }
+    }
+}
+
+/// A new webhook with its secret, shown this once: every post carries
+/// `x-rongshu-signature: hmac-sm3=<hex>` of `<x-rongshu-timestamp>.<body>`
+/// under it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WebhookCreated {
+    #[serde(flatten)]
+    pub webhook: WebhookView,
+    pub secret: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WebhookRequest {
+    /// Where notices are posted: http:// or https://.
+    pub url: String,
+}

@@ -11,6 +11,8 @@ use crate::api::workflow as w;
 
 const ACTING: &[Role] = &[Role::Admin, Role::Staff];
 
+/// An organisation's administrators (of their own organisation).
+const ADMINS: &[Grant] = &[Grant::new(&P::ALL, &[Role::Admin])];
 const USERS: &[Grant] = &[Grant::new(&[P::User], &Role::ALL)];
 
 /// Users and the operator, who files on users' behalf (Art. 11).
@@ -74,6 +76,32 @@ fn reply(name: &'static str) -> Wire {
 pub(super) fn add(b: &mut Builder) {
     let signed_in = Access::SIGNED_IN;
     let r = Access::Restricted;
+    let admins = r(ADMINS);
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/me/webhooks",
+        "webhook.list",
+        "The caller's organisation's webhooks (its administrators).",
+        admins,
+        Quiet,
+        reply("WebhookView[]"),
+        || get(w::webhooks),
+    );
+    b.add(Api, Method::POST, "/api/v1/me/webhooks", "webhook.create",
+        "Post every notice of the organisation to a URL, signed with HMAC-SM3; the secret is shown once.",
+        admins, InHandler, wire(Some("WebhookRequest"), Some("WebhookCreated")), || post(w::add_webhook));
+    b.add(
+        Api,
+        Method::DELETE,
+        "/api/v1/me/webhooks/{id}",
+        "webhook.disable",
+        "Stop posting to a webhook.",
+        admins,
+        InHandler,
+        NO_BODY,
+        || delete(w::remove_webhook),
+    );
     b.add(
         Api,
         Method::GET,

@@ -510,3 +510,160 @@ async fn consent_evidence_is_sealed_and_read_only_by_those_who_see_the_demand() 
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A stand-in office system: records every post it receives.
+async fn receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
+) {
+    use axum::http::HeaderMap;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let record = record.clone();
+            async move {
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                record.lock().unwrap().push((
+                    header("x-rongshu-timestamp"),
+                    header("x-rongshu-signature"),
+                    body,
+                ));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), seen)
+}
+
+#[tokio::test]
+async fn notices_reach_webhooks_signed_with_hmac_sm3() {
+    let server = TestServer::start().await;
+    let admin = server.token(P::Operator, Role::Admin).await;
+    let staff = server.token(P::Operator, Role::Staff).await;
+    let user = server.token(P::User, Role::Staff).await;
+    let (url, seen) = receiver().await;
+
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/webhooks",
+            &staff,
+            Some(json!({ "url": url })),
+        )
+        .await;
+    expect_problem(r, 403, "access.wrong-role").await;
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/webhooks",
+            &admin,
+            Some(json!({ "url": "ftp://x" })),
+        )
+        .await;
+    expect_problem(r, 422, "validation.invalid-field").await;
+    let hook = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/me/webhooks",
+                &admin,
+                Some(json!({ "url": url })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("rswh_"));
+    // A second hook that nobody answers.
+    ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/me/webhooks",
+                &admin,
+                Some(json!({ "url": "http://127.0.0.1:9/none" })),
+            )
+            .await,
+        201,
+    )
+    .await;
+
+    // A submitted demand notifies the operator.
+    ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/demands",
+                &user,
+                Some(json!({
+                    "title": "网点选址",
+                    "wanted": "人口热力（尚未编目）",
+                    "modes": ["consulting"],
+                    "scenario": "网点选址咨询",
+                    "purpose": "选址",
+                    "term_months": 3,
+                    "submit": true
+                })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let accepted = rongshu_server::dispatch_webhooks(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(accepted, 1, "one hook answered, one did not");
+    let posts = seen.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1);
+    let (timestamp, signature, body) = &posts[0];
+    let body_json: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body_json["kind"], "demand.submitted");
+    assert_eq!(
+        signature,
+        &rongshu_server::webhook_signature(&secret, timestamp.parse().unwrap(), body)
+    );
+    assert_ne!(
+        signature,
+        &rongshu_server::webhook_signature("rswh_wrong", timestamp.parse().unwrap(), body)
+    );
+    // Delivered once; the failed one waits for its retry.
+    assert_eq!(
+        rongshu_server::dispatch_webhooks(&server.state)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    let hooks = ok(
+        server
+            .call(Method::GET, "/api/v1/me/webhooks", &admin, None)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(hooks.as_array().unwrap().len(), 2);
+    assert!(hooks[0].get("secret").is_none(), "secrets are shown once");
+    let id = hooks[0]["id"].as_i64().unwrap();
+    let r = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/me/webhooks/{id}"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+}

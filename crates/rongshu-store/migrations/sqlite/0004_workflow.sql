@@ -192,3 +192,28 @@ CREATE TABLE notification_reads (
     read_at         INTEGER NOT NULL,
     PRIMARY KEY (notification_id, account_id)
 );
+
+-- Outbound webhooks to organisations' office systems: every notice is
+-- queued for each of the organisation's hooks in the transaction that
+-- creates it, then posted, signed with HMAC-SM3, until it is accepted.
+CREATE TABLE webhooks (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    org_id           INTEGER NOT NULL REFERENCES organizations(id),
+    url              TEXT    NOT NULL,
+    sealed_secret    TEXT    NOT NULL,
+    master_key_id    TEXT    NOT NULL,
+    created_by       INTEGER REFERENCES accounts(id),
+    created_at       INTEGER NOT NULL,
+    disabled         INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE webhook_deliveries (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id       INTEGER NOT NULL REFERENCES webhooks(id),
+    notification_id  INTEGER NOT NULL REFERENCES notifications(id),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    delivered_at     INTEGER,
+    last_status      TEXT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(delivered_at, next_attempt_at);
