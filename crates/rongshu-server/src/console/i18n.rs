@@ -112,6 +112,16 @@ pub(crate) const NEW_KEY_SHOWN_ONCE: T = T(
     "新密钥如下，请立即妥善保存，关闭页面后将无法再次查看：",
     "Your new key is below. Store it now: it cannot be shown again.",
 );
+pub(crate) const WEBHOOKS: T = T("消息推送（Webhook）", "Webhooks");
+pub(crate) const WEBHOOKS_INTRO: T = T(
+    "本单位的每条消息都会推送到以下地址，请求头 x-rongshu-signature 为以密钥对“时间戳.正文”计算的 HMAC-SM3。",
+    "Every notice of your organisation is posted to these addresses; the x-rongshu-signature header is the HMAC-SM3 of \"timestamp.body\" under the secret.",
+);
+pub(crate) const ADD_WEBHOOK: T = T("添加推送地址", "Add webhook");
+pub(crate) const NEW_WEBHOOK_SHOWN_ONCE: T = T(
+    "推送密钥如下，请立即配置到接收系统，关闭页面后将无法再次查看：",
+    "The webhook's secret is below. Configure it in the receiving system now: it cannot be shown again.",
+);
 pub(crate) const KEY_REVOKED: T = T("密钥已吊销。", "The key was revoked.");
 pub(crate) const FILTER: T = T("筛选", "Filter");
 pub(crate) const ACTOR: T = T("操作人", "Actor");

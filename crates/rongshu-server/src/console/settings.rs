@@ -1,4 +1,5 @@
-//! Account settings: change password, manage API keys.
+//! Account settings: change password, manage API keys, and (for an
+//! organisation's administrators) its webhooks.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,7 @@ use crate::state::{AppState, now_ms};
 /// Something to say at the top of the page after a form.
 enum Flash {
     NewKey(String),
+    NewWebhook(String),
     Revoked,
     Problem(ApiError),
 }
@@ -27,6 +29,11 @@ async fn render(
     let lang = viewer.lang;
     let account = viewer.who.account();
     let keys = state.store().api_keys(account.id).await?;
+    let admin = account.role == rongshu_domain::Role::Admin;
+    let hooks = match admin {
+        true => state.store().webhooks(Some(account.org_id)).await?,
+        false => Vec::new(),
+    };
     let now = now_ms();
     let csrf = viewer.csrf_token();
     let body = html! {
@@ -34,6 +41,10 @@ async fn render(
             Some(Flash::NewKey(key)) => div.notice role="status" {
                 p { (i18n::NEW_KEY_SHOWN_ONCE.get(lang)) }
                 p { code.secret id="new-key" { (key) } }
+            },
+            Some(Flash::NewWebhook(secret)) => div.notice role="status" {
+                p { (i18n::NEW_WEBHOOK_SHOWN_ONCE.get(lang)) }
+                p { code.secret id="new-webhook-secret" { (secret) } }
             },
             Some(Flash::Revoked) => div.notice role="status" { (i18n::KEY_REVOKED.get(lang)) },
             Some(Flash::Problem(e)) => (super::problem_notice(lang, e)),
@@ -100,6 +111,25 @@ async fn render(
                     } }
                 }
                 button type="submit" { (i18n::CREATE_KEY.get(lang)) }
+            }
+        }
+        @if admin {
+            section.card {
+                h2 { (i18n::WEBHOOKS.get(lang)) }
+                p.muted { (i18n::WEBHOOKS_INTRO.get(lang)) }
+                ul { @for h in &hooks {
+                    li { code { (h.url) } " "
+                        form.inline method="post" action={ "/settings/webhooks/" (h.id) "/remove" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button.link type="submit" { (i18n::REVOKE.get(lang)) }
+                        }
+                    }
+                } }
+                form.inline method="post" action="/settings/webhooks" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { "URL" input name="url" type="url" required maxlength="500"; }
+                    button type="submit" { (i18n::ADD_WEBHOOK.get(lang)) }
+                }
             }
         }
     };
@@ -199,5 +229,45 @@ pub(crate) async fn revoke_api_key(
             .await?
             .into_response()),
         Err(e) => with_problem(&state, &f.viewer, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WebhookForm {
+    url: String,
+}
+
+pub(crate) async fn add_webhook(
+    State(state): State<AppState>,
+    f: CsrfForm<WebhookForm>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    let added = state
+        .workflow()
+        .add_webhook(&who.account().actor(), &who.ctx, &f.form.url)
+        .await;
+    match added {
+        Ok((_, secret)) => Ok(render(&state, &f.viewer, Some(Flash::NewWebhook(secret)))
+            .await?
+            .into_response()),
+        Err(e) => with_problem(&state, &f.viewer, e.into()).await,
+    }
+}
+
+pub(crate) async fn remove_webhook(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<NoFields>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    match state
+        .workflow()
+        .remove_webhook(&who.account().actor(), &who.ctx, id)
+        .await
+    {
+        Ok(()) => Ok(render(&state, &f.viewer, Some(Flash::Revoked))
+            .await?
+            .into_response()),
+        Err(e) => with_problem(&state, &f.viewer, e.into()).await,
     }
 }

@@ -608,6 +608,22 @@ pub(super) fn add_console(b: &mut Builder) {
         r(DISPUTE_ACTORS),
         || post(a::dispute_step),
     );
+    form(
+        b,
+        "/settings/webhooks",
+        "webhook.create",
+        "Add a webhook (administrators).",
+        r(ADMINS),
+        || post(crate::console::settings::add_webhook),
+    );
+    form(
+        b,
+        "/settings/webhooks/{id}/remove",
+        "webhook.disable",
+        "Remove a webhook (administrators).",
+        r(ADMINS),
+        || post(crate::console::settings::remove_webhook),
+    );
     page(
         b,
         "/inbox",

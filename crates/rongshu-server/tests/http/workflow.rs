@@ -667,3 +667,48 @@ async fn notices_reach_webhooks_signed_with_hmac_sm3() {
         .await;
     assert_eq!(r.status(), 204);
 }
+
+#[tokio::test]
+async fn administrators_manage_webhooks_in_the_console() {
+    let server = TestServer::start().await;
+    let admin = server.console(P::Provider, Role::Admin).await;
+    let csrf = crate::common::console_csrf(&admin, &server).await;
+    let page = crate::common::page(&admin, &server, "/settings").await;
+    assert!(
+        page.contains("消息推送"),
+        "the webhooks section is shown to administrators"
+    );
+    let r = admin
+        .post(server.url("/settings/webhooks"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("url", "https://oa.example.gov.cn/hooks/rongshu"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("id=\"new-webhook-secret\""),
+        "the secret is shown once"
+    );
+    assert!(page.contains("https://oa.example.gov.cn/hooks/rongshu"));
+    let again = crate::common::page(&admin, &server, "/settings").await;
+    assert!(!again.contains("new-webhook-secret"));
+
+    let staff = server.console(P::Provider, Role::Staff).await;
+    let staff_csrf = crate::common::console_csrf(&staff, &server).await;
+    assert!(
+        !crate::common::page(&staff, &server, "/settings")
+            .await
+            .contains("消息推送")
+    );
+    let r = staff
+        .post(server.url("/settings/webhooks"))
+        .form(&[("csrf", staff_csrf.as_str()), ("url", "https://x.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
