@@ -324,6 +324,24 @@ impl WriteTx<'_> {
         .collect()
     }
 
+    /// How many resources of an authorization have no version published
+    /// at or after `since_ms` (the task's opening), in this transaction.
+    pub async fn resources_awaiting_delivery(
+        &mut self,
+        authorization_id: i64,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM authorization_resources ar WHERE ar.authorization_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM resource_versions v \
+             WHERE v.resource_id = ar.resource_id AND v.delivered_at >= $2)",
+        )
+        .bind(authorization_id)
+        .bind(since_ms)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
     pub async fn close_delivery_task(
         &mut self,
         id: i64,

@@ -16,8 +16,9 @@ use crate::notices::{To, notify};
 use crate::{Workflow, WorkflowError};
 
 /// Closes the open delivery tasks whose authorization covers `resource_id`
-/// now that version `version_id` of it is published, inside the
-/// publishing transaction; then moves their demands on.
+/// once version `version_id` of it is published and every other resource
+/// they cover has a version since the task opened, inside the publishing
+/// transaction; then moves their demands on.
 pub async fn close_delivery_tasks(
     store: &Store,
     tx: &mut WriteTx<'_>,
@@ -28,6 +29,12 @@ pub async fn close_delivery_tasks(
 ) -> Result<u32, WorkflowError> {
     let mut closed = 0;
     for task in tx.open_delivery_tasks_for(resource_id).await? {
+        let waiting = tx
+            .resources_awaiting_delivery(task.authorization_id, task.opened_at_ms)
+            .await?;
+        if waiting > 0 {
+            continue;
+        }
         let to = task
             .status
             .apply(DeliveryTaskAction::Deliver, By::Platform)?;

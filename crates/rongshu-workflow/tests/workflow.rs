@@ -26,27 +26,30 @@ use rongshu_workflow::{
     Workflow, WorkflowError, close_delivery_tasks, verify_export,
 };
 
-static NOW: AtomicI64 = AtomicI64::new(0);
+/// Each test's own clock, which it moves from day to day.
+#[derive(Clone, Default)]
+struct Clock(Arc<AtomicI64>);
 
-fn clock() -> i64 {
-    NOW.load(Ordering::SeqCst)
+impl Clock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// 10:00 China Standard Time on `day`.
+    fn set(&self, day: &str) {
+        let at = parse_instant(day).unwrap() + 10 * 3_600_000;
+        self.0.store(at, Ordering::SeqCst);
+    }
 }
 
-/// Sets the clock to 10:00 China Standard Time on `day`.
-fn set_today(day: &str) {
-    NOW.store(
-        parse_instant(day).unwrap() + 10 * 3_600_000,
-        Ordering::SeqCst,
-    );
-}
-
-struct Ledger;
+/// Ledger entries stamped with the test's clock.
+struct Ledger(Clock);
 
 impl Attribution for Ledger {
     fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
         EntryDraft {
             object_id,
-            ..EntryDraft::new(clock(), action, object_type)
+            ..EntryDraft::new(self.0.now(), action, object_type)
         }
     }
 }
@@ -92,6 +95,30 @@ async fn party(store: &Store, code: &str, party: PartyType) -> Actor {
     account.actor()
 }
 
+async fn parties(store: &Store) -> Parties {
+    Parties {
+        operator: party(store, "OPERATOR", PartyType::Operator).await,
+        office: party(store, "OFFICE", PartyType::Governance).await,
+        committee: party(store, "COMMITTEE", PartyType::Economy).await,
+        center: party(store, "CENTER", PartyType::BigDataCenter).await,
+        provider: party(store, "SCJGJ", PartyType::Provider).await,
+        open_provider: party(store, "JTYSJ", PartyType::Provider).await,
+        user: party(store, "BANK", PartyType::User).await,
+        expert: party(store, "EXPERTS", PartyType::Expert).await,
+    }
+}
+
+fn workflow(store: &Store, clock: &Clock) -> Workflow {
+    let clock = clock.clone();
+    Workflow::new(
+        store.clone(),
+        Arc::new(WorkingCalendar::shipped()),
+        Deadlines::default(),
+        Arc::new(MasterKey::generate()),
+    )
+    .with_clock(move || clock.now())
+}
+
 async fn resource(store: &Store, provider: &Actor, code: &str, open: bool) -> i64 {
     let mut tx = store.begin().await.unwrap();
     let id = tx
@@ -117,7 +144,8 @@ async fn resource(store: &Store, provider: &Actor, code: &str, open: bool) -> i6
 
 /// Publishes a version of `resource_id` and closes the tasks it answers,
 /// in one transaction, as a delivery does.
-async fn publish(store: &Store, resource_id: i64) {
+async fn publish(store: &Store, clock: &Clock, resource_id: i64) {
+    let now = clock.now();
     let mut tx = store.begin().await.unwrap();
     let ingest = tx
         .insert_ingest(
@@ -126,11 +154,11 @@ async fn publish(store: &Store, resource_id: i64) {
                 channel: DeliveryChannel::FrontPush,
                 format: "csv".into(),
                 file_name: "data.csv".into(),
-                object_name: format!("objects/{resource_id}/{}", clock()),
+                object_name: format!("objects/{resource_id}/{}", now),
                 started_by: None,
                 bytes_total: None,
             },
-            clock(),
+            now,
         )
         .await
         .unwrap();
@@ -143,7 +171,7 @@ async fn publish(store: &Store, resource_id: i64) {
                 byte_size: 100,
                 sealed_size: 120,
                 digest: "00".repeat(32),
-                object_name: format!("objects/{resource_id}/{}", clock()),
+                object_name: format!("objects/{resource_id}/{}", now),
                 suite: "sm4-gcm".into(),
                 wrapped_key: "00".into(),
                 master_key_id: "k".into(),
@@ -157,13 +185,20 @@ async fn publish(store: &Store, resource_id: i64) {
                 bad_rows: 0,
             },
             &[],
-            clock(),
+            now,
         )
         .await
         .unwrap();
-    close_delivery_tasks(store, &mut tx, &Ledger, resource_id, version.id, clock())
-        .await
-        .unwrap();
+    close_delivery_tasks(
+        store,
+        &mut tx,
+        &Ledger(clock.clone()),
+        resource_id,
+        version.id,
+        now,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -188,29 +223,15 @@ fn refused(result: Result<impl std::fmt::Debug, WorkflowError>) -> WorkflowError
 async fn a_demand_goes_through_every_party() {
     on_every_backend(|db| async move {
         let store = &db.store;
-        let p = Parties {
-            operator: party(store, "OPERATOR", PartyType::Operator).await,
-            office: party(store, "OFFICE", PartyType::Governance).await,
-            committee: party(store, "COMMITTEE", PartyType::Economy).await,
-            center: party(store, "CENTER", PartyType::BigDataCenter).await,
-            provider: party(store, "SCJGJ", PartyType::Provider).await,
-            open_provider: party(store, "JTYSJ", PartyType::Provider).await,
-            user: party(store, "BANK", PartyType::User).await,
-            expert: party(store, "EXPERTS", PartyType::Expert).await,
-        };
+        let clock = Clock::default();
+        let p = parties(store).await;
         let registrations = resource(store, &p.provider, "registrations", false).await;
         let bus_stops = resource(store, &p.open_provider, "bus-stops", true).await;
-        set_today("2026-09-01");
-        publish(store, bus_stops).await;
+        clock.set("2026-09-01");
+        publish(store, &clock, bus_stops).await;
 
-        let flow = Workflow::new(
-            store.clone(),
-            Arc::new(WorkingCalendar::shipped()),
-            Deadlines::default(),
-            Arc::new(MasterKey::generate()),
-        )
-        .with_clock(clock);
-        let ledger = &Ledger;
+        let flow = workflow(store, &clock);
+        let ledger = &Ledger(clock.clone());
 
         // Art. 11: no scenario, no demand; a wrong party cannot file.
         let mut bad = draft(&["registrations"], "");
@@ -224,7 +245,7 @@ async fn a_demand_goes_through_every_party() {
             WorkflowError::Forbidden(_)
         ));
 
-        set_today("2026-09-24");
+        clock.set("2026-09-24");
         let demand = flow
             .file_demand(&p.user, ledger, None, &draft(&["registrations", "bus-stops"], "企业书面授权"), true)
             .await
@@ -244,7 +265,7 @@ async fn a_demand_goes_through_every_party() {
         assert_eq!((demand.status, demand.note.as_str()), (DemandStatus::Accepted, "合理可行"));
 
         // Art. 12: the list, due in 10 working days across National Day.
-        set_today("2026-09-29");
+        clock.set("2026-09-29");
         let list = flow.create_list(&p.operator, ledger, "2026-09").await.unwrap();
         assert!(matches!(
             refused(flow.submit_list(&p.operator, ledger, list.id).await),
@@ -263,7 +284,7 @@ async fn a_demand_goes_through_every_party() {
 
         // The Office passes it on 9 October; providers owe an answer in
         // 10 working days (Saturday 10 October is a make-up workday).
-        set_today("2026-10-09");
+        clock.set("2026-10-09");
         let demand = flow
             .review_item(&p.office, ledger, demand.id, ListItemDecision::Pass, "")
             .await
@@ -300,7 +321,7 @@ async fn a_demand_goes_through_every_party() {
             refused(flow.answer(&p.provider, ledger, asked.id, &Answer::Authorize(too_wide)).await),
             WorkflowError::Invalid { field: "modes", .. }
         ));
-        set_today("2026-10-12");
+        clock.set("2026-10-12");
         let demand = flow
             .answer(&p.provider, ledger, asked.id, &Answer::Authorize(terms))
             .await
@@ -362,8 +383,8 @@ async fn a_demand_goes_through_every_party() {
         );
 
         // Art. 14: a version arriving closes the task and the demand.
-        set_today("2026-10-20");
-        publish(store, registrations).await;
+        clock.set("2026-10-20");
+        publish(store, &clock, registrations).await;
         let task = store.delivery_task_of(authorization).await.unwrap().unwrap();
         assert_eq!(task.status, DeliveryTaskStatus::Delivered);
         assert_eq!(store.demand(demand.id).await.unwrap().status, DemandStatus::Delivered);
@@ -422,6 +443,99 @@ async fn a_demand_goes_through_every_party() {
         let report = store.verify_ledger().await.unwrap();
         assert_eq!(report.result, Ok(()));
         assert!(report.checked > 30, "{} entries", report.checked);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_delivery_task_waits_for_every_authorized_resource() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let clock = Clock::default();
+        let p = parties(store).await;
+        let first = resource(store, &p.provider, "registrations", false).await;
+        let second = resource(store, &p.provider, "licences", false).await;
+        clock.set("2026-11-02");
+        let flow = workflow(store, &clock);
+        let ledger = &Ledger(clock.clone());
+        let demand = flow
+            .file_demand(
+                &p.user,
+                ledger,
+                None,
+                &draft(&["registrations", "licences"], ""),
+                true,
+            )
+            .await
+            .unwrap();
+        flow.demand_step(
+            &p.operator,
+            ledger,
+            demand.id,
+            DemandAction::Accept,
+            "",
+            &[],
+        )
+        .await
+        .unwrap();
+        let list = flow
+            .create_list(&p.operator, ledger, "2026-11")
+            .await
+            .unwrap();
+        flow.set_listed(&p.operator, ledger, list.id, demand.id, true)
+            .await
+            .unwrap();
+        flow.submit_list(&p.operator, ledger, list.id)
+            .await
+            .unwrap();
+        flow.review_item(&p.office, ledger, demand.id, ListItemDecision::Pass, "")
+            .await
+            .unwrap();
+        let asked = store
+            .assessments(Some(demand.id), None)
+            .await
+            .unwrap()
+            .remove(0);
+        let terms = AuthorizationTerms {
+            deidentification: "de-identified".into(),
+            ..AuthorizationTerms::default()
+        };
+        flow.answer(&p.provider, ledger, asked.id, &Answer::Authorize(terms))
+            .await
+            .unwrap();
+        let authorization = store
+            .assessment(asked.id)
+            .await
+            .unwrap()
+            .authorization_id
+            .unwrap();
+        clock.set("2026-11-10");
+        publish(store, &clock, first).await;
+        let task = store
+            .delivery_task_of(authorization)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            task.status,
+            DeliveryTaskStatus::Open,
+            "one of two resources delivered"
+        );
+        assert_eq!(
+            store.demand(demand.id).await.unwrap().status,
+            DemandStatus::Authorized
+        );
+        publish(store, &clock, second).await;
+        let task = store
+            .delivery_task_of(authorization)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(task.status, DeliveryTaskStatus::Delivered);
+        assert_eq!(
+            store.demand(demand.id).await.unwrap().status,
+            DemandStatus::Delivered
+        );
     })
     .await;
 }

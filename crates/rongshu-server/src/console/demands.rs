@@ -288,6 +288,14 @@ async fn demand_body(
         .filter(|l| l.status == DemandListStatus::Draft)
         .collect();
     let evidence = state.store().consent_evidence(d.id).await?;
+    let providers: Vec<(i64, String)> = state
+        .store()
+        .organizations()
+        .await?
+        .into_iter()
+        .filter(|o| o.party == PartyType::Provider)
+        .map(|o| (o.id, o.name))
+        .collect();
     let csrf = viewer.csrf_token();
     let mine = account.org_id == d.user_org_id;
     let operator = account.party == PartyType::Operator;
@@ -320,7 +328,22 @@ async fn demand_body(
             }
             @if operator && d.status == DemandStatus::PreReview {
                 h2 { (t::PRE_REVIEW.get(lang)) }
-                (step(DemandAction::Accept, t::ACCEPT, true))
+                @if d.about.wanted.is_empty() {
+                    (step(DemandAction::Accept, t::ACCEPT, true))
+                } @else {
+                    form.inline method="post" action={ "/demands/" (d.id) "/steps" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="action" value="accept";
+                        fieldset {
+                            legend { (t::HOLDERS.get(lang)) }
+                            @for (id, name) in &providers {
+                                label.check { input type="checkbox" name={ "provider." (id) }; " " (name) }
+                            }
+                        }
+                        input type="text" name="note" placeholder=(t::REASONS.get(lang)) data-for="accept";
+                        button type="submit" data-action="accept" { (t::ACCEPT.get(lang)) }
+                    }
+                }
                 (step(DemandAction::Return, t::RETURN, true))
                 (step(DemandAction::Reject, t::REJECT, true))
             }
@@ -445,6 +468,10 @@ pub(crate) struct StepForm {
     action: String,
     #[serde(default)]
     note: String,
+    /// On accept: `provider.<org id>` checkboxes naming who holds
+    /// uncatalogued data.
+    #[serde(flatten)]
+    checks: HashMap<String, String>,
 }
 
 pub(crate) async fn demand_step(
@@ -453,6 +480,10 @@ pub(crate) async fn demand_step(
     f: CsrfForm<StepForm>,
 ) -> Result<Response, ApiError> {
     let action: DemandAction = f.form.action.parse()?;
+    let providers = on(&f.form.checks, "provider.")
+        .iter()
+        .map(|id| number("providers", id))
+        .collect::<Result<Vec<_>, _>>()?;
     let who = &f.viewer.who;
     let result = state
         .workflow()
@@ -462,7 +493,7 @@ pub(crate) async fn demand_step(
             id,
             action,
             &f.form.note,
-            &[],
+            &providers,
         )
         .await;
     after_step(&state, &f.viewer, id, result).await

@@ -54,6 +54,10 @@ pub(crate) const PRE_REVIEW: T = T("运营单位预审", "Operator's pre-review"
 pub(crate) const OFFICE_REVIEW: T = T("市网络理政办审核", "Governance Office review");
 pub(crate) const PASS: T = T("审核通过", "Pass");
 pub(crate) const OFFICE_RETURN: T = T("退回", "Return");
+pub(crate) const HOLDERS: T = T(
+    "清单外数据的提供单位（预审通过时指定）",
+    "Providers holding the uncatalogued data (named on acceptance)",
+);
 pub(crate) const ADD_TO_LIST: T = T("列入需求清单", "Put on a demand list");
 pub(crate) const LISTS: T = T("需求清单", "Demand lists");
 pub(crate) const LIST: T = T("清单", "List");

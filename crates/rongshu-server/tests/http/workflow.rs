@@ -712,3 +712,56 @@ async fn administrators_manage_webhooks_in_the_console() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn the_operator_names_providers_of_uncatalogued_data_in_the_console() {
+    let server = TestServer::start().await;
+    let user = server.token(P::User, Role::Staff).await;
+    let demand = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/demands",
+                &user,
+                Some(json!({
+                    "title": "社保缴纳人数",
+                    "wanted": "按街道统计的社保缴纳人数（尚未编目）",
+                    "modes": ["consulting"],
+                    "scenario": "人力资源规划咨询",
+                    "purpose": "规划",
+                    "term_months": 6,
+                    "submit": true
+                })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let id = demand["id"].as_i64().unwrap();
+    let operator = server.console(P::Operator, Role::Staff).await;
+    let csrf = crate::common::console_csrf(&operator, &server).await;
+    let page = crate::common::page(&operator, &server, &format!("/demands/{id}")).await;
+    let provider = server.account(P::Provider, Role::Staff).org_id;
+    let checkbox = format!("provider.{provider}");
+    assert!(page.contains(&checkbox), "the accept form lists providers");
+    let r = operator
+        .post(server.url(&format!("/demands/{id}/steps")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "accept"),
+            ("note", "由人社局提供"),
+            (checkbox.as_str(), "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let read = ok(
+        server
+            .call(Method::GET, &format!("/api/v1/demands/{id}"), &user, None)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(read["status"], "accepted");
+}
