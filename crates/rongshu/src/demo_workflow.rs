@@ -300,7 +300,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
         unreachable!("six demands were filed");
     };
     for (d, days) in [
-        (overdue, 18),
+        (overdue, 26),
         (standing, 22),
         (awaiting, 22),
         (delivered, 24),

@@ -525,6 +525,13 @@ async fn a_demand_goes_from_filing_to_delivery_through_every_party() {
     let queue = b.source().await;
     assert!(queue.contains("门店周边企业画像"), "in the Office's queue");
     assert!(queue.contains("个工作日"), "working days left are shown");
+    // The demo's provider answer passed 26 days ago is overdue, and the
+    // Office, which supervises providers, sees it standing out.
+    assert!(
+        queue.contains("道路运输企业信用画像") && queue.contains("已逾期"),
+        "an overdue answer in the Office's queue"
+    );
+    assert!(queue.contains("data-overdue="), "the overdue count");
     b.go(&format!("{base}/demands/{demand}")).await;
     submit(b, "button[data-action=pass]").await;
     assert_eq!(status_of(b, base, demand).await, "with-providers");

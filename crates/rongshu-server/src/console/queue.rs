@@ -155,13 +155,23 @@ async fn collect(state: &AppState, viewer: &Viewer) -> Result<Vec<Item>, ApiErro
                     }
                 }
             }
+            // The Office supervises providers: their overdue answers and
+            // refusals of consented demands come to it too.
             for a in store.assessments(None, None).await? {
+                let due = flow.due(a.due_on);
                 if a.flagged {
                     push(
                         t::FLAGGED,
                         demand_title(store, a.demand_id).await?,
                         format!("/demands/{}", a.demand_id),
                         None,
+                    );
+                } else if a.status == AssessmentStatus::Pending && due.state.is_overdue() {
+                    push(
+                        t::ANSWER,
+                        demand_title(store, a.demand_id).await?,
+                        format!("/demands/{}", a.demand_id),
+                        Some(due),
                     );
                 }
             }
@@ -202,15 +212,18 @@ async fn collect(state: &AppState, viewer: &Viewer) -> Result<Vec<Item>, ApiErro
         PartyType::Economy | PartyType::Expert => {}
     }
     // Deliveries: a provider's own; the Big Data Center, whose front system
-    // carries them, sees all.
+    // carries them, sees all; the Office, the overdue ones.
     let deliveries = match party {
         PartyType::Provider => Some(Some(account.org_id)),
-        PartyType::BigDataCenter => Some(None),
+        PartyType::BigDataCenter | PartyType::Governance => Some(None),
         _ => None,
     };
     if let Some(provider) = deliveries {
         for task in store.delivery_tasks(provider).await? {
-            if task.status == DeliveryTaskStatus::Open {
+            let overdue = flow.due(task.due_on).state.is_overdue();
+            if task.status == DeliveryTaskStatus::Open
+                && (party != PartyType::Governance || overdue)
+            {
                 push(
                     t::DELIVERY_TASK,
                     format!("#{}", task.authorization_id),
