@@ -101,7 +101,11 @@ async fn demand_form(
     notice: Option<Markup>,
 ) -> Result<Markup, ApiError> {
     let lang = viewer.lang;
-    let resources = state.store().resources(&ResourceFilter::default()).await?;
+    let mut resources = Vec::new();
+    for r in state.store().resources(&ResourceFilter::default()).await? {
+        let fields = state.store().resource_fields(r.id).await?;
+        resources.push((r, fields));
+    }
     let users: Vec<_> = state
         .store()
         .organizations()
@@ -125,11 +129,21 @@ async fn demand_form(
             fieldset.items {
                 legend { (t::RESOURCES.get(lang)) }
                 p.muted { (t::RESOURCES_HINT.get(lang)) }
-                @for r in &resources {
-                    label.check {
-                        input type="checkbox" name={ "item." (r.code) };
-                        " " (r.about.title) " · " (r.provider_name)
-                        @if r.about.open_data { " · " (super::catalogue_text::OPEN.get(lang)) }
+                @for (r, fields) in &resources {
+                    div.item {
+                        label.check {
+                            input type="checkbox" name={ "item." (r.code) };
+                            " " (r.about.title) " · " (r.provider_name)
+                            @if r.about.open_data { " · " (super::catalogue_text::OPEN.get(lang)) }
+                        }
+                        @if !fields.is_empty() {
+                            details {
+                                summary { (t::PICK_FIELDS.get(lang)) }
+                                @for f in fields {
+                                    label.check { input type="checkbox" name={ "field." (r.code) "." (f.name) }; " " (f.name) }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -189,7 +203,10 @@ pub(crate) async fn create_demand(
         consent: form.consent.clone(),
         items: on(&form.checks, "item.")
             .into_iter()
-            .map(|code| (code, Vec::new()))
+            .map(|code| {
+                let fields = on(&form.checks, &format!("field.{code}."));
+                (code, fields)
+            })
             .collect(),
     };
     let who = &f.viewer.who;
@@ -419,7 +436,7 @@ async fn demand_body(
                 }
                 @for a in &assessments {
                     @if acting && a.status == AssessmentStatus::Pending && account.party == PartyType::Provider && account.org_id == a.provider_org_id {
-                        (answer_form(lang, csrf, d, a.id))
+                        (answer_form(lang, csrf, d, a.id, &items.iter().filter(|r| r.provider_id == a.provider_org_id).collect::<Vec<_>>()))
                     }
                 }
             }
@@ -438,13 +455,29 @@ async fn demand_body(
     Ok(layout(viewer, t::DEMAND, "/demands", body))
 }
 
-fn answer_form(lang: Lang, csrf: &str, d: &Demand, assessment: i64) -> Markup {
+/// A provider's answer; `asked` are the demand's resources it holds.
+fn answer_form(
+    lang: Lang,
+    csrf: &str,
+    d: &Demand,
+    assessment: i64,
+    asked: &[&rongshu_store::Resource],
+) -> Markup {
     let consented = !d.about.consent.is_empty();
     html! {
         form.stack.answer method="post" action={ "/demands/" (d.id) "/answer" } {
             h3 { (t::ANSWER.get(lang)) }
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="assessment" value=(assessment);
+            @if asked.len() > 1 {
+                fieldset {
+                    legend { (t::SCOPE.get(lang)) }
+                    input type="hidden" name="narrow" value="on";
+                    @for r in asked {
+                        label.check { input type="checkbox" name={ "resource." (r.code) } checked; " " (r.about.title) }
+                    }
+                }
+            }
             (modes_checkboxes(lang, &d.about.modes))
             label { (t::DEIDENTIFICATION.get(lang))
                 select name="deidentification" {
@@ -570,6 +603,7 @@ pub(crate) async fn answer(
             })?),
         };
         Answer::Authorize(AuthorizationTerms {
+            resources: narrowed(&state, id, &form.checks).await?,
             modes: on(&form.checks, "mode."),
             deidentification: form.deidentification.clone(),
             reidentification: form.reidentification.is_some(),
@@ -599,6 +633,39 @@ fn number(field: &'static str, value: &str) -> Result<i64, ApiError> {
         field,
         problem: "must be a number",
     })
+}
+
+/// The resources a provider ticked in its answer, with the fields the
+/// demand asked of each; none (as asked) when the form offered no choice.
+async fn narrowed(
+    state: &AppState,
+    demand_id: i64,
+    checks: &HashMap<String, String>,
+) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    if !checks.contains_key("narrow") {
+        return Ok(Vec::new());
+    }
+    let ticked = on(checks, "resource.");
+    if ticked.is_empty() {
+        return Err(ApiError::InvalidField {
+            field: "resources",
+            problem: "tick at least one resource, or refuse",
+        });
+    }
+    let demand = state.store().demand(demand_id).await?;
+    let mut resources = Vec::new();
+    for code in ticked {
+        let resource = state.store().resource_by_code(&code).await?;
+        let fields = demand
+            .about
+            .items
+            .iter()
+            .find(|i| i.resource_id == resource.id)
+            .map(|i| i.fields.clone())
+            .unwrap_or_default();
+        resources.push((code, fields));
+    }
+    Ok(resources)
 }
 
 #[derive(Deserialize)]

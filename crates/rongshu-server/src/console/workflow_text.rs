@@ -24,6 +24,10 @@ pub(crate) const RESOURCES_HINT: T = T(
     "勾选运营清单中的数据资源；清单中没有的数据请在下方描述。",
     "Tick catalogue resources; describe data the catalogue lacks below.",
 );
+pub(crate) const PICK_FIELDS: T = T(
+    "只需部分字段（不选则为全部字段）",
+    "Only some fields (none ticked: every field)",
+);
 pub(crate) const WANTED: T = T("清单外数据需求描述", "Data not in the catalogue");
 pub(crate) const MODES: T = T("使用方式", "Usage modes");
 pub(crate) const SCENARIO: T = T(

@@ -765,3 +765,169 @@ async fn the_operator_names_providers_of_uncatalogued_data_in_the_console() {
     .await;
     assert_eq!(read["status"], "accepted");
 }
+
+#[tokio::test]
+async fn fields_are_asked_and_resources_narrowed_in_the_console() {
+    let server = TestServer::start().await;
+    let provider = server.token(P::Provider, Role::Staff).await;
+    let operator = server.token(P::Operator, Role::Staff).await;
+    let office = server.token(P::Governance, Role::Staff).await;
+    create_resource(&server, &provider, "registrations", false).await;
+    create_resource(&server, &provider, "licences", false).await;
+    let key = front_key(&server, &provider).await;
+    let csv = "名称,代码\n甲,1\n".as_bytes().to_vec();
+    ok(
+        push(&server, &key, "registrations", "file_name=a.csv", csv).await,
+        201,
+    )
+    .await;
+
+    // The user asks for one field of one resource and all of another.
+    let user = server.console(P::User, Role::Staff).await;
+    let csrf = crate::common::console_csrf(&user, &server).await;
+    let form = crate::common::page(&user, &server, "/demands/new").await;
+    assert!(
+        form.contains("name=\"field.registrations.名称\""),
+        "fields to pick"
+    );
+    let r = user
+        .post(server.url("/demands"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "企业名称核验"),
+            ("scenario", "开户前核验企业名称"),
+            ("purpose", "核验"),
+            ("term_months", "12"),
+            ("item.registrations", "on"),
+            ("item.licences", "on"),
+            ("field.registrations.名称", "on"),
+            ("mode.sandbox", "on"),
+            ("submit", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = at.rsplit('/').next().unwrap().parse().unwrap();
+    let demand = ok(
+        server
+            .call(
+                Method::GET,
+                &format!("/api/v1/demands/{id}"),
+                &operator,
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(demand["items"][0]["resource"], "registrations");
+    assert_eq!(demand["items"][0]["fields"], json!(["名称"]));
+    assert_eq!(demand["items"][1]["resource"], "licences");
+    assert_eq!(demand["items"][1]["fields"], json!([]));
+
+    let steps = format!("/api/v1/demands/{id}/steps");
+    ok(
+        server
+            .call(
+                Method::POST,
+                &steps,
+                &operator,
+                Some(json!({ "action": "accept" })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let list = ok(
+        server
+            .call(
+                Method::POST,
+                "/api/v1/demand-lists",
+                &operator,
+                Some(json!({ "period": "P" })),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let list_id = list["id"].as_i64().unwrap();
+    ok(
+        server
+            .call(
+                Method::PUT,
+                &format!("/api/v1/demand-lists/{list_id}/demands/{id}"),
+                &operator,
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    ok(
+        server
+            .call(
+                Method::POST,
+                &format!("/api/v1/demand-lists/{list_id}/submit"),
+                &operator,
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    let passed = ok(
+        server
+            .call(
+                Method::POST,
+                &format!("/api/v1/demands/{id}/review"),
+                &office,
+                Some(json!({ "decision": "pass" })),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let assessment = passed["assessments"][0]["id"].as_i64().unwrap().to_string();
+
+    // The provider authorizes only the registrations, as asked.
+    let console = server.console(P::Provider, Role::Staff).await;
+    let csrf = crate::common::console_csrf(&console, &server).await;
+    let page = crate::common::page(&console, &server, &format!("/demands/{id}")).await;
+    assert!(
+        page.contains("name=\"resource.licences\""),
+        "a choice of resources"
+    );
+    let answer = |extra: Vec<(&'static str, &'static str)>| {
+        let mut fields = vec![
+            ("csrf", csrf.clone()),
+            ("assessment", assessment.clone()),
+            ("decision", "authorize".to_owned()),
+            ("deidentification", "de-identified".to_owned()),
+            ("mode.sandbox", "on".to_owned()),
+            ("narrow", "on".to_owned()),
+        ];
+        fields.extend(extra.into_iter().map(|(k, v)| (k, v.to_owned())));
+        console
+            .post(server.url(&format!("/demands/{id}/answer")))
+            .form(&fields)
+            .send()
+    };
+    let r = answer(vec![]).await.unwrap();
+    assert_eq!(r.status(), 422, "at least one resource");
+    let r = answer(vec![("resource.registrations", "on")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let authorizations = ok(
+        server
+            .call(Method::GET, "/api/v1/authorizations", &provider, None)
+            .await,
+        200,
+    )
+    .await;
+    let resources = &authorizations[0]["resources"];
+    assert_eq!(resources.as_array().unwrap().len(), 1, "{resources}");
+    assert_eq!(resources[0]["fields"], json!(["名称"]));
+}
