@@ -83,11 +83,12 @@ impl Store {
                 .bind(row.try_get::<i64, _>("webhook_id")?)
                 .fetch_one(&self.pool)
                 .await?;
-            let notice =
-                sqlx::query("SELECT n.*, NULL AS read_at FROM notifications n WHERE n.id = $1")
-                    .bind(row.try_get::<i64, _>("notification_id")?)
-                    .fetch_one(&self.pool)
-                    .await?;
+            let notice = sqlx::query(
+                "SELECT n.*, CAST(NULL AS BIGINT) AS read_at FROM notifications n WHERE n.id = $1",
+            )
+            .bind(row.try_get::<i64, _>("notification_id")?)
+            .fetch_one(&self.pool)
+            .await?;
             out.push(PendingDelivery {
                 id: row.try_get("delivery_id")?,
                 webhook: webhook(&hook)?,

@@ -375,3 +375,87 @@ async fn keys_are_made_once_and_notices_are_read_per_account() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn notices_queue_for_webhooks_until_delivered_or_given_up() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let org_a = org(store, "OA", PartyType::Operator).await;
+        let org_b = org(store, "OB", PartyType::Operator).await;
+        let notice = |org_id| NewNotification {
+            org_id,
+            kind: "demand.submitted".into(),
+            subject_type: "demand".into(),
+            subject_id: 1,
+            message: "消息".into(),
+        };
+        let mut tx = store.begin().await.unwrap();
+        let hook = tx
+            .insert_webhook(org_a, "https://oa.example/hook", "sealed", "k1", None, 1)
+            .await
+            .unwrap();
+        tx.notify(&notice(org_a), 10).await.unwrap();
+        tx.notify(&notice(org_b), 10).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            store
+                .due_webhook_deliveries(9, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "not before the notice"
+        );
+        let due = store.due_webhook_deliveries(10, 10).await.unwrap();
+        assert_eq!(due.len(), 1, "only the organisation with a hook");
+        assert_eq!(
+            (
+                due[0].webhook.id,
+                due[0].notification.notice.message.as_str()
+            ),
+            (hook, "消息")
+        );
+        assert_eq!(due[0].notification.read_at_ms, None);
+
+        store
+            .record_webhook_attempt(due[0].id, "503", None, Some(100))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .due_webhook_deliveries(50, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "waits for its retry"
+        );
+        let again = store.due_webhook_deliveries(100, 10).await.unwrap();
+        assert_eq!(again[0].attempts, 1);
+        store
+            .record_webhook_attempt(again[0].id, "204", Some(101), None)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .due_webhook_deliveries(i64::MAX / 2, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "delivered"
+        );
+
+        let mut tx = store.begin().await.unwrap();
+        tx.disable_webhook(org_a, hook).await.unwrap();
+        tx.notify(&notice(org_a), 200).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            store
+                .due_webhook_deliveries(300, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "disabled hooks get nothing"
+        );
+        assert!(store.webhooks(Some(org_a)).await.unwrap().is_empty());
+    })
+    .await;
+}

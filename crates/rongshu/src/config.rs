@@ -312,7 +312,7 @@ pub struct Overrides {
 const ENV_PREFIX: &str = "RONGSHU_";
 
 /// Variables with the prefix that are not configuration (tests use them).
-const ENV_NOT_CONFIG: &[&str] = &["RONGSHU_TEST_", "RONGSHU_BROWSER_"];
+const ENV_NOT_CONFIG: &[&str] = &["RONGSHU_TEST_", "RONGSHU_BROWSER_", "RONGSHU_INTEROP_"];
 
 impl Config {
     pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Config> {
@@ -620,6 +620,7 @@ mod tests {
             jail.create_file("r.toml", "data_dir = \"/from-file\"\n[server]\nlisten = \"0.0.0.0:1\"\n[auth]\napi_key_max_days = 30\n")?;
             jail.set_env("RONGSHU_SERVER__LISTEN", "0.0.0.0:2");
             jail.set_env("RONGSHU_TEST_POSTGRES_URL", "ignored");
+            jail.set_env("RONGSHU_INTEROP_TESTS", "1");
             let c = Config::load(Some(Path::new("r.toml")), Overrides::default()).unwrap();
             assert_eq!(c.data_dir, PathBuf::from("/from-file"));
             assert_eq!(c.server.listen, "0.0.0.0:2", "environment beats file");
