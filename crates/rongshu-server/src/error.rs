@@ -138,9 +138,9 @@ pub enum ApiError {
     /// A use of data the agreements do not cover (Art. 15, 16).
     #[error("use refused: {0}")]
     UseRefused(UseRefusal),
-    /// An organisation's signing key cannot be used.
-    #[error("the organisation's signing key cannot be opened")]
-    SigningKey,
+    /// A signing key or webhook secret does not open with the master key.
+    #[error("a sealed secret of the organisation cannot be opened")]
+    SealedSecret,
 }
 
 impl From<WorkflowError> for ApiError {
@@ -151,9 +151,9 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Forbidden(why) => ApiError::NotAParty(why),
             WorkflowError::Invalid { field, problem } => ApiError::InvalidField { field, problem },
             WorkflowError::MissingParty(party) => ApiError::MissingParty(party),
-            WorkflowError::SigningKey { org_id } => {
-                tracing::error!(org_id, "signing key does not open");
-                ApiError::SigningKey
+            e @ WorkflowError::Sealed { .. } => {
+                tracing::error!(error = %e, "sealed secret does not open");
+                ApiError::SealedSecret
             }
             WorkflowError::Store(e) => e.into(),
         }
@@ -262,7 +262,7 @@ impl ApiError {
                 UseRefusal::OutsideTerm => "use.outside-term",
                 UseRefusal::ModeNotAllowed(_) => "use.mode-not-authorized",
             },
-            ApiError::SigningKey => "internal.signing-key",
+            ApiError::SealedSecret => "internal.sealed-secret",
         }
     }
 
@@ -299,7 +299,7 @@ impl ApiError {
             | ApiError::Password(_)
             | ApiError::Integrity(_)
             | ApiError::DataStorage(_)
-            | ApiError::SigningKey => StatusCode::INTERNAL_SERVER_ERROR,
+            | ApiError::SealedSecret => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -200,8 +200,21 @@ impl Store {
         .bind(org_id.unwrap_or(0))
         .fetch_all(&self.pool)
         .await?;
+        self.with_signatures(&rows).await
+    }
+
+    /// The agreements drafted for a demand's authorizations.
+    pub async fn agreements_of_demand(&self, demand_id: i64) -> Result<Vec<Agreement>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM agreements WHERE demand_id = $1 ORDER BY id")
+            .bind(demand_id)
+            .fetch_all(&self.pool)
+            .await?;
+        self.with_signatures(&rows).await
+    }
+
+    async fn with_signatures(&self, rows: &[AnyRow]) -> Result<Vec<Agreement>, StoreError> {
         let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows {
             let id: i64 = row.try_get("id")?;
             out.push(agreement(row, self.signatures(id).await?)?);
         }

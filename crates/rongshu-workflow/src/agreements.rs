@@ -270,8 +270,10 @@ impl Workflow {
         let org = self.store.organization(org_id).await?;
         let context = signing_key_context(org_id);
         if self.store.signing_key(org_id).await?.is_none() {
-            let pair = SigningKeyPair::generate(&org.code)
-                .map_err(|_| WorkflowError::SigningKey { org_id })?;
+            let pair = SigningKeyPair::generate(&org.code).map_err(|_| WorkflowError::Sealed {
+                what: "signing key",
+                org_id,
+            })?;
             let record = SigningKeyRecord {
                 org_id,
                 public_key: pair.public_hex(),
@@ -287,15 +289,25 @@ impl Workflow {
             .store
             .signing_key(org_id)
             .await?
-            .ok_or(WorkflowError::SigningKey { org_id })?;
-        let sealed =
-            hex::decode(&record.sealed_secret).map_err(|_| WorkflowError::SigningKey { org_id })?;
-        let secret = self
-            .master
-            .open_secret(&sealed, &context)
-            .map_err(|_| WorkflowError::SigningKey { org_id })?;
-        SigningKeyPair::from_secret(&org.code, &secret)
-            .map_err(|_| WorkflowError::SigningKey { org_id })
+            .ok_or(WorkflowError::Sealed {
+                what: "signing key",
+                org_id,
+            })?;
+        let sealed = hex::decode(&record.sealed_secret).map_err(|_| WorkflowError::Sealed {
+            what: "signing key",
+            org_id,
+        })?;
+        let secret =
+            self.master
+                .open_secret(&sealed, &context)
+                .map_err(|_| WorkflowError::Sealed {
+                    what: "signing key",
+                    org_id,
+                })?;
+        SigningKeyPair::from_secret(&org.code, &secret).map_err(|_| WorkflowError::Sealed {
+            what: "signing key",
+            org_id,
+        })
     }
 
     /// Agreements `actor` may read: its own organisation's, or all for the

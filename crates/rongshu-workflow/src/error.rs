@@ -22,9 +22,10 @@ pub enum WorkflowError {
     /// A party the step needs is not registered on the platform.
     #[error("no {0} organisation is registered; register one first")]
     MissingParty(&'static str),
-    /// The organisation's signing key does not open with this master key.
-    #[error("the signing key of organisation {org_id} does not open with the master key in use")]
-    SigningKey { org_id: i64 },
+    /// A secret sealed under the master key (a signing key, a webhook
+    /// secret) does not open with the master key in use.
+    #[error("the {what} of organisation {org_id} does not open with the master key in use")]
+    Sealed { what: &'static str, org_id: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

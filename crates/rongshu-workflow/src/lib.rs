@@ -19,6 +19,7 @@ mod export;
 mod notices;
 mod overdue;
 mod report;
+mod visibility;
 mod webhooks;
 
 use std::sync::Arc;

@@ -98,7 +98,8 @@ impl Workflow {
 
     /// The webhook's secret, to sign a post with.
     pub fn webhook_secret(&self, hook: &Webhook) -> Result<String, WorkflowError> {
-        let broken = || WorkflowError::SigningKey {
+        let broken = || WorkflowError::Sealed {
+            what: "webhook secret",
             org_id: hook.org_id,
         };
         let sealed = hex::decode(&hook.sealed_secret).map_err(|_| broken())?;

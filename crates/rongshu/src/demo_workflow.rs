@@ -340,10 +340,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     // Signatures: all for the delivered and the terminated ones; only the
     // operator's so far on the awaiting one's tripartite agreement.
     for (d, provider, user) in [(delivered, &transport, &corp), (terminated, &market, &corp)] {
-        for agreement in staged.flow.store().agreements(None, None).await? {
-            if agreement.demand_id != Some(d.id) {
-                continue;
-            }
+        for agreement in staged.flow.store().agreements_of_demand(d.id).await? {
             for signer in [&operator, &center, provider, user] {
                 if agreement
                     .signatures
@@ -355,10 +352,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
             }
         }
     }
-    for agreement in staged.flow.store().agreements(None, None).await? {
-        if agreement.demand_id == Some(awaiting.id)
-            && agreement.kind == rongshu_domain::workflow::AgreementKind::Tripartite
-        {
+    for agreement in staged
+        .flow
+        .store()
+        .agreements_of_demand(awaiting.id)
+        .await?
+    {
+        if agreement.kind == rongshu_domain::workflow::AgreementKind::Tripartite {
             staged.at(4).sign(&operator, by, agreement.id).await?;
         }
     }

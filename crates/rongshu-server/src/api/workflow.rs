@@ -8,10 +8,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use rongshu_domain::PartyType;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::workflow::{DemandAction, DisputeAction};
-use rongshu_store::{Demand, ResourceFilter};
+use rongshu_store::Demand;
 use rongshu_workflow::{Answer, AuthorizationTerms, DemandDraft, ListItemDecision};
 
 use super::workflow_types::*;
@@ -23,19 +22,14 @@ fn invalid(field: &'static str, problem: &'static str) -> ApiError {
     ApiError::InvalidField { field, problem }
 }
 
-/// Resource ids to catalogue codes, for rendering demand items.
-async fn resource_codes(state: &AppState) -> Result<HashMap<i64, String>, ApiError> {
-    Ok(state
-        .store()
-        .resources(&ResourceFilter::default())
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.code))
-        .collect())
-}
-
+/// Demands as sent, their items named by catalogue code.
 async fn demand_views(state: &AppState, demands: &[Demand]) -> Result<Vec<DemandView>, ApiError> {
-    let codes = resource_codes(state).await?;
+    let mut codes: HashMap<i64, String> = HashMap::new();
+    for item in demands.iter().flat_map(|d| &d.about.items) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = codes.entry(item.resource_id) {
+            slot.insert(state.store().resource(item.resource_id).await?.code);
+        }
+    }
     Ok(demands
         .iter()
         .map(|d| DemandView::of(d, |id| codes.get(&id).cloned().unwrap_or_default()))
@@ -233,10 +227,8 @@ pub(crate) async fn assessments(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> Result<Json<Vec<AssessmentView>>, ApiError> {
-    let actor = who.account().actor();
-    let provider = (actor.party == PartyType::Provider).then_some(actor.org_id);
     let flow = state.workflow();
-    let found = state.store().assessments(None, provider).await?;
+    let found = flow.visible_assessments(&who.account().actor()).await?;
     Ok(Json(
         found.iter().map(|a| AssessmentView::of(a, flow)).collect(),
     ))
@@ -290,9 +282,10 @@ pub(crate) async fn authorizations(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> Result<Json<Vec<AuthorizationView>>, ApiError> {
-    let actor = who.account().actor();
-    let provider = (actor.party == PartyType::Provider).then_some(actor.org_id);
-    let found = state.store().authorizations(provider).await?;
+    let found = state
+        .workflow()
+        .visible_authorizations(&who.account().actor())
+        .await?;
     Ok(Json(found.iter().map(AuthorizationView::from).collect()))
 }
 
@@ -301,11 +294,10 @@ pub(crate) async fn show_authorization(
     who: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Json<AuthorizationView>, ApiError> {
-    let found = state.store().authorization(id).await?;
-    let actor = who.account().actor();
-    if actor.party == PartyType::Provider && found.provider_org_id != actor.org_id {
-        return Err(ApiError::OtherOrganization);
-    }
+    let found = state
+        .workflow()
+        .visible_authorization(&who.account().actor(), id)
+        .await?;
     Ok(Json(AuthorizationView::from(&found)))
 }
 
@@ -326,10 +318,8 @@ pub(crate) async fn delivery_tasks(
     State(state): State<AppState>,
     who: SignedIn,
 ) -> Result<Json<Vec<DeliveryTaskView>>, ApiError> {
-    let actor = who.account().actor();
-    let provider = (actor.party == PartyType::Provider).then_some(actor.org_id);
     let flow = state.workflow();
-    let found = state.store().delivery_tasks(provider).await?;
+    let found = flow.visible_delivery_tasks(&who.account().actor()).await?;
     Ok(Json(
         found
             .iter()

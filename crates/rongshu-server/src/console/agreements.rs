@@ -144,13 +144,7 @@ async fn authorization_body(
     let lang = viewer.lang;
     let flow = state.workflow();
     let account = viewer.who.account();
-    let a = state.store().authorization(id).await?;
-    if account.party == PartyType::Provider && a.provider_org_id != account.org_id {
-        return Err(ApiError::OtherOrganization);
-    }
-    if account.party == PartyType::User {
-        return Err(ApiError::WrongParty(PartyType::User));
-    }
+    let a = flow.visible_authorization(&account.actor(), id).await?;
     let task = state.store().delivery_task_of(id).await?;
     let agreements = state.store().agreements(Some(id), None).await?;
     let disputes: Vec<_> = flow

@@ -290,13 +290,7 @@ async fn demand_body(
         items.push(state.store().resource(item.resource_id).await?);
     }
     let assessments = state.store().assessments(Some(d.id), None).await?;
-    let agreements: Vec<_> = state
-        .store()
-        .agreements(None, None)
-        .await?
-        .into_iter()
-        .filter(|a| a.demand_id == Some(d.id))
-        .collect();
+    let agreements = state.store().agreements_of_demand(d.id).await?;
     let lists: Vec<_> = state
         .store()
         .demand_lists()
