@@ -6,11 +6,13 @@
 //! so a copy of the database alone cannot confirm a guessed key.
 
 mod password;
+mod reversible;
 pub mod seal;
 pub mod sign;
 mod token;
 
 pub use password::{PasswordError, PasswordHasher, PasswordParams, WeakPassword, check_strength};
+pub use reversible::{TokenError, Tokenizer};
 pub use token::{
     KeyedHasher, Secret, SecretToken, constant_time_eq, random_password, sm3_hex, sm3_hex_of,
 };

@@ -513,9 +513,10 @@ async fn a_demand_goes_from_filing_to_delivery_through_every_party() {
     assert!(!after.contains("notice error"), "{after}");
     assert_eq!(status_of(b, base, demand).await, "listed");
     b.go(&format!("{base}/lists")).await;
-    b.click(&format!(
-        "section[data-list='{list}'] button[data-action=submit-list]"
-    ))
+    submit(
+        b,
+        &format!("section[data-list='{list}'] button[data-action=submit-list]"),
+    )
     .await;
     b.landed_on(&format!("{base}/lists")).await;
     assert_eq!(status_of(b, base, demand).await, "office-review");
