@@ -10,6 +10,7 @@ mod lockout;
 mod names;
 mod party;
 pub mod resource;
+pub mod supply;
 pub mod workflow;
 
 pub use access::{Access, Actor, Denial, Grant, LedgerScope, PartySet, RoleSet};

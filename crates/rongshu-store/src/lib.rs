@@ -16,6 +16,7 @@ mod error;
 mod evidence;
 mod ledger;
 mod notifications;
+mod products;
 mod pulls;
 mod records;
 mod resources;
@@ -41,6 +42,7 @@ pub use error::StoreError;
 pub use evidence::ConsentEvidence;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
 pub use notifications::{NewNotification, Notification};
+pub use products::{Product, ProductInput, Suspension, Usage};
 pub use pulls::{NewPullSource, PullSource};
 pub use records::{
     Account, AccountCredentials, ApiKey, NewAccount, NewApiKey, NewOrganization, Organization,

@@ -1,0 +1,282 @@
+//! Products, suspensions and metered use on every backend.
+
+use chrono::NaiveDate;
+use rongshu_domain::PartyType;
+use rongshu_domain::resource::{ServiceMode, UpdateFrequency};
+use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
+use rongshu_store::testing::on_every_backend;
+use rongshu_store::{
+    AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput, Registration,
+    ResourceDescription, Store, StoreError, Usage,
+};
+
+async fn org(store: &Store, code: &str, party: PartyType) -> i64 {
+    let mut tx = store.begin().await.unwrap();
+    let org = tx
+        .insert_organization(
+            &NewOrganization {
+                code: code.into(),
+                name: code.into(),
+                party,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    org.id
+}
+
+/// A provider's resource and an authorization of it: (resource, authorization).
+async fn authorized(store: &Store, provider: i64, operator: i64) -> (i64, i64) {
+    let mut tx = store.begin().await.unwrap();
+    let resource = tx
+        .insert_resource(
+            provider,
+            "registrations",
+            &ResourceDescription {
+                title: "登记".into(),
+                description: String::new(),
+                theme: "market-regulation".into(),
+                update_frequency: UpdateFrequency::Daily,
+                open_data: false,
+                service_modes: vec![ServiceMode::QueryApi],
+            },
+            &Registration::default(),
+            1,
+        )
+        .await
+        .unwrap();
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let scope = AuthorizationScope {
+        resources: vec![AuthorizedResource {
+            resource_id: resource,
+            fields: vec!["企业名称".into()],
+        }],
+        scenario: "授信".into(),
+        modes: vec![ServiceMode::QueryApi],
+        deidentification: "de-identified".into(),
+        reidentification: false,
+        quota: String::new(),
+        conditions: String::new(),
+        term_from: day("2026-01-01"),
+        term_until: Some(day("2027-12-31")),
+    };
+    let authorization = tx
+        .insert_authorization(provider, operator, false, &scope, None, 2)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (resource, authorization)
+}
+
+fn input(resource_id: i64, authorization_id: i64) -> ProductInput {
+    ProductInput {
+        code: "registrations-query".into(),
+        name: "企业登记查询".into(),
+        description: "按信用代码查询".into(),
+        resource_id,
+        authorization_id,
+        modes: vec![ServiceMode::QueryApi, ServiceMode::VerificationApi],
+        fields: vec!["企业名称".into(), "统一社会信用代码".into()],
+        pipeline: r#"{"steps":[{"op":"trim"}]}"#.into(),
+        query_parameters: vec!["统一社会信用代码".into()],
+        max_rows: 10,
+        verify_key_field: Some("统一社会信用代码".into()),
+        verify_fields: vec!["企业名称".into()],
+        daily_call_quota: Some(1000),
+        rate_per_minute: None,
+        billing_unit: BillingUnit::PerCall,
+        price_fen: 5,
+    }
+}
+
+#[tokio::test]
+async fn products_round_trip_and_change_by_revision() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let provider = org(store, "P", PartyType::Provider).await;
+        let operator = org(store, "O", PartyType::Operator).await;
+        let (resource, authorization) = authorized(store, provider, operator).await;
+        let wanted = input(resource, authorization);
+        let mut tx = store.begin().await.unwrap();
+        let id = tx
+            .insert_product(&wanted, "wrapped", "mk1", None, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let stored = store.product_by_code("registrations-query").await.unwrap();
+        assert_eq!(stored.id, id);
+        assert_eq!(stored.input, wanted);
+        assert_eq!((stored.revision, stored.price_cap_fen), (1, None));
+        assert!(
+            !format!("{stored:?}").contains("wrapped"),
+            "Debug hides the key"
+        );
+
+        let mut changed = wanted.clone();
+        changed.max_rows = 20;
+        changed.verify_key_field = None;
+        changed.verify_fields.clear();
+        let mut tx = store.begin().await.unwrap();
+        tx.update_product(id, 1, &changed, 11).await.unwrap();
+        let stale = tx.update_product(id, 1, &changed, 12).await.unwrap_err();
+        assert!(
+            matches!(
+                stale,
+                StoreError::Changed {
+                    what: "product",
+                    ..
+                }
+            ),
+            "{stale:?}"
+        );
+        tx.set_price_cap(id, Some(4), 13).await.unwrap();
+        tx.rewrap_product_key(id, "rewrapped", "mk2").await.unwrap();
+        tx.commit().await.unwrap();
+        let stored = store.product(id).await.unwrap();
+        assert_eq!(stored.input, changed);
+        assert_eq!((stored.revision, stored.price_cap_fen), (3, Some(4)));
+        assert_eq!(
+            (stored.wrapped_key.as_str(), stored.master_key_id.as_str()),
+            ("rewrapped", "mk2")
+        );
+        assert_eq!(store.products().await.unwrap().len(), 1);
+        assert!(matches!(
+            store.product_by_code("nothing").await.unwrap_err(),
+            StoreError::NotFound {
+                what: "product",
+                ..
+            }
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn suspensions_cover_their_scope_until_resumed() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let scope = |kind, target| SuspensionScope::new(kind, target).unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let by_resource = tx
+            .insert_suspension(
+                scope(SuspensionKind::Resource, Some(7)),
+                "越权使用",
+                None,
+                1,
+            )
+            .await
+            .unwrap();
+        let by_user = tx
+            .insert_suspension(
+                scope(SuspensionKind::UserOrg, Some(9)),
+                "未按约定使用",
+                None,
+                2,
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let covering = |r, p, u| async move {
+            store
+                .suspension_covering(r, p, u)
+                .await
+                .unwrap()
+                .map(|s| s.id)
+        };
+        assert_eq!(covering(7, 1, 2).await, Some(by_resource));
+        assert_eq!(covering(1, 1, 9).await, Some(by_user));
+        assert_eq!(
+            covering(1, 7, 2).await,
+            None,
+            "a provider id is not a resource id"
+        );
+
+        let mut tx = store.begin().await.unwrap();
+        tx.record_rectification(by_resource, "已整改", None, 3)
+            .await
+            .unwrap();
+        tx.resume_supply(by_resource, None, 4).await.unwrap();
+        assert!(matches!(
+            tx.resume_supply(by_resource, None, 5).await.unwrap_err(),
+            StoreError::Changed { .. }
+        ));
+        let platform = tx
+            .insert_suspension(scope(SuspensionKind::Platform, None), "安全事件", None, 6)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(covering(7, 1, 2).await, Some(platform));
+        let resumed = store.suspension(by_resource).await.unwrap();
+        assert_eq!(resumed.rectification.as_deref(), Some("已整改"));
+        assert_eq!(
+            (resumed.rectified_at_ms, resumed.resumed_at_ms),
+            (Some(3), Some(4))
+        );
+        assert_eq!(store.suspensions(false).await.unwrap().len(), 2);
+        assert_eq!(store.suspensions(true).await.unwrap().len(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn use_is_metered_per_day() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let provider = org(store, "P", PartyType::Provider).await;
+        let operator = org(store, "O", PartyType::Operator).await;
+        let user = org(store, "U", PartyType::User).await;
+        let (resource, authorization) = authorized(store, provider, operator).await;
+        let mut tx = store.begin().await.unwrap();
+        let product = tx
+            .insert_product(&input(resource, authorization), "w", "mk", None, 1)
+            .await
+            .unwrap();
+        let used = |day: &str, records| Usage {
+            product_id: product,
+            org_id: user,
+            day: day.into(),
+            calls: 1,
+            records,
+            downloads: 0,
+            amount_fen: 5,
+        };
+        tx.meter(&used("2026-11-27", 3)).await.unwrap();
+        tx.meter(&used("2026-11-28", 4)).await.unwrap();
+        tx.meter(&used("2026-11-28", 5)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.calls_on(product, user, "2026-11-28").await.unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .calls_on(product, operator, "2026-11-28")
+                .await
+                .unwrap(),
+            0
+        );
+        let november = store
+            .usage(Some(user), "2026-11-01", "2026-11-30")
+            .await
+            .unwrap();
+        assert_eq!(november.len(), 2);
+        assert_eq!(
+            (
+                november[1].calls,
+                november[1].records,
+                november[1].amount_fen
+            ),
+            (2, 9, 10)
+        );
+        assert!(
+            store
+                .usage(None, "2026-12-01", "2026-12-31")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
