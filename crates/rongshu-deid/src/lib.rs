@@ -25,7 +25,7 @@ pub use pipeline::{
 };
 pub use run::{
     Batch, KReport, LISTED_REJECTIONS, PRODUCT_KEY_BYTES, ProductKeys, RejectReason, Rejection,
-    RunReport, Runner,
+    RunReport, Runner, product_key_context,
 };
 
 #[cfg(test)]

@@ -27,6 +27,12 @@ pub struct ProductKeys {
     token: Tokenizer,
 }
 
+/// The context a product's keys are sealed under, so sealed keys copied
+/// onto another product do not open.
+pub fn product_key_context(product_code: &str) -> Vec<u8> {
+    format!("rongshu product keys for {product_code}").into_bytes()
+}
+
 /// Bytes of key material a product holds.
 pub const PRODUCT_KEY_BYTES: usize = 64;
 

@@ -8,8 +8,8 @@ use rongshu_store::Store;
 use crate::{DeliveryError, key_context};
 
 /// Re-wraps every version's data key, every organisation's signing key,
-/// every consent evidence file and every webhook secret from `old` to
-/// `new` in one transaction with its ledger entry. What is already under
+/// every consent evidence file, every webhook secret and every product's
+/// keys from `old` to `new` in one transaction with its ledger entry. What is already under
 /// `new` (an interrupted rotation run again) is left as it is. Returns how
 /// many were re-wrapped.
 pub async fn rewrap_all(
@@ -63,6 +63,15 @@ pub async fn rewrap_all(
             let context = rongshu_workflow::webhook_context(hook.org_id);
             let resealed = reseal(&hook.sealed_secret, &context)?;
             tx.reseal_webhook(hook.id, &resealed, &new_id).await?;
+            count += 1;
+        }
+    }
+    for product in store.products().await? {
+        if product.master_key_id != new_id {
+            let context = rongshu_deid::product_key_context(&product.input.code);
+            let resealed = reseal(&product.wrapped_key, &context)?;
+            tx.rewrap_product_key(product.id, &resealed, &new_id)
+                .await?;
             count += 1;
         }
     }

@@ -42,6 +42,7 @@ pub use export::{
     AgreementExport, EXPORT_FORMAT, ExportedSignature, VerifiedAgreement, VerifyError,
     verify_export,
 };
+pub use notices::{To, notify};
 pub use report::WorkflowReport;
 pub use webhooks::webhook_context;
 

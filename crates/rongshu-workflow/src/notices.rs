@@ -9,7 +9,7 @@ use crate::WorkflowError;
 
 /// Who a notice goes to.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum To {
+pub enum To {
     Org(i64),
     /// Every organisation of a party (the Office, the Committee, the
     /// operator and the Big Data Center are usually one each).
@@ -17,7 +17,7 @@ pub(crate) enum To {
 }
 
 /// Adds a notice for each recipient inside `tx`.
-pub(crate) async fn notify(
+pub async fn notify(
     store: &Store,
     tx: &mut WriteTx<'_>,
     to: &[To],

@@ -1,0 +1,409 @@
+//! Building products on authorizations: every setting checked against the
+//! authorization it rests on and the version it will serve.
+
+use rongshu_deid::{Level, OutputField, Pipeline, Transform, level::shortfalls};
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::{BillingUnit, check_price};
+use rongshu_domain::workflow::AuthorizationStatus;
+use rongshu_domain::{Actor, PartyType, Role};
+use rongshu_formats::{ColumnType, OutputColumn};
+use rongshu_ledger::{Attribution, EntryDraft};
+use rongshu_store::{Authorization, Product, ProductInput, Resource, Version, VersionField};
+use rongshu_workflow::To;
+
+use crate::{ProductError, Products};
+
+/// What the operator writes to make or change a product.
+#[derive(Clone, Debug)]
+pub struct ProductDraft {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub resource_code: String,
+    pub authorization_id: i64,
+    pub modes: Vec<ServiceMode>,
+    pub fields: Vec<String>,
+    /// The pipeline document, JSON or TOML.
+    pub pipeline: String,
+    pub query_parameters: Vec<String>,
+    pub max_rows: i64,
+    pub verify_key_field: Option<String>,
+    pub verify_fields: Vec<String>,
+    pub daily_call_quota: Option<i64>,
+    pub rate_per_minute: Option<i64>,
+    pub billing_unit: BillingUnit,
+    pub price_fen: i64,
+}
+
+/// The modes a product can serve; joint computation is not a product.
+const PRODUCT_MODES: [ServiceMode; 5] = [
+    ServiceMode::Download,
+    ServiceMode::QueryApi,
+    ServiceMode::VerificationApi,
+    ServiceMode::Consulting,
+    ServiceMode::Sandbox,
+];
+
+/// Rows one query call may return at most, whatever a product says.
+pub const MAX_ROWS_PER_CALL: i64 = 10_000;
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> ProductError {
+    ProductError::Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+/// Reads a pipeline document in JSON (starting with `{`) or TOML.
+pub(crate) fn parse_pipeline(text: &str) -> Result<Pipeline, ProductError> {
+    let text = text.trim();
+    Ok(if text.is_empty() {
+        Pipeline::default()
+    } else if text.starts_with('{') {
+        Pipeline::from_json(text)?
+    } else {
+        Pipeline::from_toml(text)?
+    })
+}
+
+/// The columns an output has: a field keeps its stored type unless a
+/// transform turns it into text.
+pub fn output_columns(
+    pipeline: &Pipeline,
+    fields: &[String],
+    types: &[ColumnType],
+) -> Vec<OutputColumn> {
+    fields
+        .iter()
+        .zip(types)
+        .map(|(name, stored)| {
+            let transforms: Vec<&Transform> = pipeline.transforms_of(name).collect();
+            let numeric = matches!(stored, ColumnType::Integer | ColumnType::Decimal);
+            let keeps =
+                transforms.is_empty() || (numeric && transforms.iter().all(|t| t.keeps_numbers()));
+            OutputColumn {
+                name: name.clone(),
+                column_type: if keeps { *stored } else { ColumnType::Text },
+            }
+        })
+        .collect()
+}
+
+/// The shortfalls of a pipeline over `fields` against an authorization.
+pub(crate) fn exceeds(
+    pipeline: &Pipeline,
+    fields: &[String],
+    kinds: &[VersionField],
+    authorization: &Authorization,
+) -> Result<(), ProductError> {
+    let level = Level::parse(&authorization.scope.deidentification).ok_or_else(|| {
+        invalid(
+            "authorization",
+            format!(
+                "carries the unknown de-identification level {}",
+                authorization.scope.deidentification
+            ),
+        )
+    })?;
+    let outputs: Vec<OutputField<'_>> = fields
+        .iter()
+        .map(|name| OutputField {
+            name,
+            kind: kinds
+                .iter()
+                .find(|f| &f.name == name)
+                .and_then(|f| f.detected_kind),
+        })
+        .collect();
+    let found = shortfalls(
+        pipeline,
+        &outputs,
+        level,
+        authorization.scope.reidentification,
+    );
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ProductError::Exceeds(found))
+    }
+}
+
+/// Fields of `resource_id` the authorization covers; empty means all.
+fn authorized_fields(
+    authorization: &Authorization,
+    resource_id: i64,
+) -> Result<&[String], ProductError> {
+    authorization
+        .scope
+        .resources
+        .iter()
+        .find(|r| r.resource_id == resource_id)
+        .map(|r| r.fields.as_slice())
+        .ok_or_else(|| ProductError::NotAuthorized {
+            what: "resource",
+            name: resource_id.to_string(),
+        })
+}
+
+impl Products {
+    /// The version a product serves: its resource's newest.
+    pub(crate) async fn latest_version(
+        &self,
+        resource: &Resource,
+    ) -> Result<Version, ProductError> {
+        let number = resource
+            .latest_version
+            .ok_or_else(|| ProductError::NoVersion(resource.code.clone()))?;
+        Ok(self.store().version(resource.id, number).await?)
+    }
+
+    /// Makes a product (`revision` none) or changes the one with the
+    /// draft's code at `revision`.
+    pub async fn save(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        draft: &ProductDraft,
+        revision: Option<i64>,
+    ) -> Result<Product, ProductError> {
+        if actor.party != PartyType::Operator || actor.role == Role::Auditor {
+            return Err(ProductError::Forbidden(
+                "only the operator's staff build products",
+            ));
+        }
+        let (input, provider) = self.check(draft).await?;
+        let now = self.workflow().now_ms();
+        let mut tx = self.store().begin().await?;
+        let (id, action) = match revision {
+            None => {
+                let mut material = [0u8; rongshu_deid::PRODUCT_KEY_BYTES];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut material);
+                let sealed = self
+                    .master()
+                    .seal_secret(&material, &rongshu_deid::product_key_context(&input.code));
+                let id = tx
+                    .insert_product(
+                        &input,
+                        &hex::encode(sealed),
+                        &self.master().id(),
+                        Some(actor.account_id),
+                        now,
+                    )
+                    .await?;
+                (id, "product.create")
+            }
+            Some(revision) => {
+                let existing = self.store().product_by_code(&input.code).await?;
+                check_price(input.price_fen, existing.price_cap_fen)?;
+                tx.update_product(existing.id, revision, &input, now)
+                    .await?;
+                (existing.id, "product.update")
+            }
+        };
+        tx.append(EntryDraft {
+            reason: Some(format!(
+                "{} on authorization {}: {} by {}",
+                input.code,
+                input.authorization_id,
+                input.fields.join(","),
+                ServiceMode::join(&input.modes)
+            )),
+            ..by.entry(action, "product", Some(input.code.clone()))
+        })
+        .await?;
+        if revision.is_none() {
+            // The authorizing side sets the price cap (2025 pricing notice).
+            rongshu_workflow::notify(
+                self.store(),
+                &mut tx,
+                &[To::Org(provider)],
+                "product.created",
+                ("product", id),
+                &input.name,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(self.store().product(id).await?)
+    }
+
+    /// Checks a draft against its authorization and the version it will
+    /// serve; returns what to store and the provider to tell.
+    async fn check(&self, draft: &ProductDraft) -> Result<(ProductInput, i64), ProductError> {
+        rongshu_domain::check_resource_code(&draft.code)
+            .map_err(|e| invalid("code", e.to_string()))?;
+        let name = draft.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(invalid("name", "is required, at most 200 characters"));
+        }
+        let resource = self.store().resource_by_code(&draft.resource_code).await?;
+        let authorization = self.store().authorization(draft.authorization_id).await?;
+        if authorization.status == AuthorizationStatus::Terminated {
+            return Err(invalid(
+                "authorization_id",
+                "was terminated; nothing can be built on it",
+            ));
+        }
+        let allowed = authorized_fields(&authorization, resource.id)?;
+        if draft.modes.is_empty() {
+            return Err(invalid("modes", "name at least one mode"));
+        }
+        for mode in &draft.modes {
+            if !PRODUCT_MODES.contains(mode) {
+                return Err(invalid(
+                    "modes",
+                    format!("{} is not a product mode", mode.as_str()),
+                ));
+            }
+            if !authorization.scope.modes.contains(mode) {
+                return Err(ProductError::NotAuthorized {
+                    what: "mode",
+                    name: mode.as_str().into(),
+                });
+            }
+        }
+        let version = self.latest_version(&resource).await?;
+        let kinds = self.store().version_fields(version.id).await?;
+        let known = |field: &str| -> Result<(), ProductError> {
+            if !kinds.iter().any(|f| f.name == field) {
+                return Err(invalid(
+                    "fields",
+                    format!("{field} is not a field of {}", resource.code),
+                ));
+            }
+            if !allowed.is_empty() && !allowed.iter().any(|f| f == field) {
+                return Err(ProductError::NotAuthorized {
+                    what: "field",
+                    name: field.into(),
+                });
+            }
+            Ok(())
+        };
+        if draft.fields.is_empty() {
+            return Err(invalid("fields", "name at least one output field"));
+        }
+        for (at, field) in draft.fields.iter().enumerate() {
+            known(field)?;
+            if draft.fields[..at].contains(field) {
+                return Err(invalid("fields", format!("{field} is named twice")));
+            }
+        }
+        let pipeline = parse_pipeline(&draft.pipeline)?;
+        pipeline.compile(&draft.fields)?;
+        let row_level = draft
+            .modes
+            .iter()
+            .any(|m| matches!(m, ServiceMode::Download | ServiceMode::QueryApi));
+        if row_level {
+            exceeds(&pipeline, &draft.fields, &kinds, &authorization)?;
+        }
+        let offers = |mode| draft.modes.contains(&mode);
+        if offers(ServiceMode::QueryApi) {
+            if draft.query_parameters.is_empty() {
+                return Err(invalid(
+                    "query_parameters",
+                    "a query API needs at least one input parameter",
+                ));
+            }
+            if !(1..=MAX_ROWS_PER_CALL).contains(&draft.max_rows) {
+                return Err(invalid(
+                    "max_rows",
+                    format!("is between 1 and {MAX_ROWS_PER_CALL}"),
+                ));
+            }
+        }
+        for parameter in &draft.query_parameters {
+            if !draft.fields.contains(parameter) {
+                return Err(invalid(
+                    "query_parameters",
+                    format!("{parameter} is not an output field"),
+                ));
+            }
+        }
+        let verify_key_field = if offers(ServiceMode::VerificationApi) {
+            let key = draft.verify_key_field.clone().ok_or_else(|| {
+                invalid(
+                    "verify_key_field",
+                    "a verification API needs the field that finds the record",
+                )
+            })?;
+            known(&key)?;
+            if draft.verify_fields.is_empty() {
+                return Err(invalid(
+                    "verify_fields",
+                    "name at least one field to compare",
+                ));
+            }
+            for field in &draft.verify_fields {
+                known(field)?;
+            }
+            Some(key)
+        } else {
+            None
+        };
+        for (field, value) in [
+            ("daily_call_quota", draft.daily_call_quota),
+            ("rate_per_minute", draft.rate_per_minute),
+        ] {
+            if value.is_some_and(|v| v < 1) {
+                return Err(invalid(field, "is at least 1 when set"));
+            }
+        }
+        check_price(draft.price_fen, None)?;
+        let input = ProductInput {
+            code: draft.code.clone(),
+            name: name.to_owned(),
+            description: draft.description.trim().to_owned(),
+            resource_id: resource.id,
+            authorization_id: authorization.id,
+            modes: draft.modes.clone(),
+            fields: draft.fields.clone(),
+            pipeline: pipeline.to_json(),
+            query_parameters: draft.query_parameters.clone(),
+            max_rows: draft.max_rows,
+            verify_fields: if verify_key_field.is_some() {
+                draft.verify_fields.clone()
+            } else {
+                Vec::new()
+            },
+            verify_key_field,
+            daily_call_quota: draft.daily_call_quota,
+            rate_per_minute: draft.rate_per_minute,
+            billing_unit: draft.billing_unit,
+            price_fen: draft.price_fen,
+        };
+        Ok((input, resource.provider_id))
+    }
+
+    /// The authorizing side's price cap: set by the provider of the
+    /// product's resource. Charges never exceed it.
+    pub async fn set_price_cap(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        code: &str,
+        cap_fen: Option<i64>,
+    ) -> Result<Product, ProductError> {
+        let product = self.store().product_by_code(code).await?;
+        let resource = self.store().resource(product.input.resource_id).await?;
+        if actor.org_id != resource.provider_id || actor.role == Role::Auditor {
+            return Err(ProductError::Forbidden(
+                "only the provider of the product's data sets its price cap",
+            ));
+        }
+        if cap_fen.is_some_and(|c| c < 0) {
+            return Err(invalid("price_cap_fen", "cannot be negative"));
+        }
+        let mut tx = self.store().begin().await?;
+        tx.set_price_cap(product.id, cap_fen, self.workflow().now_ms())
+            .await?;
+        tx.append(EntryDraft {
+            reason: Some(cap_fen.map_or("no cap".into(), |c| format!("{c} fen"))),
+            ..by.entry("product.price-cap", "product", Some(code.to_owned()))
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(self.store().product(product.id).await?)
+    }
+}

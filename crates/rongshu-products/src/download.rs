@@ -1,0 +1,201 @@
+//! Downloads: the pipeline's output of the newest version, streamed in the
+//! chosen format inside a ZIP with its metadata file (citation line,
+//! lineage, what cleaning rejected, what k-anonymity did). The use is
+//! ledgered and metered before the first byte leaves.
+
+use std::io::Write;
+
+use bytes::Bytes;
+use rongshu_deid::{Batch, RunReport};
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::Metered;
+use rongshu_formats::{OutputColumn, OutputFormat, Package};
+use rongshu_ledger::Attribution;
+use tokio::sync::mpsc;
+
+use crate::build::parse_pipeline;
+use crate::calls::citation;
+use crate::serving::{columns_of, run_pipeline};
+use crate::{Caller, ProductError, Products};
+
+/// A download under way: its file name, and its bytes as they are made.
+/// An error mid-way ends the stream with it, so a client never takes a
+/// cut-off archive for a whole one.
+#[derive(Debug)]
+pub struct Download {
+    pub file_name: String,
+    pub chunks: mpsc::Receiver<Result<Bytes, String>>,
+}
+
+/// Chunks of the package on their way to the client.
+struct ChannelWriter {
+    sender: mpsc::Sender<Result<Bytes, String>>,
+    buffer: Vec<u8>,
+}
+
+const CHUNK: usize = 256 * 1024;
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl Products {
+    pub async fn download(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        code: &str,
+        format: OutputFormat,
+    ) -> Result<Download, ProductError> {
+        let admission = self.admit(caller, code, ServiceMode::Download).await?;
+        let version = self.latest_version(&admission.resource).await?;
+        self.recheck(&admission, &version).await?;
+        let parquet = Bytes::from(
+            self.inner
+                .deliveries
+                .read_version(&admission.resource.code, &version)
+                .await?,
+        );
+        let keys = self.keys(&admission.product)?;
+        let pipeline = parse_pipeline(&admission.product.input.pipeline)?;
+        let fields = admission.product.input.fields.clone();
+        let visible = self.visible_fields(&admission);
+        let keep: Vec<usize> = (0..fields.len())
+            .filter(|i| visible.contains(&fields[*i]))
+            .collect();
+        self.record_use(
+            caller,
+            by,
+            &admission,
+            "product.download",
+            &version,
+            Metered {
+                downloads: 1,
+                records: version.row_count,
+                ..Metered::default()
+            },
+        )
+        .await?;
+        let today = self.workflow().today();
+        let metadata = Metadata {
+            citation: citation(&admission.resource, &version, today),
+            product: admission.product.input.code.clone(),
+            revision: admission.product.revision,
+            resource: admission.resource.code.clone(),
+            version: version.number,
+            version_digest: version.digest.clone(),
+            agreement_id: admission.grant.agreement_id,
+            authorization_id: admission.grant.authorization_id,
+            format,
+            day: today.to_string(),
+        };
+        let (sender, chunks) = mpsc::channel(4);
+        let file_name = format!("{}-v{}-{}.zip", code, version.number, format.as_str());
+        tokio::task::spawn_blocking(move || {
+            let sink = ChannelWriter {
+                sender: sender.clone(),
+                buffer: Vec::new(),
+            };
+            let made = (|| -> Result<(), ProductError> {
+                let columns: Vec<OutputColumn> = columns_of(&parquet, &fields, &pipeline)?;
+                let columns: Vec<OutputColumn> = keep.iter().map(|k| columns[*k].clone()).collect();
+                let mut package = Package::start(format, columns.clone(), sink)?;
+                let (_, report) =
+                    run_pipeline(&parquet, &fields, &pipeline, &keys, today, |batch| {
+                        Ok(package.write(&project(batch, &keep))?)
+                    })?;
+                package
+                    .finish(&metadata.to_json(&columns, &report))?
+                    .flush()
+                    .map_err(rongshu_formats::FormatError::Io)?;
+                Ok(())
+            })();
+            if let Err(e) = made {
+                tracing::warn!(product = %metadata.product, error = %e, "download failed mid-way");
+                let _ = sender.blocking_send(Err(e.to_string()));
+            }
+        });
+        Ok(Download { file_name, chunks })
+    }
+}
+
+fn project(batch: Batch, keep: &[usize]) -> Batch {
+    if keep.len() == batch.columns.len() {
+        return batch;
+    }
+    let mut columns: Vec<Option<Vec<Option<String>>>> =
+        batch.columns.into_iter().map(Some).collect();
+    Batch {
+        rows: batch.rows,
+        columns: keep
+            .iter()
+            .map(|k| columns[*k].take().unwrap_or_default())
+            .collect(),
+    }
+}
+
+/// What `metadata.json` says besides the run's report.
+struct Metadata {
+    citation: String,
+    product: String,
+    revision: i64,
+    resource: String,
+    version: i64,
+    version_digest: String,
+    agreement_id: i64,
+    authorization_id: i64,
+    format: OutputFormat,
+    day: String,
+}
+
+impl Metadata {
+    fn to_json(&self, columns: &[OutputColumn], report: &RunReport) -> String {
+        let rejections: Vec<serde_json::Value> = report
+            .rejections
+            .iter()
+            .map(|r| serde_json::json!({"row": r.row, "field": r.field, "reason": r.reason.code()}))
+            .collect();
+        let k = report.k_anonymity.as_ref().map(|k| {
+            serde_json::json!({
+                "k": k.k, "achieved": k.achieved, "suppressed_rows": k.suppressed_rows,
+                "dropped_rows": k.dropped_rows, "information_loss": k.information_loss,
+            })
+        });
+        serde_json::to_string_pretty(&serde_json::json!({
+            "citation": self.citation,
+            "product": self.product,
+            "product_revision": self.revision,
+            "resource": self.resource,
+            "version": self.version,
+            "version_sm3": self.version_digest,
+            "agreement_id": self.agreement_id,
+            "authorization_id": self.authorization_id,
+            "format": self.format.as_str(),
+            "date": self.day,
+            "fields": columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            "rows_in": report.rows_in,
+            "rows_out": report.rows_out,
+            "duplicates_dropped": report.duplicates,
+            "rows_rejected": report.rejected,
+            "rejections": rejections,
+            "k_anonymity": k,
+        }))
+        .expect("metadata serialises")
+    }
+}

@@ -1,0 +1,83 @@
+//! Why a product operation or a data call did not happen.
+
+use rongshu_deid::{DocError, PipelineError, Shortfall};
+use rongshu_delivery::DeliveryError;
+use rongshu_domain::supply::PriceRefusal;
+use rongshu_formats::FormatError;
+use rongshu_store::StoreError;
+use rongshu_workflow::{UseRefusal, WorkflowError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProductError {
+    /// The caller's party or organisation does not take this step.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{field} {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+    #[error("the pipeline does not read: {0}")]
+    Document(#[from] DocError),
+    #[error("the pipeline does not fit the product: {0}")]
+    Pipeline(#[from] PipelineError),
+    /// The output would exceed the authorization's de-identification level.
+    #[error("the output exceeds the authorization: {}", list(.0))]
+    Exceeds(Vec<Shortfall>),
+    /// A field or mode the authorization does not cover.
+    #[error("the authorization does not cover the {what} {name}")]
+    NotAuthorized { what: &'static str, name: String },
+    #[error(transparent)]
+    Price(#[from] PriceRefusal),
+    #[error("{0} has no delivered version yet")]
+    NoVersion(String),
+    #[error("the product does not offer the {0} mode")]
+    ModeNotOffered(&'static str),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("the key of product {0} does not open with the master key in use")]
+    Sealed(String),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn list(shortfalls: &[Shortfall]) -> String {
+    shortfalls
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A data call refused by the access chain, in the order it checks.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No agreement in force and in term, the authorization terminated, or
+    /// the mode not authorized.
+    #[error(transparent)]
+    Use(#[from] UseRefusal),
+    #[error("supply is suspended by the Big Data Center (suspension {id}): {findings}")]
+    Suspended { id: i64, findings: String },
+    #[error("today's quota of {quota} calls is used up")]
+    QuotaExceeded { quota: i64 },
+    #[error("more than {per_minute} calls a minute; slow down")]
+    RateLimited { per_minute: i64 },
+}
+
+impl Refusal {
+    /// A stable code for problem responses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Use(refusal) => refusal.code(),
+            Refusal::Suspended { .. } => "suspended",
+            Refusal::QuotaExceeded { .. } => "quota-exceeded",
+            Refusal::RateLimited { .. } => "rate-limited",
+        }
+    }
+}

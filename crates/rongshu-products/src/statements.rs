@@ -1,0 +1,172 @@
+//! Monthly statements per user organisation, usage per product and user,
+//! and the published price list (Art. 4; 2025 pricing notice).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::BillingUnit;
+use rongshu_domain::{Actor, PartyType};
+use rongshu_store::Usage;
+
+use crate::{ProductError, Products};
+
+/// One product's line on a statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementLine {
+    pub product_code: String,
+    pub product_name: String,
+    pub calls: i64,
+    pub records: i64,
+    pub downloads: i64,
+    pub amount_fen: i64,
+}
+
+/// What one organisation used and owes for one month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    pub org_id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub lines: Vec<StatementLine>,
+    pub total_fen: i64,
+}
+
+/// A product on the published price list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceEntry {
+    pub code: String,
+    pub name: String,
+    pub modes: Vec<ServiceMode>,
+    pub billing_unit: BillingUnit,
+    /// What is charged: the operator's price, never above the cap.
+    pub price_fen: i64,
+    pub price_cap_fen: Option<i64>,
+}
+
+/// Parties that see every organisation's use: the operator runs the
+/// platform, the Big Data Center and the Office supervise it.
+fn sees_all(actor: &Actor) -> bool {
+    matches!(
+        actor.party,
+        PartyType::Operator | PartyType::BigDataCenter | PartyType::Governance
+    )
+}
+
+/// The first and last day of a `YYYY-MM` month.
+fn month_days(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)?
+    };
+    Some((first, next.pred_opt()?))
+}
+
+impl Products {
+    /// Metered use between two days: all of it for the parties that
+    /// supervise, an organisation's own otherwise.
+    pub async fn usage(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<Usage>, ProductError> {
+        let org = (!sees_all(actor)).then_some(actor.org_id);
+        Ok(self
+            .store()
+            .usage(org, &from.to_string(), &until.to_string())
+            .await?)
+    }
+
+    pub async fn statement(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        month: &str,
+    ) -> Result<Statement, ProductError> {
+        if actor.org_id != org_id && !sees_all(actor) {
+            return Err(ProductError::Forbidden(
+                "an organisation sees its own statements only",
+            ));
+        }
+        let (first, last) = month_days(month).ok_or_else(|| ProductError::Invalid {
+            field: "month",
+            problem: "is written YYYY-MM".into(),
+        })?;
+        let used = self
+            .store()
+            .usage(Some(org_id), &first.to_string(), &last.to_string())
+            .await?;
+        let products: BTreeMap<i64, (String, String)> = self
+            .store()
+            .products()
+            .await?
+            .into_iter()
+            .map(|p| (p.id, (p.input.code, p.input.name)))
+            .collect();
+        let mut lines: BTreeMap<i64, StatementLine> = BTreeMap::new();
+        for u in used {
+            let (code, name) = products.get(&u.product_id).cloned().unwrap_or_default();
+            let line = lines.entry(u.product_id).or_insert(StatementLine {
+                product_code: code,
+                product_name: name,
+                calls: 0,
+                records: 0,
+                downloads: 0,
+                amount_fen: 0,
+            });
+            line.calls += u.calls;
+            line.records += u.records;
+            line.downloads += u.downloads;
+            line.amount_fen += u.amount_fen;
+        }
+        let lines: Vec<StatementLine> = lines.into_values().collect();
+        Ok(Statement {
+            org_id,
+            month: month.to_owned(),
+            total_fen: lines.iter().map(|l| l.amount_fen).sum(),
+            lines,
+        })
+    }
+
+    pub async fn price_list(&self) -> Result<Vec<PriceEntry>, ProductError> {
+        Ok(self
+            .store()
+            .products()
+            .await?
+            .into_iter()
+            .map(|p| PriceEntry {
+                price_fen: p
+                    .price_cap_fen
+                    .map_or(p.input.price_fen, |cap| cap.min(p.input.price_fen)),
+                code: p.input.code,
+                name: p.input.name,
+                modes: p.input.modes,
+                billing_unit: p.input.billing_unit,
+                price_cap_fen: p.price_cap_fen,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_days;
+
+    #[test]
+    fn months_have_their_days() {
+        let days = |m| month_days(m).map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(
+            days("2026-02"),
+            Some(("2026-02-01".into(), "2026-02-28".into()))
+        );
+        assert_eq!(
+            days("2026-12"),
+            Some(("2026-12-01".into(), "2026-12-31".into()))
+        );
+        assert_eq!(days("2026-13"), None);
+        assert_eq!(days("November"), None);
+    }
+}

@@ -1,0 +1,605 @@
+//! Products end to end on every backend: a real delivery, the workflow up
+//! to signed agreements, then products built, called, downloaded,
+//! suspended, terminated, metered and billed.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use rongshu_crypto::seal::MasterKey;
+use rongshu_delivery::{Deliveries, DeliveryConfig, DeliveryRequest};
+use rongshu_domain::calendar::WorkingCalendar;
+use rongshu_domain::civil_time::parse_instant;
+use rongshu_domain::resource::{DeliveryChannel, ServiceMode, UpdateFrequency};
+use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
+use rongshu_domain::workflow::DemandAction;
+use rongshu_domain::{Actor, PartyType, Role};
+use rongshu_formats::OutputFormat;
+use rongshu_ledger::{Attribution, EntryDraft};
+use rongshu_objects::DataFiles;
+use rongshu_products::{Caller, ProductDraft, ProductError, Products, Refusal, Verdict};
+use rongshu_store::testing::on_every_backend;
+use rongshu_store::{NewAccount, NewOrganization, Registration, ResourceDescription, Store};
+use rongshu_workflow::{
+    Answer, AuthorizationTerms, Deadlines, DemandDraft, ListItemDecision, UseRefusal, Workflow,
+};
+
+#[derive(Clone, Default)]
+struct Clock(Arc<AtomicI64>);
+
+impl Clock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn set(&self, day: &str) {
+        let at = parse_instant(day).unwrap() + 10 * 3_600_000;
+        self.0.store(at, Ordering::SeqCst);
+    }
+}
+
+struct Ledger(Clock);
+
+impl Attribution for Ledger {
+    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
+        EntryDraft {
+            object_id,
+            ..EntryDraft::new(self.0.now(), action, object_type)
+        }
+    }
+}
+
+async fn party(store: &Store, code: &str, party: PartyType) -> Actor {
+    let mut tx = store.begin().await.unwrap();
+    let org = tx
+        .insert_organization(
+            &NewOrganization {
+                code: code.into(),
+                name: format!("{code} 单位"),
+                party,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let account = tx
+        .insert_account(
+            &NewAccount {
+                org_id: org.id,
+                username: code.to_lowercase(),
+                display_name: code.into(),
+                role: Role::Staff,
+                password_hash: "unused".into(),
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    account.actor()
+}
+
+fn caller(actor: &Actor) -> Caller {
+    Caller {
+        account_id: actor.account_id,
+        org_id: actor.org_id,
+        party: actor.party,
+    }
+}
+
+const FIELDS: [&str; 4] = [
+    "企业名称",
+    "统一社会信用代码",
+    "法定代表人",
+    "法定代表人身份证号",
+];
+
+fn registrations_csv() -> Vec<u8> {
+    let mut text =
+        String::from("企业名称,统一社会信用代码,法定代表人,法定代表人身份证号,注册资本\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "成都第{i}科技有限公司,91510100MA61R9XX{i:02},张伟{i},11010519491231002X,{}\n",
+            100 + i
+        ));
+    }
+    text.into_bytes()
+}
+
+struct World {
+    store: Store,
+    clock: Clock,
+    products: Products,
+    workflow: Workflow,
+    deliveries: Deliveries,
+    operator: Actor,
+    center: Actor,
+    provider: Actor,
+    user: Actor,
+    authorization: i64,
+    _dir: tempfile::TempDir,
+}
+
+/// A delivered resource, and a demand authorized by its provider with
+/// both agreements signed.
+async fn world(store: Store) -> World {
+    let clock = Clock::default();
+    clock.set("2026-11-02");
+    let ledger = Ledger(clock.clone());
+    let operator = party(&store, "OPERATOR", PartyType::Operator).await;
+    let office = party(&store, "OFFICE", PartyType::Governance).await;
+    let center = party(&store, "CENTER", PartyType::BigDataCenter).await;
+    let provider = party(&store, "SCJGJ", PartyType::Provider).await;
+    let user = party(&store, "BANK", PartyType::User).await;
+    let dir = tempfile::tempdir().unwrap();
+    let master = Arc::new(MasterKey::generate());
+    let deliveries = Deliveries::new(
+        store.clone(),
+        DataFiles::local(dir.path()).unwrap(),
+        master.clone(),
+        DeliveryConfig::default(),
+    );
+    let flow_clock = clock.clone();
+    let workflow = Workflow::new(
+        store.clone(),
+        Arc::new(WorkingCalendar::shipped()),
+        Deadlines::default(),
+        master,
+    )
+    .with_clock(move || flow_clock.now());
+
+    let mut tx = store.begin().await.unwrap();
+    let resource = tx
+        .insert_resource(
+            provider.org_id,
+            "registrations",
+            &ResourceDescription {
+                title: "企业登记信息".into(),
+                description: String::new(),
+                theme: "market-regulation".into(),
+                update_frequency: UpdateFrequency::Daily,
+                open_data: false,
+                service_modes: ServiceMode::ALL.to_vec(),
+            },
+            &Registration::default(),
+            1,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    deliveries
+        .deliver(
+            DeliveryRequest {
+                resource_id: resource,
+                channel: DeliveryChannel::FrontPush,
+                file_name: "registrations.csv".into(),
+                format: None,
+                encoding: None,
+                delimiter: None,
+                sheet: None,
+                field_types: Default::default(),
+                bytes_total: None,
+                delivered_by: None,
+            },
+            &ledger,
+            std::io::Cursor::new(registrations_csv()),
+        )
+        .await
+        .unwrap();
+
+    let demand = workflow
+        .file_demand(
+            &user,
+            &ledger,
+            None,
+            &DemandDraft {
+                title: "授信前核验".into(),
+                wanted: String::new(),
+                modes: vec![
+                    "download".into(),
+                    "query-api".into(),
+                    "verification-api".into(),
+                ],
+                scenario: "小微企业授信前核验企业身份".into(),
+                purpose: "防范冒名贷款".into(),
+                term_months: 12,
+                consent: String::new(),
+                items: vec![("registrations".into(), Vec::new())],
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    workflow
+        .demand_step(
+            &operator,
+            &ledger,
+            demand.id,
+            DemandAction::Accept,
+            "可行",
+            &[],
+        )
+        .await
+        .unwrap();
+    let list = workflow
+        .create_list(&operator, &ledger, "2026-11")
+        .await
+        .unwrap();
+    workflow
+        .set_listed(&operator, &ledger, list.id, demand.id, true)
+        .await
+        .unwrap();
+    workflow
+        .submit_list(&operator, &ledger, list.id)
+        .await
+        .unwrap();
+    workflow
+        .review_item(&office, &ledger, demand.id, ListItemDecision::Pass, "")
+        .await
+        .unwrap();
+    let assessment = store.assessments(Some(demand.id), None).await.unwrap()[0].id;
+    let terms = AuthorizationTerms {
+        resources: vec![(
+            "registrations".into(),
+            FIELDS.iter().map(|f| f.to_string()).collect(),
+        )],
+        modes: vec![],
+        deidentification: "de-identified".into(),
+        reidentification: false,
+        quota: "每日 1000 次".into(),
+        conditions: String::new(),
+        term_from: None,
+        term_until: None,
+    };
+    workflow
+        .answer(&provider, &ledger, assessment, &Answer::Authorize(terms))
+        .await
+        .unwrap();
+    let agreements = store.agreements_of_demand(demand.id).await.unwrap();
+    for agreement in &agreements {
+        for signer in [&operator, &center, &provider, &user] {
+            let _ = workflow.sign(signer, &ledger, agreement.id).await;
+        }
+    }
+    let authorization = agreements[0].authorization_id;
+    World {
+        products: Products::new(store.clone(), workflow.clone(), deliveries.clone()),
+        workflow,
+        deliveries,
+        store,
+        clock,
+        operator,
+        center,
+        provider,
+        user,
+        authorization,
+        _dir: dir,
+    }
+}
+
+fn draft(world: &World, pipeline: &str) -> ProductDraft {
+    ProductDraft {
+        code: "registrations-check".into(),
+        name: "企业登记核验与查询".into(),
+        description: String::new(),
+        resource_code: "registrations".into(),
+        authorization_id: world.authorization,
+        modes: vec![
+            ServiceMode::Download,
+            ServiceMode::QueryApi,
+            ServiceMode::VerificationApi,
+        ],
+        fields: FIELDS.iter().map(|f| f.to_string()).collect(),
+        pipeline: pipeline.into(),
+        query_parameters: vec!["统一社会信用代码".into()],
+        max_rows: 5,
+        verify_key_field: Some("统一社会信用代码".into()),
+        verify_fields: vec!["企业名称".into(), "法定代表人".into()],
+        daily_call_quota: None,
+        rate_per_minute: None,
+        billing_unit: BillingUnit::PerCall,
+        price_fen: 50,
+    }
+}
+
+const MASKED: &str = r#"{"steps":[
+    {"op":"trim"},
+    {"op":"mask","field":"法定代表人","preset":"name"},
+    {"op":"pseudonym","field":"法定代表人身份证号"}]}"#;
+
+#[tokio::test]
+async fn a_product_is_built_only_within_its_authorization() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let exposed = w
+            .products
+            .save(&w.operator, &ledger, &draft(&w, "{}"), None)
+            .await
+            .unwrap_err();
+        let ProductError::Exceeds(shortfalls) = exposed else { panic!("{exposed:?}") };
+        let said: Vec<String> = shortfalls.iter().map(ToString::to_string).collect();
+        assert!(said.iter().any(|s| s.contains("法定代表人身份证号") && s.contains("resident_id")), "{said:?}");
+
+        let mut wider = draft(&w, MASKED);
+        wider.fields.push("注册资本".into());
+        assert!(matches!(
+            w.products.save(&w.operator, &ledger, &wider, None).await.unwrap_err(),
+            ProductError::NotAuthorized { what: "field", .. }
+        ));
+        let mut sandbox = draft(&w, MASKED);
+        sandbox.modes.push(ServiceMode::Sandbox);
+        assert!(matches!(
+            w.products.save(&w.operator, &ledger, &sandbox, None).await.unwrap_err(),
+            ProductError::NotAuthorized { what: "mode", .. }
+        ));
+        let tokens = MASKED.replace("pseudonym", "token");
+        assert!(matches!(
+            w.products.save(&w.operator, &ledger, &draft(&w, &tokens), None).await.unwrap_err(),
+            ProductError::Exceeds(_)
+        ), "no re-identification allowed");
+        assert!(matches!(
+            w.products.save(&w.user, &ledger, &draft(&w, MASKED), None).await.unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
+        let toml = "[[steps]]\nop = \"mask\"\nfield = \"法定代表人\"\npreset = \"name\"\n\n[[steps]]\nop = \"suppress\"\nfield = \"法定代表人身份证号\"\n";
+        let product = w.products.save(&w.operator, &ledger, &draft(&w, toml), None).await.unwrap();
+        assert!(product.input.pipeline.starts_with('{'), "stored as JSON");
+        assert_eq!(product.revision, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let mut wanted = draft(&w, MASKED);
+        wanted.daily_call_quota = Some(5);
+        w.products
+            .save(&w.operator, &ledger, &wanted, None)
+            .await
+            .unwrap();
+        let user = caller(&w.user);
+        let code = "registrations-check";
+
+        // Query: masked rows and the citation line.
+        let code_3 = "91510100MA61R9XX03".to_owned();
+        let answer = w
+            .products
+            .query(
+                &user,
+                &ledger,
+                code,
+                &[("统一社会信用代码".into(), code_3.clone())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.rows.len(), 1);
+        let row = &answer.rows[0];
+        assert_eq!(row[0].as_deref(), Some("成都第3科技有限公司"));
+        assert_eq!(row[2].as_deref(), Some("张**"));
+        assert_eq!(row[3].as_ref().unwrap().len(), 20, "a pseudonym");
+        assert!(
+            answer
+                .citation
+                .contains("企业登记信息（registrations）第 1 版")
+        );
+        let missing = w
+            .products
+            .query(&user, &ledger, code, &[])
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            missing,
+            ProductError::Invalid {
+                field: "parameters",
+                ..
+            }
+        ));
+
+        // Verification: match or no match per field, never data.
+        let facts = |name: &str, person: &str| {
+            vec![
+                ("统一社会信用代码".to_owned(), code_3.clone()),
+                ("企业名称".to_owned(), name.to_owned()),
+                ("法定代表人".to_owned(), person.to_owned()),
+            ]
+        };
+        let verdicts = w
+            .products
+            .verify(
+                &user,
+                &ledger,
+                code,
+                &facts(" 成都第3科技有限公司 ", "李四"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            verdicts.fields,
+            vec![
+                ("统一社会信用代码".into(), Verdict::Match),
+                ("企业名称".into(), Verdict::Match),
+                ("法定代表人".into(), Verdict::NoMatch),
+            ]
+        );
+
+        // Download: a ZIP with the de-identified data and its citation.
+        let mut download = w
+            .products
+            .download(&user, &ledger, code, OutputFormat::Csv)
+            .await
+            .unwrap();
+        let mut zipped = Vec::new();
+        while let Some(chunk) = download.chunks.recv().await {
+            zipped.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(download.file_name, "registrations-check-v1-csv.zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped)).unwrap();
+        let mut csv = String::new();
+        archive
+            .by_name("data.csv")
+            .unwrap()
+            .read_to_string(&mut csv)
+            .unwrap();
+        assert_eq!(csv.lines().count(), 41);
+        assert!(
+            csv.contains(",张**,") && !csv.contains("11010519491231002X"),
+            "{csv}"
+        );
+        let mut meta = String::new();
+        archive
+            .by_name("metadata.json")
+            .unwrap()
+            .read_to_string(&mut meta)
+            .unwrap();
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+        assert_eq!(meta["rows_out"], 40);
+        assert!(
+            meta["citation"]
+                .as_str()
+                .unwrap()
+                .starts_with("数据来源：蓉数")
+        );
+
+        // The quota of 5 calls a day: 2 made (a download is no call), 3 left.
+        for _ in 0..3 {
+            w.products
+                .verify(&user, &ledger, code, &facts("x", "y"))
+                .await
+                .unwrap();
+        }
+        let over = w
+            .products
+            .verify(&user, &ledger, code, &facts("x", "y"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                over,
+                ProductError::Refused(Refusal::QuotaExceeded { quota: 5 })
+            ),
+            "{over:?}"
+        );
+
+        // Metered, priced and ledgered.
+        let statement = w
+            .products
+            .statement(&w.user, w.user.org_id, "2026-11")
+            .await
+            .unwrap();
+        assert_eq!(statement.lines.len(), 1);
+        let line = &statement.lines[0];
+        assert_eq!((line.calls, line.downloads), (5, 1));
+        assert_eq!(
+            statement.total_fen,
+            5 * 50,
+            "per call: the download is free"
+        );
+        assert!(matches!(
+            w.products
+                .statement(&w.user, w.provider.org_id, "2026-11")
+                .await
+                .unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
+        let entries = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap();
+        let uses = entries
+            .iter()
+            .filter(|e| e.draft.action.starts_with("product.") && e.draft.segment.is_some())
+            .count();
+        assert_eq!(uses, 6);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn suspension_and_termination_stop_every_call() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        w.products
+            .save(&w.operator, &ledger, &draft(&w, MASKED), None)
+            .await
+            .unwrap();
+        let user = caller(&w.user);
+        let code = "registrations-check";
+        let query = |products: Products| {
+            let ledger = Ledger(w.clock.clone());
+            async move {
+                products
+                    .query(
+                        &user,
+                        &ledger,
+                        code,
+                        &[("统一社会信用代码".into(), "91510100MA61R9XX01".into())],
+                    )
+                    .await
+            }
+        };
+        query(w.products.clone()).await.unwrap();
+        // A second server on the same database, with its own caches.
+        let other = Products::new(w.store.clone(), w.workflow.clone(), w.deliveries.clone());
+        let platform = SuspensionScope::new(SuspensionKind::Platform, None).unwrap();
+        assert!(matches!(
+            w.products
+                .suspend(&w.operator, &ledger, platform, "x")
+                .await
+                .unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
+        let by_user = SuspensionScope::new(SuspensionKind::UserOrg, Some(w.user.org_id)).unwrap();
+        let suspension = w
+            .products
+            .suspend(&w.center, &ledger, by_user, "超范围使用")
+            .await
+            .unwrap();
+        for products in [w.products.clone(), other.clone()] {
+            let refused = query(products).await.unwrap_err();
+            assert!(
+                matches!(refused, ProductError::Refused(Refusal::Suspended { .. })),
+                "{refused:?}"
+            );
+        }
+        let refused = w
+            .products
+            .download(&user, &ledger, code, OutputFormat::Parquet)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            refused,
+            ProductError::Refused(Refusal::Suspended { .. })
+        ));
+        w.products
+            .rectify(&w.operator, &ledger, suspension.id, "已停止超范围使用")
+            .await
+            .unwrap();
+        w.products
+            .resume(&w.center, &ledger, suspension.id)
+            .await
+            .unwrap();
+        query(other.clone()).await.unwrap();
+
+        // The provider terminates: every call stops at once.
+        w.workflow
+            .clone()
+            .terminate(&w.provider, &ledger, w.authorization, "发现数据被转售")
+            .await
+            .unwrap();
+        let refused = query(other).await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                ProductError::Refused(Refusal::Use(UseRefusal::Terminated))
+            ),
+            "{refused:?}"
+        );
+    })
+    .await;
+}
