@@ -8,9 +8,11 @@ use axum::response::{IntoResponse, Response};
 use rongshu_crypto::{PasswordError, WeakPassword};
 use rongshu_delivery::DeliveryError;
 use rongshu_domain::resource::RegistrationError;
+use rongshu_domain::supply::PriceRefusal;
 use rongshu_domain::workflow::{IllegalTransition, SignRefusal};
 use rongshu_domain::{BadName, Denial, PartyType, Role, UnknownName};
 use rongshu_ingest::IngestError;
+use rongshu_products::{ProductError, Refusal};
 use rongshu_store::StoreError;
 use rongshu_workflow::{UseRefusal, WorkflowError};
 use serde::Serialize;
@@ -141,6 +143,59 @@ pub enum ApiError {
     /// A signing key or webhook secret does not open with the master key.
     #[error("a sealed secret of the organisation cannot be opened")]
     SealedSecret,
+    /// A product setting that cannot be accepted.
+    #[error("field {field}: {problem}")]
+    InvalidProduct {
+        field: &'static str,
+        problem: String,
+    },
+    /// A pipeline document that does not read or does not fit the product.
+    #[error("{0}")]
+    InvalidPipeline(String),
+    /// A product's output would exceed its authorization (fields, modes,
+    /// de-identification level).
+    #[error("{0}")]
+    ExceedsAuthorization(String),
+    /// The operator's price is above the authorizing side's cap.
+    #[error(transparent)]
+    AboveCap(PriceRefusal),
+    /// The product's resource has no delivered version to serve.
+    #[error("{0} has no delivered version yet")]
+    NoVersion(String),
+    /// The product does not offer the mode called.
+    #[error("the product does not offer the {0} mode")]
+    ModeNotOffered(&'static str),
+    /// A data call refused after the agreements: suspension, quota, rate.
+    #[error("{0}")]
+    Supply(Refusal),
+}
+
+impl From<ProductError> for ApiError {
+    fn from(e: ProductError) -> Self {
+        match e {
+            ProductError::Forbidden(why) => ApiError::NotAParty(why),
+            ProductError::Invalid { field, problem } => ApiError::InvalidProduct { field, problem },
+            e @ (ProductError::Document(_) | ProductError::Pipeline(_)) => {
+                ApiError::InvalidPipeline(e.to_string())
+            }
+            e @ (ProductError::Exceeds(_) | ProductError::NotAuthorized { .. }) => {
+                ApiError::ExceedsAuthorization(e.to_string())
+            }
+            ProductError::Price(refusal) => ApiError::AboveCap(refusal),
+            ProductError::NoVersion(code) => ApiError::NoVersion(code),
+            ProductError::ModeNotOffered(mode) => ApiError::ModeNotOffered(mode),
+            ProductError::Refused(Refusal::Use(refusal)) => ApiError::UseRefused(refusal),
+            ProductError::Refused(refusal) => ApiError::Supply(refusal),
+            e @ ProductError::Sealed(_) => {
+                tracing::error!(error = %e, "product key does not open");
+                ApiError::SealedSecret
+            }
+            ProductError::Format(e) => ApiError::DataStorage(e.to_string()),
+            ProductError::Delivery(e) => e.into(),
+            ProductError::Workflow(e) => e.into(),
+            ProductError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<WorkflowError> for ApiError {
@@ -263,6 +318,19 @@ impl ApiError {
                 UseRefusal::ModeNotAllowed(_) => "use.mode-not-authorized",
             },
             ApiError::SealedSecret => "internal.sealed-secret",
+            ApiError::InvalidProduct { .. } => "product.invalid",
+            ApiError::InvalidPipeline(_) => "product.invalid-pipeline",
+            ApiError::ExceedsAuthorization(_) => "product.exceeds-authorization",
+            ApiError::AboveCap(PriceRefusal::AboveCap { .. }) => "pricing.above-cap",
+            ApiError::AboveCap(PriceRefusal::Negative) => "pricing.negative",
+            ApiError::NoVersion(_) => "product.no-version",
+            ApiError::ModeNotOffered(_) => "product.mode-not-offered",
+            ApiError::Supply(refusal) => match refusal {
+                Refusal::Suspended { .. } => "use.suspended",
+                Refusal::QuotaExceeded { .. } => "use.quota-exceeded",
+                Refusal::RateLimited { .. } => "use.rate-limited",
+                Refusal::Use(_) => "use.refused",
+            },
         }
     }
 
@@ -277,6 +345,15 @@ impl ApiError {
             | ApiError::WrongCurrentPassword
             | ApiError::NotAParty(_)
             | ApiError::UseRefused(_) => StatusCode::FORBIDDEN,
+            ApiError::Supply(Refusal::QuotaExceeded { .. } | Refusal::RateLimited { .. }) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Supply(_) => StatusCode::FORBIDDEN,
+            ApiError::NoVersion(_) | ApiError::ModeNotOffered(_) => StatusCode::CONFLICT,
+            ApiError::InvalidProduct { .. }
+            | ApiError::InvalidPipeline(_)
+            | ApiError::ExceedsAuthorization(_)
+            | ApiError::AboveCap(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Transition(e) if e.is_wrong_party() => StatusCode::FORBIDDEN,
             ApiError::Transition(_)
             | ApiError::Signature(_)

@@ -14,6 +14,7 @@ use utoipa::openapi::{
     OpenApi, OpenApiBuilder, Paths, Ref, Required, ResponseBuilder, Type,
 };
 
+use crate::api::product_types::*;
 use crate::api::resource_types::*;
 use crate::api::types::*;
 use crate::api::workflow_types::*;
@@ -212,6 +213,24 @@ fn build() -> OpenApi {
         .schema_from::<WebhookView>()
         .schema_from::<WebhookCreated>()
         .schema_from::<WebhookRequest>()
+        .schema_from::<ProductRequest>()
+        .schema_from::<CallExample>()
+        .schema_from::<ProductView>()
+        .schema_from::<PriceCapRequest>()
+        .schema_from::<QueryRequest>()
+        .schema_from::<QueryResult>()
+        .schema_from::<VerifyRequest>()
+        .schema_from::<Verdict>()
+        .schema_from::<VerifyResult>()
+        .schema_from::<DownloadQuery>()
+        .schema_from::<SuspensionRequest>()
+        .schema_from::<RectificationRequest>()
+        .schema_from::<SuspensionView>()
+        .schema_from::<UsageQuery>()
+        .schema_from::<UsageView>()
+        .schema_from::<StatementLineView>()
+        .schema_from::<StatementView>()
+        .schema_from::<PriceView>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -248,6 +267,8 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "DeliveryQuery" => Some(DeliveryQuery::into_params(|| Some(ParameterIn::Query))),
         "UseQuery" => Some(UseQuery::into_params(|| Some(ParameterIn::Query))),
         "EvidenceQuery" => Some(EvidenceQuery::into_params(|| Some(ParameterIn::Query))),
+        "DownloadQuery" => Some(DownloadQuery::into_params(|| Some(ParameterIn::Query))),
+        "UsageQuery" => Some(UsageQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }
 }

@@ -10,6 +10,7 @@ use rongshu_domain::{Access, Grant, PartyType as P, Role};
 
 use crate::state::AppState;
 
+mod products;
 mod workflow;
 use crate::{api, console};
 
@@ -1011,6 +1012,7 @@ fn table() -> Vec<RouteSpec> {
         || get(console::ledger::page),
     );
     workflow::add(&mut b);
+    products::add(&mut b);
     workflow::add_console(&mut b);
     b.0
 }

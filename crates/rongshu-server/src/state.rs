@@ -6,6 +6,7 @@ use rongshu_crypto::{KeyedHasher, PasswordHasher};
 use rongshu_delivery::Deliveries;
 use rongshu_domain::LockoutPolicy;
 use rongshu_domain::resource::{Theme, default_themes};
+use rongshu_products::Products;
 use rongshu_store::Store;
 use rongshu_workflow::Workflow;
 
@@ -58,6 +59,7 @@ struct Inner {
     metrics: Metrics,
     deliveries: Deliveries,
     workflow: Workflow,
+    products: Products,
 }
 
 impl AppState {
@@ -70,11 +72,12 @@ impl AppState {
         workflow: Workflow,
     ) -> Self {
         AppState(Arc::new(Inner {
-            store,
             passwords,
             keys,
             settings,
             metrics: Metrics::default(),
+            products: Products::new(store.clone(), workflow.clone(), deliveries.clone()),
+            store,
             deliveries,
             workflow,
         }))
@@ -82,6 +85,10 @@ impl AppState {
 
     pub fn workflow(&self) -> &Workflow {
         &self.0.workflow
+    }
+
+    pub fn products(&self) -> &Products {
+        &self.0.products
     }
 
     pub fn deliveries(&self) -> &Deliveries {

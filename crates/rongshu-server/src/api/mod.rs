@@ -5,6 +5,8 @@ pub(crate) mod front;
 pub(crate) mod ledger;
 pub(crate) mod me;
 pub(crate) mod organizations;
+pub(crate) mod product_types;
+pub(crate) mod products;
 pub(crate) mod resource_types;
 pub(crate) mod resources;
 pub(crate) mod sessions;

@@ -1,0 +1,453 @@
+//! Wire types of products, data calls, suspensions, usage and statements.
+
+use std::collections::BTreeMap;
+
+use rongshu_formats::{ColumnType, OutputColumn};
+use rongshu_products::statements::{PriceEntry, Statement};
+use rongshu_products::{QueryAnswer, VerifyAnswer};
+use rongshu_store::{Product, Suspension, Usage};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::types::rfc3339;
+
+fn default_max_rows() -> i64 {
+    100
+}
+
+fn default_unit() -> String {
+    "per-call".into()
+}
+
+/// A product as the operator writes it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProductRequest {
+    /// A stable short name, e.g. `registrations-check`.
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The resource's catalogue code.
+    pub resource: String,
+    /// The authorization the product is built on.
+    pub authorization_id: i64,
+    /// download, query-api, verification-api, consulting or sandbox.
+    pub modes: Vec<String>,
+    /// Output fields, in order.
+    pub fields: Vec<String>,
+    /// The pipeline: a JSON object, or a JSON or TOML document as a string.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub pipeline: serde_json::Value,
+    #[serde(default)]
+    pub query_parameters: Vec<String>,
+    #[serde(default = "default_max_rows")]
+    pub max_rows: i64,
+    pub verify_key_field: Option<String>,
+    #[serde(default)]
+    pub verify_fields: Vec<String>,
+    pub daily_call_quota: Option<i64>,
+    pub rate_per_minute: Option<i64>,
+    /// per-call, per-record, per-download or per-period.
+    #[serde(default = "default_unit")]
+    pub billing_unit: String,
+    /// Price per unit in fen (0.01 yuan).
+    #[serde(default)]
+    pub price_fen: i64,
+    /// The revision being changed (updates only).
+    pub revision: Option<i64>,
+}
+
+impl ProductRequest {
+    /// The pipeline document as text.
+    pub fn pipeline_text(&self) -> String {
+        match &self.pipeline {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// One way to call a product, with ready-made examples.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CallExample {
+    pub mode: String,
+    pub method: String,
+    pub path: String,
+    pub curl: String,
+    pub python: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProductView {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub resource_id: i64,
+    pub authorization_id: i64,
+    pub modes: Vec<String>,
+    pub fields: Vec<String>,
+    #[schema(value_type = Object)]
+    pub pipeline: serde_json::Value,
+    pub query_parameters: Vec<String>,
+    pub max_rows: i64,
+    pub verify_key_field: Option<String>,
+    pub verify_fields: Vec<String>,
+    pub daily_call_quota: Option<i64>,
+    pub rate_per_minute: Option<i64>,
+    pub billing_unit: String,
+    pub price_fen: i64,
+    /// Set by the authorizing side; charges never exceed it.
+    pub price_cap_fen: Option<i64>,
+    pub revision: i64,
+    pub updated_at: String,
+    /// The generated reference: each mode with curl and Python examples.
+    pub reference: Vec<CallExample>,
+}
+
+fn json_example(names: &[String], sample: &str) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .map(|n| (n.clone(), serde_json::Value::from(sample)))
+        .collect();
+    serde_json::Value::Object(object).to_string()
+}
+
+fn examples(p: &Product) -> Vec<CallExample> {
+    let code = &p.input.code;
+    let mut out = Vec::new();
+    let post = |mode: &str, what: &str, key: &str, body: String| {
+        let path = format!("/api/v1/products/{code}/{what}");
+        CallExample {
+            mode: mode.into(),
+            method: "POST".into(),
+            curl: format!(
+                "curl -sS -X POST \"$RONGSHU_URL{path}\" -H \"Authorization: Bearer $RONGSHU_API_KEY\" -H 'Content-Type: application/json' -d '{{\"{key}\":{body}}}'"
+            ),
+            python: format!(
+                "import os, requests\nr = requests.post(os.environ[\"RONGSHU_URL\"] + \"{path}\",\n    headers={{\"Authorization\": \"Bearer \" + os.environ[\"RONGSHU_API_KEY\"]}},\n    json={{\"{key}\": {body}}})\nr.raise_for_status()\nprint(r.json())"
+            ),
+            path,
+        }
+    };
+    for mode in &p.input.modes {
+        match mode.as_str() {
+            "query-api" => out.push(post(
+                "query-api",
+                "query",
+                "parameters",
+                json_example(&p.input.query_parameters, "…"),
+            )),
+            "verification-api" => {
+                let mut facts: Vec<String> = p.input.verify_key_field.iter().cloned().collect();
+                facts.extend(p.input.verify_fields.iter().cloned());
+                out.push(post(
+                    "verification-api",
+                    "verify",
+                    "facts",
+                    json_example(&facts, "…"),
+                ));
+            }
+            "download" => {
+                let path = format!("/api/v1/products/{code}/download?format=csv");
+                out.push(CallExample {
+                    mode: "download".into(),
+                    method: "GET".into(),
+                    curl: format!(
+                        "curl -sS -fOJ \"$RONGSHU_URL{path}\" -H \"Authorization: Bearer $RONGSHU_API_KEY\""
+                    ),
+                    python: format!(
+                        "import os, requests\nwith requests.get(os.environ[\"RONGSHU_URL\"] + \"{path}\",\n        headers={{\"Authorization\": \"Bearer \" + os.environ[\"RONGSHU_API_KEY\"]}}, stream=True) as r:\n    r.raise_for_status()\n    with open(\"{code}.zip\", \"wb\") as f:\n        for chunk in r.iter_content(1 << 20):\n            f.write(chunk)"
+                    ),
+                    path,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl From<&Product> for ProductView {
+    fn from(p: &Product) -> ProductView {
+        ProductView {
+            code: p.input.code.clone(),
+            name: p.input.name.clone(),
+            description: p.input.description.clone(),
+            resource_id: p.input.resource_id,
+            authorization_id: p.input.authorization_id,
+            modes: p
+                .input
+                .modes
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect(),
+            fields: p.input.fields.clone(),
+            pipeline: serde_json::from_str(&p.input.pipeline).unwrap_or_default(),
+            query_parameters: p.input.query_parameters.clone(),
+            max_rows: p.input.max_rows,
+            verify_key_field: p.input.verify_key_field.clone(),
+            verify_fields: p.input.verify_fields.clone(),
+            daily_call_quota: p.input.daily_call_quota,
+            rate_per_minute: p.input.rate_per_minute,
+            billing_unit: p.input.billing_unit.as_str().to_owned(),
+            price_fen: p.input.price_fen,
+            price_cap_fen: p.price_cap_fen,
+            revision: p.revision,
+            updated_at: rfc3339(p.updated_at_ms),
+            reference: examples(p),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PriceCapRequest {
+    /// In fen; null lifts the cap.
+    pub price_cap_fen: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QueryRequest {
+    /// Every declared input parameter, by field name.
+    pub parameters: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QueryResult {
+    pub fields: Vec<String>,
+    /// One object per row; numbers stay numbers.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// More rows matched than one call returns.
+    pub truncated: bool,
+    /// Cite this wherever the data is used (Art. 15).
+    pub citation: String,
+}
+
+fn typed(column: &OutputColumn, value: Option<&str>) -> serde_json::Value {
+    let Some(value) = value else {
+        return serde_json::Value::Null;
+    };
+    let number = match column.column_type {
+        ColumnType::Integer => value.parse::<i64>().ok().map(serde_json::Value::from),
+        ColumnType::Decimal => value.parse::<f64>().ok().map(serde_json::Value::from),
+        _ => None,
+    };
+    number.unwrap_or_else(|| serde_json::Value::from(value))
+}
+
+impl From<QueryAnswer> for QueryResult {
+    fn from(a: QueryAnswer) -> QueryResult {
+        QueryResult {
+            fields: a.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: a
+                .rows
+                .iter()
+                .map(|row| {
+                    a.columns
+                        .iter()
+                        .zip(row)
+                        .map(|(c, v)| (c.name.clone(), typed(c, v.as_deref())))
+                        .collect()
+                })
+                .collect(),
+            truncated: a.truncated,
+            citation: a.citation,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VerifyRequest {
+    /// The field that finds the record, and any fields to compare.
+    pub facts: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Verdict {
+    pub field: String,
+    /// match or no-match.
+    pub result: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct VerifyResult {
+    pub results: Vec<Verdict>,
+    pub citation: String,
+}
+
+impl From<VerifyAnswer> for VerifyResult {
+    fn from(a: VerifyAnswer) -> VerifyResult {
+        VerifyResult {
+            results: a
+                .fields
+                .into_iter()
+                .map(|(field, verdict)| Verdict {
+                    field,
+                    result: verdict.as_str().to_owned(),
+                })
+                .collect(),
+            citation: a.citation,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DownloadQuery {
+    /// csv (UTF-8), csv-gb18030, xlsx, json or parquet.
+    #[serde(default = "default_format")]
+    pub format: String,
+}
+
+fn default_format() -> String {
+    "csv".into()
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuspensionRequest {
+    /// platform, resource, provider or user-org.
+    pub scope: String,
+    /// The resource or organisation id; none for the platform.
+    pub target_id: Option<i64>,
+    pub findings: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RectificationRequest {
+    pub rectification: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SuspensionView {
+    pub id: i64,
+    pub scope: String,
+    pub target_id: Option<i64>,
+    pub findings: String,
+    pub suspended_at: String,
+    pub rectification: Option<String>,
+    pub rectified_at: Option<String>,
+    pub resumed_at: Option<String>,
+    /// Supply stays stopped while open.
+    pub open: bool,
+}
+
+impl From<&Suspension> for SuspensionView {
+    fn from(s: &Suspension) -> SuspensionView {
+        SuspensionView {
+            id: s.id,
+            scope: s.scope.kind.as_str().to_owned(),
+            target_id: s.scope.target,
+            findings: s.findings.clone(),
+            suspended_at: rfc3339(s.suspended_at_ms),
+            rectification: s.rectification.clone(),
+            rectified_at: s.rectified_at_ms.map(rfc3339),
+            resumed_at: s.resumed_at_ms.map(rfc3339),
+            open: s.resumed_at_ms.is_none(),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsageQuery {
+    /// `YYYY-MM-DD`, China Standard Time.
+    pub from: String,
+    pub until: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UsageView {
+    pub product_id: i64,
+    pub org_id: i64,
+    pub day: String,
+    pub calls: i64,
+    pub records: i64,
+    pub downloads: i64,
+    pub amount_fen: i64,
+}
+
+impl From<&Usage> for UsageView {
+    fn from(u: &Usage) -> UsageView {
+        UsageView {
+            product_id: u.product_id,
+            org_id: u.org_id,
+            day: u.day.clone(),
+            calls: u.calls,
+            records: u.records,
+            downloads: u.downloads,
+            amount_fen: u.amount_fen,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StatementLineView {
+    pub product: String,
+    pub name: String,
+    pub calls: i64,
+    pub records: i64,
+    pub downloads: i64,
+    pub amount_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StatementView {
+    pub org_id: i64,
+    pub month: String,
+    pub lines: Vec<StatementLineView>,
+    pub total_fen: i64,
+}
+
+impl From<Statement> for StatementView {
+    fn from(s: Statement) -> StatementView {
+        StatementView {
+            org_id: s.org_id,
+            month: s.month,
+            total_fen: s.total_fen,
+            lines: s
+                .lines
+                .into_iter()
+                .map(|l| StatementLineView {
+                    product: l.product_code,
+                    name: l.product_name,
+                    calls: l.calls,
+                    records: l.records,
+                    downloads: l.downloads,
+                    amount_fen: l.amount_fen,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PriceView {
+    pub product: String,
+    pub name: String,
+    pub modes: Vec<String>,
+    pub billing_unit: String,
+    /// What is charged per unit, in fen; government users pay nothing.
+    pub price_fen: i64,
+    pub price_cap_fen: Option<i64>,
+}
+
+impl From<PriceEntry> for PriceView {
+    fn from(p: PriceEntry) -> PriceView {
+        PriceView {
+            product: p.code,
+            name: p.name,
+            modes: p.modes.iter().map(|m| m.as_str().to_owned()).collect(),
+            billing_unit: p.billing_unit.as_str().to_owned(),
+            price_fen: p.price_fen,
+            price_cap_fen: p.price_cap_fen,
+        }
+    }
+}

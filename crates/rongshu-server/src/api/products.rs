@@ -1,0 +1,270 @@
+//! Products, data calls, suspensions, usage and statements. Each handler
+//! is one call into `rongshu_products`, which checks who may do what.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::{BillingUnit, SuspensionScope};
+use rongshu_formats::OutputFormat;
+use rongshu_products::{Caller, ProductDraft};
+
+use super::product_types::*;
+use crate::context::{Json, Path, Query, SignedIn};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn caller(who: &SignedIn) -> Caller {
+    let account = who.account();
+    Caller {
+        account_id: account.id,
+        org_id: account.org_id,
+        party: account.party,
+    }
+}
+
+fn draft(r: &ProductRequest) -> Result<ProductDraft, ApiError> {
+    let modes = r
+        .modes
+        .iter()
+        .map(|m| m.parse::<ServiceMode>())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ProductDraft {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        description: r.description.clone(),
+        resource_code: r.resource.clone(),
+        authorization_id: r.authorization_id,
+        modes,
+        fields: r.fields.clone(),
+        pipeline: r.pipeline_text(),
+        query_parameters: r.query_parameters.clone(),
+        max_rows: r.max_rows,
+        verify_key_field: r.verify_key_field.clone(),
+        verify_fields: r.verify_fields.clone(),
+        daily_call_quota: r.daily_call_quota,
+        rate_per_minute: r.rate_per_minute,
+        billing_unit: r.billing_unit.parse::<BillingUnit>()?,
+        price_fen: r.price_fen,
+    })
+}
+
+pub(crate) async fn products(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ProductView>>, ApiError> {
+    let products = state.products().products().await?;
+    Ok(Json(products.iter().map(ProductView::from).collect()))
+}
+
+pub(crate) async fn product(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json((&state.products().product(&code).await?).into()))
+}
+
+pub(crate) async fn create_product(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Json(req): Json<ProductRequest>,
+) -> Result<(StatusCode, Json<ProductView>), ApiError> {
+    let product = state
+        .products()
+        .save(&who.account().actor(), &who.ctx, &draft(&req)?, None)
+        .await?;
+    Ok((StatusCode::CREATED, Json((&product).into())))
+}
+
+pub(crate) async fn update_product(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<ProductRequest>,
+) -> Result<Json<ProductView>, ApiError> {
+    if req.code != code {
+        return Err(ApiError::InvalidField {
+            field: "code",
+            problem: "must be the product's code: codes never change",
+        });
+    }
+    let revision = req.revision.ok_or(ApiError::InvalidField {
+        field: "revision",
+        problem: "is required: the revision you are changing",
+    })?;
+    let product = state
+        .products()
+        .save(
+            &who.account().actor(),
+            &who.ctx,
+            &draft(&req)?,
+            Some(revision),
+        )
+        .await?;
+    Ok(Json((&product).into()))
+}
+
+pub(crate) async fn set_price_cap(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<PriceCapRequest>,
+) -> Result<Json<ProductView>, ApiError> {
+    let product = state
+        .products()
+        .set_price_cap(&who.account().actor(), &who.ctx, &code, req.price_cap_fen)
+        .await?;
+    Ok(Json((&product).into()))
+}
+
+pub(crate) async fn query(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<QueryRequest>,
+) -> Result<Json<QueryResult>, ApiError> {
+    let parameters: Vec<(String, String)> = req.parameters.into_iter().collect();
+    let answer = state
+        .products()
+        .query(&caller(&who), &who.ctx, &code, &parameters)
+        .await?;
+    Ok(Json(answer.into()))
+}
+
+pub(crate) async fn verify(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<VerifyRequest>,
+) -> Result<Json<VerifyResult>, ApiError> {
+    let facts: Vec<(String, String)> = req.facts.into_iter().collect();
+    let answer = state
+        .products()
+        .verify(&caller(&who), &who.ctx, &code, &facts)
+        .await?;
+    Ok(Json(answer.into()))
+}
+
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Query(query): Query<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let format = OutputFormat::parse(&query.format).map_err(|_| ApiError::InvalidField {
+        field: "format",
+        problem: "is csv, csv-gb18030, xlsx, json or parquet",
+    })?;
+    let download = state
+        .products()
+        .download(&caller(&who), &who.ctx, &code, format)
+        .await?;
+    let chunks = futures::stream::unfold(download.chunks, |mut chunks| async move {
+        let chunk = chunks.recv().await?;
+        Some((chunk.map_err(std::io::Error::other), chunks))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", download.file_name),
+            ),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response())
+}
+
+pub(crate) async fn suspensions(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<SuspensionView>>, ApiError> {
+    let all = state.products().suspensions(true).await?;
+    Ok(Json(all.iter().map(SuspensionView::from).collect()))
+}
+
+pub(crate) async fn suspend(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Json(req): Json<SuspensionRequest>,
+) -> Result<(StatusCode, Json<SuspensionView>), ApiError> {
+    let scope = SuspensionScope::new(req.scope.parse()?, req.target_id).map_err(|_| {
+        ApiError::InvalidField {
+            field: "target_id",
+            problem: "is required for a resource, provider or user-org suspension, and absent for the platform",
+        }
+    })?;
+    let suspension = state
+        .products()
+        .suspend(&who.account().actor(), &who.ctx, scope, &req.findings)
+        .await?;
+    Ok((StatusCode::CREATED, Json((&suspension).into())))
+}
+
+pub(crate) async fn rectify(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+    Json(req): Json<RectificationRequest>,
+) -> Result<Json<SuspensionView>, ApiError> {
+    let suspension = state
+        .products()
+        .rectify(&who.account().actor(), &who.ctx, id, &req.rectification)
+        .await?;
+    Ok(Json((&suspension).into()))
+}
+
+pub(crate) async fn resume(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Json<SuspensionView>, ApiError> {
+    let suspension = state
+        .products()
+        .resume(&who.account().actor(), &who.ctx, id)
+        .await?;
+    Ok(Json((&suspension).into()))
+}
+
+fn day(field: &'static str, value: &str) -> Result<NaiveDate, ApiError> {
+    value.parse().map_err(|_| ApiError::InvalidField {
+        field,
+        problem: "is a date, YYYY-MM-DD",
+    })
+}
+
+pub(crate) async fn usage(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Query(q): Query<UsageQuery>,
+) -> Result<Json<Vec<UsageView>>, ApiError> {
+    let used = state
+        .products()
+        .usage(
+            &who.account().actor(),
+            day("from", &q.from)?,
+            day("until", &q.until)?,
+        )
+        .await?;
+    Ok(Json(used.iter().map(UsageView::from).collect()))
+}
+
+pub(crate) async fn statement(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((org_id, month)): Path<(i64, String)>,
+) -> Result<Json<StatementView>, ApiError> {
+    let statement = state
+        .products()
+        .statement(&who.account().actor(), org_id, &month)
+        .await?;
+    Ok(Json(statement.into()))
+}
+
+pub(crate) async fn price_list(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<PriceView>>, ApiError> {
+    let prices = state.products().price_list().await?;
+    Ok(Json(prices.into_iter().map(PriceView::from).collect()))
+}

@@ -1,0 +1,213 @@
+//! Routes of products and services (Art. 5, 15, 17): the catalogue of
+//! products and its price list, the data calls behind API keys, the Big
+//! Data Center's suspensions, usage and statements. The grants say which
+//! parties reach a route; `rongshu_products` checks the rest.
+
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use rongshu_domain::{Access, Grant, PartyType as P, Role};
+
+use super::{Audit::*, Builder, NO_BODY, Surface::Api, Wire, wire};
+use crate::api::products as h;
+
+const ACTING: &[Role] = &[Role::Admin, Role::Staff];
+
+const OPERATOR_WRITERS: &[Grant] = &[Grant::new(&[P::Operator], ACTING)];
+const PROVIDER_WRITERS: &[Grant] = &[Grant::new(&[P::Provider], ACTING)];
+const CENTER_WRITERS: &[Grant] = &[Grant::new(&[P::BigDataCenter], ACTING)];
+/// Whoever holds an agreement may call: users, and departments using
+/// other departments' data.
+const CALLERS: &[Grant] = &[Grant::new(&[P::User, P::Provider], ACTING)];
+/// Suspensions concern the operator, the providers, the users and the
+/// supervisors alike.
+const SUSPENSION_READERS: &[Grant] = &[Grant::new(
+    &[
+        P::Operator,
+        P::BigDataCenter,
+        P::Governance,
+        P::Economy,
+        P::Provider,
+        P::User,
+    ],
+    &Role::ALL,
+)];
+
+fn reply(name: &'static str) -> Wire {
+    wire(None, Some(name))
+}
+
+pub(super) fn add(b: &mut Builder) {
+    let r = Access::Restricted;
+    let signed_in = Access::SIGNED_IN;
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/products",
+        "product.list",
+        "Every product with its modes, fields, pipeline, price and reference examples.",
+        signed_in,
+        Quiet,
+        reply("ProductView[]"),
+        || get(h::products),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/products",
+        "product.create",
+        "Build a product on an authorization (the operator); refused when it exceeds it.",
+        r(OPERATOR_WRITERS),
+        InHandler,
+        wire(Some("ProductRequest"), Some("ProductView")),
+        || post(h::create_product),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/products/{code}",
+        "product.show",
+        "One product and its generated reference: each mode with curl and Python examples.",
+        signed_in,
+        Quiet,
+        reply("ProductView"),
+        || get(h::product),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/products/{code}",
+        "product.update",
+        "Change a product at its current revision (the operator).",
+        r(OPERATOR_WRITERS),
+        InHandler,
+        wire(Some("ProductRequest"), Some("ProductView")),
+        || put(h::update_product),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/products/{code}/price-cap",
+        "product.price-cap",
+        "The authorizing side's price cap (the provider of the product's data).",
+        r(PROVIDER_WRITERS),
+        InHandler,
+        wire(Some("PriceCapRequest"), Some("ProductView")),
+        || put(h::set_price_cap),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/products/{code}/query",
+        "product.query",
+        "Query API: rows matching every declared parameter, de-identified, with the citation line.",
+        r(CALLERS),
+        InHandler,
+        wire(Some("QueryRequest"), Some("QueryResult")),
+        || post(h::query),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/products/{code}/verify",
+        "product.verify",
+        "Verification API: match or no match per field, never stored data.",
+        r(CALLERS),
+        InHandler,
+        wire(Some("VerifyRequest"), Some("VerifyResult")),
+        || post(h::verify),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/products/{code}/download",
+        "product.download",
+        "A ZIP of the de-identified data in the chosen format with metadata.json (citation, lineage, reports), streamed.",
+        r(CALLERS),
+        InHandler,
+        Wire {
+            query: Some("DownloadQuery"),
+            ..NO_BODY
+        },
+        || get(h::download),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/price-list",
+        "product.price-list",
+        "The published price list: what each product costs per unit; government users pay nothing.",
+        Access::Public,
+        Quiet,
+        reply("PriceView[]"),
+        || get(h::price_list),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/suspensions",
+        "suspension.list",
+        "Suspensions of supply, open and resumed.",
+        r(SUSPENSION_READERS),
+        Quiet,
+        reply("SuspensionView[]"),
+        || get(h::suspensions),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/suspensions",
+        "suspension.create",
+        "Suspend supply per resource, provider, user organisation or platform-wide, with findings (the Big Data Center).",
+        r(CENTER_WRITERS),
+        InHandler,
+        wire(Some("SuspensionRequest"), Some("SuspensionView")),
+        || post(h::suspend),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/suspensions/{id}/rectification",
+        "suspension.rectify",
+        "The operator's account of its rectification.",
+        r(OPERATOR_WRITERS),
+        InHandler,
+        wire(Some("RectificationRequest"), Some("SuspensionView")),
+        || post(h::rectify),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/suspensions/{id}/resume",
+        "suspension.resume",
+        "Resume supply (the Big Data Center).",
+        r(CENTER_WRITERS),
+        InHandler,
+        reply("SuspensionView"),
+        || post(h::resume),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/usage",
+        "usage.list",
+        "Metered use per product, organisation and day: the caller's own, or all for the operator and supervisors.",
+        signed_in,
+        Quiet,
+        Wire {
+            query: Some("UsageQuery"),
+            ..reply("UsageView[]")
+        },
+        || get(h::usage),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/statements/{org_id}/{month}",
+        "statement.show",
+        "An organisation's monthly statement (its own; all for the operator and supervisors).",
+        signed_in,
+        Read,
+        reply("StatementView"),
+        || get(h::statement),
+    );
+}
