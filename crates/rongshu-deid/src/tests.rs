@@ -406,6 +406,7 @@ fn levels_are_checked_field_by_field() {
             }]
         );
     }
+    assert_eq!(check("{}", Level::OpenData, false), vec![]);
     assert_eq!(Level::parse("anonymised"), Some(Level::Anonymised));
     assert_eq!(Level::parse("masked"), None);
 }

@@ -133,3 +133,16 @@ pub async fn reset_password(
     .await?;
     commit(state, tx).await
 }
+
+/// A data API key for an account (the demo hands one out); the secret is
+/// returned this once.
+pub async fn create_api_key(
+    state: &AppState,
+    by: &impl Attribution,
+    account: &rongshu_store::Account,
+    name: &str,
+    days: i64,
+) -> Result<(rongshu_store::ApiKey, rongshu_crypto::SecretToken), ApiError> {
+    let created = crate::auth::create_api_key(state, by, account, name, days, false).await?;
+    Ok((created.key, created.secret))
+}

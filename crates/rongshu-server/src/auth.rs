@@ -322,7 +322,7 @@ pub(crate) struct CreatedApiKey {
 
 pub(crate) async fn create_api_key(
     state: &AppState,
-    ctx: &RequestContext,
+    ctx: &impl crate::admin::Attribution,
     account: &Account,
     name: &str,
     days: i64,

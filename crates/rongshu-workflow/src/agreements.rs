@@ -62,8 +62,10 @@ fn party_line(org: &Organization) -> String {
 }
 
 impl Workflow {
-    /// Drafts both agreements of a new authorization and asks the parties
-    /// to sign.
+    /// Drafts the agreements of a new authorization (both for a provider's
+    /// answer, the data use agreement alone under the standing
+    /// authorization) and asks the parties to sign.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn draft_agreements(
         &self,
         tx: &mut WriteTx<'_>,
@@ -72,10 +74,11 @@ impl Workflow {
         provider: i64,
         scope: &AuthorizationScope,
         demand: &Demand,
+        kinds: &[AgreementKind],
     ) -> Result<(), WorkflowError> {
         let operator = self.the(PartyType::Operator).await?;
         let center = self.the(PartyType::BigDataCenter).await?;
-        for kind in [AgreementKind::Tripartite, AgreementKind::DataUse] {
+        for &kind in kinds {
             let parties = match kind {
                 AgreementKind::Tripartite => vec![
                     (PartyType::Operator, operator),

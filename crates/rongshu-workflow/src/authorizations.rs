@@ -5,7 +5,7 @@
 use chrono::{Months, NaiveDate};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::workflow::{
-    AgreementStatus, AssessmentAction, AuthorizationAction, By, DeliveryTaskAction,
+    AgreementKind, AgreementStatus, AssessmentAction, AuthorizationAction, By, DeliveryTaskAction,
     DeliveryTaskStatus, DemandAction, Machine, platform_step,
 };
 use rongshu_domain::{Actor, PartyType};
@@ -266,8 +266,16 @@ impl Workflow {
             )
         })
         .await?;
-        self.draft_agreements(tx, by, id, provider, scope, demand)
-            .await?;
+        self.draft_agreements(
+            tx,
+            by,
+            id,
+            provider,
+            scope,
+            demand,
+            &[AgreementKind::Tripartite, AgreementKind::DataUse],
+        )
+        .await?;
         Ok(id)
     }
 

@@ -3,8 +3,8 @@
 
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::workflow::{
-    AssessmentAction, AssessmentStatus, By, DemandAction, DemandListAction, DemandListStatus,
-    DemandStatus, Machine,
+    AgreementKind, AssessmentAction, AssessmentStatus, By, DemandAction, DemandListAction,
+    DemandListStatus, DemandStatus, Machine,
 };
 use rongshu_domain::{Actor, PartyType};
 use rongshu_ledger::{Attribution, EntryDraft};
@@ -574,6 +574,29 @@ impl Workflow {
                     authorization_id: Some(authorization),
                 },
                 now,
+            )
+            .await?;
+            // Every use is under an agreement, open data too: the user
+            // signs a data use agreement with the operator (Art. 15).
+            let scope = AuthorizationScope {
+                resources: covered,
+                scenario: demand.about.scenario.clone(),
+                modes: demand.about.modes.clone(),
+                deidentification: "open-data".into(),
+                reidentification: false,
+                quota: String::new(),
+                conditions: String::new(),
+                term_from: self.today(),
+                term_until: None,
+            };
+            self.draft_agreements(
+                tx,
+                by,
+                authorization,
+                provider,
+                &scope,
+                demand,
+                &[AgreementKind::DataUse],
             )
             .await?;
             tx.append(EntryDraft {

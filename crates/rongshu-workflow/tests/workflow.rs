@@ -299,6 +299,10 @@ async fn a_demand_goes_through_every_party() {
         assert_eq!(standing.status, AssessmentStatus::Authorized, "open data: standing authorization");
         let blanket = store.authorization(standing.authorization_id.unwrap()).await.unwrap();
         assert!(blanket.standing);
+        // Open data too is used only under a data use agreement.
+        let open_use = store.agreements(Some(blanket.id), Some(p.user.org_id)).await.unwrap();
+        assert_eq!(open_use.len(), 1);
+        assert_eq!(open_use[0].kind, rongshu_domain::workflow::AgreementKind::DataUse);
 
         // Art. 13: consent given, so a refusal needs a real justification.
         assert!(matches!(
