@@ -157,6 +157,14 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         "https"
     };
+    let reachable = config.server.listen.replace("0.0.0.0", "127.0.0.1");
+    let calls = crate::demo_products::seed(&state, &format!("{scheme}://{reachable}")).await?;
+    if let Some(calls) = &calls {
+        println!(
+            "seeded {} products (query API, verification API, download) on signed agreements",
+            calls.products
+        );
+    }
     println!();
     println!(
         "Rongshu demo 蓉数演示 — console: {scheme}://{}/",
@@ -183,6 +191,15 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!();
+    if let Some(calls) = calls {
+        println!(
+            "API key of corp-staff for the data products (shown once): {}",
+            calls.api_key
+        );
+        println!("query API:\n  {}", calls.query);
+        println!("verification API:\n  {}", calls.verify);
+        println!();
+    }
     if args.seed_only {
         return Ok(ExitCode::SUCCESS);
     }

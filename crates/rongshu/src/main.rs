@@ -6,6 +6,7 @@ mod config;
 mod data;
 mod demo;
 mod demo_data;
+mod demo_products;
 mod demo_workflow;
 mod keys;
 mod ledger;

@@ -1,6 +1,6 @@
 //! The `rongshu` binary, run as a user would: demo seeding, admin
 //! commands, ledger verification against real tampering, export, and two
-//! servers sharing one database. SQLite always; PostgreSQL too when
+//! servers sharing one database (sessions, and suspensions of supply). SQLite always; PostgreSQL too when
 //! `RONGSHU_TEST_POSTGRES_URL` is set.
 
 use std::io::{BufRead, BufReader};
@@ -46,13 +46,15 @@ impl Site {
         self.command(args).output().unwrap()
     }
 
-    fn seed(&self) {
+    /// Seeds the demo; returns what it printed.
+    fn seed(&self) -> String {
         let out = self.run(&["demo", "--seed-only", "--demo-password", PASSWORD]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        stdout(&out)
     }
 
     /// Starts `rongshu serve` on a free port; returns the process and its base URL.
@@ -671,8 +673,9 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        // Five versions' data keys and the five signers' SM2 keys.
-        stdout(&out).contains("re-wrapped 10 keys and sealed secrets"),
+        // Five versions' data keys, the six signers' SM2 keys and the
+        // three products' keys.
+        stdout(&out).contains("re-wrapped 14 keys and sealed secrets"),
         "{}",
         stdout(&out)
     );
@@ -761,4 +764,163 @@ async fn agreements_verify_offline_and_edits_are_caught() {
     );
     let out = verify(&site.dir.join("missing.json"));
     assert!(!out.status.success());
+}
+
+async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
+    let r = http
+        .post(format!("{url}/api/v1/sessions"))
+        .json(&json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The status and problem code (if any) of a response.
+async fn outcome(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_suspension_stops_data_calls_in_every_server_at_once() {
+    for backend in backends() {
+        let site = Site::new(backend).await;
+        let printed = site.seed();
+        // The demo prints a working key and ready calls.
+        let key = printed
+            .split("(shown once): ")
+            .filter_map(|rest| rest.split_whitespace().next())
+            .find(|word| word.starts_with("rsk_"))
+            .unwrap_or_else(|| panic!("{printed}"))
+            .to_owned();
+        let body = |call: &str| -> serde_json::Value {
+            let line = printed.lines().find(|l| l.contains(call)).unwrap();
+            let json = line.rsplit("-d '").next().unwrap().trim_end_matches('\'');
+            serde_json::from_str(json).unwrap()
+        };
+        let (query, verify) = (body("/query'"), body("/verify'"));
+        let (_a, url_a) = site.serve();
+        let (_b, url_b) = site.serve();
+        let http = reqwest::Client::new();
+        let call = |url: &str, what: &str, json: &serde_json::Value| {
+            http.post(format!("{url}/api/v1/products/{what}"))
+                .bearer_auth(&key)
+                .json(json)
+                .send()
+        };
+        let r = call(&url_a, "registrations-query/query", &query)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}");
+        let rows = r.json::<serde_json::Value>().await.unwrap();
+        assert_eq!(rows["rows"].as_array().unwrap().len(), 1, "{rows}");
+        let r = call(&url_b, "registrations-verify/verify", &verify)
+            .await
+            .unwrap();
+        let verdicts = r.json::<serde_json::Value>().await.unwrap();
+        assert!(
+            verdicts["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|v| v["result"] == "match"),
+            "{verdicts}"
+        );
+
+        // The Big Data Center suspends supply platform-wide through A: B
+        // refuses the very next call.
+        let center = sign_in(&http, &url_a, "bdc-staff").await;
+        let r = http
+            .post(format!("{url_a}/api/v1/suspensions"))
+            .bearer_auth(&center)
+            .json(&json!({ "scope": "platform", "findings": "日志抽查发现超范围调用" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let suspension = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        for (url, what, json) in [
+            (&url_b, "registrations-query/query", &query),
+            (&url_a, "registrations-verify/verify", &verify),
+        ] {
+            let refused = outcome(call(url, what, json).await.unwrap()).await;
+            assert_eq!(
+                refused,
+                (403, "use.suspended".to_owned()),
+                "{backend:?} {what}"
+            );
+        }
+
+        // The operator records its rectification; the Center resumes on B.
+        let operator = sign_in(&http, &url_b, "op-staff").await;
+        let r = http
+            .post(format!(
+                "{url_b}/api/v1/suspensions/{suspension}/rectification"
+            ))
+            .bearer_auth(&operator)
+            .json(&json!({ "rectification": "已核查并停止超范围调用" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = http
+            .post(format!("{url_b}/api/v1/suspensions/{suspension}/resume"))
+            .bearer_auth(&center)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = call(&url_a, "registrations-query/query", &query)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}: supply resumed");
+
+        // The provider caps the price; the operator cannot price above it.
+        let provider = sign_in(&http, &url_a, "scjgj-staff").await;
+        let r = http
+            .put(format!(
+                "{url_a}/api/v1/products/registrations-query/price-cap"
+            ))
+            .bearer_auth(&provider)
+            .json(&json!({ "price_cap_fen": 8 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let mut product = http
+            .get(format!("{url_b}/api/v1/products/registrations-query"))
+            .bearer_auth(&operator)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        assert_eq!(product["price_cap_fen"], 8);
+        let object = product.as_object_mut().unwrap();
+        for generated in ["resource_id", "price_cap_fen", "updated_at", "reference"] {
+            object.remove(generated);
+        }
+        object.insert("resource".into(), json!("business-registrations"));
+        object.insert("price_fen".into(), json!(12));
+        let r = http
+            .put(format!("{url_b}/api/v1/products/registrations-query"))
+            .bearer_auth(&operator)
+            .json(&product)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(outcome(r).await, (422, "pricing.above-cap".to_owned()));
+
+        let out = site.run(&["ledger", "verify"]);
+        assert!(out.status.success(), "{}", stdout(&out));
+    }
 }
