@@ -8,10 +8,10 @@ use rongshu_store::Store;
 use crate::{DeliveryError, key_context};
 
 /// Re-wraps every version's data key, every organisation's signing key,
-/// every consent evidence file, every webhook secret and every product's
-/// keys from `old` to `new` in one transaction with its ledger entry. What is already under
-/// `new` (an interrupted rotation run again) is left as it is. Returns how
-/// many were re-wrapped.
+/// every consent evidence file, every webhook secret, every product's keys
+/// and every consulting deliverable from `old` to `new` in one transaction
+/// with its ledger entry. What is already under `new` (an interrupted
+/// rotation run again) is left as it is. Returns how many were re-wrapped.
 pub async fn rewrap_all(
     store: &Store,
     old: &MasterKey,
@@ -63,6 +63,15 @@ pub async fn rewrap_all(
             let context = rongshu_workflow::webhook_context(hook.org_id);
             let resealed = reseal(&hook.sealed_secret, &context)?;
             tx.reseal_webhook(hook.id, &resealed, &new_id).await?;
+            count += 1;
+        }
+    }
+    for message in store.consulting_files().await? {
+        if let Some(file) = message.file.filter(|f| f.master_key_id != new_id) {
+            let context = rongshu_workflow::consulting_file_context(message.order_id);
+            let resealed = reseal(&file.sealed, &context)?;
+            tx.reseal_consulting_file(message.id, &resealed, &new_id)
+                .await?;
             count += 1;
         }
     }

@@ -123,6 +123,31 @@ pub fn check_price(price_fen: i64, cap_fen: Option<i64>) -> Result<(), PriceRefu
     }
 }
 
+named_enum! {
+    /// A consulting work order: the operator answers, the user follows up,
+    /// either closes it.
+    pub enum ConsultingStatus ("consulting status") {
+        Open = "open",
+        Answered = "answered",
+        Closed = "closed",
+    }
+}
+
+impl ConsultingStatus {
+    /// The status after a message from the operator or the user; none once
+    /// the order is closed.
+    pub fn after_message(self, from_operator: bool) -> Option<ConsultingStatus> {
+        match self {
+            ConsultingStatus::Closed => None,
+            _ if from_operator => Some(ConsultingStatus::Answered),
+            _ => Some(ConsultingStatus::Open),
+        }
+    }
+}
+
+/// Feedback a user owes on what it made with a product (Art. 15).
+pub const FEEDBACK_KINDS: [&str; 4] = ["product", "report", "paper", "application"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +188,16 @@ mod tests {
         assert_eq!(charge(BillingUnit::PerRecord, 5, used, true), 0);
         assert!(is_free_for(PartyType::Provider));
         assert!(!is_free_for(PartyType::User));
+    }
+
+    #[test]
+    fn consulting_orders_alternate_until_closed() {
+        use ConsultingStatus::*;
+        assert_eq!(Open.after_message(true), Some(Answered));
+        assert_eq!(Answered.after_message(false), Some(Open));
+        assert_eq!(Answered.after_message(true), Some(Answered));
+        assert_eq!(Closed.after_message(true), None);
+        assert_eq!(Closed.after_message(false), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 pub mod access;
 mod build;
 mod calls;
+pub mod consulting;
 mod download;
 mod error;
 mod serving;

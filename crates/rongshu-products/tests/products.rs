@@ -199,6 +199,7 @@ async fn world(store: Store) -> World {
                     "download".into(),
                     "query-api".into(),
                     "verification-api".into(),
+                    "consulting".into(),
                 ],
                 scenario: "小微企业授信前核验企业身份".into(),
                 purpose: "防范冒名贷款".into(),
@@ -600,6 +601,125 @@ async fn suspension_and_termination_stop_every_call() {
             ),
             "{refused:?}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let mut consulting = draft(&w, "");
+        consulting.code = "registrations-consulting".into();
+        consulting.modes = vec![ServiceMode::Consulting];
+        consulting.fields = vec!["企业名称".into()];
+        consulting.verify_key_field = None;
+        consulting.query_parameters.clear();
+        w.products
+            .save(&w.operator, &ledger, &consulting, None)
+            .await
+            .unwrap();
+        let code = "registrations-consulting";
+
+        let order = w
+            .products
+            .open_consulting(
+                &w.user,
+                &ledger,
+                code,
+                "区县企业存活率",
+                "请提供各区县近三年新设企业存活率",
+            )
+            .await
+            .unwrap();
+        assert_eq!(order.status, "open");
+        let report = "district,survival\n锦江区,0.82\n".as_bytes().to_vec();
+        let answer = w
+            .products
+            .reply(
+                &w.operator,
+                &ledger,
+                order.id,
+                "见附件",
+                Some(rongshu_products::consulting::Attachment {
+                    file_name: "survival.csv".into(),
+                    bytes: report.clone(),
+                }),
+            )
+            .await
+            .unwrap();
+        let (file_name, bytes) = w
+            .products
+            .deliverable(&w.user, &ledger, answer.id)
+            .await
+            .unwrap();
+        assert_eq!((file_name.as_str(), bytes), ("survival.csv", report));
+        assert!(matches!(
+            w.products
+                .consulting_order(&w.provider, order.id)
+                .await
+                .unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
+        let (order, messages) = w
+            .products
+            .consulting_order(&w.user, order.id)
+            .await
+            .unwrap();
+        assert_eq!((order.status.as_str(), messages.len()), ("answered", 2));
+        w.products
+            .close_consulting(&w.user, &ledger, order.id)
+            .await
+            .unwrap();
+        assert!(matches!(
+            w.products
+                .reply(&w.user, &ledger, order.id, "还有一个问题", None)
+                .await
+                .unwrap_err(),
+            ProductError::Invalid {
+                field: "status",
+                ..
+            }
+        ));
+
+        // Feedback: overdue 90 days after first use, until filed.
+        w.clock.set("2027-03-01");
+        let overdue = w.products.overdue_feedback(&w.operator).await.unwrap();
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(
+            (overdue[0].org_id, overdue[0].product_code.as_str()),
+            (w.user.org_id, code)
+        );
+        assert!(matches!(
+            w.products
+                .file_feedback(&w.user, &ledger, code, "poem", "x", "y")
+                .await
+                .unwrap_err(),
+            ProductError::Invalid { field: "kind", .. }
+        ));
+        w.products
+            .file_feedback(
+                &w.user,
+                &ledger,
+                code,
+                "report",
+                "区县营商环境报告",
+                "https://example.cn/report",
+            )
+            .await
+            .unwrap();
+        assert!(
+            w.products
+                .overdue_feedback(&w.operator)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            w.products.overdue_feedback(&w.user).await.unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
     })
     .await;
 }

@@ -11,6 +11,7 @@
 mod accounts;
 mod agreements;
 mod authorizations;
+mod consulting;
 mod demands;
 mod error;
 mod evidence;
@@ -34,6 +35,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use agreements::{Agreement, AgreementSignature, Dispute, NewAgreement, SigningKeyRecord};
 pub use authorizations::{Authorization, AuthorizationScope, AuthorizedResource, DeliveryTask};
+pub use consulting::{ConsultingMessage, ConsultingOrder, Feedback, NewFeedback, SealedFile};
 pub use demands::{
     AnswerProgress, Assessment, AssessmentDecision, Demand, DemandFilter, DemandInput, DemandItem,
     DemandList,

@@ -17,6 +17,12 @@ pub fn evidence_context(demand_id: i64) -> Vec<u8> {
     format!("rongshu consent evidence of demand {demand_id}").into_bytes()
 }
 
+/// The context a consulting order's deliverable files are sealed under
+/// (files travel under the order's data use agreement).
+pub fn consulting_file_context(order_id: i64) -> Vec<u8> {
+    format!("rongshu consulting deliverable of order {order_id}").into_bytes()
+}
+
 fn invalid(field: &'static str, problem: &'static str) -> WorkflowError {
     WorkflowError::Invalid { field, problem }
 }

@@ -1,0 +1,423 @@
+//! Consulting work orders (咨询服务, Art. 5): a user opens one on a
+//! consulting product under its agreement, the operator answers with
+//! messages and deliverable files (sealed under the master key), either
+//! side closes it. Every step passes the same access chain as data calls,
+//! so suspension and termination stop consulting too. Users' feedback on
+//! what they made with the data (Art. 15) is filed here as well.
+
+use chrono::{Days, NaiveDate};
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::{ConsultingStatus, FEEDBACK_KINDS, Metered};
+use rongshu_domain::{Actor, PartyType, Role};
+use rongshu_ledger::{Attribution, EntryDraft, Segment};
+use rongshu_store::{ConsultingMessage, ConsultingOrder, Feedback, NewFeedback, SealedFile};
+use rongshu_workflow::To;
+
+use crate::{Caller, ProductError, Products};
+
+/// Largest deliverable file, in bytes.
+pub const MAX_DELIVERABLE_BYTES: usize = 20 * 1024 * 1024;
+
+/// Days after its first use of a product that a user owes feedback.
+pub const FEEDBACK_DUE_DAYS: u64 = 90;
+
+/// A file attached to a message.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An organisation that used a product and has not said what it made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverdueFeedback {
+    pub org_id: i64,
+    pub product_code: String,
+    pub first_used: NaiveDate,
+    pub due: NaiveDate,
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<String, ProductError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ProductError::Invalid {
+            field,
+            problem: format!("is required, at most {max} characters"),
+        });
+    }
+    Ok(value.to_owned())
+}
+
+fn sees_all(actor: &Actor) -> bool {
+    matches!(
+        actor.party,
+        PartyType::Operator | PartyType::BigDataCenter | PartyType::Governance
+    )
+}
+
+impl Products {
+    fn caller_of(actor: &Actor) -> Caller {
+        Caller {
+            account_id: actor.account_id,
+            org_id: actor.org_id,
+            party: actor.party,
+        }
+    }
+
+    pub async fn open_consulting(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        code: &str,
+        subject: &str,
+        question: &str,
+    ) -> Result<ConsultingOrder, ProductError> {
+        let subject = text("subject", subject, 200)?;
+        let question = text("question", question, 20_000)?;
+        let caller = Self::caller_of(actor);
+        let admission = self.admit(&caller, code, ServiceMode::Consulting).await?;
+        let version = self.latest_version(&admission.resource).await?;
+        self.record_use(
+            &caller,
+            by,
+            &admission,
+            "product.consult",
+            &version,
+            Metered {
+                calls: 1,
+                ..Metered::default()
+            },
+        )
+        .await?;
+        let now = self.workflow().now_ms();
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_consulting_order(
+                admission.product.id,
+                actor.org_id,
+                Some(actor.account_id),
+                &subject,
+                admission.grant.agreement_id,
+                now,
+            )
+            .await?;
+        tx.insert_consulting_message(
+            id,
+            Some(actor.account_id),
+            actor.org_id,
+            &question,
+            None,
+            now,
+        )
+        .await?;
+        tx.append(by.entry("consulting.open", "consulting-order", Some(id.to_string())))
+            .await?;
+        rongshu_workflow::notify(
+            self.store(),
+            &mut tx,
+            &[To::Party(PartyType::Operator)],
+            "consulting.opened",
+            ("consulting-order", id),
+            &subject,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.store().consulting_order(id).await?)
+    }
+
+    pub async fn consulting_orders(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<ConsultingOrder>, ProductError> {
+        let org = (!sees_all(actor)).then_some(actor.org_id);
+        Ok(self.store().consulting_orders(org).await?)
+    }
+
+    /// An order and its messages, for its user and the operator side.
+    pub async fn consulting_order(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(ConsultingOrder, Vec<ConsultingMessage>), ProductError> {
+        let order = self.store().consulting_order(id).await?;
+        if order.user_org_id != actor.org_id && !sees_all(actor) {
+            return Err(ProductError::Forbidden(
+                "a consulting order is seen by its user and the operator",
+            ));
+        }
+        let messages = self.store().consulting_messages(id).await?;
+        Ok((order, messages))
+    }
+
+    /// Whether the order's user may still be served: the same chain as a
+    /// data call, for the user's organisation.
+    async fn still_served(&self, order: &ConsultingOrder) -> Result<(), ProductError> {
+        let product = self.store().product(order.product_id).await?;
+        let user = self.store().organization(order.user_org_id).await?;
+        let caller = Caller {
+            account_id: 0,
+            org_id: user.id,
+            party: user.party,
+        };
+        self.admit(&caller, &product.input.code, ServiceMode::Consulting)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn reply(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        id: i64,
+        body: &str,
+        attachment: Option<Attachment>,
+    ) -> Result<ConsultingMessage, ProductError> {
+        if actor.role == Role::Auditor {
+            return Err(ProductError::Forbidden("an auditor reads but does not act"));
+        }
+        let order = self.store().consulting_order(id).await?;
+        let from_operator = actor.party == PartyType::Operator;
+        if !from_operator && order.user_org_id != actor.org_id {
+            return Err(ProductError::Forbidden(
+                "only the order's user and the operator write on it",
+            ));
+        }
+        let body = text("body", body, 20_000)?;
+        let status: ConsultingStatus = order.status.parse().map_err(|_| ProductError::Invalid {
+            field: "status",
+            problem: format!("{} is no consulting status", order.status),
+        })?;
+        let next = status
+            .after_message(from_operator)
+            .ok_or(ProductError::Invalid {
+                field: "status",
+                problem: "the order is closed".into(),
+            })?;
+        self.still_served(&order).await?;
+        let file = match attachment {
+            None => None,
+            Some(a) if a.bytes.len() > MAX_DELIVERABLE_BYTES || a.file_name.trim().is_empty() => {
+                return Err(ProductError::Invalid {
+                    field: "file",
+                    problem: format!("is named and at most {MAX_DELIVERABLE_BYTES} bytes"),
+                });
+            }
+            Some(a) => Some(SealedFile {
+                file_name: a.file_name.trim().to_owned(),
+                byte_size: a.bytes.len() as i64,
+                digest: rongshu_crypto::sm3_hex_of(&a.bytes[..])
+                    .map_err(rongshu_formats::FormatError::Io)?,
+                sealed: hex::encode(
+                    self.master()
+                        .seal_secret(&a.bytes, &rongshu_workflow::consulting_file_context(id)),
+                ),
+                master_key_id: self.master().id(),
+            }),
+        };
+        let now = self.workflow().now_ms();
+        let mut tx = self.store().begin().await?;
+        let message = tx
+            .insert_consulting_message(
+                id,
+                Some(actor.account_id),
+                actor.org_id,
+                &body,
+                file.as_ref(),
+                now,
+            )
+            .await?;
+        tx.set_consulting_status(id, status.as_str(), next.as_str(), now)
+            .await?;
+        tx.append(EntryDraft {
+            segment: (from_operator && file.is_some()).then_some(Segment::Operator),
+            reason: file
+                .as_ref()
+                .map(|f| format!("{} ({} bytes, SM3 {})", f.file_name, f.byte_size, f.digest)),
+            ..by.entry("consulting.reply", "consulting-order", Some(id.to_string()))
+        })
+        .await?;
+        let to = if from_operator {
+            To::Org(order.user_org_id)
+        } else {
+            To::Party(PartyType::Operator)
+        };
+        rongshu_workflow::notify(
+            self.store(),
+            &mut tx,
+            &[to],
+            "consulting.message",
+            ("consulting-order", id),
+            &order.subject,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.store().consulting_message(message).await?)
+    }
+
+    pub async fn close_consulting(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        id: i64,
+    ) -> Result<ConsultingOrder, ProductError> {
+        let (order, _) = self.consulting_order(actor, id).await?;
+        if actor.role == Role::Auditor
+            || !(actor.party == PartyType::Operator || actor.org_id == order.user_org_id)
+        {
+            return Err(ProductError::Forbidden(
+                "the order's user or the operator closes it",
+            ));
+        }
+        let mut tx = self.store().begin().await?;
+        tx.set_consulting_status(
+            id,
+            &order.status,
+            ConsultingStatus::Closed.as_str(),
+            self.workflow().now_ms(),
+        )
+        .await?;
+        tx.append(by.entry("consulting.close", "consulting-order", Some(id.to_string())))
+            .await?;
+        tx.commit().await?;
+        Ok(self.store().consulting_order(id).await?)
+    }
+
+    /// A deliverable file, opened and checked against its digest; the
+    /// user's reading is ledgered.
+    pub async fn deliverable(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        message_id: i64,
+    ) -> Result<(String, Vec<u8>), ProductError> {
+        let message = self.store().consulting_message(message_id).await?;
+        let (order, _) = self.consulting_order(actor, message.order_id).await?;
+        let file = message.file.ok_or(ProductError::Invalid {
+            field: "message",
+            problem: "carries no file".into(),
+        })?;
+        if actor.org_id == order.user_org_id {
+            self.still_served(&order).await?;
+        }
+        let sealed = |_| ProductError::Sealed(format!("consulting order {}", order.id));
+        let bytes = hex::decode(&file.sealed).map_err(|_| sealed(()))?;
+        let plain = self
+            .master()
+            .open_secret(&bytes, &rongshu_workflow::consulting_file_context(order.id))
+            .map_err(|_| sealed(()))?;
+        if rongshu_crypto::sm3_hex_of(&plain[..]).ok().as_deref() != Some(file.digest.as_str()) {
+            return Err(sealed(()));
+        }
+        let mut tx = self.store().begin().await?;
+        tx.append(EntryDraft {
+            segment: Some(Segment::Operator),
+            reason: Some(file.file_name.clone()),
+            ..by.entry(
+                "consulting.deliverable",
+                "consulting-message",
+                Some(message_id.to_string()),
+            )
+        })
+        .await?;
+        tx.commit().await?;
+        Ok((file.file_name, plain))
+    }
+
+    /// Feedback on what the user made with a product's data (Art. 15).
+    pub async fn file_feedback(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        code: &str,
+        kind: &str,
+        title: &str,
+        link: &str,
+    ) -> Result<Feedback, ProductError> {
+        if !FEEDBACK_KINDS.contains(&kind) {
+            return Err(ProductError::Invalid {
+                field: "kind",
+                problem: format!("is one of {}", FEEDBACK_KINDS.join(", ")),
+            });
+        }
+        let title = text("title", title, 200)?;
+        let link = text("link", link, 2000)?;
+        let product = self.store().product_by_code(code).await?;
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_feedback(
+                &NewFeedback {
+                    product_id: product.id,
+                    org_id: actor.org_id,
+                    kind: kind.to_owned(),
+                    title,
+                    link,
+                    filed_by: Some(actor.account_id),
+                },
+                self.workflow().now_ms(),
+            )
+            .await?;
+        tx.append(EntryDraft {
+            segment: Some(Segment::User),
+            ..by.entry("feedback.file", "product", Some(code.to_owned()))
+        })
+        .await?;
+        tx.commit().await?;
+        let mine = self.store().feedback(Some(actor.org_id)).await?;
+        Ok(mine.into_iter().find(|f| f.id == id).expect("just filed"))
+    }
+
+    pub async fn feedback(&self, actor: &Actor) -> Result<Vec<Feedback>, ProductError> {
+        let org = (!sees_all(actor)).then_some(actor.org_id);
+        Ok(self.store().feedback(org).await?)
+    }
+
+    /// Users whose feedback on a product is overdue: first used more than
+    /// [`FEEDBACK_DUE_DAYS`] ago, nothing filed since (the operator's list).
+    pub async fn overdue_feedback(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<OverdueFeedback>, ProductError> {
+        if !sees_all(actor) {
+            return Err(ProductError::Forbidden(
+                "the operator and supervisors follow feedback",
+            ));
+        }
+        let today = self.workflow().today();
+        let used = self
+            .store()
+            .usage(None, "0000-01-01", &today.to_string())
+            .await?;
+        let filed = self.store().feedback(None).await?;
+        let products = self.store().products().await?;
+        let mut first: std::collections::BTreeMap<(i64, i64), NaiveDate> = Default::default();
+        for u in &used {
+            if let Ok(day) = u.day.parse::<NaiveDate>() {
+                let slot = first.entry((u.org_id, u.product_id)).or_insert(day);
+                *slot = (*slot).min(day);
+            }
+        }
+        Ok(first
+            .into_iter()
+            .filter_map(|((org_id, product_id), first_used)| {
+                let due = first_used.checked_add_days(Days::new(FEEDBACK_DUE_DAYS))?;
+                let answered = filed
+                    .iter()
+                    .any(|f| f.org_id == org_id && f.product_id == product_id);
+                let code = products
+                    .iter()
+                    .find(|p| p.id == product_id)?
+                    .input
+                    .code
+                    .clone();
+                (due < today && !answered).then_some(OverdueFeedback {
+                    org_id,
+                    product_code: code,
+                    first_used,
+                    due,
+                })
+            })
+            .collect())
+    }
+}
