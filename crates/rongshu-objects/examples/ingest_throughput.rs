@@ -19,7 +19,7 @@ use std::time::Instant;
 use rongshu_crypto::seal::{DataKey, Sealer, Suite};
 use rongshu_ingest::{Format, IngestOptions, ingest};
 use rongshu_objects::DataFiles;
-use rongshu_synth::{Dataset, Rng};
+use rongshu_synth::Dataset;
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -35,21 +35,10 @@ fn generate(path: &Path, megabytes: u64) {
         return;
     }
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let dataset = Dataset::BusinessRegistrations;
-    let mut rng = Rng::new(42);
-    let mut text = dataset.header().join(",");
-    text.push('\n');
-    let (mut written, mut i) = (0u64, 0u64);
-    while written < megabytes << 20 {
-        dataset.push_row(&mut rng, i, &mut text);
-        i += 1;
-        if text.len() > 1 << 20 {
-            file.write_all(text.as_bytes()).unwrap();
-            written += text.len() as u64;
-            text.clear();
-        }
-    }
-    file.write_all(text.as_bytes()).unwrap();
+    Dataset::BusinessRegistrations
+        .write_sized(42, megabytes << 20, &mut file)
+        .unwrap();
+    file.flush().unwrap();
 }
 
 /// One measured run in this (child) process; prints `seconds peak_mb`.

@@ -231,6 +231,14 @@ fn build() -> OpenApi {
         .schema_from::<StatementLineView>()
         .schema_from::<StatementView>()
         .schema_from::<PriceView>()
+        .schema_from::<ConsultingRequest>()
+        .schema_from::<MessageRequest>()
+        .schema_from::<DeliverableQuery>()
+        .schema_from::<ConsultingMessageView>()
+        .schema_from::<ConsultingOrderView>()
+        .schema_from::<FeedbackRequest>()
+        .schema_from::<FeedbackView>()
+        .schema_from::<OverdueFeedbackView>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -269,6 +277,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "EvidenceQuery" => Some(EvidenceQuery::into_params(|| Some(ParameterIn::Query))),
         "DownloadQuery" => Some(DownloadQuery::into_params(|| Some(ParameterIn::Query))),
         "UsageQuery" => Some(UsageQuery::into_params(|| Some(ParameterIn::Query))),
+        "DeliverableQuery" => Some(DeliverableQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }
 }

@@ -219,6 +219,30 @@ impl Dataset {
         }
     }
 
+    /// At least `bytes` of CSV with a header into `out`, rows seeded by
+    /// `seed` (benchmarks' inputs).
+    pub fn write_sized(
+        self,
+        seed: u64,
+        bytes: u64,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut rng = Rng::new(seed);
+        let mut text = self.header().join(",");
+        text.push('\n');
+        let (mut written, mut i) = (0u64, 0u64);
+        while written < bytes {
+            self.push_row(&mut rng, i, &mut text);
+            i += 1;
+            if text.len() > 1 << 20 {
+                out.write_all(text.as_bytes())?;
+                written += text.len() as u64;
+                text.clear();
+            }
+        }
+        out.write_all(text.as_bytes())
+    }
+
     /// Appends row `i` as a CSV line.
     pub fn push_row(self, rng: &mut Rng, i: u64, out: &mut String) {
         for (n, cell) in self.row(rng, i).iter().enumerate() {

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use rongshu_formats::{ColumnType, OutputColumn};
+use rongshu_products::consulting::OverdueFeedback;
 use rongshu_products::statements::{PriceEntry, Statement};
 use rongshu_products::{QueryAnswer, VerifyAnswer};
-use rongshu_store::{Product, Suspension, Usage};
+use rongshu_store::{ConsultingMessage, ConsultingOrder, Feedback, Product, Suspension, Usage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -448,6 +449,142 @@ impl From<PriceEntry> for PriceView {
             billing_unit: p.billing_unit.as_str().to_owned(),
             price_fen: p.price_fen,
             price_cap_fen: p.price_cap_fen,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConsultingRequest {
+    pub subject: String,
+    pub question: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageRequest {
+    pub body: String,
+}
+
+#[derive(Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeliverableQuery {
+    /// The deliverable's file name.
+    pub file_name: String,
+    /// The message that goes with it.
+    pub body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ConsultingMessageView {
+    pub id: i64,
+    pub author_org_id: i64,
+    pub body: String,
+    /// The deliverable's name, when the message carries one
+    /// (GET /api/v1/consulting/messages/{id}/file).
+    pub file_name: Option<String>,
+    pub file_bytes: Option<i64>,
+    /// SM3 of the deliverable.
+    pub file_sm3: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&ConsultingMessage> for ConsultingMessageView {
+    fn from(m: &ConsultingMessage) -> ConsultingMessageView {
+        ConsultingMessageView {
+            id: m.id,
+            author_org_id: m.author_org_id,
+            body: m.body.clone(),
+            file_name: m.file.as_ref().map(|f| f.file_name.clone()),
+            file_bytes: m.file.as_ref().map(|f| f.byte_size),
+            file_sm3: m.file.as_ref().map(|f| f.digest.clone()),
+            created_at: rfc3339(m.created_at_ms),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ConsultingOrderView {
+    pub id: i64,
+    pub product_id: i64,
+    pub user_org_id: i64,
+    pub subject: String,
+    /// open, answered or closed.
+    pub status: String,
+    pub agreement_id: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Present on a single order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<ConsultingMessageView>>,
+}
+
+impl From<&ConsultingOrder> for ConsultingOrderView {
+    fn from(o: &ConsultingOrder) -> ConsultingOrderView {
+        ConsultingOrderView {
+            id: o.id,
+            product_id: o.product_id,
+            user_org_id: o.user_org_id,
+            subject: o.subject.clone(),
+            status: o.status.clone(),
+            agreement_id: o.agreement_id,
+            created_at: rfc3339(o.created_at_ms),
+            updated_at: rfc3339(o.updated_at_ms),
+            messages: None,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FeedbackRequest {
+    /// product, report, paper or application.
+    pub kind: String,
+    pub title: String,
+    /// Where it can be seen.
+    pub link: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FeedbackView {
+    pub id: i64,
+    pub product_id: i64,
+    pub org_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub link: String,
+    pub filed_at: String,
+}
+
+impl From<&Feedback> for FeedbackView {
+    fn from(f: &Feedback) -> FeedbackView {
+        FeedbackView {
+            id: f.id,
+            product_id: f.product_id,
+            org_id: f.org_id,
+            kind: f.kind.clone(),
+            title: f.title.clone(),
+            link: f.link.clone(),
+            filed_at: rfc3339(f.filed_at_ms),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OverdueFeedbackView {
+    pub org_id: i64,
+    pub product: String,
+    pub first_used: String,
+    pub due: String,
+}
+
+impl From<&OverdueFeedback> for OverdueFeedbackView {
+    fn from(o: &OverdueFeedback) -> OverdueFeedbackView {
+        OverdueFeedbackView {
+            org_id: o.org_id,
+            product: o.product_code.clone(),
+            first_used: o.first_used.to_string(),
+            due: o.due.to_string(),
         }
     }
 }

@@ -268,3 +268,150 @@ pub(crate) async fn price_list(
     let prices = state.products().price_list().await?;
     Ok(Json(prices.into_iter().map(PriceView::from).collect()))
 }
+
+pub(crate) async fn open_consulting(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<ConsultingRequest>,
+) -> Result<(StatusCode, Json<ConsultingOrderView>), ApiError> {
+    let order = state
+        .products()
+        .open_consulting(
+            &who.account().actor(),
+            &who.ctx,
+            &code,
+            &req.subject,
+            &req.question,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json((&order).into())))
+}
+
+pub(crate) async fn consulting_orders(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<Vec<ConsultingOrderView>>, ApiError> {
+    let orders = state
+        .products()
+        .consulting_orders(&who.account().actor())
+        .await?;
+    Ok(Json(orders.iter().map(ConsultingOrderView::from).collect()))
+}
+
+pub(crate) async fn consulting_order(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Json<ConsultingOrderView>, ApiError> {
+    let (order, messages) = state
+        .products()
+        .consulting_order(&who.account().actor(), id)
+        .await?;
+    Ok(Json(ConsultingOrderView {
+        messages: Some(messages.iter().map(ConsultingMessageView::from).collect()),
+        ..(&order).into()
+    }))
+}
+
+pub(crate) async fn reply(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+    Json(req): Json<MessageRequest>,
+) -> Result<(StatusCode, Json<ConsultingMessageView>), ApiError> {
+    let message = state
+        .products()
+        .reply(&who.account().actor(), &who.ctx, id, &req.body, None)
+        .await?;
+    Ok((StatusCode::CREATED, Json((&message).into())))
+}
+
+pub(crate) async fn deliver_file(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<DeliverableQuery>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ConsultingMessageView>), ApiError> {
+    let attachment = rongshu_products::consulting::Attachment {
+        file_name: q.file_name,
+        bytes: body.to_vec(),
+    };
+    let message = state
+        .products()
+        .reply(
+            &who.account().actor(),
+            &who.ctx,
+            id,
+            &q.body,
+            Some(attachment),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json((&message).into())))
+}
+
+pub(crate) async fn close_consulting(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Json<ConsultingOrderView>, ApiError> {
+    let order = state
+        .products()
+        .close_consulting(&who.account().actor(), &who.ctx, id)
+        .await?;
+    Ok(Json((&order).into()))
+}
+
+pub(crate) async fn deliverable(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (name, bytes) = state
+        .products()
+        .deliverable(&who.account().actor(), &who.ctx, id)
+        .await?;
+    Ok(super::attachment(&name, bytes))
+}
+
+pub(crate) async fn file_feedback(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<FeedbackRequest>,
+) -> Result<(StatusCode, Json<FeedbackView>), ApiError> {
+    let feedback = state
+        .products()
+        .file_feedback(
+            &who.account().actor(),
+            &who.ctx,
+            &code,
+            &req.kind,
+            &req.title,
+            &req.link,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json((&feedback).into())))
+}
+
+pub(crate) async fn feedback(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<Vec<FeedbackView>>, ApiError> {
+    let all = state.products().feedback(&who.account().actor()).await?;
+    Ok(Json(all.iter().map(FeedbackView::from).collect()))
+}
+
+pub(crate) async fn overdue_feedback(
+    State(state): State<AppState>,
+    who: SignedIn,
+) -> Result<Json<Vec<OverdueFeedbackView>>, ApiError> {
+    let overdue = state
+        .products()
+        .overdue_feedback(&who.account().actor())
+        .await?;
+    Ok(Json(
+        overdue.iter().map(OverdueFeedbackView::from).collect(),
+    ))
+}

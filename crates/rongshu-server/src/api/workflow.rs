@@ -558,28 +558,7 @@ pub(crate) async fn evidence_file(
         .workflow()
         .consent_file(&who.account().actor(), id)
         .await?;
-    let name: String = evidence
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(&evidence.file_name, bytes))
 }
 
 pub(crate) async fn webhooks(

@@ -32,6 +32,13 @@ const SUSPENSION_READERS: &[Grant] = &[Grant::new(
     &Role::ALL,
 )];
 
+/// A consulting order's two sides.
+const CONSULTING_WRITERS: &[Grant] = &[Grant::new(&[P::User, P::Provider, P::Operator], ACTING)];
+const FEEDBACK_FOLLOWERS: &[Grant] = &[Grant::new(
+    &[P::Operator, P::BigDataCenter, P::Governance],
+    &Role::ALL,
+)];
+
 fn reply(name: &'static str) -> Wire {
     wire(None, Some(name))
 }
@@ -198,6 +205,119 @@ pub(super) fn add(b: &mut Builder) {
             ..reply("UsageView[]")
         },
         || get(h::usage),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/products/{code}/consulting",
+        "consulting.open",
+        "Open a consulting work order on a consulting product, under the caller's agreement.",
+        r(CALLERS),
+        InHandler,
+        wire(Some("ConsultingRequest"), Some("ConsultingOrderView")),
+        || post(h::open_consulting),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/consulting",
+        "consulting.list",
+        "Consulting orders: the caller's own, all for the operator and supervisors.",
+        signed_in,
+        Quiet,
+        reply("ConsultingOrderView[]"),
+        || get(h::consulting_orders),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/consulting/{id}",
+        "consulting.show",
+        "One consulting order with its messages.",
+        signed_in,
+        Quiet,
+        reply("ConsultingOrderView"),
+        || get(h::consulting_order),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/consulting/{id}/messages",
+        "consulting.reply",
+        "A message on an order (its user or the operator).",
+        r(CONSULTING_WRITERS),
+        InHandler,
+        wire(Some("MessageRequest"), Some("ConsultingMessageView")),
+        || post(h::reply),
+    );
+    b.add(
+        Api,
+        Method::PUT,
+        "/api/v1/consulting/{id}/deliverable",
+        "consulting.deliverable",
+        "A deliverable file (the body) with its message; sealed at rest.",
+        r(CONSULTING_WRITERS),
+        InHandler,
+        Wire {
+            query: Some("DeliverableQuery"),
+            ..reply("ConsultingMessageView")
+        },
+        || put(h::deliver_file),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/consulting/{id}/close",
+        "consulting.close",
+        "Close an order (its user or the operator).",
+        r(CONSULTING_WRITERS),
+        InHandler,
+        reply("ConsultingOrderView"),
+        || post(h::close_consulting),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/consulting/messages/{id}/file",
+        "consulting.file",
+        "Download a deliverable file (the order's user and the operator side).",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || get(h::deliverable),
+    );
+    b.add(
+        Api,
+        Method::POST,
+        "/api/v1/products/{code}/feedback",
+        "feedback.file",
+        "Report what was made with a product's data: product, report, paper or application (Art. 15).",
+        r(CALLERS),
+        InHandler,
+        wire(Some("FeedbackRequest"), Some("FeedbackView")),
+        || post(h::file_feedback),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/feedback",
+        "feedback.list",
+        "Usage feedback: the caller's own, all for the operator and supervisors.",
+        signed_in,
+        Quiet,
+        reply("FeedbackView[]"),
+        || get(h::feedback),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/feedback/overdue",
+        "feedback.overdue",
+        "Users whose feedback is overdue (90 days after first use).",
+        r(FEEDBACK_FOLLOWERS),
+        Quiet,
+        reply("OverdueFeedbackView[]"),
+        || get(h::overdue_feedback),
     );
     b.add(
         Api,
