@@ -76,10 +76,11 @@ pub fn sm3_hex_of(mut reader: impl std::io::Read) -> std::io::Result<String> {
     }
 }
 
-/// HMAC-SM3 under the server's secret key.
+/// HMAC-SM3 under the server's secret key. The keyed state is made once
+/// and cloned per message, so each message costs its own compressions only.
 #[derive(Clone)]
 pub struct KeyedHasher {
-    key: Vec<u8>,
+    keyed: Hmac<Sm3>,
 }
 
 impl fmt::Debug for KeyedHasher {
@@ -91,7 +92,10 @@ impl fmt::Debug for KeyedHasher {
 impl KeyedHasher {
     /// Takes the key; it should hold at least 32 random bytes.
     pub fn new(key: Vec<u8>) -> Self {
-        KeyedHasher { key }
+        KeyedHasher {
+            keyed: <Hmac<Sm3> as Mac>::new_from_slice(&key)
+                .expect("HMAC accepts keys of any length"),
+        }
     }
 
     pub fn generate_key() -> Vec<u8> {
@@ -100,11 +104,17 @@ impl KeyedHasher {
         key
     }
 
+    /// The MAC of `message`, as 64 hexadecimal digits.
     pub fn hash_hex(&self, message: &str) -> String {
-        let mut mac =
-            <Hmac<Sm3> as Mac>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        self.hash_hex_prefix(message, 32)
+    }
+
+    /// The first `bytes` bytes of the MAC (at most 32), in hexadecimal.
+    pub fn hash_hex_prefix(&self, message: &str, bytes: usize) -> String {
+        let mut mac = self.keyed.clone();
         mac.update(message.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        let digest = mac.finalize().into_bytes();
+        hex::encode(&digest[..bytes.min(digest.len())])
     }
 }
 

@@ -55,9 +55,7 @@ impl ProductKeys {
     /// 20 hexadecimal digits (80 bits) of HMAC-SM3: collisions stay
     /// negligible at billions of values.
     pub fn pseudonym(&self, value: &str) -> String {
-        let mut digest = self.pseudonym.hash_hex(value);
-        digest.truncate(20);
-        digest
+        self.pseudonym.hash_hex_prefix(value, 10)
     }
 }
 
