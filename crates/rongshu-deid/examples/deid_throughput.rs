@@ -74,7 +74,7 @@ fn rongshu(input: &Path, output: &Path, workers: usize, pipeline: &str) -> (f64,
         .iter()
         .map(str::to_owned)
         .collect();
-    let compiled = Pipeline::from_json(PIPELINE)
+    let compiled = Pipeline::from_json(pipeline)
         .unwrap()
         .compile(&fields)
         .unwrap();

@@ -631,6 +631,17 @@ fn table() -> Vec<RouteSpec> {
         || get(console::assets::deliver_script),
     );
     b.add(
+        System,
+        Method::GET,
+        "/assets/download.js",
+        "system.asset",
+        "The console's download script.",
+        public,
+        Quiet,
+        NO_BODY,
+        || get(console::assets::download_script),
+    );
+    b.add(
         Console,
         Method::GET,
         "/open-data",
@@ -1013,6 +1024,7 @@ fn table() -> Vec<RouteSpec> {
     );
     workflow::add(&mut b);
     products::add(&mut b);
+    products::add_console(&mut b);
     workflow::add_console(&mut b);
     b.0
 }

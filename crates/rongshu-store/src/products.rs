@@ -100,6 +100,53 @@ fn split_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Binds what the operator sets, from the name on, in column order.
+fn bind_settings<'q, Q: Bindable<'q>>(query: Q, input: &ProductInput) -> Q {
+    query
+        .bind_value(input.name.clone())
+        .bind_value(input.description.clone())
+        .bind_value(input.resource_id)
+        .bind_value(input.authorization_id)
+        .bind_value(ServiceMode::join(&input.modes))
+        .bind_value(lines(&input.fields))
+        .bind_value(input.pipeline.clone())
+        .bind_value(lines(&input.query_parameters))
+        .bind_value(input.max_rows)
+        .bind_value(input.verify_key_field.clone())
+        .bind_value(lines(&input.verify_fields))
+        .bind_value(input.daily_call_quota)
+        .bind_value(input.rate_per_minute)
+        .bind_value(input.billing_unit.as_str().to_owned())
+        .bind_value(input.price_fen)
+}
+
+/// The two kinds of sqlx query a product's settings are bound to.
+trait Bindable<'q>: Sized {
+    fn bind_value<T>(self, value: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send;
+}
+
+impl<'q> Bindable<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind_value<T>(self, value: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+    {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Bindable<'q>
+    for sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>
+{
+    fn bind_value<T>(self, value: T) -> Self
+    where
+        T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+    {
+        self.bind(value)
+    }
+}
+
 fn product(row: &AnyRow) -> Result<Product, StoreError> {
     let modes: String = row.try_get("modes")?;
     Ok(Product {
@@ -298,7 +345,7 @@ impl WriteTx<'_> {
         created_by: Option<i64>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let query = sqlx::query_scalar(
             "INSERT INTO products (code, name, description, resource_id, authorization_id, \
              modes, fields, pipeline, query_parameters, max_rows, verify_key_field, \
              verify_fields, daily_call_quota, rate_per_minute, billing_unit, price_fen, \
@@ -306,28 +353,14 @@ impl WriteTx<'_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
              $17, $18, 1, $19, $20, $20) RETURNING id",
         )
-        .bind(input.code.clone())
-        .bind(input.name.clone())
-        .bind(input.description.clone())
-        .bind(input.resource_id)
-        .bind(input.authorization_id)
-        .bind(ServiceMode::join(&input.modes))
-        .bind(lines(&input.fields))
-        .bind(input.pipeline.clone())
-        .bind(lines(&input.query_parameters))
-        .bind(input.max_rows)
-        .bind(input.verify_key_field.clone())
-        .bind(lines(&input.verify_fields))
-        .bind(input.daily_call_quota)
-        .bind(input.rate_per_minute)
-        .bind(input.billing_unit.as_str())
-        .bind(input.price_fen)
-        .bind(wrapped_key.to_owned())
-        .bind(master_key_id.to_owned())
-        .bind(created_by)
-        .bind(now_ms)
-        .fetch_one(&mut *self.tx)
-        .await?)
+        .bind(input.code.clone());
+        Ok(bind_settings(query, input)
+            .bind(wrapped_key.to_owned())
+            .bind(master_key_id.to_owned())
+            .bind(created_by)
+            .bind(now_ms)
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     /// Replaces what the operator set, if the product is still at
@@ -339,34 +372,20 @@ impl WriteTx<'_> {
         input: &ProductInput,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let query = sqlx::query(
             "UPDATE products SET name = $1, description = $2, resource_id = $3, \
              authorization_id = $4, modes = $5, fields = $6, pipeline = $7, \
              query_parameters = $8, max_rows = $9, verify_key_field = $10, \
              verify_fields = $11, daily_call_quota = $12, rate_per_minute = $13, \
              billing_unit = $14, price_fen = $15, revision = revision + 1, updated_at = $16 \
              WHERE id = $17 AND revision = $18",
-        )
-        .bind(input.name.clone())
-        .bind(input.description.clone())
-        .bind(input.resource_id)
-        .bind(input.authorization_id)
-        .bind(ServiceMode::join(&input.modes))
-        .bind(lines(&input.fields))
-        .bind(input.pipeline.clone())
-        .bind(lines(&input.query_parameters))
-        .bind(input.max_rows)
-        .bind(input.verify_key_field.clone())
-        .bind(lines(&input.verify_fields))
-        .bind(input.daily_call_quota)
-        .bind(input.rate_per_minute)
-        .bind(input.billing_unit.as_str())
-        .bind(input.price_fen)
-        .bind(now_ms)
-        .bind(id)
-        .bind(revision)
-        .execute(&mut *self.tx)
-        .await?;
+        );
+        let done = bind_settings(query, input)
+            .bind(now_ms)
+            .bind(id)
+            .bind(revision)
+            .execute(&mut *self.tx)
+            .await?;
         unchanged(done.rows_affected(), "product", id)
     }
 

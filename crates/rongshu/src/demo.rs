@@ -102,7 +102,7 @@ const DEMO: &[DemoOrg] = &[
 ];
 
 /// Seeds the demo; returns the password given to accounts it set, if any.
-async fn seed(state: &AppState, password: Option<String>) -> anyhow::Result<Option<String>> {
+pub async fn seed(state: &AppState, password: Option<String>) -> anyhow::Result<Option<String>> {
     let by = LocalOperator::new();
     let fresh = password.is_none();
     let password = password.unwrap_or_else(random_password);

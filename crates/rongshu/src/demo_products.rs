@@ -16,23 +16,19 @@ use rongshu_synth::{Dataset, Rng};
 use rongshu_workflow::{Answer, AuthorizationTerms, DemandDraft, ListItemDecision};
 
 use crate::admin::LocalOperator;
+use crate::demo_workflow::actor;
 
 /// What the demo prints for calling the products.
 #[derive(Debug)]
 pub struct DemoCalls {
     pub products: usize,
     pub api_key: String,
+    /// The calls as `curl` commands.
     pub query: String,
     pub verify: String,
-}
-
-async fn actor(state: &AppState, username: &str) -> anyhow::Result<Actor> {
-    Ok(state
-        .store()
-        .account_by_username(username)
-        .await?
-        .with_context(|| format!("demo account {username} is missing"))?
-        .actor())
+    /// Their JSON bodies.
+    pub query_body: String,
+    pub verify_body: String,
 }
 
 fn demand(title: &str, code: &str, modes: &[&str], scenario: &str) -> DemandDraft {
@@ -275,23 +271,21 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
     let (_, secret) =
         rongshu_server::admin::create_api_key(state, by, &account, "演示数据调用", 90).await?;
     let key = secret.secret.expose().to_owned();
-    let call = |path: &str, body: String| {
+    let call = |path: &str, body: &str| {
         format!(
             "curl -sS -X POST '{base_url}/api/v1/products/{path}' -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' -d '{body}'"
         )
     };
+    let query_body = format!(r#"{{"parameters":{{"统一社会信用代码":"{credit_code}"}}}}"#);
+    let verify_body = format!(
+        r#"{{"facts":{{"统一社会信用代码":"{credit_code}","企业名称":"{company}","法定代表人":"{person}"}}}}"#
+    );
     Ok(Some(DemoCalls {
         products: 3,
-        query: call(
-            "registrations-query/query",
-            format!(r#"{{"parameters":{{"统一社会信用代码":"{credit_code}"}}}}"#),
-        ),
-        verify: call(
-            "registrations-verify/verify",
-            format!(
-                r#"{{"facts":{{"统一社会信用代码":"{credit_code}","企业名称":"{company}","法定代表人":"{person}"}}}}"#
-            ),
-        ),
+        query: call("registrations-query/query", &query_body),
+        verify: call("registrations-verify/verify", &verify_body),
         api_key: key,
+        query_body,
+        verify_body,
     }))
 }

@@ -37,7 +37,8 @@ impl Staged {
     }
 }
 
-async fn actor(state: &AppState, username: &str) -> anyhow::Result<Actor> {
+/// A demo account's actor.
+pub(crate) async fn actor(state: &AppState, username: &str) -> anyhow::Result<Actor> {
     Ok(state
         .store()
         .account_by_username(username)

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod admin;
 mod agreement;
+mod bench;
 mod config;
 mod data;
 mod demo;
@@ -68,6 +69,9 @@ enum Command {
     /// Export a signed agreement, or verify an exported one offline.
     #[command(subcommand)]
     Agreement(agreement::AgreementCommand),
+    /// Rerunnable performance measurements (BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
             Command::Keys(cmd) => keys::run(&config, cmd).await,
             Command::Data(cmd) => data::run(&config, cmd).await,
             Command::Agreement(cmd) => agreement::run(&config, cmd).await,
+            Command::Bench(cmd) => bench::run(&config, cmd).await,
         }
     });
     match result {

@@ -622,3 +622,49 @@ async fn a_demand_goes_from_filing_to_delivery_through_every_party() {
     b.screenshot("authorization-terminated.png").await;
     let _ = b.http.delete(b.base.clone()).send().await;
 }
+
+#[tokio::test]
+async fn a_researcher_downloads_a_product_watching_its_progress() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+    as_party(b, base, "scu-researcher").await;
+    b.go(&format!("{base}/products")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("data-product=\"food-inspections-download\""),
+        "the product list: {page}"
+    );
+    b.go(&format!("{base}/products/food-inspections-download"))
+        .await;
+    b.click("select[name=format] option[value='csv-gb18030']")
+        .await;
+    b.click("#download button").await;
+    let probe = json!({
+        "script": "var s = document.querySelector('#download [role=status]'); \
+                   return [s.dataset.done || '', s.dataset.bytes || '0', s.textContent];",
+        "args": [],
+    });
+    for _ in 0..200 {
+        let seen = b
+            .cmd(reqwest::Method::POST, "/execute/sync", Some(probe.clone()))
+            .await;
+        if seen[0] == json!("true") {
+            let bytes: u64 = seen[1].as_str().unwrap().parse().unwrap();
+            assert!(bytes > 1000, "the package streamed in: {seen}");
+            let said = seen[2].as_str().unwrap();
+            assert!(
+                said.starts_with("已下载") && said.contains(".zip"),
+                "{said}"
+            );
+            b.screenshot("product-download.png").await;
+            return;
+        }
+        assert!(
+            !b.source().await.contains("notice error"),
+            "{}",
+            b.source().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the download did not finish");
+}

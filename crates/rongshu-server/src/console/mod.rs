@@ -12,6 +12,8 @@ pub(crate) mod demands;
 pub(crate) mod home;
 pub(crate) mod i18n;
 pub(crate) mod ledger;
+pub(crate) mod product_text;
+pub(crate) mod products;
 pub(crate) mod queue;
 pub(crate) mod settings;
 pub(crate) mod workflow_text;
@@ -166,9 +168,10 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 8] = [
+    let nav: [(&str, T); 9] = [
         ("/home", i18n::HOME),
         ("/demands", workflow_text::DEMANDS),
+        ("/products", product_text::PRODUCTS),
         ("/lists", workflow_text::LISTS),
         ("/inbox", workflow_text::INBOX),
         ("/catalogue", catalogue_text::CATALOGUE),

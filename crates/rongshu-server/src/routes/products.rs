@@ -7,7 +7,7 @@ use axum::http::Method;
 use axum::routing::{get, post, put};
 use rongshu_domain::{Access, Grant, PartyType as P, Role};
 
-use super::{Audit::*, Builder, NO_BODY, Surface::Api, Wire, wire};
+use super::{Audit::*, Builder, NO_BODY, Surface::Api, Surface::Console, Wire, wire};
 use crate::api::products as h;
 
 const ACTING: &[Role] = &[Role::Admin, Role::Staff];
@@ -329,5 +329,46 @@ pub(super) fn add(b: &mut Builder) {
         Read,
         reply("StatementView"),
         || get(h::statement),
+    );
+}
+
+pub(super) fn add_console(b: &mut Builder) {
+    use crate::console::products as c;
+    let signed_in = Access::SIGNED_IN;
+    b.add(
+        Console,
+        Method::GET,
+        "/products",
+        "product.list",
+        "Products with their modes and prices.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(c::products_page),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/products/{code}",
+        "product.show",
+        "One product: pipeline, prices, call reference and download.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(c::product_page),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/products/{code}/download",
+        "product.download",
+        "The download package, streamed to the console's script.",
+        Access::Restricted(CALLERS),
+        InHandler,
+        Wire {
+            query: Some("DownloadQuery"),
+            ..NO_BODY
+        },
+        || get(h::download),
     );
 }

@@ -1,0 +1,107 @@
+//! Product pages: the list with prices, one product with its pipeline,
+//! its generated call reference and, for downloads, a streamed download
+//! with progress (`/assets/download.js`).
+
+use axum::extract::State;
+use maud::{Markup, html};
+use rongshu_domain::resource::ServiceMode;
+use rongshu_formats::OutputFormat;
+
+use super::product_text as t;
+use super::workflow_text::mode as mode_name;
+use super::{Viewer, layout};
+use crate::api::product_types::ProductView;
+use crate::context::Path;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub(crate) async fn products_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Markup, ApiError> {
+    let lang = viewer.lang;
+    let products = state.products().products().await?;
+    let body = html! {
+        p.intro { (t::PRODUCTS_INTRO.get(lang)) }
+        @if products.is_empty() {
+            p.muted { (t::NO_PRODUCTS.get(lang)) }
+        } @else {
+            table {
+                thead { tr {
+                    th { (t::NAME.get(lang)) } th { (t::CODE.get(lang)) } th { (t::MODES.get(lang)) }
+                    th { (t::BILLING_UNIT.get(lang)) } th { (t::PRICE.get(lang)) }
+                } }
+                tbody {
+                    @for p in &products {
+                        tr data-product=(p.input.code) {
+                            td { a href={ "/products/" (p.input.code) } { (p.input.name) } }
+                            td { code { (p.input.code) } }
+                            td { @for (i, m) in p.input.modes.iter().enumerate() { @if i > 0 { "、" } (mode_name(*m).get(lang)) } }
+                            td { (t::unit_name(p.input.billing_unit.as_str()).get(lang)) }
+                            td { (p.price_cap_fen.map_or(p.input.price_fen, |c| c.min(p.input.price_fen))) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout(&viewer, t::PRODUCTS, "/products", body))
+}
+
+pub(crate) async fn product_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Markup, ApiError> {
+    let lang = viewer.lang;
+    let product = state.products().product(&code).await?;
+    let view = ProductView::from(&product);
+    let pipeline = serde_json::to_string_pretty(&view.pipeline).unwrap_or_default();
+    let downloads = product.input.modes.contains(&ServiceMode::Download);
+    let body = html! {
+        section.card {
+            dl.facts {
+                dt { (t::NAME.get(lang)) } dd { (view.name) }
+                dt { (t::CODE.get(lang)) } dd { code { (view.code) } }
+                dt { (t::MODES.get(lang)) } dd { @for (i, m) in product.input.modes.iter().enumerate() { @if i > 0 { "、" } (mode_name(*m).get(lang)) } }
+                dt { (t::FIELDS.get(lang)) } dd { (view.fields.join("、")) }
+                dt { (t::BILLING_UNIT.get(lang)) } dd { (t::unit_name(&view.billing_unit).get(lang)) }
+                dt { (t::PRICE.get(lang)) } dd { (view.price_fen) }
+                dt { (t::PRICE_CAP.get(lang)) } dd { @match view.price_cap_fen { Some(c) => (c), None => (t::NO_CAP.get(lang)) } }
+            }
+            @if !view.description.is_empty() { p { (view.description) } }
+        }
+        section.card {
+            h2 { (t::PIPELINE.get(lang)) }
+            pre { code { (pipeline) } }
+        }
+        @if downloads {
+            section.card {
+                h2 { (t::DOWNLOAD.get(lang)) }
+                p.muted { (t::DOWNLOAD_HINT.get(lang)) }
+                form #download action={ "/products/" (view.code) "/download" } method="get"
+                    data-started=(t::DOWNLOAD_STARTED.get(lang)) data-received=(t::RECEIVED.get(lang)) data-done=(t::DOWNLOADED.get(lang)) {
+                    label { (t::FORMAT.get(lang)) " "
+                        select name="format" {
+                            @for f in OutputFormat::ALL { option value=(f.as_str()) { (t::format_name(f.as_str()).get(lang)) } }
+                        }
+                    }
+                    " " button type="submit" { (t::DOWNLOAD.get(lang)) }
+                    progress max="1" hidden {}
+                    p role="status" aria-live="polite" {}
+                }
+                script src="/assets/download.js" {}
+            }
+        }
+        section.card {
+            h2 { (t::REFERENCE.get(lang)) }
+            p.muted { (t::REFERENCE_HINT.get(lang)) }
+            @for example in &view.reference {
+                h3 { (mode_name(example.mode.parse().unwrap_or(ServiceMode::QueryApi)).get(lang)) " · " code { (example.method) " " (example.path) } }
+                pre { code { (example.curl) } }
+                pre { code { (example.python) } }
+            }
+        }
+    };
+    Ok(layout(&viewer, t::PRODUCTS, "/products", body))
+}
