@@ -1,11 +1,5 @@
 //! `rongshu`: the public data operation platform's one binary.
 
-/// Data calls and downloads make batches on one thread and free them on
-/// another; glibc's allocator spent a third of a de-identification run on
-/// that (BENCHMARKS.md), mimalloc does not.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod admin;
 mod agreement;
 mod bench;
