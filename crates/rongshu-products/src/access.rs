@@ -1,15 +1,22 @@
 //! The access chain every data call passes, in order: the product offers
 //! the mode → an agreement in force and in term over an authorization not
 //! terminated that allows the mode (`Workflow::may_use`) → supply not
-//! suspended → today's quota → the rate limit. The API key itself is
-//! checked before, by the HTTP gate.
+//! suspended → the output within the authorization → the rate limit. The
+//! API key itself is checked before, by the HTTP gate; today's quota last,
+//! by the recorder, against every process's committed meters.
+//!
+//! What the chain reads is cached per process under the access epoch it
+//! was read in (`Store::seen_epoch`), and by day: a call's use commits only
+//! if the epoch has not moved since, so a cached admission never outlives
+//! the change (a suspension, termination, new version...) that voids it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use chrono::NaiveDate;
 use rongshu_domain::PartyType;
 use rongshu_domain::resource::ServiceMode;
-use rongshu_store::{Product, Resource};
+use rongshu_store::{Product, Resource, Version};
 use rongshu_workflow::UseGrant;
 
 use crate::{ProductError, Products, Refusal};
@@ -20,14 +27,58 @@ pub struct Caller {
     pub account_id: i64,
     pub org_id: i64,
     pub party: PartyType,
+    /// The access epoch the credential was checked under, when it came
+    /// from a cache; none when it was read afresh for this request.
+    pub stamp: Option<i64>,
 }
 
 /// A call let through, with what it rests on.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Admission {
     pub product: Product,
     pub resource: Resource,
     pub grant: UseGrant,
+    /// The version served: the resource's newest.
+    pub version: Version,
+    /// The access epoch all of the above was read under.
+    pub stamp: i64,
+    day: NaiveDate,
+}
+
+impl Admission {
+    /// The day the admission was read for; uses are metered on it.
+    pub fn day(&self) -> NaiveDate {
+        self.day
+    }
+
+    /// The epoch the call's use must still find when it commits.
+    pub fn stamp_with(&self, caller: &Caller) -> i64 {
+        caller.stamp.map_or(self.stamp, |s| s.min(self.stamp))
+    }
+}
+
+type AdmissionKey = (i64, String, ServiceMode);
+
+/// Admissions this process has read, by organisation, product and mode.
+#[derive(Debug, Default)]
+pub(crate) struct AdmissionCache {
+    admissions: Mutex<HashMap<AdmissionKey, Arc<Admission>>>,
+}
+
+impl AdmissionCache {
+    fn get(&self, key: &AdmissionKey, stamp: i64, day: NaiveDate) -> Option<Arc<Admission>> {
+        let admissions = self.admissions.lock().unwrap_or_else(|e| e.into_inner());
+        admissions
+            .get(key)
+            .filter(|a| a.stamp == stamp && a.day == day)
+            .cloned()
+    }
+
+    fn put(&self, key: AdmissionKey, admission: Arc<Admission>) {
+        let mut admissions = self.admissions.lock().unwrap_or_else(|e| e.into_inner());
+        admissions.retain(|_, a| a.stamp == admission.stamp && a.day == admission.day);
+        admissions.insert(key, admission);
+    }
 }
 
 /// Calls per organisation and product in the current minute. Per server
@@ -54,13 +105,77 @@ impl RateLimiter {
     }
 }
 
+/// Times a call is made afresh when its grounds changed while it ran.
+const ATTEMPTS: usize = 3;
+
 impl Products {
+    /// Makes `call` again while it comes back [`ProductError::Stale`] on
+    /// grounds this process can read afresh. A caller whose credential
+    /// came from a cache older than what the database now holds gets the
+    /// `Stale` back, to check the credential again.
+    pub(crate) async fn retried<T, F>(
+        &self,
+        caller: &Caller,
+        call: impl Fn() -> F,
+    ) -> Result<T, ProductError>
+    where
+        F: Future<Output = Result<T, ProductError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Err(ProductError::Stale)
+                    if attempt < ATTEMPTS
+                        && caller.stamp.is_none_or(|s| s == self.store().seen_epoch()) =>
+                {
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Passes a call through the chain, from this process's cache when
+    /// nothing has changed since it was read.
     pub(crate) async fn admit(
         &self,
         caller: &Caller,
         code: &str,
         mode: ServiceMode,
+    ) -> Result<Arc<Admission>, ProductError> {
+        let stamp = self.store().seen_epoch();
+        let day = self.workflow().today();
+        let key = (caller.org_id, code.to_owned(), mode);
+        let admission = match self.inner.admissions.get(&key, stamp, day) {
+            Some(admission) => admission,
+            None => {
+                let admission = Arc::new(self.read_admission(caller, code, mode, stamp).await?);
+                self.inner.admissions.put(key, admission.clone());
+                admission
+            }
+        };
+        if let Some(per_minute) = admission.product.input.rate_per_minute
+            && !self.inner.rates.take(
+                caller.org_id,
+                admission.product.id,
+                per_minute,
+                self.workflow().now_ms(),
+            )
+        {
+            return Err(Refusal::RateLimited { per_minute }.into());
+        }
+        Ok(admission)
+    }
+
+    /// The chain, read from the database; `stamp` is the epoch seen before.
+    pub(crate) async fn read_admission(
+        &self,
+        caller: &Caller,
+        code: &str,
+        mode: ServiceMode,
+        stamp: i64,
     ) -> Result<Admission, ProductError> {
+        let day = self.workflow().today();
         let product = self.store().product_by_code(code).await?;
         if !product.input.modes.contains(&mode) {
             return Err(ProductError::ModeNotOffered(mode.as_str()));
@@ -82,30 +197,15 @@ impl Products {
             }
             .into());
         }
-        if let Some(quota) = product.input.daily_call_quota {
-            let today = self.workflow().today().to_string();
-            let calls = self
-                .store()
-                .calls_on(product.id, caller.org_id, &today)
-                .await?;
-            if calls >= quota {
-                return Err(Refusal::QuotaExceeded { quota }.into());
-            }
-        }
-        if let Some(per_minute) = product.input.rate_per_minute
-            && !self.inner.rates.take(
-                caller.org_id,
-                product.id,
-                per_minute,
-                self.workflow().now_ms(),
-            )
-        {
-            return Err(Refusal::RateLimited { per_minute }.into());
-        }
+        let version = self.latest_version(&resource).await?;
+        self.recheck(&product, &grant, &version).await?;
         Ok(Admission {
             product,
             resource,
             grant,
+            version,
+            stamp,
+            day,
         })
     }
 }

@@ -3,15 +3,17 @@
 //! transaction, before the answer goes out.
 
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::{BillingUnit, Metered, charge, is_free_for};
+use rongshu_domain::supply::{Metered, is_free_for};
 use rongshu_formats::OutputColumn;
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
-use rongshu_store::{Resource, Usage, Version};
+use rongshu_store::{Product, Resource, Version};
+use rongshu_workflow::UseGrant;
 
 use crate::access::Admission;
 use crate::build::{exceeds, parse_pipeline};
+use crate::recorder::{Recorded, Recorder, Use};
 use crate::serving::{key_digest, value_digest};
-use crate::{Caller, ProductError, Products};
+use crate::{Caller, ProductError, Products, Refusal};
 
 /// A query's answer: the rows found (at most the product's maximum).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,42 +59,50 @@ pub(crate) fn citation(resource: &Resource, version: &Version, day: chrono::Naiv
     )
 }
 
+/// The product's fields the caller's authorization lets out.
+pub(crate) fn visible_fields(product: &Product, grant: &UseGrant) -> Vec<String> {
+    let allowed = &grant.fields;
+    product
+        .input
+        .fields
+        .iter()
+        .filter(|f| allowed.is_empty() || allowed.contains(f))
+        .cloned()
+        .collect()
+}
+
 impl Products {
     /// Checks again, at run time, that the product's output meets the
-    /// authorization this caller's agreement rests on.
+    /// authorization the caller's agreement rests on.
     pub(crate) async fn recheck(
         &self,
-        admission: &Admission,
+        product: &Product,
+        grant: &UseGrant,
         version: &Version,
     ) -> Result<(), ProductError> {
-        let authorization = self
-            .store()
-            .authorization(admission.grant.authorization_id)
-            .await?;
+        let authorization = self.store().authorization(grant.authorization_id).await?;
         let kinds = self.store().version_fields(version.id).await?;
-        let pipeline = parse_pipeline(&admission.product.input.pipeline)?;
+        let pipeline = parse_pipeline(&product.input.pipeline)?;
         exceeds(
             &pipeline,
-            &self.visible_fields(admission),
+            &visible_fields(product, grant),
             &kinds,
             &authorization,
         )
     }
 
-    /// The product's fields this caller's authorization lets out.
-    pub(crate) fn visible_fields(&self, admission: &Admission) -> Vec<String> {
-        let allowed = &admission.grant.fields;
-        admission
-            .product
-            .input
-            .fields
-            .iter()
-            .filter(|f| allowed.is_empty() || allowed.contains(f))
-            .cloned()
-            .collect()
+    pub async fn query(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        code: &str,
+        parameters: &[(String, String)],
+    ) -> Result<QueryAnswer, ProductError> {
+        self.retried(caller, || self.query_once(caller, by, code, parameters))
+            .await
     }
 
-    pub async fn query(
+    async fn query_once(
         &self,
         caller: &Caller,
         by: &impl Attribution,
@@ -120,11 +130,8 @@ impl Products {
                     .ok_or_else(|| invalid("parameters", format!("{p} is required")))
             })
             .collect::<Result<_, _>>()?;
-        let serving = self
-            .serving(&admission.product, &admission.resource)
-            .await?;
-        self.recheck(&admission, &serving.version).await?;
-        let visible = self.visible_fields(&admission);
+        let serving = self.serving(&admission).await?;
+        let visible = visible_fields(&admission.product, &admission.grant);
         let keep: Vec<usize> = (0..input.fields.len())
             .filter(|i| visible.contains(&input.fields[*i]))
             .collect();
@@ -144,7 +151,6 @@ impl Products {
             by,
             &admission,
             "product.query",
-            &serving.version,
             Metered {
                 calls: 1,
                 records: rows.len() as i64,
@@ -158,13 +164,24 @@ impl Products {
             rows,
             citation: citation(
                 &admission.resource,
-                &serving.version,
+                &admission.version,
                 self.workflow().today(),
             ),
         })
     }
 
     pub async fn verify(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        code: &str,
+        facts: &[(String, String)],
+    ) -> Result<VerifyAnswer, ProductError> {
+        self.retried(caller, || self.verify_once(caller, by, code, facts))
+            .await
+    }
+
+    async fn verify_once(
         &self,
         caller: &Caller,
         by: &impl Attribution,
@@ -192,9 +209,7 @@ impl Products {
                 ));
             }
         }
-        let serving = self
-            .serving(&admission.product, &admission.resource)
-            .await?;
+        let serving = self.serving(&admission).await?;
         let record = serving.verify.get(&key_digest(&serving.keys, key));
         let mut fields = vec![(
             key_field.to_owned(),
@@ -226,7 +241,6 @@ impl Products {
             by,
             &admission,
             "product.verify",
-            &serving.version,
             Metered {
                 calls: 1,
                 records: i64::from(record.is_some()),
@@ -238,7 +252,7 @@ impl Products {
             fields,
             citation: citation(
                 &admission.resource,
-                &serving.version,
+                &admission.version,
                 self.workflow().today(),
             ),
         })
@@ -251,56 +265,47 @@ impl Products {
         by: &impl Attribution,
         admission: &Admission,
         action: &str,
-        version: &Version,
-        mut used: Metered,
+        used: Metered,
     ) -> Result<(), ProductError> {
         let product = &admission.product;
-        let today = self.workflow().today();
-        if product.input.billing_unit == BillingUnit::PerPeriod {
-            let month_start = today.format("%Y-%m-01").to_string();
-            used.first_this_month = !self
-                .store()
-                .usage(Some(caller.org_id), &month_start, &today.to_string())
-                .await?
-                .iter()
-                .any(|u| u.product_id == product.id);
-        }
-        let price = product
-            .price_cap_fen
-            .map_or(product.input.price_fen, |cap| {
-                cap.min(product.input.price_fen)
-            });
-        let amount = charge(
-            product.input.billing_unit,
-            price,
-            used,
-            is_free_for(caller.party),
-        );
-        let mut tx = self.store().begin().await?;
-        tx.append(EntryDraft {
+        let entry = EntryDraft {
             segment: Some(Segment::Operator),
             reason: Some(format!(
                 "{} v{} under agreement {} (authorization {}): {} records",
                 admission.resource.code,
-                version.number,
+                admission.version.number,
                 admission.grant.agreement_id,
                 admission.grant.authorization_id,
                 used.records
             )),
             ..by.entry(action, "product", Some(product.input.code.clone()))
-        })
-        .await?;
-        tx.meter(&Usage {
-            product_id: product.id,
-            org_id: caller.org_id,
-            day: today.to_string(),
-            calls: used.calls,
-            records: used.records,
-            downloads: used.downloads,
-            amount_fen: amount,
-        })
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        };
+        let recorded = self
+            .inner
+            .recorder
+            .get_or_init(|| Recorder::start(self.store().clone()))
+            .record(Use {
+                entry,
+                product_id: product.id,
+                org_id: caller.org_id,
+                day: admission.day(),
+                used,
+                unit: product.input.billing_unit,
+                price_fen: product
+                    .price_cap_fen
+                    .map_or(product.input.price_fen, |cap| {
+                        cap.min(product.input.price_fen)
+                    }),
+                free: is_free_for(caller.party),
+                daily_call_quota: product.input.daily_call_quota,
+                stamp: admission.stamp_with(caller),
+            })
+            .await;
+        match recorded {
+            Recorded::Done => Ok(()),
+            Recorded::Stale => Err(ProductError::Stale),
+            Recorded::QuotaExceeded(quota) => Err(Refusal::QuotaExceeded { quota }.into()),
+            Recorded::Failed(problem) => Err(ProductError::Recording(problem)),
+        }
     }
 }

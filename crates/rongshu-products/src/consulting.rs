@@ -61,6 +61,7 @@ impl Products {
             account_id: actor.account_id,
             org_id: actor.org_id,
             party: actor.party,
+            stamp: None,
         }
     }
 
@@ -75,20 +76,18 @@ impl Products {
         let subject = text("subject", subject, 200)?;
         let question = text("question", question, 20_000)?;
         let caller = Self::caller_of(actor);
-        let admission = self.admit(&caller, code, ServiceMode::Consulting).await?;
-        let version = self.latest_version(&admission.resource).await?;
-        self.record_use(
-            &caller,
-            by,
-            &admission,
-            "product.consult",
-            &version,
-            Metered {
-                calls: 1,
-                ..Metered::default()
-            },
-        )
-        .await?;
+        let admission = self
+            .retried(&caller, || async {
+                let admission = self.admit(&caller, code, ServiceMode::Consulting).await?;
+                let used = Metered {
+                    calls: 1,
+                    ..Metered::default()
+                };
+                self.record_use(&caller, by, &admission, "product.consult", used)
+                    .await?;
+                Ok(admission)
+            })
+            .await?;
         let now = self.workflow().now_ms();
         let mut tx = self.store().begin().await?;
         let id = tx
@@ -159,8 +158,10 @@ impl Products {
             account_id: 0,
             org_id: user.id,
             party: user.party,
+            stamp: None,
         };
-        self.admit(&caller, &product.input.code, ServiceMode::Consulting)
+        let stamp = self.store().seen_epoch();
+        self.read_admission(&caller, &product.input.code, ServiceMode::Consulting, stamp)
             .await
             .map(|_| ())
     }

@@ -14,7 +14,7 @@ use rongshu_ledger::Attribution;
 use tokio::sync::mpsc;
 
 use crate::build::parse_pipeline;
-use crate::calls::citation;
+use crate::calls::{citation, visible_fields};
 use crate::serving::{columns_of, run_pipeline};
 use crate::{Caller, ProductError, Products};
 
@@ -63,19 +63,29 @@ impl Products {
         code: &str,
         format: OutputFormat,
     ) -> Result<Download, ProductError> {
+        self.retried(caller, || self.download_once(caller, by, code, format))
+            .await
+    }
+
+    async fn download_once(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        code: &str,
+        format: OutputFormat,
+    ) -> Result<Download, ProductError> {
         let admission = self.admit(caller, code, ServiceMode::Download).await?;
-        let version = self.latest_version(&admission.resource).await?;
-        self.recheck(&admission, &version).await?;
+        let version = &admission.version;
         let parquet = Bytes::from(
             self.inner
                 .deliveries
-                .read_version(&admission.resource.code, &version)
+                .read_version(&admission.resource.code, version)
                 .await?,
         );
         let keys = self.keys(&admission.product)?;
         let pipeline = parse_pipeline(&admission.product.input.pipeline)?;
         let fields = admission.product.input.fields.clone();
-        let visible = self.visible_fields(&admission);
+        let visible = visible_fields(&admission.product, &admission.grant);
         let keep: Vec<usize> = (0..fields.len())
             .filter(|i| visible.contains(&fields[*i]))
             .collect();
@@ -84,7 +94,6 @@ impl Products {
             by,
             &admission,
             "product.download",
-            &version,
             Metered {
                 downloads: 1,
                 records: version.row_count,
@@ -94,7 +103,7 @@ impl Products {
         .await?;
         let today = self.workflow().today();
         let metadata = Metadata {
-            citation: citation(&admission.resource, &version, today),
+            citation: citation(&admission.resource, version, today),
             product: admission.product.input.code.clone(),
             revision: admission.product.revision,
             resource: admission.resource.code.clone(),

@@ -37,6 +37,12 @@ pub enum ProductError {
     Refused(#[from] Refusal),
     #[error("the key of product {0} does not open with the master key in use")]
     Sealed(String),
+    /// What the call rested on changed before its use was recorded; the
+    /// answer was withheld and the call may be made again.
+    #[error("the call's grounds changed while it ran; make it again")]
+    Stale,
+    #[error("the use could not be recorded: {0}")]
+    Recording(String),
     #[error(transparent)]
     Format(#[from] FormatError),
     #[error(transparent)]

@@ -20,11 +20,12 @@ mod calls;
 pub mod consulting;
 mod download;
 mod error;
+mod recorder;
 mod serving;
 pub mod statements;
 pub mod supply;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rongshu_crypto::seal::MasterKey;
 use rongshu_deid::{ProductKeys, product_key_context};
@@ -50,7 +51,10 @@ struct Inner {
     workflow: Workflow,
     deliveries: Deliveries,
     serving: serving::Cache,
+    admissions: access::AdmissionCache,
     rates: access::RateLimiter,
+    /// Started on the first use, inside the runtime.
+    recorder: OnceLock<recorder::Recorder>,
 }
 
 impl Products {
@@ -61,7 +65,9 @@ impl Products {
                 workflow,
                 deliveries,
                 serving: serving::Cache::default(),
+                admissions: access::AdmissionCache::default(),
                 rates: access::RateLimiter::default(),
+                recorder: OnceLock::new(),
             }),
         }
     }

@@ -10,8 +10,9 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use rongshu_deid::{Pipeline, ProductKeys, RunReport, Runner, values};
 use rongshu_formats::{OutputColumn, VersionReader};
-use rongshu_store::{Product, ProductInput, Resource, Version};
+use rongshu_store::{ProductInput, Version};
 
+use crate::access::Admission;
 use crate::build::{output_columns, parse_pipeline};
 use crate::{ProductError, Products};
 
@@ -39,10 +40,10 @@ pub(crate) struct Cache {
 impl Products {
     pub(crate) async fn serving(
         &self,
-        product: &Product,
-        resource: &Resource,
+        admission: &Admission,
     ) -> Result<Arc<Serving>, ProductError> {
-        let version = self.latest_version(resource).await?;
+        let (product, resource, version) =
+            (&admission.product, &admission.resource, &admission.version);
         let cached = {
             let tables = self
                 .inner
@@ -61,7 +62,7 @@ impl Products {
         let parquet = Bytes::from(
             self.inner
                 .deliveries
-                .read_version(&resource.code, &version)
+                .read_version(&resource.code, version)
                 .await?,
         );
         let keys = self.keys(product)?;
@@ -69,6 +70,7 @@ impl Products {
         let input = product.input.clone();
         let today = self.workflow().today();
         let revision = product.revision;
+        let version = version.clone();
         let serving = tokio::task::spawn_blocking(move || {
             prepare(parquet, &input, &pipeline, keys, today, revision, version)
         })

@@ -84,6 +84,7 @@ fn caller(actor: &Actor) -> Caller {
         account_id: actor.account_id,
         org_id: actor.org_id,
         party: actor.party,
+        stamp: None,
     }
 }
 
@@ -521,6 +522,86 @@ async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
 }
 
 #[tokio::test]
+async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let mut wanted = draft(&w, MASKED);
+        wanted.daily_call_quota = Some(7);
+        w.products
+            .save(&w.operator, &ledger, &wanted, None)
+            .await
+            .unwrap();
+        let other = second_server(&w, &db.url).await;
+        let user = caller(&w.user);
+        let calls = (0..20).map(|i| {
+            let products = if i % 2 == 0 {
+                w.products.clone()
+            } else {
+                other.clone()
+            };
+            let ledger = Ledger(w.clock.clone());
+            tokio::spawn(async move {
+                let facts = [(
+                    "统一社会信用代码".to_owned(),
+                    format!("91510100MA61R9XX{i:02}"),
+                )];
+                products
+                    .verify(&user, &ledger, "registrations-check", &facts)
+                    .await
+            })
+        });
+        let mut served = 0;
+        for call in calls.collect::<Vec<_>>() {
+            match call.await.unwrap() {
+                Ok(_) => served += 1,
+                Err(ProductError::Refused(Refusal::QuotaExceeded { quota: 7 })) => {}
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(served, 7, "exactly the quota, across both servers");
+        let usage = w
+            .store
+            .usage(Some(w.user.org_id), "2026-11-01", "2026-11-30")
+            .await
+            .unwrap();
+        assert_eq!(usage.iter().map(|u| u.calls).sum::<i64>(), 7);
+        let entries = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap();
+        let verifies = entries
+            .iter()
+            .filter(|e| e.draft.action == "product.verify")
+            .count();
+        assert_eq!(verifies, 7, "a refused call leaves no use behind");
+    })
+    .await;
+}
+
+/// Products served by another process on the same database: its own
+/// pool, its own seen epoch, its own caches.
+async fn second_server(w: &World, url: &str) -> Products {
+    let store = Store::connect(url).await.unwrap();
+    let clock = w.clock.clone();
+    let workflow = Workflow::new(
+        store.clone(),
+        Arc::new(WorkingCalendar::shipped()),
+        Deadlines::default(),
+        w.deliveries.master(),
+    )
+    .with_clock(move || clock.now());
+    let deliveries = Deliveries::new(
+        store.clone(),
+        DataFiles::local(w._dir.path()).unwrap(),
+        w.deliveries.master(),
+        DeliveryConfig::default(),
+    );
+    Products::new(store, workflow, deliveries)
+}
+
+#[tokio::test]
 async fn suspension_and_termination_stop_every_call() {
     on_every_backend(|db| async move {
         let w = world(db.store.clone()).await;
@@ -545,8 +626,10 @@ async fn suspension_and_termination_stop_every_call() {
             }
         };
         query(w.products.clone()).await.unwrap();
-        // A second server on the same database, with its own caches.
-        let other = Products::new(w.store.clone(), w.workflow.clone(), w.deliveries.clone());
+        // A second server on the same database, with its own connections
+        // and caches, warmed before the suspension.
+        let other = second_server(&w, &db.url).await;
+        query(other.clone()).await.unwrap();
         let platform = SuspensionScope::new(SuspensionKind::Platform, None).unwrap();
         assert!(matches!(
             w.products

@@ -35,8 +35,9 @@ pub(crate) enum Credential {
     ConsoleSession { session_id: i64, csrf_token: String },
     /// A bearer token from `POST /api/v1/sessions`.
     ApiSession { session_id: i64 },
-    /// A long-lived API key.
-    ApiKey,
+    /// A long-lived API key; `stamp` is the access epoch it was checked
+    /// under when it came from the cache of data calls.
+    ApiKey { stamp: Option<i64> },
 }
 
 impl std::fmt::Debug for Credential {
@@ -46,7 +47,7 @@ impl std::fmt::Debug for Credential {
                 write!(f, "ConsoleSession({session_id})")
             }
             Credential::ApiSession { session_id } => write!(f, "ApiSession({session_id})"),
-            Credential::ApiKey => f.write_str("ApiKey"),
+            Credential::ApiKey { .. } => f.write_str("ApiKey"),
         }
     }
 }

@@ -121,6 +121,13 @@ pub enum ApiError {
     /// Object storage or the ingest machinery failed; details go to the log.
     #[error("data storage is unavailable")]
     DataStorage(String),
+    /// A data call's grounds kept changing while it ran; nothing was
+    /// served or recorded.
+    #[error("the platform changed while the call ran; make it again")]
+    CallStale,
+    /// A data call's use could not be recorded, so its answer was withheld.
+    #[error("the call could not be recorded; nothing was served")]
+    Recording(String),
     /// A workflow step that does not follow the record's state (409), or
     /// that the caller's party does not take (403).
     #[error(transparent)]
@@ -191,6 +198,8 @@ impl From<ProductError> for ApiError {
                 ApiError::SealedSecret
             }
             ProductError::Format(e) => ApiError::DataStorage(e.to_string()),
+            ProductError::Stale => ApiError::CallStale,
+            ProductError::Recording(problem) => ApiError::Recording(problem),
             ProductError::Delivery(e) => e.into(),
             ProductError::Workflow(e) => e.into(),
             ProductError::Store(e) => e.into(),
@@ -296,6 +305,8 @@ impl ApiError {
             ApiError::RegistrationCancelled => "delivery.registration-cancelled",
             ApiError::Integrity(_) => "internal.integrity",
             ApiError::DataStorage(_) => "internal.data-storage",
+            ApiError::CallStale => "use.retry",
+            ApiError::Recording(_) => "internal.recording",
             ApiError::Transition(e) if e.is_wrong_party() => "access.wrong-party",
             ApiError::Transition(e) => match e.machine {
                 "demand" => "workflow.demand-state",
@@ -376,7 +387,9 @@ impl ApiError {
             | ApiError::Password(_)
             | ApiError::Integrity(_)
             | ApiError::DataStorage(_)
+            | ApiError::Recording(_)
             | ApiError::SealedSecret => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::CallStale => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -505,6 +518,8 @@ mod tests {
             ApiError::RegistrationCancelled,
             ApiError::Integrity(String::new()),
             ApiError::DataStorage(String::new()),
+            ApiError::CallStale,
+            ApiError::Recording(String::new()),
             ApiError::DeliveryRejected {
                 ingest_id: 1,
                 source: IngestError::NoHeader,

@@ -90,7 +90,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     let mut response = REQUEST_ID
         .scope(request_id.clone(), async {
             let headers = req.headers().clone();
-            let principal = match resolve(&state, spec.surface, &headers).await {
+            let principal = match resolve(&state, spec, &headers).await {
                 Ok(p) => p,
                 Err(e) => return e.into_response(),
             };
@@ -240,13 +240,13 @@ async fn ledger(
 }
 
 /// Finds the signed-in caller the way the route's surface accepts.
-async fn resolve(
+pub(crate) async fn resolve(
     state: &AppState,
-    surface: Surface,
+    spec: &RouteSpec,
     headers: &HeaderMap,
 ) -> Result<Option<Principal>, ApiError> {
     let now = now_ms();
-    match surface {
+    match spec.surface {
         Surface::System => Ok(None),
         Surface::Console => {
             let Some(token) = cookie(headers, SESSION_COOKIE) else {
@@ -265,14 +265,14 @@ async fn resolve(
             let Some(token) = bearer(headers) else {
                 return Ok(None);
             };
-            api_key(state, token, true, now).await
+            api_key(state, token, true, false, now).await
         }
         Surface::Api => {
             let Some(token) = bearer(headers) else {
                 return Ok(None);
             };
             if token.starts_with(crate::auth::API_KEY_PREFIX) {
-                return api_key(state, token, false, now).await;
+                return api_key(state, token, false, spec.audit == Audit::DataCall, now).await;
             }
             let session = session_of_kind(state, token, SessionKind::Api, now).await?;
             Ok(session.map(|s| Principal {
@@ -285,23 +285,48 @@ async fn resolve(
     }
 }
 
+/// The caller's public API key, read from the database, not the cache.
+pub(crate) async fn fresh_api_key(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
+    match bearer(headers) {
+        Some(token) if token.starts_with(crate::auth::API_KEY_PREFIX) => {
+            api_key(state, token, false, false, now_ms()).await
+        }
+        _ => Ok(None),
+    }
+}
+
 /// An API key is honoured only on the listener it was issued for: public
-/// keys on the API, front-system keys on the front system.
+/// keys on the API, front-system keys on the front system. Data calls take
+/// it from the per-process cache.
 async fn api_key(
     state: &AppState,
     token: &str,
     front: bool,
+    cached: bool,
     now: i64,
 ) -> Result<Option<Principal>, ApiError> {
-    let found = state
-        .store()
-        .api_key_principal(&state.keys().hash_hex(token), now)
-        .await?;
+    let hash = state.keys().hash_hex(token);
+    let found = if cached {
+        state
+            .data_call_keys()
+            .principal(state.store(), &hash, now)
+            .await?
+            .map(|(key, account, stamp)| (key, account, Some(stamp)))
+    } else {
+        state
+            .store()
+            .api_key_principal(&hash, now)
+            .await?
+            .map(|(key, account)| (key, account, None))
+    };
     Ok(found
-        .filter(|(key, _)| key.front == front)
-        .map(|(_, account)| Principal {
+        .filter(|(key, ..)| key.front == front)
+        .map(|(_, account, stamp)| Principal {
             account,
-            credential: Credential::ApiKey,
+            credential: Credential::ApiKey { stamp },
         }))
 }
 

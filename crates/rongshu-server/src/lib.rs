@@ -16,6 +16,7 @@ mod console;
 mod context;
 mod error;
 mod gate;
+mod key_cache;
 mod metrics;
 mod openapi;
 pub mod resources;

@@ -41,6 +41,10 @@ pub enum Audit {
     Read,
     /// Nothing worth a ledger entry on success (pages, health, own profile).
     Quiet,
+    /// A data call: the handler records it through the products'
+    /// recorder, which commits it only if nothing it rests on changed, so
+    /// the gate may take its API key from the per-process cache.
+    DataCall,
 }
 
 /// What a route's JSON looks like, by OpenAPI component name: `Name[]` is

@@ -10,6 +10,7 @@ use rongshu_products::Products;
 use rongshu_store::Store;
 use rongshu_workflow::Workflow;
 
+use crate::key_cache::KeyCache;
 use crate::metrics::Metrics;
 
 /// Tunables the binary reads from configuration.
@@ -60,6 +61,7 @@ struct Inner {
     deliveries: Deliveries,
     workflow: Workflow,
     products: Products,
+    data_call_keys: KeyCache,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             store,
             deliveries,
             workflow,
+            data_call_keys: KeyCache::default(),
         }))
     }
 
@@ -113,6 +116,10 @@ impl AppState {
 
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.0.metrics
+    }
+
+    pub(crate) fn data_call_keys(&self) -> &KeyCache {
+        &self.0.data_call_keys
     }
 }
 

@@ -7,6 +7,8 @@
 //! Every change happens inside a [`WriteTx`], which locks the ledger head as
 //! its first statement: changes and their ledger entries commit together,
 //! and appends are serialised across every server sharing the database.
+//! Locking the head also moves the access epoch on (see [`Store::begin`]),
+//! except in the batches that record data calls ([`Store::begin_uses`]).
 
 mod accounts;
 mod agreements;
@@ -28,6 +30,8 @@ mod versions;
 mod webhooks;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -80,6 +84,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The newest access epoch this process has seen committed.
+    seen_epoch: Arc<AtomicI64>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -113,7 +119,11 @@ impl Store {
             Backend::Postgres => options,
         };
         let pool = options.connect(url).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            seen_epoch: Arc::new(AtomicI64::new(0)),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -138,12 +148,35 @@ impl Store {
 
     /// Starts a write transaction, first locking the ledger head so every
     /// change and its ledger entries are serialised and commit together.
+    /// It moves the access epoch on: whatever it changes, caches of what
+    /// data calls rest on are void once it commits.
     pub async fn begin(&self) -> Result<WriteTx<'static>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+        sqlx::query("UPDATE ledger_head SET epoch = epoch + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
         Ok(WriteTx { tx, appended: 0 })
+    }
+
+    /// Starts the write transaction of a batch of data calls: the head is
+    /// locked as in [`Store::begin`] but the epoch stays, and is returned:
+    /// under the lock it is the latest committed one, so a call made under
+    /// it rests on nothing that has changed since.
+    pub async fn begin_uses(&self) -> Result<(WriteTx<'static>, i64), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let epoch: i64 =
+            sqlx::query_scalar("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING epoch")
+                .fetch_one(&mut *tx)
+                .await?;
+        self.seen_epoch.fetch_max(epoch, Ordering::AcqRel);
+        Ok((WriteTx { tx, appended: 0 }, epoch))
+    }
+
+    /// The newest access epoch this process has seen committed. Anything
+    /// read from the database after this call is at least as new, so a
+    /// cache stamps what it reads with the value read before it.
+    pub fn seen_epoch(&self) -> i64 {
+        self.seen_epoch.load(Ordering::Acquire)
     }
 
     pub async fn close(&self) {

@@ -295,24 +295,6 @@ impl Store {
         .transpose()
     }
 
-    /// Calls an organisation made to a product on a day.
-    pub async fn calls_on(
-        &self,
-        product_id: i64,
-        org_id: i64,
-        day: &str,
-    ) -> Result<i64, StoreError> {
-        let calls: Option<i64> = sqlx::query_scalar(
-            "SELECT calls FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3",
-        )
-        .bind(product_id)
-        .bind(org_id)
-        .bind(day.to_owned())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(calls.unwrap_or(0))
-    }
-
     /// Metered use with days from `from` to `until` (inclusive, `YYYY-MM-DD`),
     /// of one organisation or all.
     pub async fn usage(
@@ -337,6 +319,43 @@ impl Store {
 }
 
 impl WriteTx<'_> {
+    /// Calls metered for a product and organisation on `day`, as committed.
+    pub async fn calls_on(
+        &mut self,
+        product_id: i64,
+        org_id: i64,
+        day: &str,
+    ) -> Result<i64, StoreError> {
+        let calls: Option<i64> = sqlx::query_scalar(
+            "SELECT calls FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3",
+        )
+        .bind(product_id)
+        .bind(org_id)
+        .bind(day.to_owned())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(calls.unwrap_or(0))
+    }
+
+    /// Whether an organisation used a product on any day from `from` on.
+    pub async fn used_since(
+        &mut self,
+        product_id: i64,
+        org_id: i64,
+        from: &str,
+    ) -> Result<bool, StoreError> {
+        let used: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day >= $3 \
+             LIMIT 1",
+        )
+        .bind(product_id)
+        .bind(org_id)
+        .bind(from.to_owned())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(used.is_some())
+    }
+
     pub async fn insert_product(
         &mut self,
         input: &ProductInput,

@@ -246,17 +246,15 @@ async fn use_is_metered_per_day() {
         tx.meter(&used("2026-11-28", 4)).await.unwrap();
         tx.meter(&used("2026-11-28", 5)).await.unwrap();
         tx.commit().await.unwrap();
+        let (mut tx, _) = store.begin_uses().await.unwrap();
+        assert_eq!(tx.calls_on(product, user, "2026-11-28").await.unwrap(), 2);
         assert_eq!(
-            store.calls_on(product, user, "2026-11-28").await.unwrap(),
-            2
-        );
-        assert_eq!(
-            store
-                .calls_on(product, operator, "2026-11-28")
-                .await
-                .unwrap(),
+            tx.calls_on(product, operator, "2026-11-28").await.unwrap(),
             0
         );
+        assert!(tx.used_since(product, user, "2026-11-28").await.unwrap());
+        assert!(!tx.used_since(product, user, "2026-11-29").await.unwrap());
+        drop(tx);
         let november = store
             .usage(Some(user), "2026-11-01", "2026-11-30")
             .await
@@ -277,6 +275,36 @@ async fn use_is_metered_per_day() {
                 .unwrap()
                 .is_empty()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_change_but_a_batch_of_uses_moves_the_access_epoch() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let (tx, before) = store.begin_uses().await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.seen_epoch(), before);
+        org(store, "P", PartyType::Provider).await;
+        let (tx, after) = store.begin_uses().await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(after, before + 1, "one change, one step");
+        let (tx, again) = store.begin_uses().await.unwrap();
+        drop(tx);
+        assert_eq!(again, after, "batches of uses leave it");
+        let rolled_back = store.begin().await.unwrap();
+        drop(rolled_back);
+        let (tx, still) = store.begin_uses().await.unwrap();
+        drop(tx);
+        assert_eq!(still, after, "a change rolled back is no change");
+
+        // Another process sees the epoch only through the database.
+        let other = Store::connect(&db.url).await.unwrap();
+        assert_eq!(other.seen_epoch(), 0);
+        let (tx, seen) = other.begin_uses().await.unwrap();
+        drop(tx);
+        assert_eq!((seen, other.seen_epoch()), (after, after));
     })
     .await;
 }

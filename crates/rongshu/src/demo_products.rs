@@ -253,6 +253,7 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
         account_id: corp.account_id,
         org_id: corp.org_id,
         party: corp.party,
+        stamp: None,
     };
     let facts = vec![
         ("统一社会信用代码".to_owned(), credit_code.clone()),

@@ -920,6 +920,49 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
             .unwrap();
         assert_eq!(outcome(r).await, (422, "pricing.above-cap".to_owned()));
 
+        // B's cached key is honoured until the user revokes it through A:
+        // the very next call on B is refused.
+        let r = call(&url_b, "registrations-query/query", &query)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}: the key cached on B");
+        let user = sign_in(&http, &url_a, "corp-staff").await;
+        let keys = http
+            .get(format!("{url_a}/api/v1/me/api-keys"))
+            .bearer_auth(&user)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        let id = keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| key.starts_with(k["prefix"].as_str().unwrap()))
+            .unwrap_or_else(|| panic!("{keys}"))["id"]
+            .as_i64()
+            .unwrap();
+        let r = http
+            .delete(format!("{url_a}/api/v1/me/api-keys/{id}"))
+            .bearer_auth(&user)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        let refused = outcome(
+            call(&url_b, "registrations-query/query", &query)
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            refused,
+            (401, "auth.sign-in-required".to_owned()),
+            "{backend:?}"
+        );
+
         let out = site.run(&["ledger", "verify"]);
         assert!(out.status.success(), "{}", stdout(&out));
     }

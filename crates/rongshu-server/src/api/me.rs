@@ -48,7 +48,7 @@ pub(crate) async fn create_api_key(
     who: SignedIn,
     Json(body): Json<CreateApiKeyRequest>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
-    if matches!(who.principal.credential, Credential::ApiKey) {
+    if matches!(who.principal.credential, Credential::ApiKey { .. }) {
         return Err(ApiError::SessionRequired);
     }
     let days = body.expires_in_days.unwrap_or(DEFAULT_KEY_DAYS);

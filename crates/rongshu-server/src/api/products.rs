@@ -3,17 +3,18 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionScope};
 use rongshu_formats::OutputFormat;
-use rongshu_products::{Caller, ProductDraft};
+use rongshu_products::{Caller, ProductDraft, ProductError};
 
 use super::product_types::*;
-use crate::context::{Json, Path, Query, SignedIn};
+use crate::context::{Credential, Json, Path, Query, SignedIn};
 use crate::error::ApiError;
+use crate::gate;
 use crate::state::AppState;
 
 fn caller(who: &SignedIn) -> Caller {
@@ -22,6 +23,39 @@ fn caller(who: &SignedIn) -> Caller {
         account_id: account.id,
         org_id: account.org_id,
         party: account.party,
+        stamp: match who.principal.credential {
+            Credential::ApiKey { stamp } => stamp,
+            _ => None,
+        },
+    }
+}
+
+/// Makes a data call; when the caller's cached API key turned out older
+/// than a change to the platform, reads the key afresh and calls again.
+async fn data_call<T, F>(
+    state: &AppState,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    call: impl Fn(Caller) -> F,
+) -> Result<T, ApiError>
+where
+    F: Future<Output = Result<T, ProductError>>,
+{
+    match call(caller(who)).await {
+        Err(ProductError::Stale) => {
+            let fresh = gate::fresh_api_key(state, headers)
+                .await?
+                .ok_or(ApiError::NotSignedIn)?;
+            let account = &fresh.account;
+            let caller = Caller {
+                account_id: account.id,
+                org_id: account.org_id,
+                party: account.party,
+                stamp: None,
+            };
+            Ok(call(caller).await?)
+        }
+        answer => Ok(answer?),
     }
 }
 
@@ -121,34 +155,39 @@ pub(crate) async fn set_price_cap(
 pub(crate) async fn query(
     State(state): State<AppState>,
     who: SignedIn,
+    headers: HeaderMap,
     Path(code): Path<String>,
     Json(req): Json<QueryRequest>,
 ) -> Result<Json<QueryResult>, ApiError> {
     let parameters: Vec<(String, String)> = req.parameters.into_iter().collect();
-    let answer = state
-        .products()
-        .query(&caller(&who), &who.ctx, &code, &parameters)
-        .await?;
+    let (products, ctx, code, parameters) = (state.products(), &who.ctx, &code, &parameters);
+    let answer = data_call(&state, &who, &headers, |caller| async move {
+        products.query(&caller, ctx, code, parameters).await
+    })
+    .await?;
     Ok(Json(answer.into()))
 }
 
 pub(crate) async fn verify(
     State(state): State<AppState>,
     who: SignedIn,
+    headers: HeaderMap,
     Path(code): Path<String>,
     Json(req): Json<VerifyRequest>,
 ) -> Result<Json<VerifyResult>, ApiError> {
     let facts: Vec<(String, String)> = req.facts.into_iter().collect();
-    let answer = state
-        .products()
-        .verify(&caller(&who), &who.ctx, &code, &facts)
-        .await?;
+    let (products, ctx, code, facts) = (state.products(), &who.ctx, &code, &facts);
+    let answer = data_call(&state, &who, &headers, |caller| async move {
+        products.verify(&caller, ctx, code, facts).await
+    })
+    .await?;
     Ok(Json(answer.into()))
 }
 
 pub(crate) async fn download(
     State(state): State<AppState>,
     who: SignedIn,
+    headers: HeaderMap,
     Path(code): Path<String>,
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, ApiError> {
@@ -156,10 +195,11 @@ pub(crate) async fn download(
         field: "format",
         problem: "is csv, csv-gb18030, xlsx, json or parquet",
     })?;
-    let download = state
-        .products()
-        .download(&caller(&who), &who.ctx, &code, format)
-        .await?;
+    let (products, ctx, code) = (state.products(), &who.ctx, &code);
+    let download = data_call(&state, &who, &headers, |caller| async move {
+        products.download(&caller, ctx, code, format).await
+    })
+    .await?;
     let chunks = futures::stream::unfold(download.chunks, |mut chunks| async move {
         let chunk = chunks.recv().await?;
         Some((chunk.map_err(std::io::Error::other), chunks))

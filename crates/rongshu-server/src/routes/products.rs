@@ -108,7 +108,7 @@ pub(super) fn add(b: &mut Builder) {
         "product.query",
         "Query API: rows matching every declared parameter, de-identified, with the citation line.",
         r(CALLERS),
-        InHandler,
+        DataCall,
         wire(Some("QueryRequest"), Some("QueryResult")),
         || post(h::query),
     );
@@ -119,7 +119,7 @@ pub(super) fn add(b: &mut Builder) {
         "product.verify",
         "Verification API: match or no match per field, never stored data.",
         r(CALLERS),
-        InHandler,
+        DataCall,
         wire(Some("VerifyRequest"), Some("VerifyResult")),
         || post(h::verify),
     );
@@ -130,7 +130,7 @@ pub(super) fn add(b: &mut Builder) {
         "product.download",
         "A ZIP of the de-identified data in the chosen format with metadata.json (citation, lineage, reports), streamed.",
         r(CALLERS),
-        InHandler,
+        DataCall,
         Wire {
             query: Some("DownloadQuery"),
             ..NO_BODY
