@@ -280,10 +280,13 @@ impl Products {
             )),
             ..by.entry(action, "product", Some(product.input.code.clone()))
         };
-        let recorded = self
+        let recorder = self
             .inner
             .recorder
-            .get_or_init(|| Recorder::start(self.store().clone()))
+            .get_or_init(|| Recorder::start(self.store().clone()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| ProductError::Recording(format!("the recorder did not start: {e}")))?;
+        let recorded = recorder
             .record(Use {
                 entry,
                 product_id: product.id,

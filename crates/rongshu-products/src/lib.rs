@@ -53,8 +53,8 @@ struct Inner {
     serving: serving::Cache,
     admissions: access::AdmissionCache,
     rates: access::RateLimiter,
-    /// Started on the first use, inside the runtime.
-    recorder: OnceLock<recorder::Recorder>,
+    /// Started on the first use.
+    recorder: OnceLock<Result<recorder::Recorder, String>>,
 }
 
 impl Products {

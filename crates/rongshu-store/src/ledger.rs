@@ -151,50 +151,86 @@ impl WriteTx<'_> {
 
     /// Appends an entry; it becomes visible when the transaction commits.
     pub async fn append(&mut self, draft: EntryDraft) -> Result<Entry, StoreError> {
-        let row =
-            sqlx::query("UPDATE ledger_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *self.tx)
-                .await?;
-        let seq: i64 = row.try_get("seq")?;
-        let prev = digest("ledger head hash", row.try_get("hash")?)?;
-        let entry = draft.seal(seq, prev);
-        sqlx::query("UPDATE ledger_head SET hash = $1 WHERE id = 1")
-            .bind(entry.hash.to_hex())
+        let mut sealed = self.append_all(vec![draft]).await?;
+        Ok(sealed.pop().expect("one entry in, one out"))
+    }
+
+    /// Appends entries in order, chained in memory: the head is read and
+    /// moved once and the rows go in a few statements, however many.
+    pub async fn append_all(&mut self, drafts: Vec<EntryDraft>) -> Result<Vec<Entry>, StoreError> {
+        /// Rows per INSERT: 16 parameters each stays under every backend's limit.
+        const ROWS_PER_INSERT: usize = 256;
+        if drafts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut link = match self.head {
+            Some(head) => head,
+            None => point(&mut self.tx, "ledger_head").await?,
+        };
+        let entries: Vec<Entry> = drafts
+            .into_iter()
+            .map(|draft| {
+                let entry = draft.seal(link.seq + 1, link.hash);
+                link = ChainPoint {
+                    seq: entry.seq,
+                    hash: entry.hash,
+                };
+                entry
+            })
+            .collect();
+        for chunk in entries.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let n: Vec<String> = (1..=16).map(|c| format!("${}", r * 16 + c)).collect();
+                    format!("({})", n.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES {}",
+                rows.join(", ")
+            );
+            let mut insert = sqlx::query(&sql);
+            for entry in chunk {
+                let d = &entry.draft;
+                insert = insert
+                    .bind(entry.seq)
+                    .bind(d.at_ms)
+                    .bind(d.actor_account_id)
+                    .bind(d.actor_username.clone())
+                    .bind(d.org_id)
+                    .bind(d.party.map(|p| p.as_str()))
+                    .bind(d.action.clone())
+                    .bind(d.object_type.clone())
+                    .bind(d.object_id.clone())
+                    .bind(d.segment.map(|s| s.as_str()))
+                    .bind(d.outcome.as_str())
+                    .bind(d.reason.clone())
+                    .bind(d.request_id.clone())
+                    .bind(d.client_addr.clone())
+                    .bind(entry.prev_hash.to_hex())
+                    .bind(entry.hash.to_hex());
+            }
+            insert.execute(&mut *self.tx).await?;
+        }
+        sqlx::query("UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(link.seq)
+            .bind(link.hash.to_hex())
             .execute(&mut *self.tx)
             .await?;
-        let d = &entry.draft;
-        let sql = format!(
-            "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        );
-        sqlx::query(&sql)
-            .bind(entry.seq)
-            .bind(d.at_ms)
-            .bind(d.actor_account_id)
-            .bind(d.actor_username.clone())
-            .bind(d.org_id)
-            .bind(d.party.map(|p| p.as_str()))
-            .bind(d.action.clone())
-            .bind(d.object_type.clone())
-            .bind(d.object_id.clone())
-            .bind(d.segment.map(|s| s.as_str()))
-            .bind(d.outcome.as_str())
-            .bind(d.reason.clone())
-            .bind(d.request_id.clone())
-            .bind(d.client_addr.clone())
-            .bind(entry.prev_hash.to_hex())
-            .bind(entry.hash.to_hex())
-            .execute(&mut *self.tx)
-            .await?;
-        self.appended += 1;
-        Ok(entry)
+        self.appended += entries.len() as u64;
+        self.head = Some(link);
+        Ok(entries)
     }
 }
 
 /// The head or the anchor, read on `conn`.
 async fn point(conn: &mut AnyConnection, table: &'static str) -> Result<ChainPoint, StoreError> {
     let sql = format!("SELECT seq, hash FROM {table} WHERE id = 1");
-    let row = sqlx::query(&sql).fetch_one(&mut *conn).await?;
+    chain_point(&sqlx::query(&sql).fetch_one(&mut *conn).await?, table)
+}
+
+/// The `seq` and `hash` of a row of the head or anchor `table`.
+pub(crate) fn chain_point(row: &AnyRow, table: &'static str) -> Result<ChainPoint, StoreError> {
     Ok(ChainPoint {
         seq: row.try_get("seq")?,
         hash: digest(table, row.try_get("hash")?)?,

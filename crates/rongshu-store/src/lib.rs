@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 pub use agreements::{Agreement, AgreementSignature, Dispute, NewAgreement, SigningKeyRecord};
 pub use authorizations::{Authorization, AuthorizationScope, AuthorizedResource, DeliveryTask};
@@ -155,7 +155,11 @@ impl Store {
         sqlx::query("UPDATE ledger_head SET epoch = epoch + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await?;
-        Ok(WriteTx { tx, appended: 0 })
+        Ok(WriteTx {
+            tx,
+            appended: 0,
+            head: None,
+        })
     }
 
     /// Starts the write transaction of a batch of data calls: the head is
@@ -164,12 +168,19 @@ impl Store {
     /// it rests on nothing that has changed since.
     pub async fn begin_uses(&self) -> Result<(WriteTx<'static>, i64), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let epoch: i64 =
-            sqlx::query_scalar("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING epoch")
+        let row =
+            sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING epoch, seq, hash")
                 .fetch_one(&mut *tx)
                 .await?;
+        let epoch: i64 = row.try_get("epoch")?;
+        let head = ledger::chain_point(&row, "ledger_head")?;
         self.seen_epoch.fetch_max(epoch, Ordering::AcqRel);
-        Ok((WriteTx { tx, appended: 0 }, epoch))
+        let tx = WriteTx {
+            tx,
+            appended: 0,
+            head: Some(head),
+        };
+        Ok((tx, epoch))
     }
 
     /// The newest access epoch this process has seen committed. Anything
@@ -190,6 +201,8 @@ impl Store {
 pub struct WriteTx<'c> {
     tx: Transaction<'c, Any>,
     appended: u64,
+    /// The ledger head as this transaction last read or moved it.
+    head: Option<ChainPoint>,
 }
 
 impl WriteTx<'_> {

@@ -468,6 +468,28 @@ async fn concurrent_appends_form_one_unbroken_chain() {
     .await;
 }
 
+#[tokio::test]
+async fn a_batch_of_entries_chains_like_single_appends() {
+    on_every_backend(|db| async move {
+        db.store.append(draft("before")).await.unwrap();
+        let mut tx = db.store.begin().await.unwrap();
+        let drafts = (0..600).map(|i| draft(&format!("batch.{i}"))).collect();
+        let entries = tx.append_all(drafts).await.unwrap();
+        assert_eq!(tx.commit().await.unwrap(), 600);
+        assert_eq!((entries[0].seq, entries[599].seq), (2, 601));
+        assert_eq!(entries[1].prev_hash, entries[0].hash);
+        db.store.append(draft("after")).await.unwrap();
+        let report = db.store.verify_ledger().await.unwrap();
+        assert_eq!(
+            (report.head.seq, report.checked, report.result),
+            (602, 602, Ok(()))
+        );
+        let mut tx = db.store.begin().await.unwrap();
+        assert!(tx.append_all(Vec::new()).await.unwrap().is_empty());
+    })
+    .await;
+}
+
 async fn five_entries(db: &TestDatabase) {
     for i in 1..=5 {
         db.store.append(draft(&format!("step{i}"))).await.unwrap();
