@@ -35,6 +35,21 @@ pub(crate) struct Serving {
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     tables: Mutex<HashMap<i64, Arc<Serving>>>,
+    /// One preparation at a time: the calls that find a product unprepared
+    /// wait for the first to finish instead of each doing the same work.
+    preparing: tokio::sync::Mutex<()>,
+}
+
+impl Cache {
+    fn get(&self, admission: &Admission) -> Option<Arc<Serving>> {
+        let tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        tables
+            .get(&admission.product.id)
+            .filter(|s| {
+                s.revision == admission.product.revision && s.version.id == admission.version.id
+            })
+            .cloned()
+    }
 }
 
 impl Products {
@@ -42,23 +57,15 @@ impl Products {
         &self,
         admission: &Admission,
     ) -> Result<Arc<Serving>, ProductError> {
-        let (product, resource, version) =
-            (&admission.product, &admission.resource, &admission.version);
-        let cached = {
-            let tables = self
-                .inner
-                .serving
-                .tables
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            tables.get(&product.id).cloned()
-        };
-        if let Some(serving) = cached
-            && serving.revision == product.revision
-            && serving.version.id == version.id
-        {
+        if let Some(serving) = self.inner.serving.get(admission) {
             return Ok(serving);
         }
+        let _preparing = self.inner.serving.preparing.lock().await;
+        if let Some(serving) = self.inner.serving.get(admission) {
+            return Ok(serving);
+        }
+        let (product, resource, version) =
+            (&admission.product, &admission.resource, &admission.version);
         let parquet = Bytes::from(
             self.inner
                 .deliveries

@@ -178,10 +178,21 @@ impl WriteTx<'_> {
                 entry
             })
             .collect();
+        // SQLite looks each `$n` up by a linear scan, so a many-row insert
+        // names its parameters by position there; PostgreSQL needs `$n`.
+        let numbered = self.tx.backend_name() != "SQLite";
         for chunk in entries.chunks(ROWS_PER_INSERT) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|r| {
-                    let n: Vec<String> = (1..=16).map(|c| format!("${}", r * 16 + c)).collect();
+                    let n: Vec<String> = (1..=16)
+                        .map(|c| {
+                            if numbered {
+                                format!("${}", r * 16 + c)
+                            } else {
+                                "?".to_owned()
+                            }
+                        })
+                        .collect();
                     format!("({})", n.join(", "))
                 })
                 .collect();
