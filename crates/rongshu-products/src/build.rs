@@ -54,6 +54,13 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> ProductError {
     }
 }
 
+/// Fresh material for a product's pseudonym and token keys.
+pub(crate) fn new_key_material() -> [u8; rongshu_deid::PRODUCT_KEY_BYTES] {
+    let mut material = [0u8; rongshu_deid::PRODUCT_KEY_BYTES];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut material);
+    material
+}
+
 /// Reads a pipeline document in JSON (starting with `{`) or TOML.
 pub(crate) fn parse_pipeline(text: &str) -> Result<Pipeline, ProductError> {
     let text = text.trim();
@@ -166,21 +173,16 @@ impl Products {
         draft: &ProductDraft,
         revision: Option<i64>,
     ) -> Result<Product, ProductError> {
-        if actor.party != PartyType::Operator || actor.role == Role::Auditor {
-            return Err(ProductError::Forbidden(
-                "only the operator's staff build products",
-            ));
-        }
+        Self::may_build(actor)?;
         let (input, provider) = self.check(draft).await?;
         let now = self.workflow().now_ms();
         let mut tx = self.store().begin().await?;
         let (id, action) = match revision {
             None => {
-                let mut material = [0u8; rongshu_deid::PRODUCT_KEY_BYTES];
-                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut material);
-                let sealed = self
-                    .master()
-                    .seal_secret(&material, &rongshu_deid::product_key_context(&input.code));
+                let sealed = self.master().seal_secret(
+                    &new_key_material(),
+                    &rongshu_deid::product_key_context(&input.code),
+                );
                 let id = tx
                     .insert_product(
                         &input,
@@ -228,9 +230,21 @@ impl Products {
         Ok(self.store().product(id).await?)
     }
 
+    pub(crate) fn may_build(actor: &Actor) -> Result<(), ProductError> {
+        if actor.party != PartyType::Operator || actor.role == Role::Auditor {
+            return Err(ProductError::Forbidden(
+                "only the operator's staff build products",
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks a draft against its authorization and the version it will
     /// serve; returns what to store and the provider to tell.
-    async fn check(&self, draft: &ProductDraft) -> Result<(ProductInput, i64), ProductError> {
+    pub(crate) async fn check(
+        &self,
+        draft: &ProductDraft,
+    ) -> Result<(ProductInput, i64), ProductError> {
         rongshu_domain::check_resource_code(&draft.code)
             .map_err(|e| invalid("code", e.to_string()))?;
         let name = draft.name.trim();

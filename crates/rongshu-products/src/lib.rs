@@ -20,6 +20,7 @@ mod calls;
 pub mod consulting;
 mod download;
 mod error;
+pub mod preview;
 mod recorder;
 mod serving;
 pub mod statements;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
-use rongshu_deid::{Pipeline, ProductKeys, RunReport, Runner, values};
+use rongshu_deid::{Batch, Compiled, Pipeline, ProductKeys, RunReport, Runner, values};
 use rongshu_formats::{OutputColumn, VersionReader};
 use rongshu_store::{ProductInput, Version};
 
@@ -118,18 +118,36 @@ pub(crate) fn run_pipeline(
     mut each: impl FnMut(rongshu_deid::Batch) -> Result<(), ProductError>,
 ) -> Result<(Vec<OutputColumn>, RunReport), ProductError> {
     let compiled = pipeline.compile(fields)?;
-    let mut runner = Runner::new(&compiled, keys, today);
-    if compiled.needs_count() {
-        for batch in VersionReader::open(parquet.clone(), fields, BATCH_ROWS)? {
-            runner.count(batch?);
-        }
-    }
+    let mut runner = counted(&compiled, parquet, fields, keys, today)?;
     let reader = VersionReader::open(parquet.clone(), fields, BATCH_ROWS)?;
     let columns = output_columns(pipeline, fields, reader.types());
     for batch in reader {
         each(runner.apply(batch?))?;
     }
     Ok((columns, runner.into_report()))
+}
+
+/// A runner of `compiled` over a version, with the first pass that
+/// k-anonymity needs (counting every row) done.
+pub(crate) fn counted<'p>(
+    compiled: &'p Compiled,
+    parquet: &Bytes,
+    fields: &[String],
+    keys: &'p ProductKeys,
+    today: NaiveDate,
+) -> Result<Runner<'p>, ProductError> {
+    let mut runner = Runner::new(compiled, keys, today);
+    if compiled.needs_count() {
+        for batch in VersionReader::open(parquet.clone(), fields, BATCH_ROWS)? {
+            runner.count(batch?);
+        }
+    }
+    Ok(runner)
+}
+
+/// A batch's rows, each a row of values.
+pub(crate) fn rows_of(batch: &Batch) -> impl Iterator<Item = Vec<Option<String>>> + '_ {
+    (0..batch.rows).map(|r| batch.columns.iter().map(|c| c[r].clone()).collect())
 }
 
 fn prepare(
@@ -143,9 +161,7 @@ fn prepare(
 ) -> Result<Serving, ProductError> {
     let mut rows: Vec<Vec<Option<String>>> = Vec::new();
     let (columns, _) = run_pipeline(&parquet, &input.fields, pipeline, &keys, today, |batch| {
-        for r in 0..batch.rows {
-            rows.push(batch.columns.iter().map(|c| c[r].clone()).collect());
-        }
+        rows.extend(rows_of(&batch));
         Ok(())
     })?;
     let positions: Vec<usize> = input

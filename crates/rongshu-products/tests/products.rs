@@ -353,6 +353,66 @@ async fn a_product_is_built_only_within_its_authorization() {
 }
 
 #[tokio::test]
+async fn a_preview_shows_the_first_rows_before_and_after() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let wanted = draft(&w, MASKED);
+        let preview = w.products.preview(&w.operator, &wanted, 3).await.unwrap();
+        assert!(!preview.product_keys, "a new product: one-off keys");
+        let names = |s: &rongshu_products::preview::Sample| -> Vec<String> {
+            s.columns.iter().map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(names(&preview.before), FIELDS);
+        assert_eq!(names(&preview.after), FIELDS);
+        assert_eq!(
+            (preview.before.rows.len(), preview.after.rows.len()),
+            (3, 3)
+        );
+        let (before, after) = (&preview.before.rows[1], &preview.after.rows[1]);
+        assert_eq!(before[2].as_deref(), Some("张伟1"));
+        assert_eq!(after[2].as_deref(), Some("张**"));
+        assert_eq!(before[3].as_deref(), Some("11010519491231002X"));
+        assert_eq!(after[3].as_ref().unwrap().len(), 20, "a pseudonym");
+        assert_eq!(after[0], before[0], "untouched");
+
+        // Checked as saving checks: nothing beyond the authorization.
+        assert!(matches!(
+            w.products
+                .preview(&w.operator, &draft(&w, "{}"), 3)
+                .await
+                .unwrap_err(),
+            ProductError::Exceeds(_)
+        ));
+        assert!(matches!(
+            w.products.preview(&w.user, &wanted, 3).await.unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
+
+        // Once saved, the product's own keys: pseudonyms as calls will see them.
+        w.products
+            .save(&w.operator, &ledger, &wanted, None)
+            .await
+            .unwrap();
+        let saved = w.products.preview(&w.operator, &wanted, 2).await.unwrap();
+        assert!(saved.product_keys);
+        let code_1 = "91510100MA61R9XX01".to_owned();
+        let answer = w
+            .products
+            .query(
+                &caller(&w.user),
+                &ledger,
+                "registrations-check",
+                &[("统一社会信用代码".into(), code_1)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.after.rows[1][3], answer.rows[0][3]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
     on_every_backend(|db| async move {
         let w = world(db.store.clone()).await;
