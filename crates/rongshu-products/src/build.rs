@@ -152,7 +152,38 @@ fn authorized_fields(
         })
 }
 
+/// A resource a product can be built on, under an authorization in force.
+#[derive(Clone, Debug)]
+pub struct Buildable {
+    pub authorization_id: i64,
+    pub resource: Resource,
+    /// The fields authorized; empty: all of them.
+    pub fields: Vec<String>,
+    pub modes: Vec<ServiceMode>,
+}
+
 impl Products {
+    /// What the operator may build on: each resource of each authorization
+    /// not terminated.
+    pub async fn buildable(&self, actor: &Actor) -> Result<Vec<Buildable>, ProductError> {
+        Self::may_build(actor)?;
+        let mut out = Vec::new();
+        for authorization in self.store().authorizations(None).await? {
+            if authorization.status == AuthorizationStatus::Terminated {
+                continue;
+            }
+            for granted in &authorization.scope.resources {
+                out.push(Buildable {
+                    authorization_id: authorization.id,
+                    resource: self.store().resource(granted.resource_id).await?,
+                    fields: granted.fields.clone(),
+                    modes: authorization.scope.modes.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The version a product serves: its resource's newest.
     pub(crate) async fn latest_version(
         &self,
@@ -230,7 +261,8 @@ impl Products {
         Ok(self.store().product(id).await?)
     }
 
-    pub(crate) fn may_build(actor: &Actor) -> Result<(), ProductError> {
+    /// Only the operator's staff build products.
+    pub fn may_build(actor: &Actor) -> Result<(), ProductError> {
         if actor.party != PartyType::Operator || actor.role == Role::Auditor {
             return Err(ProductError::Forbidden(
                 "only the operator's staff build products",

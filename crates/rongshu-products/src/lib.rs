@@ -35,7 +35,7 @@ use rongshu_store::{Product, Store};
 use rongshu_workflow::Workflow;
 
 pub use access::Caller;
-pub use build::{ProductDraft, output_columns};
+pub use build::{Buildable, ProductDraft, output_columns};
 pub use calls::{QueryAnswer, Verdict, VerifyAnswer};
 pub use download::Download;
 pub use error::{ProductError, Refusal};

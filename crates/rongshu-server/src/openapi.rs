@@ -223,6 +223,10 @@ fn build() -> OpenApi {
         .schema_from::<Verdict>()
         .schema_from::<VerifyResult>()
         .schema_from::<DownloadQuery>()
+        .schema_from::<PreviewQuery>()
+        .schema_from::<SampleView>()
+        .schema_from::<KAnonymityView>()
+        .schema_from::<PreviewView>()
         .schema_from::<SuspensionRequest>()
         .schema_from::<RectificationRequest>()
         .schema_from::<SuspensionView>()
@@ -276,6 +280,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "UseQuery" => Some(UseQuery::into_params(|| Some(ParameterIn::Query))),
         "EvidenceQuery" => Some(EvidenceQuery::into_params(|| Some(ParameterIn::Query))),
         "DownloadQuery" => Some(DownloadQuery::into_params(|| Some(ParameterIn::Query))),
+        "PreviewQuery" => Some(PreviewQuery::into_params(|| Some(ParameterIn::Query))),
         "UsageQuery" => Some(UsageQuery::into_params(|| Some(ParameterIn::Query))),
         "DeliverableQuery" => Some(DeliverableQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,

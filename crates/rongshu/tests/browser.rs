@@ -78,8 +78,15 @@ impl Browser {
         }
     }
 
+    /// Replaces the field's value with `text`.
     async fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            Some(json!({})),
+        )
+        .await;
         self.cmd(
             reqwest::Method::POST,
             &format!("/element/{id}/value"),
@@ -667,4 +674,72 @@ async fn a_researcher_downloads_a_product_watching_its_progress() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the download did not finish");
+}
+
+#[tokio::test]
+async fn the_operator_previews_and_changes_a_product_in_the_console() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+    as_party(b, base, "op-staff").await;
+    b.go(&format!("{base}/products/registrations-query")).await;
+    submit(b, "#edit-product").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("\"op\": \"trim\""),
+        "the pipeline, filled in: {page}"
+    );
+
+    // Preview: the delivered names, then the masked ones.
+    submit(b, "button[value=preview]").await;
+    let cells = |which: &str| {
+        json!({
+            "script": format!("return Array.from(document.querySelectorAll('table[data-sample={which}] td')).map(c => c.textContent);"),
+            "args": [],
+        })
+    };
+    let before = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(cells("before")),
+        )
+        .await;
+    let after = b
+        .cmd(reqwest::Method::POST, "/execute/sync", Some(cells("after")))
+        .await;
+    let masked = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c.as_str().unwrap().contains('*'))
+            .count()
+    };
+    assert!(
+        masked(&before) == 0 && masked(&after) >= 10,
+        "{before} → {after}"
+    );
+    b.screenshot("product-preview.png").await;
+
+    // A pipeline that does not read comes back with its problem, as typed.
+    b.type_into("textarea[name=pipeline]", "{\"steps\":[{\"op\":\"blur\"}]}")
+        .await;
+    submit(b, "button[value=save]").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("notice error") && page.contains("blur"),
+        "{page}"
+    );
+
+    // Put right and saved: the product page again, at the new price.
+    b.type_into(
+        "textarea[name=pipeline]",
+        "{\"steps\":[{\"op\":\"mask\",\"field\":\"法定代表人\",\"preset\":\"name\"}]}",
+    )
+    .await;
+    b.type_into("input[name=price_fen]", "3").await;
+    submit(b, "button[value=save]").await;
+    b.landed_on(&format!("{base}/products/registrations-query"))
+        .await;
+    let page = b.source().await;
+    assert!(!page.contains("notice error"), "{page}");
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use rongshu_formats::{ColumnType, OutputColumn};
 use rongshu_products::consulting::OverdueFeedback;
+use rongshu_products::preview::{Preview, Sample};
 use rongshu_products::statements::{PriceEntry, Statement};
 use rongshu_products::{QueryAnswer, VerifyAnswer};
 use rongshu_store::{ConsultingMessage, ConsultingOrder, Feedback, Product, Suspension, Usage};
@@ -241,23 +242,109 @@ fn typed(column: &OutputColumn, value: Option<&str>) -> serde_json::Value {
     number.unwrap_or_else(|| serde_json::Value::from(value))
 }
 
+/// Rows as JSON objects keyed by column name.
+fn objects(
+    columns: &[OutputColumn],
+    rows: &[Vec<Option<String>>],
+) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    rows.iter()
+        .map(|row| {
+            columns
+                .iter()
+                .zip(row)
+                .map(|(c, v)| (c.name.clone(), typed(c, v.as_deref())))
+                .collect()
+        })
+        .collect()
+}
+
 impl From<QueryAnswer> for QueryResult {
     fn from(a: QueryAnswer) -> QueryResult {
         QueryResult {
             fields: a.columns.iter().map(|c| c.name.clone()).collect(),
-            rows: a
-                .rows
-                .iter()
-                .map(|row| {
-                    a.columns
-                        .iter()
-                        .zip(row)
-                        .map(|(c, v)| (c.name.clone(), typed(c, v.as_deref())))
-                        .collect()
-                })
-                .collect(),
+            rows: objects(&a.columns, &a.rows),
             truncated: a.truncated,
             citation: a.citation,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PreviewQuery {
+    /// Rows to show, 1 to 100.
+    #[serde(default = "default_preview_rows")]
+    pub rows: usize,
+}
+
+fn default_preview_rows() -> usize {
+    10
+}
+
+/// Rows with their field names.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SampleView {
+    pub fields: Vec<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl From<&Sample> for SampleView {
+    fn from(s: &Sample) -> SampleView {
+        SampleView {
+            fields: s.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: objects(&s.columns, &s.rows),
+        }
+    }
+}
+
+/// What k-anonymity did, over the whole version.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct KAnonymityView {
+    pub k: u32,
+    /// The smallest group left; none when no row is left.
+    pub achieved: Option<u64>,
+    pub suppressed_rows: u64,
+    pub dropped_rows: u64,
+    /// Share of quasi-identifier values suppressed or dropped.
+    pub information_loss: f64,
+}
+
+/// A draft's first rows before and after its pipeline.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PreviewView {
+    pub before: SampleView,
+    pub after: SampleView,
+    /// Rows read, put out, rejected by cleaning and dropped as duplicates
+    /// to fill the preview.
+    pub rows_in: u64,
+    pub rows_out: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    pub k_anonymity: Option<KAnonymityView>,
+    /// The product's own keys were used; false: one-off keys, so pseudonyms
+    /// and tokens differ from the saved product's.
+    pub product_keys: bool,
+}
+
+impl From<&Preview> for PreviewView {
+    fn from(p: &Preview) -> PreviewView {
+        let r = &p.report;
+        PreviewView {
+            before: (&p.before).into(),
+            after: (&p.after).into(),
+            rows_in: r.rows_in,
+            rows_out: r.rows_out,
+            rejected: r.rejected,
+            duplicates: r.duplicates,
+            k_anonymity: r.k_anonymity.as_ref().map(|k| KAnonymityView {
+                k: k.k,
+                achieved: k.achieved,
+                suppressed_rows: k.suppressed_rows,
+                dropped_rows: k.dropped_rows,
+                information_loss: k.information_loss,
+            }),
+            product_keys: p.product_keys,
         }
     }
 }

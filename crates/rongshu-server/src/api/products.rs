@@ -111,6 +111,19 @@ pub(crate) async fn create_product(
     Ok((StatusCode::CREATED, Json((&product).into())))
 }
 
+pub(crate) async fn preview_product(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Query(query): Query<PreviewQuery>,
+    Json(req): Json<ProductRequest>,
+) -> Result<Json<PreviewView>, ApiError> {
+    let preview = state
+        .products()
+        .preview(&who.account().actor(), &draft(&req)?, query.rows)
+        .await?;
+    Ok(Json((&preview).into()))
+}
+
 pub(crate) async fn update_product(
     State(state): State<AppState>,
     who: SignedIn,

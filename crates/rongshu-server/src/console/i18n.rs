@@ -387,6 +387,27 @@ pub(crate) fn problem_text(code: &str) -> T {
             "该事项已被他人处理，请刷新后重试。",
             "Someone else changed this meanwhile: reload and try again.",
         ),
+        "product.invalid" => T(
+            "产品设置不符合要求。",
+            "A setting of the product is not acceptable.",
+        ),
+        "product.invalid-pipeline" => T(
+            "加工流水线无法读取，或与产品字段不符。",
+            "The pipeline does not read, or does not fit the product's fields.",
+        ),
+        "product.exceeds-authorization" => T(
+            "产品输出超出授权范围（字段、服务方式或脱敏要求）。",
+            "The product's output exceeds its authorization (fields, modes or de-identification).",
+        ),
+        "product.no-version" => T(
+            "该资源尚无交付版本。",
+            "The resource has no delivered version yet.",
+        ),
+        "pricing.above-cap" => T(
+            "价格高于授权方设定的限价。",
+            "The price is above the authorizing side's cap.",
+        ),
+        "pricing.negative" => T("价格不能为负数。", "A price cannot be negative."),
         code if code.starts_with("workflow.") => T(
             "该事项当前状态下不能进行此操作。",
             "This step does not fit the record's current state.",

@@ -12,6 +12,7 @@ pub(crate) mod demands;
 pub(crate) mod home;
 pub(crate) mod i18n;
 pub(crate) mod ledger;
+pub(crate) mod product_form;
 pub(crate) mod product_text;
 pub(crate) mod products;
 pub(crate) mod queue;

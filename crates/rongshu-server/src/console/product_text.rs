@@ -56,3 +56,47 @@ pub(crate) fn unit_name(unit: &str) -> T {
         _ => T("按期（月）", "per month"),
     }
 }
+
+pub(crate) const NEW_PRODUCT: T = T("新建数据产品", "New product");
+pub(crate) const EDIT_PRODUCT: T = T("修改数据产品", "Change the product");
+pub(crate) const DESCRIPTION: T = T("说明", "Description");
+pub(crate) const BUILT_ON: T = T("授权与资源", "Authorization and resource");
+pub(crate) const AUTHORIZATION: T = T("授权", "Authorization");
+pub(crate) const ALL_FIELDS: T = T("全部字段", "all fields");
+pub(crate) const LIST_HINT: T = T(
+    "多个字段用逗号、顿号或换行分隔。",
+    "Separate several fields with commas or new lines.",
+);
+pub(crate) const PIPELINE_HINT: T = T(
+    "JSON 或 TOML 文档，例如 {\"steps\":[{\"op\":\"mask\",\"field\":\"姓名\",\"preset\":\"name\"}]}；保存和调用时均核验不超出授权的字段与脱敏要求。",
+    "A JSON or TOML document, e.g. {\"steps\":[{\"op\":\"mask\",\"field\":\"姓名\",\"preset\":\"name\"}]}; checked against the authorization's fields and de-identification when saved and when it runs.",
+);
+pub(crate) const QUERY_PARAMETERS: T = T("查询参数（查询接口）", "Query parameters (query API)");
+pub(crate) const MAX_ROWS: T = T("每次最多返回行数", "Most rows per call");
+pub(crate) const VERIFY_KEY: T = T("核验定位字段（核验接口）", "Verification key field");
+pub(crate) const VERIFY_FIELDS: T = T("核验比对字段", "Fields a verification compares");
+pub(crate) const DAILY_QUOTA: T = T("每日调用限额", "Daily call quota");
+pub(crate) const RATE: T = T("每分钟调用上限", "Calls per minute");
+pub(crate) const NO_LIMIT: T = T("留空表示不限", "Empty: no limit");
+pub(crate) const PREVIEW: T = T("预览前若干行", "Preview the first rows");
+pub(crate) const SAVE: T = T("保存", "Save");
+pub(crate) const CHANGE: T = T("修改", "Change");
+pub(crate) const BEFORE: T = T("加工前（交付数据）", "Before (as delivered)");
+pub(crate) const AFTER: T = T("加工后（对外提供）", "After (as served)");
+pub(crate) const PREVIEW_FIGURES: T = T(
+    "读取行数 / 输出行数 / 清洗拒绝 / 去重",
+    "Rows read / put out / rejected by cleaning / duplicates dropped",
+);
+pub(crate) const K_FIGURES: T = T(
+    "k-匿名（全量统计）：要求 k / 实际最小组 / 抑制行 / 剔除行 / 信息损失",
+    "k-anonymity (over every row): k / smallest group / rows suppressed / dropped / information lost",
+);
+pub(crate) const ONE_OFF_KEYS: T = T(
+    "产品尚未保存：预览中的假名和令牌使用一次性密钥，与保存后的结果不同。",
+    "Not saved yet: pseudonyms and tokens in this preview use one-off keys and will differ once saved.",
+);
+pub(crate) const DETAILS: T = T("详细说明", "Details");
+pub(crate) const NOTHING_TO_BUILD_ON: T = T(
+    "尚无生效的授权，不能新建数据产品。",
+    "No authorization is in force: there is nothing to build on yet.",
+);

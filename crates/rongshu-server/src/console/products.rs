@@ -6,6 +6,7 @@ use axum::extract::State;
 use maud::{Markup, html};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_formats::OutputFormat;
+use rongshu_products::Products;
 
 use super::product_text as t;
 use super::workflow_text::mode as mode_name;
@@ -15,14 +16,21 @@ use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Whether the viewer builds products: the operator's staff.
+fn builds(viewer: &Viewer) -> bool {
+    Products::may_build(&viewer.who.account().actor()).is_ok()
+}
+
 pub(crate) async fn products_page(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Markup, ApiError> {
     let lang = viewer.lang;
     let products = state.products().products().await?;
+    let builds = builds(&viewer);
     let body = html! {
         p.intro { (t::PRODUCTS_INTRO.get(lang)) }
+        @if builds { p { a.button #new-product href="/products/new" { (t::NEW_PRODUCT.get(lang)) } } }
         @if products.is_empty() {
             p.muted { (t::NO_PRODUCTS.get(lang)) }
         } @else {
@@ -70,6 +78,7 @@ pub(crate) async fn product_page(
                 dt { (t::PRICE_CAP.get(lang)) } dd { @match view.price_cap_fen { Some(c) => (c), None => (t::NO_CAP.get(lang)) } }
             }
             @if !view.description.is_empty() { p { (view.description) } }
+            @if builds(&viewer) { p { a.button #edit-product href={ "/products/" (view.code) "/edit" } { (t::EDIT_PRODUCT.get(lang)) } } }
         }
         section.card {
             h2 { (t::PIPELINE.get(lang)) }

@@ -70,6 +70,21 @@ pub(super) fn add(b: &mut Builder) {
     );
     b.add(
         Api,
+        Method::POST,
+        "/api/v1/products/preview",
+        "product.preview",
+        "A draft's first rows before and after its pipeline, checked as saving checks (the operator; ledgered: it shows delivered data).",
+        r(OPERATOR_WRITERS),
+        Read,
+        Wire {
+            body: Some("ProductRequest"),
+            reply: Some("PreviewView"),
+            query: Some("PreviewQuery"),
+        },
+        || post(h::preview_product),
+    );
+    b.add(
+        Api,
         Method::GET,
         "/api/v1/products/{code}",
         "product.show",
@@ -333,6 +348,7 @@ pub(super) fn add(b: &mut Builder) {
 }
 
 pub(super) fn add_console(b: &mut Builder) {
+    use crate::console::product_form as f;
     use crate::console::products as c;
     let signed_in = Access::SIGNED_IN;
     b.add(
@@ -345,6 +361,50 @@ pub(super) fn add_console(b: &mut Builder) {
         Quiet,
         NO_BODY,
         || get(c::products_page),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/products/new",
+        "product.new",
+        "The product form (the operator).",
+        Access::Restricted(OPERATOR_WRITERS),
+        Quiet,
+        NO_BODY,
+        || get(f::new_product_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/products",
+        "product.create",
+        "Preview or save a new product.",
+        Access::Restricted(OPERATOR_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(f::submit_product),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/products/{code}/edit",
+        "product.edit",
+        "The product form, filled with the product (the operator).",
+        Access::Restricted(OPERATOR_WRITERS),
+        Quiet,
+        NO_BODY,
+        || get(f::edit_product_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/products/{code}",
+        "product.update",
+        "Preview or save a change to a product.",
+        Access::Restricted(OPERATOR_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(f::submit_product),
     );
     b.add(
         Console,
