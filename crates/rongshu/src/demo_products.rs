@@ -134,7 +134,7 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
             demand(
                 "食品安全抽检结果研究",
                 "food-inspections",
-                &["download"],
+                &["download", "consulting"],
                 "学术研究：各区县食品安全抽检合格率的时间变化",
             ),
         ),
@@ -242,9 +242,30 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
         r#"{"steps":[{"op":"trim"},{"op":"date","fields":["抽检日期"]}]}"#,
     );
     download.billing_unit = BillingUnit::PerDownload;
-    for draft in [&query, &verify, &download] {
+    let mut consulting = product(
+        "food-inspections-consulting",
+        "食品安全抽检数据咨询",
+        "food-inspections",
+        on_inspections,
+        ServiceMode::Consulting,
+        &["抽检结果", "抽检日期", "区县"],
+        "",
+    );
+    consulting.billing_unit = BillingUnit::PerPeriod;
+    consulting.price_fen = 0;
+    for draft in [&query, &verify, &download, &consulting] {
         state.products().save(&operator, by, draft, None).await?;
     }
+    state
+        .products()
+        .open_consulting(
+            &scholar,
+            by,
+            "food-inspections-consulting",
+            "各区县抽检合格率的口径",
+            "请说明“抽检结果”字段中“不合格”是否包含复检后改判的样本，以及各区县样本量的统计口径。",
+        )
+        .await?;
 
     // The company's first record, as the demo generated it.
     let first = Dataset::BusinessRegistrations.row(&mut Rng::new(1000), 0);
