@@ -674,8 +674,8 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
     );
     assert!(
         // Five versions' data keys, the six signers' SM2 keys and the
-        // three products' keys.
-        stdout(&out).contains("re-wrapped 14 keys and sealed secrets"),
+        // four products' keys.
+        stdout(&out).contains("re-wrapped 15 keys and sealed secrets"),
         "{}",
         stdout(&out)
     );
