@@ -7,6 +7,7 @@ use bytes::Bytes;
 use rongshu_deid::{ProductKeys, RunReport};
 use rongshu_domain::Actor;
 use rongshu_formats::{OutputColumn, VersionReader};
+use rongshu_ledger::{Attribution, EntryDraft};
 
 use crate::build::{new_key_material, output_columns, parse_pipeline};
 use crate::serving::{counted, rows_of};
@@ -35,10 +36,12 @@ pub struct Preview {
 
 impl Products {
     /// Previews `draft` over the first `rows` rows of its resource's newest
-    /// version. Its plaintext is for the operator's staff who build it.
+    /// version. Its plaintext is for the operator's staff who build it, and
+    /// the ledger records each look.
     pub async fn preview(
         &self,
         actor: &Actor,
+        by: &impl Attribution,
         draft: &ProductDraft,
         rows: usize,
     ) -> Result<Preview, ProductError> {
@@ -63,6 +66,17 @@ impl Products {
                 .await?,
         );
         let pipeline = parse_pipeline(&input.pipeline)?;
+        // It shows delivered data: ledgered before it is shown.
+        let mut tx = self.store().begin().await?;
+        tx.append(EntryDraft {
+            reason: Some(format!(
+                "the first {rows} rows of {} v{}",
+                resource.code, version.number
+            )),
+            ..by.entry("product.preview", "product", Some(input.code.clone()))
+        })
+        .await?;
+        tx.commit().await?;
         let today = self.workflow().today();
         let fields = input.fields;
         tokio::task::spawn_blocking(move || -> Result<Preview, ProductError> {

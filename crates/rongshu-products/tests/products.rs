@@ -358,7 +358,11 @@ async fn a_preview_shows_the_first_rows_before_and_after() {
         let w = world(db.store.clone()).await;
         let ledger = Ledger(w.clock.clone());
         let wanted = draft(&w, MASKED);
-        let preview = w.products.preview(&w.operator, &wanted, 3).await.unwrap();
+        let preview = w
+            .products
+            .preview(&w.operator, &ledger, &wanted, 3)
+            .await
+            .unwrap();
         assert!(!preview.product_keys, "a new product: one-off keys");
         let names = |s: &rongshu_products::preview::Sample| -> Vec<String> {
             s.columns.iter().map(|c| c.name.clone()).collect()
@@ -379,13 +383,16 @@ async fn a_preview_shows_the_first_rows_before_and_after() {
         // Checked as saving checks: nothing beyond the authorization.
         assert!(matches!(
             w.products
-                .preview(&w.operator, &draft(&w, "{}"), 3)
+                .preview(&w.operator, &ledger, &draft(&w, "{}"), 3)
                 .await
                 .unwrap_err(),
             ProductError::Exceeds(_)
         ));
         assert!(matches!(
-            w.products.preview(&w.user, &wanted, 3).await.unwrap_err(),
+            w.products
+                .preview(&w.user, &ledger, &wanted, 3)
+                .await
+                .unwrap_err(),
             ProductError::Forbidden(_)
         ));
 
@@ -394,7 +401,11 @@ async fn a_preview_shows_the_first_rows_before_and_after() {
             .save(&w.operator, &ledger, &wanted, None)
             .await
             .unwrap();
-        let saved = w.products.preview(&w.operator, &wanted, 2).await.unwrap();
+        let saved = w
+            .products
+            .preview(&w.operator, &ledger, &wanted, 2)
+            .await
+            .unwrap();
         assert!(saved.product_keys);
         let code_1 = "91510100MA61R9XX01".to_owned();
         let answer = w
@@ -408,6 +419,19 @@ async fn a_preview_shows_the_first_rows_before_and_after() {
             .await
             .unwrap();
         assert_eq!(saved.after.rows[1][3], answer.rows[0][3]);
+        let entries = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap();
+        let looks = entries
+            .iter()
+            .filter(|e| e.draft.action == "product.preview")
+            .count();
+        assert_eq!(
+            looks, 2,
+            "each preview shown is ledgered, a refused one is not"
+        );
     })
     .await;
 }

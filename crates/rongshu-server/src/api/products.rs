@@ -119,7 +119,7 @@ pub(crate) async fn preview_product(
 ) -> Result<Json<PreviewView>, ApiError> {
     let preview = state
         .products()
-        .preview(&who.account().actor(), &draft(&req)?, query.rows)
+        .preview(&who.account().actor(), &who.ctx, &draft(&req)?, query.rows)
         .await?;
     Ok(Json((&preview).into()))
 }

@@ -205,7 +205,7 @@ async fn act(state: &AppState, viewer: &Viewer, form: &ProductForm) -> Result<Ac
     if form.intent == "preview" {
         let preview = state
             .products()
-            .preview(&actor, &draft, PREVIEW_ROWS)
+            .preview(&actor, &viewer.who.ctx, &draft, PREVIEW_ROWS)
             .await?;
         return Ok(Acted::Previewed(Box::new(preview)));
     }

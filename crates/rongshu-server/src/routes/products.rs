@@ -75,7 +75,7 @@ pub(super) fn add(b: &mut Builder) {
         "product.preview",
         "A draft's first rows before and after its pipeline, checked as saving checks (the operator; ledgered: it shows delivered data).",
         r(OPERATOR_WRITERS),
-        Read,
+        InHandler,
         Wire {
             body: Some("ProductRequest"),
             reply: Some("PreviewView"),
