@@ -743,3 +743,66 @@ async fn the_operator_previews_and_changes_a_product_in_the_console() {
     let page = b.source().await;
     assert!(!page.contains("notice error"), "{page}");
 }
+
+#[tokio::test]
+async fn the_center_suspends_the_operator_rectifies_and_supply_resumes() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+    let run = |script: &str| json!({ "script": script, "args": [] });
+
+    // The company's month: the demo's one verification, 5 fen.
+    as_party(b, base, "corp-staff").await;
+    b.go(&format!("{base}/usage")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("id=\"statement-total\">0.05<") && page.contains("registrations-verify"),
+        "{page}"
+    );
+
+    // The Center suspends the company's supply, with its findings.
+    as_party(b, base, "bdc-staff").await;
+    b.go(&format!("{base}/suspensions")).await;
+    let chosen = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(run(
+                "var s = document.querySelector('#suspend select[name=scope]'); \
+                 var o = Array.from(s.options).find(o => o.textContent.includes('蓉城智行')); \
+                 s.value = o.value; return o.value;",
+            )),
+        )
+        .await;
+    assert!(
+        chosen.as_str().unwrap().starts_with("user-org:"),
+        "{chosen}"
+    );
+    b.type_into(
+        "#suspend textarea[name=findings]",
+        "日志抽查发现超出协议场景的批量调用",
+    )
+    .await;
+    submit(b, "#suspend button").await;
+    let page = b.source().await;
+    assert!(page.contains("data-resumed=\"false\""), "{page}");
+    b.screenshot("suspension.png").await;
+
+    // The operator records its rectification; the Center resumes.
+    as_party(b, base, "op-staff").await;
+    b.go(&format!("{base}/suspensions")).await;
+    b.type_into(
+        "[data-resumed=false] textarea[name=rectification]",
+        "已约谈使用单位并停止相关调用",
+    )
+    .await;
+    submit(b, "[data-resumed=false] form button").await;
+    assert!(b.source().await.contains("已约谈使用单位"));
+    as_party(b, base, "bdc-staff").await;
+    b.go(&format!("{base}/suspensions")).await;
+    submit(b, "[data-resumed=false] form[action$=resume] button").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("data-resumed=\"true\"") && !page.contains("data-resumed=\"false\""),
+        "{page}"
+    );
+}

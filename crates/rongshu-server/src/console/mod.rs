@@ -17,6 +17,8 @@ pub(crate) mod product_text;
 pub(crate) mod products;
 pub(crate) mod queue;
 pub(crate) mod settings;
+pub(crate) mod supply;
+pub(crate) mod supply_text;
 pub(crate) mod workflow_text;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -169,10 +171,12 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 9] = [
+    let nav: [(&str, T); 11] = [
         ("/home", i18n::HOME),
         ("/demands", workflow_text::DEMANDS),
         ("/products", product_text::PRODUCTS),
+        ("/usage", supply_text::USAGE),
+        ("/suspensions", supply_text::SUSPENSIONS),
         ("/lists", workflow_text::LISTS),
         ("/inbox", workflow_text::INBOX),
         ("/catalogue", catalogue_text::CATALOGUE),

@@ -350,6 +350,7 @@ pub(super) fn add(b: &mut Builder) {
 pub(super) fn add_console(b: &mut Builder) {
     use crate::console::product_form as f;
     use crate::console::products as c;
+    use crate::console::supply as s;
     let signed_in = Access::SIGNED_IN;
     b.add(
         Console,
@@ -430,5 +431,60 @@ pub(super) fn add_console(b: &mut Builder) {
             ..NO_BODY
         },
         || get(h::download),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/suspensions",
+        "suspension.list",
+        "Suspensions of supply, with the steps the viewer's party takes.",
+        Access::Restricted(SUSPENSION_READERS),
+        Quiet,
+        NO_BODY,
+        || get(s::suspensions_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/suspensions",
+        "suspension.create",
+        "Suspend supply (the Big Data Center).",
+        Access::Restricted(CENTER_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(s::suspend),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/suspensions/{id}/rectification",
+        "suspension.rectify",
+        "Record the operator's rectification.",
+        Access::Restricted(OPERATOR_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(s::rectify),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/suspensions/{id}/resume",
+        "suspension.resume",
+        "Resume supply (the Big Data Center).",
+        Access::Restricted(CENTER_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(s::resume),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/usage",
+        "usage.list",
+        "Metered use by month, per product and per organisation, with the viewer's statement.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(s::usage_page),
     );
 }
