@@ -55,6 +55,16 @@
     });
   }
 
+  var deliverable = document.getElementById("deliverable");
+  if (deliverable) {
+    deliverable.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = new URLSearchParams();
+      query.set("body", deliverable.elements.body.value);
+      upload(deliverable, query, function () { window.location.reload(); });
+    });
+  }
+
   var evidence = document.getElementById("evidence");
   if (evidence) {
     evidence.addEventListener("submit", function (event) {

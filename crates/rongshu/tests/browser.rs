@@ -806,3 +806,59 @@ async fn the_center_suspends_the_operator_rectifies_and_supply_resumes() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_consulting_order_is_asked_answered_with_a_file_and_closed() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+
+    // The researcher asks under its agreement.
+    as_party(b, base, "scu-researcher").await;
+    b.go(&format!("{base}/consulting")).await;
+    b.type_into("#open-order input[name=subject]", "区县样本量")
+        .await;
+    b.type_into(
+        "#open-order textarea[name=question]",
+        "请提供各区县 2026 年抽检样本量。",
+    )
+    .await;
+    submit(b, "#open-order button").await;
+    let order = b.landed_on(&format!("{base}/consulting/")).await;
+    assert!(b.source().await.contains("data-status=\"open\""));
+
+    // The operator answers and delivers a file.
+    as_party(b, base, "op-staff").await;
+    b.go(&order).await;
+    b.type_into("#reply textarea[name=body]", "样本量见附件。")
+        .await;
+    submit(b, "#reply button").await;
+    let file = h.dir.join("样本量.csv");
+    std::fs::write(&file, "区县,样本量\n锦江区,120\n").unwrap();
+    b.type_into("#deliverable input[name=body]", "2026 年各区县样本量")
+        .await;
+    b.type_into("#deliverable input[type=file]", &file.display().to_string())
+        .await;
+    submit(b, "#deliverable button").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("data-status=\"answered\"") && page.contains(">样本量.csv</a>"),
+        "{page}"
+    );
+
+    // The researcher reads it, fetches the file and closes the order.
+    as_party(b, base, "scu-researcher").await;
+    b.go(&order).await;
+    let fetched = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "var done = arguments[0]; fetch(document.querySelector('a.file').href).then(r => r.text()).then(done);",
+                "args": [],
+            })),
+        )
+        .await;
+    assert_eq!(fetched, json!("区县,样本量\n锦江区,120\n"));
+    submit(b, "#close button").await;
+    assert!(b.source().await.contains("data-status=\"closed\""));
+}

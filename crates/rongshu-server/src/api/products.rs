@@ -387,6 +387,17 @@ pub(crate) async fn deliver_file(
     Query(q): Query<DeliverableQuery>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<ConsultingMessageView>), ApiError> {
+    attach_deliverable(&state, &who, id, q, body).await
+}
+
+/// A deliverable file with its message, for the API and the console alike.
+pub(crate) async fn attach_deliverable(
+    state: &AppState,
+    who: &SignedIn,
+    id: i64,
+    q: DeliverableQuery,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ConsultingMessageView>), ApiError> {
     let attachment = rongshu_products::consulting::Attachment {
         file_name: q.file_name,
         bytes: body.to_vec(),

@@ -8,6 +8,8 @@ pub(crate) mod assets;
 pub(crate) mod auth;
 pub(crate) mod catalogue;
 pub(crate) mod catalogue_text;
+pub(crate) mod consulting;
+pub(crate) mod consulting_text;
 pub(crate) mod demands;
 pub(crate) mod home;
 pub(crate) mod i18n;
@@ -171,10 +173,11 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 11] = [
+    let nav: [(&str, T); 12] = [
         ("/home", i18n::HOME),
         ("/demands", workflow_text::DEMANDS),
         ("/products", product_text::PRODUCTS),
+        ("/consulting", consulting_text::CONSULTING),
         ("/usage", supply_text::USAGE),
         ("/suspensions", supply_text::SUSPENSIONS),
         ("/lists", workflow_text::LISTS),

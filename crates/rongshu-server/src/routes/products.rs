@@ -348,6 +348,7 @@ pub(super) fn add(b: &mut Builder) {
 }
 
 pub(super) fn add_console(b: &mut Builder) {
+    use crate::console::consulting as k;
     use crate::console::product_form as f;
     use crate::console::products as c;
     use crate::console::supply as s;
@@ -486,5 +487,85 @@ pub(super) fn add_console(b: &mut Builder) {
         Quiet,
         NO_BODY,
         || get(s::usage_page),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/consulting",
+        "consulting.list",
+        "Consulting orders the viewer may see, and the form to open one.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(k::orders_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/consulting",
+        "consulting.open",
+        "Open a consulting order (a user under its agreement).",
+        Access::Restricted(CALLERS),
+        InHandler,
+        NO_BODY,
+        || post(k::open_order),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/consulting/{id}",
+        "consulting.show",
+        "One order with its messages and deliverables.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(k::order_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/consulting/{id}/messages",
+        "consulting.reply",
+        "A message on an order.",
+        Access::Restricted(CONSULTING_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(k::reply),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/consulting/{id}/deliverable",
+        "consulting.deliverable",
+        "A deliverable file (the body, streamed by the page's script) with its message.",
+        Access::Restricted(CONSULTING_WRITERS),
+        InHandler,
+        Wire {
+            query: Some("DeliverableQuery"),
+            ..NO_BODY
+        },
+        || post(k::deliver_file),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/consulting/{id}/close",
+        "consulting.close",
+        "Close an order.",
+        Access::Restricted(CONSULTING_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(k::close),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/consulting/messages/{id}/file",
+        "consulting.file",
+        "Download a deliverable file (the order's user and the operator side).",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || get(k::file),
     );
 }
