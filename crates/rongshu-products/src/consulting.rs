@@ -344,6 +344,13 @@ impl Products {
         }
         let title = text("title", title, 200)?;
         let link = text("link", link, 2000)?;
+        // Shown as a link to others: web addresses only, never script.
+        if !(link.starts_with("https://") || link.starts_with("http://")) {
+            return Err(ProductError::Invalid {
+                field: "link",
+                problem: "must be an http:// or https:// address".into(),
+            });
+        }
         let product = self.store().product_by_code(code).await?;
         let mut tx = self.store().begin().await?;
         let id = tx

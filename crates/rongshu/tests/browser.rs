@@ -862,3 +862,45 @@ async fn a_consulting_order_is_asked_answered_with_a_file_and_closed() {
     submit(b, "#close button").await;
     assert!(b.source().await.contains("data-status=\"closed\""));
 }
+
+#[tokio::test]
+async fn the_provider_caps_a_price_and_the_user_reports_what_it_made() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+
+    as_party(b, base, "scjgj-staff").await;
+    b.go(&format!("{base}/products/registrations-query")).await;
+    b.type_into("#price-cap input[name=price_cap_fen]", "8")
+        .await;
+    submit(b, "#price-cap button").await;
+    let page = b.source().await;
+    assert!(page.contains("value=\"8\""), "{page}");
+
+    as_party(b, base, "corp-staff").await;
+    b.go(&format!("{base}/products/registrations-query")).await;
+    assert!(
+        !b.source().await.contains("id=\"price-cap\""),
+        "only the provider caps"
+    );
+    b.type_into("#feedback input[name=title]", "供应链授信风控模型")
+        .await;
+    b.type_into("#feedback input[name=link]", "javascript:alert(1)")
+        .await;
+    submit(b, "#feedback button").await;
+    assert!(b.source().await.contains("notice error"), "only web links");
+    b.go(&format!("{base}/products/registrations-query")).await;
+    b.type_into("#feedback input[name=title]", "供应链授信风控模型")
+        .await;
+    b.type_into("#feedback input[name=link]", "https://example.com/model")
+        .await;
+    submit(b, "#feedback button").await;
+    b.landed_on(&format!("{base}/feedback")).await;
+
+    as_party(b, base, "op-staff").await;
+    b.go(&format!("{base}/feedback")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("id=\"overdue\"") && page.contains("供应链授信风控模型"),
+        "{page}"
+    );
+}

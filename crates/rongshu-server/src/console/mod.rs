@@ -11,6 +11,7 @@ pub(crate) mod catalogue_text;
 pub(crate) mod consulting;
 pub(crate) mod consulting_text;
 pub(crate) mod demands;
+pub(crate) mod feedback;
 pub(crate) mod home;
 pub(crate) mod i18n;
 pub(crate) mod ledger;
@@ -173,11 +174,12 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 12] = [
+    let nav: [(&str, T); 13] = [
         ("/home", i18n::HOME),
         ("/demands", workflow_text::DEMANDS),
         ("/products", product_text::PRODUCTS),
         ("/consulting", consulting_text::CONSULTING),
+        ("/feedback", product_text::FEEDBACK),
         ("/usage", supply_text::USAGE),
         ("/suspensions", supply_text::SUSPENSIONS),
         ("/lists", workflow_text::LISTS),

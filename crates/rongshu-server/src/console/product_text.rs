@@ -100,3 +100,33 @@ pub(crate) const NOTHING_TO_BUILD_ON: T = T(
     "尚无生效的授权，不能新建数据产品。",
     "No authorization is in force: there is nothing to build on yet.",
 );
+
+pub(crate) const SET_CAP: T = T("设定限价", "Set the price cap");
+pub(crate) const CAP_HINT: T = T(
+    "作为数据提供方，为该产品设定价格上限（分/单位）；留空表示取消限价。运营单位定价不得高于限价。",
+    "As the data's provider, cap this product's price (fen per unit); empty removes the cap. The operator may not price above it.",
+);
+pub(crate) const FEEDBACK: T = T("使用反馈", "Usage feedback");
+pub(crate) const FEEDBACK_INTRO: T = T(
+    "使用单位应反馈利用公共数据形成的成果（产品、报告、论文、应用）；首次使用满 90 天仍未反馈的列为逾期（第十五条）。",
+    "Users report what they made with public data (product, report, paper, application); no report 90 days after first use is overdue (Art. 15).",
+);
+pub(crate) const FILE_FEEDBACK: T = T("提交反馈", "File feedback");
+pub(crate) const KIND: T = T("成果类型", "Kind");
+pub(crate) const TITLE: T = T("标题", "Title");
+pub(crate) const LINK: T = T("链接", "Link");
+pub(crate) const FILED: T = T("提交时间", "Filed");
+pub(crate) const NO_FEEDBACK: T = T("暂无反馈。", "No feedback yet.");
+pub(crate) const OVERDUE: T = T("逾期未反馈", "Overdue feedback");
+pub(crate) const FIRST_USED: T = T("首次使用", "First used");
+pub(crate) const DUE: T = T("应反馈日期", "Due");
+pub(crate) const NONE_OVERDUE: T = T("没有逾期未反馈的单位。", "Nobody is overdue.");
+
+pub(crate) fn feedback_kind(kind: &str) -> T {
+    match kind {
+        "product" => T("产品", "Product"),
+        "report" => T("报告", "Report"),
+        "paper" => T("论文", "Paper"),
+        _ => T("应用", "Application"),
+    }
+}

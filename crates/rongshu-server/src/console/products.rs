@@ -4,10 +4,12 @@
 
 use axum::extract::State;
 use maud::{Markup, html};
+use rongshu_domain::PartyType;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_formats::OutputFormat;
 use rongshu_products::Products;
 
+use super::feedback;
 use super::product_text as t;
 use super::workflow_text::mode as mode_name;
 use super::{Viewer, layout};
@@ -64,6 +66,14 @@ pub(crate) async fn product_page(
     let lang = viewer.lang;
     let product = state.products().product(&code).await?;
     let view = ProductView::from(&product);
+    let account = viewer.who.account();
+    let provides = state
+        .store()
+        .resource(product.input.resource_id)
+        .await?
+        .provider_id
+        == account.org_id;
+    let calls = matches!(account.party, PartyType::User | PartyType::Provider);
     let pipeline = serde_json::to_string_pretty(&view.pipeline).unwrap_or_default();
     let downloads = product.input.modes.contains(&ServiceMode::Download);
     let body = html! {
@@ -102,6 +112,8 @@ pub(crate) async fn product_page(
                 script src="/assets/download.js" {}
             }
         }
+        @if provides { (feedback::price_cap_form(&viewer, &view.code, view.price_cap_fen)) }
+        @if calls { (feedback::feedback_form(&viewer, &view.code)) }
         section.card {
             h2 { (t::REFERENCE.get(lang)) }
             p.muted { (t::REFERENCE_HINT.get(lang)) }

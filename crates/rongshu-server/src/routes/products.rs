@@ -349,6 +349,7 @@ pub(super) fn add(b: &mut Builder) {
 
 pub(super) fn add_console(b: &mut Builder) {
     use crate::console::consulting as k;
+    use crate::console::feedback as fb;
     use crate::console::product_form as f;
     use crate::console::products as c;
     use crate::console::supply as s;
@@ -567,5 +568,38 @@ pub(super) fn add_console(b: &mut Builder) {
         InHandler,
         NO_BODY,
         || get(k::file),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/feedback",
+        "feedback.list",
+        "Usage feedback filed, and for those who follow it, what is overdue.",
+        signed_in,
+        Quiet,
+        NO_BODY,
+        || get(fb::feedback_page),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/products/{code}/feedback",
+        "feedback.file",
+        "File usage feedback on a product.",
+        Access::Restricted(CALLERS),
+        InHandler,
+        NO_BODY,
+        || post(fb::file_feedback),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/products/{code}/price-cap",
+        "product.price-cap",
+        "Set or remove the price cap (the provider of the product's data).",
+        Access::Restricted(PROVIDER_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(fb::set_price_cap),
     );
 }
