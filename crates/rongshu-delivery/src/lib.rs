@@ -15,7 +15,7 @@ mod recover;
 use std::sync::Arc;
 
 use rongshu_classify::GradeScale;
-use rongshu_crypto::seal::{DataKey, MasterKey, SealError, Suite};
+use rongshu_crypto::seal::{DataKey, MasterKey, SealError, SealedLayout, Suite};
 use rongshu_ingest::IngestError;
 use rongshu_ledger::{Attribution, EntryDraft};
 use rongshu_objects::{DataFiles, ObjectError};
@@ -173,6 +173,19 @@ impl Deliveries {
             .unwrap(&wrapped, &key_context(&version.object_name))?)
     }
 
+    /// A version's file for reading by range: each read decrypts (and
+    /// authenticates) only the chunks it covers.
+    pub async fn version_file(&self, version: &Version) -> Result<VersionFile, DeliveryError> {
+        let key = self.data_key(version)?;
+        let layout = self.inner.files.layout(&version.object_name).await?;
+        Ok(VersionFile {
+            files: self.inner.files.clone(),
+            name: version.object_name.clone(),
+            layout,
+            key,
+        })
+    }
+
     /// A version's Parquet bytes, decrypted in memory and checked against
     /// the digest recorded at delivery.
     pub async fn read_version(
@@ -204,5 +217,37 @@ impl Deliveries {
             )));
         }
         Ok(bytes)
+    }
+}
+
+/// A stored version, read by range.
+pub struct VersionFile {
+    files: DataFiles,
+    name: String,
+    layout: SealedLayout,
+    key: DataKey,
+}
+
+impl std::fmt::Debug for VersionFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VersionFile({})", self.name)
+    }
+}
+
+impl VersionFile {
+    /// The plaintext's length.
+    pub fn len(&self) -> u64 {
+        self.layout.plaintext_len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub async fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<u8>, DeliveryError> {
+        Ok(self
+            .files
+            .read_with(&self.name, &self.layout, &self.key, range)
+            .await?)
     }
 }

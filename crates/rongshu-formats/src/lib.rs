@@ -11,10 +11,12 @@
 //! who may have it.
 
 mod read;
+mod source;
 mod write;
 
 pub use read::VersionReader;
 pub use rongshu_deid::Batch;
+pub use source::{RangeSource, Ranged, VersionSource};
 pub use write::{ColumnType, OutputColumn, OutputFormat, Package, TableWriter, UnknownFormat};
 
 /// Why a table could not be read or written.

@@ -4,10 +4,10 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use bytes::Bytes;
 use chrono::{DateTime, NaiveDate};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::ChunkReader;
 use rongshu_deid::Batch;
 
 use crate::FormatError;
@@ -24,7 +24,11 @@ pub struct VersionReader {
 }
 
 impl VersionReader {
-    pub fn open(parquet: Bytes, fields: &[String], batch_rows: usize) -> Result<Self, FormatError> {
+    pub fn open<R: ChunkReader + 'static>(
+        parquet: R,
+        fields: &[String],
+        batch_rows: usize,
+    ) -> Result<Self, FormatError> {
         let builder = ParquetRecordBatchReaderBuilder::try_new(parquet)?;
         let schema = builder.schema().clone();
         let mut roots = Vec::with_capacity(fields.len());

@@ -3,14 +3,13 @@
 //! saving would check them. A product that exists lends its keys, so its
 //! pseudonyms and tokens look as they will; a new one gets one-off keys.
 
-use bytes::Bytes;
 use rongshu_deid::{ProductKeys, RunReport};
 use rongshu_domain::Actor;
-use rongshu_formats::{OutputColumn, VersionReader};
+use rongshu_formats::{OutputColumn, Ranged, VersionReader};
 use rongshu_ledger::{Attribution, EntryDraft};
 
 use crate::build::{new_key_material, output_columns, parse_pipeline};
-use crate::serving::{counted, rows_of};
+use crate::serving::{BlockingFile, counted, rows_of};
 use crate::{ProductDraft, ProductError, Products};
 
 /// Rows a preview shows at most.
@@ -59,12 +58,10 @@ impl Products {
             }
             Err(e) => return Err(e.into()),
         };
-        let parquet = Bytes::from(
-            self.inner
-                .deliveries
-                .read_version(&resource.code, &version)
-                .await?,
-        );
+        let parquet = Ranged::new(BlockingFile {
+            file: self.inner.deliveries.version_file(&version).await?,
+            runtime: tokio::runtime::Handle::current(),
+        });
         let pipeline = parse_pipeline(&input.pipeline)?;
         // It shows delivered data: ledgered before it is shown.
         let mut tx = self.store().begin().await?;

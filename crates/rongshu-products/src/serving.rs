@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use rongshu_deid::{Batch, Compiled, Pipeline, ProductKeys, RunReport, Runner, values};
-use rongshu_formats::{OutputColumn, VersionReader};
+use rongshu_delivery::VersionFile;
+use rongshu_formats::{OutputColumn, RangeSource, VersionReader, VersionSource};
 use rongshu_store::{ProductInput, Version};
 
 use crate::access::Admission;
@@ -97,9 +98,29 @@ impl Products {
     }
 }
 
+/// A version's file read by range from a blocking thread (downloads and
+/// previews run their pipelines on one).
+pub(crate) struct BlockingFile {
+    pub file: VersionFile,
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl RangeSource for BlockingFile {
+    fn len(&self) -> u64 {
+        self.file.len()
+    }
+
+    fn read(&self, range: std::ops::Range<u64>) -> std::io::Result<Bytes> {
+        self.runtime
+            .block_on(self.file.read(range))
+            .map(Bytes::from)
+            .map_err(std::io::Error::other)
+    }
+}
+
 /// The columns a pipeline's output over a version has.
 pub(crate) fn columns_of(
-    parquet: &Bytes,
+    parquet: &impl VersionSource,
     fields: &[String],
     pipeline: &Pipeline,
 ) -> Result<Vec<OutputColumn>, ProductError> {
@@ -110,7 +131,7 @@ pub(crate) fn columns_of(
 /// Runs a pipeline over a version: counting first when k-anonymity needs
 /// every row. Returns the stored types and the rows that come out.
 pub(crate) fn run_pipeline(
-    parquet: &Bytes,
+    parquet: &impl VersionSource,
     fields: &[String],
     pipeline: &Pipeline,
     keys: &ProductKeys,
@@ -131,7 +152,7 @@ pub(crate) fn run_pipeline(
 /// k-anonymity needs (counting every row) done.
 pub(crate) fn counted<'p>(
     compiled: &'p Compiled,
-    parquet: &Bytes,
+    parquet: &impl VersionSource,
     fields: &[String],
     keys: &'p ProductKeys,
     today: NaiveDate,

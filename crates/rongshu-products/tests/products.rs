@@ -890,3 +890,58 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_tampered_version_ends_a_download_with_an_error() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        w.products
+            .save(&w.operator, &ledger, &draft(&w, MASKED), None)
+            .await
+            .unwrap();
+        // The one stored object: flip a byte in the middle of it.
+        let mut objects = Vec::new();
+        let mut dirs = vec![w._dir.path().to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    objects.push(path);
+                }
+            }
+        }
+        let object = objects
+            .iter()
+            .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+            .unwrap();
+        let mut bytes = std::fs::read(object).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        std::fs::write(object, bytes).unwrap();
+
+        let mut download = w
+            .products
+            .download(
+                &caller(&w.user),
+                &ledger,
+                "registrations-check",
+                OutputFormat::Csv,
+            )
+            .await
+            .unwrap();
+        let mut failed = None;
+        while let Some(chunk) = download.chunks.recv().await {
+            if let Err(e) = chunk {
+                failed = Some(e);
+            }
+        }
+        assert!(
+            failed.is_some(),
+            "a cut-off download never passes for a whole one"
+        );
+    })
+    .await;
+}
