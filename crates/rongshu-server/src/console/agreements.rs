@@ -8,31 +8,10 @@ use rongshu_domain::{PartyType, Role};
 use serde::Deserialize;
 
 use super::workflow_text as t;
-use super::{CsrfForm, NoFields, Viewer, due_cell, layout, page_with_problem, problem_notice};
+use super::{CsrfForm, NoFields, Viewer, after_form, due_cell, layout};
 use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Back to `to` after a step, or `page` with the step's failure on top.
-async fn after<T, F, Fut>(
-    viewer: &Viewer,
-    result: Result<T, rongshu_workflow::WorkflowError>,
-    to: String,
-    page: F,
-) -> Result<Response, ApiError>
-where
-    F: FnOnce(Markup) -> Fut,
-    Fut: std::future::Future<Output = Result<Markup, ApiError>>,
-{
-    match result {
-        Ok(_) => Ok(Redirect::to(&to).into_response()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let page = page(problem_notice(viewer.lang, &e)).await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
-}
 
 async fn org_name(state: &AppState, id: i64) -> Result<String, ApiError> {
     Ok(state.store().organization(id).await?.name)
@@ -120,7 +99,7 @@ pub(crate) async fn sign(
         .workflow()
         .sign(&who.account().actor(), &who.ctx, id)
         .await;
-    after(&f.viewer, result, format!("/agreements/{id}"), |n| {
+    after_form(&f.viewer, result, &format!("/agreements/{id}"), |n| {
         agreement_body(&state, &f.viewer, id, Some(n))
     })
     .await
@@ -245,7 +224,7 @@ pub(crate) async fn terminate(
         .workflow()
         .terminate(&who.account().actor(), &who.ctx, id, &f.form.grounds)
         .await;
-    after(&f.viewer, result, format!("/authorizations/{id}"), |n| {
+    after_form(&f.viewer, result, &format!("/authorizations/{id}"), |n| {
         authorization_body(&state, &f.viewer, id, Some(n))
     })
     .await
@@ -276,7 +255,7 @@ pub(crate) async fn raise_dispute(
     match result {
         Ok(d) => Ok(Redirect::to(&format!("/disputes/{}", d.id)).into_response()),
         Err(e) => {
-            after(&f.viewer, Err::<(), _>(e), String::new(), |n| {
+            after_form(&f.viewer, Err::<(), _>(e), "", |n| {
                 authorization_body(&state, &f.viewer, id, Some(n))
             })
             .await
@@ -372,7 +351,7 @@ pub(crate) async fn dispute_step(
         .workflow()
         .dispute_step(&who.account().actor(), &who.ctx, id, action, &f.form.note)
         .await;
-    after(&f.viewer, result, format!("/disputes/{id}"), |n| {
+    after_form(&f.viewer, result, &format!("/disputes/{id}"), |n| {
         dispute_body(&state, &f.viewer, id, Some(n))
     })
     .await

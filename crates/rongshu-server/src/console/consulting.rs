@@ -6,14 +6,14 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
 use rongshu_domain::resource::ServiceMode;
 use serde::Deserialize;
 
 use super::consulting_text as t;
-use super::{CsrfForm, NoFields, Viewer, layout, local_time, page_with_problem, problem_notice};
+use super::{CsrfForm, NoFields, Viewer, after_form, layout, local_time};
 use crate::api::product_types::DeliverableQuery;
 use crate::context::{Path, Query};
 use crate::error::ApiError;
@@ -107,14 +107,14 @@ pub(crate) async fn open_order(
             &form.question,
         )
         .await;
-    match opened {
-        Ok(order) => Ok(Redirect::to(&format!("/consulting/{}", order.id)).into_response()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let page = orders(&state, &f.viewer, Some(problem_notice(f.viewer.lang, &e))).await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
+    let next = match &opened {
+        Ok(order) => format!("/consulting/{}", order.id),
+        Err(_) => String::new(),
+    };
+    after_form(&f.viewer, opened, &next, async |notice| {
+        orders(&state, &f.viewer, Some(notice)).await
+    })
+    .await
 }
 
 pub(crate) async fn order_page(
@@ -185,21 +185,17 @@ async fn order(
     Ok(layout(viewer, t::CONSULTING, "/consulting", body))
 }
 
-/// After a step on an order: the order again, or the problem on it.
+/// After a step on an order: the order again, with any problem on it.
 async fn after<T>(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     done: Result<T, rongshu_products::ProductError>,
 ) -> Result<Response, ApiError> {
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/consulting/{id}")).into_response()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let page = order(state, viewer, id, Some(problem_notice(viewer.lang, &e))).await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
+    after_form(viewer, done, &format!("/consulting/{id}"), async |notice| {
+        order(state, viewer, id, Some(notice)).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]

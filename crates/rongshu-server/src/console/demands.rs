@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use super::workflow_text as t;
-use super::{CsrfForm, Viewer, due_cell, layout, page_with_problem, problem_notice};
+use super::{CsrfForm, Viewer, after_form, due_cell, layout, page_with_problem, problem_notice};
 use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -255,24 +255,14 @@ async fn after_step(
     id: i64,
     result: Result<Demand, rongshu_workflow::WorkflowError>,
 ) -> Result<Response, ApiError> {
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/demands/{id}")).into_response()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let demand = state
-                .workflow()
-                .visible_demand(&viewer.who.account().actor(), id)
-                .await?;
-            let page = demand_body(
-                state,
-                viewer,
-                &demand,
-                Some(problem_notice(viewer.lang, &e)),
-            )
+    after_form(viewer, result, &format!("/demands/{id}"), async |notice| {
+        let demand = state
+            .workflow()
+            .visible_demand(&viewer.who.account().actor(), id)
             .await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
+        demand_body(state, viewer, &demand, Some(notice)).await
+    })
+    .await
 }
 
 async fn demand_body(
@@ -744,14 +734,10 @@ async fn after_list_step<T>(
     viewer: &Viewer,
     result: Result<T, rongshu_workflow::WorkflowError>,
 ) -> Result<Response, ApiError> {
-    match result {
-        Ok(_) => Ok(Redirect::to("/lists").into_response()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let page = lists_body(state, viewer, Some(problem_notice(viewer.lang, &e))).await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
+    after_form(viewer, result, "/lists", async |notice| {
+        lists_body(state, viewer, Some(notice)).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::product_text as t;
 use super::supply_text::ORGANISATION;
-use super::{CsrfForm, Viewer, layout, local_time, page_with_problem, problem_notice};
+use super::{CsrfForm, Viewer, after_form, layout, local_time};
 use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -148,14 +148,10 @@ pub(crate) async fn file_feedback(
             &form.link,
         )
         .await;
-    match filed {
-        Ok(_) => Ok(Redirect::to("/feedback").into_response()),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let page = feedback(&state, &f.viewer, Some(problem_notice(f.viewer.lang, &e))).await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
+    after_form(&f.viewer, filed, "/feedback", async |notice| {
+        feedback(&state, &f.viewer, Some(notice)).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -27,7 +27,7 @@ pub(crate) mod workflow_text;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -132,6 +132,27 @@ pub(crate) fn due_cell(lang: Lang, due: rongshu_workflow::Due) -> Markup {
 /// Marks a page that shows its own problem, so the gate keeps it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct KeepPage;
+
+/// After a form: on success, on to `next`; on failure, the form's page
+/// again (`page` renders it with the notice on top) with the problem on it.
+pub(crate) async fn after_form<T, E>(
+    viewer: &Viewer,
+    done: Result<T, E>,
+    next: &str,
+    page: impl AsyncFnOnce(Markup) -> Result<Markup, ApiError>,
+) -> Result<Response, ApiError>
+where
+    ApiError: From<E>,
+{
+    match done {
+        Ok(_) => Ok(Redirect::to(next).into_response()),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let page = page(problem_notice(viewer.lang, &e)).await?;
+            Ok(page_with_problem(e.status(), e.code(), page))
+        }
+    }
+}
 
 /// A page that reports a failed form itself. It keeps the failure's status
 /// and code, so the gate still ledgers the failure.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Datelike;
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, T};
 use super::supply_text as t;
-use super::{CsrfForm, NoFields, Viewer, layout, local_time, page_with_problem, problem_notice};
+use super::{CsrfForm, NoFields, Viewer, after_form, layout, local_time};
 use crate::context::{Path, Query};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -152,19 +152,16 @@ fn scope_of(value: &str) -> Result<SuspensionScope, ApiError> {
     })
 }
 
-/// After a step: the list again, or the form's problem on it.
+/// After a step: the list again, with any problem on it.
 async fn after(
     state: &AppState,
     viewer: &Viewer,
     done: Result<Suspension, ApiError>,
 ) -> Result<Response, ApiError> {
-    match done {
-        Ok(_) => Ok(Redirect::to("/suspensions").into_response()),
-        Err(e) => {
-            let page = suspensions(state, viewer, Some(problem_notice(viewer.lang, &e))).await?;
-            Ok(page_with_problem(e.status(), e.code(), page))
-        }
-    }
+    after_form(viewer, done, "/suspensions", async |notice| {
+        suspensions(state, viewer, Some(notice)).await
+    })
+    .await
 }
 
 pub(crate) async fn suspend(
