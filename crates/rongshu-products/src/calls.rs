@@ -299,7 +299,7 @@ impl Products {
                     .map_or(product.input.price_fen, |cap| {
                         cap.min(product.input.price_fen)
                     }),
-                free: is_free_for(caller.party),
+                free: is_free_for(caller.party) || admission.grant.public_interest,
                 daily_call_quota: product.input.daily_call_quota,
                 stamp: admission.stamp_with(caller),
             })

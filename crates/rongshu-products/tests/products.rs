@@ -124,6 +124,11 @@ struct World {
 /// A delivered resource, and a demand authorized by its provider with
 /// both agreements signed.
 async fn world(store: Store) -> World {
+    world_with(store, false).await
+}
+
+/// The world, its demand claiming the public interest or not.
+async fn world_with(store: Store, public_interest: bool) -> World {
     let clock = Clock::default();
     clock.set("2026-11-02");
     let ledger = Ledger(clock.clone());
@@ -206,6 +211,7 @@ async fn world(store: Store) -> World {
                 purpose: "防范冒名贷款".into(),
                 term_months: 12,
                 consent: String::new(),
+                public_interest,
                 items: vec![("registrations".into(), Vec::new())],
             },
             true,
@@ -941,6 +947,39 @@ async fn a_tampered_version_ends_a_download_with_an_error() {
         assert!(
             failed.is_some(),
             "a cut-off download never passes for a whole one"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_public_interest_use_is_free_of_charge() {
+    on_every_backend(|db| async move {
+        let w = world_with(db.store.clone(), true).await;
+        let ledger = Ledger(w.clock.clone());
+        w.products
+            .save(&w.operator, &ledger, &draft(&w, MASKED), None)
+            .await
+            .unwrap();
+        let facts = [(
+            "统一社会信用代码".to_owned(),
+            "91510100MA61R9XX01".to_owned(),
+        )];
+        for _ in 0..3 {
+            w.products
+                .verify(&caller(&w.user), &ledger, "registrations-check", &facts)
+                .await
+                .unwrap();
+        }
+        let statement = w
+            .products
+            .statement(&w.user, w.user.org_id, "2026-11")
+            .await
+            .unwrap();
+        assert_eq!(statement.lines[0].calls, 3, "metered all the same");
+        assert_eq!(
+            statement.total_fen, 0,
+            "a user, but for the public interest"
         );
     })
     .await;

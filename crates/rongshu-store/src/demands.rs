@@ -26,6 +26,9 @@ pub struct DemandInput {
     pub term_months: i64,
     /// The data subjects' consent, described; empty when there is none.
     pub consent: String,
+    /// The use claims to serve the public interest (reviewed with the
+    /// demand; free of charge once passed).
+    pub public_interest: bool,
     pub items: Vec<DemandItem>,
 }
 
@@ -131,6 +134,7 @@ fn demand(row: &AnyRow, items: Vec<DemandItem>) -> Result<Demand, StoreError> {
             purpose: row.try_get("purpose")?,
             term_months: row.try_get("term_months")?,
             consent: row.try_get("consent")?,
+            public_interest: row.try_get::<i64, _>("public_interest")? != 0,
             items,
         },
         status: parse_code("demand status", row.try_get("status")?)?,
@@ -369,8 +373,8 @@ impl WriteTx<'_> {
     ) -> Result<i64, StoreError> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO demands (user_org_id, filed_by, title, wanted, modes, scenario, purpose, \
-             term_months, consent, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+             term_months, consent, public_interest, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
         )
         .bind(user_org_id)
         .bind(filed_by)
@@ -381,6 +385,7 @@ impl WriteTx<'_> {
         .bind(about.purpose.clone())
         .bind(about.term_months)
         .bind(about.consent.clone())
+        .bind(i64::from(about.public_interest))
         .bind(DemandStatus::Draft.as_str())
         .bind(now_ms)
         .fetch_one(&mut *self.tx)
@@ -397,7 +402,7 @@ impl WriteTx<'_> {
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE demands SET title = $1, wanted = $2, modes = $3, scenario = $4, purpose = $5, \
-             term_months = $6, consent = $7, updated_at = $8 WHERE id = $9",
+             term_months = $6, consent = $7, public_interest = $8, updated_at = $9 WHERE id = $10",
         )
         .bind(about.title.clone())
         .bind(about.wanted.clone())
@@ -406,6 +411,7 @@ impl WriteTx<'_> {
         .bind(about.purpose.clone())
         .bind(about.term_months)
         .bind(about.consent.clone())
+        .bind(i64::from(about.public_interest))
         .bind(now_ms)
         .bind(id)
         .execute(&mut *self.tx)

@@ -45,6 +45,7 @@ fn demand_input(resource_id: i64) -> DemandInput {
         purpose: "评估经营状况".into(),
         term_months: 12,
         consent: "企业授权书".into(),
+        public_interest: false,
         items: vec![DemandItem {
             resource_id,
             fields: vec!["name".into(), "credit_code".into()],

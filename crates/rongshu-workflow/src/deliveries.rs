@@ -104,6 +104,9 @@ pub struct UseGrant {
     pub agreement_id: i64,
     pub authorization_id: i64,
     pub fields: Vec<String>,
+    /// The demand behind the agreement serves the public interest, as
+    /// reviewed: its use is free of charge.
+    pub public_interest: bool,
 }
 
 /// The closest a user organisation comes to using `resource_id` by `mode`
@@ -143,6 +146,8 @@ pub fn check_use(
                 agreement_id: agreement.id,
                 authorization_id: authorization.id,
                 fields: covered.fields.clone(),
+                // Read from the agreement's demand by `may_use`.
+                public_interest: false,
             });
         };
         refusal = why;
@@ -167,6 +172,16 @@ impl Workflow {
             let authorization = self.store.authorization(agreement.authorization_id).await?;
             candidates.push((agreement, authorization));
         }
-        Ok(check_use(&candidates, resource_id, mode, self.today()))
+        let mut checked = check_use(&candidates, resource_id, mode, self.today());
+        if let Ok(grant) = &mut checked {
+            let demand = candidates
+                .iter()
+                .find(|(a, _)| a.id == grant.agreement_id)
+                .and_then(|(a, _)| a.demand_id);
+            if let Some(demand) = demand {
+                grant.public_interest = self.store.demand(demand).await?.about.public_interest;
+            }
+        }
+        Ok(checked)
     }
 }

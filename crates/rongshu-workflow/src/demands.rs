@@ -26,6 +26,8 @@ pub struct DemandDraft {
     pub purpose: String,
     pub term_months: i64,
     pub consent: String,
+    /// The use claims to serve the public interest.
+    pub public_interest: bool,
     /// (resource code, fields; none for every field)
     pub items: Vec<(String, Vec<String>)>,
 }
@@ -97,6 +99,7 @@ impl Workflow {
             purpose,
             term_months: draft.term_months,
             consent,
+            public_interest: draft.public_interest,
             items,
         })
     }

@@ -211,6 +211,7 @@ fn draft(codes: &[&str], consent: &str) -> DemandDraft {
         purpose: "降低小微企业融资成本".into(),
         term_months: 12,
         consent: consent.into(),
+        public_interest: false,
         items: codes.iter().map(|c| (c.to_string(), Vec::new())).collect(),
     }
 }

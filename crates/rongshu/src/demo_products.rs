@@ -40,6 +40,7 @@ fn demand(title: &str, code: &str, modes: &[&str], scenario: &str) -> DemandDraf
         purpose: format!("{title}（演示）"),
         term_months: 12,
         consent: String::new(),
+        public_interest: false,
         items: vec![(code.into(), Vec::new())],
     }
 }
@@ -131,12 +132,16 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
         ),
         (
             &scholar,
-            demand(
-                "食品安全抽检结果研究",
-                "food-inspections",
-                &["download", "consulting"],
-                "学术研究：各区县食品安全抽检合格率的时间变化",
-            ),
+            DemandDraft {
+                // Non-commercial research: free of charge once passed.
+                public_interest: true,
+                ..demand(
+                    "食品安全抽检结果研究",
+                    "food-inspections",
+                    &["download", "consulting"],
+                    "学术研究：各区县食品安全抽检合格率的时间变化",
+                )
+            },
         ),
     ];
     let mut demands = Vec::new();

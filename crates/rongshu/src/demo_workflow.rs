@@ -62,6 +62,7 @@ fn draft(
         purpose: format!("{title}（演示）"),
         term_months: 12,
         consent: consent.into(),
+        public_interest: false,
         items: codes.iter().map(|c| (c.to_string(), Vec::new())).collect(),
     }
 }

@@ -58,6 +58,7 @@ fn draft(r: &DemandRequest) -> DemandDraft {
         purpose: r.purpose.clone(),
         term_months: r.term_months,
         consent: r.consent.clone(),
+        public_interest: r.public_interest,
         items: r
             .items
             .iter()

@@ -58,6 +58,8 @@ pub(crate) struct DemandView {
     pub term_months: i64,
     /// The data subjects' consent, described; empty when none.
     pub consent: String,
+    /// The use claims to serve the public interest.
+    pub public_interest: bool,
     pub items: Vec<DemandItemView>,
     pub list_id: Option<i64>,
     /// The latest note or reasons of the operator or the Office.
@@ -85,6 +87,7 @@ impl DemandView {
             purpose: d.about.purpose.clone(),
             term_months: d.about.term_months,
             consent: d.about.consent.clone(),
+            public_interest: d.about.public_interest,
             items: d
                 .about
                 .items
@@ -126,6 +129,10 @@ pub(crate) struct DemandRequest {
     /// Evidence of the data subjects' consent, described.
     #[serde(default)]
     pub consent: String,
+    /// The use serves the public interest: reviewed with the demand and,
+    /// once passed, free of charge.
+    #[serde(default)]
+    pub public_interest: bool,
     #[serde(default)]
     pub items: Vec<DemandItemView>,
     /// Send to the operator's pre-review at once.

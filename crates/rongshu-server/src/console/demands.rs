@@ -153,6 +153,7 @@ async fn demand_form(
             label { (t::PURPOSE.get(lang)) textarea name="purpose" rows="2" required {} }
             label { (t::TERM_MONTHS.get(lang)) input type="number" name="term_months" min="1" max="60" value="12" required; }
             label { (t::CONSENT.get(lang)) textarea name="consent" rows="2" {} }
+            label.check { input type="checkbox" name="public_interest"; " " (t::PUBLIC_INTEREST.get(lang)) }
             div.actions {
                 button type="submit" name="submit" value="submit" { (t::SUBMIT.get(lang)) }
                 button.secondary type="submit" name="submit" value="draft" { (t::SAVE_DRAFT.get(lang)) }
@@ -180,6 +181,8 @@ pub(crate) struct DemandForm {
     #[serde(default)]
     consent: String,
     #[serde(default)]
+    public_interest: String,
+    #[serde(default)]
     submit: String,
     #[serde(default)]
     user_org: String,
@@ -201,6 +204,7 @@ pub(crate) async fn create_demand(
         purpose: form.purpose.clone(),
         term_months: form.term_months.trim().parse().unwrap_or(0),
         consent: form.consent.clone(),
+        public_interest: form.public_interest == "on",
         items: on(&form.checks, "item.")
             .into_iter()
             .map(|code| {
@@ -395,6 +399,7 @@ async fn demand_body(
                         " (" (e.byte_size) " B, SM3 " code.digest { (e.digest.get(..16).unwrap_or_default()) "…" } ")"
                     }
                 }
+                @if d.about.public_interest { dt { (t::PUBLIC_INTEREST.get(lang)) } dd.public-interest { "✓" } }
                 @if !d.note.is_empty() { dt { (t::NOTE.get(lang)) } dd.note { (d.note) } }
             }
         }

@@ -289,3 +289,8 @@ pub(crate) fn notice(kind: &str) -> T {
         _ => T("平台通知", "Platform notice"),
     }
 }
+
+pub(crate) const PUBLIC_INTEREST: T = T(
+    "用于公共治理、公益事业或非商业学术研究（经审核通过后免费使用）",
+    "For public governance, public welfare or non-commercial research (free of charge once the review passes)",
+);
