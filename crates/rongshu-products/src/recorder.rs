@@ -82,19 +82,19 @@ async fn write_batches(store: Store, mut receiver: mpsc::UnboundedReceiver<Pendi
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (uses, waiting): (Vec<Use>, Vec<_>) = batch.drain(..).unzip();
-        let started = std::time::Instant::now();
-        let outcomes = match commit(&store, &uses).await {
+        let (started, calls) = (std::time::Instant::now(), uses.len());
+        let outcomes = match commit(&store, uses).await {
             Ok(outcomes) => {
                 tracing::debug!(
-                    calls = uses.len(),
+                    calls,
                     elapsed_us = started.elapsed().as_micros() as u64,
                     "data calls recorded"
                 );
                 outcomes
             }
             Err(error) => {
-                tracing::error!(%error, calls = uses.len(), "recording data calls failed");
-                uses.iter()
+                tracing::error!(%error, calls, "recording data calls failed");
+                (0..calls)
                     .map(|_| Recorded::Failed(error.to_string()))
                     .collect()
             }
@@ -120,7 +120,7 @@ impl Meter {
     }
 }
 
-async fn commit(store: &Store, uses: &[Use]) -> Result<Vec<Recorded>, StoreError> {
+async fn commit(store: &Store, uses: Vec<Use>) -> Result<Vec<Recorded>, StoreError> {
     let (mut tx, epoch) = store.begin_uses().await?;
     let mut meters: HashMap<(i64, i64, chrono::NaiveDate), Meter> = HashMap::new();
     let mut outcomes = Vec::with_capacity(uses.len());
@@ -143,8 +143,7 @@ async fn commit(store: &Store, uses: &[Use]) -> Result<Vec<Recorded>, StoreError
                 continue;
             }
         }
-        let amount = amount(&mut tx, used, meter).await?;
-        entries.push(used.entry.clone());
+        let amount = amount(&mut tx, &used, meter).await?;
         let usage = meter.usage.get_or_insert(Usage {
             product_id: used.product_id,
             org_id: used.org_id,
@@ -158,6 +157,7 @@ async fn commit(store: &Store, uses: &[Use]) -> Result<Vec<Recorded>, StoreError
         usage.records += used.used.records;
         usage.downloads += used.used.downloads;
         usage.amount_fen += amount;
+        entries.push(used.entry);
         outcomes.push(Recorded::Done);
     }
     tx.append_all(entries).await?;

@@ -18,7 +18,9 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use super::workflow_text as t;
-use super::{CsrfForm, Viewer, after_form, due_cell, layout, page_with_problem, problem_notice};
+use super::{
+    CsrfForm, Viewer, after_form, due_cell, layout, number, page_with_problem, problem_notice,
+};
 use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -613,15 +615,6 @@ pub(crate) async fn answer(
         )
         .await;
     after_step(&state, &f.viewer, id, result).await
-}
-
-/// Numbers arrive as text: the CSRF wrapper flattens the form, and
-/// flattened fields are not parsed as numbers.
-fn number(field: &'static str, value: &str) -> Result<i64, ApiError> {
-    value.trim().parse().map_err(|_| ApiError::InvalidField {
-        field,
-        problem: "must be a number",
-    })
 }
 
 /// The resources a provider ticked in its answer, with the fields the

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::product_text as t;
 use super::supply_text::ORGANISATION;
-use super::{CsrfForm, Viewer, after_form, layout, local_time};
+use super::{CsrfForm, Viewer, after_form, layout, local_time, optional_number};
 use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -165,15 +165,7 @@ pub(crate) async fn set_price_cap(
     f: CsrfForm<CapForm>,
 ) -> Result<Response, ApiError> {
     let who = &f.viewer.who;
-    let text = f.form.price_cap_fen.trim();
-    let cap = if text.is_empty() {
-        None
-    } else {
-        Some(text.parse::<i64>().map_err(|_| ApiError::InvalidField {
-            field: "price_cap_fen",
-            problem: "must be a whole number of fen",
-        })?)
-    };
+    let cap = optional_number("price_cap_fen", &f.form.price_cap_fen)?;
     state
         .products()
         .set_price_cap(&who.account().actor(), &who.ctx, &code, cap)

@@ -133,6 +133,21 @@ pub(crate) fn due_cell(lang: Lang, due: rongshu_workflow::Due) -> Markup {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct KeepPage;
 
+/// A whole number from a form. Numbers arrive as text: the CSRF wrapper
+/// flattens the form, and flattened fields are not parsed as numbers.
+pub(crate) fn number(field: &'static str, text: &str) -> Result<i64, ApiError> {
+    text.trim().parse().map_err(|_| ApiError::InvalidField {
+        field,
+        problem: "must be a whole number",
+    })
+}
+
+/// A whole number from a form, or none when the field was left empty.
+pub(crate) fn optional_number(field: &'static str, text: &str) -> Result<Option<i64>, ApiError> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| number(field, text)).transpose()
+}
+
 /// After a form: on success, on to `next`; on failure, the form's page
 /// again (`page` renders it with the notice on top) with the problem on it.
 pub(crate) async fn after_form<T, E>(

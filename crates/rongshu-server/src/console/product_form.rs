@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::product_text as t;
 use super::workflow_text::mode as mode_name;
-use super::{CsrfForm, Viewer, layout, page_with_problem, problem_notice};
+use super::{CsrfForm, Viewer, layout, number, optional_number, page_with_problem, problem_notice};
 use crate::context::Path;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -56,7 +56,7 @@ pub(crate) struct ProductForm {
 impl ProductForm {
     fn of(product: &Product, resource_code: &str) -> ProductForm {
         let i = &product.input;
-        let optional = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let shown = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         ProductForm {
             code: i.code.clone(),
             name: i.name.clone(),
@@ -68,8 +68,8 @@ impl ProductForm {
             max_rows: i.max_rows.to_string(),
             verify_key_field: i.verify_key_field.clone().unwrap_or_default(),
             verify_fields: i.verify_fields.join("、"),
-            daily_call_quota: optional(i.daily_call_quota),
-            rate_per_minute: optional(i.rate_per_minute),
+            daily_call_quota: shown(i.daily_call_quota),
+            rate_per_minute: shown(i.rate_per_minute),
             billing_unit: i.billing_unit.as_str().to_owned(),
             price_fen: i.price_fen.to_string(),
             revision: product.revision.to_string(),
@@ -108,13 +108,13 @@ impl ProductForm {
             fields: list(&self.fields),
             pipeline: self.pipeline.clone(),
             query_parameters: list(&self.query_parameters),
-            max_rows: optional("max_rows", &self.max_rows)?.unwrap_or(100),
+            max_rows: optional_number("max_rows", &self.max_rows)?.unwrap_or(100),
             verify_key_field: (!verify_key.is_empty()).then(|| verify_key.to_owned()),
             verify_fields: list(&self.verify_fields),
-            daily_call_quota: optional("daily_call_quota", &self.daily_call_quota)?,
-            rate_per_minute: optional("rate_per_minute", &self.rate_per_minute)?,
+            daily_call_quota: optional_number("daily_call_quota", &self.daily_call_quota)?,
+            rate_per_minute: optional_number("rate_per_minute", &self.rate_per_minute)?,
             billing_unit: self.billing_unit.parse::<BillingUnit>()?,
-            price_fen: optional("price_fen", &self.price_fen)?.unwrap_or(0),
+            price_fen: optional_number("price_fen", &self.price_fen)?.unwrap_or(0),
         })
     }
 }
@@ -133,18 +133,6 @@ fn list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-fn number(field: &'static str, text: &str) -> Result<i64, ApiError> {
-    text.trim().parse().map_err(|_| ApiError::InvalidField {
-        field,
-        problem: "must be a whole number",
-    })
-}
-
-fn optional(field: &'static str, text: &str) -> Result<Option<i64>, ApiError> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| number(field, text)).transpose()
 }
 
 pub(crate) async fn new_product_page(
@@ -209,7 +197,7 @@ async fn act(state: &AppState, viewer: &Viewer, form: &ProductForm) -> Result<Ac
             .await?;
         return Ok(Acted::Previewed(Box::new(preview)));
     }
-    let revision = optional("revision", &form.revision)?;
+    let revision = optional_number("revision", &form.revision)?;
     let product = state
         .products()
         .save(&actor, &viewer.who.ctx, &draft, revision)
