@@ -13,6 +13,7 @@
 mod read;
 mod source;
 mod write;
+mod xlsx;
 
 pub use read::VersionReader;
 pub use rongshu_deid::Batch;
@@ -38,8 +39,6 @@ pub enum FormatError {
     },
     #[error("XLSX holds at most {max} rows; choose CSV, JSON or Parquet for more")]
     TooManyRowsForXlsx { max: u32 },
-    #[error("writing XLSX: {0}")]
-    Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("writing CSV: {0}")]
     Csv(#[from] csv::Error),
     #[error("packaging: {0}")]

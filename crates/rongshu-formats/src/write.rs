@@ -53,7 +53,7 @@ impl ColumnType {
         }
     }
 
-    fn is_number(self) -> bool {
+    pub(crate) fn is_number(self) -> bool {
         matches!(self, ColumnType::Integer | ColumnType::Decimal)
     }
 }
@@ -134,7 +134,7 @@ enum Inner<W: Write + Send> {
     Csv(Box<CsvOut<W>>),
     Json(JsonOut<W>),
     Parquet(Box<ParquetOut<W>>),
-    Xlsx(Box<XlsxOut<W>>),
+    Xlsx(Box<crate::xlsx::XlsxOut<W>>),
 }
 
 impl<W: Write + Send> std::fmt::Debug for TableWriter<W> {
@@ -157,7 +157,7 @@ impl<W: Write + Send> TableWriter<W> {
             )?)),
             OutputFormat::Json => Inner::Json(JsonOut::new(columns, sink)?),
             OutputFormat::Parquet => Inner::Parquet(Box::new(ParquetOut::new(columns, sink)?)),
-            OutputFormat::Xlsx => Inner::Xlsx(Box::new(XlsxOut::new(columns, sink)?)),
+            OutputFormat::Xlsx => Inner::Xlsx(Box::new(crate::xlsx::XlsxOut::new(&columns, sink)?)),
         };
         Ok(TableWriter { inner })
     }
@@ -282,6 +282,10 @@ fn json_value(column: &OutputColumn, value: Option<&str>) -> serde_json::Value {
     typed.unwrap_or_else(|| Value::from(value))
 }
 
+/// Bytes of encoded data a Parquet download buffers before it writes a
+/// row group out.
+const ROW_GROUP_BYTES: usize = 16 << 20;
+
 struct ParquetOut<W: Write + Send> {
     schema: Arc<Schema>,
     columns: Vec<OutputColumn>,
@@ -318,6 +322,11 @@ impl<W: Write + Send> ParquetOut<W> {
             .collect::<Result<Vec<_>, _>>()?;
         self.writer
             .write(&RecordBatch::try_new(self.schema.clone(), arrays)?)?;
+        // A row group is buffered whole until flushed: bound it by size,
+        // not by the writer's default of a million rows.
+        if self.writer.in_progress_size() >= ROW_GROUP_BYTES {
+            self.writer.flush()?;
+        }
         Ok(())
     }
 
@@ -412,69 +421,6 @@ fn typed_array(column: &OutputColumn, values: &[Option<String>]) -> Result<Array
             |b, v| b.append_option(v),
             |mut b| Arc::new(b.finish()),
         ),
-    }
-}
-
-/// XLSX cannot stream: rows are buffered in the workbook (at most the
-/// format's row limit) and written out at the end.
-struct XlsxOut<W: Write> {
-    workbook: rust_xlsxwriter::Workbook,
-    columns: Vec<OutputColumn>,
-    sink: W,
-    row: u32,
-}
-
-/// Rows per sheet in XLSX, the header included.
-const XLSX_MAX_ROWS: u32 = 1_048_576;
-
-impl<W: Write> XlsxOut<W> {
-    fn new(columns: Vec<OutputColumn>, sink: W) -> Result<XlsxOut<W>, FormatError> {
-        let mut workbook = rust_xlsxwriter::Workbook::new();
-        let sheet = workbook.add_worksheet();
-        for (at, column) in columns.iter().enumerate() {
-            sheet.write_string(0, at as u16, &column.name)?;
-        }
-        Ok(XlsxOut {
-            workbook,
-            columns,
-            sink,
-            row: 1,
-        })
-    }
-}
-
-impl<W: Write> XlsxOut<W> {
-    fn write(&mut self, batch: &Batch) -> Result<(), FormatError> {
-        if u64::from(self.row) + batch.rows as u64 > u64::from(XLSX_MAX_ROWS) {
-            return Err(FormatError::TooManyRowsForXlsx {
-                max: XLSX_MAX_ROWS - 1,
-            });
-        }
-        let sheet = self.workbook.worksheet_from_index(0)?;
-        for r in 0..batch.rows {
-            for (c, (column, values)) in self.columns.iter().zip(&batch.columns).enumerate() {
-                let Some(value) = values[r].as_deref() else {
-                    continue;
-                };
-                let number = column
-                    .column_type
-                    .is_number()
-                    .then(|| value.parse::<f64>().ok())
-                    .flatten();
-                match number {
-                    Some(n) => sheet.write_number(self.row, c as u16, n)?,
-                    None => sheet.write_string(self.row, c as u16, value)?,
-                };
-            }
-            self.row += 1;
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<W, FormatError> {
-        let bytes = self.workbook.save_to_buffer()?;
-        self.sink.write_all(&bytes)?;
-        Ok(self.sink)
     }
 }
 

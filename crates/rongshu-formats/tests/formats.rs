@@ -146,7 +146,84 @@ fn xlsx_reads_back_in_a_spreadsheet_reader() {
     assert_eq!(rows[0][0], Data::String("名称".into()));
     assert_eq!(rows[1][1], Data::Float(12.0));
     assert_eq!(rows[2][0], Data::String("乙,\"公司\"".into()));
+    // The missing 人数 leaves its cell empty and 成立日期 in its column.
+    assert_eq!(rows[2][1], Data::Empty);
+    assert_eq!(rows[2][2], Data::String("1970-01-01".into()));
     assert_eq!(rows.len(), 4);
+}
+
+#[test]
+fn xlsx_keeps_markup_characters_as_text() {
+    use calamine::{Data, Reader, Xlsx};
+    let columns = vec![OutputColumn {
+        name: "备注<&>".into(),
+        column_type: ColumnType::Text,
+    }];
+    let mut writer = TableWriter::new(OutputFormat::Xlsx, columns, Vec::new()).unwrap();
+    let batch = Batch {
+        rows: 1,
+        columns: vec![vec![Some(" <b>甲&乙</b> ".into())]],
+    };
+    writer.write(&batch).unwrap();
+    let bytes = writer.finish().unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows[0][0], Data::String("备注<&>".into()));
+    assert_eq!(rows[1][0], Data::String(" <b>甲&乙</b> ".into()));
+}
+
+/// Counts what reaches it, so a test can see bytes leave before the end.
+#[derive(Clone, Default)]
+struct Counting(Arc<std::sync::atomic::AtomicUsize>);
+
+impl std::io::Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .fetch_add(buf.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn every_format_streams_before_it_finishes() {
+    let (columns, _) = output();
+    // Long names of pseudo-random letters, so that no encoding or
+    // compression shrinks 300,000 rows to a few megabytes.
+    let rows = 60_000;
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut letter = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        char::from(b'A' + (state % 58) as u8)
+    };
+    let big = Batch {
+        rows,
+        columns: vec![
+            (0..rows)
+                .map(|_| Some((0..100).map(|_| letter()).collect()))
+                .collect(),
+            (0..rows).map(|i| Some(i.to_string())).collect(),
+            vec![Some("2021-03-01".to_owned()); rows],
+        ],
+    };
+    for format in OutputFormat::ALL {
+        let sink = Counting::default();
+        let mut writer = TableWriter::new(format, columns.clone(), sink.clone()).unwrap();
+        for _ in 0..5 {
+            writer.write(&big).unwrap();
+        }
+        let before_end = sink.0.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            before_end > 0,
+            "{format:?} held all 300,000 rows until the end"
+        );
+        writer.finish().unwrap();
+    }
 }
 
 #[test]
