@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod civil_time;
 mod lockout;
 mod names;
+pub mod output;
 mod party;
 pub mod resource;
 pub mod supply;

@@ -1,0 +1,258 @@
+//! Output checking for the sandbox (Art. 5: data usable, not visible):
+//! the automatic disclosure checks a result passes before any person
+//! looks at it, and the output checkers' review that follows.
+//!
+//! The checks are statistical disclosure control as ACRO and OpenSAFELY
+//! apply it: each row of a result is a cell standing for the records
+//! behind it; too few records, a structural zero, or a total dominated by
+//! one or two contributors could reveal a person or a company.
+
+use crate::workflow::named_enum;
+
+/// Thresholds of the automatic checks (REFERENCE: ACRO's defaults).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DisclosureRules {
+    /// Fewest records a cell may stand for.
+    pub min_cell_count: u64,
+    /// Whether a zero in a count column is disclosive.
+    pub zeros_disclosive: bool,
+    /// A total fails when its two largest contributions reach this share.
+    pub dominance_share: f64,
+    /// Most rows a released result may have.
+    pub max_rows: usize,
+    /// Counts released are rounded to a multiple of this, when set.
+    pub round_to: Option<u64>,
+}
+
+impl Default for DisclosureRules {
+    fn default() -> DisclosureRules {
+        DisclosureRules {
+            min_cell_count: 10,
+            zeros_disclosive: true,
+            dominance_share: 0.9,
+            max_rows: 1_000,
+            round_to: Some(5),
+        }
+    }
+}
+
+/// A total in one cell and the two largest contributions to it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Total {
+    pub value: f64,
+    pub top_two: f64,
+}
+
+/// What the engine traced of a result, for the checks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResultFacts {
+    pub rows: usize,
+    /// The records behind each row; `None` when the result's rows could
+    /// not be traced to records (the checks then fail it).
+    pub records: Option<Vec<u64>>,
+    /// Columns computed as counts, with their values row by row.
+    pub counts: Vec<(String, Vec<Option<f64>>)>,
+    /// Columns computed as sums, with their contributions row by row.
+    pub totals: Vec<(String, Vec<Option<Total>>)>,
+    /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
+    pub identifier_columns: Vec<String>,
+}
+
+named_enum! {
+    /// Why an automatic check failed; stable codes shown to users and
+    /// checkers.
+    pub enum CheckCode ("check") {
+        SmallCell = "small-cell",
+        Zero = "zero",
+        Dominance = "dominance",
+        DirectIdentifier = "direct-identifier",
+        RowCap = "row-cap",
+        Untraceable = "untraceable",
+    }
+}
+
+/// One failed check, with where it failed (row numbers from 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckFailure {
+    pub code: CheckCode,
+    /// The column concerned, for checks of one column.
+    pub column: Option<String>,
+    pub rows: Vec<usize>,
+}
+
+/// Every check that fails; empty when the result may go to the checkers.
+pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> {
+    let mut failures = Vec::new();
+    let mut fail = |code, column: Option<&str>, rows: Vec<usize>| {
+        failures.push(CheckFailure {
+            code,
+            column: column.map(str::to_owned),
+            rows,
+        })
+    };
+    if facts.rows > rules.max_rows {
+        fail(CheckCode::RowCap, None, Vec::new());
+    }
+    for column in &facts.identifier_columns {
+        fail(CheckCode::DirectIdentifier, Some(column), Vec::new());
+    }
+    match &facts.records {
+        None => fail(CheckCode::Untraceable, None, Vec::new()),
+        Some(records) => {
+            let small = rows_where(records.iter().map(|n| Some(*n)), |n| {
+                n < rules.min_cell_count
+            });
+            if !small.is_empty() {
+                fail(CheckCode::SmallCell, None, small);
+            }
+        }
+    }
+    if rules.zeros_disclosive {
+        for (column, values) in &facts.counts {
+            let zeros = rows_where(values.iter().copied(), |v| v == 0.0);
+            if !zeros.is_empty() {
+                fail(CheckCode::Zero, Some(column), zeros);
+            }
+        }
+    }
+    for (column, cells) in &facts.totals {
+        let dominated = rows_where(cells.iter().copied(), |t| {
+            dominated(t, rules.dominance_share)
+        });
+        if !dominated.is_empty() {
+            fail(CheckCode::Dominance, Some(column), dominated);
+        }
+    }
+    failures
+}
+
+fn rows_where<T: Copy>(
+    values: impl Iterator<Item = Option<T>>,
+    test: impl Fn(T) -> bool,
+) -> Vec<usize> {
+    values
+        .enumerate()
+        .filter(|(_, v)| v.is_some_and(&test))
+        .map(|(row, _)| row)
+        .collect()
+}
+
+/// The two largest contributions make at least `share` of the total.
+/// Totals are compared by magnitude, so negative contributions (refunds,
+/// losses) cannot hide a dominant one; a zero total with any contribution
+/// is dominated.
+fn dominated(total: Total, share: f64) -> bool {
+    let whole = total.value.abs();
+    let top = total.top_two.abs();
+    if whole == 0.0 {
+        return top > 0.0;
+    }
+    top >= share * whole
+}
+
+/// A count rounded to the nearest multiple of `base`, halves up, as
+/// OpenSAFELY releases them.
+pub fn round_count(value: f64, base: u64) -> f64 {
+    if base <= 1 || !value.is_finite() {
+        return value;
+    }
+    let base = base as f64;
+    (value / base + 0.5).floor() * base
+}
+
+named_enum! {
+    /// Where an export request stands.
+    pub enum ExportStatus ("export status") {
+        /// An automatic check failed: no checker may approve it.
+        FailedChecks = "failed-checks",
+        AwaitingReview = "awaiting-review",
+        /// A checker asked for changes; the author may resubmit.
+        ChangesRequested = "changes-requested",
+        Approved = "approved",
+        Rejected = "rejected",
+        Withdrawn = "withdrawn",
+    }
+}
+
+named_enum! {
+    /// An output checker's decision.
+    pub enum ReviewDecision ("review decision") {
+        Approve = "approve",
+        Reject = "reject",
+        ApproveSubjectToChanges = "approve-subject-to-changes",
+    }
+}
+
+/// Who reviewed an export and what they decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Review {
+    pub checker: i64,
+    pub decision: ReviewDecision,
+}
+
+/// Why a checker's decision is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewRefusal {
+    #[error("the author of an output can never review it")]
+    OwnOutput,
+    #[error("this checker has already reviewed the output; a second, independent checker must")]
+    AlreadyReviewed,
+    #[error("an output in state {0} takes no review")]
+    NotAwaitingReview(ExportStatus),
+}
+
+/// The state automatic checks leave a new or resubmitted export in.
+pub fn after_checks(failures: &[CheckFailure]) -> ExportStatus {
+    if failures.is_empty() {
+        ExportStatus::AwaitingReview
+    } else {
+        ExportStatus::FailedChecks
+    }
+}
+
+/// The state after `review`, given the reviews already made in this
+/// round: a rejection or a request for changes decides at once; approval
+/// needs `approvals_required` distinct checkers, none of them the author.
+pub fn review(
+    status: ExportStatus,
+    author: i64,
+    earlier: &[Review],
+    approvals_required: u8,
+    review: Review,
+) -> Result<ExportStatus, ReviewRefusal> {
+    if status != ExportStatus::AwaitingReview {
+        return Err(ReviewRefusal::NotAwaitingReview(status));
+    }
+    if review.checker == author {
+        return Err(ReviewRefusal::OwnOutput);
+    }
+    if earlier.iter().any(|r| r.checker == review.checker) {
+        return Err(ReviewRefusal::AlreadyReviewed);
+    }
+    Ok(match review.decision {
+        ReviewDecision::Reject => ExportStatus::Rejected,
+        ReviewDecision::ApproveSubjectToChanges => ExportStatus::ChangesRequested,
+        ReviewDecision::Approve => {
+            let approvals = 1 + earlier
+                .iter()
+                .filter(|r| r.decision == ReviewDecision::Approve)
+                .count();
+            if approvals >= usize::from(approvals_required.max(1)) {
+                ExportStatus::Approved
+            } else {
+                ExportStatus::AwaitingReview
+            }
+        }
+    })
+}
+
+/// Whether the author may withdraw or resubmit from `status`.
+pub fn author_may_revise(status: ExportStatus) -> bool {
+    matches!(
+        status,
+        ExportStatus::FailedChecks | ExportStatus::ChangesRequested | ExportStatus::AwaitingReview
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,201 @@
+use proptest::prelude::*;
+
+use super::*;
+
+fn rules() -> DisclosureRules {
+    DisclosureRules::default()
+}
+
+fn traced(records: Vec<u64>) -> ResultFacts {
+    ResultFacts {
+        rows: records.len(),
+        records: Some(records),
+        ..ResultFacts::default()
+    }
+}
+
+fn codes(failures: &[CheckFailure]) -> Vec<CheckCode> {
+    failures.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn cells_of_ten_records_or_more_pass() {
+    assert!(check(&traced(vec![10, 250, 11]), &rules()).is_empty());
+}
+
+#[test]
+fn small_cells_fail_and_name_their_rows() {
+    let failures = check(&traced(vec![12, 9, 40, 1]), &rules());
+    assert_eq!(
+        failures,
+        vec![CheckFailure {
+            code: CheckCode::SmallCell,
+            column: None,
+            rows: vec![1, 3],
+        }]
+    );
+}
+
+#[test]
+fn untraceable_results_fail() {
+    let facts = ResultFacts {
+        rows: 3,
+        ..ResultFacts::default()
+    };
+    assert_eq!(
+        codes(&check(&facts, &rules())),
+        vec![CheckCode::Untraceable]
+    );
+}
+
+#[test]
+fn zeros_in_count_columns_fail_unless_allowed() {
+    let mut facts = traced(vec![20, 30]);
+    facts.counts = vec![("人数".into(), vec![Some(0.0), Some(30.0)])];
+    let failures = check(&facts, &rules());
+    assert_eq!(codes(&failures), vec![CheckCode::Zero]);
+    assert_eq!(failures[0].column.as_deref(), Some("人数"));
+    assert_eq!(failures[0].rows, vec![0]);
+    let lenient = DisclosureRules {
+        zeros_disclosive: false,
+        ..rules()
+    };
+    assert!(check(&facts, &lenient).is_empty());
+}
+
+#[test]
+fn dominated_totals_fail() {
+    let mut facts = traced(vec![20, 20, 20, 20]);
+    let total = |value, top_two| Some(Total { value, top_two });
+    facts.totals = vec![(
+        "注册资本".into(),
+        vec![
+            total(1000.0, 899.0),
+            total(1000.0, 900.0),
+            total(-1000.0, -950.0),
+            total(0.0, 10.0),
+        ],
+    )];
+    let failures = check(&facts, &rules());
+    assert_eq!(codes(&failures), vec![CheckCode::Dominance]);
+    assert_eq!(failures[0].rows, vec![1, 2, 3]);
+}
+
+#[test]
+fn identifiers_and_row_cap_fail_by_themselves() {
+    let mut facts = traced(vec![10; 1001]);
+    facts.identifier_columns = vec!["身份证号".into()];
+    assert_eq!(
+        codes(&check(&facts, &rules())),
+        vec![CheckCode::RowCap, CheckCode::DirectIdentifier]
+    );
+}
+
+#[test]
+fn counts_round_to_the_nearest_five_halves_up() {
+    let rounded: Vec<f64> = [0.0, 2.0, 2.5, 3.0, 7.0, 12.5, 13.0]
+        .iter()
+        .map(|v| round_count(*v, 5))
+        .collect();
+    assert_eq!(rounded, vec![0.0, 0.0, 5.0, 5.0, 5.0, 15.0, 15.0]);
+    assert_eq!(round_count(7.0, 1), 7.0);
+}
+
+const AUTHOR: i64 = 1;
+
+fn by(checker: i64, decision: ReviewDecision) -> Review {
+    Review { checker, decision }
+}
+
+#[test]
+fn authors_never_review_their_own_output() {
+    let refused = review(
+        ExportStatus::AwaitingReview,
+        AUTHOR,
+        &[],
+        1,
+        by(AUTHOR, ReviewDecision::Approve),
+    );
+    assert_eq!(refused, Err(ReviewRefusal::OwnOutput));
+}
+
+#[test]
+fn two_checkers_must_be_two_people() {
+    let first = by(2, ReviewDecision::Approve);
+    let status = review(ExportStatus::AwaitingReview, AUTHOR, &[], 2, first).unwrap();
+    assert_eq!(status, ExportStatus::AwaitingReview);
+    assert_eq!(
+        review(status, AUTHOR, &[first], 2, first),
+        Err(ReviewRefusal::AlreadyReviewed)
+    );
+    let second = by(3, ReviewDecision::Approve);
+    assert_eq!(
+        review(status, AUTHOR, &[first], 2, second),
+        Ok(ExportStatus::Approved)
+    );
+}
+
+#[test]
+fn failed_checks_take_no_review() {
+    assert_eq!(
+        after_checks(&check(&traced(vec![3]), &rules())),
+        ExportStatus::FailedChecks
+    );
+    assert_eq!(
+        review(
+            ExportStatus::FailedChecks,
+            AUTHOR,
+            &[],
+            1,
+            by(2, ReviewDecision::Approve)
+        ),
+        Err(ReviewRefusal::NotAwaitingReview(ExportStatus::FailedChecks))
+    );
+}
+
+fn any_status() -> impl Strategy<Value = ExportStatus> {
+    proptest::sample::select(ExportStatus::ALL.to_vec())
+}
+
+fn any_decision() -> impl Strategy<Value = ReviewDecision> {
+    proptest::sample::select(ReviewDecision::ALL.to_vec())
+}
+
+proptest! {
+    /// Whatever reviews come in whatever order, an output is approved only
+    /// by enough distinct checkers, none of them its author, and only
+    /// after it passed the automatic checks.
+    #[test]
+    fn approval_needs_enough_independent_checkers(
+        start in any_status(),
+        required in 1u8..=3,
+        steps in proptest::collection::vec((0i64..5, any_decision()), 0..12),
+    ) {
+        let mut status = start;
+        let mut reviews: Vec<Review> = Vec::new();
+        for (checker, decision) in steps {
+            let next = review(status, AUTHOR, &reviews, required, by(checker, decision));
+            if let Ok(next) = next {
+                reviews.push(by(checker, decision));
+                status = next;
+            }
+        }
+        if status == ExportStatus::Approved && start != ExportStatus::Approved {
+            let approvers: std::collections::HashSet<i64> = reviews
+                .iter()
+                .filter(|r| r.decision == ReviewDecision::Approve)
+                .map(|r| r.checker)
+                .collect();
+            prop_assert!(start == ExportStatus::AwaitingReview);
+            prop_assert!(!approvers.contains(&AUTHOR));
+            prop_assert!(approvers.len() >= usize::from(required));
+        }
+    }
+
+    /// A result passes only if every cell stands for enough records.
+    #[test]
+    fn passing_results_have_no_small_cell(records in proptest::collection::vec(0u64..40, 0..30)) {
+        let passed = check(&traced(records.clone()), &rules()).is_empty();
+        prop_assert_eq!(passed, records.iter().all(|n| *n >= 10));
+    }
+}
