@@ -6,10 +6,12 @@
 //! where the pipeline kept a field's type; [`Package`] zips an output with
 //! its metadata file (citation line, lineage, reports).
 //!
-//! *Invariants:* arrow and parquet types never leave this crate; no
+//! *Invariants:* arrow and parquet types never leave this crate but through
+//! [`arrow`], for the sandbox's engine; no
 //! storage, no HTTP, no business rules: callers decide what to read and
 //! who may have it.
 
+pub mod arrow;
 mod read;
 mod source;
 mod write;

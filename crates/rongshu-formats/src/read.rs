@@ -97,7 +97,7 @@ impl VersionReader {
 }
 
 /// Every value of a column as its canonical text; missing stays missing.
-fn text_column(array: &dyn Array) -> Result<Vec<Option<String>>, FormatError> {
+pub(crate) fn text_column(array: &dyn Array) -> Result<Vec<Option<String>>, FormatError> {
     let each = |f: &dyn Fn(usize) -> String| -> Vec<Option<String>> {
         (0..array.len())
             .map(|i| (!array.is_null(i)).then(|| f(i)))
@@ -144,6 +144,13 @@ fn text_column(array: &dyn Array) -> Result<Vec<Option<String>>, FormatError> {
                     .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_default()
             })
+        }
+        // Types a version never stores but a sandbox query can make
+        // (unsigned counts, decimals, string views) print as Arrow prints them.
+        other if arrow_cast::can_cast_types(other, &DataType::Utf8) => {
+            let text = arrow_cast::cast(array, &DataType::Utf8)?;
+            let a = text.as_string::<i32>();
+            each(&|i| a.value(i).to_owned())
         }
         other => return Err(FormatError::UnsupportedType(other.to_string())),
     })

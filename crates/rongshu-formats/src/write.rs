@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use arrow_array::ArrayRef;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMillisecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use arrow_schema::{DataType, Schema, TimeUnit};
 use chrono::{NaiveDate, NaiveDateTime};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -33,8 +33,18 @@ pub enum ColumnType {
 impl ColumnType {
     pub(crate) fn of(data_type: &DataType) -> ColumnType {
         match data_type {
-            DataType::Int64 | DataType::Int32 => ColumnType::Integer,
-            DataType::Float64 => ColumnType::Decimal,
+            DataType::Int64
+            | DataType::Int32
+            | DataType::Int16
+            | DataType::Int8
+            | DataType::UInt64
+            | DataType::UInt32
+            | DataType::UInt16
+            | DataType::UInt8 => ColumnType::Integer,
+            DataType::Float64
+            | DataType::Float32
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..) => ColumnType::Decimal,
             DataType::Boolean => ColumnType::Boolean,
             DataType::Date32 => ColumnType::Date,
             DataType::Timestamp(..) => ColumnType::Timestamp,
@@ -42,7 +52,7 @@ impl ColumnType {
         }
     }
 
-    fn data_type(self) -> DataType {
+    pub(crate) fn data_type(self) -> DataType {
         match self {
             ColumnType::Text => DataType::Utf8,
             ColumnType::Integer => DataType::Int64,
@@ -294,12 +304,7 @@ struct ParquetOut<W: Write + Send> {
 
 impl<W: Write + Send> ParquetOut<W> {
     fn new(columns: Vec<OutputColumn>, sink: W) -> Result<ParquetOut<W>, FormatError> {
-        let schema = Arc::new(Schema::new(
-            columns
-                .iter()
-                .map(|c| Field::new(&c.name, c.column_type.data_type(), true))
-                .collect::<Vec<_>>(),
-        ));
+        let schema = crate::arrow::schema(&columns);
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
@@ -314,14 +319,11 @@ impl<W: Write + Send> ParquetOut<W> {
 
 impl<W: Write + Send> ParquetOut<W> {
     fn write(&mut self, batch: &Batch) -> Result<(), FormatError> {
-        let arrays = self
-            .columns
-            .iter()
-            .zip(&batch.columns)
-            .map(|(column, values)| typed_array(column, values))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.writer
-            .write(&RecordBatch::try_new(self.schema.clone(), arrays)?)?;
+        self.writer.write(&crate::arrow::record_batch(
+            &self.schema,
+            &self.columns,
+            batch,
+        )?)?;
         // A row group is buffered whole until flushed: bound it by size,
         // not by the writer's default of a million rows.
         if self.writer.in_progress_size() >= ROW_GROUP_BYTES {
@@ -337,7 +339,10 @@ impl<W: Write + Send> ParquetOut<W> {
 
 /// A text column back in its type; a value that does not parse is an
 /// error, never a silent null.
-fn typed_array(column: &OutputColumn, values: &[Option<String>]) -> Result<ArrayRef, FormatError> {
+pub(crate) fn typed_array(
+    column: &OutputColumn,
+    values: &[Option<String>],
+) -> Result<ArrayRef, FormatError> {
     fn build<T, B>(
         column: &OutputColumn,
         values: &[Option<String>],

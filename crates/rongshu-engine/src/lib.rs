@@ -1,0 +1,232 @@
+//! The sandbox's SQL engine (数据沙箱, Art. 5): Apache DataFusion over a
+//! workspace's tables, held in memory, with nothing that reaches outside.
+//!
+//! Each query gets a session of its own that knows only the tables it is
+//! given: no object store, no spilling to disk (which would write
+//! plaintext), no DDL, DML or `SET`, no URL tables. It runs under a memory
+//! cap, a time limit and a row cap, and stops when cancelled.
+//!
+//! *Invariants:* the only crate that knows DataFusion; no storage, no
+//! HTTP, no access decisions (callers hand it exactly the tables a user
+//! may read, already through the product's pipeline).
+
+mod executor;
+mod interrupt;
+mod limits;
+mod statement;
+mod table;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::execute_stream;
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use executor::Executor;
+use interrupt::{Interrupted, Stop};
+pub use limits::Limits;
+pub use rongshu_formats::{Batch, ColumnType, OutputColumn};
+pub use statement::Statement;
+pub use table::Table;
+
+/// Why a query did not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("only SELECT queries and CREATE TABLE name AS SELECT run in the sandbox: {0}")]
+    NotAllowed(String),
+    #[error("{0}")]
+    Sql(String),
+    #[error("the query needs more than its memory limit of {limit_mb} MB")]
+    MemoryLimit { limit_mb: usize },
+    #[error("the query ran past its time limit of {seconds} s and was stopped")]
+    TimeLimit { seconds: u64 },
+    #[error("the query was cancelled")]
+    Cancelled,
+    #[error("a table's data does not fit its columns: {0}")]
+    Data(#[from] rongshu_formats::FormatError),
+}
+
+impl From<DataFusionError> for EngineError {
+    fn from(error: DataFusionError) -> EngineError {
+        match error.find_root() {
+            DataFusionError::ResourcesExhausted(_) => EngineError::MemoryLimit { limit_mb: 0 },
+            DataFusionError::External(e) => match e.downcast_ref::<Interrupted>() {
+                Some(Interrupted::Cancelled) => EngineError::Cancelled,
+                Some(Interrupted::TimeLimit) => EngineError::TimeLimit { seconds: 0 },
+                None => EngineError::Sql(e.to_string()),
+            },
+            root => EngineError::Sql(root.to_string()),
+        }
+    }
+}
+
+/// What a query gave.
+#[derive(Debug)]
+pub struct Outcome {
+    pub statement: Statement,
+    /// The rows, at most the row cap for a query; a created table whole.
+    pub result: Table,
+    /// Rows beyond the cap were left unread.
+    pub truncated: bool,
+    /// The workspace tables the query read, by name, sorted.
+    pub read: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// Runs SQL under limits, on threads of its own.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    limits: Limits,
+    executor: Arc<Executor>,
+}
+
+/// How long past its time limit a query that stopped answering is
+/// abandoned (its operators check the limit between batches).
+const GRACE: Duration = Duration::from_secs(5);
+
+impl Engine {
+    pub fn new(limits: Limits) -> std::io::Result<Engine> {
+        let executor = Arc::new(Executor::new(limits.partitions)?);
+        Ok(Engine { limits, executor })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Runs one statement over `tables`; stops at the time limit or when
+    /// `cancel` fires, whichever comes first.
+    pub async fn run(
+        &self,
+        tables: &[Arc<Table>],
+        sql: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Outcome, EngineError> {
+        let started = Instant::now();
+        let statement = Statement::parse(sql, self.limits.max_sql_bytes)?;
+        let stop = Stop {
+            cancel: cancel.child_token(),
+            deadline: started + self.limits.time,
+        };
+        let work = self.executor.spawn(execute(
+            self.limits.clone(),
+            tables.to_vec(),
+            statement.clone(),
+            stop.clone(),
+        ));
+        let abort = work.abort_handle();
+        let ran = match tokio::time::timeout(self.limits.time + GRACE, work).await {
+            Ok(Ok(ran)) => ran.map_err(|e| self.explained(e))?,
+            Ok(Err(panicked)) => return Err(EngineError::Sql(panicked.to_string())),
+            Err(_) => {
+                stop.cancel.cancel();
+                abort.abort();
+                return Err(self.explained(EngineError::TimeLimit { seconds: 0 }));
+            }
+        };
+        let name = match &statement {
+            Statement::CreateTable { name, .. } => name.clone(),
+            Statement::Query { .. } => "result".to_owned(),
+        };
+        Ok(Outcome {
+            result: Table::from_arrow(name, &ran.schema, ran.batches),
+            statement,
+            truncated: ran.truncated,
+            read: ran.read,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Limits named with their values.
+    fn explained(&self, error: EngineError) -> EngineError {
+        match error {
+            EngineError::MemoryLimit { .. } => EngineError::MemoryLimit {
+                limit_mb: self.limits.memory_bytes >> 20,
+            },
+            EngineError::TimeLimit { .. } => EngineError::TimeLimit {
+                seconds: self.limits.time.as_secs(),
+            },
+            other => other,
+        }
+    }
+}
+
+struct Ran {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    truncated: bool,
+    read: Vec<String>,
+}
+
+/// Plans and runs the statement's query, reading at most the row cap of
+/// a query's result (a created table is bounded by memory alone).
+async fn execute(
+    limits: Limits,
+    tables: Vec<Arc<Table>>,
+    statement: Statement,
+    stop: Stop,
+) -> Result<Ran, EngineError> {
+    let context = limits.session()?;
+    for table in &tables {
+        context.register_table(table.name(), table.provider(limits.partitions)?)?;
+    }
+    let state = context.state();
+    let plan = state.create_logical_plan(statement.query()).await?;
+    // The parser already refused everything but queries; this catches
+    // what a query could still smuggle in.
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+        .verify_plan(&plan)
+        .map_err(|e| EngineError::NotAllowed(e.to_string()))?;
+    let read = tables_read(&plan);
+    let cap = match statement {
+        Statement::Query { .. } => Some(limits.max_rows),
+        Statement::CreateTable { .. } => None,
+    };
+    let physical = state.create_physical_plan(&plan).await?;
+    let schema = physical.schema();
+    let physical = interrupt::interruptible(physical, &stop)?;
+    let mut stream = execute_stream(physical, context.task_ctx())?;
+    let (mut batches, mut rows, mut truncated) = (Vec::new(), 0usize, false);
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        if let Some(cap) = cap
+            && rows + batch.num_rows() > cap
+        {
+            batches.push(batch.slice(0, cap - rows));
+            truncated = true;
+            break;
+        }
+        rows += batch.num_rows();
+        batches.push(batch);
+    }
+    Ok(Ran {
+        schema,
+        batches,
+        truncated,
+        read,
+    })
+}
+
+/// The names of the tables a plan scans, sorted and once each.
+fn tables_read(plan: &LogicalPlan) -> Vec<String> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut read = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            read.push(scan.table_name.table().to_owned());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    read.sort();
+    read.dedup();
+    read
+}

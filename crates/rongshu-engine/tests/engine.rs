@@ -1,0 +1,277 @@
+//! The sandbox engine over real DataFusion: what a query may read, and
+//! the limits that stop it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rongshu_engine::{
+    Batch, ColumnType, Engine, EngineError, Limits, OutputColumn, Statement, Table,
+};
+use tokio_util::sync::CancellationToken;
+
+fn column(name: &str, column_type: ColumnType) -> OutputColumn {
+    OutputColumn {
+        name: name.into(),
+        column_type,
+    }
+}
+
+/// `rows` companies in four districts, capital 10 × row number.
+fn companies(rows: usize) -> Arc<Table> {
+    let districts = ["锦江区", "青羊区", "金牛区", "武侯区"];
+    let batch = Batch {
+        rows,
+        columns: vec![
+            (0..rows).map(|i| Some(format!("企业{i}"))).collect(),
+            (0..rows)
+                .map(|i| Some(districts[i % 4].to_owned()))
+                .collect(),
+            (0..rows).map(|i| Some((i * 10).to_string())).collect(),
+        ],
+    };
+    let columns = vec![
+        column("企业名称", ColumnType::Text),
+        column("区县", ColumnType::Text),
+        column("注册资本", ColumnType::Integer),
+    ];
+    Arc::new(Table::from_text("companies", columns, [batch]).unwrap())
+}
+
+fn inspections() -> Arc<Table> {
+    let batch = Batch {
+        rows: 3,
+        columns: vec![
+            vec![
+                Some("企业0".into()),
+                Some("企业1".into()),
+                Some("企业1".into()),
+            ],
+            vec![
+                Some("合格".into()),
+                Some("不合格".into()),
+                Some("合格".into()),
+            ],
+        ],
+    };
+    let columns = vec![
+        column("企业名称", ColumnType::Text),
+        column("结果", ColumnType::Text),
+    ];
+    Arc::new(Table::from_text("inspections", columns, [batch]).unwrap())
+}
+
+fn engine() -> Engine {
+    Engine::new(Limits {
+        max_rows: 100,
+        ..Limits::default()
+    })
+    .unwrap()
+}
+
+async fn run(
+    engine: &Engine,
+    tables: &[Arc<Table>],
+    sql: &str,
+) -> Result<rongshu_engine::Outcome, EngineError> {
+    engine.run(tables, sql, &CancellationToken::new()).await
+}
+
+fn text(table: &Table) -> Vec<Vec<Option<String>>> {
+    let mut rows = Vec::new();
+    for batch in table.text() {
+        let batch = batch.unwrap();
+        for r in 0..batch.rows {
+            rows.push(batch.columns.iter().map(|c| c[r].clone()).collect());
+        }
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregates_and_joins_answer_with_the_tables_they_read() {
+    let tables = [companies(40), inspections()];
+    let outcome = run(
+        &engine(),
+        &tables,
+        "SELECT 区县, count(*) AS n, sum(注册资本) AS capital FROM companies GROUP BY 区县 ORDER BY 区县",
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.read, vec!["companies"]);
+    assert_eq!(outcome.result.rows(), 4);
+    assert_eq!(
+        outcome
+            .result
+            .columns()
+            .iter()
+            .map(|c| c.column_type)
+            .collect::<Vec<_>>(),
+        vec![ColumnType::Text, ColumnType::Integer, ColumnType::Integer]
+    );
+    let rows = text(&outcome.result);
+    assert_eq!(
+        rows[0],
+        vec![
+            Some("武侯区".into()),
+            Some("10".into()),
+            Some("2100".into())
+        ]
+    );
+
+    let joined = run(
+        &engine(),
+        &tables,
+        "SELECT c.区县, i.结果, count(*) AS n FROM companies c JOIN inspections i ON c.企业名称 = i.企业名称 \
+         GROUP BY c.区县, i.结果 ORDER BY n DESC, i.结果",
+    )
+    .await
+    .unwrap();
+    assert_eq!(joined.read, vec!["companies", "inspections"]);
+    assert_eq!(
+        text(&joined.result),
+        vec![
+            vec![
+                Some("青羊区".into()),
+                Some("不合格".into()),
+                Some("1".into())
+            ],
+            vec![Some("青羊区".into()), Some("合格".into()), Some("1".into())],
+            vec![Some("锦江区".into()), Some("合格".into()), Some("1".into())],
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_stop_at_the_row_cap() {
+    let outcome = run(&engine(), &[companies(1000)], "SELECT * FROM companies")
+        .await
+        .unwrap();
+    assert_eq!(outcome.result.rows(), 100);
+    assert!(outcome.truncated);
+    let all = run(&engine(), &[companies(100)], "SELECT * FROM companies")
+        .await
+        .unwrap();
+    assert!(!all.truncated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_the_table_lacks_cannot_be_read() {
+    let err = run(&engine(), &[companies(4)], "SELECT 身份证号 FROM companies")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, EngineError::Sql(m) if m.contains("身份证号")),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_outside_the_workspace_is_reachable() {
+    let tables = [companies(4)];
+    let target = std::env::temp_dir().join(format!("rongshu-copy-{}", std::process::id()));
+    let statements = [
+        "SELECT * FROM '/etc/passwd'".to_owned(),
+        "SELECT * FROM 'file:///etc/passwd'".to_owned(),
+        "SELECT * FROM 'https://example.com/data.parquet'".to_owned(),
+        "CREATE EXTERNAL TABLE p STORED AS CSV LOCATION '/etc/passwd'".to_owned(),
+        format!("COPY companies TO '{}' STORED AS CSV", target.display()),
+        format!("COPY (SELECT 1) TO '{}'", target.display()),
+        "INSERT INTO companies VALUES ('x', 'y', 1)".to_owned(),
+        "DROP TABLE companies".to_owned(),
+        "SET datafusion.execution.target_partitions = 64".to_owned(),
+        "CREATE VIEW v AS SELECT * FROM companies".to_owned(),
+        "SELECT 1; SELECT 2".to_owned(),
+        "SHOW TABLES".to_owned(),
+        "SELECT * FROM information_schema.tables".to_owned(),
+        "CREATE TABLE t (a INT)".to_owned(),
+    ];
+    for sql in &statements {
+        let err = run(&engine(), &tables, sql).await.unwrap_err();
+        assert!(
+            matches!(err, EngineError::NotAllowed(_) | EngineError::Sql(_)),
+            "{sql}: {err}"
+        );
+    }
+    assert!(!target.exists(), "COPY wrote a file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_made_from_a_query_joins_the_workspace() {
+    let tables = vec![companies(40)];
+    let made = run(
+        &engine(),
+        &tables,
+        "CREATE TABLE 大企业 AS SELECT 企业名称, 注册资本 FROM companies WHERE 注册资本 >= 300",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        made.statement,
+        Statement::CreateTable {
+            name: "大企业".into(),
+            sql: "SELECT 企业名称, 注册资本 FROM companies WHERE 注册资本 >= 300".into()
+        }
+    );
+    assert_eq!(made.result.name(), "大企业");
+    assert_eq!(made.result.rows(), 10);
+    let mut tables = tables;
+    tables.push(Arc::new(made.result));
+    let counted = run(&engine(), &tables, "SELECT count(*) FROM 大企业")
+        .await
+        .unwrap();
+    assert_eq!(text(&counted.result), vec![vec![Some("10".into())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_past_its_memory_is_stopped() {
+    let small = Engine::new(Limits {
+        memory_bytes: 2 << 20,
+        ..Limits::default()
+    })
+    .unwrap();
+    let err = run(
+        &small,
+        &[companies(200_000)],
+        "SELECT 企业名称, count(*) FROM companies GROUP BY 企业名称 ORDER BY 企业名称",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, EngineError::MemoryLimit { limit_mb: 2 }),
+        "{err}"
+    );
+}
+
+/// Sums over a cross join of 20,000 rows with itself twice: eight
+/// trillion rows, which no limit lets finish (a bare count would be
+/// answered from the tables' statistics).
+const RUNAWAY: &str =
+    "SELECT sum(a.注册资本 + b.注册资本 + c.注册资本) FROM companies a, companies b, companies c";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_query_is_stopped_at_its_time_limit() {
+    let quick = Engine::new(Limits {
+        time: Duration::from_millis(500),
+        ..Limits::default()
+    })
+    .unwrap();
+    let err = run(&quick, &[companies(20_000)], RUNAWAY)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::TimeLimit { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_query_stops() {
+    let cancel = CancellationToken::new();
+    let later = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        later.cancel();
+    });
+    let err = engine()
+        .run(&[companies(20_000)], RUNAWAY, &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Cancelled), "{err}");
+}
