@@ -11,10 +11,12 @@
 //! may read, already through the product's pipeline).
 
 mod executor;
+mod facts;
 mod interrupt;
 mod limits;
 mod statement;
 mod table;
+mod trace;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +50,8 @@ pub enum EngineError {
     TimeLimit { seconds: u64 },
     #[error("the query was cancelled")]
     Cancelled,
+    #[error("only a query's result can be released, not {0}")]
+    NotReleasable(String),
     #[error("a table's data does not fit its columns: {0}")]
     Data(#[from] rongshu_formats::FormatError),
 }
@@ -64,6 +68,14 @@ impl From<DataFusionError> for EngineError {
             root => EngineError::Sql(root.to_string()),
         }
     }
+}
+
+/// A result asked for release, with what output checking needs to know
+/// of it (all but the identifier columns, which callers classify).
+#[derive(Debug)]
+pub struct Release {
+    pub outcome: Outcome,
+    pub facts: rongshu_domain::output::ResultFacts,
 }
 
 /// What a query gave.
@@ -108,8 +120,41 @@ impl Engine {
         sql: &str,
         cancel: &CancellationToken,
     ) -> Result<Outcome, EngineError> {
+        let (outcome, _) = self.start(tables, sql, cancel, Mode::Answer).await?;
+        Ok(outcome)
+    }
+
+    /// Runs a query whose result is asked for release: the whole result
+    /// up to `max_rows` (and one row more, so that the row cap can fail),
+    /// traced to its records.
+    pub async fn run_for_release(
+        &self,
+        tables: &[Arc<Table>],
+        sql: &str,
+        cancel: &CancellationToken,
+        max_rows: usize,
+    ) -> Result<Release, EngineError> {
+        let (outcome, facts) = self
+            .start(tables, sql, cancel, Mode::Release { max_rows })
+            .await?;
+        Ok(Release {
+            outcome,
+            facts: facts.unwrap_or_default(),
+        })
+    }
+
+    async fn start(
+        &self,
+        tables: &[Arc<Table>],
+        sql: &str,
+        cancel: &CancellationToken,
+        mode: Mode,
+    ) -> Result<(Outcome, Option<rongshu_domain::output::ResultFacts>), EngineError> {
         let started = Instant::now();
         let statement = Statement::parse(sql, self.limits.max_sql_bytes)?;
+        if let (Mode::Release { .. }, Statement::CreateTable { name, .. }) = (mode, &statement) {
+            return Err(EngineError::NotReleasable(format!("CREATE TABLE {name}")));
+        }
         let stop = Stop {
             cancel: cancel.child_token(),
             deadline: started + self.limits.time,
@@ -119,6 +164,7 @@ impl Engine {
             tables.to_vec(),
             statement.clone(),
             stop.clone(),
+            mode,
         ));
         let abort = work.abort_handle();
         let ran = match tokio::time::timeout(self.limits.time + GRACE, work).await {
@@ -134,13 +180,14 @@ impl Engine {
             Statement::CreateTable { name, .. } => name.clone(),
             Statement::Query { .. } => "result".to_owned(),
         };
-        Ok(Outcome {
+        let outcome = Outcome {
             result: Table::from_arrow(name, &ran.schema, ran.batches),
             statement,
             truncated: ran.truncated,
             read: ran.read,
             elapsed: started.elapsed(),
-        })
+        };
+        Ok((outcome, ran.facts))
     }
 
     /// Limits named with their values.
@@ -157,11 +204,20 @@ impl Engine {
     }
 }
 
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// Answer in the workspace, at most the row cap.
+    Answer,
+    /// The whole result, traced, for output checking.
+    Release { max_rows: usize },
+}
+
 struct Ran {
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     truncated: bool,
     read: Vec<String>,
+    facts: Option<rongshu_domain::output::ResultFacts>,
 }
 
 /// Plans and runs the statement's query, reading at most the row cap of
@@ -171,6 +227,7 @@ async fn execute(
     tables: Vec<Arc<Table>>,
     statement: Statement,
     stop: Stop,
+    mode: Mode,
 ) -> Result<Ran, EngineError> {
     let context = limits.session()?;
     for table in &tables {
@@ -187,9 +244,17 @@ async fn execute(
         .verify_plan(&plan)
         .map_err(|e| EngineError::NotAllowed(e.to_string()))?;
     let read = tables_read(&plan);
-    let cap = match statement {
-        Statement::Query { .. } => Some(limits.max_rows),
-        Statement::CreateTable { .. } => None,
+    let cap = match (mode, &statement) {
+        (Mode::Release { max_rows }, _) => Some(max_rows + 1),
+        (Mode::Answer, Statement::Query { .. }) => Some(limits.max_rows),
+        (Mode::Answer, Statement::CreateTable { .. }) => None,
+    };
+    let (plan, tracing) = match mode {
+        Mode::Release { .. } => {
+            let (plan, tracing) = trace::trace(plan)?;
+            (plan, Some(tracing))
+        }
+        Mode::Answer => (plan, None),
     };
     let physical = state.create_physical_plan(&plan).await?;
     let schema = physical.schema();
@@ -208,11 +273,22 @@ async fn execute(
         rows += batch.num_rows();
         batches.push(batch);
     }
+    let Some(tracing) = tracing else {
+        return Ok(Ran {
+            schema,
+            batches,
+            truncated,
+            read,
+            facts: None,
+        });
+    };
+    let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
     Ok(Ran {
         schema,
         batches,
-        truncated,
+        truncated: false,
         read,
+        facts: Some(facts),
     })
 }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rongshu_domain::output::{CheckCode, DisclosureRules, ResultFacts, check};
 use rongshu_engine::{
     Batch, ColumnType, Engine, EngineError, Limits, OutputColumn, Statement, Table,
 };
@@ -274,4 +275,123 @@ async fn a_cancelled_query_stops() {
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Cancelled), "{err}");
+}
+
+async fn released(sql: &str, max_rows: usize) -> (Vec<Vec<Option<String>>>, ResultFacts) {
+    let release = engine()
+        .run_for_release(
+            &[companies(40), inspections()],
+            sql,
+            &CancellationToken::new(),
+            max_rows,
+        )
+        .await
+        .unwrap();
+    (text(&release.outcome.result), release.facts)
+}
+
+fn failed(facts: &ResultFacts) -> Vec<CheckCode> {
+    check(facts, &DisclosureRules::default())
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn released_aggregates_carry_the_records_behind_each_cell() {
+    let (rows, facts) = released(
+        "SELECT 区县, count(*) AS n, sum(注册资本) AS capital FROM companies GROUP BY 区县 ORDER BY 区县",
+        100,
+    )
+    .await;
+    // The user's columns only; the facts travel apart.
+    assert_eq!(
+        rows[0],
+        vec![
+            Some("武侯区".into()),
+            Some("10".into()),
+            Some("2100".into())
+        ]
+    );
+    assert_eq!(facts.rows, 4);
+    assert_eq!(facts.records, Some(vec![10, 10, 10, 10]));
+    assert_eq!(facts.counts.len(), 1);
+    assert_eq!(facts.totals.len(), 1);
+    // 武侯区: 30, 70, …, 390; the two largest are 390 + 350.
+    let first = facts.totals[0].1[0].unwrap();
+    assert_eq!((first.value, first.top_two), (2100.0, 740.0));
+    assert!(failed(&facts).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracing_passes_through_aliases_filters_sorts_and_limits() {
+    let (rows, facts) = released(
+        "SELECT * FROM (SELECT 区县 AS d, count(*) AS n FROM companies GROUP BY 区县 HAVING count(*) >= 10) x \
+         WHERE n >= 10 ORDER BY d DESC LIMIT 3",
+        100,
+    )
+    .await;
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][0].as_deref(), Some("青羊区"));
+    assert_eq!(facts.records, Some(vec![10, 10, 10]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_total_one_company_dominates_fails() {
+    let (_, facts) = released(
+        "SELECT 区县, sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
+         FROM companies GROUP BY 区县 ORDER BY 区县",
+        100,
+    )
+    .await;
+    let failures = check(&facts, &DisclosureRules::default());
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].code, CheckCode::Dominance);
+    assert_eq!(failures[0].rows, vec![0], "武侯区 holds 企业39");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_groups_row_level_results_and_untraceable_shapes_fail() {
+    let (_, by_company) = released(
+        "SELECT 企业名称, count(*) AS n FROM companies GROUP BY 企业名称",
+        100,
+    )
+    .await;
+    assert_eq!(failed(&by_company), vec![CheckCode::SmallCell]);
+
+    let (_, rows) = released("SELECT 企业名称 FROM companies WHERE 注册资本 > 100", 100).await;
+    assert_eq!(rows.records, Some(vec![1; 29]));
+    assert_eq!(failed(&rows), vec![CheckCode::SmallCell]);
+
+    for sql in [
+        "SELECT a.企业名称, b.n FROM companies a JOIN \
+         (SELECT 区县, count(*) AS n FROM companies GROUP BY 区县) b ON a.区县 = b.区县",
+        "SELECT DISTINCT 区县 FROM companies",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_past_the_row_cap_fails_it_and_tables_are_not_released() {
+    let (rows, facts) = released("SELECT 区县, count(*) FROM companies GROUP BY 区县", 2).await;
+    assert_eq!(rows.len(), 3, "one row past the cap, to know it was passed");
+    let rules = DisclosureRules {
+        max_rows: 2,
+        ..DisclosureRules::default()
+    };
+    let codes: Vec<CheckCode> = check(&facts, &rules).into_iter().map(|f| f.code).collect();
+    assert_eq!(codes, vec![CheckCode::RowCap]);
+
+    let err = engine()
+        .run_for_release(
+            &[companies(4)],
+            "CREATE TABLE t AS SELECT * FROM companies",
+            &CancellationToken::new(),
+            10,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::NotReleasable(_)), "{err}");
 }
