@@ -33,7 +33,7 @@ pub struct Caller {
 }
 
 /// A call let through, with what it rests on.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Admission {
     pub product: Product,
     pub resource: Resource,

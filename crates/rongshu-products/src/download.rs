@@ -142,7 +142,7 @@ impl Products {
     }
 }
 
-fn project(batch: Batch, keep: &[usize]) -> Batch {
+pub(crate) fn project(batch: Batch, keep: &[usize]) -> Batch {
     if keep.len() == batch.columns.len() {
         return batch;
     }

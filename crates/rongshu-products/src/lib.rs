@@ -22,9 +22,12 @@ mod download;
 mod error;
 pub mod preview;
 mod recorder;
+pub mod sandbox;
 mod serving;
 pub mod statements;
 pub mod supply;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::{Arc, OnceLock};
 
@@ -39,6 +42,7 @@ pub use build::{Buildable, ProductDraft, output_columns};
 pub use calls::{QueryAnswer, Verdict, VerifyAnswer};
 pub use download::Download;
 pub use error::{ProductError, Refusal};
+pub use sandbox::SandboxSource;
 
 /// Products and the services built on them.
 #[derive(Clone, Debug)]

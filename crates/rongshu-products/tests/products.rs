@@ -3,287 +3,14 @@
 //! suspended, terminated, metered and billed.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
-use rongshu_crypto::seal::MasterKey;
-use rongshu_delivery::{Deliveries, DeliveryConfig, DeliveryRequest};
-use rongshu_domain::calendar::WorkingCalendar;
-use rongshu_domain::civil_time::parse_instant;
-use rongshu_domain::resource::{DeliveryChannel, ServiceMode, UpdateFrequency};
+use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
-use rongshu_domain::workflow::DemandAction;
-use rongshu_domain::{Actor, PartyType, Role};
 use rongshu_formats::OutputFormat;
-use rongshu_ledger::{Attribution, EntryDraft};
-use rongshu_objects::DataFiles;
-use rongshu_products::{Caller, ProductDraft, ProductError, Products, Refusal, Verdict};
+use rongshu_products::testing::{FIELDS, Ledger, World, WorldOptions, caller, world, world_with};
+use rongshu_products::{ProductDraft, ProductError, Products, Refusal, Verdict};
 use rongshu_store::testing::on_every_backend;
-use rongshu_store::{NewAccount, NewOrganization, Registration, ResourceDescription, Store};
-use rongshu_workflow::{
-    Answer, AuthorizationTerms, Deadlines, DemandDraft, ListItemDecision, UseRefusal, Workflow,
-};
-
-#[derive(Clone, Default)]
-struct Clock(Arc<AtomicI64>);
-
-impl Clock {
-    fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    fn set(&self, day: &str) {
-        let at = parse_instant(day).unwrap() + 10 * 3_600_000;
-        self.0.store(at, Ordering::SeqCst);
-    }
-}
-
-struct Ledger(Clock);
-
-impl Attribution for Ledger {
-    fn entry(&self, action: &str, object_type: &str, object_id: Option<String>) -> EntryDraft {
-        EntryDraft {
-            object_id,
-            ..EntryDraft::new(self.0.now(), action, object_type)
-        }
-    }
-}
-
-async fn party(store: &Store, code: &str, party: PartyType) -> Actor {
-    let mut tx = store.begin().await.unwrap();
-    let org = tx
-        .insert_organization(
-            &NewOrganization {
-                code: code.into(),
-                name: format!("{code} 单位"),
-                party,
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    let account = tx
-        .insert_account(
-            &NewAccount {
-                org_id: org.id,
-                username: code.to_lowercase(),
-                display_name: code.into(),
-                role: Role::Staff,
-                password_hash: "unused".into(),
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    account.actor()
-}
-
-fn caller(actor: &Actor) -> Caller {
-    Caller {
-        account_id: actor.account_id,
-        org_id: actor.org_id,
-        party: actor.party,
-        stamp: None,
-    }
-}
-
-const FIELDS: [&str; 4] = [
-    "企业名称",
-    "统一社会信用代码",
-    "法定代表人",
-    "法定代表人身份证号",
-];
-
-fn registrations_csv() -> Vec<u8> {
-    let mut text =
-        String::from("企业名称,统一社会信用代码,法定代表人,法定代表人身份证号,注册资本\n");
-    for i in 0..40 {
-        text.push_str(&format!(
-            "成都第{i}科技有限公司,91510100MA61R9XX{i:02},张伟{i},11010519491231002X,{}\n",
-            100 + i
-        ));
-    }
-    text.into_bytes()
-}
-
-struct World {
-    store: Store,
-    clock: Clock,
-    products: Products,
-    workflow: Workflow,
-    deliveries: Deliveries,
-    operator: Actor,
-    center: Actor,
-    provider: Actor,
-    user: Actor,
-    authorization: i64,
-    _dir: tempfile::TempDir,
-}
-
-/// A delivered resource, and a demand authorized by its provider with
-/// both agreements signed.
-async fn world(store: Store) -> World {
-    world_with(store, false).await
-}
-
-/// The world, its demand claiming the public interest or not.
-async fn world_with(store: Store, public_interest: bool) -> World {
-    let clock = Clock::default();
-    clock.set("2026-11-02");
-    let ledger = Ledger(clock.clone());
-    let operator = party(&store, "OPERATOR", PartyType::Operator).await;
-    let office = party(&store, "OFFICE", PartyType::Governance).await;
-    let center = party(&store, "CENTER", PartyType::BigDataCenter).await;
-    let provider = party(&store, "SCJGJ", PartyType::Provider).await;
-    let user = party(&store, "BANK", PartyType::User).await;
-    let dir = tempfile::tempdir().unwrap();
-    let master = Arc::new(MasterKey::generate());
-    let deliveries = Deliveries::new(
-        store.clone(),
-        DataFiles::local(dir.path()).unwrap(),
-        master.clone(),
-        DeliveryConfig::default(),
-    );
-    let flow_clock = clock.clone();
-    let workflow = Workflow::new(
-        store.clone(),
-        Arc::new(WorkingCalendar::shipped()),
-        Deadlines::default(),
-        master,
-    )
-    .with_clock(move || flow_clock.now());
-
-    let mut tx = store.begin().await.unwrap();
-    let resource = tx
-        .insert_resource(
-            provider.org_id,
-            "registrations",
-            &ResourceDescription {
-                title: "企业登记信息".into(),
-                description: String::new(),
-                theme: "market-regulation".into(),
-                update_frequency: UpdateFrequency::Daily,
-                open_data: false,
-                service_modes: ServiceMode::ALL.to_vec(),
-            },
-            &Registration::default(),
-            1,
-        )
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    deliveries
-        .deliver(
-            DeliveryRequest {
-                resource_id: resource,
-                channel: DeliveryChannel::FrontPush,
-                file_name: "registrations.csv".into(),
-                format: None,
-                encoding: None,
-                delimiter: None,
-                sheet: None,
-                field_types: Default::default(),
-                bytes_total: None,
-                delivered_by: None,
-            },
-            &ledger,
-            std::io::Cursor::new(registrations_csv()),
-        )
-        .await
-        .unwrap();
-
-    let demand = workflow
-        .file_demand(
-            &user,
-            &ledger,
-            None,
-            &DemandDraft {
-                title: "授信前核验".into(),
-                wanted: String::new(),
-                modes: vec![
-                    "download".into(),
-                    "query-api".into(),
-                    "verification-api".into(),
-                    "consulting".into(),
-                ],
-                scenario: "小微企业授信前核验企业身份".into(),
-                purpose: "防范冒名贷款".into(),
-                term_months: 12,
-                consent: String::new(),
-                public_interest,
-                items: vec![("registrations".into(), Vec::new())],
-            },
-            true,
-        )
-        .await
-        .unwrap();
-    workflow
-        .demand_step(
-            &operator,
-            &ledger,
-            demand.id,
-            DemandAction::Accept,
-            "可行",
-            &[],
-        )
-        .await
-        .unwrap();
-    let list = workflow
-        .create_list(&operator, &ledger, "2026-11")
-        .await
-        .unwrap();
-    workflow
-        .set_listed(&operator, &ledger, list.id, demand.id, true)
-        .await
-        .unwrap();
-    workflow
-        .submit_list(&operator, &ledger, list.id)
-        .await
-        .unwrap();
-    workflow
-        .review_item(&office, &ledger, demand.id, ListItemDecision::Pass, "")
-        .await
-        .unwrap();
-    let assessment = store.assessments(Some(demand.id), None).await.unwrap()[0].id;
-    let terms = AuthorizationTerms {
-        resources: vec![(
-            "registrations".into(),
-            FIELDS.iter().map(|f| f.to_string()).collect(),
-        )],
-        modes: vec![],
-        deidentification: "de-identified".into(),
-        reidentification: false,
-        quota: "每日 1000 次".into(),
-        conditions: String::new(),
-        term_from: None,
-        term_until: None,
-    };
-    workflow
-        .answer(&provider, &ledger, assessment, &Answer::Authorize(terms))
-        .await
-        .unwrap();
-    let agreements = store.agreements_of_demand(demand.id).await.unwrap();
-    for agreement in &agreements {
-        for signer in [&operator, &center, &provider, &user] {
-            let _ = workflow.sign(signer, &ledger, agreement.id).await;
-        }
-    }
-    let authorization = agreements[0].authorization_id;
-    World {
-        products: Products::new(store.clone(), workflow.clone(), deliveries.clone()),
-        workflow,
-        deliveries,
-        store,
-        clock,
-        operator,
-        center,
-        provider,
-        user,
-        authorization,
-        _dir: dir,
-    }
-}
+use rongshu_workflow::UseRefusal;
 
 fn draft(world: &World, pipeline: &str) -> ProductDraft {
     ProductDraft {
@@ -622,7 +349,7 @@ async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
             .save(&w.operator, &ledger, &wanted, None)
             .await
             .unwrap();
-        let other = second_server(&w, &db.url).await;
+        let other = w.second_server(&db.url).await;
         let user = caller(&w.user);
         let calls = (0..20).map(|i| {
             let products = if i % 2 == 0 {
@@ -670,27 +397,6 @@ async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
     .await;
 }
 
-/// Products served by another process on the same database: its own
-/// pool, its own seen epoch, its own caches.
-async fn second_server(w: &World, url: &str) -> Products {
-    let store = Store::connect(url).await.unwrap();
-    let clock = w.clock.clone();
-    let workflow = Workflow::new(
-        store.clone(),
-        Arc::new(WorkingCalendar::shipped()),
-        Deadlines::default(),
-        w.deliveries.master(),
-    )
-    .with_clock(move || clock.now());
-    let deliveries = Deliveries::new(
-        store.clone(),
-        DataFiles::local(w._dir.path()).unwrap(),
-        w.deliveries.master(),
-        DeliveryConfig::default(),
-    );
-    Products::new(store, workflow, deliveries)
-}
-
 #[tokio::test]
 async fn suspension_and_termination_stop_every_call() {
     on_every_backend(|db| async move {
@@ -718,7 +424,7 @@ async fn suspension_and_termination_stop_every_call() {
         query(w.products.clone()).await.unwrap();
         // A second server on the same database, with its own connections
         // and caches, warmed before the suspension.
-        let other = second_server(&w, &db.url).await;
+        let other = w.second_server(&db.url).await;
         query(other.clone()).await.unwrap();
         let platform = SuspensionScope::new(SuspensionKind::Platform, None).unwrap();
         assert!(matches!(
@@ -908,7 +614,7 @@ async fn a_tampered_version_ends_a_download_with_an_error() {
             .unwrap();
         // The one stored object: flip a byte in the middle of it.
         let mut objects = Vec::new();
-        let mut dirs = vec![w._dir.path().to_path_buf()];
+        let mut dirs = vec![w.dir.path().to_path_buf()];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -955,7 +661,14 @@ async fn a_tampered_version_ends_a_download_with_an_error() {
 #[tokio::test]
 async fn a_public_interest_use_is_free_of_charge() {
     on_every_backend(|db| async move {
-        let w = world_with(db.store.clone(), true).await;
+        let w = world_with(
+            db.store.clone(),
+            WorldOptions {
+                public_interest: true,
+                ..WorldOptions::default()
+            },
+        )
+        .await;
         let ledger = Ledger(w.clock.clone());
         w.products
             .save(&w.operator, &ledger, &draft(&w, MASKED), None)

@@ -23,6 +23,7 @@ mod products;
 mod pulls;
 mod records;
 mod resources;
+mod sandbox;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -55,6 +56,7 @@ pub use records::{
     SessionKind, SessionPrincipal,
 };
 pub use resources::{Registration, Resource, ResourceDescription, ResourceField, ResourceFilter};
+pub use sandbox::{NewSandboxExport, NewSandboxQuery, SandboxExport, SandboxQuery, SandboxReview};
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
 pub use webhooks::{PendingDelivery, Webhook};
 

@@ -1,0 +1,140 @@
+//! Products as the sandbox reads them: admitted for the sandbox mode by
+//! the same chain every data call passes, and read whole through the
+//! product's pipeline (only the fields the authorization lets out), so a
+//! workspace never holds more than the authorization allows.
+
+use std::sync::Arc;
+
+use rongshu_crypto::seal::MasterKey;
+use rongshu_deid::Batch;
+use rongshu_domain::resource::ServiceMode;
+use rongshu_formats::{OutputColumn, Ranged};
+use rongshu_store::{Product, Resource, Version};
+
+use crate::access::Admission;
+use crate::build::parse_pipeline;
+use crate::calls::{citation, visible_fields};
+use crate::download::project;
+use crate::serving::{BlockingFile, run_pipeline};
+use crate::{Caller, ProductError, Products};
+
+/// A product a caller may read in the sandbox, and what that rests on.
+#[derive(Clone, Debug)]
+pub struct SandboxSource {
+    admission: Arc<Admission>,
+}
+
+impl SandboxSource {
+    pub fn product(&self) -> &Product {
+        &self.admission.product
+    }
+
+    pub fn resource(&self) -> &Resource {
+        &self.admission.resource
+    }
+
+    /// The version read: the resource's newest.
+    pub fn version(&self) -> &Version {
+        &self.admission.version
+    }
+
+    /// The data use agreement the use rests on: the workspace.
+    pub fn agreement_id(&self) -> i64 {
+        self.admission.grant.agreement_id
+    }
+
+    pub fn authorization_id(&self) -> i64 {
+        self.admission.grant.authorization_id
+    }
+
+    /// The access epoch the admission was read under: a workspace's copy
+    /// of the data is good while it holds.
+    pub fn stamp(&self) -> i64 {
+        self.admission.stamp
+    }
+
+    /// The citation line every release carries.
+    pub fn citation(&self) -> String {
+        citation(
+            &self.admission.resource,
+            &self.admission.version,
+            self.admission.day(),
+        )
+    }
+}
+
+impl Products {
+    /// Every product offering the sandbox that `caller` is admitted to,
+    /// and the refusals of the others (by product code).
+    pub async fn sandbox_sources(
+        &self,
+        caller: &Caller,
+    ) -> Result<(Vec<SandboxSource>, Vec<(String, ProductError)>), ProductError> {
+        let (mut admitted, mut refused) = (Vec::new(), Vec::new());
+        for product in self.store().products().await? {
+            if !product.input.modes.contains(&ServiceMode::Sandbox) {
+                continue;
+            }
+            match self.admit_sandbox(caller, &product.input.code).await {
+                Ok(source) => admitted.push(source),
+                Err(e) => refused.push((product.input.code, e)),
+            }
+        }
+        Ok((admitted, refused))
+    }
+
+    /// The access chain for the sandbox mode, from this process's cache
+    /// while nothing has changed.
+    pub async fn admit_sandbox(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<SandboxSource, ProductError> {
+        let admission = self.admit(caller, code, ServiceMode::Sandbox).await?;
+        Ok(SandboxSource { admission })
+    }
+
+    /// The product's output over its version: the pipeline run whole, the
+    /// fields the authorization lets out kept.
+    pub async fn sandbox_output(
+        &self,
+        source: &SandboxSource,
+    ) -> Result<(Vec<OutputColumn>, Vec<Batch>), ProductError> {
+        let admission = &source.admission;
+        let parquet = Ranged::new(BlockingFile {
+            file: self
+                .inner
+                .deliveries
+                .version_file(&admission.version)
+                .await?,
+            runtime: tokio::runtime::Handle::current(),
+        });
+        let keys = self.keys(&admission.product)?;
+        let pipeline = parse_pipeline(&admission.product.input.pipeline)?;
+        let fields = admission.product.input.fields.clone();
+        let visible = visible_fields(&admission.product, &admission.grant);
+        let keep: Vec<usize> = (0..fields.len())
+            .filter(|i| visible.contains(&fields[*i]))
+            .collect();
+        let today = self.workflow().today();
+        tokio::task::spawn_blocking(move || {
+            let mut batches = Vec::new();
+            let (columns, _) = run_pipeline(&parquet, &fields, &pipeline, &keys, today, |batch| {
+                batches.push(project(batch, &keep));
+                Ok(())
+            })?;
+            let columns = keep.iter().map(|k| columns[*k].clone()).collect();
+            Ok((columns, batches))
+        })
+        .await
+        .map_err(|e| ProductError::Invalid {
+            field: "product",
+            problem: format!("reading it failed: {e}"),
+        })?
+    }
+
+    /// The master key, for what the sandbox seals (released results).
+    pub fn master_key(&self) -> Arc<MasterKey> {
+        self.master()
+    }
+}
