@@ -77,11 +77,13 @@ impl Products {
         }
     }
 
-    fn store(&self) -> &Store {
+    /// The store products are kept in; services built on products (the
+    /// sandbox) share it, and with it the access epoch their caches keep.
+    pub fn store(&self) -> &Store {
         &self.inner.store
     }
 
-    fn workflow(&self) -> &Workflow {
+    pub fn workflow(&self) -> &Workflow {
         &self.inner.workflow
     }
 

@@ -1,0 +1,460 @@
+//! Results leaving the sandbox: an export request runs the automatic
+//! disclosure checks on the traced result; the operator's output checkers
+//! review what passed; an approved result is released with its citation
+//! lines and lineage.
+
+use rongshu_classify::{ColumnScanner, IdentifierKind};
+use rongshu_crypto::sm3_hex;
+use rongshu_domain::PartyType;
+use rongshu_domain::output::{
+    CheckFailure, ExportStatus, Review, ReviewDecision, after_checks, check, review,
+};
+use rongshu_engine::{Batch, OutputColumn};
+use rongshu_formats::{ColumnType, OutputFormat, Package};
+use rongshu_ledger::{Attribution, EntryDraft, Segment};
+use rongshu_products::Caller;
+use rongshu_store::{NewSandboxExport, SandboxExport, SealedFile};
+use tokio_util::sync::CancellationToken;
+
+use crate::query::Ran;
+use crate::{Sandbox, SandboxError};
+
+/// One failed automatic check, as stored and shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportFailure {
+    pub code: String,
+    pub column: Option<String>,
+    pub rows: Vec<usize>,
+}
+
+impl ExportFailure {
+    /// `code|column|rows` lines, as the export row keeps them.
+    fn encode(failures: &[CheckFailure]) -> String {
+        failures
+            .iter()
+            .map(|f| {
+                let rows: Vec<String> = f.rows.iter().map(ToString::to_string).collect();
+                format!(
+                    "{}|{}|{}",
+                    f.code,
+                    f.column.as_deref().unwrap_or(""),
+                    rows.join(",")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn decode(lines: &str) -> Vec<ExportFailure> {
+        lines
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.splitn(3, '|');
+                let code = parts.next()?.to_owned();
+                let column = parts.next().filter(|c| !c.is_empty()).map(str::to_owned);
+                let rows = parts
+                    .next()
+                    .unwrap_or("")
+                    .split(',')
+                    .filter_map(|r| r.parse().ok())
+                    .collect();
+                Some(ExportFailure { code, column, rows })
+            })
+            .collect()
+    }
+}
+
+/// A released result: a ZIP with `data.csv` and `metadata.json`.
+#[derive(Debug)]
+pub struct Release {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Identifier kinds that name a person or a company directly.
+const DIRECT: [IdentifierKind; 8] = [
+    IdentifierKind::ResidentId,
+    IdentifierKind::Mobile,
+    IdentifierKind::Landline,
+    IdentifierKind::BankCard,
+    IdentifierKind::CreditCode,
+    IdentifierKind::Email,
+    IdentifierKind::LicencePlate,
+    IdentifierKind::PersonName,
+];
+
+/// Columns of a result whose values, or names, hold direct identifiers.
+fn identifier_columns(columns: &[OutputColumn], batches: &[Batch]) -> Vec<String> {
+    columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.column_type == ColumnType::Text)
+        .filter_map(|(at, column)| {
+            let mut scanner = ColumnScanner::default();
+            for batch in batches {
+                for value in batch.columns[at].iter().flatten() {
+                    scanner.push(value);
+                }
+            }
+            let found = scanner.finish(&column.name).detection?;
+            DIRECT.contains(&found.kind).then(|| column.name.clone())
+        })
+        .collect()
+}
+
+fn csv_of(columns: &[OutputColumn], batches: &[Batch]) -> Result<String, SandboxError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| SandboxError::Sealed(e.to_string());
+    out.write_record(columns.iter().map(|c| c.name.as_str()))
+        .map_err(failed)?;
+    for batch in batches {
+        for r in 0..batch.rows {
+            out.write_record(batch.columns.iter().map(|c| c[r].as_deref().unwrap_or("")))
+                .map_err(failed)?;
+        }
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| SandboxError::Sealed(e.to_string()))
+}
+
+/// What the master key seals an export's result under.
+fn export_context(agreement_id: i64, query_id: i64) -> Vec<u8> {
+    format!("rongshu sandbox export of query {query_id} in workspace {agreement_id}").into_bytes()
+}
+
+impl Sandbox {
+    /// Asks for a query's result to be released: runs it whole, traced,
+    /// checks it, seals it, and files it for the checkers (or as failed).
+    pub async fn request_export(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        agreement_id: i64,
+        sql: &str,
+        purpose: &str,
+    ) -> Result<SandboxExport, SandboxError> {
+        let purpose = purpose.trim();
+        if purpose.is_empty() {
+            return Err(SandboxError::Invalid {
+                field: "purpose",
+                problem: "must say what the result is for".into(),
+            });
+        }
+        let (_slot, cancel) = self.slot(caller, None)?;
+        let ran = self.traced(caller, agreement_id, sql, &cancel).await;
+        let (traced, query_id) = self
+            .settle(caller, by, agreement_id, sql, "sandbox.export.query", ran)
+            .await?;
+        let master = self.products().master_key();
+        let sealed = master.seal_secret(
+            traced.csv.as_bytes(),
+            &export_context(agreement_id, query_id),
+        );
+        let new = NewSandboxExport {
+            agreement_id,
+            org_id: caller.org_id,
+            author_id: caller.account_id,
+            query_id,
+            purpose: purpose.to_owned(),
+            status: after_checks(&traced.failures).as_str().to_owned(),
+            checks: ExportFailure::encode(&traced.failures),
+            lineage: traced.lineage.join("\n"),
+            row_count: traced.rows as i64,
+            result: SealedFile {
+                file_name: String::new(),
+                byte_size: traced.csv.len() as i64,
+                digest: sm3_hex(&traced.csv),
+                sealed: hex::encode(sealed),
+                master_key_id: master.id(),
+            },
+        };
+        let mut tx = self.store().begin().await?;
+        let id = tx.insert_sandbox_export(&new, self.now_ms()).await?;
+        tx.append(EntryDraft {
+            segment: Some(Segment::User),
+            reason: Some(format!(
+                "export {id} of query {query_id}: {}{}",
+                new.status,
+                if traced.failures.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        traced
+                            .failures
+                            .iter()
+                            .map(|f| f.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            )),
+            ..by.entry(
+                "sandbox.export.request",
+                "sandbox-export",
+                Some(id.to_string()),
+            )
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(self.store().sandbox_export(id).await?)
+    }
+
+    async fn traced(
+        &self,
+        caller: &Caller,
+        agreement_id: i64,
+        sql: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Ran<Traced>, SandboxError> {
+        let opened = self.open(caller, agreement_id, sql).await?;
+        let rules = &self.inner.config.rules;
+        let release = self
+            .inner
+            .engine
+            .run_for_release(&opened.tables, sql, cancel, rules.max_rows)
+            .await?;
+        let result = &release.outcome.result;
+        let columns = result.columns().to_vec();
+        let batches = result.text().collect::<Result<Vec<_>, _>>()?;
+        let mut facts = release.facts;
+        facts.identifier_columns = identifier_columns(&columns, &batches);
+        let failures = check(&facts, rules);
+        let lineage = opened
+            .sources
+            .iter()
+            .filter(|s| {
+                release
+                    .outcome
+                    .read
+                    .contains(&crate::workspace::table_name(&s.product().input.code))
+            })
+            .map(|s| {
+                format!(
+                    "{} | product {} revision {} | resource {} version {} (SM3 {}) | authorization {} | agreement {}",
+                    s.citation(),
+                    s.product().input.code,
+                    s.product().revision,
+                    s.resource().code,
+                    s.version().number,
+                    s.version().digest,
+                    s.authorization_id(),
+                    s.agreement_id()
+                )
+            })
+            .collect();
+        let traced = Traced {
+            csv: csv_of(&columns, &batches)?,
+            rows: result.rows(),
+            failures,
+            lineage,
+        };
+        Ok(Ran::new(traced, &opened.sources, &release.outcome))
+    }
+
+    /// An output checker's decision. Checkers are the operator's; the
+    /// author never reviews their own output.
+    pub async fn review(
+        &self,
+        checker: &Caller,
+        by: &impl Attribution,
+        export_id: i64,
+        decision: ReviewDecision,
+        comment: &str,
+    ) -> Result<ExportStatus, SandboxError> {
+        if checker.party != PartyType::Operator {
+            return Err(SandboxError::Forbidden(
+                "only the operator's output checkers review exports",
+            ));
+        }
+        let export = self.store().sandbox_export(export_id).await?;
+        let status: ExportStatus =
+            export
+                .export
+                .status
+                .parse()
+                .map_err(|_| SandboxError::Invalid {
+                    field: "status",
+                    problem: format!("{} is no export status", export.export.status),
+                })?;
+        let mut tx = self.store().begin().await?;
+        let earlier: Vec<Review> = tx
+            .sandbox_reviews_locked(export_id)
+            .await?
+            .iter()
+            .filter_map(|r| {
+                Some(Review {
+                    checker: r.checker_id,
+                    decision: r.decision.parse().ok()?,
+                })
+            })
+            .collect();
+        let next = review(
+            status,
+            export.export.author_id,
+            &earlier,
+            self.inner.config.approvals_required,
+            Review {
+                checker: checker.account_id,
+                decision,
+            },
+        )?;
+        let now = self.now_ms();
+        tx.insert_sandbox_review(
+            export_id,
+            checker.account_id,
+            decision.as_str(),
+            comment,
+            now,
+        )
+        .await?;
+        if next != status {
+            tx.set_sandbox_export_status(export_id, status.as_str(), next.as_str(), now)
+                .await?;
+        }
+        tx.append(EntryDraft {
+            segment: Some(Segment::Operator),
+            reason: Some(format!(
+                "{decision}: export {export_id} now {next}; {comment}"
+            )),
+            ..by.entry(
+                "sandbox.export.review",
+                "sandbox-export",
+                Some(export_id.to_string()),
+            )
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Exports of the caller's organisation in a workspace (or, for the
+    /// operator's checkers, every workspace's), newest first.
+    pub async fn exports(
+        &self,
+        caller: &Caller,
+        agreement_id: Option<i64>,
+        status: Option<ExportStatus>,
+    ) -> Result<Vec<SandboxExport>, SandboxError> {
+        let exports = self
+            .store()
+            .sandbox_exports(agreement_id, status.map(ExportStatus::as_str))
+            .await?;
+        Ok(exports
+            .into_iter()
+            .filter(|e| caller.party == PartyType::Operator || e.export.org_id == caller.org_id)
+            .collect())
+    }
+
+    /// An approved export as a package: the result and, beside it, the
+    /// citation lines, lineage, checks and reviews. Ledgered (segment
+    /// operator → user).
+    pub async fn release(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        export_id: i64,
+    ) -> Result<Release, SandboxError> {
+        let export = self.store().sandbox_export(export_id).await?;
+        let record = &export.export;
+        if record.org_id != caller.org_id {
+            return Err(SandboxError::Forbidden(
+                "an export is released to its author's organisation only",
+            ));
+        }
+        if record.status != ExportStatus::Approved.as_str() {
+            return Err(SandboxError::NotReleased {
+                id: export_id,
+                status: record.status.clone(),
+            });
+        }
+        let sealed =
+            hex::decode(&record.result.sealed).map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        let csv = self
+            .products()
+            .master_key()
+            .open_secret(
+                &sealed,
+                &export_context(record.agreement_id, record.query_id),
+            )
+            .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        let reviews = self.store().sandbox_reviews(export_id).await?;
+        let metadata = serde_json::json!({
+            "export": export_id,
+            "workspace_agreement": record.agreement_id,
+            "query": record.query_id,
+            "purpose": record.purpose,
+            "citations": record.lineage.lines().map(|l| l.split(" | ").next().unwrap_or(l)).collect::<Vec<_>>(),
+            "lineage": record.lineage.lines().collect::<Vec<_>>(),
+            "rows": record.row_count,
+            "result_sm3": record.result.digest,
+            "reviews": reviews.iter().map(|r| serde_json::json!({
+                "checker": r.checker_id, "decision": r.decision, "comment": r.comment,
+            })).collect::<Vec<_>>(),
+        });
+        let (columns, batch) = parse_csv(&csv)?;
+        let mut package = Package::start(OutputFormat::Csv, columns, Vec::new())
+            .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        package
+            .write(&batch)
+            .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        let bytes = package
+            .finish(&serde_json::to_string_pretty(&metadata).unwrap_or_default())
+            .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        self.store()
+            .append(EntryDraft {
+                segment: Some(Segment::Operator),
+                reason: Some(format!(
+                    "released export {export_id}: {} rows, SM3 {}",
+                    record.row_count, record.result.digest
+                )),
+                ..by.entry(
+                    "sandbox.export.release",
+                    "sandbox-export",
+                    Some(export_id.to_string()),
+                )
+            })
+            .await?;
+        Ok(Release {
+            file_name: format!("sandbox-export-{export_id}.zip"),
+            bytes,
+        })
+    }
+}
+
+/// What a traced run gave.
+struct Traced {
+    csv: String,
+    rows: usize,
+    failures: Vec<CheckFailure>,
+    lineage: Vec<String>,
+}
+
+/// The sealed CSV back as text columns.
+fn parse_csv(csv: &[u8]) -> Result<(Vec<OutputColumn>, Batch), SandboxError> {
+    let mut reader = csv::Reader::from_reader(csv);
+    let failed = |e: csv::Error| SandboxError::Sealed(e.to_string());
+    let columns: Vec<OutputColumn> = reader
+        .headers()
+        .map_err(failed)?
+        .iter()
+        .map(|name| OutputColumn {
+            name: name.to_owned(),
+            column_type: ColumnType::Text,
+        })
+        .collect();
+    let mut batch = Batch {
+        rows: 0,
+        columns: vec![Vec::new(); columns.len()],
+    };
+    for record in reader.records() {
+        let record = record.map_err(failed)?;
+        for (at, value) in record.iter().enumerate().take(columns.len()) {
+            batch.columns[at].push((!value.is_empty()).then(|| value.to_owned()));
+        }
+        batch.rows += 1;
+    }
+    Ok((columns, batch))
+}

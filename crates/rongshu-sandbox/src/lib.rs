@@ -1,0 +1,147 @@
+//! The data sandbox (数据沙箱, Art. 5): "原始数据不出域、数据可用不可见".
+//!
+//! A workspace per data use agreement that grants the sandbox mode. Its
+//! tables are the products offering the sandbox under that agreement,
+//! read through their pipelines (never more than the authorization lets
+//! out) and held in memory by this process, plus the tables its users make
+//! from query results. Queries run in `rongshu-engine` under limits; every
+//! statement is kept in the workspace's history and ledgered with a digest
+//! of its text and what it read. Results leave only as releases: the
+//! automatic disclosure checks first (`rongshu_domain::output`), then the
+//! operator's output checkers.
+//!
+//! *Invariants:* every use passes the same access chain as the other modes
+//! (`Products::admit_sandbox`), before a query and again before its answer
+//! leaves; no HTTP; nothing here writes plaintext outside memory.
+
+mod export;
+mod query;
+mod workspace;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rongshu_domain::output::DisclosureRules;
+use rongshu_engine::{Engine, EngineError, Limits};
+use rongshu_products::{Caller, ProductError, Products};
+use rongshu_store::{Store, StoreError};
+use tokio_util::sync::CancellationToken;
+
+pub use export::{ExportFailure, Release};
+pub use query::Answer;
+pub use workspace::{Workspace, WorkspaceTable};
+
+/// How the sandbox is run.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    pub limits: Limits,
+    pub rules: DisclosureRules,
+    /// Distinct checkers who must approve a release.
+    pub approvals_required: u8,
+    /// Queries one account may have running at once.
+    pub queries_per_account: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> SandboxConfig {
+        SandboxConfig {
+            limits: Limits::default(),
+            rules: DisclosureRules::default(),
+            approvals_required: 1,
+            queries_per_account: 2,
+        }
+    }
+}
+
+/// Why a sandbox operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error(
+        "no workspace {0}: no data use agreement of your organisation grants the sandbox over a product"
+    )]
+    NoWorkspace(i64),
+    #[error("{running} queries of yours are running; wait for one to end or cancel it")]
+    Busy { running: usize },
+    #[error("{field} {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+    #[error(transparent)]
+    Query(#[from] EngineError),
+    #[error(transparent)]
+    Product(#[from] ProductError),
+    #[error(transparent)]
+    Review(#[from] rongshu_domain::output::ReviewRefusal),
+    #[error("export {id} is {status}; only approved exports are released")]
+    NotReleased { id: i64, status: String },
+    #[error("the released result does not open: {0}")]
+    Sealed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The sandbox of one server process.
+#[derive(Clone, Debug)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    products: Products,
+    engine: Engine,
+    config: SandboxConfig,
+    tables: workspace::TableCache,
+    /// Queries running, by account.
+    running: Mutex<HashMap<i64, usize>>,
+    /// Cancellation of running queries, by account and the run id the
+    /// client chose.
+    cancels: Mutex<HashMap<(i64, String), CancellationToken>>,
+}
+
+impl Sandbox {
+    pub fn new(products: Products, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                engine: Engine::new(config.limits.clone())?,
+                products,
+                config,
+                tables: workspace::TableCache::default(),
+                running: Mutex::default(),
+                cancels: Mutex::default(),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    fn store(&self) -> &Store {
+        self.inner.products.store()
+    }
+
+    fn products(&self) -> &Products {
+        &self.inner.products
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.inner.products.workflow().now_ms()
+    }
+
+    /// Cancels a running query of the caller's; false when none runs
+    /// under that id.
+    pub fn cancel(&self, caller: &Caller, run_id: &str) -> bool {
+        let cancels = self.inner.cancels.lock().unwrap_or_else(|e| e.into_inner());
+        match cancels.get(&(caller.account_id, run_id.to_owned())) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}

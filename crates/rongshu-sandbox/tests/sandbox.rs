@@ -1,0 +1,474 @@
+//! The sandbox end to end on every backend: a real delivery, signed
+//! agreements granting the sandbox, a product over them, then queries,
+//! limits, exports through the checks and the checkers, and suspension.
+
+use std::io::Read;
+use std::time::Duration;
+
+use rongshu_domain::output::{ExportStatus, ReviewDecision};
+use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
+use rongshu_domain::{Actor, Role};
+use rongshu_engine::{EngineError, Limits};
+use rongshu_products::testing::{Ledger, World, WorldOptions, caller, world_with};
+use rongshu_products::{ProductDraft, ProductError, Refusal};
+use rongshu_sandbox::{ExportFailure, Sandbox, SandboxConfig, SandboxError};
+use rongshu_store::NewAccount;
+use rongshu_store::testing::on_every_backend;
+
+/// Authorized: everything but 法定代表人.
+const AUTHORIZED: [&str; 4] = [
+    "企业名称",
+    "统一社会信用代码",
+    "法定代表人身份证号",
+    "注册资本",
+];
+
+async fn lab(store: rongshu_store::Store) -> World {
+    let w = world_with(
+        store,
+        WorldOptions {
+            modes: vec!["sandbox".into()],
+            fields: AUTHORIZED.map(String::from).to_vec(),
+            ..WorldOptions::default()
+        },
+    )
+    .await;
+    let draft = ProductDraft {
+        code: "registrations-lab".into(),
+        name: "企业登记沙箱".into(),
+        description: String::new(),
+        resource_code: "registrations".into(),
+        authorization_id: w.authorization,
+        modes: vec![ServiceMode::Sandbox],
+        fields: AUTHORIZED.map(String::from).to_vec(),
+        pipeline: r#"{"steps":[{"op":"pseudonym","field":"法定代表人身份证号"}]}"#.into(),
+        query_parameters: vec![],
+        max_rows: 100,
+        verify_key_field: None,
+        verify_fields: vec![],
+        daily_call_quota: None,
+        rate_per_minute: None,
+        billing_unit: BillingUnit::PerPeriod,
+        price_fen: 0,
+    };
+    w.products
+        .save(&w.operator, &Ledger(w.clock.clone()), &draft, None)
+        .await
+        .unwrap();
+    w
+}
+
+fn sandbox(w: &World, config: SandboxConfig) -> Sandbox {
+    Sandbox::new(w.products.clone(), config).unwrap()
+}
+
+async fn workspace_of(sandbox: &Sandbox, w: &World) -> i64 {
+    let workspaces = sandbox.workspaces(&caller(&w.user)).await.unwrap();
+    assert_eq!(workspaces.len(), 1);
+    workspaces[0].agreement_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_holds_only_what_the_authorization_lets_out() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let workspaces = sandbox.workspaces(&user).await.unwrap();
+        let table = &workspaces[0].tables[0];
+        assert_eq!(table.name, "registrations_lab");
+        assert_eq!(table.rows, 40);
+        let names: Vec<&str> = table.columns.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(names, AUTHORIZED);
+        assert!(table.columns.iter().all(|c| c.2.is_some()), "every field has its grade");
+        let agreement = workspaces[0].agreement_id;
+
+        let excluded = sandbox
+            .run(&user, &ledger, agreement, "SELECT 法定代表人 FROM registrations_lab", None)
+            .await
+            .unwrap_err();
+        assert!(excluded.to_string().contains("法定代表人"), "{excluded}");
+
+        let answer = sandbox
+            .run(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 法定代表人身份证号, sum(注册资本) AS capital FROM registrations_lab GROUP BY 1",
+                None,
+            )
+            .await
+            .unwrap();
+        // Pseudonyms, never the number itself.
+        let id = answer.rows[0].columns[0][0].clone().unwrap();
+        assert_ne!(id, "11010519491231002X");
+        assert_eq!(answer.row_count, 1, "one person behind every company");
+        assert_eq!(answer.tables_read, vec!["registrations_lab"]);
+
+        let history = sandbox.history(&user, agreement, 10).await.unwrap();
+        let outcomes: Vec<&str> = history.iter().map(|q| q.query.outcome.as_str()).collect();
+        assert_eq!(outcomes, vec!["done", "failed"]);
+        let entries = w.store.ledger_entries(&Default::default(), 1000).await.unwrap();
+        let queries: Vec<_> = entries
+            .iter()
+            .filter(|e| e.draft.action == "sandbox.query")
+            .collect();
+        assert_eq!(queries.len(), 2);
+        let sm3 = rongshu_crypto::sm3_hex(&history[0].query.statement);
+        assert!(queries.iter().any(|e| e.draft.reason.as_deref().unwrap_or("").contains(&sm3)));
+
+        // Another organisation has no workspace here.
+        let outsider = caller(&w.provider);
+        assert!(sandbox.workspaces(&outsider).await.unwrap().is_empty());
+        assert!(sandbox
+            .run(&outsider, &ledger, agreement, "SELECT 1", None)
+            .await
+            .is_err());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_are_fenced_limited_and_cancellable() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(
+            &w,
+            SandboxConfig {
+                limits: Limits {
+                    time: Duration::from_millis(800),
+                    ..Limits::default()
+                },
+                queries_per_account: 1,
+                ..SandboxConfig::default()
+            },
+        );
+        let user = caller(&w.user);
+        let agreement = workspace_of(&sandbox, &w).await;
+        let read_file = sandbox
+            .run(&user, &ledger, agreement, "SELECT * FROM '/etc/passwd'", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(read_file, SandboxError::Query(EngineError::Sql(_))), "{read_file}");
+        let copy = sandbox
+            .run(&user, &ledger, agreement, "COPY registrations_lab TO '/tmp/x.csv'", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(copy, SandboxError::Query(EngineError::NotAllowed(_))), "{copy}");
+
+        // Forty rows joined with themselves six times: four billion rows.
+        let runaway = "SELECT sum(a.注册资本 + b.注册资本 + c.注册资本 + d.注册资本 + e.注册资本 + f.注册资本) \
+                       FROM registrations_lab a, registrations_lab b, registrations_lab c, \
+                       registrations_lab d, registrations_lab e, registrations_lab f";
+        let stopped = sandbox
+            .run(&user, &ledger, agreement, runaway, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(stopped, SandboxError::Query(EngineError::TimeLimit { .. })), "{stopped}");
+
+        // One query at a time for this account: a second waits its turn,
+        // and the first can be cancelled by its run id.
+        let running = {
+            let (sandbox, user, ledger) = (sandbox.clone(), user, Ledger(w.clock.clone()));
+            tokio::spawn(async move {
+                sandbox
+                    .run(&user, &ledger, agreement, runaway, Some("run-1"))
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let busy = sandbox
+            .run(&user, &ledger, agreement, "SELECT 1", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(busy, SandboxError::Busy { running: 1 }), "{busy}");
+        assert!(!sandbox.cancel(&caller(&w.operator), "run-1"), "only its author cancels it");
+        assert!(sandbox.cancel(&user, "run-1"));
+        let cancelled = running.await.unwrap().unwrap_err();
+        assert!(matches!(cancelled, SandboxError::Query(EngineError::Cancelled)), "{cancelled}");
+
+        let made = sandbox
+            .run(
+                &user,
+                &ledger,
+                agreement,
+                "CREATE TABLE 大户 AS SELECT 企业名称, 注册资本 FROM registrations_lab WHERE 注册资本 >= 130",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(made.made_table.as_deref(), Some("大户"));
+        let counted = sandbox
+            .run(&user, &ledger, agreement, "SELECT count(*) FROM 大户", None)
+            .await
+            .unwrap();
+        assert_eq!(counted.rows[0].columns[0][0].as_deref(), Some("10"));
+
+        let outcomes: Vec<String> = sandbox
+            .history(&user, agreement, 20)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|q| q.query.outcome)
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec!["done", "done", "cancelled", "time-limit", "refused", "failed"]
+        );
+    })
+    .await;
+}
+
+/// A second operator account, so that two checkers can be required.
+async fn second_checker(w: &World) -> Actor {
+    let mut tx = w.store.begin().await.unwrap();
+    let account = tx
+        .insert_account(
+            &NewAccount {
+                org_id: w.operator.org_id,
+                username: "checker-2".into(),
+                display_name: "第二审核员".into(),
+                role: Role::Staff,
+                password_hash: "unused".into(),
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    account.actor()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_leave_only_through_the_checks_and_the_checkers() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(
+            &w,
+            SandboxConfig {
+                approvals_required: 2,
+                ..SandboxConfig::default()
+            },
+        );
+        let user = caller(&w.user);
+        let agreement = workspace_of(&sandbox, &w).await;
+
+        let small = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 企业名称, count(*) AS n FROM registrations_lab GROUP BY 企业名称",
+                "每家企业的记录数",
+            )
+            .await
+            .unwrap();
+        assert_eq!(small.export.status, ExportStatus::FailedChecks.as_str());
+        let failures = ExportFailure::decode(&small.export.checks);
+        assert_eq!(failures[0].code, "small-cell");
+        assert_eq!(failures[0].rows.len(), 40);
+        let refused = sandbox
+            .review(
+                &caller(&w.operator),
+                &ledger,
+                small.id,
+                ReviewDecision::Approve,
+                "",
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, SandboxError::Review(_)), "{refused}");
+
+        let identifiers = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 统一社会信用代码 FROM registrations_lab",
+                "代码清单",
+            )
+            .await
+            .unwrap();
+        let codes: Vec<String> = ExportFailure::decode(&identifiers.export.checks)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        assert!(codes.contains(&"direct-identifier".to_owned()), "{codes:?}");
+
+        let aggregate = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+                 FROM registrations_lab GROUP BY 1 ORDER BY 1",
+                "大中型企业分布（论文表 2）",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            aggregate.export.status,
+            ExportStatus::AwaitingReview.as_str()
+        );
+        assert_eq!(aggregate.export.checks, "");
+        let not_yet = sandbox
+            .release(&user, &ledger, aggregate.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(not_yet, SandboxError::NotReleased { .. }),
+            "{not_yet}"
+        );
+
+        // The author's side never checks; the operator's checkers do, two
+        // distinct ones.
+        let by_user = sandbox
+            .review(&user, &ledger, aggregate.id, ReviewDecision::Approve, "")
+            .await
+            .unwrap_err();
+        assert!(matches!(by_user, SandboxError::Forbidden(_)), "{by_user}");
+        let first = caller(&w.operator);
+        assert_eq!(
+            sandbox
+                .review(
+                    &first,
+                    &ledger,
+                    aggregate.id,
+                    ReviewDecision::Approve,
+                    "单元格均≥10"
+                )
+                .await
+                .unwrap(),
+            ExportStatus::AwaitingReview
+        );
+        let again = sandbox
+            .review(&first, &ledger, aggregate.id, ReviewDecision::Approve, "")
+            .await
+            .unwrap_err();
+        assert!(matches!(again, SandboxError::Review(_)), "{again}");
+        let second = caller(&second_checker(&w).await);
+        assert_eq!(
+            sandbox
+                .review(
+                    &second,
+                    &ledger,
+                    aggregate.id,
+                    ReviewDecision::Approve,
+                    "同意"
+                )
+                .await
+                .unwrap(),
+            ExportStatus::Approved
+        );
+        let queue = sandbox
+            .exports(&first, None, Some(ExportStatus::AwaitingReview))
+            .await
+            .unwrap();
+        assert!(queue.is_empty());
+
+        let outsider = sandbox
+            .release(&caller(&w.provider), &ledger, aggregate.id)
+            .await;
+        assert!(matches!(outsider, Err(SandboxError::Forbidden(_))));
+        let release = sandbox.release(&user, &ledger, aggregate.id).await.unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(release.bytes)).unwrap();
+        let mut data = String::new();
+        zip.by_name("data.csv")
+            .unwrap()
+            .read_to_string(&mut data)
+            .unwrap();
+        assert_eq!(data, "large,n,mean\nfalse,20,109.5\ntrue,20,129.5\n");
+        let mut metadata = String::new();
+        zip.by_name("metadata.json")
+            .unwrap()
+            .read_to_string(&mut metadata)
+            .unwrap();
+        assert!(
+            metadata.contains("数据来源：蓉数公共数据运营服务平台"),
+            "{metadata}"
+        );
+        assert!(metadata.contains("registrations version 1"), "{metadata}");
+        let actions: Vec<String> = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.draft.action)
+            .filter(|a| a.starts_with("sandbox.export"))
+            .collect();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| *a == "sandbox.export.review")
+                .count(),
+            2
+        );
+        assert!(actions.contains(&"sandbox.export.release".to_owned()));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspension_cuts_every_open_workspace_off() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let here = sandbox(&w, SandboxConfig::default());
+        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default()).unwrap();
+        let user = caller(&w.user);
+        let agreement = workspace_of(&here, &w).await;
+        let count = "SELECT count(*) FROM registrations_lab";
+        for sandbox in [&here, &there] {
+            sandbox
+                .run(&user, &ledger, agreement, count, None)
+                .await
+                .unwrap();
+        }
+        let scope = SuspensionScope::new(
+            SuspensionKind::Resource,
+            Some(w.store.resource_by_code("registrations").await.unwrap().id),
+        )
+        .unwrap();
+        let suspension = w
+            .products
+            .suspend(&w.center, &ledger, scope, "沙箱内超范围比对")
+            .await
+            .unwrap();
+        for sandbox in [&here, &there] {
+            let refused = sandbox
+                .run(&user, &ledger, agreement, count, None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    SandboxError::Product(ProductError::Refused(Refusal::Suspended { .. }))
+                ),
+                "{refused}"
+            );
+        }
+        let export = here
+            .request_export(&user, &ledger, agreement, count, "总数")
+            .await
+            .unwrap_err();
+        assert!(matches!(export, SandboxError::Product(_)), "{export}");
+        w.products
+            .rectify(&w.operator, &ledger, suspension.id, "已整改")
+            .await
+            .unwrap();
+        w.products
+            .resume(&w.center, &ledger, suspension.id)
+            .await
+            .unwrap();
+        there
+            .run(&user, &ledger, agreement, count, None)
+            .await
+            .unwrap();
+    })
+    .await;
+}
