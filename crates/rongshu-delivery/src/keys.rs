@@ -8,8 +8,9 @@ use rongshu_store::Store;
 use crate::{DeliveryError, key_context};
 
 /// Re-wraps every version's data key, every organisation's signing key,
-/// every consent evidence file, every webhook secret, every product's keys
-/// and every consulting deliverable from `old` to `new` in one transaction
+/// every consent evidence file, every webhook secret, every product's keys,
+/// every consulting deliverable and every sandbox export's result from
+/// `old` to `new` in one transaction
 /// with its ledger entry. What is already under `new` (an interrupted
 /// rotation run again) is left as it is. Returns how many were re-wrapped.
 pub async fn rewrap_all(
@@ -71,6 +72,17 @@ pub async fn rewrap_all(
             let context = rongshu_workflow::consulting_file_context(message.order_id);
             let resealed = reseal(&file.sealed, &context)?;
             tx.reseal_consulting_file(message.id, &resealed, &new_id)
+                .await?;
+            count += 1;
+        }
+    }
+    for export in store.sandbox_exports(None, None).await? {
+        let record = &export.export;
+        if record.result.master_key_id != new_id {
+            let context =
+                rongshu_workflow::sandbox_export_context(record.agreement_id, record.query_id);
+            let resealed = reseal(&record.result.sealed, &context)?;
+            tx.reseal_sandbox_export(export.id, &resealed, &new_id)
                 .await?;
             count += 1;
         }

@@ -20,8 +20,6 @@ pub struct DisclosureRules {
     pub dominance_share: f64,
     /// Most rows a released result may have.
     pub max_rows: usize,
-    /// Counts released are rounded to a multiple of this, when set.
-    pub round_to: Option<u64>,
 }
 
 impl Default for DisclosureRules {
@@ -31,7 +29,6 @@ impl Default for DisclosureRules {
             zeros_disclosive: true,
             dominance_share: 0.9,
             max_rows: 1_000,
-            round_to: Some(5),
         }
     }
 }
@@ -148,16 +145,6 @@ fn dominated(total: Total, share: f64) -> bool {
         return top > 0.0;
     }
     top >= share * whole
-}
-
-/// A count rounded to the nearest multiple of `base`, halves up, as
-/// OpenSAFELY releases them.
-pub fn round_count(value: f64, base: u64) -> f64 {
-    if base <= 1 || !value.is_finite() {
-        return value;
-    }
-    let base = base as f64;
-    (value / base + 0.5).floor() * base
 }
 
 named_enum! {

@@ -18,7 +18,7 @@ mod statement;
 mod table;
 mod trace;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::SchemaRef;
@@ -52,6 +52,8 @@ pub enum EngineError {
     Cancelled,
     #[error("only a query's result can be released, not {0}")]
     NotReleasable(String),
+    #[error("the sandbox's query threads did not start: {0}")]
+    Unavailable(String),
     #[error("a table's data does not fit its columns: {0}")]
     Data(#[from] rongshu_formats::FormatError),
 }
@@ -95,7 +97,8 @@ pub struct Outcome {
 #[derive(Clone, Debug)]
 pub struct Engine {
     limits: Limits,
-    executor: Arc<Executor>,
+    /// Started on the first query.
+    executor: Arc<OnceLock<Result<Executor, String>>>,
 }
 
 /// How long past its time limit a query that stopped answering is
@@ -103,9 +106,11 @@ pub struct Engine {
 const GRACE: Duration = Duration::from_secs(5);
 
 impl Engine {
-    pub fn new(limits: Limits) -> std::io::Result<Engine> {
-        let executor = Arc::new(Executor::new(limits.partitions)?);
-        Ok(Engine { limits, executor })
+    pub fn new(limits: Limits) -> Engine {
+        Engine {
+            limits,
+            executor: Arc::default(),
+        }
     }
 
     pub fn limits(&self) -> &Limits {
@@ -159,7 +164,12 @@ impl Engine {
             cancel: cancel.child_token(),
             deadline: started + self.limits.time,
         };
-        let work = self.executor.spawn(execute(
+        let executor = self
+            .executor
+            .get_or_init(|| Executor::new(self.limits.partitions).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| EngineError::Unavailable(e.clone()))?;
+        let work = executor.spawn(execute(
             self.limits.clone(),
             tables.to_vec(),
             statement.clone(),

@@ -66,7 +66,6 @@ fn engine() -> Engine {
         max_rows: 100,
         ..Limits::default()
     })
-    .unwrap()
 }
 
 async fn run(
@@ -228,8 +227,7 @@ async fn a_query_past_its_memory_is_stopped() {
     let small = Engine::new(Limits {
         memory_bytes: 2 << 20,
         ..Limits::default()
-    })
-    .unwrap();
+    });
     let err = run(
         &small,
         &[companies(200_000)],
@@ -254,8 +252,7 @@ async fn a_runaway_query_is_stopped_at_its_time_limit() {
     let quick = Engine::new(Limits {
         time: Duration::from_millis(500),
         ..Limits::default()
-    })
-    .unwrap();
+    });
     let err = run(&quick, &[companies(20_000)], RUNAWAY)
         .await
         .unwrap_err();

@@ -198,7 +198,7 @@ impl Products {
             .into());
         }
         let version = self.latest_version(&resource).await?;
-        self.recheck(&product, &grant, &version).await?;
+        self.recheck(&product, &grant, &version, mode).await?;
         Ok(Admission {
             product,
             resource,

@@ -97,11 +97,32 @@ pub fn output_columns(
 }
 
 /// The shortfalls of a pipeline over `fields` against an authorization.
+/// Where a mode lets a product's rows go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RowsGo {
+    /// Out of the platform: downloads and query answers.
+    Out,
+    /// Into the sandbox only, where results leave through output checking.
+    IntoSandbox,
+}
+
+impl RowsGo {
+    /// None for modes that let no rows go (verification, consulting).
+    pub(crate) fn of(mode: ServiceMode) -> Option<RowsGo> {
+        match mode {
+            ServiceMode::Download | ServiceMode::QueryApi => Some(RowsGo::Out),
+            ServiceMode::Sandbox => Some(RowsGo::IntoSandbox),
+            _ => None,
+        }
+    }
+}
+
 pub(crate) fn exceeds(
     pipeline: &Pipeline,
     fields: &[String],
     kinds: &[VersionField],
     authorization: &Authorization,
+    rows: RowsGo,
 ) -> Result<(), ProductError> {
     let level = Level::parse(&authorization.scope.deidentification).ok_or_else(|| {
         invalid(
@@ -112,6 +133,13 @@ pub(crate) fn exceeds(
             ),
         )
     })?;
+    // Rows seen inside the sandbox never leave as rows, whatever the level;
+    // they are still held to de-identification, so direct identifiers are
+    // protected there too.
+    let level = match rows {
+        RowsGo::Out => level,
+        RowsGo::IntoSandbox => level.min(Level::DeIdentified),
+    };
     let outputs: Vec<OutputField<'_>> = fields
         .iter()
         .map(|name| OutputField {
@@ -337,12 +365,10 @@ impl Products {
         }
         let pipeline = parse_pipeline(&draft.pipeline)?;
         pipeline.compile(&draft.fields)?;
-        let row_level = draft
-            .modes
-            .iter()
-            .any(|m| matches!(m, ServiceMode::Download | ServiceMode::QueryApi));
-        if row_level {
-            exceeds(&pipeline, &draft.fields, &kinds, &authorization)?;
+        let mut reaches: Vec<RowsGo> = draft.modes.iter().filter_map(|m| RowsGo::of(*m)).collect();
+        reaches.dedup();
+        for rows in reaches {
+            exceeds(&pipeline, &draft.fields, &kinds, &authorization, rows)?;
         }
         let offers = |mode| draft.modes.contains(&mode);
         if offers(ServiceMode::QueryApi) {

@@ -10,7 +10,7 @@ use rongshu_store::{Product, Resource, Version};
 use rongshu_workflow::UseGrant;
 
 use crate::access::Admission;
-use crate::build::{exceeds, parse_pipeline};
+use crate::build::{RowsGo, exceeds, parse_pipeline};
 use crate::recorder::{Recorded, Recorder, Use};
 use crate::serving::{key_digest, value_digest};
 use crate::{Caller, ProductError, Products, Refusal};
@@ -79,7 +79,11 @@ impl Products {
         product: &Product,
         grant: &UseGrant,
         version: &Version,
+        mode: ServiceMode,
     ) -> Result<(), ProductError> {
+        let Some(rows) = RowsGo::of(mode) else {
+            return Ok(());
+        };
         let authorization = self.store().authorization(grant.authorization_id).await?;
         let kinds = self.store().version_fields(version.id).await?;
         let pipeline = parse_pipeline(&product.input.pipeline)?;
@@ -88,6 +92,7 @@ impl Products {
             &visible_fields(product, grant),
             &kinds,
             &authorization,
+            rows,
         )
     }
 

@@ -141,6 +141,8 @@ pub struct WorldOptions {
     pub modes: Vec<String>,
     /// The fields the authorization covers.
     pub fields: Vec<String>,
+    /// The authorization's de-identification level.
+    pub deidentification: String,
 }
 
 impl Default for WorldOptions {
@@ -151,6 +153,7 @@ impl Default for WorldOptions {
                 .map(String::from)
                 .to_vec(),
             fields: FIELDS.map(String::from).to_vec(),
+            deidentification: "de-identified".into(),
         }
     }
 }
@@ -161,6 +164,7 @@ pub async fn world_with(store: Store, options: WorldOptions) -> World {
         public_interest,
         modes,
         fields,
+        deidentification,
     } = options;
     let clock = Clock::default();
     clock.set("2026-11-02");
@@ -277,7 +281,7 @@ pub async fn world_with(store: Store, options: WorldOptions) -> World {
     let terms = AuthorizationTerms {
         resources: vec![("registrations".into(), fields)],
         modes: vec![],
-        deidentification: "de-identified".into(),
+        deidentification,
         reidentification: false,
         quota: "每日 1000 次".into(),
         conditions: String::new(),

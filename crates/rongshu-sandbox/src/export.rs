@@ -16,6 +16,8 @@ use rongshu_products::Caller;
 use rongshu_store::{NewSandboxExport, SandboxExport, SealedFile};
 use tokio_util::sync::CancellationToken;
 
+use rongshu_workflow::sandbox_export_context;
+
 use crate::query::Ran;
 use crate::{Sandbox, SandboxError};
 
@@ -119,11 +121,6 @@ fn csv_of(columns: &[OutputColumn], batches: &[Batch]) -> Result<String, Sandbox
     String::from_utf8(bytes).map_err(|e| SandboxError::Sealed(e.to_string()))
 }
 
-/// What the master key seals an export's result under.
-fn export_context(agreement_id: i64, query_id: i64) -> Vec<u8> {
-    format!("rongshu sandbox export of query {query_id} in workspace {agreement_id}").into_bytes()
-}
-
 impl Sandbox {
     /// Asks for a query's result to be released: runs it whole, traced,
     /// checks it, seals it, and files it for the checkers (or as failed).
@@ -150,7 +147,7 @@ impl Sandbox {
         let master = self.products().master_key();
         let sealed = master.seal_secret(
             traced.csv.as_bytes(),
-            &export_context(agreement_id, query_id),
+            &sandbox_export_context(agreement_id, query_id),
         );
         let new = NewSandboxExport {
             agreement_id,
@@ -370,16 +367,7 @@ impl Sandbox {
                 status: record.status.clone(),
             });
         }
-        let sealed =
-            hex::decode(&record.result.sealed).map_err(|e| SandboxError::Sealed(e.to_string()))?;
-        let csv = self
-            .products()
-            .master_key()
-            .open_secret(
-                &sealed,
-                &export_context(record.agreement_id, record.query_id),
-            )
-            .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        let (columns, batch) = self.opened(&export)?;
         let reviews = self.store().sandbox_reviews(export_id).await?;
         let metadata = serde_json::json!({
             "export": export_id,
@@ -394,7 +382,6 @@ impl Sandbox {
                 "checker": r.checker_id, "decision": r.decision, "comment": r.comment,
             })).collect::<Vec<_>>(),
         });
-        let (columns, batch) = parse_csv(&csv)?;
         let mut package = Package::start(OutputFormat::Csv, columns, Vec::new())
             .map_err(|e| SandboxError::Sealed(e.to_string()))?;
         package
@@ -421,6 +408,41 @@ impl Sandbox {
             file_name: format!("sandbox-export-{export_id}.zip"),
             bytes,
         })
+    }
+}
+
+impl Sandbox {
+    /// An export's result, for its checkers (the operator) and its
+    /// author's organisation to look at before it is released.
+    pub async fn export_result(
+        &self,
+        caller: &Caller,
+        export_id: i64,
+    ) -> Result<(SandboxExport, Vec<OutputColumn>, Batch), SandboxError> {
+        let export = self.store().sandbox_export(export_id).await?;
+        if caller.party != PartyType::Operator && export.export.org_id != caller.org_id {
+            return Err(SandboxError::Forbidden(
+                "an export is shown to its checkers and its author's organisation only",
+            ));
+        }
+        let (columns, batch) = self.opened(&export)?;
+        Ok((export, columns, batch))
+    }
+
+    /// The sealed result, opened.
+    fn opened(&self, export: &SandboxExport) -> Result<(Vec<OutputColumn>, Batch), SandboxError> {
+        let record = &export.export;
+        let sealed =
+            hex::decode(&record.result.sealed).map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        let csv = self
+            .products()
+            .master_key()
+            .open_secret(
+                &sealed,
+                &sandbox_export_context(record.agreement_id, record.query_id),
+            )
+            .map_err(|e| SandboxError::Sealed(e.to_string()))?;
+        parse_csv(&csv)
     }
 }
 

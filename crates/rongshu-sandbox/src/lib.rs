@@ -22,13 +22,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rongshu_domain::output::DisclosureRules;
-use rongshu_engine::{Engine, EngineError, Limits};
+use rongshu_engine::Engine;
 use rongshu_products::{Caller, ProductError, Products};
 use rongshu_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 pub use export::{ExportFailure, Release};
 pub use query::Answer;
+pub use rongshu_engine::{EngineError, Limits};
 pub use workspace::{Workspace, WorkspaceTable};
 
 /// How the sandbox is run.
@@ -103,17 +104,17 @@ struct Inner {
 }
 
 impl Sandbox {
-    pub fn new(products: Products, config: SandboxConfig) -> std::io::Result<Sandbox> {
-        Ok(Sandbox {
+    pub fn new(products: Products, config: SandboxConfig) -> Sandbox {
+        Sandbox {
             inner: Arc::new(Inner {
-                engine: Engine::new(config.limits.clone())?,
+                engine: Engine::new(config.limits.clone()),
                 products,
                 config,
                 tables: workspace::TableCache::default(),
                 running: Mutex::default(),
                 cancels: Mutex::default(),
             }),
-        })
+        }
     }
 
     pub fn config(&self) -> &SandboxConfig {

@@ -28,6 +28,18 @@ pub struct Answer {
     pub made_table: Option<String>,
 }
 
+/// Bytes of a statement's text its ledger entry carries; the history row
+/// keeps it whole, and the entry its SM3.
+const LEDGERED_STATEMENT_BYTES: usize = 4096;
+
+fn clipped(text: &str, max: usize) -> &str {
+    let cut = (0..=max.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    &text[..cut]
+}
+
 /// What a statement gave, and what it rested on.
 pub(crate) struct Ran<T> {
     pub value: T,
@@ -231,14 +243,15 @@ impl Sandbox {
                 _ => Outcome::Failed,
             },
             reason: Some(format!(
-                "query {id} in workspace {agreement_id}: {}; read {}; sm3 of the statement {}",
+                "query {id} in workspace {agreement_id}: {}; read {}; statement (SM3 {}): {}",
                 query.outcome,
                 if query.tables_read.is_empty() {
                     "nothing".to_owned()
                 } else {
                     query.tables_read.join(", ")
                 },
-                sm3_hex(&query.statement)
+                sm3_hex(&query.statement),
+                clipped(&query.statement, LEDGERED_STATEMENT_BYTES),
             )),
             ..by.entry(action, "sandbox-workspace", Some(agreement_id.to_string()))
         })

@@ -30,6 +30,7 @@ async fn lab(store: rongshu_store::Store) -> World {
         WorldOptions {
             modes: vec!["sandbox".into()],
             fields: AUTHORIZED.map(String::from).to_vec(),
+            deidentification: "sandbox-only".into(),
             ..WorldOptions::default()
         },
     )
@@ -52,6 +53,18 @@ async fn lab(store: rongshu_store::Store) -> World {
         billing_unit: BillingUnit::PerPeriod,
         price_fen: 0,
     };
+    // Sandbox-only data is seen row by row inside the sandbox, but never
+    // with its direct identifiers bare.
+    let bare = ProductDraft {
+        pipeline: String::new(),
+        ..draft.clone()
+    };
+    let refused = w
+        .products
+        .save(&w.operator, &Ledger(w.clock.clone()), &bare, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, ProductError::Exceeds(_)), "{refused:?}");
     w.products
         .save(&w.operator, &Ledger(w.clock.clone()), &draft, None)
         .await
@@ -60,7 +73,7 @@ async fn lab(store: rongshu_store::Store) -> World {
 }
 
 fn sandbox(w: &World, config: SandboxConfig) -> Sandbox {
-    Sandbox::new(w.products.clone(), config).unwrap()
+    Sandbox::new(w.products.clone(), config)
 }
 
 async fn workspace_of(sandbox: &Sandbox, w: &World) -> i64 {
@@ -419,7 +432,7 @@ async fn a_suspension_cuts_every_open_workspace_off() {
         let w = lab(db.store.clone()).await;
         let ledger = Ledger(w.clock.clone());
         let here = sandbox(&w, SandboxConfig::default());
-        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default()).unwrap();
+        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default());
         let user = caller(&w.user);
         let agreement = workspace_of(&here, &w).await;
         let count = "SELECT count(*) FROM registrations_lab";

@@ -23,6 +23,12 @@ pub fn consulting_file_context(order_id: i64) -> Vec<u8> {
     format!("rongshu consulting deliverable of order {order_id}").into_bytes()
 }
 
+/// The context a sandbox export's result is sealed under, bound to its
+/// workspace (the data use agreement) and the query that made it.
+pub fn sandbox_export_context(agreement_id: i64, query_id: i64) -> Vec<u8> {
+    format!("rongshu sandbox export of query {query_id} in workspace {agreement_id}").into_bytes()
+}
+
 fn invalid(field: &'static str, problem: &'static str) -> WorkflowError {
     WorkflowError::Invalid { field, problem }
 }

@@ -91,16 +91,6 @@ fn identifiers_and_row_cap_fail_by_themselves() {
     );
 }
 
-#[test]
-fn counts_round_to_the_nearest_five_halves_up() {
-    let rounded: Vec<f64> = [0.0, 2.0, 2.5, 3.0, 7.0, 12.5, 13.0]
-        .iter()
-        .map(|v| round_count(*v, 5))
-        .collect();
-    assert_eq!(rounded, vec![0.0, 0.0, 5.0, 5.0, 5.0, 15.0, 15.0]);
-    assert_eq!(round_count(7.0, 1), 7.0);
-}
-
 const AUTHOR: i64 = 1;
 
 fn by(checker: i64, decision: ReviewDecision) -> Review {
