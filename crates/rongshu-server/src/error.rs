@@ -7,12 +7,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rongshu_crypto::{PasswordError, WeakPassword};
 use rongshu_delivery::DeliveryError;
+use rongshu_domain::output::ReviewRefusal;
 use rongshu_domain::resource::RegistrationError;
 use rongshu_domain::supply::PriceRefusal;
 use rongshu_domain::workflow::{IllegalTransition, SignRefusal};
 use rongshu_domain::{BadName, Denial, PartyType, Role, UnknownName};
 use rongshu_ingest::IngestError;
 use rongshu_products::{ProductError, Refusal};
+use rongshu_sandbox::{EngineError, SandboxError};
 use rongshu_store::StoreError;
 use rongshu_workflow::{UseRefusal, WorkflowError};
 use serde::Serialize;
@@ -175,6 +177,50 @@ pub enum ApiError {
     /// A data call refused after the agreements: suspension, quota, rate.
     #[error("{0}")]
     Supply(Refusal),
+    /// A sandbox statement that did not run to its end.
+    #[error(transparent)]
+    Statement(EngineError),
+    /// No workspace of the caller's under this agreement.
+    #[error(
+        "no workspace {0}: no data use agreement of your organisation grants the sandbox over a product"
+    )]
+    NoWorkspace(i64),
+    /// The account has as many statements running as it may.
+    #[error("{running} statements of yours are running; wait for one to end or cancel it")]
+    SandboxBusy { running: usize },
+    /// A sandbox request that cannot be accepted.
+    #[error("field {field}: {problem}")]
+    InvalidSandbox {
+        field: &'static str,
+        problem: String,
+    },
+    /// An output checker's decision the rules refuse.
+    #[error(transparent)]
+    ReviewRefused(ReviewRefusal),
+    /// An export that is not (or not yet) approved.
+    #[error("export {id} is {status}; only approved exports are released")]
+    NotReleased { id: i64, status: String },
+}
+
+impl From<SandboxError> for ApiError {
+    fn from(e: SandboxError) -> Self {
+        match e {
+            SandboxError::Forbidden(why) => ApiError::NotAParty(why),
+            SandboxError::NoWorkspace(id) => ApiError::NoWorkspace(id),
+            SandboxError::Busy { running } => ApiError::SandboxBusy { running },
+            SandboxError::Invalid { field, problem } => ApiError::InvalidSandbox { field, problem },
+            SandboxError::Query(EngineError::Data(e)) => ApiError::DataStorage(e.to_string()),
+            SandboxError::Query(e) => ApiError::Statement(e),
+            SandboxError::Product(e) => e.into(),
+            SandboxError::Review(refusal) => ApiError::ReviewRefused(refusal),
+            SandboxError::NotReleased { id, status } => ApiError::NotReleased { id, status },
+            e @ SandboxError::Sealed(_) => {
+                tracing::error!(error = %e, "sandbox export does not open");
+                ApiError::SealedSecret
+            }
+            SandboxError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<ProductError> for ApiError {
@@ -342,6 +388,24 @@ impl ApiError {
                 Refusal::RateLimited { .. } => "use.rate-limited",
                 Refusal::Use(_) => "use.refused",
             },
+            ApiError::Statement(e) => match e {
+                EngineError::NotAllowed(_) => "sandbox.not-allowed",
+                EngineError::Sql(_) => "sandbox.sql",
+                EngineError::MemoryLimit { .. } => "sandbox.memory-limit",
+                EngineError::TimeLimit { .. } => "sandbox.time-limit",
+                EngineError::Cancelled => "sandbox.cancelled",
+                EngineError::NotReleasable(_) => "sandbox.not-releasable",
+                EngineError::Unavailable(_) | EngineError::Data(_) => "internal.sandbox",
+            },
+            ApiError::NoWorkspace(_) => "sandbox.no-workspace",
+            ApiError::SandboxBusy { .. } => "sandbox.busy",
+            ApiError::InvalidSandbox { .. } => "sandbox.invalid",
+            ApiError::ReviewRefused(refusal) => match refusal {
+                ReviewRefusal::OwnOutput => "sandbox.own-output",
+                ReviewRefusal::AlreadyReviewed => "sandbox.already-reviewed",
+                ReviewRefusal::NotAwaitingReview(_) => "sandbox.export-state",
+            },
+            ApiError::NotReleased { .. } => "sandbox.not-released",
         }
     }
 
@@ -390,6 +454,22 @@ impl ApiError {
             | ApiError::Recording(_)
             | ApiError::SealedSecret => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::CallStale => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Statement(e) => match e {
+                EngineError::NotAllowed(_)
+                | EngineError::Sql(_)
+                | EngineError::MemoryLimit { .. }
+                | EngineError::TimeLimit { .. }
+                | EngineError::NotReleasable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                EngineError::Cancelled => StatusCode::CONFLICT,
+                EngineError::Unavailable(_) | EngineError::Data(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+            },
+            ApiError::NoWorkspace(_) => StatusCode::NOT_FOUND,
+            ApiError::SandboxBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InvalidSandbox { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ReviewRefused(ReviewRefusal::OwnOutput) => StatusCode::FORBIDDEN,
+            ApiError::ReviewRefused(_) | ApiError::NotReleased { .. } => StatusCode::CONFLICT,
         }
     }
 }
@@ -523,6 +603,28 @@ mod tests {
             ApiError::DeliveryRejected {
                 ingest_id: 1,
                 source: IngestError::NoHeader,
+            },
+            ApiError::Statement(EngineError::NotAllowed(String::new())),
+            ApiError::Statement(EngineError::Sql(String::new())),
+            ApiError::Statement(EngineError::MemoryLimit { limit_mb: 1 }),
+            ApiError::Statement(EngineError::TimeLimit { seconds: 1 }),
+            ApiError::Statement(EngineError::Cancelled),
+            ApiError::Statement(EngineError::NotReleasable(String::new())),
+            ApiError::Statement(EngineError::Unavailable(String::new())),
+            ApiError::NoWorkspace(1),
+            ApiError::SandboxBusy { running: 1 },
+            ApiError::InvalidSandbox {
+                field: "f",
+                problem: String::new(),
+            },
+            ApiError::ReviewRefused(ReviewRefusal::OwnOutput),
+            ApiError::ReviewRefused(ReviewRefusal::AlreadyReviewed),
+            ApiError::ReviewRefused(ReviewRefusal::NotAwaitingReview(
+                rongshu_domain::output::ExportStatus::Approved,
+            )),
+            ApiError::NotReleased {
+                id: 1,
+                status: String::new(),
             },
         ];
         let mut codes: Vec<_> = all.iter().map(ApiError::code).collect();

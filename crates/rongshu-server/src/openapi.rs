@@ -16,6 +16,7 @@ use utoipa::openapi::{
 
 use crate::api::product_types::*;
 use crate::api::resource_types::*;
+use crate::api::sandbox_types::*;
 use crate::api::types::*;
 use crate::api::workflow_types::*;
 use crate::error::Problem;
@@ -243,6 +244,17 @@ fn build() -> OpenApi {
         .schema_from::<FeedbackRequest>()
         .schema_from::<FeedbackView>()
         .schema_from::<OverdueFeedbackView>()
+        .schema_from::<SandboxColumnView>()
+        .schema_from::<SandboxTableView>()
+        .schema_from::<WorkspaceView>()
+        .schema_from::<StatementRequest>()
+        .schema_from::<AnswerView>()
+        .schema_from::<HistoryEntryView>()
+        .schema_from::<ExportRequest>()
+        .schema_from::<CheckFailureView>()
+        .schema_from::<ExportView>()
+        .schema_from::<OutputReviewRequest>()
+        .schema_from::<ExportsQuery>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -283,6 +295,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "PreviewQuery" => Some(PreviewQuery::into_params(|| Some(ParameterIn::Query))),
         "UsageQuery" => Some(UsageQuery::into_params(|| Some(ParameterIn::Query))),
         "DeliverableQuery" => Some(DeliverableQuery::into_params(|| Some(ParameterIn::Query))),
+        "ExportsQuery" => Some(ExportsQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ use rongshu_domain::{Access, Grant, PartyType as P, Role};
 use crate::state::AppState;
 
 mod products;
+mod sandbox;
 mod workflow;
 use crate::{api, console};
 
@@ -1028,7 +1029,9 @@ fn table() -> Vec<RouteSpec> {
     );
     workflow::add(&mut b);
     products::add(&mut b);
+    sandbox::add(&mut b);
     products::add_console(&mut b);
+    sandbox::add_console(&mut b);
     workflow::add_console(&mut b);
     b.0
 }

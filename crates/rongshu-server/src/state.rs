@@ -7,6 +7,7 @@ use rongshu_delivery::Deliveries;
 use rongshu_domain::LockoutPolicy;
 use rongshu_domain::resource::{Theme, default_themes};
 use rongshu_products::Products;
+use rongshu_sandbox::{Sandbox, SandboxConfig};
 use rongshu_store::Store;
 use rongshu_workflow::Workflow;
 
@@ -30,6 +31,8 @@ pub struct ServerSettings {
     pub delivery_limit_bytes: u64,
     /// The catalogue's theme taxonomy.
     pub themes: Vec<Theme>,
+    /// Query limits and output checking.
+    pub sandbox: SandboxConfig,
 }
 
 impl Default for ServerSettings {
@@ -43,6 +46,7 @@ impl Default for ServerSettings {
             body_limit_bytes: 2 * 1024 * 1024,
             delivery_limit_bytes: 16 << 30,
             themes: default_themes(),
+            sandbox: SandboxConfig::default(),
         }
     }
 }
@@ -61,6 +65,7 @@ struct Inner {
     deliveries: Deliveries,
     workflow: Workflow,
     products: Products,
+    sandbox: Sandbox,
     data_call_keys: KeyCache,
 }
 
@@ -73,12 +78,15 @@ impl AppState {
         deliveries: Deliveries,
         workflow: Workflow,
     ) -> Self {
+        let products = Products::new(store.clone(), workflow.clone(), deliveries.clone());
+        let sandbox = Sandbox::new(products.clone(), settings.sandbox.clone());
         AppState(Arc::new(Inner {
+            sandbox,
             passwords,
             keys,
             settings,
             metrics: Metrics::default(),
-            products: Products::new(store.clone(), workflow.clone(), deliveries.clone()),
+            products,
             store,
             deliveries,
             workflow,
@@ -92,6 +100,10 @@ impl AppState {
 
     pub fn products(&self) -> &Products {
         &self.0.products
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.0.sandbox
     }
 
     pub fn deliveries(&self) -> &Deliveries {

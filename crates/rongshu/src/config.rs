@@ -31,7 +31,113 @@ pub struct Config {
     pub catalogue: CatalogueConfig,
     pub grading: GradingConfig,
     pub workflow: WorkflowConfig,
+    pub sandbox: SandboxSection,
     pub log: LogConfig,
+}
+
+/// The sandbox's query limits and its automatic output checks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxSection {
+    /// Memory one query's operators may hold.
+    pub query_memory_mb: usize,
+    /// Seconds a query may run.
+    pub query_seconds: u64,
+    /// Rows a statement returns at most.
+    pub max_rows: usize,
+    /// Statements one account may have running at once.
+    pub queries_per_account: usize,
+    /// Fewest records a released cell may stand for.
+    pub min_cell_count: u64,
+    /// Whether a zero count is disclosive.
+    pub zeros_disclosive: bool,
+    /// A total fails when its two largest contributions reach this share.
+    pub dominance_share: f64,
+    /// Rows a released result may have.
+    pub release_max_rows: usize,
+    /// Distinct output checkers who must approve a release.
+    pub approvals_required: u8,
+}
+
+impl Default for SandboxSection {
+    fn default() -> Self {
+        let d = rongshu_sandbox::SandboxConfig::default();
+        SandboxSection {
+            query_memory_mb: d.limits.memory_bytes >> 20,
+            query_seconds: d.limits.time.as_secs(),
+            max_rows: d.limits.max_rows,
+            queries_per_account: d.queries_per_account,
+            min_cell_count: d.rules.min_cell_count,
+            zeros_disclosive: d.rules.zeros_disclosive,
+            dominance_share: d.rules.dominance_share,
+            release_max_rows: d.rules.max_rows,
+            approvals_required: d.approvals_required,
+        }
+    }
+}
+
+impl SandboxSection {
+    fn check(&self) -> anyhow::Result<()> {
+        for (key, value, min, max) in [
+            (
+                "sandbox.query_memory_mb",
+                self.query_memory_mb as u64,
+                16,
+                1 << 20,
+            ),
+            ("sandbox.query_seconds", self.query_seconds, 1, 24 * 3600),
+            ("sandbox.max_rows", self.max_rows as u64, 1, 1_000_000),
+            (
+                "sandbox.queries_per_account",
+                self.queries_per_account as u64,
+                1,
+                64,
+            ),
+            ("sandbox.min_cell_count", self.min_cell_count, 1, 1_000_000),
+            (
+                "sandbox.release_max_rows",
+                self.release_max_rows as u64,
+                1,
+                1_000_000,
+            ),
+            (
+                "sandbox.approvals_required",
+                u64::from(self.approvals_required),
+                1,
+                5,
+            ),
+        ] {
+            if !(min..=max).contains(&value) {
+                bail!("{key} must be between {min} and {max}, not {value}");
+            }
+        }
+        if !(self.dominance_share > 0.0 && self.dominance_share <= 1.0) {
+            bail!(
+                "sandbox.dominance_share must be above 0 and at most 1, not {}",
+                self.dominance_share
+            );
+        }
+        Ok(())
+    }
+
+    fn settings(&self) -> rongshu_sandbox::SandboxConfig {
+        rongshu_sandbox::SandboxConfig {
+            limits: rongshu_sandbox::Limits {
+                memory_bytes: self.query_memory_mb << 20,
+                time: std::time::Duration::from_secs(self.query_seconds),
+                max_rows: self.max_rows,
+                ..rongshu_sandbox::Limits::default()
+            },
+            rules: rongshu_domain::output::DisclosureRules {
+                min_cell_count: self.min_cell_count,
+                zeros_disclosive: self.zeros_disclosive,
+                dominance_share: self.dominance_share,
+                max_rows: self.release_max_rows,
+            },
+            approvals_required: self.approvals_required,
+            queries_per_account: self.queries_per_account,
+        }
+    }
 }
 
 /// Deadlines of the demand workflow and the calendar they count in.
@@ -256,6 +362,7 @@ impl Default for Config {
             catalogue: CatalogueConfig::default(),
             grading: GradingConfig::default(),
             workflow: WorkflowConfig::default(),
+            sandbox: SandboxSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -395,6 +502,7 @@ impl Config {
                 bail!("{key} must be between 1 and 120 working days, not {value}");
             }
         }
+        self.sandbox.check()?;
         self.suite()?;
         self.grade_scale()?;
         let mut codes: Vec<&str> = self
@@ -571,6 +679,7 @@ impl Config {
             body_limit_bytes: self.server.body_limit_bytes,
             delivery_limit_bytes: self.ingest.max_upload_mb << 20,
             themes: self.themes(),
+            sandbox: self.sandbox.settings(),
         }
     }
 }

@@ -59,7 +59,7 @@ const RESOURCES: &[DemoResource] = &[
         theme: "market-regulation",
         frequency: "monthly",
         open: true,
-        modes: &["download", "query-api"],
+        modes: &["download", "query-api", "sandbox"],
         dataset: Dataset::FoodInspections,
         rows: 800,
         gb18030: false,

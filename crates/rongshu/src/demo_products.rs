@@ -1,7 +1,8 @@
 //! The demo's products (Art. 5): a demand for each demo user carried to
 //! signed agreements, one product of each served mode on them (query and
 //! verification APIs on business registrations, a download of the food
-//! inspections), an API key for the company user, and ready calls.
+//! inspections, the researcher's sandbox), an API key for the company
+//! user, and ready calls.
 //! Idempotent: nothing is seeded once any product exists.
 
 use anyhow::Context;
@@ -143,6 +144,7 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
                 )
             },
         ),
+        (&scholar, crate::demo_sandbox::demand()),
     ];
     let mut demands = Vec::new();
     for (user, draft) in filed {
@@ -168,8 +170,8 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
         flow.review_item(&office, by, d.id, ListItemDecision::Pass, "")
             .await?;
     }
-    let [registrations, inspections] = demands.as_slice() else {
-        unreachable!("two demands were filed");
+    let [registrations, inspections, lab] = demands.as_slice() else {
+        unreachable!("three demands were filed");
     };
     let asked = state
         .store()
@@ -196,6 +198,18 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
     )
     .await?;
     sign_all(state, by, inspections, &[&operator, &scholar]).await?;
+    let asked = state
+        .store()
+        .assessments(Some(lab.id), Some(market.org_id))
+        .await?;
+    flow.answer(
+        &market,
+        by,
+        asked.first().context("the provider was asked")?.id,
+        &crate::demo_sandbox::answer(),
+    )
+    .await?;
+    sign_all(state, by, lab, &[&operator, &center, &market, &scholar]).await?;
 
     // One product of each served mode.
     let on_registrations = authorization_of(state, registrations).await?;
@@ -261,6 +275,8 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
     for draft in [&query, &verify, &download, &consulting] {
         state.products().save(&operator, by, draft, None).await?;
     }
+    let on_lab = authorization_of(state, lab).await?;
+    crate::demo_sandbox::seed(state, by, lab, on_lab, &operator, &scholar).await?;
     state
         .products()
         .open_consulting(

@@ -8,6 +8,7 @@ mod data;
 mod demo;
 mod demo_data;
 mod demo_products;
+mod demo_sandbox;
 mod demo_workflow;
 mod keys;
 mod ledger;

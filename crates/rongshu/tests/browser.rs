@@ -904,3 +904,99 @@ async fn the_provider_caps_a_price_and_the_user_reports_what_it_made() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() {
+    let Some(h) = start().await else { return };
+    let (b, base) = (&h.b, h.base.as_str());
+
+    // The researcher's workspace: both authorized resources, never the
+    // fields the authorization left out.
+    as_party(b, base, "scu-researcher").await;
+    b.go(&format!("{base}/sandbox")).await;
+    let workspace = first_data(&b.source().await, "workspace");
+    b.go(&format!("{base}/sandbox/{workspace}")).await;
+    let page = b.source().await;
+    assert!(page.contains("registrations_lab") && page.contains("food_inspections_lab"));
+    assert!(!page.contains("法定代表人"), "an excluded field is shown");
+
+    let run = async |sql: &str| {
+        b.type_into("#statement textarea[name=sql]", sql).await;
+        submit(b, "#statement button").await;
+        b.source().await
+    };
+    let refused = run("SELECT 法定代表人 FROM registrations_lab").await;
+    assert!(
+        refused.contains("notice error") && refused.contains("法定代表人"),
+        "{refused}"
+    );
+    let file = run("SELECT * FROM '/etc/passwd'").await;
+    assert!(
+        file.contains("notice error") && !file.contains("root:"),
+        "{file}"
+    );
+    let joined = run(
+        "SELECT i.区县, count(*) AS n FROM food_inspections_lab i JOIN registrations_lab r \
+         ON replace(replace(r.登记机关, '成都市', ''), '市场监督管理局', '') = i.区县 GROUP BY i.区县",
+    )
+    .await;
+    assert!(first_data(&joined, "rows") > 0, "{joined}");
+    assert!(
+        joined.contains("data-outcome=\"failed\""),
+        "the refusals are in the history"
+    );
+
+    // A small-cell export fails its checks, with the reason shown.
+    b.type_into(
+        "#export textarea[name=sql]",
+        "SELECT 被抽检单位, count(*) AS n FROM food_inspections_lab GROUP BY 被抽检单位",
+    )
+    .await;
+    b.type_into("#export input[name=purpose]", "门店明细").await;
+    submit(b, "#export button").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("data-status=\"failed-checks\"")
+            && page.contains("data-check=\"small-cell\""),
+        "{page}"
+    );
+
+    // The operator's checker approves the demo's aggregate.
+    as_party(b, base, "op-staff").await;
+    b.go(&format!("{base}/sandbox/checks")).await;
+    let queue = b.source().await;
+    let export = first_data(&queue, "export");
+    assert!(queue.contains("data-status=\"awaiting-review\""), "{queue}");
+    assert!(
+        queue.contains("class=\"grid\""),
+        "the checker sees the result"
+    );
+    b.type_into("form.review input[name=comment]", "各单元格不少于 10 批次")
+        .await;
+    submit(b, "form.review button").await;
+    assert!(
+        !b.source()
+            .await
+            .contains(&format!("data-export=\"{export}\""))
+    );
+
+    // The researcher downloads the release.
+    as_party(b, base, "scu-researcher").await;
+    b.go(&format!("{base}/sandbox/{workspace}")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains(&format!("/sandbox/exports/{export}/release")),
+        "{page}"
+    );
+    let fetched = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "var done = arguments[0]; fetch(document.querySelector('a.download').href).then(r => r.arrayBuffer()).then(b => done(new Uint8Array(b).slice(0, 2).join(',')));",
+                "args": [],
+            })),
+        )
+        .await;
+    assert_eq!(fetched, json!("80,75"), "a ZIP (PK)");
+}

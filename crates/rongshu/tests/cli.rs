@@ -640,13 +640,11 @@ async fn ingest_memory_does_not_grow_with_the_file() {
     };
     let (small_peak, large_peak) = (peak(&small), peak(&large));
     eprintln!("peak RSS: 8 MB file {small_peak} bytes, 80 MB file {large_peak} bytes");
+    // The binary's own pages (DataFusion's among them) set the floor; what
+    // matters is that 72 MB more file adds almost nothing above it.
     assert!(
         large_peak < small_peak + (20 << 20),
-        "peak grew from {small_peak} to {large_peak} bytes"
-    );
-    assert!(
-        large_peak < 80 << 20,
-        "the large file was not held in memory"
+        "peak grew from {small_peak} to {large_peak} bytes: the file was held in memory"
     );
 }
 
@@ -673,9 +671,9 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        // Five versions' data keys, the six signers' SM2 keys and the
-        // four products' keys.
-        stdout(&out).contains("re-wrapped 15 keys and sealed secrets"),
+        // Five versions' data keys, the six signers' SM2 keys, the six
+        // products' keys and the sandbox export awaiting its checkers.
+        stdout(&out).contains("re-wrapped 18 keys and sealed secrets"),
         "{}",
         stdout(&out)
     );

@@ -9,6 +9,8 @@ pub(crate) mod product_types;
 pub(crate) mod products;
 pub(crate) mod resource_types;
 pub(crate) mod resources;
+pub(crate) mod sandbox;
+pub(crate) mod sandbox_types;
 pub(crate) mod sessions;
 pub(crate) mod system;
 pub(crate) mod types;

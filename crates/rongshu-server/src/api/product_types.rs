@@ -230,7 +230,7 @@ pub(crate) struct QueryResult {
     pub citation: String,
 }
 
-fn typed(column: &OutputColumn, value: Option<&str>) -> serde_json::Value {
+pub(crate) fn typed(column: &OutputColumn, value: Option<&str>) -> serde_json::Value {
     let Some(value) = value else {
         return serde_json::Value::Null;
     };

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::gate;
 use crate::state::AppState;
 
-fn caller(who: &SignedIn) -> Caller {
+pub(crate) fn caller(who: &SignedIn) -> Caller {
     let account = who.account();
     Caller {
         account_id: account.id,

@@ -408,6 +408,56 @@ pub(crate) fn problem_text(code: &str) -> T {
             "The price is above the authorizing side's cap.",
         ),
         "pricing.negative" => T("价格不能为负数。", "A price cannot be negative."),
+        "sandbox.not-allowed" => T(
+            "沙箱每次只运行一条 SELECT 查询或 CREATE TABLE … AS SELECT，不能读写文件或网址。",
+            "The sandbox runs one SELECT, or CREATE TABLE … AS SELECT, at a time; no files or URLs.",
+        ),
+        "sandbox.sql" => T(
+            "语句有误，未能运行。",
+            "The statement has a mistake and did not run.",
+        ),
+        "sandbox.memory-limit" => T(
+            "查询超出内存上限，已停止。",
+            "The query needed more than its memory limit and was stopped.",
+        ),
+        "sandbox.time-limit" => T(
+            "查询超出时间上限，已停止。",
+            "The query ran past its time limit and was stopped.",
+        ),
+        "sandbox.cancelled" => T("查询已取消。", "The query was cancelled."),
+        "sandbox.not-releasable" => T(
+            "只有查询的结果可以申请导出。",
+            "Only a query's result can be exported.",
+        ),
+        "sandbox.no-workspace" => T(
+            "您的单位在该协议下没有沙箱工作区。",
+            "Your organisation has no sandbox workspace under that agreement.",
+        ),
+        "sandbox.busy" => T(
+            "您已有查询在运行，请等待其结束或取消后再试。",
+            "A query of yours is running; wait for it or cancel it first.",
+        ),
+        "sandbox.invalid" => T("请求的内容不符合要求。", "The request cannot be accepted."),
+        "sandbox.own-output" => T(
+            "不能审核自己提交的成果。",
+            "You cannot review your own output.",
+        ),
+        "sandbox.already-reviewed" => T(
+            "您已审核过该成果，需由另一位审核员审核。",
+            "You have reviewed this output; another checker must.",
+        ),
+        "sandbox.export-state" => T(
+            "该导出申请当前状态下不能审核。",
+            "This export takes no review in its current state.",
+        ),
+        "sandbox.not-released" => T(
+            "该导出尚未获批准，不能下载。",
+            "This export is not approved and cannot be downloaded.",
+        ),
+        "use.suspended" => T(
+            "市大数据中心已暂停该数据的供给。",
+            "The Big Data Center has suspended this supply.",
+        ),
         code if code.starts_with("workflow.") => T(
             "该事项当前状态下不能进行此操作。",
             "This step does not fit the record's current state.",

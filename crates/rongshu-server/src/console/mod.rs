@@ -19,6 +19,8 @@ pub(crate) mod product_form;
 pub(crate) mod product_text;
 pub(crate) mod products;
 pub(crate) mod queue;
+pub(crate) mod sandbox;
+pub(crate) mod sandbox_text;
 pub(crate) mod settings;
 pub(crate) mod supply;
 pub(crate) mod supply_text;
@@ -210,11 +212,12 @@ fn head(lang: Lang, title: T) -> Markup {
 pub(crate) fn layout(viewer: &Viewer, title: T, current: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
     let account = viewer.who.account();
-    let nav: [(&str, T); 13] = [
+    let nav: [(&str, T); 14] = [
         ("/home", i18n::HOME),
         ("/demands", workflow_text::DEMANDS),
         ("/products", product_text::PRODUCTS),
         ("/consulting", consulting_text::CONSULTING),
+        ("/sandbox", sandbox_text::SANDBOX),
         ("/feedback", product_text::FEEDBACK),
         ("/usage", supply_text::USAGE),
         ("/suspensions", supply_text::SUSPENSIONS),
