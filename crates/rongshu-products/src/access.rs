@@ -32,6 +32,18 @@ pub struct Caller {
     pub stamp: Option<i64>,
 }
 
+impl Caller {
+    /// An account acting for itself, its credential read afresh.
+    pub fn of(actor: &rongshu_domain::Actor) -> Caller {
+        Caller {
+            account_id: actor.account_id,
+            org_id: actor.org_id,
+            party: actor.party,
+            stamp: None,
+        }
+    }
+}
+
 /// A call let through, with what it rests on.
 #[derive(Clone, Debug)]
 pub(crate) struct Admission {

@@ -56,15 +56,6 @@ fn sees_all(actor: &Actor) -> bool {
 }
 
 impl Products {
-    fn caller_of(actor: &Actor) -> Caller {
-        Caller {
-            account_id: actor.account_id,
-            org_id: actor.org_id,
-            party: actor.party,
-            stamp: None,
-        }
-    }
-
     pub async fn open_consulting(
         &self,
         actor: &Actor,
@@ -75,7 +66,7 @@ impl Products {
     ) -> Result<ConsultingOrder, ProductError> {
         let subject = text("subject", subject, 200)?;
         let question = text("question", question, 20_000)?;
-        let caller = Self::caller_of(actor);
+        let caller = Caller::of(actor);
         let admission = self
             .retried(&caller, || async {
                 let admission = self.admit(&caller, code, ServiceMode::Consulting).await?;

@@ -9,13 +9,12 @@ use bytes::Bytes;
 use rongshu_deid::{Batch, RunReport};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::Metered;
-use rongshu_formats::{OutputColumn, OutputFormat, Package, Ranged};
+use rongshu_formats::{OutputColumn, OutputFormat, Package};
 use rongshu_ledger::Attribution;
 use tokio::sync::mpsc;
 
-use crate::build::parse_pipeline;
-use crate::calls::{citation, visible_fields};
-use crate::serving::{BlockingFile, columns_of, run_pipeline};
+use crate::calls::citation;
+use crate::serving::{OutputRead, columns_of, run_pipeline};
 use crate::{Caller, ProductError, Products};
 
 /// A download under way: its file name, and its bytes as they are made.
@@ -76,17 +75,13 @@ impl Products {
     ) -> Result<Download, ProductError> {
         let admission = self.admit(caller, code, ServiceMode::Download).await?;
         let version = &admission.version;
-        let parquet = Ranged::new(BlockingFile {
-            file: self.inner.deliveries.version_file(version).await?,
-            runtime: tokio::runtime::Handle::current(),
-        });
-        let keys = self.keys(&admission.product)?;
-        let pipeline = parse_pipeline(&admission.product.input.pipeline)?;
-        let fields = admission.product.input.fields.clone();
-        let visible = visible_fields(&admission.product, &admission.grant);
-        let keep: Vec<usize> = (0..fields.len())
-            .filter(|i| visible.contains(&fields[*i]))
-            .collect();
+        let OutputRead {
+            parquet,
+            keys,
+            pipeline,
+            fields,
+            keep,
+        } = self.output_read(&admission).await?;
         self.record_use(
             caller,
             by,

@@ -8,14 +8,13 @@ use std::sync::Arc;
 use rongshu_crypto::seal::MasterKey;
 use rongshu_deid::Batch;
 use rongshu_domain::resource::ServiceMode;
-use rongshu_formats::{OutputColumn, Ranged};
+use rongshu_formats::OutputColumn;
 use rongshu_store::{Product, Resource, Version};
 
 use crate::access::Admission;
-use crate::build::parse_pipeline;
-use crate::calls::{citation, visible_fields};
+use crate::calls::citation;
 use crate::download::project;
-use crate::serving::{BlockingFile, run_pipeline};
+use crate::serving::{OutputRead, run_pipeline};
 use crate::{Caller, ProductError, Products};
 
 /// A product a caller may read in the sandbox, and what that rests on.
@@ -100,22 +99,13 @@ impl Products {
         &self,
         source: &SandboxSource,
     ) -> Result<(Vec<OutputColumn>, Vec<Batch>), ProductError> {
-        let admission = &source.admission;
-        let parquet = Ranged::new(BlockingFile {
-            file: self
-                .inner
-                .deliveries
-                .version_file(&admission.version)
-                .await?,
-            runtime: tokio::runtime::Handle::current(),
-        });
-        let keys = self.keys(&admission.product)?;
-        let pipeline = parse_pipeline(&admission.product.input.pipeline)?;
-        let fields = admission.product.input.fields.clone();
-        let visible = visible_fields(&admission.product, &admission.grant);
-        let keep: Vec<usize> = (0..fields.len())
-            .filter(|i| visible.contains(&fields[*i]))
-            .collect();
+        let OutputRead {
+            parquet,
+            keys,
+            pipeline,
+            fields,
+            keep,
+        } = self.output_read(&source.admission).await?;
         let today = self.workflow().today();
         tokio::task::spawn_blocking(move || {
             let mut batches = Vec::new();

@@ -10,11 +10,12 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use rongshu_deid::{Batch, Compiled, Pipeline, ProductKeys, RunReport, Runner, values};
 use rongshu_delivery::VersionFile;
-use rongshu_formats::{OutputColumn, RangeSource, VersionReader, VersionSource};
+use rongshu_formats::{OutputColumn, RangeSource, Ranged, VersionReader, VersionSource};
 use rongshu_store::{ProductInput, Version};
 
 use crate::access::Admission;
 use crate::build::{output_columns, parse_pipeline};
+use crate::calls::visible_fields;
 use crate::{ProductError, Products};
 
 const BATCH_ROWS: usize = 8192;
@@ -115,6 +116,46 @@ impl RangeSource for BlockingFile {
             .block_on(self.file.read(range))
             .map(Bytes::from)
             .map_err(std::io::Error::other)
+    }
+}
+
+/// What reading an admitted product's output needs: its version by
+/// range, its keys and pipeline, and which of its fields the caller's
+/// authorization lets out.
+pub(crate) struct OutputRead {
+    pub parquet: Ranged<BlockingFile>,
+    pub keys: ProductKeys,
+    pub pipeline: Pipeline,
+    pub fields: Vec<String>,
+    /// Positions in `fields` of those let out.
+    pub keep: Vec<usize>,
+}
+
+impl Products {
+    pub(crate) async fn output_read(
+        &self,
+        admission: &Admission,
+    ) -> Result<OutputRead, ProductError> {
+        let parquet = Ranged::new(BlockingFile {
+            file: self
+                .inner
+                .deliveries
+                .version_file(&admission.version)
+                .await?,
+            runtime: tokio::runtime::Handle::current(),
+        });
+        let fields = admission.product.input.fields.clone();
+        let visible = visible_fields(&admission.product, &admission.grant);
+        let keep = (0..fields.len())
+            .filter(|i| visible.contains(&fields[*i]))
+            .collect();
+        Ok(OutputRead {
+            parquet,
+            keys: self.keys(&admission.product)?,
+            pipeline: parse_pipeline(&admission.product.input.pipeline)?,
+            fields,
+            keep,
+        })
     }
 }
 

@@ -63,12 +63,19 @@ pub async fn party(store: &Store, code: &str, party: PartyType) -> Actor {
         )
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+    staff(store, org.id, &code.to_lowercase()).await
+}
+
+/// Another staff account of an organisation.
+pub async fn staff(store: &Store, org_id: i64, username: &str) -> Actor {
+    let mut tx = store.begin().await.unwrap();
     let account = tx
         .insert_account(
             &NewAccount {
-                org_id: org.id,
-                username: code.to_lowercase(),
-                display_name: code.into(),
+                org_id,
+                username: username.into(),
+                display_name: username.into(),
                 role: Role::Staff,
                 password_hash: "unused".into(),
             },
@@ -81,12 +88,7 @@ pub async fn party(store: &Store, code: &str, party: PartyType) -> Actor {
 }
 
 pub fn caller(actor: &Actor) -> Caller {
-    Caller {
-        account_id: actor.account_id,
-        org_id: actor.org_id,
-        party: actor.party,
-        stamp: None,
-    }
+    Caller::of(actor)
 }
 
 /// The fields the default authorization covers.

@@ -8,12 +8,10 @@ use std::time::Duration;
 use rongshu_domain::output::{ExportStatus, ReviewDecision};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
-use rongshu_domain::{Actor, Role};
 use rongshu_engine::{EngineError, Limits};
-use rongshu_products::testing::{Ledger, World, WorldOptions, caller, world_with};
+use rongshu_products::testing::{Ledger, World, WorldOptions, caller, staff, world_with};
 use rongshu_products::{ProductDraft, ProductError, Refusal};
 use rongshu_sandbox::{ExportFailure, Sandbox, SandboxConfig, SandboxError};
-use rongshu_store::NewAccount;
 use rongshu_store::testing::on_every_backend;
 
 /// Authorized: everything but 法定代表人.
@@ -235,26 +233,6 @@ async fn queries_are_fenced_limited_and_cancellable() {
     .await;
 }
 
-/// A second operator account, so that two checkers can be required.
-async fn second_checker(w: &World) -> Actor {
-    let mut tx = w.store.begin().await.unwrap();
-    let account = tx
-        .insert_account(
-            &NewAccount {
-                org_id: w.operator.org_id,
-                username: "checker-2".into(),
-                display_name: "第二审核员".into(),
-                role: Role::Staff,
-                password_hash: "unused".into(),
-            },
-            1,
-        )
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    account.actor()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_leave_only_through_the_checks_and_the_checkers() {
     on_every_backend(|db| async move {
@@ -363,7 +341,7 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
             .await
             .unwrap_err();
         assert!(matches!(again, SandboxError::Review(_)), "{again}");
-        let second = caller(&second_checker(&w).await);
+        let second = caller(&staff(&w.store, w.operator.org_id, "checker-2").await);
         assert_eq!(
             sandbox
                 .review(

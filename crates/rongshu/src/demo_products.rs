@@ -291,12 +291,7 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
     // The company's first record, as the demo generated it.
     let first = Dataset::BusinessRegistrations.row(&mut Rng::new(1000), 0);
     let (company, credit_code, person) = (&first[0], &first[1], &first[3]);
-    let caller = Caller {
-        account_id: corp.account_id,
-        org_id: corp.org_id,
-        party: corp.party,
-        stamp: None,
-    };
+    let caller = Caller::of(&corp);
     let facts = vec![
         ("统一社会信用代码".to_owned(), credit_code.clone()),
         ("企业名称".to_owned(), company.clone()),

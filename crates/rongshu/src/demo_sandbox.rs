@@ -138,12 +138,7 @@ pub async fn seed(
     for draft in [&registrations, &inspections] {
         state.products().save(operator, by, draft, None).await?;
     }
-    let researcher = Caller {
-        account_id: scholar.account_id,
-        org_id: scholar.org_id,
-        party: scholar.party,
-        stamp: None,
-    };
+    let researcher = Caller::of(scholar);
     let sandbox = state.sandbox();
     let agreement = state
         .store()

@@ -55,9 +55,26 @@ impl Browser {
         r["value"].clone()
     }
 
+    /// Navigates and waits (bounded) until the page has a body: under load
+    /// ChromeDriver has answered a navigation before the new document
+    /// was there to read.
     async fn go(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;
+        let ready = json!({
+            "script": "return document.readyState === 'complete' && !!document.body && document.body.childElementCount > 0;",
+            "args": [],
+        });
+        for _ in 0..200 {
+            let done = self
+                .cmd(reqwest::Method::POST, "/execute/sync", Some(ready.clone()))
+                .await;
+            if done == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{url} never loaded");
     }
 
     async fn element(&self, css: &str) -> String {
@@ -182,7 +199,12 @@ struct Harness {
     dir: std::path::PathBuf,
     _server: Killed,
     _driver: Killed,
+    _slot: tokio::sync::SemaphorePermit<'static>,
 }
+
+/// Browser sessions at once: each is a seeded server and a Chromium, and
+/// more than two on two cores starve one another into blank pages.
+static SESSIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 impl Drop for Harness {
     fn drop(&mut self) {
@@ -202,6 +224,10 @@ async fn start() -> Option<Harness> {
         eprintln!("skipped: chromium and chromedriver are not installed (.ci/run installs them)");
         return None;
     };
+    let _slot = SESSIONS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     let dir =
         std::env::temp_dir().join(format!("rongshu-browser-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -283,6 +309,7 @@ async fn start() -> Option<Harness> {
         dir,
         _server,
         _driver,
+        _slot,
     })
 }
 
@@ -428,7 +455,7 @@ fn first_data(page: &str, attr: &str) -> i64 {
     let needle = format!("data-{attr}=\"");
     let at = page
         .find(&needle)
-        .unwrap_or_else(|| panic!("no data-{attr}"))
+        .unwrap_or_else(|| panic!("no data-{attr} in:\n{page}"))
         + needle.len();
     page[at..].split('"').next().unwrap().parse().unwrap()
 }
@@ -475,7 +502,10 @@ async fn as_party(b: &Browser, base: &str, username: &str) {
 async fn status_of(b: &Browser, base: &str, demand: i64) -> String {
     b.go(&format!("{base}/demands/{demand}")).await;
     let page = b.source().await;
-    let at = page.find("data-status=\"").expect("a status") + "data-status=\"".len();
+    let at = page
+        .find("data-status=\"")
+        .unwrap_or_else(|| panic!("no status on demand {demand}'s page:\n{page}"))
+        + "data-status=\"".len();
     page[at..].split('"').next().unwrap().to_owned()
 }
 

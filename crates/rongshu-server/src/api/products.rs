@@ -46,14 +46,7 @@ where
             let fresh = gate::fresh_api_key(state, headers)
                 .await?
                 .ok_or(ApiError::NotSignedIn)?;
-            let account = &fresh.account;
-            let caller = Caller {
-                account_id: account.id,
-                org_id: account.org_id,
-                party: account.party,
-                stamp: None,
-            };
-            Ok(call(caller).await?)
+            Ok(call(Caller::of(&fresh.account.actor())).await?)
         }
         answer => Ok(answer?),
     }
