@@ -319,8 +319,8 @@ async fn main() {
 
     let duck = duckdb(&dir);
 
+    // The limits a workspace runs under, but for time and returned rows.
     let engine = Engine::new(Limits {
-        memory_bytes: 16 << 30,
         time: Duration::from_secs(3600),
         max_rows: 1_000_000,
         partitions: 2,
