@@ -32,6 +32,32 @@ pub struct Answer {
 /// keeps it whole, and the entry its SM3.
 const LEDGERED_STATEMENT_BYTES: usize = 4096;
 
+/// The tables a statement read, each product's with the resource and
+/// version behind it.
+fn read_of(tables: &[String], sources: &[SandboxSource]) -> String {
+    if tables.is_empty() {
+        return "nothing".to_owned();
+    }
+    let described: Vec<String> = tables
+        .iter()
+        .map(|table| {
+            match sources
+                .iter()
+                .find(|s| table_name(&s.product().input.code) == *table)
+            {
+                Some(s) => format!(
+                    "{table} ({} version {}, SM3 {})",
+                    s.resource().code,
+                    s.version().number,
+                    s.version().digest
+                ),
+                None => table.clone(),
+            }
+        })
+        .collect();
+    described.join(", ")
+}
+
 fn clipped(text: &str, max: usize) -> &str {
     let cut = (0..=max.min(text.len()))
         .rev()
@@ -245,11 +271,10 @@ impl Sandbox {
             reason: Some(format!(
                 "query {id} in workspace {agreement_id}: {}; read {}; statement (SM3 {}): {}",
                 query.outcome,
-                if query.tables_read.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    query.tables_read.join(", ")
-                },
+                read_of(
+                    &query.tables_read,
+                    ran.as_ref().map_or(&[][..], |r| r.sources.as_slice())
+                ),
                 sm3_hex(&query.statement),
                 clipped(&query.statement, LEDGERED_STATEMENT_BYTES),
             )),

@@ -128,7 +128,16 @@ async fn a_workspace_holds_only_what_the_authorization_lets_out() {
             .collect();
         assert_eq!(queries.len(), 2);
         let sm3 = rongshu_crypto::sm3_hex(&history[0].query.statement);
-        assert!(queries.iter().any(|e| e.draft.reason.as_deref().unwrap_or("").contains(&sm3)));
+        let entry = queries
+            .iter()
+            .find(|e| e.draft.reason.as_deref().unwrap_or("").contains(&sm3))
+            .expect("the statement's entry");
+        let reason = entry.draft.reason.as_deref().unwrap_or("");
+        assert!(
+            reason.contains("registrations_lab (registrations version 1, SM3 ")
+                && reason.contains(&history[0].query.statement),
+            "{reason}"
+        );
 
         // Another organisation has no workspace here.
         let outsider = caller(&w.provider);
