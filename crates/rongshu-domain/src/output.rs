@@ -157,7 +157,6 @@ named_enum! {
         ChangesRequested = "changes-requested",
         Approved = "approved",
         Rejected = "rejected",
-        Withdrawn = "withdrawn",
     }
 }
 
@@ -231,14 +230,6 @@ pub fn review(
             }
         }
     })
-}
-
-/// Whether the author may withdraw or resubmit from `status`.
-pub fn author_may_revise(status: ExportStatus) -> bool {
-    matches!(
-        status,
-        ExportStatus::FailedChecks | ExportStatus::ChangesRequested | ExportStatus::AwaitingReview
-    )
 }
 
 #[cfg(test)]

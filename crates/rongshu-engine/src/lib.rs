@@ -113,10 +113,6 @@ impl Engine {
         }
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
     /// Runs one statement over `tables`; stops at the time limit or when
     /// `cancel` fires, whichever comes first.
     pub async fn run(

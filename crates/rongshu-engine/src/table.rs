@@ -48,16 +48,6 @@ impl Table {
         }
     }
 
-    /// The same data under another name.
-    pub fn renamed(&self, name: impl Into<String>) -> Table {
-        Table {
-            name: name.into(),
-            columns: self.columns.clone(),
-            schema: self.schema.clone(),
-            batches: self.batches.clone(),
-        }
-    }
-
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -68,14 +58,6 @@ impl Table {
 
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
-    }
-
-    /// Bytes the table holds in memory.
-    pub fn memory_bytes(&self) -> usize {
-        self.batches
-            .iter()
-            .map(RecordBatch::get_array_memory_size)
-            .sum()
     }
 
     /// The rows as text, batch by batch, for answers and exports.

@@ -63,6 +63,18 @@ impl ColumnType {
         }
     }
 
+    /// Its name on the wire and in the console.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text",
+            ColumnType::Integer => "integer",
+            ColumnType::Decimal => "decimal",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
+        }
+    }
+
     pub(crate) fn is_number(self) -> bool {
         matches!(self, ColumnType::Integer | ColumnType::Decimal)
     }

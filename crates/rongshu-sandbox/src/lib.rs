@@ -117,10 +117,6 @@ impl Sandbox {
         }
     }
 
-    pub fn config(&self) -> &SandboxConfig {
-        &self.inner.config
-    }
-
     fn store(&self) -> &Store {
         self.inner.products.store()
     }

@@ -68,6 +68,8 @@ pub struct SandboxReview {
     pub created_at_ms: i64,
 }
 
+const REVIEWS_OF_EXPORT: &str = "SELECT * FROM sandbox_reviews WHERE export_id = $1 ORDER BY id";
+
 fn query(row: &AnyRow) -> Result<SandboxQuery, StoreError> {
     let read: String = row.try_get("tables_read")?;
     Ok(SandboxQuery {
@@ -187,7 +189,7 @@ impl Store {
     }
 
     pub async fn sandbox_reviews(&self, export_id: i64) -> Result<Vec<SandboxReview>, StoreError> {
-        sqlx::query("SELECT * FROM sandbox_reviews WHERE export_id = $1 ORDER BY id")
+        sqlx::query(REVIEWS_OF_EXPORT)
             .bind(export_id)
             .fetch_all(&self.pool)
             .await?
@@ -314,7 +316,7 @@ impl WriteTx<'_> {
         &mut self,
         export_id: i64,
     ) -> Result<Vec<SandboxReview>, StoreError> {
-        sqlx::query("SELECT * FROM sandbox_reviews WHERE export_id = $1 ORDER BY id")
+        sqlx::query(REVIEWS_OF_EXPORT)
             .bind(export_id)
             .fetch_all(&mut *self.tx)
             .await?

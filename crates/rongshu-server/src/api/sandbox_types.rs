@@ -2,7 +2,6 @@
 //! the history, exports and reviews.
 
 use rongshu_domain::output::ReviewDecision;
-use rongshu_formats::ColumnType;
 use rongshu_sandbox::{Answer, ExportFailure, Workspace};
 use rongshu_store::{SandboxExport, SandboxQuery};
 use serde::{Deserialize, Serialize};
@@ -10,17 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::product_types::typed;
 use super::types::rfc3339;
-
-fn type_name(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::Text => "text",
-        ColumnType::Integer => "integer",
-        ColumnType::Decimal => "decimal",
-        ColumnType::Boolean => "boolean",
-        ColumnType::Date => "date",
-        ColumnType::Timestamp => "timestamp",
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct SandboxColumnView {
@@ -69,7 +57,7 @@ impl From<&Workspace> for WorkspaceView {
                         .iter()
                         .map(|(name, column_type, grade)| SandboxColumnView {
                             name: name.clone(),
-                            column_type: type_name(*column_type),
+                            column_type: column_type.as_str(),
                             grade: grade.clone(),
                         })
                         .collect(),
@@ -127,7 +115,7 @@ impl From<&Answer> for AnswerView {
                 .iter()
                 .map(|c| SandboxColumnView {
                     name: c.name.clone(),
-                    column_type: type_name(c.column_type),
+                    column_type: c.column_type.as_str(),
                     grade: None,
                 })
                 .collect(),
@@ -199,7 +187,7 @@ pub(crate) struct ExportView {
     pub author_id: i64,
     pub query_id: i64,
     pub purpose: String,
-    /// failed-checks, awaiting-review, changes-requested, approved, rejected or withdrawn.
+    /// failed-checks, awaiting-review, changes-requested, approved or rejected.
     pub status: String,
     /// The automatic checks that failed; empty when all passed.
     pub checks: Vec<CheckFailureView>,

@@ -160,7 +160,7 @@ fn schema(lang: super::i18n::Lang, w: &Workspace) -> Markup {
                         thead { tr { th { (t::FIELD.get(lang)) } th { (t::TYPE.get(lang)) } th { (t::GRADE.get(lang)) } } }
                         tbody {
                             @for (name, column_type, grade) in &table.columns {
-                                tr { td { code { (name) } } td { (format!("{column_type:?}").to_lowercase()) } td { (grade.clone().unwrap_or_default()) } }
+                                tr { td { code { (name) } } td { (column_type.as_str()) } td { (grade.clone().unwrap_or_default()) } }
                             }
                         }
                     }

@@ -87,8 +87,7 @@ pub(crate) fn export_status(code: &str) -> T {
         "awaiting-review" => T("待审核", "Awaiting review"),
         "changes-requested" => T("需修改后重新申请", "Changes requested"),
         "approved" => T("已批准", "Approved"),
-        "rejected" => T("已驳回", "Rejected"),
-        _ => T("已撤回", "Withdrawn"),
+        _ => T("已驳回", "Rejected"),
     }
 }
 
