@@ -56,6 +56,8 @@ pub enum EngineError {
     Unavailable(String),
     #[error("a table's data does not fit its columns: {0}")]
     Data(#[from] rongshu_formats::FormatError),
+    #[error("a kept table's Parquet does not read or write: {0}")]
+    Kept(String),
 }
 
 impl From<DataFusionError> for EngineError {

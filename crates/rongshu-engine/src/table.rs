@@ -3,13 +3,21 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatchReader;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::TableProvider;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
 use rongshu_formats::{Batch, OutputColumn, arrow};
 
 use crate::EngineError;
+
+/// The longest name a kept table may have.
+const MAX_NAME_CHARS: usize = 63;
 
 #[derive(Debug)]
 pub struct Table {
@@ -46,6 +54,61 @@ impl Table {
             schema: schema.clone(),
             batches,
         }
+    }
+
+    /// A table from a Parquet file (a kept table's plaintext), whole.
+    pub fn from_parquet(name: impl Into<String>, parquet: Vec<u8>) -> Result<Table, EngineError> {
+        let unreadable = |e: &dyn std::fmt::Display| EngineError::Kept(e.to_string());
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet))
+            .map_err(|e| unreadable(&e))?
+            .build()
+            .map_err(|e| unreadable(&e))?;
+        let schema = reader.schema();
+        let batches = reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| unreadable(&e))?;
+        Ok(Table::from_arrow(name.into(), &schema, batches))
+    }
+
+    /// Whether `name` can name a kept table: what SQL reads unquoted as
+    /// that same name (unquoted identifiers are folded to lower case).
+    pub fn check_name(name: &str) -> Result<(), EngineError> {
+        let refused = |why: &str| {
+            Err(EngineError::NotAllowed(format!(
+                "table name {name:?} {why}"
+            )))
+        };
+        let Some(first) = name.chars().next() else {
+            return refused("is empty");
+        };
+        if name.chars().count() > MAX_NAME_CHARS {
+            return refused(&format!("is longer than {MAX_NAME_CHARS} characters"));
+        }
+        if first.is_numeric() {
+            return refused("starts with a digit");
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_alphanumeric() || *c == '_') || c.is_uppercase())
+        {
+            return refused(&format!("has {c:?}: use lower-case letters, digits and _"));
+        }
+        Ok(())
+    }
+
+    /// The table as a Parquet file, to be kept.
+    pub fn parquet(&self) -> Result<Vec<u8>, EngineError> {
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let failed =
+            |e: datafusion::parquet::errors::ParquetError| EngineError::Kept(e.to_string());
+        let mut writer = ArrowWriter::try_new(Vec::new(), self.schema.clone(), Some(properties))
+            .map_err(failed)?;
+        for batch in &self.batches {
+            writer.write(batch).map_err(failed)?;
+        }
+        writer.into_inner().map_err(failed)
     }
 
     pub fn name(&self) -> &str {

@@ -214,8 +214,12 @@ async fn a_table_made_from_a_query_joins_the_workspace() {
     );
     assert_eq!(made.result.name(), "大企业");
     assert_eq!(made.result.rows(), 10);
+    // Kept as Parquet and read back, it is the same table.
+    let kept = Table::from_parquet("大企业", made.result.parquet().unwrap()).unwrap();
+    assert_eq!(kept.columns(), made.result.columns());
+    assert_eq!(text(&kept), text(&made.result));
     let mut tables = tables;
-    tables.push(Arc::new(made.result));
+    tables.push(Arc::new(kept));
     let counted = run(&engine(), &tables, "SELECT count(*) FROM 大企业")
         .await
         .unwrap();
@@ -391,4 +395,25 @@ async fn a_release_past_the_row_cap_fails_it_and_tables_are_not_released() {
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::NotReleasable(_)), "{err}");
+}
+
+#[test]
+fn a_kept_table_is_named_as_sql_reads_it() {
+    for good in ["survey", "调查_2026", "_t1"] {
+        assert!(Table::check_name(good).is_ok(), "{good}");
+    }
+    for bad in ["", "Survey", "1st", "a-b", "a b", "a\"b", &"t".repeat(64)] {
+        assert!(
+            matches!(Table::check_name(bad), Err(EngineError::NotAllowed(_))),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_parquet_file_is_an_error() {
+    assert!(matches!(
+        Table::from_parquet("t", b"PAR1 not really".to_vec()),
+        Err(EngineError::Kept(_))
+    ));
 }
