@@ -7,7 +7,7 @@ use rongshu_store::Store;
 
 use crate::{DeliveryError, key_context};
 
-/// Re-wraps every version's data key, every organisation's signing key,
+/// Re-wraps every version's and sandbox table's data key, every organisation's signing key,
 /// every consent evidence file, every webhook secret, every product's keys,
 /// every consulting deliverable and every sandbox export's result from
 /// `old` to `new` in one transaction
@@ -22,17 +22,29 @@ pub async fn rewrap_all(
     let new_id = new.id();
     let mut tx = store.begin().await?;
     let mut count = 0;
-    for version in store.all_versions().await? {
-        if version.master_key_id == new_id {
-            continue;
-        }
-        let context = key_context(&version.object_name);
-        let wrapped = hex::decode(&version.wrapped_key).map_err(|_| SealError::KeyUnwrap)?;
+    // Data keys, wrapped with their object's name as context.
+    let rewrap = |object_name: &str, wrapped: &str| -> Result<String, DeliveryError> {
+        let context = key_context(object_name);
+        let wrapped = hex::decode(wrapped).map_err(|_| SealError::KeyUnwrap)?;
         let key = old.unwrap(&wrapped, &context)?;
-        let rewrapped = hex::encode(new.wrap(&key, &context));
-        tx.rewrap_version_key(version.id, &rewrapped, &new_id)
-            .await?;
-        count += 1;
+        Ok(hex::encode(new.wrap(&key, &context)))
+    };
+    for version in store.all_versions().await? {
+        if version.master_key_id != new_id {
+            let rewrapped = rewrap(&version.object_name, &version.wrapped_key)?;
+            tx.rewrap_version_key(version.id, &rewrapped, &new_id)
+                .await?;
+            count += 1;
+        }
+    }
+    for kept in store.sandbox_tables(None).await? {
+        let table = &kept.table;
+        if table.master_key_id != new_id {
+            let rewrapped = rewrap(&table.object_name, &table.wrapped_key)?;
+            tx.rewrap_sandbox_table_key(kept.id, &rewrapped, &new_id)
+                .await?;
+            count += 1;
+        }
     }
     // Secrets sealed whole under the master key: signing keys, consent
     // evidence, webhook secrets.

@@ -8,6 +8,7 @@
 //! start-up and periodically) removes what it wrote.
 
 mod deliver;
+mod kept;
 mod keys;
 mod pull;
 mod recover;
@@ -22,6 +23,7 @@ use rongshu_objects::{DataFiles, ObjectError};
 use rongshu_store::{Store, StoreError, Version};
 
 pub use deliver::{Delivered, DeliveryRequest};
+pub use kept::{KEPT_PREFIX, KeptFile};
 pub use keys::rewrap_all;
 pub use pull::{PullError, plain_table_name, redacted};
 pub use recover::Recovered;
@@ -84,6 +86,8 @@ pub enum DeliveryError {
         version: i64,
         detail: String,
     },
+    #[error("kept file {object}: {detail}")]
+    KeptIntegrity { object: String, detail: String },
     #[error("a data key could not be unwrapped: {0}")]
     Key(#[from] SealError),
     #[error("the ingest task failed: {0}")]
@@ -193,30 +197,16 @@ impl Deliveries {
         resource_code: &str,
         version: &Version,
     ) -> Result<Vec<u8>, DeliveryError> {
-        let integrity = |detail: String| DeliveryError::Integrity {
-            resource: resource_code.to_owned(),
-            version: version.number,
-            detail,
-        };
-        let key = self.data_key(version)?;
-        let bytes = self
-            .inner
-            .files
-            .read_all(&version.object_name, &key)
+        self.open_checked(&version.object_name, &version.wrapped_key, &version.digest)
             .await
             .map_err(|e| match e {
-                ObjectError::Sealed { source, .. } => integrity(source.to_string()),
-                other => DeliveryError::Objects(other),
-            })?;
-        let digest =
-            rongshu_crypto::sm3_hex_of(&bytes[..]).map_err(|e| integrity(e.to_string()))?;
-        if digest != version.digest {
-            return Err(integrity(format!(
-                "content digest {digest} differs from the recorded {}",
-                version.digest
-            )));
-        }
-        Ok(bytes)
+                kept::Unsealed::Damaged(detail) => DeliveryError::Integrity {
+                    resource: resource_code.to_owned(),
+                    version: version.number,
+                    detail,
+                },
+                kept::Unsealed::Failed(e) => e,
+            })
     }
 }
 

@@ -1,5 +1,6 @@
 //! What a dead process leaves behind is removed: its unfinished objects
-//! and staged uploads, and any object no version or running ingest names.
+//! and staged uploads, any object no version or running ingest names, and
+//! any kept file no sandbox table names.
 
 use std::collections::HashSet;
 
@@ -73,6 +74,41 @@ impl Deliveries {
                 recovered.orphaned_objects += 1;
             }
         }
+        recovered.orphaned_objects += self.sweep_kept(now).await?;
         Ok(recovered)
+    }
+
+    /// Removes kept files no sandbox table names. A kept file is recorded
+    /// right after it is sealed, so only one older than the stale age
+    /// (by the time in its name) can be an orphan.
+    async fn sweep_kept(&self, now: i64) -> Result<usize, DeliveryError> {
+        let Inner {
+            store,
+            files,
+            config,
+            ..
+        } = &*self.inner;
+        let objects = files.list(crate::KEPT_PREFIX).await?;
+        let known: HashSet<String> = store
+            .sandbox_tables(None)
+            .await?
+            .into_iter()
+            .map(|t| t.table.object_name)
+            .collect();
+        let mut swept = 0;
+        for name in objects {
+            let made_at = name
+                .rsplit('/')
+                .next()
+                .and_then(|file| file.split('-').next())
+                .and_then(|ms| ms.parse::<i64>().ok())
+                .unwrap_or(0);
+            if !known.contains(&name) && made_at < now - config.stale_after_ms {
+                tracing::warn!(object = %name, "removing a kept file no table names");
+                files.discard(&name).await?;
+                swept += 1;
+            }
+        }
+        Ok(swept)
     }
 }

@@ -72,28 +72,24 @@ impl Table {
 
     /// Whether `name` can name a kept table: what SQL reads unquoted as
     /// that same name (unquoted identifiers are folded to lower case).
-    pub fn check_name(name: &str) -> Result<(), EngineError> {
-        let refused = |why: &str| {
-            Err(EngineError::NotAllowed(format!(
-                "table name {name:?} {why}"
-            )))
-        };
+    /// The problem, if not.
+    pub fn check_name(name: &str) -> Result<(), String> {
         let Some(first) = name.chars().next() else {
-            return refused("is empty");
+            return Err("is empty".into());
         };
         if name.chars().count() > MAX_NAME_CHARS {
-            return refused(&format!("is longer than {MAX_NAME_CHARS} characters"));
+            return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
         }
         if first.is_numeric() {
-            return refused("starts with a digit");
+            return Err("starts with a digit".into());
         }
-        if let Some(c) = name
+        match name
             .chars()
             .find(|c| !(c.is_alphanumeric() || *c == '_') || c.is_uppercase())
         {
-            return refused(&format!("has {c:?}: use lower-case letters, digits and _"));
+            Some(c) => Err(format!("has {c:?}: use lower-case letters, digits and _")),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The table as a Parquet file, to be kept.

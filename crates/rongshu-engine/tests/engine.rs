@@ -403,10 +403,7 @@ fn a_kept_table_is_named_as_sql_reads_it() {
         assert!(Table::check_name(good).is_ok(), "{good}");
     }
     for bad in ["", "Survey", "1st", "a-b", "a b", "a\"b", &"t".repeat(64)] {
-        assert!(
-            matches!(Table::check_name(bad), Err(EngineError::NotAllowed(_))),
-            "{bad}"
-        );
+        assert!(Table::check_name(bad).is_err(), "{bad}");
     }
 }
 

@@ -87,6 +87,12 @@ impl Products {
         &self.inner.workflow
     }
 
+    /// Where data files are sealed and kept; the sandbox keeps its
+    /// workspace tables there.
+    pub fn deliveries(&self) -> &Deliveries {
+        &self.inner.deliveries
+    }
+
     fn master(&self) -> Arc<MasterKey> {
         self.inner.deliveries.master()
     }

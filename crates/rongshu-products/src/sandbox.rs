@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use rongshu_crypto::seal::MasterKey;
 use rongshu_deid::Batch;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_formats::OutputColumn;
@@ -121,10 +120,5 @@ impl Products {
             field: "product",
             problem: format!("reading it failed: {e}"),
         })?
-    }
-
-    /// The master key, for what the sandbox seals (released results).
-    pub fn master_key(&self) -> Arc<MasterKey> {
-        self.master()
     }
 }

@@ -144,7 +144,7 @@ impl Sandbox {
         let (traced, query_id) = self
             .settle(caller, by, agreement_id, sql, "sandbox.export.query", ran)
             .await?;
-        let master = self.products().master_key();
+        let master = self.products().deliveries().master();
         let sealed = master.seal_secret(
             traced.csv.as_bytes(),
             &sandbox_export_context(agreement_id, query_id),
@@ -219,36 +219,14 @@ impl Sandbox {
         let mut facts = release.facts;
         facts.identifier_columns = identifier_columns(&columns, &batches);
         let failures = check(&facts, rules);
-        let lineage = opened
-            .sources
-            .iter()
-            .filter(|s| {
-                release
-                    .outcome
-                    .read
-                    .contains(&crate::workspace::table_name(&s.product().input.code))
-            })
-            .map(|s| {
-                format!(
-                    "{} | product {} revision {} | resource {} version {} (SM3 {}) | authorization {} | agreement {}",
-                    s.citation(),
-                    s.product().input.code,
-                    s.product().revision,
-                    s.resource().code,
-                    s.version().number,
-                    s.version().digest,
-                    s.authorization_id(),
-                    s.agreement_id()
-                )
-            })
-            .collect();
+        let lineage = opened.lineage(&release.outcome.read);
         let traced = Traced {
             csv: csv_of(&columns, &batches)?,
             rows: result.rows(),
             failures,
             lineage,
         };
-        Ok(Ran::new(traced, &opened.sources, &release.outcome))
+        Ok(Ran::new(traced, &opened, &release.outcome))
     }
 
     /// An output checker's decision. Checkers are the operator's; the
@@ -436,7 +414,8 @@ impl Sandbox {
             hex::decode(&record.result.sealed).map_err(|e| SandboxError::Sealed(e.to_string()))?;
         let csv = self
             .products()
-            .master_key()
+            .deliveries()
+            .master()
             .open_secret(
                 &sealed,
                 &sandbox_export_context(record.agreement_id, record.query_id),

@@ -3,8 +3,10 @@
 //! A workspace per data use agreement that grants the sandbox mode. Its
 //! tables are the products offering the sandbox under that agreement,
 //! read through their pipelines (never more than the authorization lets
-//! out) and held in memory by this process, plus the tables its users make
-//! from query results. Queries run in `rongshu-engine` under limits; every
+//! out) and held in memory by this process, plus the tables its users
+//! upload or make from query results, kept sealed among the platform's
+//! files (`Deliveries::keep`) and recorded with the products they were
+//! made from. Queries run in `rongshu-engine` under limits; every
 //! statement is kept in the workspace's history and ledgered with a digest
 //! of its text and what it read. Results leave only as releases: the
 //! automatic disclosure checks first (`rongshu_domain::output`), then the
@@ -12,9 +14,11 @@
 //!
 //! *Invariants:* every use passes the same access chain as the other modes
 //! (`Products::admit_sandbox`), before a query and again before its answer
-//! leaves; no HTTP; nothing here writes plaintext outside memory.
+//! leaves; a table made from a product is withheld whenever the product
+//! is; no HTTP; nothing here writes plaintext outside memory.
 
 mod export;
+mod kept;
 mod query;
 mod workspace;
 
@@ -28,9 +32,10 @@ use rongshu_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 pub use export::{ExportFailure, Release};
+pub use kept::{Upload, kept_file};
 pub use query::Answer;
 pub use rongshu_engine::{EngineError, Limits};
-pub use workspace::{Workspace, WorkspaceTable};
+pub use workspace::{Origin, Workspace, WorkspaceTable};
 
 /// How the sandbox is run.
 #[derive(Clone, Debug)]
@@ -41,6 +46,8 @@ pub struct SandboxConfig {
     pub approvals_required: u8,
     /// Queries one account may have running at once.
     pub queries_per_account: usize,
+    /// The largest file a user may upload into a workspace.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for SandboxConfig {
@@ -50,6 +57,7 @@ impl Default for SandboxConfig {
             rules: DisclosureRules::default(),
             approvals_required: 1,
             queries_per_account: 2,
+            max_upload_bytes: 256 << 20,
         }
     }
 }
@@ -63,6 +71,12 @@ pub enum SandboxError {
         "no workspace {0}: no data use agreement of your organisation grants the sandbox over a product"
     )]
     NoWorkspace(i64),
+    #[error("table {table} was made from product {product}, which this workspace no longer reads")]
+    Withheld { table: String, product: String },
+    #[error("the upload was not read: {0}")]
+    Upload(String),
+    #[error(transparent)]
+    Kept(#[from] rongshu_delivery::DeliveryError),
     #[error("{running} queries of yours are running; wait for one to end or cancel it")]
     Busy { running: usize },
     #[error("{field} {problem}")]
@@ -127,6 +141,11 @@ impl Sandbox {
 
     fn now_ms(&self) -> i64 {
         self.inner.products.workflow().now_ms()
+    }
+
+    /// The largest file a user may upload into a workspace.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.inner.config.max_upload_bytes
     }
 
     /// Cancels a running query of the caller's; false when none runs

@@ -9,7 +9,8 @@ use rongshu_products::{Caller, SandboxSource};
 use rongshu_store::{NewSandboxQuery, SandboxQuery};
 use tokio_util::sync::CancellationToken;
 
-use crate::workspace::table_name;
+use crate::kept::{Made, check_free};
+use crate::workspace::Opened;
 use crate::{Sandbox, SandboxError};
 
 /// A statement's answer in the workspace.
@@ -32,32 +33,6 @@ pub struct Answer {
 /// keeps it whole, and the entry its SM3.
 const LEDGERED_STATEMENT_BYTES: usize = 4096;
 
-/// The tables a statement read, each product's with the resource and
-/// version behind it.
-fn read_of(tables: &[String], sources: &[SandboxSource]) -> String {
-    if tables.is_empty() {
-        return "nothing".to_owned();
-    }
-    let described: Vec<String> = tables
-        .iter()
-        .map(|table| {
-            match sources
-                .iter()
-                .find(|s| table_name(&s.product().input.code) == *table)
-            {
-                Some(s) => format!(
-                    "{table} ({} version {}, SM3 {})",
-                    s.resource().code,
-                    s.version().number,
-                    s.version().digest
-                ),
-                None => table.clone(),
-            }
-        })
-        .collect();
-    described.join(", ")
-}
-
 fn clipped(text: &str, max: usize) -> &str {
     let cut = (0..=max.min(text.len()))
         .rev()
@@ -69,27 +44,25 @@ fn clipped(text: &str, max: usize) -> &str {
 /// What a statement gave, and what it rested on.
 pub(crate) struct Ran<T> {
     pub value: T,
-    /// The products it read, as admitted.
+    /// The products it read, directly or through tables made from them,
+    /// as admitted.
     pub sources: Vec<SandboxSource>,
     /// The oldest access epoch those admissions were read under.
     pub stamp: i64,
     pub read: Vec<String>,
+    /// What each table read rests on, for the ledger.
+    pub described: String,
     pub rows: usize,
     pub truncated: bool,
     pub elapsed_ms: i64,
+    /// The table a `CREATE TABLE … AS` made, kept once the statement is
+    /// recorded.
+    pub made: Option<Made>,
 }
 
 impl<T> Ran<T> {
-    pub(crate) fn new(
-        value: T,
-        sources: &[SandboxSource],
-        outcome: &rongshu_engine::Outcome,
-    ) -> Ran<T> {
-        let sources: Vec<SandboxSource> = sources
-            .iter()
-            .filter(|s| outcome.read.contains(&table_name(&s.product().input.code)))
-            .cloned()
-            .collect();
+    pub(crate) fn new(value: T, opened: &Opened, outcome: &rongshu_engine::Outcome) -> Ran<T> {
+        let sources = opened.behind(&outcome.read);
         Ran {
             value,
             stamp: sources
@@ -99,9 +72,11 @@ impl<T> Ran<T> {
                 .unwrap_or(i64::MAX),
             sources,
             read: outcome.read.clone(),
+            described: opened.described(&outcome.read),
             rows: outcome.result.rows(),
             truncated: outcome.truncated,
             elapsed_ms: outcome.elapsed.as_millis() as i64,
+            made: None,
         }
     }
 }
@@ -182,11 +157,16 @@ impl Sandbox {
         run_id: Option<&str>,
     ) -> Result<Answer, SandboxError> {
         let (_slot, cancel) = self.slot(caller, run_id)?;
-        let ran = self.run_in(caller, agreement_id, sql, &cancel).await;
+        let mut ran = self.run_in(caller, agreement_id, sql, &cancel).await;
+        let made = ran.as_mut().ok().and_then(|r| r.made.take());
         let (mut answer, query_id) = self
             .settle(caller, by, agreement_id, sql, "sandbox.query", ran)
             .await?;
         answer.query_id = query_id;
+        if let Some(made) = made {
+            self.keep_made(caller, by, agreement_id, made, query_id)
+                .await?;
+        }
         Ok(answer)
     }
 
@@ -218,9 +198,17 @@ impl Sandbox {
             tables_read: outcome.read.clone(),
             made_table,
         };
-        let ran = Ran::new(answer, &opened.sources, &outcome);
-        if ran.value.made_table.is_some() {
-            self.keep_made(agreement_id, outcome.result, &opened.tables)?;
+        let mut ran = Ran::new(answer, &opened, &outcome);
+        if let Some(name) = &ran.value.made_table {
+            check_free(&opened, name)?;
+            ran.made = Some(Made {
+                table: outcome.result,
+                derived_from: ran
+                    .sources
+                    .iter()
+                    .map(|s| s.product().input.code.clone())
+                    .collect(),
+            });
         }
         Ok(ran)
     }
@@ -271,10 +259,7 @@ impl Sandbox {
             reason: Some(format!(
                 "query {id} in workspace {agreement_id}: {}; read {}; statement (SM3 {}): {}",
                 query.outcome,
-                read_of(
-                    &query.tables_read,
-                    ran.as_ref().map_or(&[][..], |r| r.sources.as_slice())
-                ),
+                ran.as_ref().map_or("nothing", |r| r.described.as_str()),
                 sm3_hex(&query.statement),
                 clipped(&query.statement, LEDGERED_STATEMENT_BYTES),
             )),

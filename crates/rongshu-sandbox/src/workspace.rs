@@ -1,13 +1,15 @@
 //! Workspaces and their tables: the products an agreement grants the
 //! sandbox over, read through their pipelines once per process and kept
 //! in memory while the version, the product and the authorization stay
-//! the same; and the tables users make from query results.
+//! the same; and the tables the workspace keeps (uploads, tables made from
+//! query results), opened from their sealed files once per process.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rongshu_engine::{ColumnType, Table};
 use rongshu_products::{Caller, SandboxSource};
+use rongshu_store::{SandboxTable, TableOrigin};
 
 use crate::{Sandbox, SandboxError};
 
@@ -15,14 +17,30 @@ use crate::{Sandbox, SandboxError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkspaceTable {
     pub name: String,
-    /// The product it reads; none for a table made from a query.
-    pub product_code: Option<String>,
-    pub resource_code: Option<String>,
-    pub version: Option<i64>,
-    /// Name, type and the resource field's sensitivity grade (where the
-    /// output field keeps a resource field's name).
+    pub origin: Origin,
+    /// Name, type and what is known of its sensitivity: the resource
+    /// field's grade (where the output field keeps a resource field's
+    /// name), or the identifier kind found in an uploaded field.
     pub columns: Vec<(String, ColumnType, Option<String>)>,
     pub rows: usize,
+}
+
+/// Where a workspace table comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Product {
+        product: String,
+        resource: String,
+        version: i64,
+    },
+    Upload {
+        file_name: String,
+    },
+    Query {
+        query_id: Option<i64>,
+        /// The products its rows were computed from.
+        derived_from: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,9 +57,9 @@ type TableKey = (i64, i64, i64, i64);
 #[derive(Debug, Default)]
 pub(crate) struct TableCache {
     products: Mutex<HashMap<TableKey, Arc<Table>>>,
-    /// Tables made from query results, by agreement. Held by this process
-    /// only, for the life of the process.
-    made: Mutex<HashMap<i64, Vec<Arc<Table>>>>,
+    /// Kept tables, by agreement and table id (a kept table never
+    /// changes; it is only dropped).
+    pub(crate) kept: Mutex<HashMap<(i64, i64), Arc<Table>>>,
 }
 
 /// A workspace opened for one statement: its sources (each admitted now)
@@ -49,6 +67,8 @@ pub(crate) struct TableCache {
 pub(crate) struct Opened {
     pub sources: Vec<SandboxSource>,
     pub tables: Vec<Arc<Table>>,
+    /// The kept tables among `tables`.
+    pub kept: Vec<SandboxTable>,
 }
 
 /// The SQL name of a product's table: its code with `-` as `_`.
@@ -63,6 +83,94 @@ fn key(source: &SandboxSource) -> TableKey {
         source.version().id,
         source.authorization_id(),
     )
+}
+
+impl Opened {
+    fn source_of(&self, table: &str) -> Option<&SandboxSource> {
+        self.sources
+            .iter()
+            .find(|s| table_name(&s.product().input.code) == table)
+    }
+
+    fn kept_of(&self, table: &str) -> Option<&SandboxTable> {
+        self.kept.iter().find(|k| k.table.name == table)
+    }
+
+    /// The products behind the tables `read`: read directly, or through
+    /// a table made from them.
+    pub fn behind(&self, read: &[String]) -> Vec<SandboxSource> {
+        self.sources
+            .iter()
+            .filter(|s| {
+                let code = &s.product().input.code;
+                read.iter().any(|table| {
+                    *table == table_name(code)
+                        || self
+                            .kept_of(table)
+                            .is_some_and(|k| k.table.derived_from.contains(code))
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// What each table read rests on, for the ledger.
+    pub fn described(&self, read: &[String]) -> String {
+        if read.is_empty() {
+            return "nothing".to_owned();
+        }
+        let described: Vec<String> = read
+            .iter()
+            .map(|table| match (self.source_of(table), self.kept_of(table)) {
+                (Some(s), _) => format!(
+                    "{table} ({} version {}, SM3 {})",
+                    s.resource().code,
+                    s.version().number,
+                    s.version().digest
+                ),
+                (None, Some(kept)) => {
+                    format!("{table} ({}, SM3 {})", kept_origin(kept), kept.table.digest)
+                }
+                (None, None) => table.clone(),
+            })
+            .collect();
+        described.join(", ")
+    }
+
+    /// A release's lineage, one line per product behind the tables read
+    /// (its citation first) and per kept table read.
+    pub fn lineage(&self, read: &[String]) -> Vec<String> {
+        let products = self.behind(read).into_iter().map(|s| {
+            format!(
+                "{} | product {} revision {} | resource {} version {} (SM3 {}) | authorization {} | agreement {}",
+                s.citation(),
+                s.product().input.code,
+                s.product().revision,
+                s.resource().code,
+                s.version().number,
+                s.version().digest,
+                s.authorization_id(),
+                s.agreement_id()
+            )
+        });
+        let kept = read.iter().filter_map(|t| self.kept_of(t)).map(|k| {
+            format!(
+                "{} | table {} | SM3 {}",
+                kept_origin(k),
+                k.table.name,
+                k.table.digest
+            )
+        });
+        products.chain(kept).collect()
+    }
+}
+
+fn kept_origin(kept: &SandboxTable) -> String {
+    match (kept.table.origin, kept.table.query_id) {
+        (TableOrigin::Upload, _) => format!("uploaded by the user: {}", kept.table.file_name),
+        (TableOrigin::Query, Some(id)) => format!("made by query {id}"),
+        (TableOrigin::Query, None) => "made by a query".to_owned(),
+    }
 }
 
 impl Sandbox {
@@ -88,32 +196,7 @@ impl Sandbox {
         let opened = self.open(caller, agreement_id, "").await?;
         let mut tables = Vec::new();
         for table in &opened.tables {
-            let source = opened
-                .sources
-                .iter()
-                .find(|s| table_name(&s.product().input.code) == table.name());
-            let grades = match source {
-                Some(source) => self
-                    .store()
-                    .resource_fields(source.resource().id)
-                    .await?
-                    .into_iter()
-                    .map(|f| (f.name, f.sensitivity.to_string()))
-                    .collect(),
-                None => HashMap::new(),
-            };
-            tables.push(WorkspaceTable {
-                name: table.name().to_owned(),
-                product_code: source.map(|s| s.product().input.code.clone()),
-                resource_code: source.map(|s| s.resource().code.clone()),
-                version: source.map(|s| s.version().number),
-                columns: table
-                    .columns()
-                    .iter()
-                    .map(|c| (c.name.clone(), c.column_type, grades.get(&c.name).cloned()))
-                    .collect(),
-                rows: table.rows(),
-            });
+            tables.push(self.describe(&opened, table).await?);
         }
         Ok(Workspace {
             agreement_id,
@@ -121,26 +204,84 @@ impl Sandbox {
         })
     }
 
-    /// Admits the caller to every product of the workspace and loads their
+    /// A table of an opened workspace as the schema browser shows it.
+    pub(crate) async fn describe(
+        &self,
+        opened: &Opened,
+        table: &Table,
+    ) -> Result<WorkspaceTable, SandboxError> {
+        let (origin, sensitivity): (Origin, HashMap<String, String>) =
+            match (opened.source_of(table.name()), opened.kept_of(table.name())) {
+                (Some(source), _) => (
+                    Origin::Product {
+                        product: source.product().input.code.clone(),
+                        resource: source.resource().code.clone(),
+                        version: source.version().number,
+                    },
+                    self.store()
+                        .resource_fields(source.resource().id)
+                        .await?
+                        .into_iter()
+                        .map(|f| (f.name, f.sensitivity.to_string()))
+                        .collect(),
+                ),
+                (None, Some(kept)) => (
+                    match kept.table.origin {
+                        TableOrigin::Upload => Origin::Upload {
+                            file_name: kept.table.file_name.clone(),
+                        },
+                        TableOrigin::Query => Origin::Query {
+                            query_id: kept.table.query_id,
+                            derived_from: kept.table.derived_from.clone(),
+                        },
+                    },
+                    kept.table.identifiers.iter().cloned().collect(),
+                ),
+                (None, None) => (
+                    Origin::Query {
+                        query_id: None,
+                        derived_from: Vec::new(),
+                    },
+                    HashMap::new(),
+                ),
+            };
+        Ok(WorkspaceTable {
+            name: table.name().to_owned(),
+            origin,
+            columns: table
+                .columns()
+                .iter()
+                .map(|c| {
+                    let known = sensitivity.get(&c.name).cloned();
+                    (c.name.clone(), c.column_type, known)
+                })
+                .collect(),
+            rows: table.rows(),
+        })
+    }
+
+    /// Admits the caller to every product of the workspace and loads its
     /// tables. A product the statement names that the chain now refuses
-    /// (suspended, terminated, out of term) refuses the statement with
-    /// the chain's own reason.
+    /// (suspended, terminated, out of term), or a kept table made from
+    /// one, refuses the statement with the chain's own reason; otherwise
+    /// such tables are left out of the workspace.
     pub(crate) async fn open(
         &self,
         caller: &Caller,
         agreement_id: i64,
         statement: &str,
     ) -> Result<Opened, SandboxError> {
-        let (sources, refused) = self.products().sandbox_sources(caller).await?;
+        let (sources, mut refused) = self.products().sandbox_sources(caller).await?;
         let sources: Vec<SandboxSource> = sources
             .into_iter()
             .filter(|s| s.agreement_id() == agreement_id)
             .collect();
-        if let Some((_, refusal)) = refused
-            .into_iter()
-            .find(|(code, _)| sources.is_empty() || statement.contains(&table_name(code)))
+        let named = |table: &str| statement.contains(table);
+        if let Some(at) = refused
+            .iter()
+            .position(|(code, _)| sources.is_empty() || named(&table_name(code)))
         {
-            return Err(refusal.into());
+            return Err(refused.swap_remove(at).1.into());
         }
         if sources.is_empty() {
             return Err(SandboxError::NoWorkspace(agreement_id));
@@ -149,14 +290,36 @@ impl Sandbox {
         for source in &sources {
             tables.push(self.table(source).await?);
         }
-        let made = self
-            .inner
-            .tables
-            .made
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        tables.extend(made.get(&agreement_id).into_iter().flatten().cloned());
-        Ok(Opened { sources, tables })
+        let mut kept = Vec::new();
+        for record in self.store().sandbox_tables(Some(agreement_id)).await? {
+            let missing = record
+                .table
+                .derived_from
+                .iter()
+                .find(|code| !sources.iter().any(|s| s.product().input.code == **code));
+            match missing {
+                Some(code) if named(&record.table.name) => {
+                    return Err(match refused.iter().position(|(c, _)| c == code) {
+                        Some(at) => refused.swap_remove(at).1.into(),
+                        None => SandboxError::Withheld {
+                            table: record.table.name.clone(),
+                            product: code.clone(),
+                        },
+                    });
+                }
+                Some(_) => continue,
+                None => {
+                    tables.push(self.kept_table(&record).await?);
+                    kept.push(record);
+                }
+            }
+        }
+        self.forget_dropped(agreement_id, &kept);
+        Ok(Opened {
+            sources,
+            tables,
+            kept,
+        })
     }
 
     /// A product's table, from the cache or read now.
@@ -188,32 +351,5 @@ impl Sandbox {
         products.retain(|k, _| k.0 != key.0 || *k == key);
         products.insert(key, table.clone());
         Ok(table)
-    }
-
-    /// Keeps a table made from a query in its workspace; a name in use is
-    /// refused.
-    pub(crate) fn keep_made(
-        &self,
-        agreement_id: i64,
-        table: Table,
-        taken: &[Arc<Table>],
-    ) -> Result<(), SandboxError> {
-        if taken.iter().any(|t| t.name() == table.name()) {
-            return Err(SandboxError::Invalid {
-                field: "statement",
-                problem: format!(
-                    "makes table {}, a name the workspace already has",
-                    table.name()
-                ),
-            });
-        }
-        let mut made = self
-            .inner
-            .tables
-            .made
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        made.entry(agreement_id).or_default().push(Arc::new(table));
-        Ok(())
     }
 }

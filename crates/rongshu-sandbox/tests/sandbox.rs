@@ -5,13 +5,18 @@
 use std::io::Read;
 use std::time::Duration;
 
+use rongshu_crypto::seal::MasterKey;
+use rongshu_delivery::{Deliveries, DeliveryConfig};
 use rongshu_domain::output::{ExportStatus, ReviewDecision};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
 use rongshu_engine::{EngineError, Limits};
+use rongshu_objects::DataFiles;
 use rongshu_products::testing::{Ledger, World, WorldOptions, caller, staff, world_with};
 use rongshu_products::{ProductDraft, ProductError, Refusal};
-use rongshu_sandbox::{ExportFailure, Sandbox, SandboxConfig, SandboxError};
+use rongshu_sandbox::{
+    ExportFailure, Origin, Sandbox, SandboxConfig, SandboxError, Upload, kept_file,
+};
 use rongshu_store::testing::on_every_backend;
 
 /// Authorized: everything but 法定代表人.
@@ -469,6 +474,243 @@ async fn a_suspension_cuts_every_open_workspace_off() {
             .run(&user, &ledger, agreement, count, None)
             .await
             .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let here = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let agreement = workspace_of(&here, &w).await;
+        let codes = here
+            .run(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 统一社会信用代码 FROM registrations_lab ORDER BY 1 LIMIT 3",
+                None,
+            )
+            .await
+            .unwrap()
+            .rows[0]
+            .columns[0]
+            .clone();
+        let codes: Vec<String> = codes.into_iter().flatten().collect();
+        let csv = format!(
+            "统一社会信用代码,评级\n{},A\n{},B\n{},A\n",
+            codes[0], codes[1], codes[2]
+        );
+        let upload = |name: &str| Upload {
+            name: name.into(),
+            file_name: "评级.csv".into(),
+        };
+        let ratings = here
+            .upload(&user, &ledger, agreement, upload("ratings"), csv.clone().into_bytes())
+            .await
+            .unwrap();
+        assert_eq!(ratings.rows, 3);
+        assert_eq!(
+            ratings.origin,
+            Origin::Upload {
+                file_name: "评级.csv".into()
+            }
+        );
+        assert_eq!(
+            ratings.columns[0].2.as_deref(),
+            Some("credit_code"),
+            "identifiers found in an upload are shown"
+        );
+
+        let by_rating = "SELECT r.评级, count(*) AS n FROM registrations_lab l \
+                         JOIN ratings r ON l.统一社会信用代码 = r.统一社会信用代码 \
+                         GROUP BY 1 ORDER BY 1";
+        let joined = here
+            .run(&user, &ledger, agreement, by_rating, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            joined.rows[0].columns,
+            vec![
+                vec![Some("A".to_owned()), Some("B".to_owned())],
+                vec![Some("2".to_owned()), Some("1".to_owned())]
+            ]
+        );
+        let big = "CREATE TABLE big AS SELECT 企业名称, 注册资本 FROM registrations_lab \
+                   WHERE 注册资本 >= 300";
+        here.run(&user, &ledger, agreement, big, None)
+            .await
+            .unwrap();
+
+        // Another process opens both from their sealed files.
+        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default());
+        let workspace = there.workspace(&user, agreement).await.unwrap();
+        let names: Vec<&str> = workspace.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["registrations_lab", "ratings", "big"]);
+        assert!(matches!(
+            &workspace.tables[2].origin,
+            Origin::Query { query_id: Some(_), derived_from } if derived_from == &["registrations-lab"]
+        ));
+        let count = |sandbox: Sandbox, sql: &'static str| {
+            let ledger = Ledger(w.clock.clone());
+            async move {
+                sandbox
+                    .run(&user, &ledger, agreement, sql, None)
+                    .await
+                    .map(|a| a.rows[0].columns[0][0].clone().unwrap())
+            }
+        };
+        assert_eq!(
+            count(there.clone(), "SELECT count(*) FROM big").await.unwrap(),
+            count(here.clone(), "SELECT count(*) FROM big").await.unwrap()
+        );
+
+        // Refused whole, each with its reason.
+        for (name, file_name, body, field) in [
+            ("ratings", "评级.csv", csv.as_str(), "name"),
+            ("Ratings", "评级.csv", csv.as_str(), "name"),
+            ("ratings2", "评级.doc", csv.as_str(), "file_name"),
+        ] {
+            let refused = here
+                .upload(
+                    &user,
+                    &ledger,
+                    agreement,
+                    Upload {
+                        name: name.into(),
+                        file_name: file_name.into(),
+                    },
+                    body.as_bytes().to_vec(),
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(refused, SandboxError::Invalid { field: f, .. } if f == field),
+                "{name}: {refused}"
+            );
+        }
+        let ragged = here
+            .upload(
+                &user,
+                &ledger,
+                agreement,
+                upload("ragged"),
+                "a,b\n1,2\n3,4,5\n6,7\n".as_bytes().to_vec(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&ragged, SandboxError::Upload(m) if m.contains("row 3")),
+            "{ragged}"
+        );
+        let too_big = sandbox(
+            &w,
+            SandboxConfig {
+                max_upload_bytes: 10,
+                ..SandboxConfig::default()
+            },
+        )
+        .upload(&user, &ledger, agreement, upload("r3"), csv.clone().into_bytes())
+        .await
+        .unwrap_err();
+        assert!(matches!(too_big, SandboxError::Invalid { field: "file", .. }));
+
+        // A release over the upload names it in its lineage.
+        let export = here
+            .request_export(&user, &ledger, agreement, by_rating, "评级分布")
+            .await
+            .unwrap();
+        assert!(
+            export
+                .export
+                .lineage
+                .contains("uploaded by the user: 评级.csv | table ratings | SM3 "),
+            "{}",
+            export.export.lineage
+        );
+
+        // A table made from a product is withheld with it.
+        let scope = SuspensionScope::new(
+            SuspensionKind::Resource,
+            Some(w.store.resource_by_code("registrations").await.unwrap().id),
+        )
+        .unwrap();
+        let suspension = w
+            .products
+            .suspend(&w.center, &ledger, scope, "沙箱内超范围比对")
+            .await
+            .unwrap();
+        let withheld = count(there.clone(), "SELECT count(*) FROM big")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                withheld,
+                SandboxError::Product(ProductError::Refused(Refusal::Suspended { .. }))
+            ),
+            "{withheld}"
+        );
+        w.products
+            .rectify(&w.operator, &ledger, suspension.id, "已整改")
+            .await
+            .unwrap();
+        w.products
+            .resume(&w.center, &ledger, suspension.id)
+            .await
+            .unwrap();
+
+        // Key rotation re-wraps kept tables' keys; they open under the new
+        // master key.
+        let rotated = MasterKey::generate();
+        rongshu_delivery::rewrap_all(&w.store, &w.deliveries.master(), &rotated, &ledger)
+            .await
+            .unwrap();
+        let renewed = Deliveries::new(
+            w.store.clone(),
+            DataFiles::local(w.dir.path()).unwrap(),
+            rotated,
+            DeliveryConfig::default(),
+        );
+        for kept in w.store.sandbox_tables(Some(agreement)).await.unwrap() {
+            let file = kept_file(&kept.table);
+            assert!(renewed.open_kept(&file).await.is_ok(), "{}", kept.table.name);
+        }
+
+        // Dropped: gone from every process; a product's table is no kept
+        // table to drop.
+        here.drop_table(&user, &ledger, agreement, "ratings")
+            .await
+            .unwrap();
+        assert!(count(there.clone(), "SELECT count(*) FROM ratings").await.is_err());
+        let names: Vec<String> = there
+            .workspace(&user, agreement)
+            .await
+            .unwrap()
+            .tables
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, vec!["registrations_lab", "big"]);
+        assert!(
+            here.drop_table(&user, &ledger, agreement, "registrations_lab")
+                .await
+                .is_err()
+        );
+
+        let actions: Vec<String> = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.draft.action)
+            .collect();
+        for action in ["sandbox.table.upload", "sandbox.table.make", "sandbox.table.drop"] {
+            assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action}");
+        }
     })
     .await;
 }

@@ -65,6 +65,16 @@
     });
   }
 
+  var table = document.getElementById("upload");
+  if (table) {
+    table.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = new URLSearchParams();
+      query.set("name", table.elements.name.value.trim());
+      upload(table, query, function () { window.location.reload(); });
+    });
+  }
+
   var evidence = document.getElementById("evidence");
   if (evidence) {
     evidence.addEventListener("submit", function (event) {

@@ -200,6 +200,12 @@ pub enum ApiError {
     /// An export that is not (or not yet) approved.
     #[error("export {id} is {status}; only approved exports are released")]
     NotReleased { id: i64, status: String },
+    /// A workspace table made from a product the workspace no longer reads.
+    #[error("table {table} was made from product {product}, which this workspace no longer reads")]
+    Withheld { table: String, product: String },
+    /// An upload into a workspace that was not read.
+    #[error("the upload was not read: {0}")]
+    UploadRefused(String),
 }
 
 impl From<SandboxError> for ApiError {
@@ -210,6 +216,10 @@ impl From<SandboxError> for ApiError {
             SandboxError::Busy { running } => ApiError::SandboxBusy { running },
             SandboxError::Invalid { field, problem } => ApiError::InvalidSandbox { field, problem },
             SandboxError::Query(EngineError::Data(e)) => ApiError::DataStorage(e.to_string()),
+            SandboxError::Query(e @ EngineError::Kept(_)) => ApiError::DataStorage(e.to_string()),
+            SandboxError::Withheld { table, product } => ApiError::Withheld { table, product },
+            SandboxError::Upload(why) => ApiError::UploadRefused(why),
+            SandboxError::Kept(e) => e.into(),
             SandboxError::Query(e) => ApiError::Statement(e),
             SandboxError::Product(e) => e.into(),
             SandboxError::Review(refusal) => ApiError::ReviewRefused(refusal),
@@ -282,7 +292,9 @@ impl From<DeliveryError> for ApiError {
                 field: "format",
                 problem: "cannot be told from the file name: give format (csv, xlsx, json, ndjson or parquet)",
             },
-            e @ DeliveryError::Integrity { .. } => ApiError::Integrity(e.to_string()),
+            e @ (DeliveryError::Integrity { .. } | DeliveryError::KeptIntegrity { .. }) => {
+                ApiError::Integrity(e.to_string())
+            }
             other => ApiError::DataStorage(other.to_string()),
         }
     }
@@ -395,7 +407,9 @@ impl ApiError {
                 EngineError::TimeLimit { .. } => "sandbox.time-limit",
                 EngineError::Cancelled => "sandbox.cancelled",
                 EngineError::NotReleasable(_) => "sandbox.not-releasable",
-                EngineError::Unavailable(_) | EngineError::Data(_) => "internal.sandbox",
+                EngineError::Unavailable(_) | EngineError::Data(_) | EngineError::Kept(_) => {
+                    "internal.sandbox"
+                }
             },
             ApiError::NoWorkspace(_) => "sandbox.no-workspace",
             ApiError::SandboxBusy { .. } => "sandbox.busy",
@@ -406,6 +420,8 @@ impl ApiError {
                 ReviewRefusal::NotAwaitingReview(_) => "sandbox.export-state",
             },
             ApiError::NotReleased { .. } => "sandbox.not-released",
+            ApiError::Withheld { .. } => "sandbox.withheld",
+            ApiError::UploadRefused(_) => "sandbox.upload-refused",
         }
     }
 
@@ -461,7 +477,7 @@ impl ApiError {
                 | EngineError::TimeLimit { .. }
                 | EngineError::NotReleasable(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 EngineError::Cancelled => StatusCode::CONFLICT,
-                EngineError::Unavailable(_) | EngineError::Data(_) => {
+                EngineError::Unavailable(_) | EngineError::Data(_) | EngineError::Kept(_) => {
                     StatusCode::SERVICE_UNAVAILABLE
                 }
             },
@@ -470,6 +486,8 @@ impl ApiError {
             ApiError::InvalidSandbox { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ReviewRefused(ReviewRefusal::OwnOutput) => StatusCode::FORBIDDEN,
             ApiError::ReviewRefused(_) | ApiError::NotReleased { .. } => StatusCode::CONFLICT,
+            ApiError::Withheld { .. } => StatusCode::FORBIDDEN,
+            ApiError::UploadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -626,6 +644,11 @@ mod tests {
                 id: 1,
                 status: String::new(),
             },
+            ApiError::Withheld {
+                table: String::new(),
+                product: String::new(),
+            },
+            ApiError::UploadRefused(String::new()),
         ];
         let mut codes: Vec<_> = all.iter().map(ApiError::code).collect();
         codes.sort();

@@ -246,6 +246,7 @@ fn build() -> OpenApi {
         .schema_from::<OverdueFeedbackView>()
         .schema_from::<SandboxColumnView>()
         .schema_from::<SandboxTableView>()
+        .schema_from::<UploadQuery>()
         .schema_from::<WorkspaceView>()
         .schema_from::<StatementRequest>()
         .schema_from::<AnswerView>()
@@ -295,6 +296,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "PreviewQuery" => Some(PreviewQuery::into_params(|| Some(ParameterIn::Query))),
         "UsageQuery" => Some(UsageQuery::into_params(|| Some(ParameterIn::Query))),
         "DeliverableQuery" => Some(DeliverableQuery::into_params(|| Some(ParameterIn::Query))),
+        "UploadQuery" => Some(UploadQuery::into_params(|| Some(ParameterIn::Query))),
         "ExportsQuery" => Some(ExportsQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,
     }

@@ -24,6 +24,7 @@ mod pulls;
 mod records;
 mod resources;
 mod sandbox;
+mod sandbox_tables;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -57,6 +58,7 @@ pub use records::{
 };
 pub use resources::{Registration, Resource, ResourceDescription, ResourceField, ResourceFilter};
 pub use sandbox::{NewSandboxExport, NewSandboxQuery, SandboxExport, SandboxQuery, SandboxReview};
+pub use sandbox_tables::{NewSandboxTable, SandboxTable, TableOrigin};
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
 pub use webhooks::{PendingDelivery, Webhook};
 

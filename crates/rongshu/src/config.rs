@@ -47,6 +47,8 @@ pub struct SandboxSection {
     pub max_rows: usize,
     /// Statements one account may have running at once.
     pub queries_per_account: usize,
+    /// The largest file a user may upload into a workspace.
+    pub max_upload_mb: u64,
     /// Fewest records a released cell may stand for.
     pub min_cell_count: u64,
     /// Whether a zero count is disclosive.
@@ -67,6 +69,7 @@ impl Default for SandboxSection {
             query_seconds: d.limits.time.as_secs(),
             max_rows: d.limits.max_rows,
             queries_per_account: d.queries_per_account,
+            max_upload_mb: d.max_upload_bytes >> 20,
             min_cell_count: d.rules.min_cell_count,
             zeros_disclosive: d.rules.zeros_disclosive,
             dominance_share: d.rules.dominance_share,
@@ -93,6 +96,7 @@ impl SandboxSection {
                 1,
                 64,
             ),
+            ("sandbox.max_upload_mb", self.max_upload_mb, 1, 64 << 10),
             ("sandbox.min_cell_count", self.min_cell_count, 1, 1_000_000),
             (
                 "sandbox.release_max_rows",
@@ -136,6 +140,7 @@ impl SandboxSection {
             },
             approvals_required: self.approvals_required,
             queries_per_account: self.queries_per_account,
+            max_upload_bytes: self.max_upload_mb << 20,
         }
     }
 }

@@ -145,13 +145,31 @@ pub async fn run(config: &Config, command: DataCommand) -> anyhow::Result<ExitCo
                     }
                 }
             }
+            let tables = state.store().sandbox_tables(None).await?;
+            for t in &tables {
+                let file = rongshu_sandbox::kept_file(&t.table);
+                match state.deliveries().open_kept(&file).await {
+                    Ok(_) => println!(
+                        "ok      sandbox table {} of workspace {} ({} rows)",
+                        t.table.name, t.table.agreement_id, t.table.row_count
+                    ),
+                    Err(e) => {
+                        failures += 1;
+                        println!("FAILED  sandbox table {}: {e}", t.table.name);
+                    }
+                }
+            }
             if failures > 0 {
                 bail!(
-                    "{failures} of {} versions failed verification",
-                    versions.len()
+                    "{failures} of {} versions and sandbox tables failed verification",
+                    versions.len() + tables.len()
                 );
             }
-            println!("{} versions verified", versions.len());
+            println!(
+                "{} versions verified; {} sandbox tables verified",
+                versions.len(),
+                tables.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -2,13 +2,14 @@
 //! registrations and food inspections in the sandbox only, authorized by
 //! market supervision without the legal representatives' identities, a
 //! sandbox product on each resource under the one agreement (so both are
-//! tables of one workspace), a saved example query and an export awaiting
-//! the output checkers.
+//! tables of one workspace), the researcher's own upload, a saved example
+//! query over all three and an export awaiting the output checkers.
 
 use rongshu_domain::Actor;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::BillingUnit;
 use rongshu_products::{Caller, ProductDraft};
+use rongshu_sandbox::Upload;
 use rongshu_server::AppState;
 use rongshu_store::Demand;
 use rongshu_workflow::{Answer, AuthorizationTerms, DemandDraft};
@@ -86,12 +87,30 @@ fn lab(
     }
 }
 
-/// The query the researcher saved: inspections and companies by district.
+/// The researcher's own data, uploaded into the workspace: resident
+/// population by district (illustrative figures, not official statistics).
+pub const POPULATION_CSV: &str = "区县,常住人口_万人
+锦江区,90.3
+青羊区,97.4
+金牛区,126.6
+武侯区,122.0
+成华区,138.2
+龙泉驿区,134.6
+新都区,157.8
+温江区,98.6
+双流区,155.6
+郫都区,141.6
+";
+
+/// The query the researcher saved: inspections, companies and residents
+/// by district (both authorized resources and the upload).
 pub const EXAMPLE: &str = "SELECT i.区县, count(*) AS 抽检批次, \
-sum(CASE WHEN i.抽检结果 = '不合格' THEN 1 ELSE 0 END) AS 不合格批次, max(r.n) AS 市场主体数 \
+sum(CASE WHEN i.抽检结果 = '不合格' THEN 1 ELSE 0 END) AS 不合格批次, max(r.n) AS 市场主体数, \
+max(p.常住人口_万人) AS 常住人口_万人 \
 FROM food_inspections_lab i JOIN \
 (SELECT replace(replace(登记机关, '成都市', ''), '市场监督管理局', '') AS 区县, count(*) AS n \
  FROM registrations_lab GROUP BY 1) r ON r.区县 = i.区县 \
+LEFT JOIN district_population p ON p.区县 = i.区县 \
 GROUP BY i.区县 ORDER BY i.区县";
 
 /// The aggregate awaiting the checkers.
@@ -148,6 +167,19 @@ pub async fn seed(
         .find(|a| a.kind == rongshu_domain::workflow::AgreementKind::DataUse)
         .map(|a| a.id)
         .ok_or_else(|| anyhow::anyhow!("the sandbox demand has a data use agreement"))?;
+    let population = Upload {
+        name: "district_population".into(),
+        file_name: "区县常住人口.csv".into(),
+    };
+    sandbox
+        .upload(
+            &researcher,
+            by,
+            agreement,
+            population,
+            POPULATION_CSV.as_bytes().to_vec(),
+        )
+        .await?;
     sandbox
         .run(&researcher, by, agreement, EXAMPLE, None)
         .await?;

@@ -949,6 +949,27 @@ async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() 
     let page = b.source().await;
     assert!(page.contains("registrations_lab") && page.contains("food_inspections_lab"));
     assert!(!page.contains("法定代表人"), "an excluded field is shown");
+    assert!(
+        page.contains("data-table=\"district_population\""),
+        "the demo's upload"
+    );
+
+    // The researcher's own data: uploaded, sealed, a table of the workspace.
+    let file = h.dir.join("区县面积.csv");
+    std::fs::write(
+        &file,
+        "区县,面积_平方公里\n锦江区,61\n青羊区,66\n金牛区,108\n武侯区,123\n成华区,110\n",
+    )
+    .unwrap();
+    b.type_into("#upload input[name=name]", "district_area")
+        .await;
+    b.type_into("#upload input[type=file]", &file.display().to_string())
+        .await;
+    submit(b, "#upload button").await;
+    assert!(
+        b.source().await.contains("data-table=\"district_area\""),
+        "the upload is a table"
+    );
 
     let run = async |sql: &str| {
         b.type_into("#statement textarea[name=sql]", sql).await;
@@ -971,6 +992,15 @@ async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() 
     )
     .await;
     assert!(first_data(&joined, "rows") > 0, "{joined}");
+    // Two authorized resources and the upload in one query.
+    let with_upload = run(
+        "SELECT i.区县, count(*) AS n, max(a.面积_平方公里) AS area, max(r.c) AS companies \
+         FROM food_inspections_lab i JOIN district_area a ON a.区县 = i.区县 \
+         JOIN (SELECT replace(replace(登记机关, '成都市', ''), '市场监督管理局', '') AS 区县, \
+         count(*) AS c FROM registrations_lab GROUP BY 1) r ON r.区县 = i.区县 GROUP BY i.区县",
+    )
+    .await;
+    assert_eq!(first_data(&with_upload, "rows"), 5, "{with_upload}");
     assert!(
         joined.contains("data-outcome=\"failed\""),
         "the refusals are in the history"

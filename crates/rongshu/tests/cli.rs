@@ -658,8 +658,9 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Four resources, and one delivered again for a demand.
-    assert!(stdout(&out).contains("5 versions verified"));
+    // Four resources, and one delivered again for a demand; the
+    // researcher's upload into the sandbox.
+    assert!(stdout(&out).contains("5 versions verified; 1 sandbox tables verified"));
     let key_file = site.dir.join("master.key");
     let old = std::fs::read_to_string(&key_file).unwrap();
     let out = site.run(&["keys", "init"]);
@@ -671,9 +672,10 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        // Five versions' data keys, the six signers' SM2 keys, the six
-        // products' keys and the sandbox export awaiting its checkers.
-        stdout(&out).contains("re-wrapped 18 keys and sealed secrets"),
+        // Five versions' data keys, the researcher's uploaded table's, the
+        // six signers' SM2 keys, the six products' keys and the sandbox
+        // export awaiting its checkers.
+        stdout(&out).contains("re-wrapped 19 keys and sealed secrets"),
         "{}",
         stdout(&out)
     );

@@ -1,10 +1,12 @@
 //! The sandbox: workspaces, statements, history, exports, the checkers'
 //! reviews and releases. Each handler is one call into `rongshu_sandbox`.
 
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use rongshu_domain::output::ExportStatus;
+use rongshu_sandbox::{Upload, WorkspaceTable};
 
 use super::products::caller;
 use super::sandbox_types::*;
@@ -55,6 +57,57 @@ pub(crate) async fn cancel(
             id: run_id,
         })
     }
+}
+
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(agreement_id): Path<i64>,
+    Query(q): Query<UploadQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<SandboxTableView>), ApiError> {
+    let table = upload_table(&state, &who, agreement_id, q, body).await?;
+    Ok((StatusCode::CREATED, Json((&table).into())))
+}
+
+/// Reads an upload's body whole (up to the configured size) into a table
+/// of the workspace.
+pub(crate) async fn upload_table(
+    state: &AppState,
+    who: &SignedIn,
+    agreement_id: i64,
+    q: UploadQuery,
+    body: Body,
+) -> Result<WorkspaceTable, ApiError> {
+    let sandbox = state.sandbox();
+    let limit = sandbox.max_upload_bytes();
+    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+        .map_err(|e| ApiError::InvalidSandbox {
+            field: "file",
+            problem: format!(
+                "was not received whole within the {limit} bytes an upload may have: {e}"
+            ),
+        })?;
+    let upload = Upload {
+        name: q.name,
+        file_name: q.file_name,
+    };
+    Ok(sandbox
+        .upload(&caller(who), &who.ctx, agreement_id, upload, bytes.to_vec())
+        .await?)
+}
+
+pub(crate) async fn drop_table(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((agreement_id, name)): Path<(i64, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .sandbox()
+        .drop_table(&caller(&who), &who.ctx, agreement_id, &name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) async fn history(

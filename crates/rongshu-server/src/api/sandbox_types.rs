@@ -2,7 +2,7 @@
 //! the history, exports and reviews.
 
 use rongshu_domain::output::ReviewDecision;
-use rongshu_sandbox::{Answer, ExportFailure, Workspace};
+use rongshu_sandbox::{Answer, ExportFailure, Origin, Workspace, WorkspaceTable};
 use rongshu_store::{SandboxExport, SandboxQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +16,8 @@ pub(crate) struct SandboxColumnView {
     /// text, integer, decimal, boolean, date or timestamp.
     #[serde(rename = "type")]
     pub column_type: &'static str,
-    /// The resource field's sensitivity grade, where the column keeps a field's name.
+    /// The resource field's sensitivity grade (where the column keeps a field's
+    /// name), or the identifier kind found in an uploaded field.
     pub grade: Option<String>,
 }
 
@@ -24,10 +25,19 @@ pub(crate) struct SandboxColumnView {
 pub(crate) struct SandboxTableView {
     /// The name to use in SQL.
     pub name: String,
-    /// The product it reads; none for a table made from a query.
+    /// product, upload or query.
+    pub origin: &'static str,
+    /// The product it reads (origin product), its resource and version.
     pub product: Option<String>,
     pub resource: Option<String>,
     pub version: Option<i64>,
+    /// The uploaded file (origin upload).
+    pub file_name: Option<String>,
+    /// The statement that made it (origin query).
+    pub query_id: Option<i64>,
+    /// The products its rows were computed from (origin query): while one
+    /// is refused to the workspace, so is the table.
+    pub derived_from: Vec<String>,
     pub rows: usize,
     pub columns: Vec<SandboxColumnView>,
 }
@@ -43,28 +53,67 @@ impl From<&Workspace> for WorkspaceView {
     fn from(w: &Workspace) -> WorkspaceView {
         WorkspaceView {
             agreement_id: w.agreement_id,
-            tables: w
-                .tables
-                .iter()
-                .map(|t| SandboxTableView {
-                    name: t.name.clone(),
-                    product: t.product_code.clone(),
-                    resource: t.resource_code.clone(),
-                    version: t.version,
-                    rows: t.rows,
-                    columns: t
-                        .columns
-                        .iter()
-                        .map(|(name, column_type, grade)| SandboxColumnView {
-                            name: name.clone(),
-                            column_type: column_type.as_str(),
-                            grade: grade.clone(),
-                        })
-                        .collect(),
-                })
-                .collect(),
+            tables: w.tables.iter().map(SandboxTableView::from).collect(),
         }
     }
+}
+
+impl From<&WorkspaceTable> for SandboxTableView {
+    fn from(t: &WorkspaceTable) -> SandboxTableView {
+        let mut view = SandboxTableView {
+            name: t.name.clone(),
+            origin: "product",
+            product: None,
+            resource: None,
+            version: None,
+            file_name: None,
+            query_id: None,
+            derived_from: Vec::new(),
+            rows: t.rows,
+            columns: t
+                .columns
+                .iter()
+                .map(|(name, column_type, grade)| SandboxColumnView {
+                    name: name.clone(),
+                    column_type: column_type.as_str(),
+                    grade: grade.clone(),
+                })
+                .collect(),
+        };
+        match &t.origin {
+            Origin::Product {
+                product,
+                resource,
+                version,
+            } => {
+                view.product = Some(product.clone());
+                view.resource = Some(resource.clone());
+                view.version = Some(*version);
+            }
+            Origin::Upload { file_name } => {
+                view.origin = "upload";
+                view.file_name = Some(file_name.clone());
+            }
+            Origin::Query {
+                query_id,
+                derived_from,
+            } => {
+                view.origin = "query";
+                view.query_id = *query_id;
+                view.derived_from = derived_from.clone();
+            }
+        }
+        view
+    }
+}
+
+#[derive(Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UploadQuery {
+    /// The table's name in SQL: lower-case letters, digits and _.
+    pub name: String,
+    /// The file's name; its extension (csv, xlsx, json, ndjson, parquet) says its format.
+    pub file_name: String,
 }
 
 #[derive(Deserialize, ToSchema)]

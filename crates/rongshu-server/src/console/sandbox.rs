@@ -3,21 +3,26 @@
 //! checkers' queue. No script: a statement's page waits for its answer,
 //! and its run id can be cancelled from another tab.
 
+use axum::body::Body;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
 use rongshu_domain::output::ExportStatus;
 use rongshu_formats::Batch;
 use rongshu_formats::OutputColumn;
-use rongshu_sandbox::{Answer, ExportFailure, Workspace};
+use rongshu_sandbox::{Answer, ExportFailure, Origin, Workspace};
 use rongshu_store::SandboxExport;
 use serde::Deserialize;
 
 use super::sandbox_text as t;
-use super::{CsrfForm, Viewer, after_form, layout, local_time, page_with_problem, problem_notice};
+use super::{
+    CsrfForm, NoFields, Viewer, after_form, layout, local_time, page_with_problem, problem_notice,
+};
 use crate::api::products::caller;
-use crate::context::Path;
+use crate::api::sandbox_types::{SandboxTableView, UploadQuery};
+use crate::context::{Path, Query};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -85,7 +90,7 @@ async fn workspace(
     let run_id = uuid::Uuid::new_v4().to_string();
     let body = html! {
         @if let Some(notice) = shown.notice { (notice) }
-        (schema(lang, &w))
+        (schema(lang, &w, csrf))
         section.card #editor {
             h2 { (t::EDITOR.get(lang)) }
             p.muted { (t::EDITOR_HINT.get(lang)) }
@@ -143,17 +148,23 @@ async fn workspace(
     Ok(layout(viewer, t::SANDBOX, "/sandbox", body))
 }
 
-fn schema(lang: super::i18n::Lang, w: &Workspace) -> Markup {
+fn schema(lang: super::i18n::Lang, w: &Workspace, csrf: &str) -> Markup {
+    let id = w.agreement_id;
     html! {
         section.card #schema {
-            h2 { (t::WORKSPACE.get(lang)) " · " (t::AGREEMENT.get(lang)) " #" (w.agreement_id) }
+            h2 { (t::WORKSPACE.get(lang)) " · " (t::AGREEMENT.get(lang)) " #" (id) }
             @for table in &w.tables {
-                details open {
+                details open data-table=(table.name) {
                     summary {
                         code { (table.name) } " · " (table.rows) " " (t::ROWS.get(lang)) " · "
-                        @match (&table.product_code, &table.resource_code, table.version) {
-                            (Some(product), Some(resource), Some(version)) => { (t::SOURCE.get(lang)) "：" (product) " / " (resource) " v" (version) }
-                            _ => { (t::MADE_BY_QUERY.get(lang)) }
+                        @match &table.origin {
+                            Origin::Product { product, resource, version } => { (t::SOURCE.get(lang)) "：" (product) " / " (resource) " v" (version) }
+                            Origin::Upload { file_name } => { (t::UPLOADED.get(lang)) "：" (file_name) }
+                            Origin::Query { query_id, derived_from } => {
+                                (t::MADE_BY_QUERY.get(lang))
+                                @if let Some(q) = query_id { " #" (q) }
+                                @if !derived_from.is_empty() { " · " (t::DERIVED_FROM.get(lang)) "：" (derived_from.join(", ")) }
+                            }
                         }
                     }
                     table.schema {
@@ -164,8 +175,24 @@ fn schema(lang: super::i18n::Lang, w: &Workspace) -> Markup {
                             }
                         }
                     }
+                    @if !matches!(table.origin, Origin::Product { .. }) {
+                        form.inline method="post" action={ "/sandbox/" (id) "/tables/" (table.name) "/drop" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { (t::DROP.get(lang)) }
+                        }
+                    }
                 }
             }
+            h3 { (t::UPLOAD.get(lang)) }
+            p.muted { (t::UPLOAD_HINT.get(lang)) }
+            form #upload method="post" action={ "/sandbox/" (id) "/tables" } data-csrf=(csrf) {
+                label { (t::TABLE_NAME.get(lang)) input name="name" required maxlength="63"; }
+                label { (t::FILE.get(lang)) input type="file" name="file" required accept=".csv,.txt,.tsv,.xlsx,.json,.ndjson,.jsonl,.parquet"; }
+                button type="submit" { (t::UPLOAD.get(lang)) }
+                progress max="100" hidden {}
+                p role="status" aria-live="polite" {}
+            }
+            script src="/assets/deliver.js" {}
         }
     }
 }
@@ -359,6 +386,54 @@ pub(crate) async fn request_export(
                 notice: Some(notice),
                 sql: shown_sql,
                 answer: None,
+            };
+            workspace(&state, &f.viewer, id, shown).await
+        },
+    )
+    .await
+}
+
+/// The upload: the body is the file; the session's CSRF token comes in a
+/// header (the page's script sends it).
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    viewer.check_csrf(sent)?;
+    let table = crate::api::sandbox::upload_table(&state, &viewer.who, id, q, body).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(SandboxTableView::from(&table)),
+    )
+        .into_response())
+}
+
+pub(crate) async fn drop_table(
+    State(state): State<AppState>,
+    Path((id, name)): Path<(i64, String)>,
+    f: CsrfForm<NoFields>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    let done = state
+        .sandbox()
+        .drop_table(&caller(who), &who.ctx, id, &name)
+        .await;
+    after_form(
+        &f.viewer,
+        done,
+        &format!("/sandbox/{id}#schema"),
+        async |notice| {
+            let shown = Shown {
+                notice: Some(notice),
+                ..Shown::default()
             };
             workspace(&state, &f.viewer, id, shown).await
         },

@@ -18,7 +18,20 @@ pub(crate) const TYPE: T = T("类型", "Type");
 pub(crate) const GRADE: T = T("分级", "Grade");
 pub(crate) const ROWS: T = T("行数", "Rows");
 pub(crate) const SOURCE: T = T("来源", "Source");
-pub(crate) const MADE_BY_QUERY: T = T("由查询生成", "Made by a query");
+pub(crate) const MADE_BY_QUERY: T = T("由查询生成", "Made by query");
+pub(crate) const DERIVED_FROM: T = T("数据来自", "Data from");
+pub(crate) const UPLOADED: T = T("用户上传", "Uploaded");
+pub(crate) const DROP: T = T("删除此表", "Drop this table");
+pub(crate) const UPLOAD: T = T("上传数据", "Upload data");
+pub(crate) const UPLOAD_HINT: T = T(
+    "上传本单位自有数据（CSV、XLSX、JSON、NDJSON 或 Parquet）作为工作区内的表，可与授权数据关联查询。文件整体读取，任何一行无法读取则整体拒收；数据加密存放，只在工作区内可见，并记入日志。",
+    "Upload your own data (CSV, XLSX, JSON, NDJSON or Parquet) as a table of the workspace, to join with the authorized data. A file is read whole or refused whole if any row does not read; it is kept encrypted, seen only in this workspace, and ledgered.",
+);
+pub(crate) const TABLE_NAME: T = T(
+    "表名（小写字母、数字、下划线）",
+    "Table name (lower-case letters, digits, _)",
+);
+pub(crate) const FILE: T = T("文件", "File");
 pub(crate) const EDITOR: T = T("SQL 编辑器", "SQL editor");
 pub(crate) const EDITOR_HINT: T = T(
     "每次一条语句：SELECT 查询，或 CREATE TABLE 表名 AS SELECT 在工作区内生成新表。不能读取文件或网址。",

@@ -45,6 +45,31 @@ pub(super) fn add(b: &mut Builder) {
     );
     b.add(
         Api,
+        Method::POST,
+        "/api/v1/sandbox/workspaces/{id}/tables",
+        "sandbox.upload",
+        "Upload a file (the body: CSV, XLSX, JSON, NDJSON or Parquet) as a table of the workspace; read whole or refused whole, sealed at rest, ledgered with its SM3.",
+        r(RESEARCHERS),
+        InHandler,
+        Wire {
+            query: Some("UploadQuery"),
+            ..wire(None, Some("SandboxTableView"))
+        },
+        || post(h::upload),
+    );
+    b.add(
+        Api,
+        Method::DELETE,
+        "/api/v1/sandbox/workspaces/{id}/tables/{name}",
+        "sandbox.drop",
+        "Drop a table the workspace keeps (an upload or a table made by a query); products' tables cannot be dropped.",
+        r(RESEARCHERS),
+        InHandler,
+        NO_BODY,
+        || delete(h::drop_table),
+    );
+    b.add(
+        Api,
         Method::DELETE,
         "/api/v1/sandbox/runs/{run_id}",
         "sandbox.cancel",
@@ -161,6 +186,28 @@ pub(super) fn add_console(b: &mut Builder) {
         InHandler,
         NO_BODY,
         || post(c::run_statement),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/sandbox/{id}/tables",
+        "sandbox.upload",
+        "Upload a file as a table (the body is the file; /assets/deliver.js sends it with the CSRF token).",
+        r(RESEARCHERS),
+        InHandler,
+        NO_BODY,
+        || post(c::upload),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/sandbox/{id}/tables/{name}/drop",
+        "sandbox.drop",
+        "Drop a table the workspace keeps.",
+        r(RESEARCHERS),
+        InHandler,
+        NO_BODY,
+        || post(c::drop_table),
     );
     b.add(
         Console,
