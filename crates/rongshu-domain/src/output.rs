@@ -20,6 +20,9 @@ pub struct DisclosureRules {
     pub dominance_share: f64,
     /// Most rows a released result may have.
     pub max_rows: usize,
+    /// Released counts are rounded to the nearest multiple of this (5 is
+    /// the usual base); 0 or 1 leaves them exact.
+    pub round_counts_to: u64,
 }
 
 impl Default for DisclosureRules {
@@ -29,6 +32,7 @@ impl Default for DisclosureRules {
             zeros_disclosive: true,
             dominance_share: 0.9,
             max_rows: 1_000,
+            round_counts_to: 0,
         }
     }
 }
@@ -53,6 +57,8 @@ pub struct ResultFacts {
     pub totals: Vec<(String, Vec<Option<Total>>)>,
     /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
     pub identifier_columns: Vec<String>,
+    /// The result's columns (by position) that show a count.
+    pub count_columns: Vec<usize>,
 }
 
 named_enum! {
@@ -75,6 +81,23 @@ pub struct CheckFailure {
     /// The column concerned, for checks of one column.
     pub column: Option<String>,
     pub rows: Vec<usize>,
+}
+
+/// A released count rounded to the nearest multiple of `base` (the checks
+/// themselves always see exact counts).
+pub fn round_count(count: i64, base: u64) -> i64 {
+    let Ok(base) = i64::try_from(base) else {
+        return count;
+    };
+    if base <= 1 {
+        return count;
+    }
+    let below = count.div_euclid(base) * base;
+    if (count - below) * 2 >= base {
+        below + base
+    } else {
+        below
+    }
 }
 
 /// Every check that fails; empty when the result may go to the checkers.

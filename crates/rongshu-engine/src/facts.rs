@@ -76,6 +76,7 @@ pub(crate) fn split(
         counts,
         totals,
         identifier_columns: Vec::new(),
+        count_columns: tracing.count_columns.clone(),
     };
     Ok((user_schema, batches, facts))
 }

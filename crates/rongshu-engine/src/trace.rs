@@ -30,6 +30,8 @@ pub(crate) struct Tracing {
     pub(crate) shape: Shape,
     /// Each count aggregate: its label and its extra column.
     pub(crate) counts: Vec<(String, String)>,
+    /// The user's columns that show a count.
+    pub(crate) count_columns: Vec<usize>,
     /// Each sum or mean: its label and the extra columns holding the sum
     /// of magnitudes, the largest and the second largest.
     pub(crate) totals: Vec<(String, [String; 3])>,
@@ -132,6 +134,10 @@ pub(crate) fn trace(plan: LogicalPlan) -> Result<(LogicalPlan, Tracing)> {
             _ => {}
         }
     }
+    let labels: Vec<&str> = tracing.counts.iter().map(|(l, _)| l.as_str()).collect();
+    tracing.count_columns = (0..user_columns)
+        .filter(|at| shows(&chain, &aggregate, *at).is_some_and(|name| labels.contains(&name)))
+        .collect();
     let names: Vec<String> = extras.iter().map(|e| e.schema_name().to_string()).collect();
     let mut aggr_expr = aggregate.aggr_expr.clone();
     aggr_expr.extend(extras);
@@ -141,6 +147,23 @@ pub(crate) fn trace(plan: LogicalPlan) -> Result<(LogicalPlan, Tracing)> {
         aggr_expr,
     )?);
     Ok((rebuild(chain, widened, &names)?, tracing))
+}
+
+/// The aggregation's column that the result's column `at` shows, followed
+/// down through the operators above it; none if it is computed from
+/// columns rather than showing one.
+fn shows<'a>(chain: &[LogicalPlan], aggregate: &'a Aggregate, at: usize) -> Option<&'a str> {
+    let mut at = at;
+    for node in chain {
+        if let LogicalPlan::Projection(projection) = node {
+            let Expr::Column(column) = unaliased(projection.expr.get(at)?) else {
+                return None;
+            };
+            at = projection.input.schema().index_of_column(column).ok()?;
+        }
+    }
+    let fields = aggregate.schema.fields();
+    (at < fields.len()).then(|| fields[at].name().as_str())
 }
 
 /// Operators that keep their input's columns, or choose among them.

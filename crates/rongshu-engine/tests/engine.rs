@@ -317,6 +317,11 @@ async fn released_aggregates_carry_the_records_behind_each_cell() {
     assert_eq!(facts.rows, 4);
     assert_eq!(facts.records, Some(vec![10, 10, 10, 10]));
     assert_eq!(facts.counts.len(), 1);
+    assert_eq!(
+        facts.count_columns,
+        vec![1],
+        "n shows a count, capital does not"
+    );
     assert_eq!(facts.totals.len(), 1);
     // 武侯区: 30, 70, …, 390; the two largest are 390 + 350.
     let first = facts.totals[0].1[0].unwrap();
@@ -335,6 +340,15 @@ async fn tracing_passes_through_aliases_filters_sorts_and_limits() {
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0][0].as_deref(), Some("青羊区"));
     assert_eq!(facts.records, Some(vec![10, 10, 10]));
+    assert_eq!(facts.count_columns, vec![1], "n, through the subquery");
+
+    // A column computed from a count is not the count.
+    let (_, facts) = released(
+        "SELECT 区县, count(*) * 2 AS twice, count(*) AS n FROM companies GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert_eq!(facts.count_columns, vec![2]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

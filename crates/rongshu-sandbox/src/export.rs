@@ -7,7 +7,8 @@ use rongshu_classify::{ColumnScanner, IdentifierKind};
 use rongshu_crypto::sm3_hex;
 use rongshu_domain::PartyType;
 use rongshu_domain::output::{
-    CheckFailure, ExportStatus, Review, ReviewDecision, after_checks, check, review,
+    CheckFailure, DisclosureRules, ExportStatus, Review, ReviewDecision, after_checks, check,
+    review, round_count,
 };
 use rongshu_engine::{Batch, OutputColumn};
 use rongshu_formats::{ColumnType, OutputFormat, Package};
@@ -104,6 +105,36 @@ fn identifier_columns(columns: &[OutputColumn], batches: &[Batch]) -> Vec<String
         .collect()
 }
 
+/// Rounds the released counts as the rules ask (the checks have already
+/// seen them exact); the base and the columns rounded, if any were.
+fn round_counts(
+    columns: &[OutputColumn],
+    batches: &mut [Batch],
+    count_columns: &[usize],
+    rules: &DisclosureRules,
+) -> Option<(u64, Vec<String>)> {
+    let base = rules.round_counts_to;
+    if base <= 1 || count_columns.is_empty() {
+        return None;
+    }
+    for batch in batches.iter_mut() {
+        for at in count_columns {
+            for value in batch.columns[*at].iter_mut().flatten() {
+                if let Ok(count) = value.parse::<i64>() {
+                    *value = round_count(count, base).to_string();
+                }
+            }
+        }
+    }
+    Some((
+        base,
+        count_columns
+            .iter()
+            .map(|at| columns[*at].name.clone())
+            .collect(),
+    ))
+}
+
 fn csv_of(columns: &[OutputColumn], batches: &[Batch]) -> Result<String, SandboxError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let failed = |e: csv::Error| SandboxError::Sealed(e.to_string());
@@ -159,6 +190,7 @@ impl Sandbox {
             checks: ExportFailure::encode(&traced.failures),
             lineage: traced.lineage.join("\n"),
             row_count: traced.rows as i64,
+            rounded: traced.rounded.clone(),
             result: SealedFile {
                 file_name: String::new(),
                 byte_size: traced.csv.len() as i64,
@@ -215,13 +247,15 @@ impl Sandbox {
             .await?;
         let result = &release.outcome.result;
         let columns = result.columns().to_vec();
-        let batches = result.text().collect::<Result<Vec<_>, _>>()?;
+        let mut batches = result.text().collect::<Result<Vec<_>, _>>()?;
         let mut facts = release.facts;
         facts.identifier_columns = identifier_columns(&columns, &batches);
         let failures = check(&facts, rules);
+        let rounded = round_counts(&columns, &mut batches, &facts.count_columns, rules);
         let lineage = opened.lineage(&release.outcome.read);
         let traced = Traced {
             csv: csv_of(&columns, &batches)?,
+            rounded,
             rows: result.rows(),
             failures,
             lineage,
@@ -355,6 +389,9 @@ impl Sandbox {
             "citations": record.lineage.lines().map(|l| l.split(" | ").next().unwrap_or(l)).collect::<Vec<_>>(),
             "lineage": record.lineage.lines().collect::<Vec<_>>(),
             "rows": record.row_count,
+            "counts_rounded": record.rounded.as_ref().map(|(base, columns)| serde_json::json!({
+                "to_multiple_of": base, "columns": columns,
+            })),
             "result_sm3": record.result.digest,
             "reviews": reviews.iter().map(|r| serde_json::json!({
                 "checker": r.checker_id, "decision": r.decision, "comment": r.comment,
@@ -428,6 +465,7 @@ impl Sandbox {
 /// What a traced run gave.
 struct Traced {
     csv: String,
+    rounded: Option<(u64, Vec<String>)>,
     rows: usize,
     failures: Vec<CheckFailure>,
     lineage: Vec<String>,

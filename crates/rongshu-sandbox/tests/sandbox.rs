@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rongshu_crypto::seal::MasterKey;
 use rongshu_delivery::{Deliveries, DeliveryConfig};
-use rongshu_domain::output::{ExportStatus, ReviewDecision};
+use rongshu_domain::output::{DisclosureRules, ExportStatus, ReviewDecision};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
 use rongshu_engine::{EngineError, Limits};
@@ -711,6 +711,70 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
         for action in ["sandbox.table.upload", "sandbox.table.make", "sandbox.table.drop"] {
             assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action}");
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn released_counts_are_rounded_when_the_rules_ask() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(
+            &w,
+            SandboxConfig {
+                rules: DisclosureRules {
+                    round_counts_to: 5,
+                    ..DisclosureRules::default()
+                },
+                ..SandboxConfig::default()
+            },
+        );
+        let user = caller(&w.user);
+        let agreement = workspace_of(&sandbox, &w).await;
+        // 13 companies of 127 or more, 27 below: both pass the checks
+        // exact, and leave rounded.
+        let export = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 注册资本 >= 127 AS large, count(*) AS n, max(注册资本) AS top \
+                 FROM registrations_lab GROUP BY 1 ORDER BY 1",
+                "规模分布",
+            )
+            .await
+            .unwrap();
+        assert_eq!(export.export.status, ExportStatus::AwaitingReview.as_str());
+        assert_eq!(export.export.rounded, Some((5, vec!["n".to_owned()])));
+        sandbox
+            .review(
+                &caller(&w.operator),
+                &ledger,
+                export.id,
+                ReviewDecision::Approve,
+                "",
+            )
+            .await
+            .unwrap();
+        let release = sandbox.release(&user, &ledger, export.id).await.unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(release.bytes)).unwrap();
+        let mut data = String::new();
+        zip.by_name("data.csv")
+            .unwrap()
+            .read_to_string(&mut data)
+            .unwrap();
+        assert_eq!(data, "large,n,top\nfalse,25,126\ntrue,15,139\n");
+        let mut metadata = String::new();
+        zip.by_name("metadata.json")
+            .unwrap()
+            .read_to_string(&mut metadata)
+            .unwrap();
+        let metadata: serde_json::Value = serde_json::from_str(&metadata).unwrap();
+        assert_eq!(
+            metadata["counts_rounded"],
+            serde_json::json!({ "to_multiple_of": 5, "columns": ["n"] })
+        );
     })
     .await;
 }

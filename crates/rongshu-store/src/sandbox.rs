@@ -46,6 +46,8 @@ pub struct NewSandboxExport {
     /// Products, resources and versions the result came from, one per line.
     pub lineage: String,
     pub row_count: i64,
+    /// The base counts were rounded to and the columns rounded, when any.
+    pub rounded: Option<(u64, Vec<String>)>,
     /// The result as CSV, sealed under the master key.
     pub result: SealedFile,
 }
@@ -103,6 +105,7 @@ fn export(row: &AnyRow) -> Result<SandboxExport, StoreError> {
             checks: row.try_get("checks")?,
             lineage: row.try_get("lineage")?,
             row_count: row.try_get("row_count")?,
+            rounded: rounded(&row.try_get::<String, _>("rounded")?),
             result: SealedFile {
                 file_name: format!("export-{}.csv", row.try_get::<i64, _>("id")?),
                 byte_size: 0,
@@ -114,6 +117,14 @@ fn export(row: &AnyRow) -> Result<SandboxExport, StoreError> {
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
     })
+}
+
+/// The base, then each column rounded, one per line, as the export row
+/// keeps them.
+fn rounded(text: &str) -> Option<(u64, Vec<String>)> {
+    let mut lines = text.lines();
+    let base = lines.next()?.parse().ok()?;
+    Some((base, lines.map(str::to_owned).collect()))
 }
 
 fn review(row: &AnyRow) -> Result<SandboxReview, StoreError> {
@@ -233,7 +244,8 @@ impl WriteTx<'_> {
         Ok(sqlx::query_scalar(
             "INSERT INTO sandbox_exports (agreement_id, org_id, author_id, query_id, purpose, \
              status, checks, lineage, row_count, digest, sealed, master_key_id, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+             updated_at, rounded) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
              RETURNING id",
         )
         .bind(new.agreement_id)
@@ -249,6 +261,10 @@ impl WriteTx<'_> {
         .bind(new.result.sealed.clone())
         .bind(new.result.master_key_id.clone())
         .bind(now_ms)
+        .bind(match &new.rounded {
+            Some((base, columns)) => format!("{base}\n{}", columns.join("\n")),
+            None => String::new(),
+        })
         .fetch_one(&mut *self.tx)
         .await?)
     }

@@ -57,6 +57,8 @@ pub struct SandboxSection {
     pub dominance_share: f64,
     /// Rows a released result may have.
     pub release_max_rows: usize,
+    /// Released counts are rounded to a multiple of this (0: exact).
+    pub round_counts_to: u64,
     /// Distinct output checkers who must approve a release.
     pub approvals_required: u8,
 }
@@ -74,6 +76,7 @@ impl Default for SandboxSection {
             zeros_disclosive: d.rules.zeros_disclosive,
             dominance_share: d.rules.dominance_share,
             release_max_rows: d.rules.max_rows,
+            round_counts_to: d.rules.round_counts_to,
             approvals_required: d.approvals_required,
         }
     }
@@ -104,6 +107,7 @@ impl SandboxSection {
                 1,
                 1_000_000,
             ),
+            ("sandbox.round_counts_to", self.round_counts_to, 0, 1000),
             (
                 "sandbox.approvals_required",
                 u64::from(self.approvals_required),
@@ -137,6 +141,7 @@ impl SandboxSection {
                 zeros_disclosive: self.zeros_disclosive,
                 dominance_share: self.dominance_share,
                 max_rows: self.release_max_rows,
+                round_counts_to: self.round_counts_to,
             },
             approvals_required: self.approvals_required,
             queries_per_account: self.queries_per_account,

@@ -189,3 +189,24 @@ proptest! {
         prop_assert_eq!(passed, records.iter().all(|n| *n >= 10));
     }
 }
+
+#[test]
+fn counts_round_to_the_nearest_multiple_of_the_base() {
+    let rounded: Vec<i64> = [0, 1, 2, 3, 7, 12, 13, 15, 1_234_567]
+        .into_iter()
+        .map(|n| round_count(n, 5))
+        .collect();
+    assert_eq!(rounded, vec![0, 0, 0, 5, 5, 10, 15, 15, 1_234_565]);
+    assert_eq!(round_count(13, 0), 13, "0 leaves counts exact");
+    assert_eq!(round_count(13, 1), 13, "so does 1");
+}
+
+proptest! {
+    #[test]
+    fn a_rounded_count_is_a_multiple_within_half_the_base(n in -1_000_000i64..1_000_000, base in 2u64..100) {
+        let r = round_count(n, base);
+        let b = base as i64;
+        prop_assert_eq!(r % b, 0);
+        prop_assert!((r - n).abs() * 2 <= b);
+    }
+}

@@ -243,6 +243,10 @@ pub(crate) struct ExportView {
     /// Citation, product, resource version, authorization and agreement of each source.
     pub lineage: Vec<String>,
     pub rows: i64,
+    /// The multiple released counts were rounded to, when they were.
+    pub rounded_to: Option<u64>,
+    /// The columns whose counts were rounded.
+    pub rounded_columns: Vec<String>,
     /// SM3 of the sealed result.
     pub result_sm3: String,
     pub created_at: String,
@@ -270,6 +274,8 @@ impl From<&SandboxExport> for ExportView {
                 .collect(),
             lineage: x.lineage.lines().map(str::to_owned).collect(),
             rows: x.row_count,
+            rounded_to: x.rounded.as_ref().map(|(base, _)| *base),
+            rounded_columns: x.rounded.clone().map(|(_, c)| c).unwrap_or_default(),
             result_sm3: x.result.digest.clone(),
             created_at: rfc3339(e.created_at_ms),
             updated_at: rfc3339(e.updated_at_ms),

@@ -244,6 +244,9 @@ fn export_list(
                 h3 { "#" (e.id) " · " (e.export.purpose) }
                 p { (t::STATUS.get(lang)) "：" (t::export_status(&e.export.status).get(lang)) " · " (e.export.row_count) " " (t::ROWS.get(lang)) " · " (local_time(e.updated_at_ms)) }
                 (checks(lang, &e.export.checks))
+                @if let Some((base, columns)) = &e.export.rounded {
+                    p.rounded { (t::ROUNDED.get(lang)) " " (base) "：" (columns.join(", ")) }
+                }
                 details {
                     summary { (t::LINEAGE.get(lang)) }
                     ul { @for line in e.export.lineage.lines() { li { (line) } } }

@@ -19,6 +19,10 @@ pub(crate) const GRADE: T = T("分级", "Grade");
 pub(crate) const ROWS: T = T("行数", "Rows");
 pub(crate) const SOURCE: T = T("来源", "Source");
 pub(crate) const MADE_BY_QUERY: T = T("由查询生成", "Made by query");
+pub(crate) const ROUNDED: T = T(
+    "导出的计数已取整到最接近的倍数",
+    "Released counts rounded to the nearest multiple of",
+);
 pub(crate) const DERIVED_FROM: T = T("数据来自", "Data from");
 pub(crate) const UPLOADED: T = T("用户上传", "Uploaded");
 pub(crate) const DROP: T = T("删除此表", "Drop this table");
