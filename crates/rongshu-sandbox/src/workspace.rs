@@ -271,6 +271,9 @@ impl Sandbox {
         agreement_id: i64,
         statement: &str,
     ) -> Result<Opened, SandboxError> {
+        // What the workspace shows and reads rests on the newest access
+        // epoch, not on the last one this process happened to see.
+        self.store().refresh_epoch().await?;
         let (sources, mut refused) = self.products().sandbox_sources(caller).await?;
         let sources: Vec<SandboxSource> = sources
             .into_iter()

@@ -187,6 +187,19 @@ impl Store {
         Ok((tx, epoch))
     }
 
+    /// Reads the committed access epoch, so that caches stamped before it
+    /// are void from now on in this process too (a change made through
+    /// another process otherwise shows at this one's next data use).
+    pub async fn refresh_epoch(&self) -> Result<i64, StoreError> {
+        let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM ledger_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(self
+            .seen_epoch
+            .fetch_max(epoch, Ordering::AcqRel)
+            .max(epoch))
+    }
+
     /// The newest access epoch this process has seen committed. Anything
     /// read from the database after this call is at least as new, so a
     /// cache stamps what it reads with the value read before it.

@@ -1059,4 +1059,55 @@ async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() 
         )
         .await;
     assert_eq!(fetched, json!("80,75"), "a ZIP (PK)");
+
+    // A table made from the registrations is withheld with them: the Center
+    // suspends that one resource; the inspections and the uploads stay.
+    let made = run(
+        "CREATE TABLE offices AS SELECT 登记机关, count(*) AS n FROM registrations_lab GROUP BY 1",
+    )
+    .await;
+    assert!(made.contains("data-rows="), "{made}");
+    as_party(b, base, "bdc-staff").await;
+    b.go(&format!("{base}/suspensions")).await;
+    let chosen = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({
+                "script": "var s = document.querySelector('#suspend select[name=scope]'); \
+                 var o = Array.from(s.options).find(o => o.textContent.includes('（business-registrations）')); \
+                 s.value = o.value; return o.value;",
+                "args": [],
+            })),
+        )
+        .await;
+    assert!(
+        chosen.as_str().unwrap().starts_with("resource:"),
+        "{chosen}"
+    );
+    b.type_into("#suspend textarea[name=findings]", "登记数据核查中")
+        .await;
+    submit(b, "#suspend button").await;
+    let page = b.source().await;
+    assert!(page.contains("data-resumed=\"false\""), "{page}");
+    as_party(b, base, "scu-researcher").await;
+    b.go(&format!("{base}/sandbox/{workspace}")).await;
+    let page = b.source().await;
+    for (table, shown) in [
+        ("food_inspections_lab", true),
+        ("district_area", true),
+        ("registrations_lab", false),
+        ("offices", false),
+    ] {
+        assert_eq!(
+            page.contains(&format!("data-table=\"{table}\"")),
+            shown,
+            "{table}"
+        );
+    }
+    let withheld = run("SELECT count(*) FROM offices").await;
+    assert!(
+        withheld.contains("notice error") && withheld.contains("市大数据中心已暂停该数据的供给"),
+        "{withheld}"
+    );
 }

@@ -454,6 +454,14 @@ pub(crate) fn problem_text(code: &str) -> T {
             "该导出尚未获批准，不能下载。",
             "This export is not approved and cannot be downloaded.",
         ),
+        "sandbox.withheld" => T(
+            "该表由工作区当前不能读取的数据生成，暂不可用。",
+            "This table was made from data the workspace cannot read now.",
+        ),
+        "sandbox.upload-refused" => T(
+            "上传的文件无法完整读取，未保存任何内容。",
+            "The uploaded file could not be read whole: nothing was kept.",
+        ),
         "use.suspended" => T(
             "市大数据中心已暂停该数据的供给。",
             "The Big Data Center has suspended this supply.",
