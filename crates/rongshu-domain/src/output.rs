@@ -180,6 +180,20 @@ named_enum! {
         ChangesRequested = "changes-requested",
         Approved = "approved",
         Rejected = "rejected",
+        /// The author filed a changed export in its place.
+        Resubmitted = "resubmitted",
+    }
+}
+
+impl ExportStatus {
+    /// Whether the author may file a changed export in this one's place:
+    /// after a checker asked for changes, or after the automatic checks
+    /// failed it.
+    pub fn may_resubmit(self) -> bool {
+        matches!(
+            self,
+            ExportStatus::ChangesRequested | ExportStatus::FailedChecks
+        )
     }
 }
 

@@ -155,6 +155,8 @@ fn csv_of(columns: &[OutputColumn], batches: &[Batch]) -> Result<String, Sandbox
 impl Sandbox {
     /// Asks for a query's result to be released: runs it whole, traced,
     /// checks it, seals it, and files it for the checkers (or as failed).
+    /// `resubmits` names an earlier export of the workspace sent back for
+    /// changes (or failed by the checks) that this one is filed in place of.
     pub async fn request_export(
         &self,
         caller: &Caller,
@@ -162,6 +164,7 @@ impl Sandbox {
         agreement_id: i64,
         sql: &str,
         purpose: &str,
+        resubmits: Option<i64>,
     ) -> Result<SandboxExport, SandboxError> {
         let purpose = purpose.trim();
         if purpose.is_empty() {
@@ -170,6 +173,10 @@ impl Sandbox {
                 problem: "must say what the result is for".into(),
             });
         }
+        let earlier = match resubmits {
+            Some(id) => Some(self.resubmittable(caller, agreement_id, id).await?),
+            None => None,
+        };
         let (_slot, cancel) = self.slot(caller, None)?;
         let ran = self.traced(caller, agreement_id, sql, &cancel).await;
         let (traced, query_id) = self
@@ -191,6 +198,7 @@ impl Sandbox {
             lineage: traced.lineage.join("\n"),
             row_count: traced.rows as i64,
             rounded: traced.rounded.clone(),
+            resubmits,
             result: SealedFile {
                 file_name: String::new(),
                 byte_size: traced.csv.len() as i64,
@@ -200,11 +208,21 @@ impl Sandbox {
             },
         };
         let mut tx = self.store().begin().await?;
+        if let Some((id, status)) = earlier {
+            tx.set_sandbox_export_status(
+                id,
+                status.as_str(),
+                ExportStatus::Resubmitted.as_str(),
+                self.now_ms(),
+            )
+            .await?;
+        }
         let id = tx.insert_sandbox_export(&new, self.now_ms()).await?;
         tx.append(EntryDraft {
             segment: Some(Segment::User),
             reason: Some(format!(
-                "export {id} of query {query_id}: {}{}",
+                "export {id} of query {query_id}{}: {}{}",
+                resubmits.map_or(String::new(), |e| format!(" in place of export {e}")),
                 new.status,
                 if traced.failures.is_empty() {
                     String::new()
@@ -229,6 +247,37 @@ impl Sandbox {
         .await?;
         tx.commit().await?;
         Ok(self.store().sandbox_export(id).await?)
+    }
+
+    /// An export the caller may file a changed one in place of, and its
+    /// status.
+    async fn resubmittable(
+        &self,
+        caller: &Caller,
+        agreement_id: i64,
+        id: i64,
+    ) -> Result<(i64, ExportStatus), SandboxError> {
+        let earlier = self.store().sandbox_export(id).await?;
+        let invalid = |problem: String| SandboxError::Invalid {
+            field: "resubmits",
+            problem,
+        };
+        if earlier.export.agreement_id != agreement_id || earlier.export.org_id != caller.org_id {
+            return Err(invalid(format!(
+                "export {id} is not one of this workspace's"
+            )));
+        }
+        let status: ExportStatus = earlier
+            .export
+            .status
+            .parse()
+            .map_err(|_| invalid(format!("export {id} has an unknown status")))?;
+        if !status.may_resubmit() {
+            return Err(invalid(format!(
+                "export {id} is {status}; only one sent back for changes or failed by the checks is resubmitted"
+            )));
+        }
+        Ok((id, status))
     }
 
     async fn traced(

@@ -269,6 +269,7 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
                 agreement,
                 "SELECT 企业名称, count(*) AS n FROM registrations_lab GROUP BY 企业名称",
                 "每家企业的记录数",
+                None,
             )
             .await
             .unwrap();
@@ -295,6 +296,7 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
                 agreement,
                 "SELECT 统一社会信用代码 FROM registrations_lab",
                 "代码清单",
+                None,
             )
             .await
             .unwrap();
@@ -312,6 +314,7 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
                 "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
                  FROM registrations_lab GROUP BY 1 ORDER BY 1",
                 "大中型企业分布（论文表 2）",
+                None,
             )
             .await
             .unwrap();
@@ -458,7 +461,7 @@ async fn a_suspension_cuts_every_open_workspace_off() {
             );
         }
         let export = here
-            .request_export(&user, &ledger, agreement, count, "总数")
+            .request_export(&user, &ledger, agreement, count, "总数", None)
             .await
             .unwrap_err();
         assert!(matches!(export, SandboxError::Product(_)), "{export}");
@@ -620,7 +623,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
 
         // A release over the upload names it in its lineage.
         let export = here
-            .request_export(&user, &ledger, agreement, by_rating, "评级分布")
+            .request_export(&user, &ledger, agreement, by_rating, "评级分布", None)
             .await
             .unwrap();
         assert!(
@@ -742,6 +745,7 @@ async fn released_counts_are_rounded_when_the_rules_ask() {
                 "SELECT 注册资本 >= 127 AS large, count(*) AS n, max(注册资本) AS top \
                  FROM registrations_lab GROUP BY 1 ORDER BY 1",
                 "规模分布",
+                None,
             )
             .await
             .unwrap();
@@ -775,6 +779,90 @@ async fn released_counts_are_rounded_when_the_rules_ask() {
             metadata["counts_rounded"],
             serde_json::json!({ "to_multiple_of": 5, "columns": ["n"] })
         );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_sent_back_for_changes_is_resubmitted_in_its_place() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let checker = caller(&w.operator);
+        let agreement = workspace_of(&sandbox, &w).await;
+        let by_size = "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+                       FROM registrations_lab GROUP BY 1 ORDER BY 1";
+        let first = sandbox
+            .request_export(&user, &ledger, agreement, by_size, "规模分布", None)
+            .await
+            .unwrap();
+        let resubmit = |id: i64| {
+            let ledger = Ledger(w.clock.clone());
+            let sandbox = sandbox.clone();
+            async move {
+                sandbox
+                    .request_export(
+                        &user,
+                        &ledger,
+                        agreement,
+                        "SELECT 注册资本 >= 120 AS large, count(*) AS n \
+                         FROM registrations_lab GROUP BY 1 ORDER BY 1",
+                        "规模分布（去掉均值）",
+                        Some(id),
+                    )
+                    .await
+            }
+        };
+        // Awaiting review: nothing to resubmit yet.
+        assert!(matches!(
+            resubmit(first.id).await,
+            Err(SandboxError::Invalid {
+                field: "resubmits",
+                ..
+            })
+        ));
+        sandbox
+            .review(
+                &checker,
+                &ledger,
+                first.id,
+                ReviewDecision::ApproveSubjectToChanges,
+                "均值可去掉",
+            )
+            .await
+            .unwrap();
+        let second = resubmit(first.id).await.unwrap();
+        assert_eq!(second.export.resubmits, Some(first.id));
+        assert_eq!(second.export.status, ExportStatus::AwaitingReview.as_str());
+        let earlier = w.store.sandbox_export(first.id).await.unwrap();
+        assert_eq!(earlier.export.status, ExportStatus::Resubmitted.as_str());
+        // Once only.
+        assert!(matches!(
+            resubmit(first.id).await,
+            Err(SandboxError::Invalid {
+                field: "resubmits",
+                ..
+            })
+        ));
+        assert_eq!(
+            sandbox
+                .review(&checker, &ledger, second.id, ReviewDecision::Approve, "")
+                .await
+                .unwrap(),
+            ExportStatus::Approved
+        );
+        let entry = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.draft.action == "sandbox.export.request")
+            .filter_map(|e| e.draft.reason)
+            .find(|r| r.contains(&format!("in place of export {}", first.id)));
+        assert!(entry.is_some(), "the resubmission is ledgered");
     })
     .await;
 }

@@ -48,6 +48,8 @@ pub struct NewSandboxExport {
     pub row_count: i64,
     /// The base counts were rounded to and the columns rounded, when any.
     pub rounded: Option<(u64, Vec<String>)>,
+    /// The export this one was filed in place of.
+    pub resubmits: Option<i64>,
     /// The result as CSV, sealed under the master key.
     pub result: SealedFile,
 }
@@ -106,6 +108,7 @@ fn export(row: &AnyRow) -> Result<SandboxExport, StoreError> {
             lineage: row.try_get("lineage")?,
             row_count: row.try_get("row_count")?,
             rounded: rounded(&row.try_get::<String, _>("rounded")?),
+            resubmits: row.try_get("resubmits")?,
             result: SealedFile {
                 file_name: format!("export-{}.csv", row.try_get::<i64, _>("id")?),
                 byte_size: 0,
@@ -241,11 +244,11 @@ impl WriteTx<'_> {
         new: &NewSandboxExport,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        sqlx::query_scalar(
             "INSERT INTO sandbox_exports (agreement_id, org_id, author_id, query_id, purpose, \
              status, checks, lineage, row_count, digest, sealed, master_key_id, created_at, \
-             updated_at, rounded) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
+             updated_at, rounded, resubmits) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) \
              RETURNING id",
         )
         .bind(new.agreement_id)
@@ -265,8 +268,13 @@ impl WriteTx<'_> {
             Some((base, columns)) => format!("{base}\n{}", columns.join("\n")),
             None => String::new(),
         })
+        .bind(new.resubmits)
         .fetch_one(&mut *self.tx)
-        .await?)
+        .await
+        .map_err(StoreError::unique(
+            "resubmission of export",
+            &new.resubmits.unwrap_or_default().to_string(),
+        ))
     }
 
     /// Moves an export from `from` to `to`, if it is still at `from`.

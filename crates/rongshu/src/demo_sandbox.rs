@@ -190,6 +190,7 @@ pub async fn seed(
             agreement,
             EXPORT,
             "论文表 1：各区县抽检批次与不合格批次",
+            None,
         )
         .await?;
     Ok(())

@@ -1020,6 +1020,19 @@ async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() 
             && page.contains("data-check=\"small-cell\""),
         "{page}"
     );
+    // Changed to coarser cells, it is resubmitted in the failed one's place.
+    b.click("details.resubmit summary").await;
+    b.type_into(
+        "details.resubmit textarea[name=sql]",
+        "SELECT 区县, count(*) AS 批次 FROM food_inspections_lab GROUP BY 区县",
+    )
+    .await;
+    submit(b, "details.resubmit button").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("data-status=\"resubmitted\"") && page.contains("class=\"resubmits\""),
+        "{page}"
+    );
 
     // The operator's checker approves the demo's aggregate.
     as_party(b, base, "op-staff").await;

@@ -210,3 +210,17 @@ proptest! {
         prop_assert!((r - n).abs() * 2 <= b);
     }
 }
+
+#[test]
+fn only_exports_sent_back_or_failed_may_be_resubmitted() {
+    for &status in ExportStatus::ALL {
+        assert_eq!(
+            status.may_resubmit(),
+            matches!(
+                status,
+                ExportStatus::ChangesRequested | ExportStatus::FailedChecks
+            ),
+            "{status}"
+        );
+    }
+}

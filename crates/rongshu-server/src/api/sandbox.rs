@@ -136,6 +136,7 @@ pub(crate) async fn request_export(
             agreement_id,
             &req.sql,
             &req.purpose,
+            req.resubmits,
         )
         .await?;
     Ok((StatusCode::CREATED, Json((&export).into())))

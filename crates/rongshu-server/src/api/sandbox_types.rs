@@ -217,6 +217,10 @@ pub(crate) struct ExportRequest {
     pub sql: String,
     /// What the result is for (a paper's table, a report).
     pub purpose: String,
+    /// An export of the workspace sent back for changes (or failed by the
+    /// checks) that this one is filed in place of.
+    #[serde(default)]
+    pub resubmits: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -236,7 +240,7 @@ pub(crate) struct ExportView {
     pub author_id: i64,
     pub query_id: i64,
     pub purpose: String,
-    /// failed-checks, awaiting-review, changes-requested, approved or rejected.
+    /// failed-checks, awaiting-review, changes-requested, approved, rejected or resubmitted.
     pub status: String,
     /// The automatic checks that failed; empty when all passed.
     pub checks: Vec<CheckFailureView>,
@@ -247,6 +251,8 @@ pub(crate) struct ExportView {
     pub rounded_to: Option<u64>,
     /// The columns whose counts were rounded.
     pub rounded_columns: Vec<String>,
+    /// The export this one was filed in place of.
+    pub resubmits: Option<i64>,
     /// SM3 of the sealed result.
     pub result_sm3: String,
     pub created_at: String,
@@ -276,6 +282,7 @@ impl From<&SandboxExport> for ExportView {
             rows: x.row_count,
             rounded_to: x.rounded.as_ref().map(|(base, _)| *base),
             rounded_columns: x.rounded.clone().map(|(_, c)| c).unwrap_or_default(),
+            resubmits: x.resubmits,
             result_sm3: x.result.digest.clone(),
             created_at: rfc3339(e.created_at_ms),
             updated_at: rfc3339(e.updated_at_ms),

@@ -3,6 +3,8 @@
 //! checkers' queue. No script: a statement's page waits for its answer,
 //! and its run id can be cancelled from another tab.
 
+use std::collections::HashMap;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,12 +15,13 @@ use rongshu_domain::output::ExportStatus;
 use rongshu_formats::Batch;
 use rongshu_formats::OutputColumn;
 use rongshu_sandbox::{Answer, ExportFailure, Origin, Workspace};
-use rongshu_store::SandboxExport;
+use rongshu_store::{SandboxExport, SandboxReview};
 use serde::Deserialize;
 
 use super::sandbox_text as t;
 use super::{
-    CsrfForm, NoFields, Viewer, after_form, layout, local_time, page_with_problem, problem_notice,
+    CsrfForm, NoFields, Viewer, after_form, layout, local_time, number, page_with_problem,
+    problem_notice,
 };
 use crate::api::products::caller;
 use crate::api::sandbox_types::{SandboxTableView, UploadQuery};
@@ -86,6 +89,18 @@ async fn workspace(
     let w = sandbox.workspace(&who, id).await?;
     let history = sandbox.history(&who, id, HISTORY).await?;
     let exports = sandbox.exports(&who, Some(id), None).await?;
+    let mut notes = ExportNotes::default();
+    for e in &exports {
+        if let Ok(status) = e.export.status.parse::<ExportStatus>()
+            && status.may_resubmit()
+        {
+            let query = state.store().sandbox_query(e.export.query_id).await?;
+            notes.statements.insert(e.id, query.query.statement);
+            notes
+                .reviews
+                .insert(e.id, state.store().sandbox_reviews(e.id).await?);
+        }
+    }
     let csrf = viewer.csrf_token();
     let run_id = uuid::Uuid::new_v4().to_string();
     let body = html! {
@@ -120,7 +135,7 @@ async fn workspace(
         }
         section.card #exports {
             h2 { (t::EXPORTS.get(lang)) }
-            (export_list(lang, &exports, false, csrf))
+            (export_list(lang, &exports, false, csrf, &notes))
         }
         section.card #history {
             h2 { (t::HISTORY.get(lang)) }
@@ -229,11 +244,34 @@ fn result(lang: super::i18n::Lang, answer: &Answer) -> Markup {
     }
 }
 
+/// What an export list shows beside the exports themselves.
+#[derive(Default)]
+struct ExportNotes {
+    /// The statements of exports their author may resubmit, by export.
+    statements: HashMap<i64, String>,
+    /// Checkers' reviews, by export: of exports sent back (for their
+    /// author) and of those resubmitted ones replace (for the checkers).
+    reviews: HashMap<i64, Vec<SandboxReview>>,
+}
+
+fn reviews(lang: super::i18n::Lang, reviews: Option<&Vec<SandboxReview>>) -> Markup {
+    html! {
+        @if let Some(reviews) = reviews.filter(|r| !r.is_empty()) {
+            ul.reviews {
+                @for r in reviews {
+                    li { (t::decision(&r.decision).get(lang)) @if !r.comment.is_empty() { "：" (r.comment) } }
+                }
+            }
+        }
+    }
+}
+
 fn export_list(
     lang: super::i18n::Lang,
     exports: &[SandboxExport],
     reviewing: bool,
     csrf: &str,
+    notes: &ExportNotes,
 ) -> Markup {
     html! {
         @if exports.is_empty() {
@@ -244,6 +282,10 @@ fn export_list(
                 h3 { "#" (e.id) " · " (e.export.purpose) }
                 p { (t::STATUS.get(lang)) "：" (t::export_status(&e.export.status).get(lang)) " · " (e.export.row_count) " " (t::ROWS.get(lang)) " · " (local_time(e.updated_at_ms)) }
                 (checks(lang, &e.export.checks))
+                @if let Some(earlier) = e.export.resubmits {
+                    p.resubmits { (t::RESUBMITS.get(lang)) " #" (earlier) }
+                    @if reviewing { (reviews(lang, notes.reviews.get(&earlier))) }
+                }
                 @if let Some((base, columns)) = &e.export.rounded {
                     p.rounded { (t::ROUNDED.get(lang)) " " (base) "：" (columns.join(", ")) }
                 }
@@ -253,6 +295,19 @@ fn export_list(
                 }
                 @if !reviewing && e.export.status == ExportStatus::Approved.as_str() {
                     p { a.download href={ "/sandbox/exports/" (e.id) "/release" } { (t::DOWNLOAD.get(lang)) } }
+                }
+                @if let (false, Some(sql)) = (reviewing, notes.statements.get(&e.id)) {
+                    (reviews(lang, notes.reviews.get(&e.id)))
+                    details.resubmit {
+                        summary { (t::RESUBMIT.get(lang)) }
+                        form method="post" action={ "/sandbox/" (e.export.agreement_id) "/exports" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="resubmits" value=(e.id);
+                            textarea name="sql" rows="4" required spellcheck="false" { (sql) }
+                            label { (t::PURPOSE.get(lang)) input name="purpose" required maxlength="200" value=(e.export.purpose); }
+                            button type="submit" { (t::REQUEST.get(lang)) }
+                        }
+                    }
                 }
                 @if reviewing {
                     form.review method="post" action={ "/sandbox/exports/" (e.id) "/reviews" } {
@@ -367,6 +422,10 @@ pub(crate) async fn cancel_run(
 pub(crate) struct ExportForm {
     sql: String,
     purpose: String,
+    /// Set by the resubmit form of an export sent back (text: the form
+    /// is read through a flattened struct, which keeps numbers as text).
+    #[serde(default)]
+    resubmits: Option<String>,
 }
 
 pub(crate) async fn request_export(
@@ -375,9 +434,20 @@ pub(crate) async fn request_export(
     f: CsrfForm<ExportForm>,
 ) -> Result<Response, ApiError> {
     let who = &f.viewer.who;
+    let resubmits = match f.form.resubmits.as_deref() {
+        Some(text) => Some(number("resubmits", text)?),
+        None => None,
+    };
     let done = state
         .sandbox()
-        .request_export(&caller(who), &who.ctx, id, &f.form.sql, &f.form.purpose)
+        .request_export(
+            &caller(who),
+            &who.ctx,
+            id,
+            &f.form.sql,
+            &f.form.purpose,
+            resubmits,
+        )
         .await;
     let shown_sql = f.form.sql.clone();
     after_form(
@@ -475,16 +545,22 @@ async fn checker_queue(
         .exports(&who, None, Some(ExportStatus::AwaitingReview))
         .await?;
     let mut results = Vec::with_capacity(queue.len());
+    let mut notes = ExportNotes::default();
     for e in &queue {
         let (_, columns, batch) = state.sandbox().export_result(&who, e.id).await?;
         results.push(grid(&columns, &[batch]));
+        if let Some(earlier) = e.export.resubmits {
+            notes
+                .reviews
+                .insert(earlier, state.store().sandbox_reviews(earlier).await?);
+        }
     }
     let body = html! {
         @if let Some(notice) = notice { (notice) }
         p.intro { (t::CHECKER_INTRO.get(lang)) }
         @for (e, shown) in queue.iter().zip(&results) {
             section.card {
-                (export_list(lang, std::slice::from_ref(e), true, viewer.csrf_token()))
+                (export_list(lang, std::slice::from_ref(e), true, viewer.csrf_token(), &notes))
                 (shown)
             }
         }

@@ -23,6 +23,8 @@ pub(crate) const ROUNDED: T = T(
     "导出的计数已取整到最接近的倍数",
     "Released counts rounded to the nearest multiple of",
 );
+pub(crate) const RESUBMITS: T = T("修改后重新申请，替代导出", "Resubmitted in place of export");
+pub(crate) const RESUBMIT: T = T("修改后重新申请", "Change and resubmit");
 pub(crate) const DERIVED_FROM: T = T("数据来自", "Data from");
 pub(crate) const UPLOADED: T = T("用户上传", "Uploaded");
 pub(crate) const DROP: T = T("删除此表", "Drop this table");
@@ -104,6 +106,7 @@ pub(crate) fn export_status(code: &str) -> T {
         "awaiting-review" => T("待审核", "Awaiting review"),
         "changes-requested" => T("需修改后重新申请", "Changes requested"),
         "approved" => T("已批准", "Approved"),
+        "resubmitted" => T("已修改后重新申请", "Resubmitted"),
         _ => T("已驳回", "Rejected"),
     }
 }
