@@ -15,7 +15,7 @@ use rongshu_objects::DataFiles;
 use rongshu_products::testing::{Ledger, World, WorldOptions, caller, staff, world_with};
 use rongshu_products::{ProductDraft, ProductError, Refusal};
 use rongshu_sandbox::{
-    ExportFailure, Origin, Sandbox, SandboxConfig, SandboxError, Upload, kept_file,
+    ExportFailure, Origin, Release, Sandbox, SandboxConfig, SandboxError, Upload, kept_file,
 };
 use rongshu_store::testing::on_every_backend;
 
@@ -77,6 +77,20 @@ async fn lab(store: rongshu_store::Store) -> World {
 
 fn sandbox(w: &World, config: SandboxConfig) -> Sandbox {
     Sandbox::new(w.products.clone(), config)
+}
+
+/// A release's `data.csv` and `metadata.json`.
+fn unpacked(release: Release) -> (String, String) {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(release.bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    (read("data.csv"), read("metadata.json"))
 }
 
 async fn workspace_of(sandbox: &Sandbox, w: &World) -> i64 {
@@ -383,18 +397,8 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
             .await;
         assert!(matches!(outsider, Err(SandboxError::Forbidden(_))));
         let release = sandbox.release(&user, &ledger, aggregate.id).await.unwrap();
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(release.bytes)).unwrap();
-        let mut data = String::new();
-        zip.by_name("data.csv")
-            .unwrap()
-            .read_to_string(&mut data)
-            .unwrap();
+        let (data, metadata) = unpacked(release);
         assert_eq!(data, "large,n,mean\nfalse,20,109.5\ntrue,20,129.5\n");
-        let mut metadata = String::new();
-        zip.by_name("metadata.json")
-            .unwrap()
-            .read_to_string(&mut metadata)
-            .unwrap();
         assert!(
             metadata.contains("数据来源：蓉数公共数据运营服务平台"),
             "{metadata}"
@@ -762,18 +766,8 @@ async fn released_counts_are_rounded_when_the_rules_ask() {
             .await
             .unwrap();
         let release = sandbox.release(&user, &ledger, export.id).await.unwrap();
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(release.bytes)).unwrap();
-        let mut data = String::new();
-        zip.by_name("data.csv")
-            .unwrap()
-            .read_to_string(&mut data)
-            .unwrap();
+        let (data, metadata) = unpacked(release);
         assert_eq!(data, "large,n,top\nfalse,25,126\ntrue,15,139\n");
-        let mut metadata = String::new();
-        zip.by_name("metadata.json")
-            .unwrap()
-            .read_to_string(&mut metadata)
-            .unwrap();
         let metadata: serde_json::Value = serde_json::from_str(&metadata).unwrap();
         assert_eq!(
             metadata["counts_rounded"],

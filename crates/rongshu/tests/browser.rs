@@ -460,6 +460,24 @@ fn first_data(page: &str, attr: &str) -> i64 {
     page[at..].split('"').next().unwrap().parse().unwrap()
 }
 
+/// Chooses the suspension form's scope whose name contains `named`; its
+/// value.
+async fn choose_scope(b: &Browser, named: &str) -> String {
+    let chosen = b
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({
+                "script": "var s = document.querySelector('#suspend select[name=scope]'); \
+                 var o = Array.from(s.options).find(o => o.textContent.includes(arguments[0])); \
+                 s.value = o.value; return o.value;",
+                "args": [named],
+            })),
+        )
+        .await;
+    chosen.as_str().unwrap().to_owned()
+}
+
 /// Clicks a submit button and waits (bounded) until the next page has
 /// loaded, even when it has the same address.
 async fn submit(b: &Browser, css: &str) {
@@ -778,7 +796,6 @@ async fn the_operator_previews_and_changes_a_product_in_the_console() {
 async fn the_center_suspends_the_operator_rectifies_and_supply_resumes() {
     let Some(h) = start().await else { return };
     let (b, base) = (&h.b, h.base.as_str());
-    let run = |script: &str| json!({ "script": script, "args": [] });
 
     // The company's month: the demo's one verification, 5 fen.
     as_party(b, base, "corp-staff").await;
@@ -792,21 +809,8 @@ async fn the_center_suspends_the_operator_rectifies_and_supply_resumes() {
     // The Center suspends the company's supply, with its findings.
     as_party(b, base, "bdc-staff").await;
     b.go(&format!("{base}/suspensions")).await;
-    let chosen = b
-        .cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(run(
-                "var s = document.querySelector('#suspend select[name=scope]'); \
-                 var o = Array.from(s.options).find(o => o.textContent.includes('蓉城智行')); \
-                 s.value = o.value; return o.value;",
-            )),
-        )
-        .await;
-    assert!(
-        chosen.as_str().unwrap().starts_with("user-org:"),
-        "{chosen}"
-    );
+    let chosen = choose_scope(b, "蓉城智行").await;
+    assert!(chosen.starts_with("user-org:"), "{chosen}");
     b.type_into(
         "#suspend textarea[name=findings]",
         "日志抽查发现超出协议场景的批量调用",
@@ -1082,22 +1086,8 @@ async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() 
     assert!(made.contains("data-rows="), "{made}");
     as_party(b, base, "bdc-staff").await;
     b.go(&format!("{base}/suspensions")).await;
-    let chosen = b
-        .cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({
-                "script": "var s = document.querySelector('#suspend select[name=scope]'); \
-                 var o = Array.from(s.options).find(o => o.textContent.includes('（business-registrations）')); \
-                 s.value = o.value; return o.value;",
-                "args": [],
-            })),
-        )
-        .await;
-    assert!(
-        chosen.as_str().unwrap().starts_with("resource:"),
-        "{chosen}"
-    );
+    let chosen = choose_scope(b, "（business-registrations）").await;
+    assert!(chosen.starts_with("resource:"), "{chosen}");
     b.type_into("#suspend textarea[name=findings]", "登记数据核查中")
         .await;
     submit(b, "#suspend button").await;

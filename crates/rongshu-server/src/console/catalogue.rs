@@ -599,11 +599,7 @@ pub(crate) async fn deliver(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let sent = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    viewer.check_csrf(sent)?;
+    viewer.check_csrf_header(&headers)?;
     let mut request = crate::api::front::reading(&q)?;
     request.channel = rongshu_domain::resource::DeliveryChannel::Console;
     let receipt =

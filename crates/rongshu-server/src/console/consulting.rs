@@ -239,11 +239,7 @@ pub(crate) async fn deliver_file(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let sent = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    viewer.check_csrf(sent)?;
+    viewer.check_csrf_header(&headers)?;
     let created =
         crate::api::products::attach_deliverable(&state, &viewer.who, id, q, body).await?;
     Ok(created.into_response())

@@ -778,11 +778,7 @@ pub(crate) async fn upload_evidence(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let sent = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    viewer.check_csrf(sent)?;
+    viewer.check_csrf_header(&headers)?;
     let reply =
         crate::api::workflow::attach_evidence(&state, &viewer.who, id, &q.file_name, &body).await?;
     Ok(reply.into_response())

@@ -62,6 +62,16 @@ impl Viewer {
         Ok(())
     }
 
+    /// Refuses an upload whose `x-csrf-token` header (the page's script
+    /// sends the session's token there) is not the session's.
+    pub fn check_csrf_header(&self, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        self.check_csrf(sent)
+    }
+
     /// Whether the viewer may open `path` (for drawing menus).
     pub fn may_open(&self, path: &str) -> bool {
         let a = self.who.account();

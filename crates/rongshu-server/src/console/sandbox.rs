@@ -476,11 +476,7 @@ pub(crate) async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let sent = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    viewer.check_csrf(sent)?;
+    viewer.check_csrf_header(&headers)?;
     let table = crate::api::sandbox::upload_table(&state, &viewer.who, id, q, body).await?;
     Ok((
         StatusCode::CREATED,
