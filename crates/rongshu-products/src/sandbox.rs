@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use rongshu_deid::Batch;
 use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::supply::Metered;
 use rongshu_formats::OutputColumn;
+use rongshu_ledger::Attribution;
 use rongshu_store::{Product, Resource, Version};
 
 use crate::access::Admission;
@@ -90,6 +92,27 @@ impl Products {
     ) -> Result<SandboxSource, ProductError> {
         let admission = self.admit(caller, code, ServiceMode::Sandbox).await?;
         Ok(SandboxSource { admission })
+    }
+
+    /// Meters one sandbox statement's use of a product (a call, and the
+    /// rows of its answer as records) with its ledger entry, durably;
+    /// refused past the day's quota, or when what the admission rested on
+    /// changed meanwhile (`ProductError::Stale`: admit afresh).
+    pub async fn meter_sandbox(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        source: &SandboxSource,
+        rows: usize,
+    ) -> Result<(), ProductError> {
+        let used = Metered {
+            calls: 1,
+            records: i64::try_from(rows).unwrap_or(i64::MAX),
+            downloads: 0,
+            first_this_month: false,
+        };
+        self.record_use(caller, by, &source.admission, "sandbox.use", used)
+            .await
     }
 
     /// The product's output over its version: the pipeline run whole, the

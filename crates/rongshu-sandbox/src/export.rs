@@ -179,6 +179,7 @@ impl Sandbox {
         };
         let (_slot, cancel) = self.slot(caller, None)?;
         let ran = self.traced(caller, agreement_id, sql, &cancel).await;
+        let ran = self.metered(caller, by, ran).await;
         let (traced, query_id) = self
             .settle(caller, by, agreement_id, sql, "sandbox.export.query", ran)
             .await?;

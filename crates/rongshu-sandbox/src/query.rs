@@ -5,7 +5,7 @@
 use rongshu_crypto::sm3_hex;
 use rongshu_engine::{Batch, EngineError, OutputColumn, Statement};
 use rongshu_ledger::{Attribution, EntryDraft, Outcome, Segment};
-use rongshu_products::{Caller, SandboxSource};
+use rongshu_products::{Caller, ProductError, SandboxSource};
 use rongshu_store::{NewSandboxQuery, SandboxQuery};
 use tokio_util::sync::CancellationToken;
 
@@ -157,7 +157,8 @@ impl Sandbox {
         run_id: Option<&str>,
     ) -> Result<Answer, SandboxError> {
         let (_slot, cancel) = self.slot(caller, run_id)?;
-        let mut ran = self.run_in(caller, agreement_id, sql, &cancel).await;
+        let ran = self.run_in(caller, agreement_id, sql, &cancel).await;
+        let mut ran = self.metered(caller, by, ran).await;
         let made = ran.as_mut().ok().and_then(|r| r.made.take());
         let (mut answer, query_id) = self
             .settle(caller, by, agreement_id, sql, "sandbox.query", ran)
@@ -268,6 +269,33 @@ impl Sandbox {
         .await?;
         tx.commit().await?;
         Ok((ran?.value, id))
+    }
+
+    /// Meters a statement's use of every product behind it (quota
+    /// included) before it is recorded: a refusal here withholds the
+    /// answer and is the statement's outcome.
+    pub(crate) async fn metered<T>(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        ran: Result<Ran<T>, SandboxError>,
+    ) -> Result<Ran<T>, SandboxError> {
+        let mut ran = ran?;
+        for source in &mut ran.sources {
+            let products = self.products();
+            match products.meter_sandbox(caller, by, source, ran.rows).await {
+                Err(ProductError::Stale) => {
+                    // Something changed since the admission: admit afresh
+                    // (a refusal now is the answer) and meter once more.
+                    *source = products
+                        .admit_sandbox(caller, &source.product().input.code)
+                        .await?;
+                    products.meter_sandbox(caller, by, source, ran.rows).await?;
+                }
+                done => done?,
+            }
+        }
+        Ok(ran)
     }
 
     /// The chain afresh for every product a statement read.

@@ -27,23 +27,14 @@ const AUTHORIZED: [&str; 4] = [
     "注册资本",
 ];
 
-async fn lab(store: rongshu_store::Store) -> World {
-    let w = world_with(
-        store,
-        WorldOptions {
-            modes: vec!["sandbox".into()],
-            fields: AUTHORIZED.map(String::from).to_vec(),
-            deidentification: "sandbox-only".into(),
-            ..WorldOptions::default()
-        },
-    )
-    .await;
-    let draft = ProductDraft {
+/// The sandbox product over the registrations.
+fn lab_product(authorization: i64) -> ProductDraft {
+    ProductDraft {
         code: "registrations-lab".into(),
         name: "企业登记沙箱".into(),
         description: String::new(),
         resource_code: "registrations".into(),
-        authorization_id: w.authorization,
+        authorization_id: authorization,
         modes: vec![ServiceMode::Sandbox],
         fields: AUTHORIZED.map(String::from).to_vec(),
         pipeline: r#"{"steps":[{"op":"pseudonym","field":"法定代表人身份证号"}]}"#.into(),
@@ -55,7 +46,21 @@ async fn lab(store: rongshu_store::Store) -> World {
         rate_per_minute: None,
         billing_unit: BillingUnit::PerPeriod,
         price_fen: 0,
-    };
+    }
+}
+
+async fn lab(store: rongshu_store::Store) -> World {
+    let w = world_with(
+        store,
+        WorldOptions {
+            modes: vec!["sandbox".into()],
+            fields: AUTHORIZED.map(String::from).to_vec(),
+            deidentification: "sandbox-only".into(),
+            ..WorldOptions::default()
+        },
+    )
+    .await;
+    let draft = lab_product(w.authorization);
     // Sandbox-only data is seen row by row inside the sandbox, but never
     // with its direct identifiers bare.
     let bare = ProductDraft {
@@ -857,6 +862,63 @@ async fn an_export_sent_back_for_changes_is_resubmitted_in_its_place() {
             .filter_map(|e| e.draft.reason)
             .find(|r| r.contains(&format!("in place of export {}", first.id)));
         assert!(entry.is_some(), "the resubmission is ledgered");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_are_metered_and_held_to_the_daily_quota() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let product = w.products.product("registrations-lab").await.unwrap();
+        let quota = ProductDraft {
+            daily_call_quota: Some(2),
+            ..lab_product(w.authorization)
+        };
+        w.products
+            .save(&w.operator, &ledger, &quota, Some(product.revision))
+            .await
+            .unwrap();
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let agreement = workspace_of(&sandbox, &w).await;
+        let count = "SELECT count(*) FROM registrations_lab";
+        for _ in 0..2 {
+            sandbox
+                .run(&user, &ledger, agreement, count, None)
+                .await
+                .unwrap();
+        }
+        let refused = sandbox
+            .run(&user, &ledger, agreement, count, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                SandboxError::Product(ProductError::Refused(Refusal::QuotaExceeded { quota: 2 }))
+            ),
+            "{refused}"
+        );
+        let history = sandbox.history(&user, agreement, 10).await.unwrap();
+        assert_eq!(history[0].query.outcome, "refused");
+        let usage = w
+            .store
+            .usage(Some(w.user.org_id), "2026-01-01", "2026-12-31")
+            .await
+            .unwrap();
+        assert_eq!(usage.len(), 1);
+        assert_eq!((usage[0].calls, usage[0].records), (2, 2));
+        let uses = w
+            .store
+            .ledger_entries(&Default::default(), 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.draft.action == "sandbox.use")
+            .count();
+        assert_eq!(uses, 2);
     })
     .await;
 }
