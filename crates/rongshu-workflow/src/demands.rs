@@ -580,7 +580,15 @@ impl Workflow {
             )
             .await?;
             // Every use is under an agreement, open data too: the user
-            // signs a data use agreement with the operator (Art. 15).
+            // signs a data use agreement with the operator (Art. 15), for
+            // the term the demand asked, like any other.
+            let term_from = self.today();
+            let term_until = term_from
+                .checked_add_months(chrono::Months::new(demand.about.term_months as u32))
+                .ok_or(WorkflowError::Invalid {
+                    field: "term_months",
+                    problem: "is out of range",
+                })?;
             let scope = AuthorizationScope {
                 resources: covered,
                 scenario: demand.about.scenario.clone(),
@@ -589,8 +597,8 @@ impl Workflow {
                 reidentification: false,
                 quota: String::new(),
                 conditions: String::new(),
-                term_from: self.today(),
-                term_until: None,
+                term_from,
+                term_until: Some(term_until),
             };
             self.draft_agreements(
                 tx,

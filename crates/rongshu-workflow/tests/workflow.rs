@@ -304,6 +304,11 @@ async fn a_demand_goes_through_every_party() {
         let open_use = store.agreements(Some(blanket.id), Some(p.user.org_id)).await.unwrap();
         assert_eq!(open_use.len(), 1);
         assert_eq!(open_use[0].kind, rongshu_domain::workflow::AgreementKind::DataUse);
+        assert_eq!(
+            open_use[0].term_until,
+            open_use[0].term_from.checked_add_months(chrono::Months::new(12)),
+            "for the term the demand asked"
+        );
 
         // Art. 13: consent given, so a refusal needs a real justification.
         assert!(matches!(
