@@ -7,49 +7,9 @@ use rongshu_classify::IdentifierKind;
 use crate::pipeline::{Pipeline, Transform};
 
 /// The de-identification levels a provider can require (Art. 13).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// Already published on the open data portal (the standing
-    /// authorization): nothing further is required.
-    OpenData,
-    /// Direct identifiers masked, pseudonymised, tokenised (when the
-    /// authorization allows re-identification), generalised or suppressed.
-    DeIdentified,
-    /// No identifier that links back: direct identifiers masked or
-    /// suppressed, quasi-identifiers generalised, k-anonymity of at least
-    /// [`ANONYMISED_MIN_K`].
-    Anonymised,
-    /// Only aggregates leave: no row-level output.
-    Aggregated,
-    /// Nothing leaves: the sandbox only.
-    SandboxOnly,
-}
+pub use rongshu_domain::resource::DeidentificationLevel as Level;
 
 pub const ANONYMISED_MIN_K: u32 = 5;
-
-impl Level {
-    pub const ALL: [Level; 5] = [
-        Level::OpenData,
-        Level::DeIdentified,
-        Level::Anonymised,
-        Level::Aggregated,
-        Level::SandboxOnly,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Level::OpenData => "open-data",
-            Level::DeIdentified => "de-identified",
-            Level::Anonymised => "anonymised",
-            Level::Aggregated => "aggregated",
-            Level::SandboxOnly => "sandbox-only",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-}
 
 /// Identifiers that single a person out by themselves (GB/T 37964).
 pub fn is_direct_identifier(kind: IdentifierKind) -> bool {

@@ -8,6 +8,39 @@ use std::str::FromStr;
 
 use crate::UnknownName;
 use crate::party::parse_name;
+use crate::workflow::named_enum;
+
+named_enum! {
+    /// The de-identification an authorization requires before its data is
+    /// used (Art. 13), from the least protective to the most.
+    pub enum DeidentificationLevel ("de-identification level") {
+        /// Already published on the open data portal (the standing
+        /// authorization): nothing further is required.
+        OpenData = "open-data",
+        /// Direct identifiers masked, pseudonymised, tokenised (when the
+        /// authorization allows re-identification), generalised or
+        /// suppressed.
+        DeIdentified = "de-identified",
+        /// No identifier that links back: direct identifiers masked or
+        /// suppressed, quasi-identifiers generalised, k-anonymity.
+        Anonymised = "anonymised",
+        /// Only aggregates leave: no row-level output.
+        Aggregated = "aggregated",
+        /// Nothing leaves: the sandbox only.
+        SandboxOnly = "sandbox-only",
+    }
+}
+
+impl DeidentificationLevel {
+    /// The levels a provider chooses among; open data is the standing
+    /// authorization's own.
+    pub const CHOSEN_BY_PROVIDERS: [DeidentificationLevel; 4] = [
+        DeidentificationLevel::DeIdentified,
+        DeidentificationLevel::Anonymised,
+        DeidentificationLevel::Aggregated,
+        DeidentificationLevel::SandboxOnly,
+    ];
+}
 
 /// Where a resource stands in the national register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -124,7 +124,7 @@ pub(crate) fn exceeds(
     authorization: &Authorization,
     rows: RowsGo,
 ) -> Result<(), ProductError> {
-    let level = Level::parse(&authorization.scope.deidentification).ok_or_else(|| {
+    let level: Level = authorization.scope.deidentification.parse().map_err(|_| {
         invalid(
             "authorization",
             format!(

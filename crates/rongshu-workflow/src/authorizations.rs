@@ -3,7 +3,7 @@
 //! own steps on a demand once its answers and deliveries change.
 
 use chrono::{Months, NaiveDate};
-use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::resource::{DeidentificationLevel, ServiceMode};
 use rongshu_domain::workflow::{
     AgreementKind, AgreementStatus, AssessmentAction, AuthorizationAction, By, DeliveryTaskAction,
     DeliveryTaskStatus, DemandAction, Machine, platform_step,
@@ -17,10 +17,6 @@ use rongshu_store::{
 
 use crate::notices::{To, notify};
 use crate::{Workflow, WorkflowError, acting, text};
-
-/// De-identification levels a provider may require before use.
-pub const DEIDENTIFICATION_LEVELS: [&str; 4] =
-    ["de-identified", "anonymised", "aggregated", "sandbox-only"];
 
 /// What a provider authorizes, as it writes it.
 #[derive(Clone, Debug, Default)]
@@ -199,7 +195,8 @@ impl Workflow {
             }
             modes
         };
-        if !DEIDENTIFICATION_LEVELS.contains(&terms.deidentification.as_str()) {
+        let chosen = terms.deidentification.parse::<DeidentificationLevel>();
+        if !chosen.is_ok_and(|level| DeidentificationLevel::CHOSEN_BY_PROVIDERS.contains(&level)) {
             return Err(invalid(
                 "deidentification",
                 "must be de-identified, anonymised, aggregated or sandbox-only",

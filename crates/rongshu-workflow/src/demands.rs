@@ -1,7 +1,7 @@
 //! Demands (Art. 11), the operator's pre-review, demand lists and the
 //! Governance Office's review (Art. 12).
 
-use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::resource::{DeidentificationLevel, ServiceMode};
 use rongshu_domain::workflow::{
     AgreementKind, AssessmentAction, AssessmentStatus, By, DemandAction, DemandListAction,
     DemandListStatus, DemandStatus, Machine,
@@ -593,7 +593,7 @@ impl Workflow {
                 resources: covered,
                 scenario: demand.about.scenario.clone(),
                 modes: demand.about.modes.clone(),
-                deidentification: "open-data".into(),
+                deidentification: DeidentificationLevel::OpenData.as_str().into(),
                 reidentification: false,
                 quota: String::new(),
                 conditions: String::new(),
@@ -643,7 +643,7 @@ impl Workflow {
             resources: covered.to_vec(),
             scenario: "公共数据开放平台已开放数据的整体授权 (Art. 13)".into(),
             modes: ServiceMode::ALL.to_vec(),
-            deidentification: "open-data".into(),
+            deidentification: DeidentificationLevel::OpenData.as_str().into(),
             reidentification: false,
             quota: String::new(),
             conditions: String::new(),

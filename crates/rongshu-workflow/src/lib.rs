@@ -32,7 +32,7 @@ use rongshu_domain::{Actor, Role};
 use rongshu_store::Store;
 
 pub use agreements::signing_key_context;
-pub use authorizations::{Answer, AuthorizationTerms, DEIDENTIFICATION_LEVELS};
+pub use authorizations::{Answer, AuthorizationTerms};
 pub use deadlines::{Deadlines, Due};
 pub use deliveries::{UseGrant, UseRefusal, check_use, close_delivery_tasks};
 pub use demands::{DemandDraft, ListItemDecision};

@@ -8,12 +8,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
-use rongshu_domain::resource::ServiceMode;
+use rongshu_domain::resource::{DeidentificationLevel, ServiceMode};
 use rongshu_domain::workflow::{AssessmentStatus, DemandAction, DemandListStatus, DemandStatus};
 use rongshu_store::{Demand, ResourceFilter};
-use rongshu_workflow::{
-    Answer, AuthorizationTerms, DEIDENTIFICATION_LEVELS, DemandDraft, ListItemDecision,
-};
+use rongshu_workflow::{Answer, AuthorizationTerms, DemandDraft, ListItemDecision};
 use serde::Deserialize;
 
 use super::i18n::Lang;
@@ -472,7 +470,7 @@ fn answer_form(
             (modes_checkboxes(lang, &d.about.modes))
             label { (t::DEIDENTIFICATION.get(lang))
                 select name="deidentification" {
-                    @for level in DEIDENTIFICATION_LEVELS { option value=(level) { (t::deidentification(level).get(lang)) } }
+                    @for level in DeidentificationLevel::CHOSEN_BY_PROVIDERS { option value=(level.as_str()) { (t::deidentification(level.as_str()).get(lang)) } }
                 }
             }
             label.check { input type="checkbox" name="reidentification"; " " (t::REIDENTIFICATION.get(lang)) }
