@@ -93,28 +93,40 @@ impl AdmissionCache {
     }
 }
 
-/// Calls per organisation and product in the current minute. Per server
-/// process: with several servers each enforces the limit on its own share.
+/// Calls per organisation and product recorded by this process in the
+/// current minute: a quick refusal once this process alone has spent the
+/// minute's budget. The limit across every process is held when calls
+/// are recorded (the recorder counts each minute's calls in the
+/// database); counting only recorded calls, this never refuses a call the
+/// limit allows (a call made again after its grounds changed counts once).
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
     windows: Mutex<HashMap<(i64, i64), (i64, i64)>>,
 }
 
 impl RateLimiter {
-    /// Counts a call at `now_ms`; false when the minute's budget is spent.
-    fn take(&self, org_id: i64, product_id: i64, per_minute: i64, now_ms: i64) -> bool {
-        let minute = now_ms.div_euclid(60_000);
+    /// Whether this process has recorded `per_minute` calls in `minute`.
+    fn spent(&self, org_id: i64, product_id: i64, per_minute: i64, minute: i64) -> bool {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        windows
+            .get(&(org_id, product_id))
+            .is_some_and(|&(at, calls)| at == minute && calls >= per_minute)
+    }
+
+    /// Counts a recorded call in `minute`.
+    pub(crate) fn count(&self, org_id: i64, product_id: i64, minute: i64) {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let window = windows.entry((org_id, product_id)).or_insert((minute, 0));
         if window.0 != minute {
             *window = (minute, 0);
         }
-        if window.1 >= per_minute {
-            return false;
-        }
         window.1 += 1;
-        true
     }
+}
+
+/// The minute (since the Unix epoch) an instant falls in.
+pub(crate) fn minute_of(ms: i64) -> i64 {
+    ms.div_euclid(60_000)
 }
 
 /// Times a call is made afresh when its grounds changed while it ran.
@@ -167,11 +179,11 @@ impl Products {
             }
         };
         if let Some(per_minute) = admission.product.input.rate_per_minute
-            && !self.inner.rates.take(
+            && self.inner.rates.spent(
                 caller.org_id,
                 admission.product.id,
                 per_minute,
-                self.workflow().now_ms(),
+                minute_of(self.workflow().now_ms()),
             )
         {
             return Err(Refusal::RateLimited { per_minute }.into());
@@ -227,13 +239,17 @@ mod tests {
     use super::RateLimiter;
 
     #[test]
-    fn the_rate_limit_counts_per_minute_and_per_product() {
+    fn the_quick_rate_gate_counts_recorded_calls_per_minute_and_product() {
         let limiter = RateLimiter::default();
-        assert!(limiter.take(1, 1, 2, 0));
-        assert!(limiter.take(1, 1, 2, 59_999));
-        assert!(!limiter.take(1, 1, 2, 59_999));
-        assert!(limiter.take(1, 2, 2, 59_999), "another product");
-        assert!(limiter.take(2, 1, 2, 59_999), "another organisation");
-        assert!(limiter.take(1, 1, 2, 60_000), "the next minute");
+        assert!(!limiter.spent(1, 1, 2, 0));
+        limiter.count(1, 1, 0);
+        assert!(!limiter.spent(1, 1, 2, 0));
+        limiter.count(1, 1, 0);
+        assert!(limiter.spent(1, 1, 2, 0));
+        assert!(!limiter.spent(1, 2, 2, 0), "another product");
+        assert!(!limiter.spent(2, 1, 2, 0), "another organisation");
+        assert!(!limiter.spent(1, 1, 2, 1), "the next minute");
+        limiter.count(1, 1, 1);
+        assert!(!limiter.spent(1, 1, 2, 1), "a new minute starts at zero");
     }
 }

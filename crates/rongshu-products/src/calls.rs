@@ -9,7 +9,7 @@ use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_store::{Product, Resource, Version};
 use rongshu_workflow::UseGrant;
 
-use crate::access::Admission;
+use crate::access::{Admission, minute_of};
 use crate::build::{RowsGo, exceeds, parse_pipeline};
 use crate::recorder::{Recorded, Recorder, Use};
 use crate::serving::{key_digest, value_digest};
@@ -291,6 +291,7 @@ impl Products {
             .get_or_init(|| Recorder::start(self.store().clone()).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| ProductError::Recording(format!("the recorder did not start: {e}")))?;
+        let minute = minute_of(self.workflow().now_ms());
         let recorded = recorder
             .record(Use {
                 entry,
@@ -306,13 +307,21 @@ impl Products {
                     }),
                 free: is_free_for(caller.party) || admission.grant.public_interest,
                 daily_call_quota: product.input.daily_call_quota,
+                rate_per_minute: product.input.rate_per_minute,
+                minute,
                 stamp: admission.stamp_with(caller),
             })
             .await;
         match recorded {
-            Recorded::Done => Ok(()),
+            Recorded::Done => {
+                if product.input.rate_per_minute.is_some() {
+                    self.inner.rates.count(caller.org_id, product.id, minute);
+                }
+                Ok(())
+            }
             Recorded::Stale => Err(ProductError::Stale),
             Recorded::QuotaExceeded(quota) => Err(Refusal::QuotaExceeded { quota }.into()),
+            Recorded::RateLimited(per_minute) => Err(Refusal::RateLimited { per_minute }.into()),
             Recorded::Failed(problem) => Err(ProductError::Recording(problem)),
         }
     }

@@ -3,10 +3,11 @@
 //! in one transaction (one fsync) and releases every answer of the batch
 //! once it is durable. The batch is also where a call is finally admitted:
 //! under the ledger head's lock it checks that the access epoch is still
-//! the one the call's answer was made under, and the day's quota against
-//! the committed meters of every process.
+//! the one the call's answer was made under, then the day's quota and the
+//! minute's rate against the committed counts of every process.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use rongshu_domain::supply::{BillingUnit, Metered, charge};
 use rongshu_ledger::EntryDraft;
@@ -28,6 +29,9 @@ pub(crate) struct Use {
     pub price_fen: i64,
     pub free: bool,
     pub daily_call_quota: Option<i64>,
+    pub rate_per_minute: Option<i64>,
+    /// The minute (since the Unix epoch) the call was made in.
+    pub minute: i64,
     /// The access epoch everything the call rested on was read under.
     pub stamp: i64,
 }
@@ -39,6 +43,7 @@ pub(crate) enum Recorded {
     /// Something changed since the call was admitted: admit it afresh.
     Stale,
     QuotaExceeded(i64),
+    RateLimited(i64),
     /// The batch's transaction failed; nothing of it was kept.
     Failed(String),
 }
@@ -120,9 +125,17 @@ impl Meter {
     }
 }
 
+/// A product's calls for one organisation in one minute, within a batch.
+struct Minute {
+    /// Calls committed before the batch, by any process.
+    before: i64,
+    added: i64,
+}
+
 async fn commit(store: &Store, uses: Vec<Use>) -> Result<Vec<Recorded>, StoreError> {
     let (mut tx, epoch) = store.begin_uses().await?;
     let mut meters: HashMap<(i64, i64, chrono::NaiveDate), Meter> = HashMap::new();
+    let mut minutes: HashMap<(i64, i64, i64), Minute> = HashMap::new();
     let mut outcomes = Vec::with_capacity(uses.len());
     let mut entries = Vec::with_capacity(uses.len());
     for used in uses {
@@ -142,6 +155,21 @@ async fn commit(store: &Store, uses: Vec<Use>) -> Result<Vec<Recorded>, StoreErr
                 outcomes.push(Recorded::QuotaExceeded(quota));
                 continue;
             }
+        }
+        if let Some(rate) = used.rate_per_minute {
+            let key = (used.product_id, used.org_id, used.minute);
+            let minute = match minutes.entry(key) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(Minute {
+                    before: tx.calls_in_minute(key.0, key.1, key.2).await?,
+                    added: 0,
+                }),
+            };
+            if minute.before + minute.added + used.used.calls > rate {
+                outcomes.push(Recorded::RateLimited(rate));
+                continue;
+            }
+            minute.added += used.used.calls;
         }
         let amount = amount(&mut tx, &used, meter).await?;
         let usage = meter.usage.get_or_insert(Usage {
@@ -163,6 +191,12 @@ async fn commit(store: &Store, uses: Vec<Use>) -> Result<Vec<Recorded>, StoreErr
     tx.append_all(entries).await?;
     for usage in meters.values().filter_map(|m| m.usage.as_ref()) {
         tx.meter(usage).await?;
+    }
+    for ((product_id, org_id, minute), counted) in &minutes {
+        if counted.added > 0 {
+            tx.count_minute(*product_id, *org_id, *minute, counted.added)
+                .await?;
+        }
     }
     tx.commit().await?;
     Ok(outcomes)

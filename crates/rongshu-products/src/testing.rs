@@ -29,6 +29,10 @@ impl Clock {
         self.0.load(Ordering::SeqCst)
     }
 
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+
     /// Ten in the morning, China Standard Time, of `day`.
     pub fn set(&self, day: &str) {
         let at = parse_instant(day).unwrap() + 10 * 3_600_000;

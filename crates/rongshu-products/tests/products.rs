@@ -338,6 +338,73 @@ async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
     .await;
 }
 
+/// `calls` verification calls made at once, half through each of two
+/// servers; how many were served, and the refusals.
+async fn verify_from_two_servers(
+    w: &World,
+    other: &Products,
+    calls: usize,
+) -> (usize, Vec<ProductError>) {
+    let user = caller(&w.user);
+    let calls = (0..calls).map(|i| {
+        let products = if i % 2 == 0 {
+            w.products.clone()
+        } else {
+            other.clone()
+        };
+        let ledger = Ledger(w.clock.clone());
+        tokio::spawn(async move {
+            let facts = [(
+                "统一社会信用代码".to_owned(),
+                format!("91510100MA61R9XX{i:02}"),
+            )];
+            products
+                .verify(&user, &ledger, "registrations-check", &facts)
+                .await
+        })
+    });
+    let (mut served, mut refused) = (0, Vec::new());
+    for call in calls.collect::<Vec<_>>() {
+        match call.await.unwrap() {
+            Ok(_) => served += 1,
+            Err(e) => refused.push(e),
+        }
+    }
+    (served, refused)
+}
+
+#[tokio::test]
+async fn a_rate_limit_holds_across_two_servers() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let mut wanted = draft(&w, MASKED);
+        wanted.rate_per_minute = Some(5);
+        w.products
+            .save(&w.operator, &ledger, &wanted, None)
+            .await
+            .unwrap();
+        let other = w.second_server(&db.url).await;
+        // Each server alone would let 5 through in the minute.
+        let (served, refused) = verify_from_two_servers(&w, &other, 16).await;
+        assert_eq!(served, 5, "exactly the rate, across both servers");
+        for e in refused {
+            assert!(
+                matches!(
+                    e,
+                    ProductError::Refused(Refusal::RateLimited { per_minute: 5 })
+                ),
+                "{e:?}"
+            );
+        }
+        // The next minute has its own budget.
+        w.clock.advance_ms(60_000);
+        let (served, _) = verify_from_two_servers(&w, &other, 2).await;
+        assert_eq!(served, 2);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
     on_every_backend(|db| async move {
@@ -350,31 +417,15 @@ async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
             .await
             .unwrap();
         let other = w.second_server(&db.url).await;
-        let user = caller(&w.user);
-        let calls = (0..20).map(|i| {
-            let products = if i % 2 == 0 {
-                w.products.clone()
-            } else {
-                other.clone()
-            };
-            let ledger = Ledger(w.clock.clone());
-            tokio::spawn(async move {
-                let facts = [(
-                    "统一社会信用代码".to_owned(),
-                    format!("91510100MA61R9XX{i:02}"),
-                )];
-                products
-                    .verify(&user, &ledger, "registrations-check", &facts)
-                    .await
-            })
-        });
-        let mut served = 0;
-        for call in calls.collect::<Vec<_>>() {
-            match call.await.unwrap() {
-                Ok(_) => served += 1,
-                Err(ProductError::Refused(Refusal::QuotaExceeded { quota: 7 })) => {}
-                Err(other) => panic!("{other:?}"),
-            }
+        let (served, refused) = verify_from_two_servers(&w, &other, 20).await;
+        for e in refused {
+            assert!(
+                matches!(
+                    e,
+                    ProductError::Refused(Refusal::QuotaExceeded { quota: 7 })
+                ),
+                "{e:?}"
+            );
         }
         assert_eq!(served, 7, "exactly the quota, across both servers");
         let usage = w

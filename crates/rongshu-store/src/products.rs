@@ -337,6 +337,53 @@ impl WriteTx<'_> {
         Ok(calls.unwrap_or(0))
     }
 
+    /// Calls of an organisation to a product recorded in one minute (since
+    /// the Unix epoch), by any process.
+    pub async fn calls_in_minute(
+        &mut self,
+        product_id: i64,
+        org_id: i64,
+        minute: i64,
+    ) -> Result<i64, StoreError> {
+        let calls: Option<i64> = sqlx::query_scalar(
+            "SELECT calls FROM product_minutes WHERE product_id = $1 AND org_id = $2 \
+             AND minute = $3",
+        )
+        .bind(product_id)
+        .bind(org_id)
+        .bind(minute)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(calls.unwrap_or(0))
+    }
+
+    /// Adds calls to a minute's count, and forgets the minutes before the
+    /// one preceding it.
+    pub async fn count_minute(
+        &mut self,
+        product_id: i64,
+        org_id: i64,
+        minute: i64,
+        calls: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM product_minutes WHERE minute < $1")
+            .bind(minute - 1)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO product_minutes (product_id, org_id, minute, calls) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (product_id, org_id, minute) \
+             DO UPDATE SET calls = product_minutes.calls + excluded.calls",
+        )
+        .bind(product_id)
+        .bind(org_id)
+        .bind(minute)
+        .bind(calls)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// Whether an organisation used a product on any day from `from` on.
     pub async fn used_since(
         &mut self,
