@@ -9,7 +9,8 @@ use crate::{DeliveryError, key_context};
 
 /// Re-wraps every version's and sandbox table's data key, every organisation's signing key,
 /// every consent evidence file, every webhook secret, every product's keys,
-/// every consulting deliverable and every sandbox export's result from
+/// every consulting deliverable, every feedback file and every sandbox
+/// export's result from
 /// `old` to `new` in one transaction
 /// with its ledger entry. What is already under `new` (an interrupted
 /// rotation run again) is left as it is. Returns how many were re-wrapped.
@@ -84,6 +85,16 @@ pub async fn rewrap_all(
             let context = rongshu_workflow::consulting_file_context(message.order_id);
             let resealed = reseal(&file.sealed, &context)?;
             tx.reseal_consulting_file(message.id, &resealed, &new_id)
+                .await?;
+            count += 1;
+        }
+    }
+    for feedback in store.feedback(None).await? {
+        if let Some(file) = feedback.file.filter(|f| f.master_key_id != new_id) {
+            let context =
+                rongshu_workflow::feedback_file_context(feedback.org_id, feedback.product_id);
+            let resealed = reseal(&file.sealed, &context)?;
+            tx.reseal_feedback_file(feedback.id, &resealed, &new_id)
                 .await?;
             count += 1;
         }

@@ -15,8 +15,8 @@ use rongshu_workflow::To;
 
 use crate::{Caller, ProductError, Products};
 
-/// Largest deliverable file, in bytes.
-pub const MAX_DELIVERABLE_BYTES: usize = 20 * 1024 * 1024;
+/// Largest deliverable or feedback file, in bytes.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 
 /// Days after its first use of a product that a user owes feedback.
 pub const FEEDBACK_DUE_DAYS: u64 = 90;
@@ -26,6 +26,17 @@ pub const FEEDBACK_DUE_DAYS: u64 = 90;
 pub struct Attachment {
     pub file_name: String,
     pub bytes: Vec<u8>,
+}
+
+/// What a user reports having made with a product's data (Art. 15): a
+/// link to it, the work itself as a file, or both.
+#[derive(Clone, Debug, Default)]
+pub struct FeedbackDraft {
+    /// product, report, paper or application.
+    pub kind: String,
+    pub title: String,
+    pub link: String,
+    pub file: Option<Attachment>,
 }
 
 /// An organisation that used a product and has not said what it made.
@@ -187,26 +198,10 @@ impl Products {
                 problem: "the order is closed".into(),
             })?;
         self.still_served(&order).await?;
-        let file = match attachment {
-            None => None,
-            Some(a) if a.bytes.len() > MAX_DELIVERABLE_BYTES || a.file_name.trim().is_empty() => {
-                return Err(ProductError::Invalid {
-                    field: "file",
-                    problem: format!("is named and at most {MAX_DELIVERABLE_BYTES} bytes"),
-                });
-            }
-            Some(a) => Some(SealedFile {
-                file_name: a.file_name.trim().to_owned(),
-                byte_size: a.bytes.len() as i64,
-                digest: rongshu_crypto::sm3_hex_of(&a.bytes[..])
-                    .map_err(rongshu_formats::FormatError::Io)?,
-                sealed: hex::encode(
-                    self.master()
-                        .seal_secret(&a.bytes, &rongshu_workflow::consulting_file_context(id)),
-                ),
-                master_key_id: self.master().id(),
-            }),
-        };
+        let context = rongshu_workflow::consulting_file_context(id);
+        let file = attachment
+            .map(|a| self.sealed_file(a, &context))
+            .transpose()?;
         let now = self.workflow().now_ms();
         let mut tx = self.store().begin().await?;
         let message = tx
@@ -293,15 +288,8 @@ impl Products {
         if actor.org_id == order.user_org_id {
             self.still_served(&order).await?;
         }
-        let sealed = |_| ProductError::Sealed(format!("consulting order {}", order.id));
-        let bytes = hex::decode(&file.sealed).map_err(|_| sealed(()))?;
-        let plain = self
-            .master()
-            .open_secret(&bytes, &rongshu_workflow::consulting_file_context(order.id))
-            .map_err(|_| sealed(()))?;
-        if rongshu_crypto::sm3_hex_of(&plain[..]).ok().as_deref() != Some(file.digest.as_str()) {
-            return Err(sealed(()));
-        }
+        let context = rongshu_workflow::consulting_file_context(order.id);
+        let plain = self.opened_file(&file, &context, &format!("consulting order {}", order.id))?;
         let mut tx = self.store().begin().await?;
         tx.append(EntryDraft {
             segment: Some(Segment::Operator),
@@ -317,32 +305,88 @@ impl Products {
         Ok((file.file_name, plain))
     }
 
-    /// Feedback on what the user made with a product's data (Art. 15).
+    /// An uploaded file sealed under the master key to `context`.
+    fn sealed_file(&self, a: Attachment, context: &[u8]) -> Result<SealedFile, ProductError> {
+        if a.bytes.len() > MAX_FILE_BYTES || a.file_name.trim().is_empty() {
+            return Err(ProductError::Invalid {
+                field: "file",
+                problem: format!("is named and at most {MAX_FILE_BYTES} bytes"),
+            });
+        }
+        Ok(SealedFile {
+            file_name: a.file_name.trim().to_owned(),
+            byte_size: a.bytes.len() as i64,
+            digest: rongshu_crypto::sm3_hex_of(&a.bytes[..])
+                .map_err(rongshu_formats::FormatError::Io)?,
+            sealed: hex::encode(self.master().seal_secret(&a.bytes, context)),
+            master_key_id: self.master().id(),
+        })
+    }
+
+    /// A sealed file's plaintext, checked against its digest; `what` names
+    /// it when it does not open.
+    fn opened_file(
+        &self,
+        file: &SealedFile,
+        context: &[u8],
+        what: &str,
+    ) -> Result<Vec<u8>, ProductError> {
+        let sealed = || ProductError::Sealed(what.to_owned());
+        let bytes = hex::decode(&file.sealed).map_err(|_| sealed())?;
+        let plain = self
+            .master()
+            .open_secret(&bytes, context)
+            .map_err(|_| sealed())?;
+        if rongshu_crypto::sm3_hex_of(&plain[..]).ok().as_deref() != Some(file.digest.as_str()) {
+            return Err(sealed());
+        }
+        Ok(plain)
+    }
+
+    /// Feedback on what the user made with a product's data (Art. 15):
+    /// a link, a file (sealed), or both.
     pub async fn file_feedback(
         &self,
         actor: &Actor,
         by: &impl Attribution,
         code: &str,
-        kind: &str,
-        title: &str,
-        link: &str,
+        draft: FeedbackDraft,
     ) -> Result<Feedback, ProductError> {
+        let FeedbackDraft {
+            kind,
+            title,
+            link,
+            file: attachment,
+        } = draft;
+        let kind = kind.as_str();
         if !FEEDBACK_KINDS.contains(&kind) {
             return Err(ProductError::Invalid {
                 field: "kind",
                 problem: format!("is one of {}", FEEDBACK_KINDS.join(", ")),
             });
         }
-        let title = text("title", title, 200)?;
-        let link = text("link", link, 2000)?;
-        // Shown as a link to others: web addresses only, never script.
-        if !(link.starts_with("https://") || link.starts_with("http://")) {
+        let title = text("title", &title, 200)?;
+        let link = link.trim().to_owned();
+        if link.is_empty() && attachment.is_none() {
             return Err(ProductError::Invalid {
                 field: "link",
-                problem: "must be an http:// or https:// address".into(),
+                problem: "or a file must say where the work is".into(),
+            });
+        }
+        // Shown as a link to others: web addresses only, never script.
+        if !link.is_empty()
+            && (link.len() > 2000 || !(link.starts_with("https://") || link.starts_with("http://")))
+        {
+            return Err(ProductError::Invalid {
+                field: "link",
+                problem: "must be an http:// or https:// address of at most 2000 bytes".into(),
             });
         }
         let product = self.store().product_by_code(code).await?;
+        let context = rongshu_workflow::feedback_file_context(actor.org_id, product.id);
+        let file = attachment
+            .map(|a| self.sealed_file(a, &context))
+            .transpose()?;
         let mut tx = self.store().begin().await?;
         let id = tx
             .insert_feedback(
@@ -352,6 +396,7 @@ impl Products {
                     kind: kind.to_owned(),
                     title,
                     link,
+                    file,
                     filed_by: Some(actor.account_id),
                 },
                 self.workflow().now_ms(),
@@ -365,6 +410,40 @@ impl Products {
         tx.commit().await?;
         let mine = self.store().feedback(Some(actor.org_id)).await?;
         Ok(mine.into_iter().find(|f| f.id == id).expect("just filed"))
+    }
+
+    /// A feedback's file, opened and checked against its digest, for the
+    /// organisation that filed it and those who follow feedback; ledgered.
+    pub async fn feedback_file(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        id: i64,
+    ) -> Result<(String, Vec<u8>), ProductError> {
+        let org = (!sees_all(actor)).then_some(actor.org_id);
+        let feedback = self
+            .store()
+            .feedback(org)
+            .await?
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or(ProductError::Forbidden(
+                "feedback is shown to the organisation that filed it and to those who follow it",
+            ))?;
+        let file = feedback.file.ok_or_else(|| ProductError::Invalid {
+            field: "feedback",
+            problem: format!("{id} came without a file"),
+        })?;
+        let context = rongshu_workflow::feedback_file_context(feedback.org_id, feedback.product_id);
+        let plain = self.opened_file(&file, &context, &format!("feedback {id}"))?;
+        let mut tx = self.store().begin().await?;
+        tx.append(EntryDraft {
+            reason: Some(file.file_name.clone()),
+            ..by.entry("feedback.file.read", "feedback", Some(id.to_string()))
+        })
+        .await?;
+        tx.commit().await?;
+        Ok((file.file_name, plain))
     }
 
     pub async fn feedback(&self, actor: &Actor) -> Result<Vec<Feedback>, ProductError> {

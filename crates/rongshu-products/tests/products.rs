@@ -7,10 +7,21 @@ use std::io::Read;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
 use rongshu_formats::OutputFormat;
+use rongshu_products::consulting::{Attachment, FeedbackDraft};
 use rongshu_products::testing::{FIELDS, Ledger, World, WorldOptions, caller, world, world_with};
 use rongshu_products::{ProductDraft, ProductError, Products, Refusal, Verdict};
 use rongshu_store::testing::on_every_backend;
 use rongshu_workflow::UseRefusal;
+
+/// Feedback with a link only.
+fn feedback(kind: &str, link: &str) -> FeedbackDraft {
+    FeedbackDraft {
+        kind: kind.into(),
+        title: "区县营商环境报告".into(),
+        link: link.into(),
+        file: None,
+    }
+}
 
 fn draft(world: &World, pipeline: &str) -> ProductDraft {
     ProductDraft {
@@ -572,7 +583,7 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
                 &ledger,
                 order.id,
                 "见附件",
-                Some(rongshu_products::consulting::Attachment {
+                Some(Attachment {
                     file_name: "survival.csv".into(),
                     bytes: report.clone(),
                 }),
@@ -623,22 +634,71 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
         );
         assert!(matches!(
             w.products
-                .file_feedback(&w.user, &ledger, code, "poem", "x", "y")
+                .file_feedback(&w.user, &ledger, code, feedback("poem", "y"))
                 .await
                 .unwrap_err(),
             ProductError::Invalid { field: "kind", .. }
         ));
+        for link in ["", "javascript:alert(1)"] {
+            assert!(matches!(
+                w.products
+                    .file_feedback(&w.user, &ledger, code, feedback("report", link))
+                    .await
+                    .unwrap_err(),
+                ProductError::Invalid { field: "link", .. }
+            ));
+        }
         w.products
             .file_feedback(
                 &w.user,
                 &ledger,
                 code,
-                "report",
-                "区县营商环境报告",
-                "https://example.cn/report",
+                feedback("report", "https://example.cn/report"),
             )
             .await
             .unwrap();
+        // The work itself as a file: sealed, read back by its organisation
+        // and those who follow feedback, no one else.
+        let paper = w
+            .products
+            .file_feedback(
+                &w.user,
+                &ledger,
+                code,
+                FeedbackDraft {
+                    file: Some(Attachment {
+                        file_name: "论文.pdf".into(),
+                        bytes: b"%PDF-1.7 paper".to_vec(),
+                    }),
+                    ..feedback("paper", "")
+                },
+            )
+            .await
+            .unwrap();
+        let file = paper.file.as_ref().unwrap();
+        assert_eq!((file.file_name.as_str(), file.byte_size), ("论文.pdf", 14));
+        assert!(
+            !file.sealed.contains(&hex::encode(b"%PDF")),
+            "sealed at rest"
+        );
+        for reader in [&w.user, &w.operator] {
+            let (name, bytes) = w
+                .products
+                .feedback_file(reader, &ledger, paper.id)
+                .await
+                .unwrap();
+            assert_eq!(
+                (name.as_str(), bytes.as_slice()),
+                ("论文.pdf", &b"%PDF-1.7 paper"[..])
+            );
+        }
+        assert!(matches!(
+            w.products
+                .feedback_file(&w.provider, &ledger, paper.id)
+                .await
+                .unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
         assert!(
             w.products
                 .overdue_feedback(&w.operator)

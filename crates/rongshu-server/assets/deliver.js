@@ -5,8 +5,9 @@
 (function () {
   "use strict";
 
-  // Sends the form's file to its action with `query`; `done` gets the
-  // parsed reply of a successful upload.
+  // Sends the form's file to its upload address (its action unless it
+  // names another) with `query`; `done` gets the parsed reply of a
+  // successful upload.
   function upload(form, query, done) {
     var bar = form.querySelector("progress");
     var status = form.querySelector("[role=status]");
@@ -15,7 +16,8 @@
     if (!file) { return; }
     query.set("file_name", file.name);
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.getAttribute("action") + "?" + query.toString());
+    var address = form.dataset.upload || form.getAttribute("action");
+    xhr.open("POST", address + "?" + query.toString());
     xhr.setRequestHeader("x-csrf-token", form.dataset.csrf);
     xhr.setRequestHeader("accept", "application/json");
     xhr.upload.addEventListener("progress", function (e) {
@@ -72,6 +74,20 @@
       var query = new URLSearchParams();
       query.set("name", table.elements.name.value.trim());
       upload(table, query, function () { window.location.reload(); });
+    });
+  }
+
+  // Feedback goes as a plain form unless a file is chosen.
+  var feedback = document.getElementById("feedback");
+  if (feedback) {
+    feedback.addEventListener("submit", function (event) {
+      if (!feedback.elements.file.files[0]) { return; }
+      event.preventDefault();
+      var query = new URLSearchParams();
+      ["kind", "title", "link"].forEach(function (name) {
+        query.set(name, feedback.elements[name].value.trim());
+      });
+      upload(feedback, query, function () { window.location.assign("/feedback"); });
     });
   }
 

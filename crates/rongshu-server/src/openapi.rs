@@ -242,6 +242,7 @@ fn build() -> OpenApi {
         .schema_from::<ConsultingMessageView>()
         .schema_from::<ConsultingOrderView>()
         .schema_from::<FeedbackRequest>()
+        .schema_from::<FeedbackFileQuery>()
         .schema_from::<FeedbackView>()
         .schema_from::<OverdueFeedbackView>()
         .schema_from::<SandboxColumnView>()
@@ -296,6 +297,7 @@ fn query_parameters(name: &str) -> Option<Vec<utoipa::openapi::path::Parameter>>
         "PreviewQuery" => Some(PreviewQuery::into_params(|| Some(ParameterIn::Query))),
         "UsageQuery" => Some(UsageQuery::into_params(|| Some(ParameterIn::Query))),
         "DeliverableQuery" => Some(DeliverableQuery::into_params(|| Some(ParameterIn::Query))),
+        "FeedbackFileQuery" => Some(FeedbackFileQuery::into_params(|| Some(ParameterIn::Query))),
         "UploadQuery" => Some(UploadQuery::into_params(|| Some(ParameterIn::Query))),
         "ExportsQuery" => Some(ExportsQuery::into_params(|| Some(ParameterIn::Query))),
         _ => None,

@@ -64,7 +64,9 @@ pub struct Feedback {
     /// product, report, paper or application.
     pub kind: String,
     pub title: String,
+    /// Empty when the feedback came as a file only.
     pub link: String,
+    pub file: Option<SealedFile>,
     pub filed_by: Option<i64>,
     pub filed_at_ms: i64,
 }
@@ -76,6 +78,7 @@ pub struct NewFeedback {
     pub kind: String,
     pub title: String,
     pub link: String,
+    pub file: Option<SealedFile>,
     pub filed_by: Option<i64>,
 }
 
@@ -93,24 +96,30 @@ fn order(row: &AnyRow) -> Result<ConsultingOrder, StoreError> {
     })
 }
 
-fn message(row: &AnyRow) -> Result<ConsultingMessage, StoreError> {
+/// The sealed file a row carries in its `file_name`, `byte_size`,
+/// `digest`, `sealed` and `master_key_id` columns, if any.
+fn sealed_file(row: &AnyRow) -> Result<Option<SealedFile>, StoreError> {
     let file_name: Option<String> = row.try_get("file_name")?;
-    let file = match file_name {
-        None => None,
-        Some(file_name) => Some(SealedFile {
-            file_name,
-            byte_size: row.try_get::<Option<i64>, _>("byte_size")?.unwrap_or(0),
-            digest: row
-                .try_get::<Option<String>, _>("digest")?
-                .unwrap_or_default(),
-            sealed: row
-                .try_get::<Option<String>, _>("sealed")?
-                .unwrap_or_default(),
-            master_key_id: row
-                .try_get::<Option<String>, _>("master_key_id")?
-                .unwrap_or_default(),
-        }),
+    let Some(file_name) = file_name else {
+        return Ok(None);
     };
+    Ok(Some(SealedFile {
+        file_name,
+        byte_size: row.try_get::<Option<i64>, _>("byte_size")?.unwrap_or(0),
+        digest: row
+            .try_get::<Option<String>, _>("digest")?
+            .unwrap_or_default(),
+        sealed: row
+            .try_get::<Option<String>, _>("sealed")?
+            .unwrap_or_default(),
+        master_key_id: row
+            .try_get::<Option<String>, _>("master_key_id")?
+            .unwrap_or_default(),
+    }))
+}
+
+fn message(row: &AnyRow) -> Result<ConsultingMessage, StoreError> {
+    let file = sealed_file(row)?;
     Ok(ConsultingMessage {
         id: row.try_get("id")?,
         order_id: row.try_get("order_id")?,
@@ -130,6 +139,7 @@ fn feedback(row: &AnyRow) -> Result<Feedback, StoreError> {
         kind: row.try_get("kind")?,
         title: row.try_get("title")?,
         link: row.try_get("link")?,
+        file: sealed_file(row)?,
         filed_by: row.try_get("filed_by")?,
         filed_at_ms: row.try_get("filed_at")?,
     })
@@ -304,9 +314,11 @@ impl WriteTx<'_> {
         new: &NewFeedback,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
+        let file = new.file.as_ref();
         Ok(sqlx::query_scalar(
             "INSERT INTO usage_feedback (product_id, org_id, kind, title, link, filed_by, \
-             filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             filed_at, file_name, byte_size, digest, sealed, master_key_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(new.product_id)
         .bind(new.org_id)
@@ -315,7 +327,28 @@ impl WriteTx<'_> {
         .bind(new.link.clone())
         .bind(new.filed_by)
         .bind(now_ms)
+        .bind(file.map(|f| f.file_name.clone()))
+        .bind(file.map(|f| f.byte_size))
+        .bind(file.map(|f| f.digest.clone()))
+        .bind(file.map(|f| f.sealed.clone()))
+        .bind(file.map(|f| f.master_key_id.clone()))
         .fetch_one(&mut *self.tx)
         .await?)
+    }
+
+    pub async fn reseal_feedback_file(
+        &mut self,
+        id: i64,
+        sealed: &str,
+        master_key_id: &str,
+    ) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("UPDATE usage_feedback SET sealed = $1, master_key_id = $2 WHERE id = $3")
+                .bind(sealed.to_owned())
+                .bind(master_key_id.to_owned())
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        found(done.rows_affected(), "feedback", id)
     }
 }

@@ -23,6 +23,12 @@ pub fn consulting_file_context(order_id: i64) -> Vec<u8> {
     format!("rongshu consulting deliverable of order {order_id}").into_bytes()
 }
 
+/// The context an organisation's feedback files on a product are sealed
+/// under.
+pub fn feedback_file_context(org_id: i64, product_id: i64) -> Vec<u8> {
+    format!("rongshu feedback of organisation {org_id} on product {product_id}").into_bytes()
+}
+
 /// The context a sandbox export's result is sealed under, bound to its
 /// workspace (the data use agreement) and the query that made it.
 pub fn sandbox_export_context(agreement_id: i64, query_id: i64) -> Vec<u8> {

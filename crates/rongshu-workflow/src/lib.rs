@@ -38,8 +38,8 @@ pub use deliveries::{UseGrant, UseRefusal, check_use, close_delivery_tasks};
 pub use demands::{DemandDraft, ListItemDecision};
 pub use error::WorkflowError;
 pub use evidence::{
-    MAX_EVIDENCE_BYTES, consulting_file_context, evidence_context, open_evidence,
-    sandbox_export_context,
+    MAX_EVIDENCE_BYTES, consulting_file_context, evidence_context, feedback_file_context,
+    open_evidence, sandbox_export_context,
 };
 pub use export::{
     AgreementExport, EXPORT_FORMAT, ExportedSignature, VerifiedAgreement, VerifyError,

@@ -929,12 +929,24 @@ async fn the_provider_caps_a_price_and_the_user_reports_what_it_made() {
         .await;
     submit(b, "#feedback button").await;
     b.landed_on(&format!("{base}/feedback")).await;
+    // The work itself as a file, no link: the page's script uploads it.
+    let report = h.dir.join("风控模型说明.pdf");
+    std::fs::write(&report, b"%PDF-1.7 model").unwrap();
+    b.go(&format!("{base}/products/registrations-query")).await;
+    b.type_into("#feedback input[name=title]", "风控模型说明书")
+        .await;
+    b.type_into("#feedback input[type=file]", &report.display().to_string())
+        .await;
+    b.click("#feedback button").await;
+    b.landed_on(&format!("{base}/feedback")).await;
 
     as_party(b, base, "op-staff").await;
     b.go(&format!("{base}/feedback")).await;
     let page = b.source().await;
     assert!(
-        page.contains("id=\"overdue\"") && page.contains("供应链授信风控模型"),
+        page.contains("id=\"overdue\"")
+            && page.contains("供应链授信风控模型")
+            && page.contains(">风控模型说明.pdf</a>"),
         "{page}"
     );
 }

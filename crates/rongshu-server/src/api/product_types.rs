@@ -632,6 +632,19 @@ pub(crate) struct FeedbackRequest {
     pub link: String,
 }
 
+#[derive(Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FeedbackFileQuery {
+    /// product, report, paper or application.
+    pub kind: String,
+    pub title: String,
+    /// Where it can be seen, if anywhere besides the file.
+    #[serde(default)]
+    pub link: String,
+    /// The file's name (the body is the file).
+    pub file_name: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct FeedbackView {
     pub id: i64,
@@ -639,7 +652,11 @@ pub(crate) struct FeedbackView {
     pub org_id: i64,
     pub kind: String,
     pub title: String,
+    /// Empty when the feedback came as a file only.
     pub link: String,
+    /// The file filed with it (GET /api/v1/feedback/{id}/file).
+    pub file_name: Option<String>,
+    pub file_bytes: Option<i64>,
     pub filed_at: String,
 }
 
@@ -652,6 +669,8 @@ impl From<&Feedback> for FeedbackView {
             kind: f.kind.clone(),
             title: f.title.clone(),
             link: f.link.clone(),
+            file_name: f.file.as_ref().map(|file| file.file_name.clone()),
+            file_bytes: f.file.as_ref().map(|file| file.byte_size),
             filed_at: rfc3339(f.filed_at_ms),
         }
     }

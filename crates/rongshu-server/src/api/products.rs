@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, SuspensionScope};
 use rongshu_formats::OutputFormat;
+use rongshu_products::consulting::{Attachment, FeedbackDraft};
 use rongshu_products::{Caller, ProductDraft, ProductError};
 
 use super::product_types::*;
@@ -391,7 +392,7 @@ pub(crate) async fn attach_deliverable(
     q: DeliverableQuery,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<ConsultingMessageView>), ApiError> {
-    let attachment = rongshu_products::consulting::Attachment {
+    let attachment = Attachment {
         file_name: q.file_name,
         bytes: body.to_vec(),
     };
@@ -444,12 +445,61 @@ pub(crate) async fn file_feedback(
             &who.account().actor(),
             &who.ctx,
             &code,
-            &req.kind,
-            &req.title,
-            &req.link,
+            FeedbackDraft {
+                kind: req.kind,
+                title: req.title,
+                link: req.link,
+                file: None,
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json((&feedback).into())))
+}
+
+pub(crate) async fn file_feedback_with_file(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Query(q): Query<FeedbackFileQuery>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<FeedbackView>), ApiError> {
+    feedback_with_file(&state, &who, &code, q, body).await
+}
+
+/// Files feedback whose file is the request's body.
+pub(crate) async fn feedback_with_file(
+    state: &AppState,
+    who: &SignedIn,
+    code: &str,
+    q: FeedbackFileQuery,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<FeedbackView>), ApiError> {
+    let draft = FeedbackDraft {
+        kind: q.kind,
+        title: q.title,
+        link: q.link,
+        file: Some(Attachment {
+            file_name: q.file_name,
+            bytes: body.to_vec(),
+        }),
+    };
+    let feedback = state
+        .products()
+        .file_feedback(&who.account().actor(), &who.ctx, code, draft)
+        .await?;
+    Ok((StatusCode::CREATED, Json((&feedback).into())))
+}
+
+pub(crate) async fn feedback_file(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (name, bytes) = state
+        .products()
+        .feedback_file(&who.account().actor(), &who.ctx, id)
+        .await?;
+    Ok(super::attachment(&name, bytes))
 }
 
 pub(crate) async fn feedback(

@@ -3,16 +3,20 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rongshu_domain::supply::FEEDBACK_KINDS;
+use rongshu_products::consulting::FeedbackDraft;
 use serde::Deserialize;
 
 use super::product_text as t;
 use super::supply_text::ORGANISATION;
 use super::{CsrfForm, Viewer, after_form, layout, local_time, optional_number};
-use crate::context::Path;
+use crate::api::product_types::FeedbackFileQuery;
+use crate::context::{Path, Query};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -76,7 +80,12 @@ async fn feedback(
                             tr {
                                 td { (named(&products, f.product_id)) " · " (named(&orgs, f.org_id)) }
                                 td { (t::feedback_kind(&f.kind).get(lang)) }
-                                td { a href=(f.link) rel="noopener noreferrer" { (f.title) } }
+                                td {
+                                    @if f.link.is_empty() { (f.title) } @else { a href=(f.link) rel="noopener noreferrer" { (f.title) } }
+                                    @if let Some(file) = &f.file {
+                                        " · " a.file href={ "/feedback/" (f.id) "/file" } { (file.file_name) } " (" (file.byte_size) " B)"
+                                    }
+                                }
                                 td { (local_time(f.filed_at_ms)) }
                             }
                         }
@@ -94,15 +103,21 @@ pub(crate) fn feedback_form(viewer: &Viewer, code: &str) -> Markup {
     html! {
         section.card {
             h2 { (t::FILE_FEEDBACK.get(lang)) }
-            form #feedback method="post" action={ "/products/" (code) "/feedback" } {
+            p.muted { (t::FEEDBACK_HINT.get(lang)) }
+            form #feedback method="post" action={ "/products/" (code) "/feedback" }
+                data-upload={ "/products/" (code) "/feedback/file" } data-csrf=(viewer.csrf_token()) {
                 input type="hidden" name="csrf" value=(viewer.csrf_token());
                 label { (t::KIND.get(lang))
                     select name="kind" { @for k in FEEDBACK_KINDS { option value=(k) { (t::feedback_kind(k).get(lang)) } } }
                 }
                 label { (t::TITLE.get(lang)) input name="title" required maxlength="200"; }
-                label { (t::LINK.get(lang)) input type="url" name="link" required placeholder="https://"; }
+                label { (t::LINK.get(lang)) input type="url" name="link" placeholder="https://"; }
+                label { (t::FILE.get(lang)) input type="file" name="file"; }
                 button type="submit" { (t::FILE_FEEDBACK.get(lang)) }
+                progress max="100" hidden {}
+                p role="status" aria-live="polite" {}
             }
+            script src="/assets/deliver.js" {}
         }
     }
 }
@@ -143,15 +158,46 @@ pub(crate) async fn file_feedback(
             &who.account().actor(),
             &who.ctx,
             &code,
-            &form.kind,
-            &form.title,
-            &form.link,
+            FeedbackDraft {
+                kind: form.kind.clone(),
+                title: form.title.clone(),
+                link: form.link.clone(),
+                file: None,
+            },
         )
         .await;
     after_form(&f.viewer, filed, "/feedback", async |notice| {
         feedback(&state, &f.viewer, Some(notice)).await
     })
     .await
+}
+
+/// Feedback with a file: the body is the file; the session's CSRF token
+/// comes in a header (the page's script sends it).
+pub(crate) async fn file_feedback_with_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<FeedbackFileQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    viewer.check_csrf_header(&headers)?;
+    let filed =
+        crate::api::products::feedback_with_file(&state, &viewer.who, &code, q, body).await?;
+    Ok(filed.into_response())
+}
+
+pub(crate) async fn feedback_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (name, bytes) = state
+        .products()
+        .feedback_file(&viewer.who.account().actor(), &viewer.who.ctx, id)
+        .await?;
+    Ok(crate::api::attachment(&name, bytes))
 }
 
 #[derive(Deserialize)]

@@ -111,6 +111,11 @@ pub(crate) const FEEDBACK_INTRO: T = T(
     "使用单位应反馈利用公共数据形成的成果（产品、报告、论文、应用）；首次使用满 90 天仍未反馈的列为逾期（第十五条）。",
     "Users report what they made with public data (product, report, paper, application); no report 90 days after first use is overdue (Art. 15).",
 );
+pub(crate) const FEEDBACK_HINT: T = T(
+    "给出成果的链接，或上传成果文件（报告、论文等，加密保存，仅本单位和运营、监管方可下载），或两者都给。",
+    "Give a link to the work, or upload it as a file (a report, a paper: kept encrypted, downloadable by your organisation and those who follow feedback only), or both.",
+);
+pub(crate) const FILE: T = T("文件", "File");
 pub(crate) const FILE_FEEDBACK: T = T("提交反馈", "File feedback");
 pub(crate) const KIND: T = T("成果类型", "Kind");
 pub(crate) const TITLE: T = T("标题", "Title");

@@ -314,6 +314,31 @@ pub(super) fn add(b: &mut Builder) {
     );
     b.add(
         Api,
+        Method::POST,
+        "/api/v1/products/{code}/feedback/file",
+        "feedback.file",
+        "Report what was made with a product's data with the work itself as a file (the body; sealed at rest), a link optional.",
+        r(CALLERS),
+        InHandler,
+        Wire {
+            query: Some("FeedbackFileQuery"),
+            ..reply("FeedbackView")
+        },
+        || post(h::file_feedback_with_file),
+    );
+    b.add(
+        Api,
+        Method::GET,
+        "/api/v1/feedback/{id}/file",
+        "feedback.file.read",
+        "Download a feedback's file (the organisation that filed it, the operator and supervisors; ledgered).",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || get(h::feedback_file),
+    );
+    b.add(
+        Api,
         Method::GET,
         "/api/v1/feedback",
         "feedback.list",
@@ -590,6 +615,28 @@ pub(super) fn add_console(b: &mut Builder) {
         InHandler,
         NO_BODY,
         || post(fb::file_feedback),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/products/{code}/feedback/file",
+        "feedback.file",
+        "File usage feedback with a file (the body is the file; /assets/deliver.js sends it with the CSRF token).",
+        Access::Restricted(CALLERS),
+        InHandler,
+        NO_BODY,
+        || post(fb::file_feedback_with_file),
+    );
+    b.add(
+        Console,
+        Method::GET,
+        "/feedback/{id}/file",
+        "feedback.file.read",
+        "Download a feedback's file.",
+        signed_in,
+        InHandler,
+        NO_BODY,
+        || get(fb::feedback_file),
     );
     b.add(
         Console,
