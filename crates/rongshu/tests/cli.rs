@@ -526,8 +526,12 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 
 /// A generated CSV of about `bytes` bytes.
 fn bus_stops_csv(path: &std::path::Path, bytes: usize) {
+    dataset_csv(rongshu_synth::Dataset::BusStops, path, bytes);
+}
+
+/// About `bytes` of a generated dataset as CSV.
+fn dataset_csv(dataset: rongshu_synth::Dataset, path: &std::path::Path, bytes: usize) {
     let mut text = String::new();
-    let dataset = rongshu_synth::Dataset::BusStops;
     text.push_str(&dataset.header().join(","));
     text.push('\n');
     let mut rng = rongshu_synth::Rng::new(9);
@@ -645,6 +649,91 @@ async fn ingest_memory_does_not_grow_with_the_file() {
     assert!(
         large_peak < small_peak + (20 << 20),
         "peak grew from {small_peak} to {large_peak} bytes: the file was held in memory"
+    );
+}
+
+/// The most memory a process has held, from the kernel (Linux).
+fn peak_rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("a number of kB");
+    kib * 1024
+}
+
+/// Delivers `file` as the food inspections' newest version, serves, and
+/// downloads the demo's download product as the researcher; the server's
+/// peak memory and the bytes downloaded.
+async fn download_peak(site: &Site, file: &std::path::Path) -> (u64, u64) {
+    let out = site
+        .command(&["data", "deliver", "--resource", "food-inspections"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (server, url) = site.serve();
+    let http = reqwest::Client::new();
+    let token = http
+        .post(format!("{url}/api/v1/sessions"))
+        .json(&json!({ "username": "scu-researcher", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut response = http
+        .get(format!(
+            "{url}/api/v1/products/food-inspections-download/download?format=csv"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut received = 0u64;
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        received += chunk.len() as u64;
+    }
+    (peak_rss_of(server.0.id()), received)
+}
+
+#[tokio::test]
+async fn download_memory_does_not_grow_with_the_version() {
+    let site = Site::new(Backend::Sqlite).await;
+    site.seed();
+    let (small, large) = (site.dir.join("small.csv"), site.dir.join("large.csv"));
+    let inspections = rongshu_synth::Dataset::FoodInspections;
+    dataset_csv(inspections, &small, 8 << 20);
+    dataset_csv(inspections, &large, 80 << 20);
+    let (small_peak, small_bytes) = download_peak(&site, &small).await;
+    let (large_peak, large_bytes) = download_peak(&site, &large).await;
+    eprintln!(
+        "server peak RSS: {small_bytes}-byte download {small_peak} bytes, \
+         {large_bytes}-byte download {large_peak} bytes"
+    );
+    assert!(
+        large_bytes > 5 * small_bytes,
+        "the large version was served"
+    );
+    // 72 MB more data (read, de-identified, zipped) adds almost nothing:
+    // it streamed.
+    assert!(
+        large_peak < small_peak + (20 << 20),
+        "peak grew from {small_peak} to {large_peak} bytes: the download was held in memory"
     );
 }
 
