@@ -115,6 +115,14 @@ impl Table {
         &self.columns
     }
 
+    /// The memory its columns hold.
+    pub fn memory_bytes(&self) -> usize {
+        self.batches
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum()
+    }
+
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }

@@ -14,6 +14,7 @@ use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_products::Caller;
 use rongshu_store::{NewSandboxTable, SandboxTable, StoreError, TableOrigin};
 
+use crate::cache::Key;
 use crate::workspace::{Opened, WorkspaceTable};
 use crate::{Sandbox, SandboxError};
 
@@ -210,12 +211,11 @@ impl Sandbox {
         new.master_key_id = file.master_key_id;
         match self.record_kept(caller, by, &new).await {
             Ok(kept) => {
-                self.inner
-                    .tables
-                    .kept
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert((agreement_id, kept.id), table);
+                let key = Key::Kept {
+                    agreement: agreement_id,
+                    id: kept.id,
+                };
+                self.inner.tables.put(key, table);
                 Ok(kept)
             }
             Err(e) => {
@@ -305,12 +305,11 @@ impl Sandbox {
         })
         .await?;
         tx.commit().await?;
-        self.inner
-            .tables
-            .kept
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(agreement_id, dropped.id));
+        let key = Key::Kept {
+            agreement: agreement_id,
+            id: dropped.id,
+        };
+        self.inner.tables.retain(|k| *k != key);
         // Recovery sweeps the file if this fails: no table names it now.
         if let Err(e) = self
             .products()
@@ -328,10 +327,13 @@ impl Sandbox {
         &self,
         record: &SandboxTable,
     ) -> Result<Arc<Table>, SandboxError> {
-        let key = (record.table.agreement_id, record.id);
-        let cache = &self.inner.tables.kept;
-        if let Some(table) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(table.clone());
+        let key = Key::Kept {
+            agreement: record.table.agreement_id,
+            id: record.id,
+        };
+        let cache = &self.inner.tables;
+        if let Some(table) = cache.get(&key) {
+            return Ok(table);
         }
         let parquet = self
             .products()
@@ -342,24 +344,19 @@ impl Sandbox {
             self.parquet_table(record.table.name.clone(), parquet)
                 .await?,
         );
-        cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, table.clone());
+        cache.put(key, table.clone());
         Ok(table)
     }
 
     /// Forgets the cached tables of a workspace that it no longer keeps
     /// (dropped through another process).
     pub(crate) fn forget_dropped(&self, agreement_id: i64, kept: &[SandboxTable]) {
-        self.inner
-            .tables
-            .kept
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|(agreement, id), _| {
-                *agreement != agreement_id || kept.iter().any(|k| k.id == *id)
-            });
+        self.inner.tables.retain(|k| match k {
+            Key::Kept { agreement, id } if *agreement == agreement_id => {
+                kept.iter().any(|k| k.id == *id)
+            }
+            _ => true,
+        });
     }
 
     async fn parquet_table(&self, name: String, parquet: Vec<u8>) -> Result<Table, SandboxError> {

@@ -17,6 +17,7 @@
 //! leaves; a table made from a product is withheld whenever the product
 //! is; no HTTP; nothing here writes plaintext outside memory.
 
+mod cache;
 mod export;
 mod kept;
 mod query;
@@ -48,6 +49,9 @@ pub struct SandboxConfig {
     pub queries_per_account: usize,
     /// The largest file a user may upload into a workspace.
     pub max_upload_bytes: u64,
+    /// Memory this process's workspace tables may hold; the least
+    /// recently used are dropped (and read again when next needed).
+    pub cache_bytes: usize,
 }
 
 impl Default for SandboxConfig {
@@ -58,6 +62,7 @@ impl Default for SandboxConfig {
             approvals_required: 1,
             queries_per_account: 2,
             max_upload_bytes: 256 << 20,
+            cache_bytes: 2 << 30,
         }
     }
 }
@@ -109,7 +114,7 @@ struct Inner {
     products: Products,
     engine: Engine,
     config: SandboxConfig,
-    tables: workspace::TableCache,
+    tables: cache::TableCache,
     /// Queries running, by account.
     running: Mutex<HashMap<i64, usize>>,
     /// Cancellation of running queries, by account and the run id the
@@ -123,8 +128,8 @@ impl Sandbox {
             inner: Arc::new(Inner {
                 engine: Engine::new(config.limits.clone()),
                 products,
+                tables: cache::TableCache::new(config.cache_bytes),
                 config,
-                tables: workspace::TableCache::default(),
                 running: Mutex::default(),
                 cancels: Mutex::default(),
             }),
@@ -141,6 +146,11 @@ impl Sandbox {
 
     fn now_ms(&self) -> i64 {
         self.inner.products.workflow().now_ms()
+    }
+
+    /// Workspace tables this process holds in memory, and their bytes.
+    pub fn cached(&self) -> (usize, usize) {
+        self.inner.tables.footprint()
     }
 
     /// The largest file a user may upload into a workspace.

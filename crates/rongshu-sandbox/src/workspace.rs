@@ -5,12 +5,13 @@
 //! query results), opened from their sealed files once per process.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rongshu_engine::{ColumnType, Table};
 use rongshu_products::{Caller, SandboxSource};
 use rongshu_store::{SandboxTable, TableOrigin};
 
+use crate::cache::Key;
 use crate::{Sandbox, SandboxError};
 
 /// A table as the schema browser shows it.
@@ -50,18 +51,6 @@ pub struct Workspace {
     pub tables: Vec<WorkspaceTable>,
 }
 
-/// A product's output, by product, revision, version and authorization:
-/// any change of these makes another table.
-type TableKey = (i64, i64, i64, i64);
-
-#[derive(Debug, Default)]
-pub(crate) struct TableCache {
-    products: Mutex<HashMap<TableKey, Arc<Table>>>,
-    /// Kept tables, by agreement and table id (a kept table never
-    /// changes; it is only dropped).
-    pub(crate) kept: Mutex<HashMap<(i64, i64), Arc<Table>>>,
-}
-
 /// A workspace opened for one statement: its sources (each admitted now)
 /// and its tables.
 pub(crate) struct Opened {
@@ -76,13 +65,13 @@ pub(crate) fn table_name(product_code: &str) -> String {
     product_code.replace('-', "_")
 }
 
-fn key(source: &SandboxSource) -> TableKey {
-    (
-        source.product().id,
-        source.product().revision,
-        source.version().id,
-        source.authorization_id(),
-    )
+fn key(source: &SandboxSource) -> Key {
+    Key::Product {
+        product: source.product().id,
+        revision: source.product().revision,
+        version: source.version().id,
+        authorization: source.authorization_id(),
+    }
 }
 
 impl Opened {
@@ -328,15 +317,9 @@ impl Sandbox {
     /// A product's table, from the cache or read now.
     async fn table(&self, source: &SandboxSource) -> Result<Arc<Table>, SandboxError> {
         let key = key(source);
-        if let Some(table) = self
-            .inner
-            .tables
-            .products
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return Ok(table.clone());
+        let cache = &self.inner.tables;
+        if let Some(table) = cache.get(&key) {
+            return Ok(table);
         }
         let (columns, batches) = self.products().sandbox_output(source).await?;
         let table = Arc::new(Table::from_text(
@@ -344,15 +327,13 @@ impl Sandbox {
             columns,
             batches,
         )?);
-        let mut products = self
-            .inner
-            .tables
-            .products
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
         // An older revision or version of the product is no longer read.
-        products.retain(|k, _| k.0 != key.0 || *k == key);
-        products.insert(key, table.clone());
+        let product = source.product().id;
+        cache.retain(|k| match k {
+            Key::Product { product: p, .. } => *p != product || *k == key,
+            Key::Kept { .. } => true,
+        });
+        cache.put(key, table.clone());
         Ok(table)
     }
 }

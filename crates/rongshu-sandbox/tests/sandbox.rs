@@ -922,3 +922,39 @@ async fn statements_are_metered_and_held_to_the_daily_quota() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_beyond_the_cache_budget_are_read_again_when_needed() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let user = caller(&w.user);
+        let roomy = sandbox(&w, SandboxConfig::default());
+        let agreement = workspace_of(&roomy, &w).await;
+        let (tables, bytes) = roomy.cached();
+        assert_eq!(tables, 1, "the product's table stays in memory");
+        assert!(bytes > 0);
+        let tight = sandbox(
+            &w,
+            SandboxConfig {
+                cache_bytes: 64,
+                ..SandboxConfig::default()
+            },
+        );
+        for _ in 0..2 {
+            let answer = tight
+                .run(
+                    &user,
+                    &ledger,
+                    agreement,
+                    "SELECT count(*) FROM registrations_lab",
+                    None,
+                )
+                .await
+                .unwrap();
+            assert_eq!(answer.rows[0].columns[0][0].as_deref(), Some("40"));
+        }
+        assert_eq!(tight.cached(), (0, 0), "nothing held past the budget");
+    })
+    .await;
+}

@@ -49,6 +49,9 @@ pub struct SandboxSection {
     pub queries_per_account: usize,
     /// The largest file a user may upload into a workspace.
     pub max_upload_mb: u64,
+    /// Memory a server's workspace tables may hold (least recently used
+    /// dropped first).
+    pub cache_mb: usize,
     /// Fewest records a released cell may stand for.
     pub min_cell_count: u64,
     /// Whether a zero count is disclosive.
@@ -72,6 +75,7 @@ impl Default for SandboxSection {
             max_rows: d.limits.max_rows,
             queries_per_account: d.queries_per_account,
             max_upload_mb: d.max_upload_bytes >> 20,
+            cache_mb: d.cache_bytes >> 20,
             min_cell_count: d.rules.min_cell_count,
             zeros_disclosive: d.rules.zeros_disclosive,
             dominance_share: d.rules.dominance_share,
@@ -100,6 +104,7 @@ impl SandboxSection {
                 64,
             ),
             ("sandbox.max_upload_mb", self.max_upload_mb, 1, 64 << 10),
+            ("sandbox.cache_mb", self.cache_mb as u64, 16, 1 << 20),
             ("sandbox.min_cell_count", self.min_cell_count, 1, 1_000_000),
             (
                 "sandbox.release_max_rows",
@@ -146,6 +151,7 @@ impl SandboxSection {
             approvals_required: self.approvals_required,
             queries_per_account: self.queries_per_account,
             max_upload_bytes: self.max_upload_mb << 20,
+            cache_bytes: self.cache_mb << 20,
         }
     }
 }
