@@ -3,7 +3,7 @@
 
 use rongshu_crypto::seal::{MasterKey, SealError};
 use rongshu_ledger::Attribution;
-use rongshu_store::Store;
+use rongshu_store::{Sealed, Store};
 
 use crate::{DeliveryError, key_context};
 
@@ -33,7 +33,7 @@ pub async fn rewrap_all(
     for version in store.all_versions().await? {
         if version.master_key_id != new_id {
             let rewrapped = rewrap(&version.object_name, &version.wrapped_key)?;
-            tx.rewrap_version_key(version.id, &rewrapped, &new_id)
+            tx.reseal(Sealed::VersionKey, version.id, &rewrapped, &new_id)
                 .await?;
             count += 1;
         }
@@ -42,7 +42,7 @@ pub async fn rewrap_all(
         let table = &kept.table;
         if table.master_key_id != new_id {
             let rewrapped = rewrap(&table.object_name, &table.wrapped_key)?;
-            tx.rewrap_sandbox_table_key(kept.id, &rewrapped, &new_id)
+            tx.reseal(Sealed::SandboxTableKey, kept.id, &rewrapped, &new_id)
                 .await?;
             count += 1;
         }
@@ -58,7 +58,7 @@ pub async fn rewrap_all(
         if key.master_key_id != new_id {
             let context = rongshu_workflow::signing_key_context(key.org_id);
             let resealed = reseal(&key.sealed_secret, &context)?;
-            tx.reseal_signing_key(key.org_id, &resealed, &new_id)
+            tx.reseal(Sealed::SigningKey, key.org_id, &resealed, &new_id)
                 .await?;
             count += 1;
         }
@@ -67,8 +67,13 @@ pub async fn rewrap_all(
         if evidence.master_key_id != new_id {
             let context = rongshu_workflow::evidence_context(evidence.demand_id);
             let resealed = reseal(&evidence.sealed, &context)?;
-            tx.reseal_consent_evidence(evidence.demand_id, &resealed, &new_id)
-                .await?;
+            tx.reseal(
+                Sealed::ConsentEvidence,
+                evidence.demand_id,
+                &resealed,
+                &new_id,
+            )
+            .await?;
             count += 1;
         }
     }
@@ -76,7 +81,8 @@ pub async fn rewrap_all(
         if hook.master_key_id != new_id {
             let context = rongshu_workflow::webhook_context(hook.org_id);
             let resealed = reseal(&hook.sealed_secret, &context)?;
-            tx.reseal_webhook(hook.id, &resealed, &new_id).await?;
+            tx.reseal(Sealed::WebhookSecret, hook.id, &resealed, &new_id)
+                .await?;
             count += 1;
         }
     }
@@ -84,7 +90,7 @@ pub async fn rewrap_all(
         if let Some(file) = message.file.filter(|f| f.master_key_id != new_id) {
             let context = rongshu_workflow::consulting_file_context(message.order_id);
             let resealed = reseal(&file.sealed, &context)?;
-            tx.reseal_consulting_file(message.id, &resealed, &new_id)
+            tx.reseal(Sealed::ConsultingFile, message.id, &resealed, &new_id)
                 .await?;
             count += 1;
         }
@@ -94,7 +100,7 @@ pub async fn rewrap_all(
             let context =
                 rongshu_workflow::feedback_file_context(feedback.org_id, feedback.product_id);
             let resealed = reseal(&file.sealed, &context)?;
-            tx.reseal_feedback_file(feedback.id, &resealed, &new_id)
+            tx.reseal(Sealed::FeedbackFile, feedback.id, &resealed, &new_id)
                 .await?;
             count += 1;
         }
@@ -105,7 +111,7 @@ pub async fn rewrap_all(
             let context =
                 rongshu_workflow::sandbox_export_context(record.agreement_id, record.query_id);
             let resealed = reseal(&record.result.sealed, &context)?;
-            tx.reseal_sandbox_export(export.id, &resealed, &new_id)
+            tx.reseal(Sealed::SandboxExport, export.id, &resealed, &new_id)
                 .await?;
             count += 1;
         }
@@ -114,7 +120,7 @@ pub async fn rewrap_all(
         if product.master_key_id != new_id {
             let context = rongshu_deid::product_key_context(&product.input.code);
             let resealed = reseal(&product.wrapped_key, &context)?;
-            tx.rewrap_product_key(product.id, &resealed, &new_id)
+            tx.reseal(Sealed::ProductKeys, product.id, &resealed, &new_id)
                 .await?;
             count += 1;
         }

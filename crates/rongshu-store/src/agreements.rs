@@ -264,24 +264,6 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Replaces a signing key's sealed secret (master key rotation).
-    pub async fn reseal_signing_key(
-        &mut self,
-        org_id: i64,
-        sealed_secret: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE signing_keys SET sealed_secret = $1, master_key_id = $2 WHERE org_id = $3",
-        )
-        .bind(sealed_secret.to_owned())
-        .bind(master_key_id.to_owned())
-        .bind(org_id)
-        .execute(&mut *self.tx)
-        .await?;
-        crate::accounts::found(done.rows_affected(), "signing key", org_id)
-    }
-
     pub async fn insert_agreement(
         &mut self,
         new: &NewAgreement,

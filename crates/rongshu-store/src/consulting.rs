@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::{found, unchanged};
+use crate::accounts::unchanged;
 use crate::{Store, StoreError, WriteTx, by_id};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -292,23 +292,6 @@ impl WriteTx<'_> {
         .await?)
     }
 
-    pub async fn reseal_consulting_file(
-        &mut self,
-        message_id: i64,
-        sealed: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE consulting_messages SET sealed = $1, master_key_id = $2 WHERE id = $3",
-        )
-        .bind(sealed.to_owned())
-        .bind(master_key_id.to_owned())
-        .bind(message_id)
-        .execute(&mut *self.tx)
-        .await?;
-        found(done.rows_affected(), "consulting message", message_id)
-    }
-
     pub async fn insert_feedback(
         &mut self,
         new: &NewFeedback,
@@ -334,21 +317,5 @@ impl WriteTx<'_> {
         .bind(file.map(|f| f.master_key_id.clone()))
         .fetch_one(&mut *self.tx)
         .await?)
-    }
-
-    pub async fn reseal_feedback_file(
-        &mut self,
-        id: i64,
-        sealed: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("UPDATE usage_feedback SET sealed = $1, master_key_id = $2 WHERE id = $3")
-                .bind(sealed.to_owned())
-                .bind(master_key_id.to_owned())
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        found(done.rows_affected(), "feedback", id)
     }
 }

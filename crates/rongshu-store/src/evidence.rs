@@ -89,22 +89,4 @@ impl WriteTx<'_> {
         .await?;
         Ok(())
     }
-
-    /// Replaces an evidence file's sealed bytes (master key rotation).
-    pub async fn reseal_consent_evidence(
-        &mut self,
-        demand_id: i64,
-        sealed: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE consent_evidence SET sealed = $1, master_key_id = $2 WHERE demand_id = $3",
-        )
-        .bind(sealed.to_owned())
-        .bind(master_key_id.to_owned())
-        .bind(demand_id)
-        .execute(&mut *self.tx)
-        .await?;
-        crate::accounts::found(done.rows_affected(), "consent evidence", demand_id)
-    }
 }

@@ -25,6 +25,7 @@ mod records;
 mod resources;
 mod sandbox;
 mod sandbox_tables;
+mod sealed;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -59,6 +60,7 @@ pub use records::{
 pub use resources::{Registration, Resource, ResourceDescription, ResourceField, ResourceFilter};
 pub use sandbox::{NewSandboxExport, NewSandboxQuery, SandboxExport, SandboxQuery, SandboxReview};
 pub use sandbox_tables::{NewSandboxTable, SandboxTable, TableOrigin};
+pub use sealed::Sealed;
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
 pub use webhooks::{PendingDelivery, Webhook};
 

@@ -474,23 +474,6 @@ impl WriteTx<'_> {
         found(done.rows_affected(), "product", id)
     }
 
-    /// Replaces a product's wrapped key (master key rotation).
-    pub async fn rewrap_product_key(
-        &mut self,
-        id: i64,
-        wrapped_key: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("UPDATE products SET wrapped_key = $1, master_key_id = $2 WHERE id = $3")
-                .bind(wrapped_key.to_owned())
-                .bind(master_key_id.to_owned())
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        found(done.rows_affected(), "product", id)
-    }
-
     pub async fn insert_suspension(
         &mut self,
         scope: SuspensionScope,

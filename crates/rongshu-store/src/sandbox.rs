@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::{found, unchanged};
+use crate::accounts::unchanged;
 use crate::consulting::SealedFile;
 use crate::{Store, StoreError, WriteTx, by_id};
 
@@ -295,22 +295,6 @@ impl WriteTx<'_> {
         .execute(&mut *self.tx)
         .await?;
         unchanged(done.rows_affected(), "sandbox export", id)
-    }
-
-    pub async fn reseal_sandbox_export(
-        &mut self,
-        id: i64,
-        sealed: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("UPDATE sandbox_exports SET sealed = $1, master_key_id = $2 WHERE id = $3")
-                .bind(sealed.to_owned())
-                .bind(master_key_id.to_owned())
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        found(done.rows_affected(), "sandbox export", id)
     }
 
     pub async fn insert_sandbox_review(

@@ -4,7 +4,6 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::found;
 use crate::{Store, StoreError, WriteTx};
 
 /// Where a kept table came from.
@@ -176,22 +175,5 @@ impl WriteTx<'_> {
             id: name.to_owned(),
         })?;
         table(&row)
-    }
-
-    pub async fn rewrap_sandbox_table_key(
-        &mut self,
-        id: i64,
-        wrapped_key: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE sandbox_tables SET wrapped_key = $1, master_key_id = $2 WHERE id = $3",
-        )
-        .bind(wrapped_key.to_owned())
-        .bind(master_key_id.to_owned())
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
-        found(done.rows_affected(), "sandbox table", id)
     }
 }

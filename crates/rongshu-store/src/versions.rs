@@ -530,25 +530,6 @@ impl WriteTx<'_> {
         }
         Ok(())
     }
-
-    /// Replaces a version's wrapped data key (master key rotation); the
-    /// data itself is untouched.
-    pub async fn rewrap_version_key(
-        &mut self,
-        version_id: i64,
-        wrapped_key: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE resource_versions SET wrapped_key = $1, master_key_id = $2 WHERE id = $3",
-        )
-        .bind(wrapped_key.to_owned())
-        .bind(master_key_id.to_owned())
-        .bind(version_id)
-        .execute(&mut *self.tx)
-        .await?;
-        found(done.rows_affected(), "version", version_id)
-    }
 }
 
 #[cfg(test)]

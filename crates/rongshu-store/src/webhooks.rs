@@ -161,21 +161,4 @@ impl WriteTx<'_> {
         .await?;
         crate::accounts::found(done.rows_affected(), "webhook", id)
     }
-
-    /// Replaces a webhook's sealed secret (master key rotation).
-    pub async fn reseal_webhook(
-        &mut self,
-        id: i64,
-        sealed_secret: &str,
-        master_key_id: &str,
-    ) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("UPDATE webhooks SET sealed_secret = $1, master_key_id = $2 WHERE id = $3")
-                .bind(sealed_secret.to_owned())
-                .bind(master_key_id.to_owned())
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
-        crate::accounts::found(done.rows_affected(), "webhook", id)
-    }
 }

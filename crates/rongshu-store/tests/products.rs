@@ -7,7 +7,7 @@ use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
 use rongshu_store::testing::on_every_backend;
 use rongshu_store::{
     AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput, Registration,
-    ResourceDescription, Store, StoreError, Usage,
+    ResourceDescription, Sealed, Store, StoreError, Usage,
 };
 
 async fn org(store: &Store, code: &str, party: PartyType) -> i64 {
@@ -132,7 +132,9 @@ async fn products_round_trip_and_change_by_revision() {
             "{stale:?}"
         );
         tx.set_price_cap(id, Some(4), 13).await.unwrap();
-        tx.rewrap_product_key(id, "rewrapped", "mk2").await.unwrap();
+        tx.reseal(Sealed::ProductKeys, id, "rewrapped", "mk2")
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let stored = store.product(id).await.unwrap();
         assert_eq!(stored.input, changed);

@@ -8,7 +8,7 @@ use rongshu_domain::resource::{
 use rongshu_store::testing::on_every_backend;
 use rongshu_store::{
     BadRowRecord, NewIngest, NewOrganization, NewVersion, Registration, ResourceDescription,
-    ResourceFilter, Store, StoreError, VersionField,
+    ResourceFilter, Sealed, Store, StoreError, VersionField,
 };
 
 fn about(title: &str, open: bool) -> ResourceDescription {
@@ -332,7 +332,9 @@ async fn versions_publish_atomically_and_keep_the_providers_decisions() {
         assert_eq!(store.ingests(r, 10).await.unwrap().len(), 3);
 
         let mut tx = store.begin().await.unwrap();
-        tx.rewrap_version_key(v1.id, "ff", "k2").await.unwrap();
+        tx.reseal(Sealed::VersionKey, v1.id, "ff", "k2")
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let v1 = store.version(r, 1).await.unwrap();
         assert_eq!(
