@@ -34,7 +34,7 @@ use executor::Executor;
 use interrupt::{Interrupted, Stop};
 pub use limits::Limits;
 pub use rongshu_formats::{Batch, ColumnType, OutputColumn};
-pub use statement::Statement;
+pub use statement::{Statement, tables_named};
 pub use table::Table;
 
 /// Why a query did not run to its end.

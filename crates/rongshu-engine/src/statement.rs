@@ -1,10 +1,11 @@
 //! What a sandbox user may ask: a query, or a table made from one.
 
 use datafusion::sql::parser::{DFParser, Statement as Parsed};
+use datafusion::sql::resolve::resolve_table_references;
 use datafusion::sql::sqlparser::ast::Statement as Sql;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
-use crate::EngineError;
+use crate::{EngineError, Table};
 
 /// A statement the sandbox runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,19 +81,25 @@ fn refused(what: &str) -> EngineError {
     EngineError::NotAllowed(what)
 }
 
-/// A workspace table's name: letters (any script), digits and `_`, not
-/// starting with a digit, at most 64 characters.
-pub fn table_name(name: &str) -> Result<String, EngineError> {
+/// The name `CREATE TABLE` gives, held to the rule of kept tables'
+/// names ([`Table::check_name`]).
+fn table_name(name: &str) -> Result<String, EngineError> {
     let name = name.trim_matches('"');
-    let fits = !name.is_empty()
-        && name.chars().count() <= 64
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if fits {
-        Ok(name.to_owned())
-    } else {
-        Err(EngineError::NotAllowed(format!(
-            "{name:?} is no table name: letters, digits and _ only, not starting with a digit"
-        )))
-    }
+    Table::check_name(name)
+        .map_err(|problem| EngineError::NotAllowed(format!("table name {name:?} {problem}")))?;
+    Ok(name.to_owned())
+}
+
+/// The workspace tables a statement names (not its CTEs), as SQL reads
+/// them; none when it does not parse (running it will say why).
+pub fn tables_named(text: &str) -> Vec<String> {
+    let Ok(mut parsed) = DFParser::parse_sql_with_dialect(text, &GenericDialect {}) else {
+        return Vec::new();
+    };
+    let Some(statement) = parsed.pop_front() else {
+        return Vec::new();
+    };
+    resolve_table_references(&statement, true)
+        .map(|(tables, _)| tables.iter().map(|t| t.table().to_owned()).collect())
+        .unwrap_or_default()
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rongshu_domain::output::{CheckCode, DisclosureRules, ResultFacts, check};
 use rongshu_engine::{
-    Batch, ColumnType, Engine, EngineError, Limits, OutputColumn, Statement, Table,
+    Batch, ColumnType, Engine, EngineError, Limits, OutputColumn, Statement, Table, tables_named,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -427,4 +427,31 @@ fn a_damaged_parquet_file_is_an_error() {
         Table::from_parquet("t", b"PAR1 not really".to_vec()),
         Err(EngineError::Kept(_))
     ));
+}
+
+#[test]
+fn a_statement_names_its_tables_not_its_ctes_nor_lookalikes() {
+    let named =
+        tables_named("WITH t AS (SELECT * FROM a) SELECT * FROM t JOIN Big_B ON t.x = Big_B.x");
+    assert_eq!(named, vec!["a".to_owned(), "big_b".to_owned()]);
+    assert_eq!(
+        tables_named("SELECT * FROM registrations_lab2"),
+        vec!["registrations_lab2".to_owned()]
+    );
+    assert!(tables_named("SELECT 1").is_empty());
+    assert!(tables_named("not a statement").is_empty());
+}
+
+#[test]
+fn create_table_names_follow_the_kept_tables_rule() {
+    for bad in [
+        "CREATE TABLE \"Big\" AS SELECT 1",
+        "CREATE TABLE \"1x\" AS SELECT 1",
+    ] {
+        assert!(
+            matches!(Statement::parse(bad, 4096), Err(EngineError::NotAllowed(_))),
+            "{bad}"
+        );
+    }
+    assert!(Statement::parse("CREATE TABLE 大户 AS SELECT 1", 4096).is_ok());
 }

@@ -268,7 +268,8 @@ impl Sandbox {
             .into_iter()
             .filter(|s| s.agreement_id() == agreement_id)
             .collect();
-        let named = |table: &str| statement.contains(table);
+        let named_tables = rongshu_engine::tables_named(statement);
+        let named = |table: &str| named_tables.iter().any(|t| t == table);
         if let Some(at) = refused
             .iter()
             .position(|(code, _)| sources.is_empty() || named(&table_name(code)))
