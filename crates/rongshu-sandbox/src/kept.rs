@@ -5,7 +5,9 @@
 //! it outlives restarts, and a product's suspension withholds the tables
 //! made from it too.
 
+use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rongshu_delivery::KeptFile;
 use rongshu_engine::Table;
@@ -13,6 +15,8 @@ use rongshu_ingest::{Format, IngestError, IngestOptions, ingest};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_products::Caller;
 use rongshu_store::{NewSandboxTable, SandboxTable, StoreError, TableOrigin};
+use tokio::io::AsyncRead;
+use tokio_util::io::SyncIoBridge;
 
 use crate::cache::Key;
 use crate::workspace::{Opened, WorkspaceTable};
@@ -31,6 +35,29 @@ pub struct Upload {
 pub(crate) struct Made {
     pub table: Table,
     pub derived_from: Vec<String>,
+}
+
+/// An upload read up to its limit; past it, reading fails and says so.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    exceeded: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => {
+                self.exceeded.store(true, Ordering::Relaxed);
+                Err(std::io::Error::other("the upload is larger than allowed"))
+            }
+        }
+    }
 }
 
 fn task_failed(e: tokio::task::JoinError) -> SandboxError {
@@ -84,26 +111,18 @@ pub(crate) fn check_free(opened: &Opened, name: &str) -> Result<(), SandboxError
 }
 
 impl Sandbox {
-    /// Reads an uploaded file into a table of the workspace. The file is
-    /// read whole or refused whole (a row that does not read is named).
+    /// Reads an uploaded file into a table of the workspace, as it
+    /// streams in (up to the configured size). The file is read whole or
+    /// refused whole (a row that does not read is named).
     pub async fn upload(
         &self,
         caller: &Caller,
         by: &impl Attribution,
         agreement_id: i64,
         upload: Upload,
-        body: Vec<u8>,
+        body: impl AsyncRead + Send + Unpin + 'static,
     ) -> Result<WorkspaceTable, SandboxError> {
         let max = self.inner.config.max_upload_bytes;
-        if body.len() as u64 > max {
-            return Err(SandboxError::Invalid {
-                field: "file",
-                problem: format!(
-                    "has {} bytes, more than the {max} an upload may have",
-                    body.len()
-                ),
-            });
-        }
         let format =
             Format::from_file_name(&upload.file_name).ok_or_else(|| SandboxError::Invalid {
                 field: "file_name",
@@ -119,12 +138,26 @@ impl Sandbox {
             max_buffered_bytes: max,
             ..IngestOptions::new(format)
         };
-        let (report, parquet) = tokio::task::spawn_blocking(move || {
-            ingest(body.as_slice(), &options, Vec::new(), &mut |_| {})
-        })
-        .await
-        .map_err(task_failed)?
-        .map_err(upload_refused)?;
+        let exceeded = Arc::new(AtomicBool::new(false));
+        let body = Capped {
+            inner: SyncIoBridge::new(body),
+            left: max,
+            exceeded: exceeded.clone(),
+        };
+        let (report, parquet) =
+            tokio::task::spawn_blocking(move || ingest(body, &options, Vec::new(), &mut |_| {}))
+                .await
+                .map_err(task_failed)?
+                .map_err(|e| {
+                    if exceeded.load(Ordering::Relaxed) {
+                        SandboxError::Invalid {
+                            field: "file",
+                            problem: format!("is larger than the {max} bytes an upload may have"),
+                        }
+                    } else {
+                        upload_refused(e)
+                    }
+                })?;
         let identifiers = report
             .fields
             .iter()

@@ -153,11 +153,6 @@ impl Sandbox {
         self.inner.tables.footprint()
     }
 
-    /// The largest file a user may upload into a workspace.
-    pub fn max_upload_bytes(&self) -> u64 {
-        self.inner.config.max_upload_bytes
-    }
-
     /// Cancels a running query of the caller's; false when none runs
     /// under that id.
     pub fn cancel(&self, caller: &Caller, run_id: &str) -> bool {

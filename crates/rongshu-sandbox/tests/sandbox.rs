@@ -2,7 +2,7 @@
 //! agreements granting the sandbox, a product over them, then queries,
 //! limits, exports through the checks and the checkers, and suspension.
 
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::time::Duration;
 
 use rongshu_crypto::seal::MasterKey;
@@ -521,7 +521,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
             file_name: "评级.csv".into(),
         };
         let ratings = here
-            .upload(&user, &ledger, agreement, upload("ratings"), csv.clone().into_bytes())
+            .upload(&user, &ledger, agreement, upload("ratings"), Cursor::new(csv.clone().into_bytes()))
             .await
             .unwrap();
         assert_eq!(ratings.rows, 3);
@@ -595,7 +595,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
                         name: name.into(),
                         file_name: file_name.into(),
                     },
-                    body.as_bytes().to_vec(),
+                    Cursor::new(body.as_bytes().to_vec()),
                 )
                 .await
                 .unwrap_err();
@@ -610,7 +610,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
                 &ledger,
                 agreement,
                 upload("ragged"),
-                "a,b\n1,2\n3,4,5\n6,7\n".as_bytes().to_vec(),
+                Cursor::new(b"a,b\n1,2\n3,4,5\n6,7\n".to_vec()),
             )
             .await
             .unwrap_err();
@@ -625,7 +625,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
                 ..SandboxConfig::default()
             },
         )
-        .upload(&user, &ledger, agreement, upload("r3"), csv.clone().into_bytes())
+        .upload(&user, &ledger, agreement, upload("r3"), Cursor::new(csv.clone().into_bytes()))
         .await
         .unwrap_err();
         assert!(matches!(too_big, SandboxError::Invalid { field: "file", .. }));

@@ -177,7 +177,7 @@ pub async fn seed(
             by,
             agreement,
             population,
-            POPULATION_CSV.as_bytes().to_vec(),
+            std::io::Cursor::new(POPULATION_CSV.as_bytes()),
         )
         .await?;
     sandbox

@@ -5,8 +5,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use futures::TryStreamExt;
 use rongshu_domain::output::ExportStatus;
 use rongshu_sandbox::{Upload, WorkspaceTable};
+use tokio_util::io::StreamReader;
 
 use super::products::caller;
 use super::sandbox_types::*;
@@ -70,8 +72,8 @@ pub(crate) async fn upload(
     Ok((StatusCode::CREATED, Json((&table).into())))
 }
 
-/// Reads an upload's body whole (up to the configured size) into a table
-/// of the workspace.
+/// Streams an upload's body into a table of the workspace (the sandbox
+/// holds it to the configured size).
 pub(crate) async fn upload_table(
     state: &AppState,
     who: &SignedIn,
@@ -79,22 +81,20 @@ pub(crate) async fn upload_table(
     q: UploadQuery,
     body: Body,
 ) -> Result<WorkspaceTable, ApiError> {
-    let sandbox = state.sandbox();
-    let limit = sandbox.max_upload_bytes();
-    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
-        .await
-        .map_err(|e| ApiError::InvalidSandbox {
-            field: "file",
-            problem: format!(
-                "was not received whole within the {limit} bytes an upload may have: {e}"
-            ),
-        })?;
     let upload = Upload {
         name: q.name,
         file_name: q.file_name,
     };
-    Ok(sandbox
-        .upload(&caller(who), &who.ctx, agreement_id, upload, bytes.to_vec())
+    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    Ok(state
+        .sandbox()
+        .upload(
+            &caller(who),
+            &who.ctx,
+            agreement_id,
+            upload,
+            StreamReader::new(Box::pin(stream)),
+        )
         .await?)
 }
 
