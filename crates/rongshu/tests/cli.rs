@@ -683,18 +683,7 @@ async fn download_peak(site: &Site, file: &std::path::Path) -> (u64, u64) {
     );
     let (server, url) = site.serve();
     let http = reqwest::Client::new();
-    let token = http
-        .post(format!("{url}/api/v1/sessions"))
-        .json(&json!({ "username": "scu-researcher", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = sign_in(&http, &url, "scu-researcher").await;
     let mut response = http
         .get(format!(
             "{url}/api/v1/products/food-inspections-download/download?format=csv"
@@ -1055,4 +1044,71 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
         let out = site.run(&["ledger", "verify"]);
         assert!(out.status.success(), "{}", stdout(&out));
     }
+}
+
+#[tokio::test]
+async fn sandbox_tables_are_uploaded_and_dropped_through_the_api() {
+    let site = Site::new(Backend::Sqlite).await;
+    site.seed();
+    let (_server, url) = site.serve();
+    let http = reqwest::Client::new();
+    let token = sign_in(&http, &url, "scu-researcher").await;
+    let workspaces: serde_json::Value = http
+        .get(format!("{url}/api/v1/sandbox/workspaces"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = workspaces[0]["agreement_id"].as_i64().unwrap();
+    let tables = format!("{url}/api/v1/sandbox/workspaces/{id}/tables");
+    let upload = |name: &str, body: &'static str| {
+        http.post(&tables)
+            .query(&[("name", name), ("file_name", "区县面积.csv")])
+            .bearer_auth(&token)
+            .body(body)
+            .send()
+    };
+    for (name, body, refused) in [
+        (
+            "district_population",
+            "区县,面积\n锦江区,61\n",
+            "sandbox.invalid",
+        ),
+        ("Areas", "区县,面积\n锦江区,61\n", "sandbox.invalid"),
+        ("ragged", "区县,面积\n锦江区\n", "sandbox.upload-refused"),
+    ] {
+        let r = upload(name, body).await.unwrap();
+        assert_eq!(outcome(r).await, (422, refused.to_owned()), "{name}");
+    }
+    let made = upload("areas", "区县,面积\n锦江区,61\n").await.unwrap();
+    assert_eq!(made.status(), 201);
+    let view: serde_json::Value = made.json().await.unwrap();
+    assert_eq!(
+        (view["origin"].as_str(), view["rows"].as_u64()),
+        (Some("upload"), Some(1))
+    );
+    let answer: serde_json::Value = http
+        .post(format!("{url}/api/v1/sandbox/workspaces/{id}/statements"))
+        .bearer_auth(&token)
+        .json(&json!({ "sql": "SELECT 面积 FROM areas" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["rows"], json!([[61]]));
+    let drop = || {
+        http.delete(format!("{tables}/areas"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(drop().await.unwrap().status(), 204);
+    assert_eq!(
+        outcome(drop().await.unwrap()).await,
+        (404, "resource.not-found".to_owned())
+    );
 }
