@@ -60,6 +60,14 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// What a table to be kept is given as.
+enum Contents {
+    /// Made by a statement, in memory.
+    Table(Table),
+    /// Uploaded, read into Parquet.
+    Parquet(Vec<u8>),
+}
+
 fn task_failed(e: tokio::task::JoinError) -> SandboxError {
     SandboxError::Upload(format!("reading it stopped: {e}"))
 }
@@ -166,19 +174,11 @@ impl Sandbox {
                 Some((f.name.clone(), found.kind.as_str().to_owned()))
             })
             .collect();
-        let made = Made {
-            table: self
-                .parquet_table(upload.name.clone(), parquet.clone())
-                .await?,
-            derived_from: Vec::new(),
-        };
         let kept = self
             .keep(
                 caller,
                 by,
-                agreement_id,
-                made,
-                Some(parquet),
+                Contents::Parquet(parquet),
                 NewSandboxTable {
                     origin: TableOrigin::Upload,
                     file_name: upload.file_name,
@@ -201,63 +201,72 @@ impl Sandbox {
         made: Made,
         query_id: i64,
     ) -> Result<(), SandboxError> {
-        let name = made.table.name().to_owned();
         let new = NewSandboxTable {
             query_id: Some(query_id),
-            derived_from: made.derived_from.clone(),
-            ..blank(agreement_id, caller.account_id, name)
+            derived_from: made.derived_from,
+            ..blank(
+                agreement_id,
+                caller.account_id,
+                made.table.name().to_owned(),
+            )
         };
-        self.keep(caller, by, agreement_id, made, None, new).await?;
+        self.keep(caller, by, Contents::Table(made.table), new)
+            .await?;
         Ok(())
     }
 
     /// Seals a table's Parquet, records it with its ledger entry, and
-    /// holds it in the cache. Nothing is kept if the record fails.
+    /// holds it in the cache. Nothing is kept if any of it fails.
     async fn keep(
         &self,
         caller: &Caller,
         by: &impl Attribution,
-        agreement_id: i64,
-        made: Made,
-        parquet: Option<Vec<u8>>,
+        contents: Contents,
         mut new: NewSandboxTable,
     ) -> Result<SandboxTable, SandboxError> {
-        let table = Arc::new(made.table);
-        let parquet = match parquet {
-            Some(parquet) => parquet,
-            None => {
-                let table = table.clone();
-                tokio::task::spawn_blocking(move || table.parquet())
+        let (made, parquet) = match contents {
+            Contents::Table(table) => {
+                let table = Arc::new(table);
+                let writing = table.clone();
+                let parquet = tokio::task::spawn_blocking(move || writing.parquet())
                     .await
-                    .map_err(task_failed)??
+                    .map_err(task_failed)??;
+                (Some(table), parquet)
             }
+            Contents::Parquet(parquet) => (None, parquet),
         };
+        let agreement_id = new.agreement_id;
         let deliveries = self.products().deliveries();
-        let (file, _) = deliveries
+        let (file, plaintext) = deliveries
             .keep(&format!("sandbox/{agreement_id}"), parquet)
             .await?;
-        new.row_count = table.rows() as i64;
-        new.object_name = file.object_name.clone();
-        new.byte_size = file.byte_size as i64;
-        new.digest = file.digest;
-        new.wrapped_key = file.wrapped_key;
-        new.master_key_id = file.master_key_id;
-        match self.record_kept(caller, by, &new).await {
-            Ok(kept) => {
-                let key = Key::Kept {
-                    agreement: agreement_id,
-                    id: kept.id,
-                };
-                self.inner.tables.put(key, table);
-                Ok(kept)
-            }
-            Err(e) => {
-                if let Err(left) = deliveries.discard_kept(&file.object_name).await {
-                    tracing::warn!(object = %file.object_name, error = %left, "a kept file stays for recovery to sweep");
-                }
-                Err(e)
-            }
+        let object_name = file.object_name.clone();
+        let recorded = async {
+            let table = match made {
+                Some(table) => table,
+                None => Arc::new(self.parquet_table(new.name.clone(), plaintext).await?),
+            };
+            new.row_count = table.rows() as i64;
+            new.object_name = file.object_name;
+            new.byte_size = file.byte_size as i64;
+            new.digest = file.digest;
+            new.wrapped_key = file.wrapped_key;
+            new.master_key_id = file.master_key_id;
+            let kept = self.record_kept(caller, by, &new).await?;
+            let key = Key::Kept {
+                agreement: agreement_id,
+                id: kept.id,
+            };
+            self.inner.tables.put(key, table);
+            Ok(kept)
         }
+        .await;
+        if recorded.is_err()
+            && let Err(left) = deliveries.discard_kept(&object_name).await
+        {
+            tracing::warn!(object = %object_name, error = %left, "a kept file stays for recovery to sweep");
+        }
+        recorded
     }
 
     async fn record_kept(

@@ -260,6 +260,33 @@ impl WriteTx<'_> {
 }
 
 /// For updates conditional on the record's current state.
+impl WriteTx<'_> {
+    /// Moves a record of `table` (with `status` and `updated_at` columns)
+    /// from `from` to `to`, if it is still at `from`; otherwise someone
+    /// changed it meanwhile.
+    pub(crate) async fn move_status(
+        &mut self,
+        table: &'static str,
+        what: &'static str,
+        id: i64,
+        from: &str,
+        to: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE {table} SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4"
+        );
+        let done = sqlx::query(&sql)
+            .bind(to.to_owned())
+            .bind(now_ms)
+            .bind(id)
+            .bind(from.to_owned())
+            .execute(&mut *self.tx)
+            .await?;
+        unchanged(done.rows_affected(), what, id)
+    }
+}
+
 pub(crate) fn unchanged(rows: u64, what: &'static str, id: i64) -> Result<(), StoreError> {
     if rows == 0 {
         Err(StoreError::Changed { what, id })

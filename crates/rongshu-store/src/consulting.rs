@@ -3,7 +3,6 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::unchanged;
 use crate::{Store, StoreError, WriteTx, by_id};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,16 +251,15 @@ impl WriteTx<'_> {
         to: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE consulting_orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        self.move_status(
+            "consulting_orders",
+            "consulting order",
+            id,
+            from,
+            to,
+            now_ms,
         )
-        .bind(to.to_owned())
-        .bind(now_ms)
-        .bind(id)
-        .bind(from.to_owned())
-        .execute(&mut *self.tx)
-        .await?;
-        unchanged(done.rows_affected(), "consulting order", id)
+        .await
     }
 
     pub async fn insert_consulting_message(

@@ -4,7 +4,6 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::unchanged;
 use crate::consulting::SealedFile;
 use crate::{Store, StoreError, WriteTx, by_id};
 
@@ -285,16 +284,8 @@ impl WriteTx<'_> {
         to: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE sandbox_exports SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-        )
-        .bind(to.to_owned())
-        .bind(now_ms)
-        .bind(id)
-        .bind(from.to_owned())
-        .execute(&mut *self.tx)
-        .await?;
-        unchanged(done.rows_affected(), "sandbox export", id)
+        self.move_status("sandbox_exports", "sandbox export", id, from, to, now_ms)
+            .await
     }
 
     pub async fn insert_sandbox_review(
