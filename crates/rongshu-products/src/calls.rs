@@ -288,7 +288,7 @@ impl Products {
         let recorder = self
             .inner
             .recorder
-            .get_or_init(|| Recorder::start(self.store().clone()).map_err(|e| e.to_string()))
+            .get_or_init(|| Recorder::start(self.store()).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| ProductError::Recording(format!("the recorder did not start: {e}")))?;
         let minute = minute_of(self.workflow().now_ms());

@@ -7,11 +7,10 @@
 //! minute's rate against the committed counts of every process.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use rongshu_domain::supply::{BillingUnit, Metered, charge};
 use rongshu_ledger::EntryDraft;
-use rongshu_store::{Store, StoreError, Usage, WriteTx};
+use rongshu_store::{Store, Usage, UseAt, UseCounts, UseReads, UseWriter, UseWrites};
 use tokio::sync::{mpsc, oneshot};
 
 /// Calls committed together at most; more wait for the next batch.
@@ -60,14 +59,15 @@ impl Recorder {
     /// Starts the writer on a thread of its own: on the shared runtime its
     /// every statement would wait its turn behind the calls it serves, and
     /// the batch would stay open longer than its fsync.
-    pub fn start(store: Store) -> std::io::Result<Recorder> {
+    pub fn start(store: &Store) -> std::io::Result<Recorder> {
+        let writer = store.use_writer().map_err(std::io::Error::other)?;
         let (sender, receiver) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         std::thread::Builder::new()
             .name("rongshu-recorder".to_owned())
-            .spawn(move || runtime.block_on(write_batches(store, receiver)))?;
+            .spawn(move || runtime.block_on(write_batches(writer, receiver)))?;
         Ok(Recorder { sender })
     }
 
@@ -83,12 +83,15 @@ impl Recorder {
     }
 }
 
-async fn write_batches(store: Store, mut receiver: mpsc::UnboundedReceiver<Pending>) {
+async fn write_batches(mut writer: UseWriter, mut receiver: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (uses, waiting): (Vec<Use>, Vec<_>) = batch.drain(..).unzip();
         let (started, calls) = (std::time::Instant::now(), uses.len());
-        let outcomes = match commit(&store, uses).await {
+        let outcomes = match writer
+            .record(&reads(&uses), |counts| decide(uses, counts))
+            .await
+        {
             Ok(outcomes) => {
                 tracing::debug!(
                     calls,
@@ -111,106 +114,232 @@ async fn write_batches(store: Store, mut receiver: mpsc::UnboundedReceiver<Pendi
     }
 }
 
-/// A product's meter for one organisation and day, within a batch.
-#[derive(Default)]
-struct Meter {
-    /// Calls committed before the batch; read once, when first needed.
-    calls_before: Option<i64>,
-    usage: Option<Usage>,
-}
-
-impl Meter {
-    fn calls(&self) -> i64 {
-        self.calls_before.unwrap_or(0) + self.usage.as_ref().map_or(0, |u| u.calls)
+fn day_of(used: &Use) -> UseAt<String> {
+    UseAt {
+        product_id: used.product_id,
+        org_id: used.org_id,
+        at: used.day.to_string(),
     }
 }
 
-/// A product's calls for one organisation in one minute, within a batch.
-struct Minute {
-    /// Calls committed before the batch, by any process.
-    before: i64,
-    added: i64,
+fn minute_of(used: &Use) -> UseAt<i64> {
+    UseAt {
+        product_id: used.product_id,
+        org_id: used.org_id,
+        at: used.minute,
+    }
 }
 
-async fn commit(store: &Store, uses: Vec<Use>) -> Result<Vec<Recorded>, StoreError> {
-    let (mut tx, epoch) = store.begin_uses().await?;
-    let mut meters: HashMap<(i64, i64, chrono::NaiveDate), Meter> = HashMap::new();
-    let mut minutes: HashMap<(i64, i64, i64), Minute> = HashMap::new();
-    let mut outcomes = Vec::with_capacity(uses.len());
-    let mut entries = Vec::with_capacity(uses.len());
+fn month_of(used: &Use) -> UseAt<String> {
+    UseAt {
+        product_id: used.product_id,
+        org_id: used.org_id,
+        at: used.day.format("%Y-%m-01").to_string(),
+    }
+}
+
+/// A per-period product charges the month's first use.
+fn charged_per_period(used: &Use) -> bool {
+    used.unit == BillingUnit::PerPeriod && !used.free
+}
+
+/// What deciding `uses` needs read.
+fn reads(uses: &[Use]) -> UseReads {
+    let mut reads = UseReads::default();
     for used in uses {
-        if used.stamp != epoch {
-            outcomes.push(Recorded::Stale);
-            continue;
+        if used.daily_call_quota.is_some() {
+            reads.day_calls.insert(day_of(used));
         }
-        let day = used.day.to_string();
-        let meter = meters
-            .entry((used.product_id, used.org_id, used.day))
-            .or_default();
-        if let Some(quota) = used.daily_call_quota {
-            if meter.calls_before.is_none() {
-                meter.calls_before = Some(tx.calls_on(used.product_id, used.org_id, &day).await?);
-            }
-            if meter.calls() + used.used.calls > quota {
-                outcomes.push(Recorded::QuotaExceeded(quota));
-                continue;
-            }
+        if used.rate_per_minute.is_some() {
+            reads.minute_calls.insert(minute_of(used));
         }
-        if let Some(rate) = used.rate_per_minute {
-            let key = (used.product_id, used.org_id, used.minute);
-            let minute = match minutes.entry(key) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => new.insert(Minute {
-                    before: tx.calls_in_minute(key.0, key.1, key.2).await?,
-                    added: 0,
-                }),
-            };
-            if minute.before + minute.added + used.used.calls > rate {
-                outcomes.push(Recorded::RateLimited(rate));
-                continue;
-            }
-            minute.added += used.used.calls;
-        }
-        let amount = amount(&mut tx, &used, meter).await?;
-        let usage = meter.usage.get_or_insert(Usage {
-            product_id: used.product_id,
-            org_id: used.org_id,
-            day,
-            calls: 0,
-            records: 0,
-            downloads: 0,
-            amount_fen: 0,
-        });
-        usage.calls += used.used.calls;
-        usage.records += used.used.records;
-        usage.downloads += used.used.downloads;
-        usage.amount_fen += amount;
-        entries.push(used.entry);
-        outcomes.push(Recorded::Done);
-    }
-    tx.append_all(entries).await?;
-    for usage in meters.values().filter_map(|m| m.usage.as_ref()) {
-        tx.meter(usage).await?;
-    }
-    for ((product_id, org_id, minute), counted) in &minutes {
-        if counted.added > 0 {
-            tx.count_minute(*product_id, *org_id, *minute, counted.added)
-                .await?;
+        if charged_per_period(used) {
+            reads.used_since.insert(month_of(used));
         }
     }
-    tx.commit().await?;
-    Ok(outcomes)
+    reads
 }
 
-/// What a use costs; a per-period product charges the month's first use.
-async fn amount(tx: &mut WriteTx<'_>, used: &Use, meter: &Meter) -> Result<i64, StoreError> {
-    let mut metered = used.used;
-    if used.unit == BillingUnit::PerPeriod && !used.free {
-        let month_start = used.day.format("%Y-%m-01").to_string();
-        metered.first_this_month = meter.usage.is_none()
-            && !tx
-                .used_since(used.product_id, used.org_id, &month_start)
-                .await?;
+/// Decides each use of a batch in order against what was committed before
+/// it and what the batch itself adds: stale, over the day's quota, over the
+/// minute's rate, or recorded with its meter and charge.
+fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
+    let mut meters: HashMap<UseAt<String>, Usage> = HashMap::new();
+    let mut minutes: HashMap<UseAt<i64>, i64> = HashMap::new();
+    let mut entries = Vec::with_capacity(uses.len());
+    let outcomes = uses
+        .into_iter()
+        .map(|used| {
+            if used.stamp != counts.epoch {
+                return Recorded::Stale;
+            }
+            let day = day_of(&used);
+            let metered = meters.get(&day);
+            if let Some(quota) = used.daily_call_quota {
+                let before = counts.day_calls.get(&day).copied().unwrap_or(0);
+                if before + metered.map_or(0, |u| u.calls) + used.used.calls > quota {
+                    return Recorded::QuotaExceeded(quota);
+                }
+            }
+            if let Some(rate) = used.rate_per_minute {
+                let minute = minute_of(&used);
+                let before = counts.minute_calls.get(&minute).copied().unwrap_or(0);
+                let added = minutes.entry(minute).or_default();
+                if before + *added + used.used.calls > rate {
+                    return Recorded::RateLimited(rate);
+                }
+                *added += used.used.calls;
+            }
+            let mut charged = used.used;
+            if charged_per_period(&used) {
+                charged.first_this_month =
+                    metered.is_none() && !counts.used_since.contains(&month_of(&used));
+            }
+            let amount = charge(used.unit, used.price_fen, charged, used.free);
+            let usage = meters.entry(day).or_insert_with_key(|day| Usage {
+                product_id: day.product_id,
+                org_id: day.org_id,
+                day: day.at.clone(),
+                calls: 0,
+                records: 0,
+                downloads: 0,
+                amount_fen: 0,
+            });
+            usage.calls += used.used.calls;
+            usage.records += used.used.records;
+            usage.downloads += used.used.downloads;
+            usage.amount_fen += amount;
+            entries.push(used.entry);
+            Recorded::Done
+        })
+        .collect();
+    let writes = UseWrites {
+        entries,
+        usage: meters.into_values().collect(),
+        minutes: minutes.into_iter().filter(|(_, n)| *n > 0).collect(),
+    };
+    (writes, outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EPOCH: i64 = 7;
+
+    fn call(org_id: i64) -> Use {
+        Use {
+            entry: EntryDraft::new(0, "product.query", "product"),
+            product_id: 1,
+            org_id,
+            day: "2026-12-01".parse().unwrap(),
+            used: Metered {
+                calls: 1,
+                records: 3,
+                downloads: 0,
+                first_this_month: false,
+            },
+            unit: BillingUnit::PerCall,
+            price_fen: 5,
+            free: false,
+            daily_call_quota: None,
+            rate_per_minute: None,
+            minute: 100,
+            stamp: EPOCH,
+        }
     }
-    Ok(charge(used.unit, used.price_fen, metered, used.free))
+
+    fn counts() -> UseCounts {
+        UseCounts {
+            epoch: EPOCH,
+            ..UseCounts::default()
+        }
+    }
+
+    fn done(outcomes: &[Recorded]) -> usize {
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Recorded::Done))
+            .count()
+    }
+
+    #[test]
+    fn calls_are_metered_per_organisation_and_day_and_each_is_ledgered() {
+        let uses = vec![call(10), call(10), call(11)];
+        let (writes, outcomes) = decide(uses, &counts());
+        assert_eq!(done(&outcomes), 3);
+        assert_eq!(writes.entries.len(), 3);
+        let mut usage = writes.usage;
+        usage.sort_by_key(|u| u.org_id);
+        let metered: Vec<_> = usage
+            .iter()
+            .map(|u| (u.org_id, u.calls, u.records, u.amount_fen))
+            .collect();
+        assert_eq!(metered, [(10, 2, 6, 10), (11, 1, 3, 5)]);
+        assert!(writes.minutes.is_empty(), "no rate, nothing counted");
+    }
+
+    #[test]
+    fn a_call_admitted_under_another_epoch_is_stale_and_writes_nothing() {
+        let mut old = call(10);
+        old.stamp = EPOCH - 1;
+        let (writes, outcomes) = decide(vec![old, call(10)], &counts());
+        assert!(matches!(outcomes[0], Recorded::Stale));
+        assert!(matches!(outcomes[1], Recorded::Done));
+        assert_eq!((writes.entries.len(), writes.usage[0].calls), (1, 1));
+    }
+
+    #[test]
+    fn the_quota_counts_what_was_committed_and_what_the_batch_adds() {
+        let quoted = || Use {
+            daily_call_quota: Some(5),
+            ..call(10)
+        };
+        let mut committed = counts();
+        committed.day_calls.insert(day_of(&quoted()), 3);
+        let (writes, outcomes) = decide(vec![quoted(), quoted(), quoted()], &committed);
+        assert_eq!(done(&outcomes), 2);
+        assert!(matches!(outcomes[2], Recorded::QuotaExceeded(5)));
+        assert_eq!(writes.usage[0].calls, 2);
+        assert_eq!(reads(&[quoted()]).day_calls.len(), 1);
+    }
+
+    #[test]
+    fn the_rate_counts_the_minute_across_processes_and_only_what_passed() {
+        let limited = |minute| Use {
+            rate_per_minute: Some(2),
+            minute,
+            ..call(10)
+        };
+        let mut committed = counts();
+        committed.minute_calls.insert(minute_of(&limited(100)), 1);
+        let uses = vec![limited(100), limited(100), limited(101)];
+        let (writes, outcomes) = decide(uses, &committed);
+        assert!(matches!(outcomes[0], Recorded::Done));
+        assert!(matches!(outcomes[1], Recorded::RateLimited(2)));
+        assert!(matches!(outcomes[2], Recorded::Done), "a new minute");
+        let mut minutes: Vec<_> = writes.minutes.iter().map(|(m, n)| (m.at, *n)).collect();
+        minutes.sort();
+        assert_eq!(minutes, [(100, 1), (101, 1)]);
+    }
+
+    #[test]
+    fn a_period_is_charged_on_the_months_first_use_only() {
+        let monthly = || Use {
+            unit: BillingUnit::PerPeriod,
+            price_fen: 900,
+            ..call(10)
+        };
+        let (writes, _) = decide(vec![monthly(), monthly()], &counts());
+        assert_eq!(writes.usage[0].amount_fen, 900, "the first of the month");
+        let mut used = counts();
+        used.used_since.insert(month_of(&monthly()));
+        let (writes, _) = decide(vec![monthly()], &used);
+        assert_eq!(writes.usage[0].amount_fen, 0, "already used this month");
+        let free = Use {
+            free: true,
+            ..monthly()
+        };
+        assert!(reads(&[free]).used_since.is_empty(), "nothing to charge");
+    }
 }

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// The database refused or failed the statement.
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// SQLite refused or failed a statement of the store's own connection.
+    #[error("database error")]
+    Sqlite(#[from] rusqlite::Error),
     /// A migration could not be applied, or an applied one was changed.
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),

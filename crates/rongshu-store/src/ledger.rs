@@ -4,9 +4,10 @@ use rongshu_ledger::{Break, ChainVerifier, Digest, Entry, EntryDraft};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Executor, Row};
 
+use crate::uses::MOVE_HEAD;
 use crate::{Backend, Store, StoreError, WriteTx, parse_code};
 
-const ENTRY_COLUMNS: &str = "seq, at_ms, actor_account_id, actor_username, org_id, party_type, action, \
+pub(crate) const ENTRY_COLUMNS: &str = "seq, at_ms, actor_account_id, actor_username, org_id, party_type, action, \
      object_type, object_id, segment, outcome, reason, request_id, client_addr, prev_hash, hash";
 
 /// A place in the chain: a sequence number and that entry's hash. The
@@ -42,7 +43,7 @@ pub struct VerifyReport {
     pub result: Result<(), Break>,
 }
 
-fn digest(what: &'static str, value: String) -> Result<Digest, StoreError> {
+pub(crate) fn digest(what: &'static str, value: String) -> Result<Digest, StoreError> {
     Digest::from_hex(&value).ok_or(StoreError::Corrupt { what, value })
 }
 
@@ -163,21 +164,11 @@ impl WriteTx<'_> {
         if drafts.is_empty() {
             return Ok(Vec::new());
         }
-        let mut link = match self.head {
+        let head = match self.head {
             Some(head) => head,
             None => point(&mut self.tx, "ledger_head").await?,
         };
-        let entries: Vec<Entry> = drafts
-            .into_iter()
-            .map(|draft| {
-                let entry = draft.seal(link.seq + 1, link.hash);
-                link = ChainPoint {
-                    seq: entry.seq,
-                    hash: entry.hash,
-                };
-                entry
-            })
-            .collect();
+        let entries = chained(head, drafts);
         // SQLite looks each `$n` up by a linear scan, so a many-row insert
         // names its parameters by position there; PostgreSQL needs `$n`.
         let numbered = self.tx.backend_name() != "SQLite";
@@ -223,7 +214,12 @@ impl WriteTx<'_> {
             }
             insert.execute(&mut *self.tx).await?;
         }
-        sqlx::query("UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1")
+        let last = entries.last().expect("drafts were not empty");
+        let link = ChainPoint {
+            seq: last.seq,
+            hash: last.hash,
+        };
+        sqlx::query(MOVE_HEAD)
             .bind(link.seq)
             .bind(link.hash.to_hex())
             .execute(&mut *self.tx)
@@ -232,6 +228,21 @@ impl WriteTx<'_> {
         self.head = Some(link);
         Ok(entries)
     }
+}
+
+/// Drafts sealed in order after `head`.
+pub(crate) fn chained(mut head: ChainPoint, drafts: Vec<EntryDraft>) -> Vec<Entry> {
+    drafts
+        .into_iter()
+        .map(|draft| {
+            let entry = draft.seal(head.seq + 1, head.hash);
+            head = ChainPoint {
+                seq: entry.seq,
+                hash: entry.hash,
+            };
+            entry
+        })
+        .collect()
 }
 
 /// The head or the anchor, read on `conn`.

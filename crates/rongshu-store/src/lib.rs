@@ -8,7 +8,7 @@
 //! its first statement: changes and their ledger entries commit together,
 //! and appends are serialised across every server sharing the database.
 //! Locking the head also moves the access epoch on (see [`Store::begin`]),
-//! except in the batches that record data calls ([`Store::begin_uses`]).
+//! except in the batches that record data calls ([`UseWriter`]).
 
 mod accounts;
 mod agreements;
@@ -29,16 +29,18 @@ mod sealed;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod uses;
 mod versions;
 mod webhooks;
 
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use agreements::{Agreement, AgreementSignature, Dispute, NewAgreement, SigningKeyRecord};
 pub use authorizations::{Authorization, AuthorizationScope, AuthorizedResource, DeliveryTask};
@@ -61,6 +63,7 @@ pub use resources::{Registration, Resource, ResourceDescription, ResourceField, 
 pub use sandbox::{NewSandboxExport, NewSandboxQuery, SandboxExport, SandboxQuery, SandboxReview};
 pub use sandbox_tables::{NewSandboxTable, SandboxTable, TableOrigin};
 pub use sealed::Sealed;
+pub use uses::{UseAt, UseCounts, UseReads, UseWriter, UseWrites};
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
 pub use webhooks::{PendingDelivery, Webhook};
 
@@ -92,6 +95,8 @@ pub struct Store {
     backend: Backend,
     /// The newest access epoch this process has seen committed.
     seen_epoch: Arc<AtomicI64>,
+    /// The database file, for connections of the store's own.
+    sqlite_path: Option<Arc<Path>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -129,6 +134,7 @@ impl Store {
             pool,
             backend,
             seen_epoch: Arc::new(AtomicI64::new(0)),
+            sqlite_path: sqlite_path(url).map(Arc::from),
         })
     }
 
@@ -168,27 +174,6 @@ impl Store {
         })
     }
 
-    /// Starts the write transaction of a batch of data calls: the head is
-    /// locked as in [`Store::begin`] but the epoch stays, and is returned:
-    /// under the lock it is the latest committed one, so a call made under
-    /// it rests on nothing that has changed since.
-    pub async fn begin_uses(&self) -> Result<(WriteTx<'static>, i64), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let row =
-            sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING epoch, seq, hash")
-                .fetch_one(&mut *tx)
-                .await?;
-        let epoch: i64 = row.try_get("epoch")?;
-        let head = ledger::chain_point(&row, "ledger_head")?;
-        self.seen_epoch.fetch_max(epoch, Ordering::AcqRel);
-        let tx = WriteTx {
-            tx,
-            appended: 0,
-            head: Some(head),
-        };
-        Ok((tx, epoch))
-    }
-
     /// Reads the committed access epoch, so that caches stamped before it
     /// are void from now on in this process too (a change made through
     /// another process otherwise shows at this one's next data use).
@@ -212,6 +197,14 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file of a `sqlite://path?options` URL.
+fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    Some(Path::new(rest.split('?').next().unwrap_or(rest)))
 }
 
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls back

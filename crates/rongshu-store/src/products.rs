@@ -319,90 +319,6 @@ impl Store {
 }
 
 impl WriteTx<'_> {
-    /// Calls metered for a product and organisation on `day`, as committed.
-    pub async fn calls_on(
-        &mut self,
-        product_id: i64,
-        org_id: i64,
-        day: &str,
-    ) -> Result<i64, StoreError> {
-        let calls: Option<i64> = sqlx::query_scalar(
-            "SELECT calls FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3",
-        )
-        .bind(product_id)
-        .bind(org_id)
-        .bind(day.to_owned())
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(calls.unwrap_or(0))
-    }
-
-    /// Calls of an organisation to a product recorded in one minute (since
-    /// the Unix epoch), by any process.
-    pub async fn calls_in_minute(
-        &mut self,
-        product_id: i64,
-        org_id: i64,
-        minute: i64,
-    ) -> Result<i64, StoreError> {
-        let calls: Option<i64> = sqlx::query_scalar(
-            "SELECT calls FROM product_minutes WHERE product_id = $1 AND org_id = $2 \
-             AND minute = $3",
-        )
-        .bind(product_id)
-        .bind(org_id)
-        .bind(minute)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(calls.unwrap_or(0))
-    }
-
-    /// Adds calls to a minute's count, and forgets the minutes before the
-    /// one preceding it.
-    pub async fn count_minute(
-        &mut self,
-        product_id: i64,
-        org_id: i64,
-        minute: i64,
-        calls: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM product_minutes WHERE minute < $1")
-            .bind(minute - 1)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO product_minutes (product_id, org_id, minute, calls) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (product_id, org_id, minute) \
-             DO UPDATE SET calls = product_minutes.calls + excluded.calls",
-        )
-        .bind(product_id)
-        .bind(org_id)
-        .bind(minute)
-        .bind(calls)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Whether an organisation used a product on any day from `from` on.
-    pub async fn used_since(
-        &mut self,
-        product_id: i64,
-        org_id: i64,
-        from: &str,
-    ) -> Result<bool, StoreError> {
-        let used: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day >= $3 \
-             LIMIT 1",
-        )
-        .bind(product_id)
-        .bind(org_id)
-        .bind(from.to_owned())
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(used.is_some())
-    }
-
     pub async fn insert_product(
         &mut self,
         input: &ProductInput,
@@ -531,28 +447,5 @@ impl WriteTx<'_> {
         .execute(&mut *self.tx)
         .await?;
         unchanged(done.rows_affected(), "suspension", id)
-    }
-
-    /// Adds one use to the day's meter.
-    pub async fn meter(&mut self, used: &Usage) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO product_usage (product_id, org_id, day, calls, records, downloads, \
-             amount_fen) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (product_id, org_id, day) DO UPDATE SET \
-             calls = product_usage.calls + excluded.calls, \
-             records = product_usage.records + excluded.records, \
-             downloads = product_usage.downloads + excluded.downloads, \
-             amount_fen = product_usage.amount_fen + excluded.amount_fen",
-        )
-        .bind(used.product_id)
-        .bind(used.org_id)
-        .bind(used.day.clone())
-        .bind(used.calls)
-        .bind(used.records)
-        .bind(used.downloads)
-        .bind(used.amount_fen)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
     }
 }

@@ -4,10 +4,11 @@ use chrono::NaiveDate;
 use rongshu_domain::PartyType;
 use rongshu_domain::resource::{ServiceMode, UpdateFrequency};
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
+use rongshu_ledger::EntryDraft;
 use rongshu_store::testing::on_every_backend;
 use rongshu_store::{
     AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput, Registration,
-    ResourceDescription, Sealed, Store, StoreError, Usage,
+    ResourceDescription, Sealed, Store, StoreError, Usage, UseAt, UseCounts, UseReads, UseWrites,
 };
 
 async fn org(store: &Store, code: &str, party: PartyType) -> i64 {
@@ -277,6 +278,102 @@ async fn use_is_metered_per_day() {
                 .unwrap()
                 .is_empty()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
+    on_every_backend(|db| async move {
+        let store = &db.store;
+        let provider = org(store, "P", PartyType::Provider).await;
+        let operator = org(store, "O", PartyType::Operator).await;
+        let user = org(store, "U", PartyType::User).await;
+        let (resource, authorization) = authorized(store, provider, operator).await;
+        let mut tx = store.begin().await.unwrap();
+        let product = tx
+            .insert_product(&input(resource, authorization), "w", "mk", None, 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let epoch = store.refresh_epoch().await.unwrap();
+        let head = store.ledger_head().await.unwrap();
+        fn at<T>(product_id: i64, org_id: i64, at: T) -> UseAt<T> {
+            UseAt {
+                product_id,
+                org_id,
+                at,
+            }
+        }
+        let minute = |m| at(product, user, m);
+        let day = || at(product, user, "2026-12-01".to_owned());
+        let reads = UseReads {
+            day_calls: [day()].into(),
+            minute_calls: [minute(100)].into(),
+            used_since: [day()].into(),
+        };
+        let batch = |calls: i64, at_minute: i64| UseWrites {
+            entries: (0..calls)
+                .map(|n| EntryDraft::new(n, "product.query", "product"))
+                .collect(),
+            usage: vec![Usage {
+                product_id: product,
+                org_id: user,
+                day: day().at,
+                calls,
+                records: 2 * calls,
+                downloads: 0,
+                amount_fen: 5 * calls,
+            }],
+            minutes: vec![(minute(at_minute), calls)],
+        };
+        let mut writer = store.use_writer().unwrap();
+        let read = |counts: &UseCounts| {
+            (
+                counts.epoch,
+                counts.day_calls[&day()],
+                counts.minute_calls[&minute(100)],
+                counts.used_since.contains(&day()),
+            )
+        };
+        let first = writer
+            .record(&reads, |counts| (batch(3, 100), read(counts)))
+            .await
+            .unwrap();
+        assert_eq!(first, (epoch, 0, 0, false));
+        let second = writer
+            .record(&reads, |counts| (batch(2, 102), read(counts)))
+            .await
+            .unwrap();
+        assert_eq!(second, (epoch, 3, 3, true), "the first batch, committed");
+        let third = writer
+            .record(&reads, |counts| (UseWrites::default(), read(counts)))
+            .await
+            .unwrap();
+        assert_eq!(
+            third.2, 0,
+            "minutes before the one preceding the newest are forgotten"
+        );
+        assert_eq!(store.seen_epoch(), epoch, "recording uses leaves the epoch");
+
+        let report = store.verify_ledger().await.unwrap();
+        assert_eq!(report.result, Ok(()));
+        assert_eq!(report.head.seq, head.seq + 5);
+        let metered = store
+            .usage(Some(user), "2026-12-01", "2026-12-01")
+            .await
+            .unwrap();
+        assert_eq!((metered[0].calls, metered[0].records), (5, 10));
+
+        // Another process's writer reads what this one committed.
+        let other = Store::connect(&db.url).await.unwrap();
+        let (_, calls, _, _) = other
+            .use_writer()
+            .unwrap()
+            .record(&reads, |counts| (UseWrites::default(), read(counts)))
+            .await
+            .unwrap();
+        assert_eq!(calls, 5);
     })
     .await;
 }
