@@ -91,7 +91,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    serve::init_logging(&config);
+    let _logging = serve::init_logging(&config);
     for var in config::unknown_env_vars() {
         tracing::warn!(variable = %var, "environment variable names no configuration key; ignored");
     }

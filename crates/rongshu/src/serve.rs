@@ -14,6 +14,7 @@ use rongshu_server::AppState;
 use rongshu_store::Store;
 use rongshu_workflow::Workflow;
 use tokio::net::TcpListener;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 
 use crate::config::Config;
 
@@ -34,19 +35,28 @@ pub struct ServeArgs {
     pub front_listen: Option<String>,
 }
 
-pub fn init_logging(config: &Config) {
+/// Log lines are written to standard error by a thread of their own: a
+/// line per request written where it is made puts a system call on every
+/// request's path. None is dropped (a full queue makes the logger wait);
+/// the guard writes out what is queued when dropped, so keep it until exit.
+pub fn init_logging(config: &Config) -> WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("rongshu-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     if config.log.format == "json" {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }
 
 /// Reads the HMAC key, creating it (readable by the owner only) on first use.
