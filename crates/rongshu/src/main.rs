@@ -69,6 +69,11 @@ enum Command {
     Bench(bench::BenchCommand),
 }
 
+/// Data calls and downloads free on one thread what another allocated;
+/// glibc's allocator spends much of its time consolidating such memory.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let serve_args = match &cli.command {
