@@ -24,10 +24,10 @@ use std::time::Instant;
 use rongshu_deid::{Batch, Pipeline, ProductKeys, Runner};
 use rongshu_synth::Dataset;
 
-/// Batches are made on one thread and freed on another: glibc's allocator
-/// spends a third of the run on that; mimalloc does not.
+/// The server's allocator. Batches are made on one thread and freed on
+/// another: glibc's allocator spends a third of the run on that.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const PIPELINE: &str = r#"{"steps":[
     {"op":"mask","field":"法定代表人","preset":"name"},
