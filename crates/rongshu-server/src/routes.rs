@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use rongshu_domain::{Access, Grant, PartyType as P, Role};
@@ -55,6 +56,12 @@ pub struct Wire {
     pub body: Option<&'static str>,
     pub reply: Option<&'static str>,
     pub query: Option<&'static str>,
+}
+
+/// A route whose body is one whole file, held to the file's own limit
+/// instead of the server's body limit (kept small for JSON and forms).
+fn file_body(route: MethodRouter<AppState>, max_bytes: usize) -> MethodRouter<AppState> {
+    route.layer(DefaultBodyLimit::max(max_bytes))
 }
 
 const fn wire(body: Option<&'static str>, reply: Option<&'static str>) -> Wire {

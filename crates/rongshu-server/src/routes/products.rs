@@ -6,8 +6,9 @@
 use axum::http::Method;
 use axum::routing::{get, post, put};
 use rongshu_domain::{Access, Grant, PartyType as P, Role};
+use rongshu_products::consulting::MAX_FILE_BYTES;
 
-use super::{Audit::*, Builder, NO_BODY, Surface::Api, Surface::Console, Wire, wire};
+use super::{Audit::*, Builder, NO_BODY, Surface::Api, Surface::Console, Wire, file_body, wire};
 use crate::api::products as h;
 
 const ACTING: &[Role] = &[Role::Admin, Role::Staff];
@@ -277,7 +278,7 @@ pub(super) fn add(b: &mut Builder) {
             query: Some("DeliverableQuery"),
             ..reply("ConsultingMessageView")
         },
-        || put(h::deliver_file),
+        || file_body(put(h::deliver_file), MAX_FILE_BYTES),
     );
     b.add(
         Api,
@@ -324,7 +325,7 @@ pub(super) fn add(b: &mut Builder) {
             query: Some("FeedbackFileQuery"),
             ..reply("FeedbackView")
         },
-        || post(h::file_feedback_with_file),
+        || file_body(post(h::file_feedback_with_file), MAX_FILE_BYTES),
     );
     b.add(
         Api,
@@ -570,7 +571,7 @@ pub(super) fn add_console(b: &mut Builder) {
             query: Some("DeliverableQuery"),
             ..NO_BODY
         },
-        || post(k::deliver_file),
+        || file_body(post(k::deliver_file), MAX_FILE_BYTES),
     );
     b.add(
         Console,
@@ -625,7 +626,7 @@ pub(super) fn add_console(b: &mut Builder) {
         Access::Restricted(CALLERS),
         InHandler,
         NO_BODY,
-        || post(fb::file_feedback_with_file),
+        || file_body(post(fb::file_feedback_with_file), MAX_FILE_BYTES),
     );
     b.add(
         Console,

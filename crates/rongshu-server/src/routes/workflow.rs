@@ -5,8 +5,9 @@
 use axum::http::Method;
 use axum::routing::{delete, get, post, put};
 use rongshu_domain::{Access, Grant, PartyType as P, Role};
+use rongshu_workflow::MAX_EVIDENCE_BYTES;
 
-use super::{Audit::*, Builder, NO_BODY, Surface::Api, Surface::Console, Wire, wire};
+use super::{Audit::*, Builder, NO_BODY, Surface::Api, Surface::Console, Wire, file_body, wire};
 use crate::api::workflow as w;
 
 const ACTING: &[Role] = &[Role::Admin, Role::Staff];
@@ -151,7 +152,7 @@ pub(super) fn add(b: &mut Builder) {
     );
     b.add(Api, Method::PUT, "/api/v1/demands/{id}/consent-evidence", "demand.consent-evidence",
         "Attach the data subjects' consent as a file (the body; the author, while the demand can change).",
-        r(DEMAND_WRITERS), InHandler, Wire { query: Some("EvidenceQuery"), ..reply("EvidenceView") }, || put(w::put_evidence));
+        r(DEMAND_WRITERS), InHandler, Wire { query: Some("EvidenceQuery"), ..reply("EvidenceView") }, || file_body(put(w::put_evidence), MAX_EVIDENCE_BYTES));
     b.add(
         Api,
         Method::GET,
@@ -472,7 +473,7 @@ pub(super) fn add_console(b: &mut Builder) {
         "demand.consent-evidence",
         "Upload the consent evidence file.",
         r(DEMAND_WRITERS),
-        || post(d::upload_evidence),
+        || file_body(post(d::upload_evidence), MAX_EVIDENCE_BYTES),
     );
     b.add(
         Console,

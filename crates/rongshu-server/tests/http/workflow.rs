@@ -438,6 +438,14 @@ async fn consent_evidence_is_sealed_and_read_only_by_those_who_see_the_demand() 
     let attached = ok(put(user.clone(), letter.clone()).await, 201).await;
     assert_eq!(attached["byte_size"], letter.len());
     assert_eq!(attached["digest"].as_str().unwrap().len(), 64);
+    // A scan above the server's body limit (kept small for JSON) but
+    // within the evidence's own limit is taken; a larger one is refused.
+    let scan = vec![b'%'; 5 << 20];
+    let replaced = ok(put(user.clone(), scan.clone()).await, 201).await;
+    assert_eq!(replaced["byte_size"], scan.len());
+    let too_large = vec![b'%'; rongshu_workflow::MAX_EVIDENCE_BYTES + 1];
+    expect_problem(put(user.clone(), too_large).await, 413, "request.too-large").await;
+    ok(put(user.clone(), letter.clone()).await, 201).await;
     expect_problem(
         put(user.clone(), Vec::new()).await,
         422,
