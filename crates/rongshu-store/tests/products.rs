@@ -71,6 +71,22 @@ async fn authorized(store: &Store, provider: i64, operator: i64) -> (i64, i64) {
     (resource, authorization)
 }
 
+/// A product on an authorized resource and an organisation to use it:
+/// (product, user, operator).
+async fn product_and_user(store: &Store) -> (i64, i64, i64) {
+    let provider = org(store, "P", PartyType::Provider).await;
+    let operator = org(store, "O", PartyType::Operator).await;
+    let user = org(store, "U", PartyType::User).await;
+    let (resource, authorization) = authorized(store, provider, operator).await;
+    let mut tx = store.begin().await.unwrap();
+    let product = tx
+        .insert_product(&input(resource, authorization), "w", "mk", None, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (product, user, operator)
+}
+
 fn input(resource_id: i64, authorization_id: i64) -> ProductInput {
     ProductInput {
         code: "registrations-query".into(),
@@ -227,15 +243,8 @@ async fn suspensions_cover_their_scope_until_resumed() {
 async fn use_is_metered_per_day() {
     on_every_backend(|db| async move {
         let store = &db.store;
-        let provider = org(store, "P", PartyType::Provider).await;
-        let operator = org(store, "O", PartyType::Operator).await;
-        let user = org(store, "U", PartyType::User).await;
-        let (resource, authorization) = authorized(store, provider, operator).await;
+        let (product, user, operator) = product_and_user(store).await;
         let mut tx = store.begin().await.unwrap();
-        let product = tx
-            .insert_product(&input(resource, authorization), "w", "mk", None, 1)
-            .await
-            .unwrap();
         let used = |day: &str, records| Usage {
             product_id: product,
             org_id: user,
@@ -286,16 +295,7 @@ async fn use_is_metered_per_day() {
 async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
     on_every_backend(|db| async move {
         let store = &db.store;
-        let provider = org(store, "P", PartyType::Provider).await;
-        let operator = org(store, "O", PartyType::Operator).await;
-        let user = org(store, "U", PartyType::User).await;
-        let (resource, authorization) = authorized(store, provider, operator).await;
-        let mut tx = store.begin().await.unwrap();
-        let product = tx
-            .insert_product(&input(resource, authorization), "w", "mk", None, 1)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let (product, user, _) = product_and_user(store).await;
         let epoch = store.refresh_epoch().await.unwrap();
         let head = store.ledger_head().await.unwrap();
         fn at<T>(product_id: i64, org_id: i64, at: T) -> UseAt<T> {
