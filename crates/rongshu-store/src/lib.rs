@@ -99,6 +99,12 @@ pub struct Store {
     sqlite_path: Option<Arc<Path>>,
 }
 
+/// Every SQLite connection's settings: WAL lets readers run beside the
+/// single writer; FULL makes each commit durable; the busy timeout queues
+/// writers instead of failing them.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -115,15 +121,9 @@ impl Store {
             })
             .acquire_timeout(Duration::from_secs(10));
         let options = match backend {
-            // WAL lets readers run beside the single writer; FULL makes each
-            // commit durable; the busy timeout queues writers instead of failing.
             Backend::Sqlite => options.after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                    )
-                    .await?;
+                    conn.execute(SQLITE_PRAGMAS).await?;
                     Ok(())
                 })
             }),

@@ -17,7 +17,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sqlx::Row;
 
 use crate::ledger::{ChainPoint, ENTRY_COLUMNS, chain_point, chained, digest};
-use crate::{Backend, Store, StoreError, Usage, WriteTx};
+use crate::{Backend, SQLITE_PRAGMAS, Store, StoreError, Usage, WriteTx};
 
 /// Locks the head without moving it or the epoch, reading both.
 const LOCK_HEAD: &str = "UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING epoch, seq, hash";
@@ -116,11 +116,7 @@ impl Store {
 
 fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open(path)?;
-    // As every pooled connection (see `Store::connect`).
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-    )?;
+    conn.execute_batch(SQLITE_PRAGMAS)?;
     Ok(conn)
 }
 
