@@ -312,20 +312,22 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
             minute_calls: [minute(100)].into(),
             used_since: [day()].into(),
         };
+        let used = |day: &str, calls| Usage {
+            product_id: product,
+            org_id: user,
+            day: day.to_owned(),
+            calls,
+            records: 2 * calls,
+            downloads: 0,
+            amount_fen: 5 * calls,
+        };
+        // Two meters and two minutes a batch.
         let batch = |calls: i64, at_minute: i64| UseWrites {
             entries: (0..calls)
                 .map(|n| EntryDraft::new(n, "product.query", "product"))
                 .collect(),
-            usage: vec![Usage {
-                product_id: product,
-                org_id: user,
-                day: day().at,
-                calls,
-                records: 2 * calls,
-                downloads: 0,
-                amount_fen: 5 * calls,
-            }],
-            minutes: vec![(minute(at_minute), calls)],
+            usage: vec![used(&day().at, calls), used("2026-11-30", 1)],
+            minutes: vec![(minute(at_minute), calls), (minute(at_minute - 1), 1)],
         };
         let mut writer = store.use_writer().unwrap();
         let read = |counts: &UseCounts| {
@@ -360,10 +362,11 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
         assert_eq!(report.result, Ok(()));
         assert_eq!(report.head.seq, head.seq + 5);
         let metered = store
-            .usage(Some(user), "2026-12-01", "2026-12-01")
+            .usage(Some(user), "2026-11-30", "2026-12-01")
             .await
             .unwrap();
-        assert_eq!((metered[0].calls, metered[0].records), (5, 10));
+        let metered: Vec<_> = metered.iter().map(|u| (u.calls, u.records)).collect();
+        assert_eq!(metered, [(2, 4), (5, 10)]);
 
         // Another process's writer reads what this one committed.
         let other = Store::connect(&db.url).await.unwrap();
