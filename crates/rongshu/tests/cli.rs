@@ -49,11 +49,7 @@ impl Site {
     /// Seeds the demo; returns what it printed.
     fn seed(&self) -> String {
         let out = self.run(&["demo", "--seed-only", "--demo-password", PASSWORD]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out);
         stdout(&out)
     }
 
@@ -96,6 +92,15 @@ impl Drop for Killed {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Fails with the command's standard error unless it succeeded.
+fn assert_succeeded(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn verify_after(backend: Backend, statements: &[&str]) -> (bool, String) {
@@ -469,11 +474,7 @@ async fn ledger_archive_keeps_the_retention_period_and_the_chain() {
             "-o",
             file.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out);
         assert!(
             stdout(&out).starts_with("archived 3 entries (1..=3)"),
             "{}",
@@ -544,11 +545,7 @@ fn dataset_csv(dataset: rongshu_synth::Dataset, path: &std::path::Path, bytes: u
 }
 
 fn delivered(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(out);
     serde_json::from_str(stdout(out).lines().last().unwrap()).unwrap()
 }
 
@@ -604,11 +601,7 @@ async fn a_killed_ingest_leaves_nothing_behind() {
             .env("RONGSHU_INGEST__STALE_AFTER_SECS", "1")
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out);
         assert!(
             stdout(&out).contains("abandoned ingests removed: 1"),
             "{}",
@@ -676,11 +669,7 @@ async fn download_peak(site: &Site, file: &std::path::Path) -> (u64, u64) {
         .arg(file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let (server, url) = site.serve();
     let http = reqwest::Client::new();
     let token = sign_in(&http, &url, "scu-researcher").await;
@@ -731,11 +720,7 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
     let site = Site::new(Backend::Sqlite).await;
     site.seed();
     let out = site.run(&["data", "verify"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     // Four resources, and one delivered again for a demand; the
     // researcher's upload into the sandbox.
     assert!(stdout(&out).contains("5 versions verified; 1 sandbox tables verified"));
@@ -744,11 +729,7 @@ async fn keys_rotate_and_stored_data_verifies_until_tampered() {
     let out = site.run(&["keys", "init"]);
     assert!(!out.status.success(), "init refuses to overwrite a key");
     let out = site.run(&["keys", "rotate"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     assert!(
         // Five versions' data keys, the researcher's uploaded table's, the
         // six signers' SM2 keys, the six products' keys and the sandbox
@@ -802,11 +783,7 @@ async fn agreements_verify_offline_and_edits_are_caught() {
         "-o",
         file.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     // Verification needs nothing but the file: no database, no data dir.
     let verify = |path: &std::path::Path| {
         Command::new(env!("CARGO_BIN_EXE_rongshu"))
@@ -816,11 +793,7 @@ async fn agreements_verify_offline_and_edits_are_caught() {
             .unwrap()
     };
     let out = verify(&file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let text = stdout(&out);
     assert!(text.contains("verifies: SM3"), "{text}");
     assert!(text.contains("signed by operator operator (SM2)"), "{text}");
