@@ -12,6 +12,7 @@ mod demo_sandbox;
 mod demo_workflow;
 mod keys;
 mod ledger;
+mod log_writer;
 mod serve;
 
 use std::path::PathBuf;
@@ -96,7 +97,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _logging = serve::init_logging(&config);
+    let _logging = match serve::init_logging(&config) {
+        Ok(flusher) => flusher,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     for var in config::unknown_env_vars() {
         tracing::warn!(variable = %var, "environment variable names no configuration key; ignored");
     }

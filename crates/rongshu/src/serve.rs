@@ -14,9 +14,9 @@ use rongshu_server::AppState;
 use rongshu_store::Store;
 use rongshu_workflow::Workflow;
 use tokio::net::TcpListener;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 
 use crate::config::Config;
+use crate::log_writer::{LogFlusher, log_buffer};
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
@@ -35,18 +35,15 @@ pub struct ServeArgs {
     pub front_listen: Option<String>,
 }
 
-/// Log lines are written to standard error by a thread of their own: a
-/// line per request written where it is made puts a system call on every
-/// request's path. None is dropped (a full queue makes the logger wait);
-/// the guard writes out what is queued when dropped, so keep it until exit.
-pub fn init_logging(config: &Config) -> WorkerGuard {
+/// Log lines go to standard error through [`log_buffer`]: written where
+/// they are made, each would put a system call on its request's path.
+/// Keep the flusher until exit: dropping it writes out what is left.
+pub fn init_logging(config: &Config) -> anyhow::Result<LogFlusher> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("rongshu-log")
-        .finish(std::io::stderr());
+    let (writer, flusher) =
+        log_buffer(Box::new(std::io::stderr())).context("starting the log writer")?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
@@ -56,7 +53,7 @@ pub fn init_logging(config: &Config) -> WorkerGuard {
     } else {
         builder.init();
     }
-    guard
+    Ok(flusher)
 }
 
 /// Reads the HMAC key, creating it (readable by the owner only) on first use.
