@@ -9,6 +9,8 @@
 //! was read in (`Store::seen_epoch`), and by day: a call's use commits only
 //! if the epoch has not moved since, so a cached admission never outlives
 //! the change (a suspension, termination, new version...) that voids it.
+//! Refusals by the chain are cached too, and believed only while the
+//! epoch read afresh is still theirs.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -71,25 +73,42 @@ impl Admission {
 
 type AdmissionKey = (i64, String, ServiceMode);
 
-/// Admissions this process has read, by organisation, product and mode.
+/// What the chain answered an organisation for a product and mode.
+#[derive(Clone, Debug)]
+enum Answer {
+    Admitted(Arc<Admission>),
+    /// Refused by an agreement, authorization or suspension. Kept so that
+    /// a refused caller calling again costs a read of the epoch, not the
+    /// whole chain.
+    Refused(Refusal),
+}
+
+#[derive(Debug)]
+struct Cached {
+    answer: Answer,
+    stamp: i64,
+    day: NaiveDate,
+}
+
+/// Answers this process has read, by organisation, product and mode.
 #[derive(Debug, Default)]
 pub(crate) struct AdmissionCache {
-    admissions: Mutex<HashMap<AdmissionKey, Arc<Admission>>>,
+    answers: Mutex<HashMap<AdmissionKey, Cached>>,
 }
 
 impl AdmissionCache {
-    fn get(&self, key: &AdmissionKey, stamp: i64, day: NaiveDate) -> Option<Arc<Admission>> {
-        let admissions = self.admissions.lock().unwrap_or_else(|e| e.into_inner());
-        admissions
+    fn get(&self, key: &AdmissionKey, stamp: i64, day: NaiveDate) -> Option<Answer> {
+        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers
             .get(key)
-            .filter(|a| a.stamp == stamp && a.day == day)
-            .cloned()
+            .filter(|c| c.stamp == stamp && c.day == day)
+            .map(|c| c.answer.clone())
     }
 
-    fn put(&self, key: AdmissionKey, admission: Arc<Admission>) {
-        let mut admissions = self.admissions.lock().unwrap_or_else(|e| e.into_inner());
-        admissions.retain(|_, a| a.stamp == admission.stamp && a.day == admission.day);
-        admissions.insert(key, admission);
+    fn put(&self, key: AdmissionKey, answer: Answer, stamp: i64, day: NaiveDate) {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers.retain(|_, c| c.stamp == stamp && c.day == day);
+        answers.insert(key, Cached { answer, stamp, day });
     }
 }
 
@@ -167,15 +186,35 @@ impl Products {
         code: &str,
         mode: ServiceMode,
     ) -> Result<Arc<Admission>, ProductError> {
-        let stamp = self.store().seen_epoch();
+        let mut stamp = self.store().seen_epoch();
         let day = self.workflow().today();
         let key = (caller.org_id, code.to_owned(), mode);
         let admission = match self.inner.admissions.get(&key, stamp, day) {
-            Some(admission) => admission,
-            None => {
-                let admission = Arc::new(self.read_admission(caller, code, mode, stamp).await?);
-                self.inner.admissions.put(key, admission.clone());
-                admission
+            Some(Answer::Admitted(admission)) => admission,
+            // An admission is checked again when its use commits; a
+            // refusal commits nothing, so it holds only while the epoch
+            // another process may have moved (a resumption) has not.
+            Some(Answer::Refused(refusal)) if self.store().refresh_epoch().await? == stamp => {
+                return Err(refusal.into());
+            }
+            _ => {
+                stamp = self.store().seen_epoch();
+                match self.read_admission(caller, code, mode, stamp).await {
+                    Ok(admission) => {
+                        let admission = Arc::new(admission);
+                        let answer = Answer::Admitted(admission.clone());
+                        self.inner.admissions.put(key, answer, stamp, day);
+                        admission
+                    }
+                    Err(ProductError::Refused(
+                        refusal @ (Refusal::Use(_) | Refusal::Suspended { .. }),
+                    )) => {
+                        let answer = Answer::Refused(refusal.clone());
+                        self.inner.admissions.put(key, answer, stamp, day);
+                        return Err(refusal.into());
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         };
         if let Some(per_minute) = admission.product.input.rate_per_minute

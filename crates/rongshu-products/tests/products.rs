@@ -502,7 +502,13 @@ async fn suspension_and_termination_stop_every_call() {
             .suspend(&w.center, &ledger, by_user, "超范围使用")
             .await
             .unwrap();
-        for products in [w.products.clone(), other.clone()] {
+        // Twice each: the second refusal comes from the process's cache.
+        for products in [
+            w.products.clone(),
+            w.products.clone(),
+            other.clone(),
+            other.clone(),
+        ] {
             let refused = query(products).await.unwrap_err();
             assert!(
                 matches!(refused, ProductError::Refused(Refusal::Suspended { .. })),
@@ -526,6 +532,7 @@ async fn suspension_and_termination_stop_every_call() {
             .resume(&w.center, &ledger, suspension.id)
             .await
             .unwrap();
+        // The other server's cached refusal gives way to the resumption.
         query(other.clone()).await.unwrap();
 
         // The provider terminates: every call stops at once.
