@@ -1,9 +1,11 @@
 //! `rongshu bench calls`: query and verification calls per second and
 //! their latency under concurrent connections, against a bare axum handler
-//! served by the same process in the same run (issue 5, section 7). A fresh
-//! demo is seeded in a temporary data directory; every measured call passes
-//! the whole access chain and commits its ledger entry and meter before it
-//! answers. Needs `wrk` (Debian's package) as the load generator.
+//! served by the same process, measured in rounds so that each call run
+//! is compared with the bare handler's run just before it (issue 5,
+//! section 7). A fresh demo is seeded in a temporary data directory; every
+//! measured call passes the whole access chain and commits its ledger
+//! entry and meter before it answers. Needs `wrk` (Debian's package) as
+//! the load generator.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -38,7 +40,7 @@ pub enum BenchCommand {
 const WARM_UP_SECONDS: u64 = 2;
 
 /// What one wrk run measured.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 struct Measured {
     per_second: f64,
     p50_ms: f64,
