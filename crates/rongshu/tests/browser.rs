@@ -5,6 +5,7 @@
 //! Runs when chromedriver is installed; `.ci/run` installs it and sets
 //! `RONGSHU_BROWSER_TESTS=1`, which makes a missing browser a failure.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -208,7 +209,33 @@ static SESSIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 impl Drop for Harness {
     fn drop(&mut self) {
+        // Before chromedriver is killed: killed alone, it leaves its
+        // browser running, orphaned, after the tests.
+        end_session(&self.b.base);
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Ends a WebDriver session (`http://host:port/session/id`), which makes
+/// chromedriver quit the browser it started. Plain blocking HTTP: this
+/// runs in `drop`, where the async client cannot be awaited.
+fn end_session(session: &str) {
+    let Some((host, path)) = session
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('/'))
+    else {
+        return;
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let request = format!(
+        "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        // The answer comes once the browser has quit.
+        let _ = stream.read_to_end(&mut Vec::new());
     }
 }
 
