@@ -300,6 +300,25 @@ async fn record_through_pool<R>(
 }
 
 impl WriteTx<'_> {
+    /// The one number `sql` reads for a product and organisation at `at`.
+    async fn read_at<T>(
+        &mut self,
+        sql: &'static str,
+        product_id: i64,
+        org_id: i64,
+        at: T,
+    ) -> Result<Option<i64>, StoreError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+    {
+        Ok(sqlx::query_scalar(sql)
+            .bind(product_id)
+            .bind(org_id)
+            .bind(at)
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
     /// Calls metered for a product and organisation on `day`, as committed.
     pub async fn calls_on(
         &mut self,
@@ -307,11 +326,8 @@ impl WriteTx<'_> {
         org_id: i64,
         day: &str,
     ) -> Result<i64, StoreError> {
-        let calls: Option<i64> = sqlx::query_scalar(CALLS_ON_DAY)
-            .bind(product_id)
-            .bind(org_id)
-            .bind(day.to_owned())
-            .fetch_optional(&mut *self.tx)
+        let calls = self
+            .read_at(CALLS_ON_DAY, product_id, org_id, day.to_owned())
             .await?;
         Ok(calls.unwrap_or(0))
     }
@@ -324,11 +340,8 @@ impl WriteTx<'_> {
         org_id: i64,
         minute: i64,
     ) -> Result<i64, StoreError> {
-        let calls: Option<i64> = sqlx::query_scalar(CALLS_IN_MINUTE)
-            .bind(product_id)
-            .bind(org_id)
-            .bind(minute)
-            .fetch_optional(&mut *self.tx)
+        let calls = self
+            .read_at(CALLS_IN_MINUTE, product_id, org_id, minute)
             .await?;
         Ok(calls.unwrap_or(0))
     }
@@ -340,11 +353,8 @@ impl WriteTx<'_> {
         org_id: i64,
         from: &str,
     ) -> Result<bool, StoreError> {
-        let used: Option<i64> = sqlx::query_scalar(USED_SINCE)
-            .bind(product_id)
-            .bind(org_id)
-            .bind(from.to_owned())
-            .fetch_optional(&mut *self.tx)
+        let used = self
+            .read_at(USED_SINCE, product_id, org_id, from.to_owned())
             .await?;
         Ok(used.is_some())
     }
