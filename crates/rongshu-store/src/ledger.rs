@@ -4,6 +4,7 @@ use rongshu_ledger::{Break, ChainVerifier, Digest, Entry, EntryDraft};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Executor, Row};
 
+use crate::conditions::Conditions;
 use crate::uses::MOVE_HEAD;
 use crate::{Backend, Store, StoreError, WriteTx, parse_code};
 
@@ -72,9 +73,40 @@ fn entry(row: &AnyRow) -> Result<Entry, StoreError> {
     })
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
+/// The query listing entries matching `filter`, newest first: every
+/// field it narrows by has an index (migrations), which the storage suite
+/// checks in each backend's plans.
+pub(crate) fn ledger_search(filter: &LedgerFilter, limit: u32) -> (String, Conditions) {
+    let mut c = Conditions::default();
+    if let Some(v) = filter.org_id {
+        c.push_int(v, |p| format!("org_id = {p}"));
+    }
+    if let Some(v) = &filter.actor_username {
+        c.push_text(v, |p| format!("actor_username = {p}"));
+    }
+    if let Some(v) = &filter.action {
+        c.push_text(v, |p| format!("action = {p}"));
+    }
+    if let Some(v) = &filter.object_type {
+        c.push_text(v, |p| format!("object_type = {p}"));
+    }
+    if let Some(v) = &filter.object_id {
+        c.push_text(v, |p| format!("object_id = {p}"));
+    }
+    if let Some(v) = filter.since_ms {
+        c.push_int(v, |p| format!("at_ms >= {p}"));
+    }
+    if let Some(v) = filter.until_ms {
+        c.push_int(v, |p| format!("at_ms < {p}"));
+    }
+    if let Some(v) = filter.before_seq {
+        c.push_int(v, |p| format!("seq < {p}"));
+    }
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger_entries{} ORDER BY seq DESC LIMIT {limit}",
+        c.clause()
+    );
+    (sql, c)
 }
 
 /// The ledger action an archive records, naming the new anchor.
@@ -316,52 +348,9 @@ impl Store {
         filter: &LedgerFilter,
         limit: u32,
     ) -> Result<Vec<Entry>, StoreError> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut binds: Vec<Bind> = Vec::new();
-        let mut push = |column: &str, op: &str, value: Bind| {
-            binds.push(value);
-            conditions.push(format!("{column} {op} ${}", binds.len()));
-        };
-        if let Some(v) = filter.org_id {
-            push("org_id", "=", Bind::Int(v));
-        }
-        if let Some(v) = &filter.actor_username {
-            push("actor_username", "=", Bind::Text(v.clone()));
-        }
-        if let Some(v) = &filter.action {
-            push("action", "=", Bind::Text(v.clone()));
-        }
-        if let Some(v) = &filter.object_type {
-            push("object_type", "=", Bind::Text(v.clone()));
-        }
-        if let Some(v) = &filter.object_id {
-            push("object_id", "=", Bind::Text(v.clone()));
-        }
-        if let Some(v) = filter.since_ms {
-            push("at_ms", ">=", Bind::Int(v));
-        }
-        if let Some(v) = filter.until_ms {
-            push("at_ms", "<", Bind::Int(v));
-        }
-        if let Some(v) = filter.before_seq {
-            push("seq", "<", Bind::Int(v));
-        }
-        let clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        let sql = format!(
-            "SELECT {ENTRY_COLUMNS} FROM ledger_entries {clause} ORDER BY seq DESC LIMIT {limit}"
-        );
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = match b {
-                Bind::Int(v) => query.bind(v),
-                Bind::Text(v) => query.bind(v),
-            };
-        }
-        query
+        let (sql, conditions) = ledger_search(filter, limit);
+        conditions
+            .bound(&sql)
             .fetch_all(&self.pool)
             .await?
             .iter()

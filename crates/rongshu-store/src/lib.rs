@@ -13,6 +13,7 @@
 mod accounts;
 mod agreements;
 mod authorizations;
+mod conditions;
 mod consulting;
 mod demands;
 mod error;

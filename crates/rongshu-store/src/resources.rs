@@ -6,6 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::accounts::found;
+use crate::conditions::Conditions;
 use crate::{Store, StoreError, WriteTx, parse_code};
 
 /// The registration record of the 2025 national measures on public data
@@ -164,69 +165,43 @@ fn like_pattern(word: &str) -> String {
     format!("%{}%", escaped.to_lowercase())
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-/// The `WHERE` clause a filter asks for (empty when it asks for nothing),
-/// with its parameters in order.
-fn filter_clause(filter: &ResourceFilter) -> (String, Vec<Bind>) {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut binds: Vec<Bind> = Vec::new();
-    let bind = |value: Bind, binds: &mut Vec<Bind>| {
-        binds.push(value);
-        format!("${}", binds.len())
-    };
+/// The conditions a filter asks for.
+fn conditions(filter: &ResourceFilter) -> Conditions {
+    let mut c = Conditions::default();
     if let Some(provider) = filter.provider_id {
-        let p = bind(Bind::Int(provider), &mut binds);
-        clauses.push(format!("r.provider_id = {p}"));
+        c.push_int(provider, |p| format!("r.provider_id = {p}"));
     }
     if filter.open_only {
-        clauses.push("r.open_data = 1".into());
+        c.push("r.open_data = 1");
     }
     if let Some(theme) = &filter.theme {
-        let p = bind(Bind::Text(theme.clone()), &mut binds);
-        clauses.push(format!("r.theme = {p}"));
+        c.push_text(theme, |p| format!("r.theme = {p}"));
     }
     if let Some(grade) = filter.grade {
-        let p = bind(Bind::Text(grade.as_str().to_owned()), &mut binds);
-        clauses.push(format!("COALESCE(r.grade, r.suggested_grade) = {p}"));
+        c.push_text(grade.as_str(), |p| {
+            format!("COALESCE(r.grade, r.suggested_grade) = {p}")
+        });
     }
     for word in filter.text.iter().flat_map(|t| t.split_whitespace()) {
-        let p = bind(Bind::Text(like_pattern(word)), &mut binds);
-        clauses.push(format!(
-            "(LOWER(r.title) LIKE {p} ESCAPE '\\' OR LOWER(r.description) LIKE {p} ESCAPE '\\' \
-             OR LOWER(r.code) LIKE {p} ESCAPE '\\' OR LOWER(o.name) LIKE {p} ESCAPE '\\')"
-        ));
+        c.push_text(like_pattern(word), |p| {
+            format!(
+                "(LOWER(r.title) LIKE {p} ESCAPE '\\' OR LOWER(r.description) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(r.code) LIKE {p} ESCAPE '\\' OR LOWER(o.name) LIKE {p} ESCAPE '\\')"
+            )
+        });
     }
-    if clauses.is_empty() {
-        (String::new(), binds)
-    } else {
-        (format!(" WHERE {}", clauses.join(" AND ")), binds)
-    }
-}
-
-fn bound<'q>(
-    sql: &'q str,
-    binds: Vec<Bind>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    binds
-        .into_iter()
-        .fold(sqlx::query(sql), |query, b| match b {
-            Bind::Int(i) => query.bind(i),
-            Bind::Text(t) => query.bind(t),
-        })
+    c
 }
 
 impl Store {
     pub async fn resources(&self, filter: &ResourceFilter) -> Result<Vec<Resource>, StoreError> {
-        let (clause, binds) = filter_clause(filter);
-        let mut sql = format!("{RESOURCE_SELECT}{clause} ORDER BY r.id");
+        let conditions = conditions(filter);
+        let mut sql = format!("{RESOURCE_SELECT}{} ORDER BY r.id", conditions.clause());
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit} OFFSET {}", filter.offset));
         }
-        bound(&sql, binds)
+        conditions
+            .bound(&sql)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -236,11 +211,16 @@ impl Store {
 
     /// How many resources a filter matches, paging aside.
     pub async fn count_resources(&self, filter: &ResourceFilter) -> Result<u64, StoreError> {
-        let (clause, binds) = filter_clause(filter);
+        let conditions = conditions(filter);
         let sql = format!(
-            "SELECT COUNT(*) FROM resources r JOIN organizations o ON o.id = r.provider_id{clause}"
+            "SELECT COUNT(*) FROM resources r JOIN organizations o ON o.id = r.provider_id{}",
+            conditions.clause()
         );
-        let count: i64 = bound(&sql, binds).fetch_one(&self.pool).await?.try_get(0)?;
+        let count: i64 = conditions
+            .bound(&sql)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
