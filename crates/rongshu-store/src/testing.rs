@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, Executor, Row};
 
-use crate::{Backend, Store};
+use crate::{Backend, LedgerFilter, Store};
 
 /// The environment variable naming a PostgreSQL server for tests, e.g.
 /// `postgres://postgres@localhost/postgres`.
@@ -106,6 +106,42 @@ impl TestDatabase {
         }
         drop(conn);
         pool.close().await;
+    }
+}
+
+impl TestDatabase {
+    /// How the database plans the ledger search for `filter`: its
+    /// `EXPLAIN` as text. Sequential scans are switched off on PostgreSQL,
+    /// so that a test's small table still shows the index a large one uses.
+    pub async fn ledger_search_plan(&self, filter: &LedgerFilter) -> String {
+        let (sql, conditions) = crate::ledger::ledger_search(filter, 100);
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect");
+        let explain = match self.store.backend() {
+            Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+            Backend::Postgres => {
+                conn.execute("SET enable_seqscan = off")
+                    .await
+                    .expect("switch off sequential scans");
+                format!("EXPLAIN {sql}")
+            }
+        };
+        let rows = conditions
+            .bound(&explain)
+            .fetch_all(&mut conn)
+            .await
+            .expect("explain the ledger search");
+        let column = match self.store.backend() {
+            Backend::Sqlite => "detail",
+            Backend::Postgres => "QUERY PLAN",
+        };
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get(column).expect("plan line"))
+            .collect();
+        conn.close().await.ok();
+        lines.join("\n")
     }
 }
 
