@@ -17,6 +17,8 @@ use axum::routing::post;
 
 use crate::config::Config;
 
+mod cpu;
+
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
     /// Query and verification API calls against a bare handler.
@@ -42,6 +44,7 @@ const WARM_UP_SECONDS: u64 = 2;
 /// What one wrk run measured.
 #[derive(Debug)]
 struct Measured {
+    requests: u64,
     per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -74,7 +77,13 @@ fn parse_wrk(out: &str) -> anyhow::Result<Measured> {
         .find(|l| l.contains("Non-2xx or 3xx responses:"))
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
         .unwrap_or(0);
+    let requests = out
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .context("wrk printed no request count")?;
     Ok(Measured {
+        requests,
         per_second: field("Requests/sec:")
             .and_then(|v| v.parse().ok())
             .context("wrk printed no Requests/sec")?,
@@ -217,19 +226,30 @@ pub async fn run(config: &Config, command: BenchCommand) -> anyhow::Result<ExitC
     println!(
         "{connections} connections, {seconds} s a run, {rounds} rounds after a {WARM_UP_SECONDS} s warm-up of each; wrk and the server sharing this machine's cores"
     );
-    println!("| round | run | requests/s | vs bare | p50 ms | p99 ms | non-2xx |");
-    println!("|---:|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| round | run | requests/s | vs bare | p50 ms | p99 ms | non-2xx | CPU µs a call: process | of it recorder | wrk |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut ratios = vec![Vec::new(); runs.len()];
     let mut p99s = vec![Vec::new(); runs.len()];
+    let mut cpus = vec![Vec::new(); runs.len()];
     for round in 1..=rounds {
         let mut baseline = None;
-        for (run, (ratio, p99)) in ratios.iter_mut().zip(&mut p99s).enumerate() {
+        for run in 0..runs.len() {
+            let before = cpu::sample();
             let (name, m) = drive(run, seconds).await?;
+            let cpu = before
+                .zip(cpu::sample())
+                .map(|(before, after)| before.per_call(after, m.requests));
             let bare = *baseline.get_or_insert(m.per_second);
-            ratio.push(m.per_second / bare);
-            p99.push(m.p99_ms);
+            ratios[run].push(m.per_second / bare);
+            p99s[run].push(m.p99_ms);
+            cpus[run].extend(cpu);
+            let cpu = cpu.map_or("– | – | –".to_owned(), |c| {
+                format!("{:.1} | {:.1} | {:.1}", c.process, c.recorder, c.wrk)
+            });
             println!(
-                "| {round} | {name} | {:.0} | {:.3} | {:.2} | {:.2} | {} |",
+                "| {round} | {name} | {:.0} | {:.3} | {:.2} | {:.2} | {} | {cpu} |",
                 m.per_second,
                 m.per_second / bare,
                 m.p50_ms,
@@ -238,14 +258,27 @@ pub async fn run(config: &Config, command: BenchCommand) -> anyhow::Result<ExitC
             );
         }
     }
-    println!("\n| run | median vs bare | median p99 ms | worst p99 ms |");
-    println!("|---|---:|---:|---:|");
-    for (((name, _, _), ratio), p99) in runs.iter().zip(&ratios).zip(&p99s).skip(1) {
+    println!(
+        "\n| run | median vs bare | median p99 ms | worst p99 ms | median CPU µs a call: process | of it recorder | wrk |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (run, (name, _, _)) in runs.iter().enumerate() {
+        let of = |part: fn(&cpu::CpuPerCall) -> f64| {
+            let values: Vec<f64> = cpus[run].iter().map(part).collect();
+            if values.is_empty() {
+                "–".to_owned()
+            } else {
+                format!("{:.1}", median(&values))
+            }
+        };
         println!(
-            "| {name} | {:.3} | {:.2} | {:.2} |",
-            median(ratio),
-            median(p99),
-            p99.iter().copied().fold(0.0, f64::max)
+            "| {name} | {:.3} | {:.2} | {:.2} | {} | {} | {} |",
+            median(&ratios[run]),
+            median(&p99s[run]),
+            p99s[run].iter().copied().fold(0.0, f64::max),
+            of(|c| c.process),
+            of(|c| c.recorder),
+            of(|c| c.wrk),
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -260,7 +293,10 @@ mod tests {
     fn wrk_output_is_read() {
         let out = "  Latency Distribution\n     50%    1.50ms\n     75%    2.00ms\n     90%    3.00ms\n     99%  850.00us\n  1000 requests in 10.00s\n  Non-2xx or 3xx responses: 3\nRequests/sec:  12345.67\n";
         let m = parse_wrk(out).unwrap();
-        assert_eq!((m.per_second, m.p50_ms, m.errors), (12345.67, 1.5, 3));
+        assert_eq!(
+            (m.requests, m.per_second, m.p50_ms, m.errors),
+            (1000, 12345.67, 1.5, 3)
+        );
         assert!((m.p99_ms - 0.85).abs() < 1e-9);
         assert_eq!(millis("1.20s"), Some(1200.0));
         assert!(parse_wrk("nothing").is_err());
