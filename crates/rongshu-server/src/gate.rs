@@ -89,8 +89,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     let span = tracing::info_span!("request", request_id = %request_id, method = %spec.method, route = spec.path);
     let mut response = REQUEST_ID
         .scope(request_id.clone(), async {
-            let headers = req.headers().clone();
-            let principal = match resolve(&state, spec, &headers).await {
+            let principal = match resolve(&state, spec, req.headers()).await {
                 Ok(p) => p,
                 Err(e) => return e.into_response(),
             };

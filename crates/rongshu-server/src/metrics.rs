@@ -14,8 +14,9 @@ const BUCKETS: [f64; 11] = [
 
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// Keyed by the route table's own strings: nothing is allocated per request.
+    requests: Mutex<BTreeMap<(&'static str, &'static str, u16), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
     ledger_entries: AtomicU64,
 }
 
@@ -28,15 +29,19 @@ struct Histogram {
 
 impl Metrics {
     /// Records one finished request; `route` is the declared path template.
-    pub fn observe(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    pub fn observe(
+        &self,
+        route: &'static str,
+        method: &'static str,
+        status: u16,
+        elapsed: Duration,
+    ) {
         let mut requests = self.requests.lock().expect("metrics lock");
-        *requests
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_default() += 1;
+        *requests.entry((route, method, status)).or_default() += 1;
         drop(requests);
         let secs = elapsed.as_secs_f64();
         let mut latency = self.latency.lock().expect("metrics lock");
-        let h = latency.entry(route.to_owned()).or_default();
+        let h = latency.entry(route).or_default();
         for (i, bound) in BUCKETS.iter().enumerate() {
             if secs <= *bound {
                 h.counts[i] += 1;
