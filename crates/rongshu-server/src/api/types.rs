@@ -218,6 +218,7 @@ pub(crate) struct LedgerQuery {
     pub actor: Option<String>,
     pub action: Option<String>,
     pub object_type: Option<String>,
+    /// Only with `object_type`: an id is unique only within its type.
     pub object_id: Option<String>,
     /// RFC 3339 time or date (`2026-11-01`), inclusive.
     pub since: Option<String>,

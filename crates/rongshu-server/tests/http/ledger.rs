@@ -75,6 +75,16 @@ async fn paging_and_bad_filters() {
         .await;
     expect_problem(r, 422, "validation.invalid-field").await;
     let r = server
+        .call(Method::GET, "/api/v1/ledger?object_id=12", &bdc, None)
+        .await;
+    let problem = expect_problem(r, 422, "validation.invalid-field").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("object_type"),
+        "{problem}"
+    );
+    let by_object = "?object_type=product&object_id=12";
+    assert!(entries(&server, &bdc, by_object).await.is_empty());
+    let r = server
         .call(Method::GET, "/api/v1/ledger?colour=red", &bdc, None)
         .await;
     expect_problem(r, 400, "request.malformed-parameter").await;
