@@ -322,6 +322,17 @@ impl From<Denial> for ApiError {
 }
 
 impl ApiError {
+    /// The request field the error is about, where it names one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::InvalidField { field, .. }
+            | ApiError::BadName { field, .. }
+            | ApiError::InvalidProduct { field, .. }
+            | ApiError::InvalidSandbox { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// The stable, machine-readable code clients may match on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -513,6 +524,7 @@ pub struct Problem {
 pub(crate) struct ProblemInfo {
     pub code: &'static str,
     pub detail: String,
+    pub field: Option<&'static str>,
 }
 
 impl IntoResponse for ApiError {
@@ -539,6 +551,7 @@ impl IntoResponse for ApiError {
         response.extensions_mut().insert(ProblemInfo {
             code: self.code(),
             detail,
+            field: self.field(),
         });
         response
     }

@@ -48,6 +48,7 @@ fn ckan_error(status: StatusCode, kind: &str, message: String) -> Response {
             "validation.invalid-field"
         },
         detail: kind.to_owned(),
+        field: None,
     });
     r
 }

@@ -137,6 +137,7 @@ pub(crate) const REASON: T = T("原因", "Reason");
 pub(crate) const SEGMENT: T = T("责任环节", "Segment");
 pub(crate) const CLIENT: T = T("来源地址", "Client");
 pub(crate) const REQUEST_ID: T = T("请求编号", "Request id");
+pub(crate) const FIELD: T = T("字段", "Field");
 pub(crate) const OLDER: T = T("更早的记录", "Older entries");
 pub(crate) const NO_ENTRIES: T = T("没有符合条件的记录。", "No entries match.");
 pub(crate) const LEDGER_INTRO: T = T(

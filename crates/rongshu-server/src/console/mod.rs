@@ -188,6 +188,7 @@ pub(crate) fn page_with_problem(status: StatusCode, code: &'static str, page: Ma
     r.extensions_mut().insert(ProblemInfo {
         code,
         detail: String::new(),
+        field: None,
     });
     r.extensions_mut().insert(KeepPage);
     r
@@ -198,7 +199,18 @@ pub(crate) fn problem_notice(lang: Lang, e: &ApiError) -> Markup {
     html! {
         div.notice.error role="alert" {
             (i18n::problem_text(e.code()).get(lang))
+            (problem_field(lang, e.field()))
             @if lang == Lang::En { " " (e.to_string()) }
+        }
+    }
+}
+
+/// Names the field a problem is about for readers of the Chinese console,
+/// who are not shown the English detail that names it.
+fn problem_field(lang: Lang, field: Option<&str>) -> Markup {
+    html! {
+        @if let (Lang::Zh, Some(field)) = (lang, field) {
+            "（" (i18n::FIELD.get(lang)) " " code { (field) } "）"
         }
     }
 }
@@ -312,7 +324,7 @@ pub(crate) fn error_page(
 ) -> Markup {
     let body = html! {
         div.notice.error role="alert" {
-            p { strong { (i18n::problem_text(problem.code).get(lang)) } }
+            p { strong { (i18n::problem_text(problem.code).get(lang)) } (problem_field(lang, problem.field)) }
             @if lang == Lang::En { p { (problem.detail) } }
             p.meta { "HTTP " (status.as_u16()) " · " code { (problem.code) } " · " (i18n::REQUEST_ID.get(lang)) " " code { (request_id) } }
         }

@@ -123,4 +123,15 @@ async fn the_viewer_renders_and_filters() {
         !page.contains("organization.create"),
         "filtered to sign-ins"
     );
+    // The Chinese page cannot show the English detail, so it names the
+    // field itself.
+    let refused = console
+        .get(server.url("/ledger?object_id=12"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("（字段 <code>object_id</code>）"), "{page}");
 }
