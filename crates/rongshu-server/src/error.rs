@@ -514,6 +514,9 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code, e.g. `access.wrong-party`.
     pub code: String,
+    /// The request field the problem is about, where it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
     /// Quote this when reporting a problem; the ledger records it too.
     pub request_id: String,
 }
@@ -541,6 +544,7 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: detail.clone(),
             code: self.code().to_owned(),
+            field: self.field(),
             request_id,
         };
         let mut response = (status, Json(body)).into_response();

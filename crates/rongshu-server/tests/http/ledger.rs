@@ -82,6 +82,7 @@ async fn paging_and_bad_filters() {
         problem["detail"].as_str().unwrap().contains("object_type"),
         "{problem}"
     );
+    assert_eq!(problem["field"], "object_id");
     let by_object = "?object_type=product&object_id=12";
     assert!(entries(&server, &bdc, by_object).await.is_empty());
     let r = server
