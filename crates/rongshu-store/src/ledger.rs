@@ -25,12 +25,20 @@ pub struct LedgerFilter {
     pub org_id: Option<i64>,
     pub actor_username: Option<String>,
     pub action: Option<String>,
-    pub object_type: Option<String>,
-    pub object_id: Option<String>,
+    pub object: Option<ObjectFilter>,
     pub since_ms: Option<i64>,
     pub until_ms: Option<i64>,
     /// Only entries before this sequence number (paging newest first).
     pub before_seq: Option<i64>,
+}
+
+/// The object a search of the ledger is about: a type, and within it
+/// perhaps one id. An id alone names nothing, being unique only within
+/// its type (and the object index leads with the type).
+#[derive(Clone, Debug)]
+pub struct ObjectFilter {
+    pub object_type: String,
+    pub object_id: Option<String>,
 }
 
 /// The result of recomputing the whole chain.
@@ -87,11 +95,11 @@ pub(crate) fn ledger_search(filter: &LedgerFilter, limit: u32) -> (String, Condi
     if let Some(v) = &filter.action {
         c.push_text(v, |p| format!("action = {p}"));
     }
-    if let Some(v) = &filter.object_type {
-        c.push_text(v, |p| format!("object_type = {p}"));
-    }
-    if let Some(v) = &filter.object_id {
-        c.push_text(v, |p| format!("object_id = {p}"));
+    if let Some(object) = &filter.object {
+        c.push_text(&object.object_type, |p| format!("object_type = {p}"));
+        if let Some(v) = &object.object_id {
+            c.push_text(v, |p| format!("object_id = {p}"));
+        }
     }
     if let Some(v) = filter.since_ms {
         c.push_int(v, |p| format!("at_ms >= {p}"));

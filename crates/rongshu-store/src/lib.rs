@@ -52,7 +52,7 @@ pub use demands::{
 };
 pub use error::StoreError;
 pub use evidence::ConsentEvidence;
-pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, VerifyReport};
+pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, ObjectFilter, VerifyReport};
 pub use notifications::{NewNotification, Notification};
 pub use products::{Product, ProductInput, Suspension, Usage};
 pub use pulls::{NewPullSource, PullSource};

@@ -4,7 +4,9 @@
 use rongshu_domain::{PartyType, Role};
 use rongshu_ledger::{Break, EntryDraft, Outcome, Segment};
 use rongshu_store::testing::{TestDatabase, on_every_backend};
-use rongshu_store::{LedgerFilter, NewAccount, NewOrganization, SessionKind, Store, StoreError};
+use rongshu_store::{
+    LedgerFilter, NewAccount, NewOrganization, ObjectFilter, SessionKind, Store, StoreError,
+};
 use sqlx::Executor;
 
 fn draft(action: &str) -> EntryDraft {
@@ -415,7 +417,10 @@ async fn ledger_filters() {
         );
         assert_eq!(
             seqs(LedgerFilter {
-                object_id: Some("obj-5".into()),
+                object: Some(ObjectFilter {
+                    object_type: "test".into(),
+                    object_id: Some("obj-5".into()),
+                }),
                 ..Default::default()
             })
             .await,
@@ -475,8 +480,10 @@ async fn ledger_searches_are_served_by_indexes() {
             (
                 "ledger_entries_object",
                 LedgerFilter {
-                    object_type: text("product"),
-                    object_id: text("12"),
+                    object: Some(ObjectFilter {
+                        object_type: "product".into(),
+                        object_id: text("12"),
+                    }),
                     ..Default::default()
                 },
             ),

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use rongshu_domain::{LedgerScope, civil_time};
-use rongshu_store::LedgerFilter;
+use rongshu_store::{LedgerFilter, ObjectFilter};
 
 use super::types::{LedgerEntryView, LedgerPage, LedgerQuery, VerificationView};
 use crate::context::{Json, Query, SignedIn};
@@ -37,22 +37,24 @@ pub(crate) fn filter_for(who: &SignedIn, q: LedgerQuery) -> Result<(LedgerFilter
         LedgerScope::All => None,
         LedgerScope::Organization(id) => Some(id),
     };
-    let object_id = non_empty(q.object_id);
-    let object_type = non_empty(q.object_type);
-    // An id names an object only within its type, and the ledger's object
-    // index leads with the type: alone it would read the whole chain.
-    if object_id.is_some() && object_type.is_none() {
-        return Err(ApiError::InvalidField {
-            field: "object_id",
-            problem: "needs object_type: an object id is unique only within its type",
-        });
-    }
+    let object = match (non_empty(q.object_type), non_empty(q.object_id)) {
+        (Some(object_type), object_id) => Some(ObjectFilter {
+            object_type,
+            object_id,
+        }),
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(ApiError::InvalidField {
+                field: "object_id",
+                problem: "needs object_type: an object id is unique only within its type",
+            });
+        }
+    };
     let filter = LedgerFilter {
         org_id,
         actor_username: non_empty(q.actor),
         action: non_empty(q.action),
-        object_type,
-        object_id,
+        object,
         since_ms: non_empty(q.since)
             .map(|v| parse_time("since", &v))
             .transpose()?,
