@@ -18,10 +18,12 @@ mod statement;
 mod table;
 mod trace;
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
@@ -58,6 +60,12 @@ pub enum EngineError {
     Data(#[from] rongshu_formats::FormatError),
     #[error("a kept table's Parquet does not read or write: {0}")]
     Kept(String),
+}
+
+impl From<ArrowError> for EngineError {
+    fn from(error: ArrowError) -> EngineError {
+        DataFusionError::from(error).into()
+    }
 }
 
 impl From<DataFusionError> for EngineError {
@@ -238,8 +246,16 @@ async fn execute(
     mode: Mode,
 ) -> Result<Ran, EngineError> {
     let context = limits.session()?;
+    // What a release or a kept table is traced through: tables that keep
+    // a trace, whole. Queries only ever see what each table shows.
+    let traces =
+        matches!(mode, Mode::Release { .. }) || matches!(statement, Statement::CreateTable { .. });
+    let mut traced = HashMap::new();
     for table in &tables {
         context.register_table(table.name(), table.provider(limits.partitions)?)?;
+        if traces && let Some(full) = table.traced_provider(limits.partitions)? {
+            traced.insert(table.name().to_owned(), full);
+        }
     }
     let state = context.state();
     let plan = state.create_logical_plan(statement.query()).await?;
@@ -257,12 +273,22 @@ async fn execute(
         (Mode::Answer, Statement::Query { .. }) => Some(limits.max_rows),
         (Mode::Answer, Statement::CreateTable { .. }) => None,
     };
-    let (plan, tracing) = match mode {
-        Mode::Release { .. } => {
-            let (plan, tracing) = trace::trace(plan)?;
+    let (plan, tracing) = match (mode, &statement) {
+        (Mode::Release { .. }, _) => {
+            let (plan, tracing) = trace::trace(plan, &traced)?;
             (plan, Some(tracing))
         }
-        Mode::Answer => (plan, None),
+        // A table made from an aggregation keeps its trace; one the trace
+        // cannot follow is kept as rows that stand for themselves.
+        (Mode::Answer, Statement::CreateTable { .. }) => {
+            match trace::trace(plan.clone(), &traced) {
+                Ok((traced, tracing)) if tracing.shape == trace::Shape::Aggregated => {
+                    (traced, Some(tracing))
+                }
+                _ => (plan, None),
+            }
+        }
+        (Mode::Answer, Statement::Query { .. }) => (plan, None),
     };
     let physical = state.create_physical_plan(&plan).await?;
     let schema = physical.schema();
@@ -290,6 +316,20 @@ async fn execute(
             facts: None,
         });
     };
+    if let Mode::Answer = mode {
+        let schema = trace::mark(&schema, &tracing);
+        let batches = batches
+            .into_iter()
+            .map(|b| b.with_schema(schema.clone()))
+            .collect::<Result<_, _>>()?;
+        return Ok(Ran {
+            schema,
+            batches,
+            truncated,
+            read,
+            facts: None,
+        });
+    }
     let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
     Ok(Ran {
         schema,

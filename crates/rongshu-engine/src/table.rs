@@ -1,5 +1,7 @@
 //! A workspace table: typed columns in memory, shared by every query of
-//! the workspace.
+//! the workspace. A table made from an aggregation also holds, after its
+//! own columns, the trace of each row to its records (see [`crate::trace`]):
+//! those columns are kept with it but never shown or read by a query.
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use rongshu_formats::{Batch, OutputColumn, arrow};
 
-use crate::EngineError;
+use crate::{EngineError, trace};
 
 /// The longest name a kept table may have.
 const MAX_NAME_CHARS: usize = 63;
@@ -22,6 +24,7 @@ const MAX_NAME_CHARS: usize = 63;
 #[derive(Debug)]
 pub struct Table {
     name: String,
+    /// The columns queries see: the schema's first ones, before the trace.
     columns: Vec<OutputColumn>,
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
@@ -48,9 +51,10 @@ impl Table {
     }
 
     pub(crate) fn from_arrow(name: String, schema: &SchemaRef, batches: Vec<RecordBatch>) -> Table {
+        let shown = trace::shown_fields(schema);
         Table {
             name,
-            columns: arrow::columns_of(schema),
+            columns: arrow::columns_of(&schema.project(&shown).expect("shown fields exist")),
             schema: schema.clone(),
             batches,
         }
@@ -111,6 +115,28 @@ impl Table {
         &self.name
     }
 
+    /// Whether its rows are traced to the records behind them.
+    pub fn is_traced(&self) -> bool {
+        self.columns.len() < self.schema.fields().len()
+    }
+
+    /// The table without its trace: what it shows, each row standing for
+    /// itself (for a table whose trace the platform did not make).
+    pub fn without_trace(self) -> Result<Table, EngineError> {
+        let shown = self.shown();
+        let batches = self
+            .batches
+            .iter()
+            .map(|b| b.project(&shown))
+            .collect::<Result<Vec<_>, _>>()?;
+        let schema = Arc::new(self.schema.project(&shown)?);
+        Ok(Table::from_arrow(self.name, &schema, batches))
+    }
+
+    fn shown(&self) -> Vec<usize> {
+        (0..self.columns.len()).collect()
+    }
+
     pub fn columns(&self) -> &[OutputColumn] {
         &self.columns
     }
@@ -129,22 +155,50 @@ impl Table {
 
     /// The rows as text, batch by batch, for answers and exports.
     pub fn text(&self) -> impl Iterator<Item = Result<Batch, EngineError>> + '_ {
+        let shown = self.shown();
         self.batches
             .iter()
-            .map(|b| arrow::text_batch(b).map_err(EngineError::from))
+            .map(move |b| arrow::text_batch(&b.project(&shown)?).map_err(EngineError::from))
     }
 
     /// The table for a query's session, its batches dealt round-robin into
-    /// `partitions` so that scans run on every core.
+    /// `partitions` so that scans run on every core: only the columns it
+    /// shows, so that not even `SELECT *` reads its trace.
     pub(crate) fn provider(
         &self,
         partitions: usize,
     ) -> Result<Arc<dyn TableProvider>, EngineError> {
-        let partitions = partitions.max(1);
-        let mut dealt = vec![Vec::new(); partitions];
-        for (at, batch) in self.batches.iter().enumerate() {
-            dealt[at % partitions].push(batch.clone());
-        }
-        Ok(Arc::new(MemTable::try_new(self.schema.clone(), dealt)?))
+        let shown = self.shown();
+        let schema = Arc::new(self.schema.project(&shown)?);
+        let batches = self
+            .batches
+            .iter()
+            .map(|b| b.project(&shown))
+            .collect::<Result<Vec<_>, _>>()?;
+        dealt(schema, batches, partitions)
     }
+
+    /// The table with its trace, for a release to read through, if it has one.
+    pub(crate) fn traced_provider(
+        &self,
+        partitions: usize,
+    ) -> Result<Option<Arc<dyn TableProvider>>, EngineError> {
+        if !self.is_traced() {
+            return Ok(None);
+        }
+        dealt(self.schema.clone(), self.batches.clone(), partitions).map(Some)
+    }
+}
+
+fn dealt(
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    partitions: usize,
+) -> Result<Arc<dyn TableProvider>, EngineError> {
+    let partitions = partitions.max(1);
+    let mut dealt = vec![Vec::new(); partitions];
+    for (at, batch) in batches.into_iter().enumerate() {
+        dealt[at % partitions].push(batch);
+    }
+    Ok(Arc::new(MemTable::try_new(schema, dealt)?))
 }

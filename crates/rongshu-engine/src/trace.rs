@@ -8,19 +8,38 @@
 //! row-aligned with its facts. A result with no aggregation is row-level:
 //! each row is one record. Anything else (a join or union above an
 //! aggregation, a window, DISTINCT) cannot be traced and fails the checks.
+//!
+//! A table made from an aggregation keeps those columns after its own,
+//! each marked with what it holds ([`mark`]), so that rows later read
+//! from it (through the same operators) still stand for their records and
+//! contributions: releasing them checks what releasing the aggregation
+//! would have. An aggregation over such a table counts its rows.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{max, nth_value, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection};
+use datafusion::logical_expr::{
+    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, TableScanBuilder,
+};
 
 const RECORDS: &str = "__rongshu_records";
+/// Field metadata: what a kept trace column holds.
+const ROLE: &str = "rongshu.trace";
+/// Field metadata: the aggregate a kept count or total column traces.
+const LABEL: &str = "rongshu.label";
+/// Field metadata of a table's own column that shows a count.
+const SHOWS: &str = "rongshu.shows";
+const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
 
 /// How the result's extra columns are to be read.
 #[derive(Debug, Default)]
@@ -54,7 +73,11 @@ impl Tracing {
 }
 
 /// The plan to run for a release and how to read its extra columns.
-pub(crate) fn trace(plan: LogicalPlan) -> Result<(LogicalPlan, Tracing)> {
+/// `traced` holds, by name, the tables that keep a trace, whole.
+pub(crate) fn trace(
+    plan: LogicalPlan,
+    traced: &HashMap<String, Arc<dyn TableProvider>>,
+) -> Result<(LogicalPlan, Tracing)> {
     let user_columns = plan.schema().fields().len();
     let mut chain = Vec::new();
     let mut node = plan;
@@ -62,6 +85,14 @@ pub(crate) fn trace(plan: LogicalPlan) -> Result<(LogicalPlan, Tracing)> {
         let child = node.inputs()[0].clone();
         chain.push(node);
         node = child;
+    }
+    if let LogicalPlan::TableScan(scan) = &node
+        && let Some(full) = traced.get(scan.table_name.table())
+        && chain
+            .iter()
+            .any(|n| matches!(n, LogicalPlan::Projection(_)))
+    {
+        return through_kept(chain, scan, full.clone(), user_columns);
     }
     let LogicalPlan::Aggregate(aggregate) = node else {
         let shape = if contains_aggregation(&node) {
@@ -135,8 +166,13 @@ pub(crate) fn trace(plan: LogicalPlan) -> Result<(LogicalPlan, Tracing)> {
         }
     }
     let labels: Vec<&str> = tracing.counts.iter().map(|(l, _)| l.as_str()).collect();
+    let fields = aggregate.schema.fields();
     tracing.count_columns = (0..user_columns)
-        .filter(|at| shows(&chain, &aggregate, *at).is_some_and(|name| labels.contains(&name)))
+        .filter(|at| {
+            shows(&chain, *at)
+                .and_then(|at| fields.get(at))
+                .is_some_and(|field| labels.contains(&field.name().as_str()))
+        })
         .collect();
     let names: Vec<String> = extras.iter().map(|e| e.schema_name().to_string()).collect();
     let mut aggr_expr = aggregate.aggr_expr.clone();
@@ -149,10 +185,143 @@ pub(crate) fn trace(plan: LogicalPlan) -> Result<(LogicalPlan, Tracing)> {
     Ok((rebuild(chain, widened, &names)?, tracing))
 }
 
-/// The aggregation's column that the result's column `at` shows, followed
-/// down through the operators above it; none if it is computed from
-/// columns rather than showing one.
-fn shows<'a>(chain: &[LogicalPlan], aggregate: &'a Aggregate, at: usize) -> Option<&'a str> {
+/// Rows read from a kept table, traced by the columns it keeps: the scan
+/// reads them too, and the operators above carry them up.
+fn through_kept(
+    chain: Vec<LogicalPlan>,
+    scan: &TableScan,
+    full: Arc<dyn TableProvider>,
+    user_columns: usize,
+) -> Result<(LogicalPlan, Tracing)> {
+    let schema = full.schema();
+    let shown = shown_fields(&schema).len();
+    let mut tracing = Tracing {
+        user_columns,
+        shape: Shape::Aggregated,
+        ..Tracing::default()
+    };
+    // By label, in the order the aggregation had them.
+    let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
+    let mut has_records = false;
+    let mut extras = Vec::new();
+    for field in &schema.fields()[shown..] {
+        let name = field.name().clone();
+        let meta = field.metadata();
+        let label = meta.get(LABEL).cloned().unwrap_or_default();
+        match meta.get(ROLE).map(String::as_str) {
+            Some("records") if name == RECORDS => has_records = true,
+            Some("count") => tracing.counts.push((label, name.clone())),
+            Some(role) if TOTAL_ROLES.contains(&role) => {
+                let at = TOTAL_ROLES.iter().position(|r| *r == role).expect("listed");
+                let names = match totals.iter().position(|(l, _)| *l == label) {
+                    Some(found) => &mut totals[found].1,
+                    None => {
+                        totals.push((label, Default::default()));
+                        &mut totals.last_mut().expect("pushed").1
+                    }
+                };
+                names[at] = Some(name.clone());
+            }
+            _ => tracing.shape = Shape::Untraceable,
+        }
+        extras.push(name);
+    }
+    for (label, [total, top1, top2]) in totals {
+        match (total, top1, top2) {
+            (Some(total), Some(top1), Some(top2)) => {
+                tracing.totals.push((label, [total, top1, top2]))
+            }
+            _ => tracing.shape = Shape::Untraceable,
+        }
+    }
+    if !has_records {
+        tracing.shape = Shape::Untraceable;
+    }
+    if tracing.shape == Shape::Untraceable {
+        return Ok((
+            rebuild(chain, LogicalPlan::TableScan(scan.clone()), &[])?,
+            Tracing {
+                user_columns,
+                ..Tracing::default()
+            },
+        ));
+    }
+    let read = &scan.projected_schema;
+    tracing.count_columns = (0..user_columns)
+        .filter(|at| {
+            shows(&chain, *at)
+                .filter(|at| *at < read.fields().len())
+                .is_some_and(|at| {
+                    read.field(at)
+                        .metadata()
+                        .get(SHOWS)
+                        .is_some_and(|s| s == "count")
+                })
+        })
+        .collect();
+    let projection = scan.projection.clone().map(|mut columns| {
+        columns.extend(shown..schema.fields().len());
+        columns
+    });
+    let widened = TableScanBuilder::new(scan.table_name.clone(), provider_as_source(full))
+        .with_projection(projection)
+        .with_filters(scan.filters.clone())
+        .with_fetch(scan.fetch)
+        .build()?;
+    Ok((
+        rebuild(chain, LogicalPlan::TableScan(widened), &extras)?,
+        tracing,
+    ))
+}
+
+/// The fields of a table's schema that it shows: those before its trace.
+pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
+    (0..schema.fields().len())
+        .take_while(|at| !schema.field(*at).metadata().contains_key(ROLE))
+        .collect()
+}
+
+/// A traced result's schema with its trace columns marked as such, to be
+/// kept: the extra columns say what they hold, and the user's columns
+/// that show a count say so.
+pub(crate) fn mark(schema: &SchemaRef, tracing: &Tracing) -> SchemaRef {
+    let mut roles: HashMap<&str, (&str, &str)> = HashMap::new();
+    roles.insert(RECORDS, ("records", ""));
+    for (label, name) in &tracing.counts {
+        roles.insert(name, ("count", label));
+    }
+    for (label, names) in &tracing.totals {
+        for (name, role) in names.iter().zip(TOTAL_ROLES) {
+            roles.insert(name, (role, label));
+        }
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(at, field)| {
+            let mut meta = field.metadata().clone();
+            for key in [ROLE, LABEL, SHOWS] {
+                meta.remove(key);
+            }
+            if at < tracing.user_columns {
+                if tracing.count_columns.contains(&at) {
+                    meta.insert(SHOWS.to_owned(), "count".to_owned());
+                }
+            } else if let Some((role, label)) = roles.get(field.name().as_str()) {
+                meta.insert(ROLE.to_owned(), (*role).to_owned());
+                meta.insert(LABEL.to_owned(), (*label).to_owned());
+            }
+            field.as_ref().clone().with_metadata(meta)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// The column of the bottom of the chain that the result's column `at`
+/// shows, followed down through the operators above it; none if it is
+/// computed from columns rather than showing one.
+fn shows(chain: &[LogicalPlan], at: usize) -> Option<usize> {
     let mut at = at;
     for node in chain {
         if let LogicalPlan::Projection(projection) = node {
@@ -162,8 +331,7 @@ fn shows<'a>(chain: &[LogicalPlan], aggregate: &'a Aggregate, at: usize) -> Opti
             at = projection.input.schema().index_of_column(column).ok()?;
         }
     }
-    let fields = aggregate.schema.fields();
-    (at < fields.len()).then(|| fields[at].name().as_str())
+    Some(at)
 }
 
 /// Operators that keep their input's columns, or choose among them.

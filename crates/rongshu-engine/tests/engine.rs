@@ -214,6 +214,7 @@ async fn a_table_made_from_a_query_joins_the_workspace() {
     );
     assert_eq!(made.result.name(), "大企业");
     assert_eq!(made.result.rows(), 10);
+    assert!(!made.result.is_traced(), "rows stand for themselves");
     // Kept as Parquet and read back, it is the same table.
     let kept = Table::from_parquet("大企业", made.result.parquet().unwrap()).unwrap();
     assert_eq!(kept.columns(), made.result.columns());
@@ -409,6 +410,112 @@ async fn a_release_past_the_row_cap_fails_it_and_tables_are_not_released() {
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::NotReleasable(_)), "{err}");
+}
+
+/// Per district: companies, and capital with 企业39's (in 武侯区) a
+/// thousandfold, so that one company dominates that district's total.
+const BY_DISTRICT: &str = "SELECT 区县, count(*) AS n, \
+    sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
+    FROM companies GROUP BY 区县";
+
+/// `sql` made a table, kept as Parquet and read back.
+async fn kept(sql: &str) -> Table {
+    let made = run(&engine(), &[companies(40)], sql).await.unwrap();
+    Table::from_parquet(made.result.name(), made.result.parquet().unwrap()).unwrap()
+}
+
+async fn release_from(table: Table, sql: &str) -> (Vec<Vec<Option<String>>>, ResultFacts) {
+    let release = engine()
+        .run_for_release(
+            &[companies(40), Arc::new(table)],
+            sql,
+            &CancellationToken::new(),
+            100,
+        )
+        .await
+        .unwrap();
+    (text(&release.outcome.result), release.facts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_of_a_kept_aggregation_stand_for_their_records() {
+    let table = kept(&format!("CREATE TABLE by_district AS {BY_DISTRICT}")).await;
+    assert!(table.is_traced(), "the trace is kept with the table");
+    let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["区县", "n", "capital"], "and never shown");
+
+    // Released, its rows are checked as the aggregation itself would be.
+    let ordered = " ORDER BY 区县";
+    let (direct_rows, direct) = released(&format!("{BY_DISTRICT}{ordered}"), 100).await;
+    let (rows, facts) = release_from(table, &format!("SELECT * FROM by_district{ordered}")).await;
+    assert_eq!(rows, direct_rows, "only the table's own columns go out");
+    assert_eq!(facts, direct);
+    assert_eq!(facts.records, Some(vec![10; 4]));
+    assert_eq!(facts.count_columns, vec![1]);
+    let failures = check(&facts, &DisclosureRules::default());
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].code, CheckCode::Dominance);
+    assert_eq!(failures[0].rows, vec![0], "武侯区 holds 企业39");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_trace_goes_through_filters_aliases_and_the_tables_made_from_it() {
+    let by_district = format!("CREATE TABLE by_district AS {BY_DISTRICT}");
+    let (rows, facts) = release_from(
+        kept(&by_district).await,
+        "SELECT d.n AS companies, d.区县 FROM by_district d WHERE d.n >= 10 ORDER BY d.区县 DESC LIMIT 2",
+    )
+    .await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(facts.records, Some(vec![10, 10]));
+    assert_eq!(facts.count_columns, vec![0], "companies shows n");
+
+    // A table made from the kept one's rows keeps their trace.
+    let made = run(
+        &engine(),
+        &[companies(40), Arc::new(kept(&by_district).await)],
+        "CREATE TABLE counted AS SELECT 区县, n FROM by_district WHERE capital > 0",
+    )
+    .await
+    .unwrap();
+    assert!(made.result.is_traced());
+    let again = Table::from_parquet("counted", made.result.parquet().unwrap()).unwrap();
+    let (_, facts) = release_from(again, "SELECT * FROM counted").await;
+    assert_eq!(facts.records, Some(vec![10; 4]));
+    assert_eq!(facts.totals.len(), 1, "capital's contributions still count");
+
+    // An aggregation over the kept rows counts them, as over any rows.
+    let (_, facts) =
+        release_from(kept(&by_district).await, "SELECT count(*) FROM by_district").await;
+    assert_eq!(facts.records, Some(vec![4]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trace_is_neither_read_by_queries_nor_kept_without_its_maker() {
+    let table = Arc::new(kept(&format!("CREATE TABLE by_district AS {BY_DISTRICT}")).await);
+    let tables = [companies(40), table.clone()];
+    let all = run(&engine(), &tables, "SELECT * FROM by_district")
+        .await
+        .unwrap();
+    assert_eq!(all.result.columns().len(), 3);
+    let err = run(
+        &engine(),
+        &tables,
+        "SELECT __rongshu_records FROM by_district",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, EngineError::Sql(_)), "{err}");
+
+    // Without its trace (an upload's file), each row is one record.
+    let bare = kept(&format!("CREATE TABLE by_district AS {BY_DISTRICT}"))
+        .await
+        .without_trace()
+        .unwrap();
+    assert!(!bare.is_traced());
+    let (_, facts) = release_from(bare, "SELECT * FROM by_district").await;
+    assert_eq!(facts.records, Some(vec![1; 4]));
+    assert_eq!(failed(&facts), vec![CheckCode::SmallCell]);
 }
 
 #[test]

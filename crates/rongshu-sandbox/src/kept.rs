@@ -244,7 +244,10 @@ impl Sandbox {
         let recorded = async {
             let table = match made {
                 Some(table) => table,
-                None => Arc::new(self.parquet_table(new.name.clone(), plaintext).await?),
+                None => Arc::new(
+                    self.parquet_table(new.name.clone(), plaintext, new.origin)
+                        .await?,
+                ),
             };
             new.row_count = table.rows() as i64;
             new.object_name = file.object_name;
@@ -383,7 +386,7 @@ impl Sandbox {
             .open_kept(&kept_file(&record.table))
             .await?;
         let table = Arc::new(
-            self.parquet_table(record.table.name.clone(), parquet)
+            self.parquet_table(record.table.name.clone(), parquet, record.table.origin)
                 .await?,
         );
         cache.put(key, table.clone());
@@ -401,12 +404,22 @@ impl Sandbox {
         });
     }
 
-    async fn parquet_table(&self, name: String, parquet: Vec<u8>) -> Result<Table, SandboxError> {
-        Ok(
-            tokio::task::spawn_blocking(move || Table::from_parquet(name, parquet))
-                .await
-                .map_err(task_failed)??,
-        )
+    /// A kept table read back. Only a table a statement made keeps the
+    /// trace of its rows to their records: an upload's rows stand for
+    /// themselves, whatever its file holds.
+    async fn parquet_table(
+        &self,
+        name: String,
+        parquet: Vec<u8>,
+        origin: TableOrigin,
+    ) -> Result<Table, SandboxError> {
+        let table = tokio::task::spawn_blocking(move || Table::from_parquet(name, parquet))
+            .await
+            .map_err(task_failed)??;
+        Ok(match origin {
+            TableOrigin::Query => table,
+            TableOrigin::Upload => table.without_trace()?,
+        })
     }
 }
 
