@@ -41,6 +41,10 @@ pub enum Origin {
         query_id: Option<i64>,
         /// The products its rows were computed from.
         derived_from: Vec<String>,
+        /// Made from an aggregation, its rows keep the records behind
+        /// them: releasing them is checked as that aggregation. Otherwise
+        /// each row counts as one record.
+        traced: bool,
     },
 }
 
@@ -222,6 +226,7 @@ impl Sandbox {
                         TableOrigin::Query => Origin::Query {
                             query_id: kept.table.query_id,
                             derived_from: kept.table.derived_from.clone(),
+                            traced: table.is_traced(),
                         },
                     },
                     kept.table.identifiers.iter().cloned().collect(),
@@ -230,6 +235,7 @@ impl Sandbox {
                     Origin::Query {
                         query_id: None,
                         derived_from: Vec::new(),
+                        traced: table.is_traced(),
                     },
                     HashMap::new(),
                 ),

@@ -564,7 +564,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
         assert_eq!(names, vec!["registrations_lab", "ratings", "big"]);
         assert!(matches!(
             &workspace.tables[2].origin,
-            Origin::Query { query_id: Some(_), derived_from } if derived_from == &["registrations-lab"]
+            Origin::Query { query_id: Some(_), derived_from, traced: false } if derived_from == &["registrations-lab"]
         ));
         let count = |sandbox: Sandbox, sql: &'static str| {
             let ledger = Ledger(w.clock.clone());
@@ -599,6 +599,11 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
             .unwrap();
         assert_eq!(sizes.export.status, ExportStatus::AwaitingReview.as_str());
         assert_eq!(sizes.export.checks, "");
+        let workspace = there.workspace(&user, agreement).await.unwrap();
+        assert!(matches!(
+            workspace.tables.iter().find(|t| t.name == "sizes").map(|t| &t.origin),
+            Some(Origin::Query { traced: true, .. })
+        ));
 
         // Refused whole, each with its reason.
         for (name, file_name, body, field) in [

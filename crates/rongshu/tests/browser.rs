@@ -1123,6 +1123,12 @@ async fn a_researcher_queries_the_sandbox_and_a_checker_releases_an_aggregate() 
     )
     .await;
     assert!(made.contains("data-rows="), "{made}");
+    b.go(&format!("{base}/sandbox/{workspace}")).await;
+    let page = b.source().await;
+    assert!(
+        page.contains("汇总表：每行保留其背后的记录数"),
+        "the schema says offices' rows keep their records: {page}"
+    );
     as_party(b, base, "bdc-staff").await;
     b.go(&format!("{base}/suspensions")).await;
     let chosen = choose_scope(b, "（business-registrations）").await;

@@ -38,6 +38,10 @@ pub(crate) struct SandboxTableView {
     /// The products its rows were computed from (origin query): while one
     /// is refused to the workspace, so is the table.
     pub derived_from: Vec<String>,
+    /// Whether its rows keep the records behind them (origin query, made
+    /// from an aggregation): releasing them is checked as that aggregation;
+    /// otherwise each row counts as one record.
+    pub traced: Option<bool>,
     pub rows: usize,
     pub columns: Vec<SandboxColumnView>,
 }
@@ -69,6 +73,7 @@ impl From<&WorkspaceTable> for SandboxTableView {
             file_name: None,
             query_id: None,
             derived_from: Vec::new(),
+            traced: None,
             rows: t.rows,
             columns: t
                 .columns
@@ -97,10 +102,12 @@ impl From<&WorkspaceTable> for SandboxTableView {
             Origin::Query {
                 query_id,
                 derived_from,
+                traced,
             } => {
                 view.origin = "query";
                 view.query_id = *query_id;
                 view.derived_from = derived_from.clone();
+                view.traced = Some(*traced);
             }
         }
         view

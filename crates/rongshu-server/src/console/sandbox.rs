@@ -175,10 +175,11 @@ fn schema(lang: super::i18n::Lang, w: &Workspace, csrf: &str) -> Markup {
                         @match &table.origin {
                             Origin::Product { product, resource, version } => { (t::SOURCE.get(lang)) "：" (product) " / " (resource) " v" (version) }
                             Origin::Upload { file_name } => { (t::UPLOADED.get(lang)) "：" (file_name) }
-                            Origin::Query { query_id, derived_from } => {
+                            Origin::Query { query_id, derived_from, traced } => {
                                 (t::MADE_BY_QUERY.get(lang))
                                 @if let Some(q) = query_id { " #" (q) }
                                 @if !derived_from.is_empty() { " · " (t::DERIVED_FROM.get(lang)) "：" (derived_from.join(", ")) }
+                                @if *traced { " · " (t::TRACED_ROWS.get(lang)) }
                             }
                         }
                     }

@@ -26,6 +26,10 @@ pub(crate) const ROUNDED: T = T(
 pub(crate) const RESUBMITS: T = T("修改后重新申请，替代导出", "Resubmitted in place of export");
 pub(crate) const RESUBMIT: T = T("修改后重新申请", "Change and resubmit");
 pub(crate) const DERIVED_FROM: T = T("数据来自", "Data from");
+pub(crate) const TRACED_ROWS: T = T(
+    "汇总表：每行保留其背后的记录数，导出时按汇总结果检查",
+    "Aggregate: each row keeps the records behind it and is checked as such on export",
+);
 pub(crate) const UPLOADED: T = T("用户上传", "Uploaded");
 pub(crate) const DROP: T = T("删除此表", "Drop this table");
 pub(crate) const UPLOAD: T = T("上传数据", "Upload data");
