@@ -9,37 +9,34 @@
 //! each row is one record. Anything else (a join or union above an
 //! aggregation, a window, DISTINCT) cannot be traced and fails the checks.
 //!
-//! A table made from an aggregation keeps those columns after its own,
-//! each marked with what it holds ([`mark`]), so that rows later read
-//! from it (through the same operators) still stand for their records and
-//! contributions: releasing them checks what releasing the aggregation
-//! would have. An aggregation over such a table counts its rows.
+//! A table made from an aggregation keeps those columns after its own
+//! ([`kept`]), so that rows later read from it (through the same
+//! operators) still stand for their records and contributions: releasing
+//! them checks what releasing the aggregation would have. An aggregation
+//! over such a table adds up the records its rows stand for; a sum of a
+//! kept count counts records, a sum of a kept total composes its
+//! contributions, and a sum of anything else takes each row as one.
+
+mod kept;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
+use datafusion::functions::core::expr_fn::greatest;
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{max, nth_value, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, TableScanBuilder,
-};
+use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, lit};
+
+use kept::{Contributions, KeptInput};
+pub(crate) use kept::{mark, shown_fields};
 
 const RECORDS: &str = "__rongshu_records";
-/// Field metadata: what a kept trace column holds.
-const ROLE: &str = "rongshu.trace";
-/// Field metadata: the aggregate a kept count or total column traces.
-const LABEL: &str = "rongshu.label";
-/// Field metadata of a table's own column that shows a count.
-const SHOWS: &str = "rongshu.shows";
-const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
 
 /// How the result's extra columns are to be read.
 #[derive(Debug, Default)]
@@ -54,6 +51,8 @@ pub(crate) struct Tracing {
     /// Each sum or mean: its label and the extra columns holding the sum
     /// of magnitudes, the largest and the second largest.
     pub(crate) totals: Vec<(String, [String; 3])>,
+    /// The user's columns that show a sum or mean, with its label.
+    pub(crate) total_columns: Vec<(usize, String)>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -79,20 +78,14 @@ pub(crate) fn trace(
     traced: &HashMap<String, Arc<dyn TableProvider>>,
 ) -> Result<(LogicalPlan, Tracing)> {
     let user_columns = plan.schema().fields().len();
-    let mut chain = Vec::new();
-    let mut node = plan;
-    while carries_columns(&node) {
-        let child = node.inputs()[0].clone();
-        chain.push(node);
-        node = child;
-    }
-    if let LogicalPlan::TableScan(scan) = &node
-        && let Some(full) = traced.get(scan.table_name.table())
-        && chain
-            .iter()
-            .any(|n| matches!(n, LogicalPlan::Projection(_)))
+    let (chain, node) = down_chain(plan);
+    let projected = chain
+        .iter()
+        .any(|n| matches!(n, LogicalPlan::Projection(_)));
+    if let Some((scan, full)) = kept::scan(&node, traced)
+        && projected
     {
-        return through_kept(chain, scan, full.clone(), user_columns);
+        return kept::through_rows(chain, scan, full, user_columns);
     }
     let LogicalPlan::Aggregate(aggregate) = node else {
         let shape = if contains_aggregation(&node) {
@@ -110,10 +103,7 @@ pub(crate) fn trace(
             },
         ));
     };
-    if !chain
-        .iter()
-        .any(|n| matches!(n, LogicalPlan::Projection(_)))
-    {
+    if !projected {
         // SQL plans a projection above every aggregation; without one the
         // extras would have nowhere to go.
         let plan = rebuild(chain, LogicalPlan::Aggregate(aggregate), &[])?;
@@ -125,197 +115,174 @@ pub(crate) fn trace(
             },
         ));
     }
+    through_aggregate(chain, aggregate, traced, user_columns)
+}
+
+/// An aggregation widened to count the records behind each cell and the
+/// contributions to each sum or mean, the operators above carrying them.
+fn through_aggregate(
+    chain: Vec<LogicalPlan>,
+    aggregate: Aggregate,
+    traced: &HashMap<String, Arc<dyn TableProvider>>,
+    user_columns: usize,
+) -> Result<(LogicalPlan, Tracing)> {
     let mut tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
         ..Tracing::default()
     };
-    let mut extras = vec![count_all().alias(RECORDS)];
+    let (input, kept) = match KeptInput::of(&aggregate, traced)? {
+        Some((input, kept)) => (Arc::new(input), Some(kept)),
+        None => (aggregate.input.clone(), None),
+    };
+    // Over a kept aggregation's rows, each stands for the records it keeps.
+    let records = match kept {
+        Some(_) => sum(column(RECORDS)),
+        None => count_all(),
+    };
+    let mut extras = vec![records.alias(RECORDS)];
+    // Second largest contributions to kept totals, from two columns each:
+    // made one above the aggregation.
+    let mut seconds = Vec::new();
     for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
         let label = expr.schema_name().to_string();
         let Some(function) = aggregate_function(expr) else {
             continue;
         };
-        match function.func.name() {
-            "count" => {
-                let name = format!("__rongshu_count_{at}");
-                extras.push(unaliased(expr).clone().alias(&name));
-                tracing.counts.push((label, name));
-            }
-            "sum" | "avg" | "mean" => {
-                let Some(arg) = function.params.args.first() else {
-                    continue;
-                };
-                let magnitude = abs(arg.clone());
-                let filtered = |e: Expr| match &function.params.filter {
-                    Some(filter) => e.filter(*filter.clone()).build(),
-                    None => Ok(e),
-                };
-                let names = [
-                    format!("__rongshu_total_{at}"),
-                    format!("__rongshu_top1_{at}"),
-                    format!("__rongshu_top2_{at}"),
-                ];
-                extras.push(filtered(sum(magnitude.clone()))?.alias(&names[0]));
-                extras.push(filtered(max(magnitude.clone()))?.alias(&names[1]));
-                let second = nth_value(magnitude.clone(), 2, vec![magnitude.sort(false, false)]);
-                extras.push(filtered(second)?.alias(&names[2]));
-                tracing.totals.push((label, names));
-            }
-            _ => {}
+        let name = function.func.name();
+        if name == "count" {
+            let count = format!("__rongshu_count_{at}");
+            extras.push(unaliased(expr).clone().alias(&count));
+            tracing.counts.push((label, count));
+            continue;
         }
+        if !["sum", "avg", "mean"].contains(&name) {
+            continue;
+        }
+        let Some(arg) = function.params.args.first() else {
+            continue;
+        };
+        let filtered = |e: Expr| match &function.params.filter {
+            Some(filter) => e.filter(*filter.clone()).build(),
+            None => Ok(e),
+        };
+        let names = [
+            format!("__rongshu_total_{at}"),
+            format!("__rongshu_top1_{at}"),
+            format!("__rongshu_top2_{at}"),
+        ];
+        let contributions = match &kept {
+            Some(kept) => kept.contributions(aggregate.input.schema(), arg),
+            None => Contributions::Rows,
+        };
+        match contributions {
+            Contributions::Rows => {
+                let magnitude = abs(arg.clone());
+                let second = nth_value(
+                    magnitude.clone(),
+                    2,
+                    vec![magnitude.clone().sort(false, false)],
+                );
+                extras.push(filtered(sum(magnitude.clone()))?.alias(&names[0]));
+                extras.push(filtered(max(magnitude))?.alias(&names[1]));
+                extras.push(filtered(second)?.alias(&names[2]));
+            }
+            Contributions::Records => {
+                // Each record adds one, so no two of them dominate a sum.
+                extras.push(filtered(sum(abs(arg.clone())))?.alias(&names[0]));
+                extras.push(filtered(max(lit(1_i64)))?.alias(&names[1]));
+                extras.push(filtered(max(lit(1_i64)))?.alias(&names[2]));
+                if name == "sum" {
+                    // A sum of counts is a count.
+                    let count = format!("__rongshu_count_{at}");
+                    extras.push(unaliased(expr).clone().alias(&count));
+                    tracing.counts.push((label.clone(), count));
+                }
+            }
+            Contributions::Kept([total, top1, top2]) => {
+                // The second largest of the rows' two largest each.
+                let (a, b) = (format!("{}_a", names[2]), format!("{}_b", names[2]));
+                let second = nth_value(column(&top1), 2, vec![column(&top1).sort(false, false)]);
+                extras.push(filtered(sum(column(&total)))?.alias(&names[0]));
+                extras.push(filtered(max(column(&top1)))?.alias(&names[1]));
+                extras.push(filtered(second)?.alias(&a));
+                extras.push(filtered(max(column(&top2)))?.alias(&b));
+                seconds.push((names[2].clone(), a, b));
+            }
+        }
+        tracing.totals.push((label, names));
     }
-    let labels: Vec<&str> = tracing.counts.iter().map(|(l, _)| l.as_str()).collect();
     let fields = aggregate.schema.fields();
+    let shown = |at: usize| {
+        shows(&chain, at)
+            .and_then(|at| fields.get(at))
+            .map(|f| f.name().as_str())
+    };
+    let counted: Vec<&str> = tracing.counts.iter().map(|(l, _)| l.as_str()).collect();
     tracing.count_columns = (0..user_columns)
-        .filter(|at| {
-            shows(&chain, *at)
-                .and_then(|at| fields.get(at))
-                .is_some_and(|field| labels.contains(&field.name().as_str()))
+        .filter(|at| shown(*at).is_some_and(|name| counted.contains(&name)))
+        .collect();
+    tracing.total_columns = (0..user_columns)
+        .filter_map(|at| {
+            let name = shown(at)?;
+            let (label, _) = tracing.totals.iter().find(|(label, _)| label == name)?;
+            Some((at, label.clone()))
         })
         .collect();
-    let names: Vec<String> = extras.iter().map(|e| e.schema_name().to_string()).collect();
+    let own = aggregate.schema.fields().len();
     let mut aggr_expr = aggregate.aggr_expr.clone();
     aggr_expr.extend(extras);
-    let widened = LogicalPlan::Aggregate(Aggregate::try_new(
-        aggregate.input.clone(),
+    let mut widened = LogicalPlan::Aggregate(Aggregate::try_new(
+        input,
         aggregate.group_expr.clone(),
         aggr_expr,
     )?);
+    if !seconds.is_empty() {
+        widened = greatest_seconds(widened, &seconds)?;
+    }
+    let names: Vec<String> = widened.schema().fields()[own..]
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     Ok((rebuild(chain, widened, &names)?, tracing))
 }
 
-/// Rows read from a kept table, traced by the columns it keeps: the scan
-/// reads them too, and the operators above carry them up.
-fn through_kept(
-    chain: Vec<LogicalPlan>,
-    scan: &TableScan,
-    full: Arc<dyn TableProvider>,
-    user_columns: usize,
-) -> Result<(LogicalPlan, Tracing)> {
-    let schema = full.schema();
-    let shown = shown_fields(&schema).len();
-    let mut tracing = Tracing {
-        user_columns,
-        shape: Shape::Aggregated,
-        ..Tracing::default()
-    };
-    // By label, in the order the aggregation had them.
-    let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
-    let mut has_records = false;
-    let mut extras = Vec::new();
-    for field in &schema.fields()[shown..] {
-        let name = field.name().clone();
-        let meta = field.metadata();
-        let label = meta.get(LABEL).cloned().unwrap_or_default();
-        match meta.get(ROLE).map(String::as_str) {
-            Some("records") if name == RECORDS => has_records = true,
-            Some("count") => tracing.counts.push((label, name.clone())),
-            Some(role) if TOTAL_ROLES.contains(&role) => {
-                let at = TOTAL_ROLES.iter().position(|r| *r == role).expect("listed");
-                let names = match totals.iter().position(|(l, _)| *l == label) {
-                    Some(found) => &mut totals[found].1,
-                    None => {
-                        totals.push((label, Default::default()));
-                        &mut totals.last_mut().expect("pushed").1
-                    }
-                };
-                names[at] = Some(name.clone());
-            }
-            _ => tracing.shape = Shape::Untraceable,
-        }
-        extras.push(name);
-    }
-    for (label, [total, top1, top2]) in totals {
-        match (total, top1, top2) {
-            (Some(total), Some(top1), Some(top2)) => {
-                tracing.totals.push((label, [total, top1, top2]))
-            }
-            _ => tracing.shape = Shape::Untraceable,
+/// `aggregation` with each pair of second-largest candidates `(name, a, b)`
+/// made one column `name`, the greater of the two.
+fn greatest_seconds(
+    aggregation: LogicalPlan,
+    seconds: &[(String, String, String)],
+) -> Result<LogicalPlan> {
+    let mut expr = Vec::new();
+    for (qualifier, field) in aggregation.schema().iter() {
+        let name = field.name();
+        if let Some((second, _, b)) = seconds.iter().find(|(_, a, _)| a == name) {
+            expr.push(greatest(vec![column(name), column(b)]).alias(second));
+        } else if !seconds.iter().any(|(_, _, b)| b == name) {
+            expr.push(Expr::Column(Column::new(qualifier.cloned(), name)));
         }
     }
-    if !has_records {
-        tracing.shape = Shape::Untraceable;
-    }
-    if tracing.shape == Shape::Untraceable {
-        return Ok((
-            rebuild(chain, LogicalPlan::TableScan(scan.clone()), &[])?,
-            Tracing {
-                user_columns,
-                ..Tracing::default()
-            },
-        ));
-    }
-    let read = &scan.projected_schema;
-    tracing.count_columns = (0..user_columns)
-        .filter(|at| {
-            shows(&chain, *at)
-                .filter(|at| *at < read.fields().len())
-                .is_some_and(|at| {
-                    read.field(at)
-                        .metadata()
-                        .get(SHOWS)
-                        .is_some_and(|s| s == "count")
-                })
-        })
-        .collect();
-    let projection = scan.projection.clone().map(|mut columns| {
-        columns.extend(shown..schema.fields().len());
-        columns
-    });
-    let widened = TableScanBuilder::new(scan.table_name.clone(), provider_as_source(full))
-        .with_projection(projection)
-        .with_filters(scan.filters.clone())
-        .with_fetch(scan.fetch)
-        .build()?;
-    Ok((
-        rebuild(chain, LogicalPlan::TableScan(widened), &extras)?,
-        tracing,
-    ))
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        expr,
+        Arc::new(aggregation),
+    )?))
 }
 
-/// The fields of a table's schema that it shows: those before its trace.
-pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
-    (0..schema.fields().len())
-        .take_while(|at| !schema.field(*at).metadata().contains_key(ROLE))
-        .collect()
+fn column(name: &str) -> Expr {
+    Expr::Column(Column::new_unqualified(name))
 }
 
-/// A traced result's schema with its trace columns marked as such, to be
-/// kept: the extra columns say what they hold, and the user's columns
-/// that show a count say so.
-pub(crate) fn mark(schema: &SchemaRef, tracing: &Tracing) -> SchemaRef {
-    let mut roles: HashMap<&str, (&str, &str)> = HashMap::new();
-    roles.insert(RECORDS, ("records", ""));
-    for (label, name) in &tracing.counts {
-        roles.insert(name, ("count", label));
+/// The operators that carry columns from the top of `plan` down, and the
+/// node below them.
+fn down_chain(plan: LogicalPlan) -> (Vec<LogicalPlan>, LogicalPlan) {
+    let mut chain = Vec::new();
+    let mut node = plan;
+    while carries_columns(&node) {
+        let child = node.inputs()[0].clone();
+        chain.push(node);
+        node = child;
     }
-    for (label, names) in &tracing.totals {
-        for (name, role) in names.iter().zip(TOTAL_ROLES) {
-            roles.insert(name, (role, label));
-        }
-    }
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(at, field)| {
-            let mut meta = field.metadata().clone();
-            for key in [ROLE, LABEL, SHOWS] {
-                meta.remove(key);
-            }
-            if at < tracing.user_columns {
-                if tracing.count_columns.contains(&at) {
-                    meta.insert(SHOWS.to_owned(), "count".to_owned());
-                }
-            } else if let Some((role, label)) = roles.get(field.name().as_str()) {
-                meta.insert(ROLE.to_owned(), (*role).to_owned());
-                meta.insert(LABEL.to_owned(), (*label).to_owned());
-            }
-            field.as_ref().clone().with_metadata(meta)
-        })
-        .collect();
-    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+    (chain, node)
 }
 
 /// The column of the bottom of the chain that the result's column `at`

@@ -484,10 +484,61 @@ async fn a_kept_trace_goes_through_filters_aliases_and_the_tables_made_from_it()
     assert_eq!(facts.records, Some(vec![10; 4]));
     assert_eq!(facts.totals.len(), 1, "capital's contributions still count");
 
-    // An aggregation over the kept rows counts them, as over any rows.
+    // An aggregation over kept rows adds up the records they stand for.
     let (_, facts) =
         release_from(kept(&by_district).await, "SELECT count(*) FROM by_district").await;
-    assert_eq!(facts.records, Some(vec![4]));
+    assert_eq!(facts.records, Some(vec![40]));
+}
+
+/// Two rows a district: companies below 200 and from 200 up.
+const BY_SIZE: &str = "CREATE TABLE by_size AS SELECT 区县, 注册资本 >= 200 AS large, count(*) AS n, \
+    sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
+    FROM companies GROUP BY 1, 2";
+
+/// `BY_SIZE`'s rows added up per district.
+const PER_DISTRICT: &str = "SELECT s.区县, sum(s.n) AS n, sum(s.capital) AS capital, \
+    count(*) AS parts FROM by_size s WHERE s.n > 0 GROUP BY s.区县";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregations_over_kept_rows_add_up_their_records_and_contributions() {
+    let (rows, facts) = release_from(
+        kept(BY_SIZE).await,
+        &format!("{PER_DISTRICT} ORDER BY s.区县"),
+    )
+    .await;
+    assert_eq!(rows[0][3].as_deref(), Some("2"), "two kept rows a district");
+
+    // The same cells, records and contributions as straight from the companies.
+    let (direct_rows, direct) = released(&format!("{BY_DISTRICT} ORDER BY 区县"), 100).await;
+    let cells: Vec<_> = rows.iter().map(|r| r[..3].to_vec()).collect();
+    assert_eq!(cells, direct_rows);
+    assert_eq!(facts.records, direct.records);
+    let capital = facts
+        .totals
+        .iter()
+        .find(|(label, _)| label.contains("capital"));
+    assert_eq!(capital.map(|(_, cells)| cells), Some(&direct.totals[0].1));
+    assert_eq!(
+        facts.count_columns,
+        vec![1, 3],
+        "a sum of counts is a count"
+    );
+    let failures = check(&facts, &DisclosureRules::default());
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].code, CheckCode::Dominance);
+    assert_eq!(failures[0].rows, vec![0], "武侯区 holds 企业39");
+
+    // Kept in turn, the re-aggregation's rows still stand for all that.
+    let made = run(
+        &engine(),
+        &[companies(40), Arc::new(kept(BY_SIZE).await)],
+        &format!("CREATE TABLE by_district AS {PER_DISTRICT}"),
+    )
+    .await
+    .unwrap();
+    let again = Table::from_parquet("by_district", made.result.parquet().unwrap()).unwrap();
+    let (_, again) = release_from(again, "SELECT * FROM by_district ORDER BY 区县").await;
+    assert_eq!(again, facts);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
