@@ -18,6 +18,7 @@
 //! contributions, and a sum of anything else takes each row as one.
 
 mod kept;
+mod second_largest;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,15 +27,15 @@ use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::Result;
-use datafusion::functions::core::expr_fn::greatest;
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
-use datafusion::functions_aggregate::expr_fn::{max, nth_value, sum};
+use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, lit};
 
 use kept::{Contributions, KeptInput};
 pub(crate) use kept::{mark, shown_fields};
+use second_largest::second_largest;
 
 const RECORDS: &str = "__rongshu_records";
 
@@ -141,9 +142,6 @@ fn through_aggregate(
         None => count_all(),
     };
     let mut extras = vec![records.alias(RECORDS)];
-    // Second largest contributions to kept totals, from two columns each:
-    // made one above the aggregation.
-    let mut seconds = Vec::new();
     for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
         let label = expr.schema_name().to_string();
         let Some(function) = aggregate_function(expr) else {
@@ -178,11 +176,7 @@ fn through_aggregate(
         match contributions {
             Contributions::Rows => {
                 let magnitude = abs(arg.clone());
-                let second = nth_value(
-                    magnitude.clone(),
-                    2,
-                    vec![magnitude.clone().sort(false, false)],
-                );
+                let second = second_largest(vec![magnitude.clone()]);
                 extras.push(filtered(sum(magnitude.clone()))?.alias(&names[0]));
                 extras.push(filtered(max(magnitude))?.alias(&names[1]));
                 extras.push(filtered(second)?.alias(&names[2]));
@@ -201,13 +195,10 @@ fn through_aggregate(
             }
             Contributions::Kept([total, top1, top2]) => {
                 // The second largest of the rows' two largest each.
-                let (a, b) = (format!("{}_a", names[2]), format!("{}_b", names[2]));
-                let second = nth_value(column(&top1), 2, vec![column(&top1).sort(false, false)]);
+                let second = second_largest(vec![column(&top1), column(&top2)]);
                 extras.push(filtered(sum(column(&total)))?.alias(&names[0]));
                 extras.push(filtered(max(column(&top1)))?.alias(&names[1]));
-                extras.push(filtered(second)?.alias(&a));
-                extras.push(filtered(max(column(&top2)))?.alias(&b));
-                seconds.push((names[2].clone(), a, b));
+                extras.push(filtered(second)?.alias(&names[2]));
             }
         }
         tracing.totals.push((label, names));
@@ -229,43 +220,15 @@ fn through_aggregate(
             Some((at, label.clone()))
         })
         .collect();
-    let own = aggregate.schema.fields().len();
+    let names: Vec<String> = extras.iter().map(|e| e.schema_name().to_string()).collect();
     let mut aggr_expr = aggregate.aggr_expr.clone();
     aggr_expr.extend(extras);
-    let mut widened = LogicalPlan::Aggregate(Aggregate::try_new(
+    let widened = LogicalPlan::Aggregate(Aggregate::try_new(
         input,
         aggregate.group_expr.clone(),
         aggr_expr,
     )?);
-    if !seconds.is_empty() {
-        widened = greatest_seconds(widened, &seconds)?;
-    }
-    let names: Vec<String> = widened.schema().fields()[own..]
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
     Ok((rebuild(chain, widened, &names)?, tracing))
-}
-
-/// `aggregation` with each pair of second-largest candidates `(name, a, b)`
-/// made one column `name`, the greater of the two.
-fn greatest_seconds(
-    aggregation: LogicalPlan,
-    seconds: &[(String, String, String)],
-) -> Result<LogicalPlan> {
-    let mut expr = Vec::new();
-    for (qualifier, field) in aggregation.schema().iter() {
-        let name = field.name();
-        if let Some((second, _, b)) = seconds.iter().find(|(_, a, _)| a == name) {
-            expr.push(greatest(vec![column(name), column(b)]).alias(second));
-        } else if !seconds.iter().any(|(_, _, b)| b == name) {
-            expr.push(Expr::Column(Column::new(qualifier.cloned(), name)));
-        }
-    }
-    Ok(LogicalPlan::Projection(Projection::try_new(
-        expr,
-        Arc::new(aggregation),
-    )?))
 }
 
 fn column(name: &str) -> Expr {

@@ -353,6 +353,27 @@ async fn tracing_passes_through_aliases_filters_sorts_and_limits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_aggregation_is_traced_within_a_small_memory_cap() {
+    // Tracing streams: it does not sort the 300,000 rows (a few MB) that
+    // the aggregation itself never holds.
+    let engine = Engine::new(Limits {
+        memory_bytes: 1 << 20,
+        ..Limits::default()
+    });
+    let release = engine
+        .run_for_release(
+            &[companies(300_000)],
+            "SELECT 区县, count(*) AS n, sum(注册资本) AS capital FROM companies GROUP BY 区县 ORDER BY 区县",
+            &CancellationToken::new(),
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(release.facts.records, Some(vec![75_000; 4]));
+    assert!(failed(&release.facts).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_total_one_company_dominates_fails() {
     let (_, facts) = released(
         "SELECT 区县, sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
