@@ -197,7 +197,11 @@ impl Engine {
             Statement::Query { .. } => "result".to_owned(),
         };
         let outcome = Outcome {
-            result: Table::from_arrow(name, &ran.schema, ran.batches),
+            result: if ran.kept_trace {
+                Table::with_trace(name, ran.schema, ran.batches)
+            } else {
+                Table::from_arrow(name, &ran.schema, ran.batches)?
+            },
             statement,
             truncated: ran.truncated,
             read: ran.read,
@@ -234,6 +238,8 @@ struct Ran {
     truncated: bool,
     read: Vec<String>,
     facts: Option<rongshu_domain::output::ResultFacts>,
+    /// A table made with its trace, marked.
+    kept_trace: bool,
 }
 
 /// Plans and runs the statement's query, reading at most the row cap of
@@ -282,8 +288,10 @@ async fn execute(
         // cannot follow is kept as rows that stand for themselves.
         (Mode::Answer, Statement::CreateTable { .. }) => {
             match trace::trace(plan.clone(), &traced) {
-                Ok((traced, tracing)) if tracing.shape == trace::Shape::Aggregated => {
-                    (traced, Some(tracing))
+                Ok((widened, tracing))
+                    if tracing.shape == trace::Shape::Aggregated && tracing.keepable =>
+                {
+                    (widened, Some(tracing))
                 }
                 _ => (plan, None),
             }
@@ -314,13 +322,14 @@ async fn execute(
             truncated,
             read,
             facts: None,
+            kept_trace: false,
         });
     };
     if let Mode::Answer = mode {
         let schema = trace::mark(&schema, &tracing);
         let batches = batches
             .into_iter()
-            .map(|b| b.with_schema(schema.clone()))
+            .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
             .collect::<Result<_, _>>()?;
         return Ok(Ran {
             schema,
@@ -328,6 +337,7 @@ async fn execute(
             truncated,
             read,
             facts: None,
+            kept_trace: true,
         });
     }
     let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
@@ -337,6 +347,7 @@ async fn execute(
         truncated: false,
         read,
         facts: Some(facts),
+        kept_trace: false,
     })
 }
 

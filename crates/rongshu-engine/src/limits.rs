@@ -59,7 +59,10 @@ impl Limits {
         let optimizer = &mut config.options_mut().optimizer;
         optimizer.hash_join_single_partition_threshold = self.memory_bytes / 4;
         optimizer.hash_join_single_partition_threshold_rows = 4 << 20;
-        Ok(SessionContext::new_with_config_rt(config, runtime))
+        let context = SessionContext::new_with_config_rt(config, runtime);
+        // Field metadata is where kept tables mark their trace.
+        context.deregister_udf("with_metadata");
+        Ok(context)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatchReader;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
@@ -50,12 +49,29 @@ impl Table {
         })
     }
 
-    pub(crate) fn from_arrow(name: String, schema: &SchemaRef, batches: Vec<RecordBatch>) -> Table {
-        let shown = trace::shown_fields(schema);
+    /// A table of `batches`, every column shown: whatever marks a query
+    /// left on its fields are cleared, so no query makes a trace.
+    pub(crate) fn from_arrow(
+        name: String,
+        schema: &SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<Table, EngineError> {
+        let schema = Arc::new(trace::cleared(schema));
+        let batches = batches
+            .into_iter()
+            .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
+            .collect::<Result<_, _>>()?;
+        Ok(Table::with_trace(name, schema, batches))
+    }
+
+    /// A table whose `schema` [`trace::mark`] made (or, cleared, shows
+    /// every column).
+    pub(crate) fn with_trace(name: String, schema: SchemaRef, batches: Vec<RecordBatch>) -> Table {
+        let shown = trace::shown_fields(&schema);
         Table {
             name,
             columns: arrow::columns_of(&schema.project(&shown).expect("shown fields exist")),
-            schema: schema.clone(),
+            schema,
             batches,
         }
     }
@@ -63,15 +79,20 @@ impl Table {
     /// A table from a Parquet file (a kept table's plaintext), whole.
     pub fn from_parquet(name: impl Into<String>, parquet: Vec<u8>) -> Result<Table, EngineError> {
         let unreadable = |e: &dyn std::fmt::Display| EngineError::Kept(e.to_string());
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet))
-            .map_err(|e| unreadable(&e))?
-            .build()
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet))
             .map_err(|e| unreadable(&e))?;
-        let schema = reader.schema();
-        let batches = reader
+        // The file's schema whole: the reader's batches lack its metadata.
+        let schema = builder.schema().clone();
+        let batches = builder
+            .build()
+            .map_err(|e| unreadable(&e))?
+            .map(|b| RecordBatch::try_new(schema.clone(), b?.columns().to_vec()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| unreadable(&e))?;
-        Ok(Table::from_arrow(name.into(), &schema, batches))
+        if trace::is_marked(&schema) {
+            return Ok(Table::with_trace(name.into(), schema, batches));
+        }
+        Table::from_arrow(name.into(), &schema, batches)
     }
 
     /// Whether `name` can name a kept table: what SQL reads unquoted as
@@ -130,7 +151,7 @@ impl Table {
             .map(|b| b.project(&shown))
             .collect::<Result<Vec<_>, _>>()?;
         let schema = Arc::new(self.schema.project(&shown)?);
-        Ok(Table::from_arrow(self.name, &schema, batches))
+        Table::from_arrow(self.name, &schema, batches)
     }
 
     fn shown(&self) -> Vec<usize> {

@@ -33,8 +33,8 @@ use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, lit};
 
-use kept::{Contributions, KeptInput};
-pub(crate) use kept::{mark, shown_fields};
+use kept::{Contributions, Input, KeptInput};
+pub(crate) use kept::{cleared, is_marked, mark, shown_fields};
 use second_largest::second_largest;
 
 const RECORDS: &str = "__rongshu_records";
@@ -52,8 +52,13 @@ pub(crate) struct Tracing {
     /// Each sum or mean: its label and the extra columns holding the sum
     /// of magnitudes, the largest and the second largest.
     pub(crate) totals: Vec<(String, [String; 3])>,
-    /// The user's columns that show a sum or mean, with its label.
+    /// The user's columns that show a sum, with its label.
     pub(crate) total_columns: Vec<(usize, String)>,
+    /// The user's columns that show anything but a group key.
+    pub(crate) measure_columns: Vec<usize>,
+    /// Whether a table made of the result may keep the trace: not if a
+    /// record stands behind several of its rows (grouping sets).
+    pub(crate) keepable: bool,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -89,17 +94,15 @@ pub(crate) fn trace(
         return kept::through_rows(chain, scan, full, user_columns);
     }
     let LogicalPlan::Aggregate(aggregate) = node else {
-        let shape = if contains_aggregation(&node) {
-            Shape::Untraceable
-        } else {
-            Shape::RowLevel
-        };
+        if contains_aggregation(&node) {
+            return untraced(chain, node, user_columns);
+        }
         let plan = rebuild(chain, node, &[])?;
         return Ok((
             plan,
             Tracing {
                 user_columns,
-                shape,
+                shape: Shape::RowLevel,
                 ..Tracing::default()
             },
         ));
@@ -107,16 +110,22 @@ pub(crate) fn trace(
     if !projected {
         // SQL plans a projection above every aggregation; without one the
         // extras would have nowhere to go.
-        let plan = rebuild(chain, LogicalPlan::Aggregate(aggregate), &[])?;
-        return Ok((
-            plan,
-            Tracing {
-                user_columns,
-                ..Tracing::default()
-            },
-        ));
+        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
     }
     through_aggregate(chain, aggregate, traced, user_columns)
+}
+
+/// The plan as it is, its result untraceable.
+fn untraced(
+    chain: Vec<LogicalPlan>,
+    bottom: LogicalPlan,
+    user_columns: usize,
+) -> Result<(LogicalPlan, Tracing)> {
+    let tracing = Tracing {
+        user_columns,
+        ..Tracing::default()
+    };
+    Ok((rebuild(chain, bottom, &[])?, tracing))
 }
 
 /// An aggregation widened to count the records behind each cell and the
@@ -130,11 +139,21 @@ fn through_aggregate(
     let mut tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
+        keepable: !aggregate
+            .group_expr
+            .iter()
+            .any(|e| matches!(e, Expr::GroupingSet(_))),
         ..Tracing::default()
     };
     let (input, kept) = match KeptInput::of(&aggregate, traced)? {
-        Some((input, kept)) => (Arc::new(input), Some(kept)),
-        None => (aggregate.input.clone(), None),
+        Input::Rows => (aggregate.input.clone(), None),
+        Input::Kept(kept) => {
+            let (input, kept) = *kept;
+            (Arc::new(input), Some(kept))
+        }
+        Input::Untraceable => {
+            return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+        }
     };
     // Over a kept aggregation's rows, each stands for the records it keeps.
     let records = match kept {
@@ -142,83 +161,81 @@ fn through_aggregate(
         None => count_all(),
     };
     let mut extras = vec![records.alias(RECORDS)];
-    for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
-        let label = expr.schema_name().to_string();
+    let contributions: Option<Vec<Contributions>> = aggregate
+        .aggr_expr
+        .iter()
+        .map(|expr| match &kept {
+            Some(kept) => kept.contributions(aggregate.input.schema(), expr),
+            None => Some(Contributions::Rows),
+        })
+        .collect();
+    let Some(contributions) = contributions else {
+        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+    };
+    let mut summed = Vec::new();
+    for (at, (expr, contributions)) in aggregate.aggr_expr.iter().zip(contributions).enumerate() {
         let Some(function) = aggregate_function(expr) else {
             continue;
         };
-        let name = function.func.name();
-        if name == "count" {
-            let count = format!("__rongshu_count_{at}");
-            extras.push(unaliased(expr).clone().alias(&count));
-            tracing.counts.push((label, count));
-            continue;
-        }
-        if !["sum", "avg", "mean"].contains(&name) {
-            continue;
-        }
-        let Some(arg) = function.params.args.first() else {
-            continue;
-        };
-        let filtered = |e: Expr| match &function.params.filter {
-            Some(filter) => e.filter(*filter.clone()).build(),
-            None => Ok(e),
-        };
-        let names = [
-            format!("__rongshu_total_{at}"),
-            format!("__rongshu_top1_{at}"),
-            format!("__rongshu_top2_{at}"),
-        ];
-        let contributions = match &kept {
-            Some(kept) => kept.contributions(aggregate.input.schema(), arg),
-            None => Contributions::Rows,
-        };
-        match contributions {
-            Contributions::Rows => {
-                let magnitude = abs(arg.clone());
-                let second = second_largest(vec![magnitude.clone()]);
-                extras.push(filtered(sum(magnitude.clone()))?.alias(&names[0]));
-                extras.push(filtered(max(magnitude))?.alias(&names[1]));
-                extras.push(filtered(second)?.alias(&names[2]));
+        let label = expr.schema_name().to_string();
+        match function.func.name() {
+            "count" => {
+                let count = format!("__rongshu_count_{at}");
+                extras.push(unaliased(expr).clone().alias(&count));
+                tracing.counts.push((label, count));
             }
-            Contributions::Records => {
-                // Each record adds one, so no two of them dominate a sum.
-                extras.push(filtered(sum(abs(arg.clone())))?.alias(&names[0]));
-                extras.push(filtered(max(lit(1_i64)))?.alias(&names[1]));
-                extras.push(filtered(max(lit(1_i64)))?.alias(&names[2]));
+            name @ ("sum" | "avg" | "mean") => {
                 if name == "sum" {
+                    summed.push(label.clone());
+                }
+                let Some(arg) = function.params.args.first() else {
+                    continue;
+                };
+                let filtered = |e: Expr| match &function.params.filter {
+                    Some(filter) => e.filter(*filter.clone()).build(),
+                    None => Ok(e),
+                };
+                let names = [
+                    format!("__rongshu_total_{at}"),
+                    format!("__rongshu_top1_{at}"),
+                    format!("__rongshu_top2_{at}"),
+                ];
+                let of_counts = matches!(contributions, Contributions::Records);
+                let [total, top1, top2] = contributed(arg, contributions);
+                extras.push(filtered(total)?.alias(&names[0]));
+                extras.push(filtered(top1)?.alias(&names[1]));
+                extras.push(filtered(top2)?.alias(&names[2]));
+                tracing.totals.push((label.clone(), names));
+                if name == "sum" && of_counts {
                     // A sum of counts is a count.
                     let count = format!("__rongshu_count_{at}");
-                    extras.push(unaliased(expr).clone().alias(&count));
-                    tracing.counts.push((label.clone(), count));
+                    extras.push(filtered(unaliased(expr).clone())?.alias(&count));
+                    tracing.counts.push((label, count));
                 }
             }
-            Contributions::Kept([total, top1, top2]) => {
-                // The second largest of the rows' two largest each.
-                let second = second_largest(vec![column(&top1), column(&top2)]);
-                extras.push(filtered(sum(column(&total)))?.alias(&names[0]));
-                extras.push(filtered(max(column(&top1)))?.alias(&names[1]));
-                extras.push(filtered(second)?.alias(&names[2]));
-            }
+            _ => {}
         }
-        tracing.totals.push((label, names));
     }
+    let groups = aggregate.group_expr_len()?;
     let fields = aggregate.schema.fields();
     let shown = |at: usize| {
-        shows(&chain, at)
-            .and_then(|at| fields.get(at))
-            .map(|f| f.name().as_str())
+        shows(&chain, at).and_then(|at| fields.get(at).map(|f| (at, f.name().as_str())))
     };
     let counted: Vec<&str> = tracing.counts.iter().map(|(l, _)| l.as_str()).collect();
     tracing.count_columns = (0..user_columns)
-        .filter(|at| shown(*at).is_some_and(|name| counted.contains(&name)))
+        .filter(|at| shown(*at).is_some_and(|(_, name)| counted.contains(&name)))
         .collect();
     tracing.total_columns = (0..user_columns)
         .filter_map(|at| {
-            let name = shown(at)?;
-            let (label, _) = tracing.totals.iter().find(|(label, _)| label == name)?;
-            Some((at, label.clone()))
+            let (_, name) = shown(at)?;
+            summed
+                .iter()
+                .any(|l| l == name)
+                .then(|| (at, name.to_owned()))
         })
+        .collect();
+    tracing.measure_columns = (0..user_columns)
+        .filter(|at| shown(*at).is_none_or(|(at, _)| at >= groups))
         .collect();
     let names: Vec<String> = extras.iter().map(|e| e.schema_name().to_string()).collect();
     let mut aggr_expr = aggregate.aggr_expr.clone();
@@ -229,6 +246,29 @@ fn through_aggregate(
         aggr_expr,
     )?);
     Ok((rebuild(chain, widened, &names)?, tracing))
+}
+
+/// The sum of magnitudes, the largest and the second largest of the
+/// contributions `arg` adds up.
+fn contributed(arg: &Expr, contributions: Contributions) -> [Expr; 3] {
+    match contributions {
+        Contributions::Rows => {
+            let magnitude = abs(arg.clone());
+            [
+                sum(magnitude.clone()),
+                max(magnitude.clone()),
+                second_largest(vec![magnitude]),
+            ]
+        }
+        // Each record adds one: the two largest are two ones.
+        Contributions::Records => [sum(abs(arg.clone())), max(lit(1_i64)), max(lit(1_i64))],
+        // The second largest of the rows' two largest each.
+        Contributions::Kept([total, top1, top2]) => [
+            sum(column(&total)),
+            max(column(&top1)),
+            second_largest(vec![column(&top1), column(&top2)]),
+        ],
+    }
 }
 
 fn column(name: &str) -> Expr {

@@ -518,7 +518,7 @@ const BY_SIZE: &str = "CREATE TABLE by_size AS SELECT 区县, 注册资本 >= 20
 
 /// `BY_SIZE`'s rows added up per district.
 const PER_DISTRICT: &str = "SELECT s.区县, sum(s.n) AS n, sum(s.capital) AS capital, \
-    count(*) AS parts FROM by_size s WHERE s.n > 0 GROUP BY s.区县";
+    count(*) AS parts FROM by_size s WHERE s.large IS NOT NULL GROUP BY s.区县";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aggregations_over_kept_rows_add_up_their_records_and_contributions() {
@@ -560,6 +560,61 @@ async fn aggregations_over_kept_rows_add_up_their_records_and_contributions() {
     let again = Table::from_parquet("by_district", made.result.parquet().unwrap()).unwrap();
     let (_, again) = release_from(again, "SELECT * FROM by_district ORDER BY 区县").await;
     assert_eq!(again, facts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_measures_are_only_added_up() {
+    // Grouped by, compared, computed with or taken the least or most of,
+    // a kept count or sum would show what its own checks withheld.
+    for sql in [
+        "SELECT 区县, capital, count(*) FROM by_size GROUP BY 区县, capital",
+        "SELECT 区县, min(n), max(n) FROM by_size GROUP BY 区县",
+        "SELECT 区县, count(*) FROM by_size WHERE n = 5 GROUP BY 区县",
+        "SELECT 区县, sum(n * 2) FROM by_size GROUP BY 区县",
+        "SELECT 区县, sum(capital) FILTER (WHERE n > 4) FROM by_size GROUP BY 区县",
+        "SELECT 区县, sum(m) FROM (SELECT 区县, n AS m FROM by_size ORDER BY n LIMIT 6) GROUP BY 区县",
+    ] {
+        let (_, facts) = release_from(kept(BY_SIZE).await, sql).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    // A mean does not add up: a sum of means is not a sum of records.
+    let means = kept(
+        "CREATE TABLE means AS SELECT 区县, 企业名称 = '企业39' AS one, avg(注册资本) AS m \
+         FROM companies GROUP BY 1, 2",
+    )
+    .await;
+    let (_, facts) = release_from(means, "SELECT 区县, sum(m) FROM means GROUP BY 区县").await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_engine_marks_a_trace() {
+    // The function that sets field metadata is not there to call.
+    let err = run(
+        &engine(),
+        &[companies(4)],
+        "CREATE TABLE forged AS SELECT 企业名称, \
+         with_metadata(1000, 'rongshu.trace', 'records') AS __rongshu_records FROM companies",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, EngineError::Sql(_)), "{err}");
+
+    // A record behind several rows (grouping sets) is not kept as a trace;
+    // nor is a table grouped by a kept measure, which is not traceable.
+    let rolled = kept(
+        "CREATE TABLE rolled AS SELECT 区县, count(*) AS n FROM companies GROUP BY ROLLUP (区县)",
+    )
+    .await;
+    assert!(!rolled.is_traced());
+    let made = run(
+        &engine(),
+        &[companies(40), Arc::new(kept(BY_SIZE).await)],
+        "CREATE TABLE by_count AS SELECT n, count(*) AS groups FROM by_size GROUP BY n",
+    )
+    .await
+    .unwrap();
+    assert!(!made.result.is_traced());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,13 @@
 //! The trace a table made from an aggregation keeps: its extra columns
 //! after the table's own, each marked in its Arrow metadata with what it
-//! holds, and the table's own columns that show a count or a total marked
-//! too. Queries never see those columns; a release reads through them.
+//! holds, and the table's own columns that show a measure (anything but a
+//! group key) marked too. Queries never see those columns; a release reads
+//! through them.
+//!
+//! Only [`mark`] makes these marks, on a schema it first clears of them,
+//! and a table is read as traced only with the schema's own mark: marks a
+//! query puts on its columns (`with_metadata`, inherited field metadata)
+//! are cleared from every other table ([`cleared`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,18 +19,45 @@ use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
-use super::{RECORDS, Shape, Tracing, down_chain, rebuild, shows, unaliased};
+use super::{RECORDS, Shape, Tracing, down_chain, rebuild, shows, unaliased, untraced};
 
 /// Field metadata: what a trace column holds.
 const ROLE: &str = "rongshu.trace";
 /// Field metadata: the aggregate a count or total column traces.
 const LABEL: &str = "rongshu.label";
+/// Field metadata of a table's own column that shows a measure: a value
+/// computed from records (a count, a sum, a mean), not a group key.
+const SHOWS_MEASURE: &str = "rongshu.shows-measure";
 /// Field metadata of a table's own column that shows a count.
 const SHOWS_COUNT: &str = "rongshu.shows-count";
-/// Field metadata of a table's own column that shows a total: its label.
+/// Field metadata of a table's own column that shows a sum: its label.
 /// (A sum of kept counts shows both.)
 const SHOWS_TOTAL: &str = "rongshu.shows-total";
+/// Schema metadata of a table that keeps a trace.
+const TRACED: &str = "rongshu.traced";
 const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
+
+/// `schema` without any of the marks above.
+pub(crate) fn cleared(schema: &Schema) -> Schema {
+    let ours = |key: &String| key.starts_with("rongshu.");
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let mut meta = field.metadata().clone();
+            meta.retain(|key, _| !ours(key));
+            field.as_ref().clone().with_metadata(meta)
+        })
+        .collect();
+    let mut meta = schema.metadata().clone();
+    meta.retain(|key, _| !ours(key));
+    Schema::new_with_metadata(fields, meta)
+}
+
+/// Whether `schema` is one [`mark`] made.
+pub(crate) fn is_marked(schema: &Schema) -> bool {
+    schema.metadata().contains_key(TRACED)
+}
 
 /// The fields of a table's schema that it shows: those before its trace.
 pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
@@ -34,8 +67,8 @@ pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
 }
 
 /// A traced result's schema marked to be kept: the extra columns say what
-/// they hold, and the user's columns that show a count or a total say so.
-pub(crate) fn mark(schema: &SchemaRef, tracing: &Tracing) -> SchemaRef {
+/// they hold, and the user's columns that show a measure say which.
+pub(crate) fn mark(schema: &Schema, tracing: &Tracing) -> SchemaRef {
     let mut roles: HashMap<&str, (&str, &str)> = HashMap::new();
     roles.insert(RECORDS, ("records", ""));
     for (label, name) in &tracing.counts {
@@ -46,30 +79,34 @@ pub(crate) fn mark(schema: &SchemaRef, tracing: &Tracing) -> SchemaRef {
             roles.insert(name, (role, label));
         }
     }
-    let fields: Vec<Field> = schema
+    let cleared = cleared(schema);
+    let fields: Vec<Field> = cleared
         .fields()
         .iter()
         .enumerate()
         .map(|(at, field)| {
             let mut meta = field.metadata().clone();
-            for key in [ROLE, LABEL, SHOWS_COUNT, SHOWS_TOTAL] {
-                meta.remove(key);
-            }
+            let mut put = |key: &str, value: &str| meta.insert(key.to_owned(), value.to_owned());
             if at < tracing.user_columns {
+                if tracing.measure_columns.contains(&at) {
+                    put(SHOWS_MEASURE, "");
+                }
                 if tracing.count_columns.contains(&at) {
-                    meta.insert(SHOWS_COUNT.to_owned(), String::new());
+                    put(SHOWS_COUNT, "");
                 }
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
-                    meta.insert(SHOWS_TOTAL.to_owned(), label.clone());
+                    put(SHOWS_TOTAL, label);
                 }
             } else if let Some((role, label)) = roles.get(field.name().as_str()) {
-                meta.insert(ROLE.to_owned(), (*role).to_owned());
-                meta.insert(LABEL.to_owned(), (*label).to_owned());
+                put(ROLE, role);
+                put(LABEL, label);
             }
             field.as_ref().clone().with_metadata(meta)
         })
         .collect();
-    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+    let mut meta = cleared.metadata().clone();
+    meta.insert(TRACED.to_owned(), String::new());
+    Arc::new(Schema::new_with_metadata(fields, meta))
 }
 
 /// The scan of a table that keeps a trace, and the table whole.
@@ -78,18 +115,53 @@ pub(super) fn scan<'a>(
     traced: &HashMap<String, Arc<dyn TableProvider>>,
 ) -> Option<(&'a TableScan, Arc<dyn TableProvider>)> {
     match node {
-        LogicalPlan::TableScan(scan) => {
-            let full = traced.get(scan.table_name.table())?;
-            keeps_records(&full.schema()).then(|| (scan, full.clone()))
-        }
+        LogicalPlan::TableScan(scan) => Some((scan, traced.get(scan.table_name.table())?.clone())),
         _ => None,
     }
 }
 
-fn keeps_records(schema: &Schema) -> bool {
-    schema
-        .field_with_name(RECORDS)
-        .is_ok_and(|f| f.metadata().get(ROLE).is_some_and(|role| role == "records"))
+/// A kept table's trace columns by what they hold.
+struct Trace {
+    counts: Vec<(String, String)>,
+    /// By label, in the order the aggregation had them.
+    totals: Vec<(String, [String; 3])>,
+}
+
+impl Trace {
+    /// The trace of a marked schema; none if any of it is missing or
+    /// unknown.
+    fn of(schema: &Schema) -> Option<Trace> {
+        let mut records = false;
+        let mut counts = Vec::new();
+        let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
+        for field in &schema.fields()[shown_fields(schema).len()..] {
+            let (name, label) = (field.name().clone(), label_of(field));
+            match field.metadata().get(ROLE)?.as_str() {
+                "records" if name == RECORDS => records = true,
+                "count" => counts.push((label, name)),
+                role => {
+                    let at = TOTAL_ROLES.iter().position(|r| *r == role)?;
+                    let names = match totals.iter().position(|(l, _)| *l == label) {
+                        Some(found) => &mut totals[found].1,
+                        None => {
+                            totals.push((label, Default::default()));
+                            &mut totals.last_mut().expect("pushed").1
+                        }
+                    };
+                    names[at] = Some(name);
+                }
+            }
+        }
+        let totals = totals
+            .into_iter()
+            .map(|(label, [total, top1, top2])| Some((label, [total?, top1?, top2?])))
+            .collect::<Option<_>>()?;
+        records.then_some(Trace { counts, totals })
+    }
+}
+
+fn label_of(field: &Field) -> String {
+    field.metadata().get(LABEL).cloned().unwrap_or_default()
 }
 
 /// Rows read from a kept table, traced by the columns it keeps: the scan
@@ -100,77 +172,30 @@ pub(super) fn through_rows(
     full: Arc<dyn TableProvider>,
     user_columns: usize,
 ) -> Result<(LogicalPlan, Tracing)> {
-    let schema = full.schema();
-    let shown = shown_fields(&schema).len();
-    let mut counts = Vec::new();
-    let mut roles_known = true;
-    for field in &schema.fields()[shown..] {
-        let meta = field.metadata();
-        match meta.get(ROLE).map(String::as_str) {
-            Some("records") => {}
-            Some("count") => counts.push((label_of(field), field.name().clone())),
-            Some(role) if TOTAL_ROLES.contains(&role) => {}
-            _ => roles_known = false,
-        }
-    }
-    let (Some(totals), true) = (totals(&schema), roles_known) else {
-        let plan = rebuild(chain, LogicalPlan::TableScan(scan.clone()), &[])?;
-        return Ok((
-            plan,
-            Tracing {
-                user_columns,
-                ..Tracing::default()
-            },
-        ));
+    let Some(trace) = Trace::of(&full.schema()) else {
+        return untraced(chain, LogicalPlan::TableScan(scan.clone()), user_columns);
     };
     let read = &scan.projected_schema;
     let shown = |at: usize| Some(read.fields().get(shows(&chain, at)?)?.metadata());
     let tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
-        counts,
+        keepable: true,
+        counts: trace.counts,
+        totals: trace.totals,
         count_columns: (0..user_columns)
             .filter(|at| shown(*at).is_some_and(|meta| meta.contains_key(SHOWS_COUNT)))
             .collect(),
         total_columns: (0..user_columns)
             .filter_map(|at| Some((at, shown(at)?.get(SHOWS_TOTAL)?.clone())))
             .collect(),
-        totals,
+        // A column computed from the kept ones may be computed from a measure.
+        measure_columns: (0..user_columns)
+            .filter(|at| shown(*at).is_none_or(|meta| meta.contains_key(SHOWS_MEASURE)))
+            .collect(),
     };
     let (widened, extras) = widened(scan, full)?;
     Ok((rebuild(chain, widened, &extras)?, tracing))
-}
-
-fn label_of(field: &Field) -> String {
-    field.metadata().get(LABEL).cloned().unwrap_or_default()
-}
-
-/// The kept totals by label, in the order the aggregation had them, each
-/// with its three columns; none if one lacks a column.
-fn totals(schema: &Schema) -> Option<Vec<(String, [String; 3])>> {
-    let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
-    for field in schema.fields() {
-        let Some(at) = field
-            .metadata()
-            .get(ROLE)
-            .and_then(|role| TOTAL_ROLES.iter().position(|r| r == role))
-        else {
-            continue;
-        };
-        let label = label_of(field);
-        let names = match totals.iter().position(|(l, _)| *l == label) {
-            Some(found) => &mut totals[found].1,
-            None => {
-                totals.push((label, Default::default()));
-                &mut totals.last_mut().expect("pushed").1
-            }
-        };
-        names[at] = Some(field.name().clone());
-    }
-    totals
-        .into_iter()
-        .map(|(label, [total, top1, top2])| Some((label, [total?, top1?, top2?])))
-        .collect()
 }
 
 /// `scan` reading the kept table's trace columns too, and their names.
@@ -199,9 +224,20 @@ pub(super) enum Contributions {
     Rows,
     /// A kept count: each record behind it contributes one.
     Records,
-    /// A kept total: its trace columns (sum of magnitudes, the largest,
-    /// the second largest).
+    /// A kept sum: its trace columns (sum of magnitudes, the largest, the
+    /// second largest).
     Kept([String; 3]),
+}
+
+/// What an aggregation reads.
+pub(super) enum Input {
+    /// Rows that stand for themselves.
+    Rows,
+    /// A kept aggregation's rows, its trace read too.
+    Kept(Box<(LogicalPlan, KeptInput)>),
+    /// A kept aggregation's measures other than as sums' arguments: what
+    /// the numbers rest on cannot be told.
+    Untraceable,
 }
 
 /// An aggregation's input that reads a kept aggregation's rows.
@@ -210,60 +246,123 @@ pub(super) struct KeptInput {
     chain: Vec<LogicalPlan>,
     /// The scan as the user's query read it: the table's own columns.
     read: Arc<DFSchema>,
-    /// The kept totals.
     totals: Vec<(String, [String; 3])>,
 }
 
 impl KeptInput {
-    /// The aggregation's input reading the trace too, if it reads a kept
-    /// aggregation's rows.
+    /// What `aggregate` reads: a kept aggregation's rows may be grouped by
+    /// their keys, filtered and sorted by them, and their counts and sums
+    /// added up; any other use of a measure is untraceable.
     pub(super) fn of(
         aggregate: &Aggregate,
         traced: &HashMap<String, Arc<dyn TableProvider>>,
-    ) -> Result<Option<(LogicalPlan, KeptInput)>> {
+    ) -> Result<Input> {
         let (chain, bottom) = down_chain(aggregate.input.as_ref().clone());
         let Some((scan, full)) = scan(&bottom, traced) else {
-            return Ok(None);
+            return Ok(Input::Rows);
         };
-        let Some(totals) = totals(&full.schema()) else {
-            return Ok(None);
+        let Some(trace) = Trace::of(&full.schema()) else {
+            return Ok(Input::Untraceable);
         };
-        let read = scan.projected_schema.clone();
+        let kept = KeptInput {
+            chain,
+            read: scan.projected_schema.clone(),
+            totals: trace.totals,
+        };
+        let input = aggregate.input.schema();
+        if kept.chain_reads_measures()
+            || aggregate
+                .group_expr
+                .iter()
+                .any(|e| kept.reads_measure(0, input, e))
+        {
+            return Ok(Input::Untraceable);
+        }
         let (widened, names) = widened(scan, full)?;
-        let input = rebuild(chain.clone(), widened, &names)?;
-        Ok(Some((
-            input,
-            KeptInput {
-                chain,
-                read,
-                totals,
-            },
-        )))
+        let plan = rebuild(kept.chain.clone(), widened, &names)?;
+        Ok(Input::Kept(Box::new((plan, kept))))
     }
 
-    /// What `arg`, over the aggregation's `input`, stands for.
-    pub(super) fn contributions(&self, input: &DFSchema, arg: &Expr) -> Contributions {
-        let Expr::Column(column) = unaliased(arg) else {
-            return Contributions::Rows;
+    /// What the aggregate `expr` adds up, over the aggregation's `input`;
+    /// none if it reads a measure otherwise than as the argument of a sum
+    /// or mean of counts or sums.
+    pub(super) fn contributions(&self, input: &DFSchema, expr: &Expr) -> Option<Contributions> {
+        let measure = |e: &Expr| self.reads_measure(0, input, e);
+        let function = match unaliased(expr) {
+            Expr::AggregateFunction(function) => function,
+            other => return (!measure(other)).then_some(Contributions::Rows),
         };
-        let field = input
-            .index_of_column(column)
-            .ok()
-            .and_then(|at| shows(&self.chain, at))
-            .and_then(|at| self.read.fields().get(at));
-        let Some(field) = field else {
-            return Contributions::Rows;
+        let params = &function.params;
+        let aside = params.filter.iter().map(|f| f.as_ref());
+        let ordered = params.order_by.iter().map(|s| &s.expr);
+        if aside.chain(ordered).any(measure) {
+            return None;
+        }
+        let adds = ["sum", "avg", "mean"].contains(&function.func.name());
+        let field = match params.args.as_slice() {
+            [Expr::Column(column)] if adds => self.field(0, input, column),
+            args => return (!args.iter().any(measure)).then_some(Contributions::Rows),
         };
-        let meta = field.metadata();
+        let Some(meta) = field.map(|f| f.metadata()) else {
+            return Some(Contributions::Rows);
+        };
         if meta.contains_key(SHOWS_COUNT) {
-            return Contributions::Records;
+            return Some(Contributions::Records);
         }
-        let kept = meta
-            .get(SHOWS_TOTAL)
-            .and_then(|label| self.totals.iter().find(|(l, _)| l == label));
-        match kept {
-            Some((_, names)) => Contributions::Kept(names.clone()),
-            None => Contributions::Rows,
+        if let Some(label) = meta.get(SHOWS_TOTAL) {
+            let (_, names) = self.totals.iter().find(|(l, _)| l == label)?;
+            return Some(Contributions::Kept(names.clone()));
         }
+        (!meta.contains_key(SHOWS_MEASURE)).then_some(Contributions::Rows)
+    }
+
+    /// Whether a node of the chain computes, filters or sorts on a measure
+    /// (a projection may pass one on as it is).
+    fn chain_reads_measures(&self) -> bool {
+        self.chain.iter().enumerate().any(|(at, node)| {
+            let input = node.inputs()[0].schema();
+            let exprs = match node {
+                LogicalPlan::Projection(projection) => projection
+                    .expr
+                    .iter()
+                    .filter(|e| !matches!(unaliased(e), Expr::Column(_)))
+                    .cloned()
+                    .collect(),
+                other => other.expressions(),
+            };
+            exprs.iter().any(|e| self.reads_measure(at + 1, input, e))
+        })
+    }
+
+    /// Whether `expr`, over `input` (the output of the chain's nodes from
+    /// `from` down), reads a measure.
+    fn reads_measure(&self, from: usize, input: &DFSchema, expr: &Expr) -> bool {
+        expr.column_refs().into_iter().any(|column| {
+            let passed = input
+                .index_of_column(column)
+                .ok()
+                .map(|at| shows(&self.chain[from..], at));
+            match passed {
+                // A column the chain computed was checked where it was.
+                Some(None) => false,
+                Some(Some(at)) => self
+                    .read
+                    .fields()
+                    .get(at)
+                    .is_none_or(|f| f.metadata().contains_key(SHOWS_MEASURE)),
+                None => true,
+            }
+        })
+    }
+
+    /// The scanned field that `column` of `input` shows, if it shows one.
+    fn field(
+        &self,
+        from: usize,
+        input: &DFSchema,
+        column: &datafusion::common::Column,
+    ) -> Option<&Field> {
+        let at = shows(&self.chain[from..], input.index_of_column(column).ok()?)?;
+        self.read.fields().get(at).map(|f| f.as_ref())
     }
 }
