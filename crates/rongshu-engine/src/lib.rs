@@ -258,9 +258,10 @@ async fn execute(
         matches!(mode, Mode::Release { .. }) || matches!(statement, Statement::CreateTable { .. });
     let mut traced = HashMap::new();
     for table in &tables {
-        context.register_table(table.name(), table.provider(limits.partitions)?)?;
-        if traces && let Some(full) = table.traced_provider(limits.partitions)? {
-            traced.insert(table.name().to_owned(), full);
+        let shown = table.provider(limits.partitions)?;
+        context.register_table(table.name(), shown.clone())?;
+        if traces && let Some(whole) = table.traced_provider(limits.partitions)? {
+            traced.insert(table.name().to_owned(), trace::KeptTable { shown, whole });
         }
     }
     let state = context.state();

@@ -20,12 +20,10 @@
 mod kept;
 mod second_largest;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
-use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
@@ -33,8 +31,8 @@ use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, lit};
 
-use kept::{Contributions, Input, KeptInput};
-pub(crate) use kept::{cleared, is_marked, mark, shown_fields};
+use kept::{Contributions, Input, KeptInput, KeptTables};
+pub(crate) use kept::{KeptTable, cleared, is_marked, mark, shown_fields};
 use second_largest::second_largest;
 
 const RECORDS: &str = "__rongshu_records";
@@ -79,12 +77,16 @@ impl Tracing {
 
 /// The plan to run for a release and how to read its extra columns.
 /// `traced` holds, by name, the tables that keep a trace, whole.
-pub(crate) fn trace(
-    plan: LogicalPlan,
-    traced: &HashMap<String, Arc<dyn TableProvider>>,
-) -> Result<(LogicalPlan, Tracing)> {
+pub(crate) fn trace(plan: LogicalPlan, traced: &KeptTables) -> Result<(LogicalPlan, Tracing)> {
     let user_columns = plan.schema().fields().len();
     let (chain, node) = down_chain(plan);
+    // A subquery above the records, or in the aggregation, shows what it
+    // reads without its records behind any cell.
+    let reads_aside = |n: &LogicalPlan| n.expressions().iter().any(has_subquery);
+    let aggregation = matches!(node, LogicalPlan::Aggregate(_)).then_some(&node);
+    if chain.iter().chain(aggregation).any(reads_aside) {
+        return untraced(chain, node, user_columns);
+    }
     let projected = chain
         .iter()
         .any(|n| matches!(n, LogicalPlan::Projection(_)));
@@ -133,7 +135,7 @@ fn untraced(
 fn through_aggregate(
     chain: Vec<LogicalPlan>,
     aggregate: Aggregate,
-    traced: &HashMap<String, Arc<dyn TableProvider>>,
+    traced: &KeptTables,
     user_columns: usize,
 ) -> Result<(LogicalPlan, Tracing)> {
     let mut tracing = Tracing {
@@ -269,6 +271,20 @@ fn contributed(arg: &Expr, contributions: Contributions) -> [Expr; 3] {
             second_largest(vec![column(&top1), column(&top2)]),
         ],
     }
+}
+
+/// Whether `expr` holds a subquery.
+fn has_subquery(expr: &Expr) -> bool {
+    expr.exists(|e| {
+        Ok(matches!(
+            e,
+            Expr::ScalarSubquery(_)
+                | Expr::Exists(_)
+                | Expr::InSubquery(_)
+                | Expr::SetComparison(_)
+        ))
+    })
+    .unwrap_or(true)
 }
 
 fn column(name: &str) -> Expr {

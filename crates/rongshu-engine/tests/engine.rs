@@ -588,6 +588,49 @@ async fn kept_measures_are_only_added_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_subqueries_read_is_untraceable() {
+    // In the released query itself: a count of one company beside the cells.
+    let (_, facts) = released(
+        "SELECT 区县, count(*) AS n, (SELECT count(*) FROM companies WHERE 注册资本 = 390) AS one \
+         FROM companies GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+    // Or reading a kept measure through an outer reference.
+    for sql in [
+        "SELECT 区县, k, count(*) FROM (SELECT 区县, \
+         (SELECT max(b.capital) FROM by_size b WHERE b.capital = s.capital) AS k FROM by_size s) x \
+         GROUP BY 区县, k",
+        "SELECT 区县, count(*) FROM by_size s \
+         WHERE EXISTS (SELECT 1 FROM (VALUES (5)) v(k) WHERE v.k = s.n) GROUP BY 区县",
+    ] {
+        let (_, facts) = release_from(kept(BY_SIZE).await, sql).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_function_is_not_the_kept_table_of_its_name() {
+    let series = kept(
+        "CREATE TABLE generate_series AS SELECT 区县, sum(注册资本) AS value FROM companies GROUP BY 区县",
+    )
+    .await;
+    assert!(series.is_traced());
+    let release = engine()
+        .run_for_release(
+            &[companies(40), Arc::new(series)],
+            "SELECT value, count(*) AS n FROM LATERAL generate_series(1, 2) GROUP BY value",
+            &CancellationToken::new(),
+            100,
+        )
+        .await
+        .unwrap();
+    // The series' own two rows, one record each, not the kept table's.
+    assert_eq!(release.facts.records, Some(vec![1, 1]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_engine_marks_a_trace() {
     // The function that sets field metadata is not there to call.
     let err = run(

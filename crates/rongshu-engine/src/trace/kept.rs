@@ -15,11 +15,13 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::common::DFSchema;
-use datafusion::datasource::provider_as_source;
+use datafusion::datasource::{provider_as_source, source_as_provider};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
-use super::{RECORDS, Shape, Tracing, down_chain, rebuild, shows, unaliased, untraced};
+use super::{
+    RECORDS, Shape, Tracing, down_chain, has_subquery, rebuild, shows, unaliased, untraced,
+};
 
 /// Field metadata: what a trace column holds.
 const ROLE: &str = "rongshu.trace";
@@ -109,15 +111,27 @@ pub(crate) fn mark(schema: &Schema, tracing: &Tracing) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, meta))
 }
 
+/// A workspace table that keeps a trace: as queries read it, and whole.
+pub(crate) struct KeptTable {
+    pub(crate) shown: Arc<dyn TableProvider>,
+    pub(crate) whole: Arc<dyn TableProvider>,
+}
+
+/// The workspace's tables that keep a trace, by name.
+pub(crate) type KeptTables = HashMap<String, KeptTable>;
+
 /// The scan of a table that keeps a trace, and the table whole.
 pub(super) fn scan<'a>(
     node: &'a LogicalPlan,
-    traced: &HashMap<String, Arc<dyn TableProvider>>,
+    kept: &KeptTables,
 ) -> Option<(&'a TableScan, Arc<dyn TableProvider>)> {
-    match node {
-        LogicalPlan::TableScan(scan) => Some((scan, traced.get(scan.table_name.table())?.clone())),
-        _ => None,
-    }
+    let LogicalPlan::TableScan(scan) = node else {
+        return None;
+    };
+    let table = kept.get(scan.table_name.table())?;
+    // The workspace's table itself, not a table function of its name.
+    let read = source_as_provider(&scan.source).ok()?;
+    Arc::ptr_eq(&read, &table.shown).then(|| (scan, table.whole.clone()))
 }
 
 /// A kept table's trace columns by what they hold.
@@ -253,10 +267,7 @@ impl KeptInput {
     /// What `aggregate` reads: a kept aggregation's rows may be grouped by
     /// their keys, filtered and sorted by them, and their counts and sums
     /// added up; any other use of a measure is untraceable.
-    pub(super) fn of(
-        aggregate: &Aggregate,
-        traced: &HashMap<String, Arc<dyn TableProvider>>,
-    ) -> Result<Input> {
+    pub(super) fn of(aggregate: &Aggregate, traced: &KeptTables) -> Result<Input> {
         let (chain, bottom) = down_chain(aggregate.input.as_ref().clone());
         let Some((scan, full)) = scan(&bottom, traced) else {
             return Ok(Input::Rows);
@@ -337,22 +348,24 @@ impl KeptInput {
     /// Whether `expr`, over `input` (the output of the chain's nodes from
     /// `from` down), reads a measure.
     fn reads_measure(&self, from: usize, input: &DFSchema, expr: &Expr) -> bool {
-        expr.column_refs().into_iter().any(|column| {
-            let passed = input
-                .index_of_column(column)
-                .ok()
-                .map(|at| shows(&self.chain[from..], at));
-            match passed {
-                // A column the chain computed was checked where it was.
-                Some(None) => false,
-                Some(Some(at)) => self
-                    .read
-                    .fields()
-                    .get(at)
-                    .is_none_or(|f| f.metadata().contains_key(SHOWS_MEASURE)),
-                None => true,
-            }
-        })
+        // What a subquery reads of the outer row is not among its columns.
+        has_subquery(expr)
+            || expr.column_refs().into_iter().any(|column| {
+                let passed = input
+                    .index_of_column(column)
+                    .ok()
+                    .map(|at| shows(&self.chain[from..], at));
+                match passed {
+                    // A column the chain computed was checked where it was.
+                    Some(None) => false,
+                    Some(Some(at)) => self
+                        .read
+                        .fields()
+                        .get(at)
+                        .is_none_or(|f| f.metadata().contains_key(SHOWS_MEASURE)),
+                    None => true,
+                }
+            })
     }
 
     /// The scanned field that `column` of `input` shows, if it shows one.
