@@ -316,39 +316,32 @@ async fn execute(
         rows += batch.num_rows();
         batches.push(batch);
     }
-    let Some(tracing) = tracing else {
-        return Ok(Ran {
-            schema,
-            batches,
-            truncated,
-            read,
-            facts: None,
-            kept_trace: false,
-        });
+    let (schema, batches, facts, kept_trace) = match (tracing, mode) {
+        (None, _) => (schema, batches, None, false),
+        // A table made with its trace: marked, to be kept.
+        (Some(tracing), Mode::Answer) => {
+            let schema = trace::mark(&schema, &tracing);
+            let batches = batches
+                .into_iter()
+                .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
+                .collect::<Result<_, _>>()?;
+            (schema, batches, None, true)
+        }
+        // A release read one row past its cap so that the cap can fail,
+        // not to say that rows were left.
+        (Some(tracing), Mode::Release { .. }) => {
+            truncated = false;
+            let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
+            (schema, batches, Some(facts), false)
+        }
     };
-    if let Mode::Answer = mode {
-        let schema = trace::mark(&schema, &tracing);
-        let batches = batches
-            .into_iter()
-            .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
-            .collect::<Result<_, _>>()?;
-        return Ok(Ran {
-            schema,
-            batches,
-            truncated,
-            read,
-            facts: None,
-            kept_trace: true,
-        });
-    }
-    let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
     Ok(Ran {
         schema,
         batches,
-        truncated: false,
+        truncated,
         read,
-        facts: Some(facts),
-        kept_trace: false,
+        facts,
+        kept_trace,
     })
 }
 
