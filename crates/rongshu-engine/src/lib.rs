@@ -198,7 +198,7 @@ impl Engine {
         };
         let outcome = Outcome {
             result: if ran.kept_trace {
-                Table::with_trace(name, ran.schema, ran.batches)
+                Table::marked(name, ran.schema, ran.batches)?
             } else {
                 Table::from_arrow(name, &ran.schema, ran.batches)?
             },
@@ -319,14 +319,7 @@ async fn execute(
     let (schema, batches, facts, kept_trace) = match (tracing, mode) {
         (None, _) => (schema, batches, None, false),
         // A table made with its trace: marked, to be kept.
-        (Some(tracing), Mode::Answer) => {
-            let schema = trace::mark(&schema, &tracing);
-            let batches = batches
-                .into_iter()
-                .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
-                .collect::<Result<_, _>>()?;
-            (schema, batches, None, true)
-        }
+        (Some(tracing), Mode::Answer) => (trace::mark(&schema, &tracing), batches, None, true),
         // A release read one row past its cap so that the cap can fail,
         // not to say that rows were left.
         (Some(tracing), Mode::Release { .. }) => {

@@ -56,24 +56,27 @@ impl Table {
         schema: &SchemaRef,
         batches: Vec<RecordBatch>,
     ) -> Result<Table, EngineError> {
-        let schema = Arc::new(trace::cleared(schema));
+        Table::marked(name, Arc::new(trace::cleared(schema)), batches)
+    }
+
+    /// A table of `batches` under `schema`, whose marks are trusted: one
+    /// [`trace::mark`] made keeps its trace columns, not shown.
+    pub(crate) fn marked(
+        name: String,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<Table, EngineError> {
         let batches = batches
             .into_iter()
             .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
             .collect::<Result<_, _>>()?;
-        Ok(Table::with_trace(name, schema, batches))
-    }
-
-    /// A table whose `schema` [`trace::mark`] made (or, cleared, shows
-    /// every column).
-    pub(crate) fn with_trace(name: String, schema: SchemaRef, batches: Vec<RecordBatch>) -> Table {
         let shown = trace::shown_fields(&schema);
-        Table {
+        Ok(Table {
             name,
-            columns: arrow::columns_of(&schema.project(&shown).expect("shown fields exist")),
+            columns: arrow::columns_of(&schema.project(&shown)?),
             schema,
             batches,
-        }
+        })
     }
 
     /// A table from a Parquet file (a kept table's plaintext), whole.
@@ -86,11 +89,10 @@ impl Table {
         let batches = builder
             .build()
             .map_err(|e| unreadable(&e))?
-            .map(|b| RecordBatch::try_new(schema.clone(), b?.columns().to_vec()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| unreadable(&e))?;
         if trace::is_marked(&schema) {
-            return Ok(Table::with_trace(name.into(), schema, batches));
+            return Table::marked(name.into(), schema, batches);
         }
         Table::from_arrow(name.into(), &schema, batches)
     }
