@@ -55,10 +55,19 @@ pub struct ResultFacts {
     pub counts: Vec<(String, Vec<Option<f64>>)>,
     /// Columns computed as sums, with their contributions row by row.
     pub totals: Vec<(String, Vec<Option<Total>>)>,
+    /// Each measure (count, sum, mean), with the records that contributed
+    /// to it row by row: those its filter kept, with a value (a non-zero
+    /// one, for sums). A measure can stand for fewer records than its
+    /// cell (`FILTER`, `CASE`, `count(x)` of a sparse `x`).
+    pub contributors: Vec<(String, Vec<Option<f64>>)>,
     /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
     pub identifier_columns: Vec<String>,
     /// The result's columns (by position) that show a count.
     pub count_columns: Vec<usize>,
+    /// The result's columns (by position) computed from a count rather
+    /// than showing it (`count(*) * 2`, `sum(x) / count(*)`): rounding
+    /// could not reach the count in them.
+    pub count_computing_columns: Vec<usize>,
 }
 
 named_enum! {
@@ -71,6 +80,8 @@ named_enum! {
         DirectIdentifier = "direct-identifier",
         RowCap = "row-cap",
         Untraceable = "untraceable",
+        /// Counts are to be rounded, and a column computes with one.
+        UnroundedCount = "unrounded-count",
     }
 }
 
@@ -123,9 +134,22 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
                 n < rules.min_cell_count
             });
             if !small.is_empty() {
-                fail(CheckCode::SmallCell, None, small);
+                fail(CheckCode::SmallCell, None, small.clone());
+            }
+            // A measure drawn from fewer records than its cell, in a cell
+            // not already failed. None at all is a zero, not a small cell.
+            let few = |n: f64| n > 0.0 && n < rules.min_cell_count as f64;
+            for (column, values) in &facts.contributors {
+                let mut rows = rows_where(values.iter().copied(), few);
+                rows.retain(|row| !small.contains(row));
+                if !rows.is_empty() {
+                    fail(CheckCode::SmallCell, Some(column), rows);
+                }
             }
         }
+    }
+    if rules.round_counts_to > 1 && !facts.count_computing_columns.is_empty() {
+        fail(CheckCode::UnroundedCount, None, Vec::new());
     }
     if rules.zeros_disclosive {
         for (column, values) in &facts.counts {

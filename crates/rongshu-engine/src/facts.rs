@@ -47,6 +47,10 @@ pub(crate) fn split(
     for (label, name) in &tracing.counts {
         counts.push((label.clone(), column(name)?));
     }
+    let mut contributors = Vec::new();
+    for (label, name) in &tracing.contributors {
+        contributors.push((label.clone(), column(name)?));
+    }
     let mut totals = Vec::new();
     for (label, [total, top1, top2]) in &tracing.totals {
         let (total, top1, top2) = (column(total)?, column(top1)?, column(top2)?);
@@ -75,8 +79,10 @@ pub(crate) fn split(
         records,
         counts,
         totals,
+        contributors,
         identifier_columns: Vec::new(),
-        count_columns: tracing.count_columns.clone(),
+        count_columns: tracing.count_columns.iter().map(|(at, _)| *at).collect(),
+        count_computing_columns: tracing.count_computing_columns.clone(),
     };
     Ok((user_schema, batches, facts))
 }

@@ -197,7 +197,7 @@ impl Engine {
             Statement::Query { .. } => "result".to_owned(),
         };
         let outcome = Outcome {
-            result: if ran.kept_trace {
+            result: if ran.marked {
                 Table::marked(name, ran.schema, ran.batches)?
             } else {
                 Table::from_arrow(name, &ran.schema, ran.batches)?
@@ -238,8 +238,8 @@ struct Ran {
     truncated: bool,
     read: Vec<String>,
     facts: Option<rongshu_domain::output::ResultFacts>,
-    /// A table made with its trace, marked.
-    kept_trace: bool,
+    /// A made table, marked by the engine.
+    marked: bool,
 }
 
 /// Plans and runs the statement's query, reading at most the row cap of
@@ -252,16 +252,22 @@ async fn execute(
     mode: Mode,
 ) -> Result<Ran, EngineError> {
     let context = limits.session()?;
-    // What a release or a kept table is traced through: tables that keep
-    // a trace, whole. Queries only ever see what each table shows.
+    // What a release or a made table is traced through: every table as
+    // queries read it, and those that keep a trace, whole. Queries only
+    // ever see what each table shows.
     let traces =
         matches!(mode, Mode::Release { .. }) || matches!(statement, Statement::CreateTable { .. });
-    let mut traced = HashMap::new();
+    let mut workspace = trace::Workspace {
+        tables: Vec::new(),
+        kept: HashMap::new(),
+    };
     for table in &tables {
         let shown = table.provider(limits.partitions)?;
         context.register_table(table.name(), shown.clone())?;
+        workspace.tables.push(shown.clone());
         if traces && let Some(whole) = table.traced_provider(limits.partitions)? {
-            traced.insert(table.name().to_owned(), trace::KeptTable { shown, whole });
+            let kept = trace::KeptTable { shown, whole };
+            workspace.kept.insert(table.name().to_owned(), kept);
         }
     }
     let state = context.state();
@@ -280,15 +286,17 @@ async fn execute(
         (Mode::Answer, Statement::Query { .. }) => Some(limits.max_rows),
         (Mode::Answer, Statement::CreateTable { .. }) => None,
     };
+    // A made table says what each of its columns holds.
+    let holds = matches!(statement, Statement::CreateTable { .. }).then(|| workspace.holds(&plan));
     let (plan, tracing) = match (mode, &statement) {
         (Mode::Release { .. }, _) => {
-            let (plan, tracing) = trace::trace(plan, &traced)?;
+            let (plan, tracing) = trace::trace(plan, &workspace)?;
             (plan, Some(tracing))
         }
         // A table made from an aggregation keeps its trace; one the trace
         // cannot follow is kept as rows that stand for themselves.
         (Mode::Answer, Statement::CreateTable { .. }) => {
-            match trace::trace(plan.clone(), &traced) {
+            match trace::trace(plan.clone(), &workspace) {
                 Ok((widened, tracing))
                     if tracing.shape == trace::Shape::Aggregated && tracing.keepable =>
                 {
@@ -316,17 +324,22 @@ async fn execute(
         rows += batch.num_rows();
         batches.push(batch);
     }
-    let (schema, batches, facts, kept_trace) = match (tracing, mode) {
-        (None, _) => (schema, batches, None, false),
-        // A table made with its trace: marked, to be kept.
-        (Some(tracing), Mode::Answer) => (trace::mark(&schema, &tracing), batches, None, true),
+    let (schema, batches, facts, marked) = match (tracing, mode, holds) {
+        // A made table, marked to be kept: with its trace if it has one.
+        (tracing, Mode::Answer, Some(holds)) => (
+            trace::mark(&schema, &holds, tracing.as_ref()),
+            batches,
+            None,
+            true,
+        ),
         // A release read one row past its cap so that the cap can fail,
         // not to say that rows were left.
-        (Some(tracing), Mode::Release { .. }) => {
+        (Some(tracing), Mode::Release { .. }, _) => {
             truncated = false;
             let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
             (schema, batches, Some(facts), false)
         }
+        _ => (schema, batches, None, false),
     };
     Ok(Ran {
         schema,
@@ -334,7 +347,7 @@ async fn execute(
         truncated,
         read,
         facts,
-        kept_trace,
+        marked,
     })
 }
 

@@ -17,11 +17,13 @@
 //! kept count counts records, a sum of a kept total composes its
 //! contributions, and a sum of anything else takes each row as one.
 
+mod holds;
 mod kept;
 mod second_largest;
 
 use std::sync::Arc;
 
+use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
@@ -31,6 +33,7 @@ use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, lit};
 
+pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};
 pub(crate) use kept::{KeptTable, cleared, is_marked, mark, shown_fields};
 use second_largest::second_largest;
@@ -45,8 +48,13 @@ pub(crate) struct Tracing {
     pub(crate) shape: Shape,
     /// Each count aggregate: its label and its extra column.
     pub(crate) counts: Vec<(String, String)>,
-    /// The user's columns that show a count.
-    pub(crate) count_columns: Vec<usize>,
+    /// The user's columns that show a count, with its label.
+    pub(crate) count_columns: Vec<(usize, String)>,
+    /// The user's columns computed from a count rather than showing it.
+    pub(crate) count_computing_columns: Vec<usize>,
+    /// Each measure: its label and the extra column counting the records
+    /// it draws on.
+    pub(crate) contributors: Vec<(String, String)>,
     /// Each sum or mean: its label and the extra columns holding the sum
     /// of magnitudes, the largest and the second largest.
     pub(crate) totals: Vec<(String, [String; 3])>,
@@ -75,9 +83,28 @@ impl Tracing {
     }
 }
 
+/// The workspace a release or a made table is traced through.
+pub(crate) struct Workspace {
+    /// Every table, as queries read it.
+    pub(crate) tables: Vec<Arc<dyn TableProvider>>,
+    /// The tables that keep a trace, by name, as read and whole.
+    pub(crate) kept: KeptTables,
+}
+
+impl Workspace {
+    /// What each column of `plan`'s result holds, for a table made of it.
+    pub(crate) fn holds(&self, plan: &LogicalPlan) -> Vec<Holds> {
+        let reader = holds::Reader {
+            tables: &self.tables,
+        };
+        (0..plan.schema().fields().len())
+            .map(|at| reader.column(plan, at))
+            .collect()
+    }
+}
+
 /// The plan to run for a release and how to read its extra columns.
-/// `traced` holds, by name, the tables that keep a trace, whole.
-pub(crate) fn trace(plan: LogicalPlan, traced: &KeptTables) -> Result<(LogicalPlan, Tracing)> {
+pub(crate) fn trace(plan: LogicalPlan, workspace: &Workspace) -> Result<(LogicalPlan, Tracing)> {
     let user_columns = plan.schema().fields().len();
     let (chain, node) = down_chain(plan);
     // A subquery above the records, or in the aggregation, shows what it
@@ -90,7 +117,7 @@ pub(crate) fn trace(plan: LogicalPlan, traced: &KeptTables) -> Result<(LogicalPl
     let projected = chain
         .iter()
         .any(|n| matches!(n, LogicalPlan::Projection(_)));
-    if let Some((scan, full)) = kept::scan(&node, traced)
+    if let Some((scan, full)) = kept::scan(&node, &workspace.kept)
         && projected
     {
         return kept::through_rows(chain, scan, full, user_columns);
@@ -114,7 +141,7 @@ pub(crate) fn trace(plan: LogicalPlan, traced: &KeptTables) -> Result<(LogicalPl
         // extras would have nowhere to go.
         return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
     }
-    through_aggregate(chain, aggregate, traced, user_columns)
+    through_aggregate(chain, aggregate, workspace, user_columns)
 }
 
 /// The plan as it is, its result untraceable.
@@ -130,12 +157,26 @@ fn untraced(
     Ok((rebuild(chain, bottom, &[])?, tracing))
 }
 
-/// An aggregation widened to count the records behind each cell and the
-/// contributions to each sum or mean, the operators above carrying them.
+/// The aggregate functions a release may show: what they say of their
+/// records can be checked. A minimum, maximum, median or any other
+/// order statistic is one record's value; `grouping` says nothing of them.
+const MEASURES: [&str; 7] = [
+    "count",
+    "sum",
+    "avg",
+    "stddev",
+    "stddev_pop",
+    "var",
+    "var_pop",
+];
+
+/// An aggregation widened to count the records behind each cell, the
+/// records each measure draws on and the contributions to each sum or
+/// mean, the operators above carrying them.
 fn through_aggregate(
     chain: Vec<LogicalPlan>,
     aggregate: Aggregate,
-    traced: &KeptTables,
+    workspace: &Workspace,
     user_columns: usize,
 ) -> Result<(LogicalPlan, Tracing)> {
     let mut tracing = Tracing {
@@ -147,7 +188,7 @@ fn through_aggregate(
             .any(|e| matches!(e, Expr::GroupingSet(_))),
         ..Tracing::default()
     };
-    let (input, kept) = match KeptInput::of(&aggregate, traced)? {
+    let (input, kept) = match KeptInput::of(&aggregate, &workspace.kept)? {
         Input::Rows => (aggregate.input.clone(), None),
         Input::Kept(kept) => {
             let (input, kept) = *kept;
@@ -162,60 +203,95 @@ fn through_aggregate(
         Some(_) => sum(column(RECORDS)),
         None => count_all(),
     };
-    let mut extras = vec![records.alias(RECORDS)];
-    let contributions: Option<Vec<Contributions>> = aggregate
-        .aggr_expr
-        .iter()
-        .map(|expr| match &kept {
-            Some(kept) => kept.contributions(aggregate.input.schema(), expr),
-            None => Some(Contributions::Rows),
-        })
-        .collect();
-    let Some(contributions) = contributions else {
-        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+    let mut extras = vec![records.clone().alias(RECORDS)];
+    let holds = holds::Reader {
+        tables: &workspace.tables,
     };
     let mut summed = Vec::new();
-    for (at, (expr, contributions)) in aggregate.aggr_expr.iter().zip(contributions).enumerate() {
+    for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
         let Some(function) = aggregate_function(expr) else {
+            return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+        };
+        let name = function.func.name();
+        if name == "grouping" {
             continue;
+        }
+        let contributions = match &kept {
+            Some(kept) => kept.contributions(aggregate.input.schema(), expr),
+            None => Some(Contributions::Rows),
+        };
+        let params = &function.params;
+        let arg = params.args.first();
+        // A sum of distinct values is not a sum of the records' values, and
+        // a value shifted by a constant hides what the records contribute.
+        let checkable = MEASURES.contains(&name)
+            && (name == "count"
+                || !params.distinct
+                    && arg.is_some_and(|arg| {
+                        !matches!(contributions, Some(Contributions::Rows))
+                            || holds.expr(&aggregate.input, arg) != holds::Holds::Computed
+                    }));
+        let (Some(contributions), true) = (contributions, checkable) else {
+            return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+        };
+        let filtered = |e: Expr, also: Option<Expr>| {
+            let filter = params.filter.as_deref().cloned().into_iter().chain(also);
+            match filter.reduce(Expr::and) {
+                Some(filter) => unaliased(&e).clone().filter(filter).build(),
+                None => Ok(e),
+            }
         };
         let label = expr.schema_name().to_string();
-        match function.func.name() {
-            "count" => {
-                let count = format!("__rongshu_count_{at}");
-                extras.push(unaliased(expr).clone().alias(&count));
-                tracing.counts.push((label, count));
+        // The records the measure draws on: a count's own, those whose
+        // value a sum adds (not zero) or a mean takes (not null).
+        let drawn = match (&contributions, name) {
+            (Contributions::Records(drawn) | Contributions::Kept(_, drawn), _) => {
+                filtered(sum(column(drawn)), None)?
             }
-            name @ ("sum" | "avg" | "mean") => {
-                if name == "sum" {
-                    summed.push(label.clone());
-                }
-                let Some(arg) = function.params.args.first() else {
-                    continue;
+            (Contributions::Rows, "count") if kept.is_none() => unaliased(expr).clone(),
+            (Contributions::Rows, _) => {
+                let with_value = match name {
+                    "count" => params
+                        .args
+                        .iter()
+                        .cloned()
+                        .map(Expr::is_not_null)
+                        .reduce(Expr::and),
+                    "sum" => arg.map(|arg| arg.clone().not_eq(lit(0_i64))),
+                    _ => arg.cloned().map(Expr::is_not_null),
                 };
-                let filtered = |e: Expr| match &function.params.filter {
-                    Some(filter) => e.filter(*filter.clone()).build(),
-                    None => Ok(e),
-                };
-                let names = [
-                    format!("__rongshu_total_{at}"),
-                    format!("__rongshu_top1_{at}"),
-                    format!("__rongshu_top2_{at}"),
-                ];
-                let of_counts = matches!(contributions, Contributions::Records);
-                let [total, top1, top2] = contributed(arg, contributions);
-                extras.push(filtered(total)?.alias(&names[0]));
-                extras.push(filtered(top1)?.alias(&names[1]));
-                extras.push(filtered(top2)?.alias(&names[2]));
-                tracing.totals.push((label.clone(), names));
-                if name == "sum" && of_counts {
-                    // A sum of counts is a count.
-                    let count = format!("__rongshu_count_{at}");
-                    extras.push(filtered(unaliased(expr).clone())?.alias(&count));
-                    tracing.counts.push((label, count));
-                }
+                filtered(records.clone(), with_value)?
             }
-            _ => {}
+        };
+        let drawn_name = format!("__rongshu_drawn_{at}");
+        extras.push(drawn.alias(&drawn_name));
+        tracing.contributors.push((label.clone(), drawn_name));
+        if name == "count" {
+            let count = format!("__rongshu_count_{at}");
+            extras.push(unaliased(expr).clone().alias(&count));
+            tracing.counts.push((label, count));
+            continue;
+        }
+        let Some(arg) = arg else { continue };
+        if name == "sum" {
+            summed.push(label.clone());
+        }
+        let names = [
+            format!("__rongshu_total_{at}"),
+            format!("__rongshu_top1_{at}"),
+            format!("__rongshu_top2_{at}"),
+        ];
+        let of_counts = matches!(contributions, Contributions::Records(_));
+        let [total, top1, top2] = contributed(arg, contributions);
+        extras.push(filtered(total, None)?.alias(&names[0]));
+        extras.push(filtered(top1, None)?.alias(&names[1]));
+        extras.push(filtered(top2, None)?.alias(&names[2]));
+        tracing.totals.push((label.clone(), names));
+        if name == "sum" && of_counts {
+            // A sum of counts is a count.
+            let count = format!("__rongshu_count_{at}");
+            extras.push(filtered(unaliased(expr).clone(), None)?.alias(&count));
+            tracing.counts.push((label, count));
         }
     }
     let groups = aggregate.group_expr_len()?;
@@ -223,9 +299,20 @@ fn through_aggregate(
     let shown = |at: usize| {
         shows(&chain, at).and_then(|at| fields.get(at).map(|f| (at, f.name().as_str())))
     };
-    let counted: Vec<&str> = tracing.counts.iter().map(|(l, _)| l.as_str()).collect();
+    let counted = |name: &str| tracing.counts.iter().any(|(l, _)| l == name);
     tracing.count_columns = (0..user_columns)
-        .filter(|at| shown(*at).is_some_and(|(_, name)| counted.contains(&name)))
+        .filter_map(|at| {
+            let (_, name) = shown(at)?;
+            counted(name).then(|| (at, name.to_owned()))
+        })
+        .collect();
+    tracing.count_computing_columns = (0..user_columns)
+        .filter(|at| shown(*at).is_none())
+        .filter(|at| {
+            reads(&chain, *at)
+                .iter()
+                .any(|b| fields.get(*b).is_some_and(|f| counted(f.name())))
+        })
         .collect();
     tracing.total_columns = (0..user_columns)
         .filter_map(|at| {
@@ -263,9 +350,9 @@ fn contributed(arg: &Expr, contributions: Contributions) -> [Expr; 3] {
             ]
         }
         // Each record adds one: the two largest are two ones.
-        Contributions::Records => [sum(abs(arg.clone())), max(lit(1_i64)), max(lit(1_i64))],
+        Contributions::Records(_) => [sum(abs(arg.clone())), max(lit(1_i64)), max(lit(1_i64))],
         // The second largest of the rows' two largest each.
-        Contributions::Kept([total, top1, top2]) => [
+        Contributions::Kept([total, top1, top2], _) => [
             sum(column(&total)),
             max(column(&top1)),
             second_largest(vec![column(&top1), column(&top2)]),
@@ -318,6 +405,24 @@ fn shows(chain: &[LogicalPlan], at: usize) -> Option<usize> {
         }
     }
     Some(at)
+}
+
+/// The columns of the bottom of the chain that the result's column `at`
+/// is computed from.
+fn reads(chain: &[LogicalPlan], at: usize) -> Vec<usize> {
+    let mut read = vec![at];
+    for node in chain {
+        if let LogicalPlan::Projection(projection) = node {
+            let input = projection.input.schema();
+            read = read
+                .iter()
+                .filter_map(|at| projection.expr.get(*at))
+                .flat_map(|e| e.column_refs())
+                .filter_map(|c| input.index_of_column(c).ok())
+                .collect();
+        }
+    }
+    read
 }
 
 /// Operators that keep their input's columns, or choose among them.

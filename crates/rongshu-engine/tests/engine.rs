@@ -17,7 +17,7 @@ fn column(name: &str, column_type: ColumnType) -> OutputColumn {
     }
 }
 
-/// `rows` companies in four districts, capital 10 × row number.
+/// `rows` companies in four districts, capital 10 × row number (from 1).
 fn companies(rows: usize) -> Arc<Table> {
     let districts = ["锦江区", "青羊区", "金牛区", "武侯区"];
     let batch = Batch {
@@ -27,7 +27,7 @@ fn companies(rows: usize) -> Arc<Table> {
             (0..rows)
                 .map(|i| Some(districts[i % 4].to_owned()))
                 .collect(),
-            (0..rows).map(|i| Some((i * 10).to_string())).collect(),
+            (0..rows).map(|i| Some((i * 10 + 10).to_string())).collect(),
         ],
     };
     let columns = vec![
@@ -114,7 +114,7 @@ async fn aggregates_and_joins_answer_with_the_tables_they_read() {
         vec![
             Some("武侯区".into()),
             Some("10".into()),
-            Some("2100".into())
+            Some("2200".into())
         ]
     );
 
@@ -201,7 +201,7 @@ async fn a_table_made_from_a_query_joins_the_workspace() {
     let made = run(
         &engine(),
         &tables,
-        "CREATE TABLE 大企业 AS SELECT 企业名称, 注册资本 FROM companies WHERE 注册资本 >= 300",
+        "CREATE TABLE 大企业 AS SELECT 企业名称, 注册资本 FROM companies WHERE 注册资本 >= 310",
     )
     .await
     .unwrap();
@@ -209,7 +209,7 @@ async fn a_table_made_from_a_query_joins_the_workspace() {
         made.statement,
         Statement::CreateTable {
             name: "大企业".into(),
-            sql: "SELECT 企业名称, 注册资本 FROM companies WHERE 注册资本 >= 300".into()
+            sql: "SELECT 企业名称, 注册资本 FROM companies WHERE 注册资本 >= 310".into()
         }
     );
     assert_eq!(made.result.name(), "大企业");
@@ -312,7 +312,7 @@ async fn released_aggregates_carry_the_records_behind_each_cell() {
         vec![
             Some("武侯区".into()),
             Some("10".into()),
-            Some("2100".into())
+            Some("2200".into())
         ]
     );
     assert_eq!(facts.rows, 4);
@@ -324,9 +324,9 @@ async fn released_aggregates_carry_the_records_behind_each_cell() {
         "n shows a count, capital does not"
     );
     assert_eq!(facts.totals.len(), 1);
-    // 武侯区: 30, 70, …, 390; the two largest are 390 + 350.
+    // 武侯区: 40, 80, …, 400; the two largest are 400 + 360.
     let first = facts.totals[0].1[0].unwrap();
-    assert_eq!((first.value, first.top_two), (2100.0, 740.0));
+    assert_eq!((first.value, first.top_two), (2200.0, 760.0));
     assert!(failed(&facts).is_empty());
 }
 
@@ -397,7 +397,7 @@ async fn small_groups_row_level_results_and_untraceable_shapes_fail() {
     assert_eq!(failed(&by_company), vec![CheckCode::SmallCell]);
 
     let (_, rows) = released("SELECT 企业名称 FROM companies WHERE 注册资本 > 100", 100).await;
-    assert_eq!(rows.records, Some(vec![1; 29]));
+    assert_eq!(rows.records, Some(vec![1; 30]));
     assert_eq!(failed(&rows), vec![CheckCode::SmallCell]);
 
     for sql in [
@@ -591,7 +591,7 @@ async fn kept_measures_are_only_added_up() {
 async fn what_subqueries_read_is_untraceable() {
     // In the released query itself: a count of one company beside the cells.
     let (_, facts) = released(
-        "SELECT 区县, count(*) AS n, (SELECT count(*) FROM companies WHERE 注册资本 = 390) AS one \
+        "SELECT 区县, count(*) AS n, (SELECT count(*) FROM companies WHERE 注册资本 = 400) AS one \
          FROM companies GROUP BY 区县",
         100,
     )
@@ -608,6 +608,185 @@ async fn what_subqueries_read_is_untraceable() {
         let (_, facts) = release_from(kept(BY_SIZE).await, sql).await;
         assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_statistics_and_sums_of_distinct_values_are_untraceable() {
+    // A minimum, maximum or median is one company's value; a sum of
+    // distinct values is no sum of the companies' contributions.
+    for measure in [
+        "min(注册资本)",
+        "max(注册资本)",
+        "median(注册资本)",
+        "first_value(注册资本)",
+        "sum(DISTINCT 注册资本)",
+        "avg(DISTINCT 注册资本)",
+    ] {
+        let sql =
+            format!("SELECT 区县, count(*) AS n, {measure} AS m FROM companies GROUP BY 区县");
+        let (_, facts) = released(&sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    let (_, facts) = released(
+        "SELECT 区县, count(DISTINCT 注册资本) AS n, stddev(注册资本) AS s FROM companies GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+}
+
+/// The small-cell failures of a release, by column (`None`: the cell's).
+fn small_cells(facts: &ResultFacts) -> Vec<(Option<String>, Vec<usize>)> {
+    check(facts, &DisclosureRules::default())
+        .into_iter()
+        .filter(|f| f.code == CheckCode::SmallCell)
+        .map(|f| (f.column, f.rows))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_measure_drawn_from_few_companies_fails_though_its_cell_is_large() {
+    // Companies of capital up to 50: two in 锦江区, one in each other
+    // district; every district has ten companies.
+    for measure in [
+        "count(*) FILTER (WHERE 注册资本 <= 50)",
+        "count(CASE WHEN 注册资本 <= 50 THEN 1 END)",
+        "sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END)",
+        "sum(注册资本) FILTER (WHERE 注册资本 <= 50)",
+        "avg(CASE WHEN 注册资本 <= 50 THEN 注册资本 END)",
+    ] {
+        let sql = format!(
+            "SELECT 区县, count(*) AS n, {measure} AS few FROM companies GROUP BY 区县 ORDER BY 区县"
+        );
+        let (_, facts) = released(&sql, 100).await;
+        assert_eq!(facts.records, Some(vec![10; 4]), "{sql}");
+        let drawn = facts.contributors.last().map(|(_, values)| values.clone());
+        assert_eq!(
+            drawn,
+            Some(vec![Some(1.0), Some(1.0), Some(2.0), Some(1.0)]),
+            "{sql}"
+        );
+        let cells = small_cells(&facts);
+        assert_eq!(cells.len(), 1, "{sql}: {cells:?}");
+        assert_eq!(cells[0].1, vec![0, 1, 2, 3], "{sql}");
+        assert!(cells[0].0.is_some(), "names the measure");
+    }
+    // A measure none of a cell's records has a value for draws on none.
+    let (_, facts) = released(
+        "SELECT 区县, count(*) AS n, sum(CASE WHEN 注册资本 < 0 THEN 1 ELSE 0 END) AS none          FROM companies GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+
+    // Kept, the measure still says how few it drew on, and so does its sum.
+    let few = kept(
+        "CREATE TABLE few AS SELECT 区县, count(*) AS n,          sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END) AS small FROM companies GROUP BY 区县",
+    )
+    .await;
+    let (_, facts) = release_from(few, "SELECT * FROM few").await;
+    assert_eq!(small_cells(&facts).len(), 1, "{:?}", small_cells(&facts));
+    let few = kept(
+        "CREATE TABLE few AS SELECT 区县, count(*) AS n,          sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END) AS small FROM companies GROUP BY 区县",
+    )
+    .await;
+    let (rows, facts) = release_from(few, "SELECT sum(n) AS n, sum(small) AS small FROM few").await;
+    assert_eq!(rows, vec![vec![Some("40".into()), Some("5".into())]]);
+    assert_eq!(
+        small_cells(&facts),
+        vec![(Some("sum(few.small)".into()), vec![0])]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_shifted_by_a_constant_is_untraceable() {
+    // Beside count(*), sum(x + c) gives Σx with no contribution dominant.
+    let shifted = [
+        "SELECT 区县, count(*), sum(注册资本 + 1000000000) FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), avg(注册资本 - 1) FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(coalesce(注册资本, 1000000000)) FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE 1000000000 END)          FROM companies GROUP BY 区县",
+        // The shift made below, in a subquery, a CTE or a joined constant.
+        "SELECT 区县, count(*), sum(y) FROM (SELECT 区县, 注册资本 + 1000000000 AS y FROM companies) GROUP BY 区县",
+        "WITH s AS (SELECT 区县, 注册资本 * 1 + 1000000000 AS y FROM companies)          SELECT 区县, count(*), sum(y) FROM s GROUP BY 区县",
+        "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE big END)          FROM companies CROSS JOIN (VALUES (1000000000)) v(big) GROUP BY 区县",
+    ];
+    for sql in shifted {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    // Scaled, rounded, chosen among or weighted, values still add up.
+    for sql in [
+        "SELECT 区县, sum(注册资本 * 2) AS a, avg(round(注册资本 / 10)) AS b,          sum(CASE WHEN 注册资本 > 100 THEN 注册资本 ELSE 注册资本 * 2 END) AS c,          sum(CASE WHEN 注册资本 > 200 THEN 2 ELSE 1 END) AS d FROM companies GROUP BY 区县",
+        "SELECT 区县, sum(y) FROM (SELECT 区县, -注册资本 * 2 AS y FROM companies) GROUP BY 区县",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert!(failed(&facts).is_empty(), "{sql}: {:?}", failed(&facts));
+    }
+
+    // A table made of shifted values says so, kept and read back.
+    for (made, sql) in [
+        (
+            "CREATE TABLE t AS SELECT 区县, 注册资本 + 1000000000 AS y FROM companies",
+            "SELECT 区县, count(*), sum(y) FROM t GROUP BY 区县",
+        ),
+        (
+            "CREATE TABLE t AS SELECT DISTINCT 企业名称, 区县, 注册资本, 1000000000 AS big FROM companies",
+            "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE big END)              FROM t GROUP BY 区县",
+        ),
+    ] {
+        let table = kept(made).await;
+        let again = Table::from_parquet("t", table.parquet().unwrap()).unwrap();
+        let (_, facts) = release_from(again, sql).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    let plain = kept("CREATE TABLE t AS SELECT 区县, 注册资本 AS y FROM companies").await;
+    let (_, facts) =
+        release_from(plain, "SELECT 区县, count(*), sum(y) FROM t GROUP BY 区县").await;
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_computed_on_fails_when_counts_are_rounded() {
+    let rounding = DisclosureRules {
+        round_counts_to: 5,
+        ..DisclosureRules::default()
+    };
+    let codes = |facts: &ResultFacts| -> Vec<CheckCode> {
+        check(facts, &rounding)
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    for (sql, computing) in [
+        (
+            "SELECT 区县, count(*) + 0 AS n FROM companies GROUP BY 区县",
+            1,
+        ),
+        (
+            "SELECT 区县, sum(注册资本) AS s, sum(注册资本) / count(*) AS mean FROM companies GROUP BY 区县",
+            2,
+        ),
+        (
+            "SELECT d, n * 1 FROM (SELECT 区县 AS d, count(*) AS n FROM companies GROUP BY 区县)",
+            1,
+        ),
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(facts.count_computing_columns, vec![computing], "{sql}");
+        assert_eq!(codes(&facts), vec![CheckCode::UnroundedCount], "{sql}");
+        assert!(failed(&facts).is_empty(), "exact counts pass: {sql}");
+    }
+    let (_, facts) = released(
+        "SELECT 区县, count(*) AS n, avg(注册资本) AS mean FROM companies GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert!(codes(&facts).is_empty(), "{:?}", codes(&facts));
+    // Computed from a kept count, too.
+    let table = kept(&format!("CREATE TABLE by_district AS {BY_DISTRICT}")).await;
+    let (_, facts) = release_from(table, "SELECT 区县, n + 0 FROM by_district").await;
+    assert_eq!(facts.count_computing_columns, vec![1]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

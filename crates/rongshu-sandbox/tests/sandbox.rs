@@ -781,7 +781,7 @@ async fn released_counts_are_rounded_when_the_rules_ask() {
                 &user,
                 &ledger,
                 agreement,
-                "SELECT 注册资本 >= 127 AS large, count(*) AS n, max(注册资本) AS top \
+                "SELECT 注册资本 >= 127 AS large, count(*) AS n, sum(注册资本) AS total \
                  FROM registrations_lab GROUP BY 1 ORDER BY 1",
                 "规模分布",
                 None,
@@ -802,7 +802,7 @@ async fn released_counts_are_rounded_when_the_rules_ask() {
             .unwrap();
         let release = sandbox.release(&user, &ledger, export.id).await.unwrap();
         let (data, metadata) = unpacked(release);
-        assert_eq!(data, "large,n,top\nfalse,25,126\ntrue,15,139\n");
+        assert_eq!(data, "large,n,total\nfalse,25,3051\ntrue,15,1729\n");
         let metadata: serde_json::Value = serde_json::from_str(&metadata).unwrap();
         assert_eq!(
             metadata["counts_rounded"],

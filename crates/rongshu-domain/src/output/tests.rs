@@ -224,3 +224,55 @@ fn only_exports_sent_back_or_failed_may_be_resubmitted() {
         );
     }
 }
+
+#[test]
+fn a_measure_drawn_from_few_records_fails_in_a_large_cell() {
+    let mut facts = traced(vec![40, 40, 5]);
+    facts.contributors = vec![("不合格批次".into(), vec![Some(3.0), Some(0.0), Some(2.0)])];
+    let failures = check(&facts, &rules());
+    // Row 2 is a small cell already; a measure of none is no small cell.
+    assert_eq!(
+        failures,
+        vec![
+            CheckFailure {
+                code: CheckCode::SmallCell,
+                column: None,
+                rows: vec![2],
+            },
+            CheckFailure {
+                code: CheckCode::SmallCell,
+                column: Some("不合格批次".into()),
+                rows: vec![0],
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_count_computed_on_fails_only_when_counts_are_rounded() {
+    let mut facts = traced(vec![40]);
+    facts.count_computing_columns = vec![1];
+    assert!(check(&facts, &rules()).is_empty());
+    let rounding = DisclosureRules {
+        round_counts_to: 5,
+        ..rules()
+    };
+    assert_eq!(
+        codes(&check(&facts, &rounding)),
+        vec![CheckCode::UnroundedCount]
+    );
+}
+
+proptest! {
+    /// A result passes only if every measure of every cell is drawn from
+    /// none or enough records.
+    #[test]
+    fn passing_results_have_no_measure_of_few_records(
+        drawn in proptest::collection::vec(proptest::option::of(0u64..40), 0..30),
+    ) {
+        let mut facts = traced(vec![100; drawn.len()]);
+        facts.contributors = vec![("m".into(), drawn.iter().map(|n| n.map(|n| n as f64)).collect())];
+        let passed = check(&facts, &rules()).is_empty();
+        prop_assert_eq!(passed, drawn.iter().flatten().all(|n| *n == 0 || *n >= 10));
+    }
+}

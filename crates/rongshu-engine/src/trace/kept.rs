@@ -20,7 +20,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
 use super::{
-    RECORDS, Shape, Tracing, down_chain, has_subquery, rebuild, shows, unaliased, untraced,
+    Holds, RECORDS, Shape, Tracing, down_chain, has_subquery, reads, rebuild, shows, unaliased,
+    untraced,
 };
 
 /// Field metadata: what a trace column holds.
@@ -30,12 +31,15 @@ const LABEL: &str = "rongshu.label";
 /// Field metadata of a table's own column that shows a measure: a value
 /// computed from records (a count, a sum, a mean), not a group key.
 const SHOWS_MEASURE: &str = "rongshu.shows-measure";
-/// Field metadata of a table's own column that shows a count.
+/// Field metadata of a table's own column that shows a count: its label.
 const SHOWS_COUNT: &str = "rongshu.shows-count";
 /// Field metadata of a table's own column that shows a sum: its label.
 /// (A sum of kept counts shows both.)
 const SHOWS_TOTAL: &str = "rongshu.shows-total";
-/// Schema metadata of a table that keeps a trace.
+/// Field metadata of a made table's own column that holds constants or
+/// computed values rather than the records' values ([`Holds::mark`]).
+pub(super) const HOLDS: &str = "rongshu.holds";
+/// Schema metadata of a table the engine made and marked.
 const TRACED: &str = "rongshu.traced";
 const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
 
@@ -68,17 +72,23 @@ pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
         .collect()
 }
 
-/// A traced result's schema marked to be kept: the extra columns say what
-/// they hold, and the user's columns that show a measure say which.
-pub(crate) fn mark(schema: &Schema, tracing: &Tracing) -> SchemaRef {
+/// A made table's schema marked to be kept: what each of its own columns
+/// holds, and, for a traced result, what its extra columns hold and which
+/// of its own show a measure.
+pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) -> SchemaRef {
     let mut roles: HashMap<&str, (&str, &str)> = HashMap::new();
-    roles.insert(RECORDS, ("records", ""));
-    for (label, name) in &tracing.counts {
-        roles.insert(name, ("count", label));
-    }
-    for (label, names) in &tracing.totals {
-        for (name, role) in names.iter().zip(TOTAL_ROLES) {
-            roles.insert(name, (role, label));
+    if let Some(tracing) = tracing {
+        roles.insert(RECORDS, ("records", ""));
+        for (label, name) in &tracing.counts {
+            roles.insert(name, ("count", label));
+        }
+        for (label, name) in &tracing.contributors {
+            roles.insert(name, ("drawn", label));
+        }
+        for (label, names) in &tracing.totals {
+            for (name, role) in names.iter().zip(TOTAL_ROLES) {
+                roles.insert(name, (role, label));
+            }
         }
     }
     let cleared = cleared(schema);
@@ -89,12 +99,15 @@ pub(crate) fn mark(schema: &Schema, tracing: &Tracing) -> SchemaRef {
         .map(|(at, field)| {
             let mut meta = field.metadata().clone();
             let mut put = |key: &str, value: &str| meta.insert(key.to_owned(), value.to_owned());
-            if at < tracing.user_columns {
+            if let Some(mark) = holds.get(at).and_then(|h| h.mark()) {
+                put(HOLDS, mark);
+            }
+            if let Some(tracing) = tracing.filter(|t| at < t.user_columns) {
                 if tracing.measure_columns.contains(&at) {
                     put(SHOWS_MEASURE, "");
                 }
-                if tracing.count_columns.contains(&at) {
-                    put(SHOWS_COUNT, "");
+                if let Some((_, label)) = tracing.count_columns.iter().find(|(c, _)| *c == at) {
+                    put(SHOWS_COUNT, label);
                 }
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_TOTAL, label);
@@ -139,6 +152,8 @@ struct Trace {
     counts: Vec<(String, String)>,
     /// By label, in the order the aggregation had them.
     totals: Vec<(String, [String; 3])>,
+    /// Each measure's records drawn on, by label.
+    drawn: Vec<(String, String)>,
 }
 
 impl Trace {
@@ -147,12 +162,14 @@ impl Trace {
     fn of(schema: &Schema) -> Option<Trace> {
         let mut records = false;
         let mut counts = Vec::new();
+        let mut drawn = Vec::new();
         let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
         for field in &schema.fields()[shown_fields(schema).len()..] {
             let (name, label) = (field.name().clone(), label_of(field));
             match field.metadata().get(ROLE)?.as_str() {
                 "records" if name == RECORDS => records = true,
                 "count" => counts.push((label, name)),
+                "drawn" => drawn.push((label, name)),
                 role => {
                     let at = TOTAL_ROLES.iter().position(|r| *r == role)?;
                     let names = match totals.iter().position(|(l, _)| *l == label) {
@@ -166,11 +183,25 @@ impl Trace {
                 }
             }
         }
-        let totals = totals
+        let totals: Vec<(String, [String; 3])> = totals
             .into_iter()
             .map(|(label, [total, top1, top2])| Some((label, [total?, top1?, top2?])))
             .collect::<Option<_>>()?;
-        records.then_some(Trace { counts, totals })
+        let labels = counts
+            .iter()
+            .map(|(l, _)| l)
+            .chain(totals.iter().map(|(l, _)| l));
+        let complete = labels.clone().all(|l| drawn.iter().any(|(d, _)| d == l));
+        (records && complete).then_some(Trace {
+            counts,
+            totals,
+            drawn,
+        })
+    }
+
+    fn drawn(&self, label: &str) -> Option<String> {
+        let (_, name) = self.drawn.iter().find(|(l, _)| l == label)?;
+        Some(name.clone())
     }
 }
 
@@ -191,15 +222,28 @@ pub(super) fn through_rows(
     };
     let read = &scan.projected_schema;
     let shown = |at: usize| Some(read.fields().get(shows(&chain, at)?)?.metadata());
+    let count_columns: Vec<(usize, String)> = (0..user_columns)
+        .filter_map(|at| Some((at, shown(at)?.get(SHOWS_COUNT)?.clone())))
+        .collect();
+    let count_computing_columns = (0..user_columns)
+        .filter(|at| shown(*at).is_none())
+        .filter(|at| {
+            reads(&chain, *at).iter().any(|b| {
+                read.fields()
+                    .get(*b)
+                    .is_some_and(|f| f.metadata().contains_key(SHOWS_COUNT))
+            })
+        })
+        .collect();
     let tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
         keepable: true,
         counts: trace.counts,
         totals: trace.totals,
-        count_columns: (0..user_columns)
-            .filter(|at| shown(*at).is_some_and(|meta| meta.contains_key(SHOWS_COUNT)))
-            .collect(),
+        contributors: trace.drawn,
+        count_columns,
+        count_computing_columns,
         total_columns: (0..user_columns)
             .filter_map(|at| Some((at, shown(at)?.get(SHOWS_TOTAL)?.clone())))
             .collect(),
@@ -232,15 +276,16 @@ fn widened(scan: &TableScan, full: Arc<dyn TableProvider>) -> Result<(LogicalPla
     Ok((LogicalPlan::TableScan(widened), names))
 }
 
-/// What a sum's or mean's argument stands for.
+/// What an aggregate's argument stands for.
 pub(super) enum Contributions {
     /// Each row is one contribution.
     Rows,
-    /// A kept count: each record behind it contributes one.
-    Records,
+    /// A kept count: each record behind it contributes one; the trace
+    /// column of the records it drew on.
+    Records(String),
     /// A kept sum: its trace columns (sum of magnitudes, the largest, the
-    /// second largest).
-    Kept([String; 3]),
+    /// second largest; the records it drew on).
+    Kept([String; 3], String),
 }
 
 /// What an aggregation reads.
@@ -260,7 +305,7 @@ pub(super) struct KeptInput {
     chain: Vec<LogicalPlan>,
     /// The scan as the user's query read it: the table's own columns.
     read: Arc<DFSchema>,
-    totals: Vec<(String, [String; 3])>,
+    trace: Trace,
 }
 
 impl KeptInput {
@@ -278,7 +323,7 @@ impl KeptInput {
         let kept = KeptInput {
             chain,
             read: scan.projected_schema.clone(),
-            totals: trace.totals,
+            trace,
         };
         let input = aggregate.input.schema();
         if kept.chain_reads_measures()
@@ -317,12 +362,12 @@ impl KeptInput {
         let Some(meta) = field.map(|f| f.metadata()) else {
             return Some(Contributions::Rows);
         };
-        if meta.contains_key(SHOWS_COUNT) {
-            return Some(Contributions::Records);
+        if let Some(label) = meta.get(SHOWS_COUNT) {
+            return Some(Contributions::Records(self.trace.drawn(label)?));
         }
         if let Some(label) = meta.get(SHOWS_TOTAL) {
-            let (_, names) = self.totals.iter().find(|(l, _)| l == label)?;
-            return Some(Contributions::Kept(names.clone()));
+            let (_, names) = self.trace.totals.iter().find(|(l, _)| l == label)?;
+            return Some(Contributions::Kept(names.clone(), self.trace.drawn(label)?));
         }
         (!meta.contains_key(SHOWS_MEASURE)).then_some(Contributions::Rows)
     }
