@@ -64,10 +64,10 @@ pub struct ResultFacts {
     pub identifier_columns: Vec<String>,
     /// The result's columns (by position) that show a count.
     pub count_columns: Vec<usize>,
-    /// The result's columns (by position) computed from a count rather
-    /// than showing it (`count(*) * 2`, `sum(x) / count(*)`): rounding
-    /// could not reach the count in them.
-    pub count_computing_columns: Vec<usize>,
+    /// Whether a column computes on a count rather than showing it
+    /// (`count(*) * 2`, `sum(x) / count(*)`), or a filter of the rows
+    /// reads one: rounding could not reach the count there.
+    pub counts_computed_on: bool,
 }
 
 named_enum! {
@@ -148,7 +148,7 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
             }
         }
     }
-    if rules.round_counts_to > 1 && !facts.count_computing_columns.is_empty() {
+    if rules.round_counts_to > 1 && facts.counts_computed_on {
         fail(CheckCode::UnroundedCount, None, Vec::new());
     }
     if rules.zeros_disclosive {

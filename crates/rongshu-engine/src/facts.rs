@@ -82,7 +82,8 @@ pub(crate) fn split(
         contributors,
         identifier_columns: Vec::new(),
         count_columns: tracing.count_columns.iter().map(|(at, _)| *at).collect(),
-        count_computing_columns: tracing.count_computing_columns.clone(),
+        counts_computed_on: !tracing.count_computing_columns.is_empty()
+            || tracing.filters_on_counts,
     };
     Ok((user_schema, batches, facts))
 }

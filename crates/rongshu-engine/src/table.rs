@@ -143,17 +143,19 @@ impl Table {
         self.columns.len() < self.schema.fields().len()
     }
 
-    /// The table without its trace: what it shows, each row standing for
-    /// itself (for a table whose trace the platform did not make).
-    pub fn without_trace(self) -> Result<Table, EngineError> {
+    /// The table as the researcher's own upload, whatever its file held:
+    /// what it shows, each row standing for itself, and every value one
+    /// they know, so no measure weights records by it.
+    pub fn into_upload(self) -> Result<Table, EngineError> {
         let shown = self.shown();
         let batches = self
             .batches
             .iter()
             .map(|b| b.project(&shown))
             .collect::<Result<Vec<_>, _>>()?;
-        let schema = Arc::new(self.schema.project(&shown)?);
-        Table::from_arrow(self.name, &schema, batches)
+        let schema = self.schema.project(&shown)?;
+        let known = vec![trace::Holds::Known; shown.len()];
+        Table::marked(self.name, trace::mark(&schema, &known, None), batches)
     }
 
     fn shown(&self) -> Vec<usize> {

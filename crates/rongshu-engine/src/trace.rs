@@ -52,6 +52,9 @@ pub(crate) struct Tracing {
     pub(crate) count_columns: Vec<(usize, String)>,
     /// The user's columns computed from a count rather than showing it.
     pub(crate) count_computing_columns: Vec<usize>,
+    /// Whether a filter above the counts reads one (`HAVING count(*) % 5
+    /// = 2` shows each kept count exactly).
+    pub(crate) filters_on_counts: bool,
     /// Each measure: its label and the extra column counting the records
     /// it draws on.
     pub(crate) contributors: Vec<(String, String)>,
@@ -204,7 +207,7 @@ fn through_aggregate(
         None => count_all(),
     };
     let mut extras = vec![records.clone().alias(RECORDS)];
-    let holds = holds::Reader {
+    let reader = holds::Reader {
         tables: &workspace.tables,
     };
     let mut summed = Vec::new();
@@ -222,15 +225,15 @@ fn through_aggregate(
         };
         let params = &function.params;
         let arg = params.args.first();
-        // A sum of distinct values is not a sum of the records' values, and
-        // a value shifted by a constant hides what the records contribute.
+        // Kept contributions are checked as the kept table says; rows' by
+        // what the argument holds.
+        let holds = match (&contributions, arg) {
+            (Some(Contributions::Rows), Some(arg)) => reader.expr(&aggregate.input, arg),
+            _ => Holds::Values,
+        };
+        // A sum of distinct values is not a sum of the records' values.
         let checkable = MEASURES.contains(&name)
-            && (name == "count"
-                || !params.distinct
-                    && arg.is_some_and(|arg| {
-                        !matches!(contributions, Some(Contributions::Rows))
-                            || holds.expr(&aggregate.input, arg) != holds::Holds::Computed
-                    }));
+            && (name == "count" || !params.distinct && arg.is_some() && holds.adds_up());
         let (Some(contributions), true) = (contributions, checkable) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
@@ -243,12 +246,15 @@ fn through_aggregate(
         };
         let label = expr.schema_name().to_string();
         // The records the measure draws on: a count's own, those whose
-        // value a sum adds (not zero) or a mean takes (not null).
+        // value a sum adds (not zero) or a mean or a count of distinct
+        // values takes (not null).
         let drawn = match (&contributions, name) {
             (Contributions::Records(drawn) | Contributions::Kept(_, drawn), _) => {
                 filtered(sum(column(drawn)), None)?
             }
-            (Contributions::Rows, "count") if kept.is_none() => unaliased(expr).clone(),
+            (Contributions::Rows, "count") if kept.is_none() && !params.distinct => {
+                unaliased(expr).clone()
+            }
             (Contributions::Rows, _) => {
                 let with_value = match name {
                     "count" => params
@@ -287,8 +293,8 @@ fn through_aggregate(
         extras.push(filtered(top1, None)?.alias(&names[1]));
         extras.push(filtered(top2, None)?.alias(&names[2]));
         tracing.totals.push((label.clone(), names));
-        if name == "sum" && of_counts {
-            // A sum of counts is a count.
+        if name == "sum" && (of_counts || holds == Holds::Uniform) {
+            // A sum of counts, or of one number a record, is a count.
             let count = format!("__rongshu_count_{at}");
             extras.push(filtered(unaliased(expr).clone(), None)?.alias(&count));
             tracing.counts.push((label, count));
@@ -306,14 +312,12 @@ fn through_aggregate(
             counted(name).then(|| (at, name.to_owned()))
         })
         .collect();
+    let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
     tracing.count_computing_columns = (0..user_columns)
         .filter(|at| shown(*at).is_none())
-        .filter(|at| {
-            reads(&chain, *at)
-                .iter()
-                .any(|b| fields.get(*b).is_some_and(|f| counted(f.name())))
-        })
+        .filter(|at| reads(&chain, *at).into_iter().any(is_count))
         .collect();
+    tracing.filters_on_counts = filters_on(&chain, is_count);
     tracing.total_columns = (0..user_columns)
         .filter_map(|at| {
             let (_, name) = shown(at)?;
@@ -423,6 +427,24 @@ fn reads(chain: &[LogicalPlan], at: usize) -> Vec<usize> {
         }
     }
     read
+}
+
+/// Whether a filter of the chain reads a column of its bottom that is
+/// `counted`.
+fn filters_on(chain: &[LogicalPlan], counted: impl Fn(usize) -> bool) -> bool {
+    chain.iter().enumerate().any(|(depth, node)| {
+        let LogicalPlan::Filter(filter) = node else {
+            return false;
+        };
+        let input = filter.input.schema();
+        filter
+            .predicate
+            .column_refs()
+            .into_iter()
+            .filter_map(|c| input.index_of_column(c).ok())
+            .flat_map(|at| reads(&chain[depth + 1..], at))
+            .any(&counted)
+    })
 }
 
 /// Operators that keep their input's columns, or choose among them.

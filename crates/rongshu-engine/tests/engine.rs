@@ -17,9 +17,12 @@ fn column(name: &str, column_type: ColumnType) -> OutputColumn {
     }
 }
 
-/// `rows` companies in four districts, capital 10 × row number (from 1).
+/// `rows` companies in four districts, capital 10 × row number (from 1),
+/// revenue the same but 企业39's, a thousandfold: one company dominates
+/// its district's (武侯区) revenue.
 fn companies(rows: usize) -> Arc<Table> {
     let districts = ["锦江区", "青羊区", "金牛区", "武侯区"];
+    let capital = |i: usize| i * 10 + 10;
     let batch = Batch {
         rows,
         columns: vec![
@@ -27,13 +30,17 @@ fn companies(rows: usize) -> Arc<Table> {
             (0..rows)
                 .map(|i| Some(districts[i % 4].to_owned()))
                 .collect(),
-            (0..rows).map(|i| Some((i * 10 + 10).to_string())).collect(),
+            (0..rows).map(|i| Some(capital(i).to_string())).collect(),
+            (0..rows)
+                .map(|i| Some((capital(i) * if i == 39 { 1000 } else { 1 }).to_string()))
+                .collect(),
         ],
     };
     let columns = vec![
         column("企业名称", ColumnType::Text),
         column("区县", ColumnType::Text),
         column("注册资本", ColumnType::Integer),
+        column("营业收入", ColumnType::Integer),
     ];
     Arc::new(Table::from_text("companies", columns, [batch]).unwrap())
 }
@@ -376,7 +383,7 @@ async fn a_large_aggregation_is_traced_within_a_small_memory_cap() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_total_one_company_dominates_fails() {
     let (_, facts) = released(
-        "SELECT 区县, sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
+        "SELECT 区县, sum(营业收入) AS capital \
          FROM companies GROUP BY 区县 ORDER BY 区县",
         100,
     )
@@ -433,10 +440,10 @@ async fn a_release_past_the_row_cap_fails_it_and_tables_are_not_released() {
     assert!(matches!(err, EngineError::NotReleasable(_)), "{err}");
 }
 
-/// Per district: companies, and capital with 企业39's (in 武侯区) a
-/// thousandfold, so that one company dominates that district's total.
+/// Per district: companies, and revenue, which one company (企业39, in
+/// 武侯区) dominates.
 const BY_DISTRICT: &str = "SELECT 区县, count(*) AS n, \
-    sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
+    sum(营业收入) AS capital \
     FROM companies GROUP BY 区县";
 
 /// `sql` made a table, kept as Parquet and read back.
@@ -513,7 +520,7 @@ async fn a_kept_trace_goes_through_filters_aliases_and_the_tables_made_from_it()
 
 /// Two rows a district: companies below 200 and from 200 up.
 const BY_SIZE: &str = "CREATE TABLE by_size AS SELECT 区县, 注册资本 >= 200 AS large, count(*) AS n, \
-    sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 * 1000 ELSE 注册资本 END) AS capital \
+    sum(营业收入) AS capital \
     FROM companies GROUP BY 1, 2";
 
 /// `BY_SIZE`'s rows added up per district.
@@ -627,8 +634,10 @@ async fn order_statistics_and_sums_of_distinct_values_are_untraceable() {
         let (_, facts) = released(&sql, 100).await;
         assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
     }
+    // A count of two distinct values draws on every company it reads.
     let (_, facts) = released(
-        "SELECT 区县, count(DISTINCT 注册资本) AS n, stddev(注册资本) AS s FROM companies GROUP BY 区县",
+        "SELECT 区县, count(DISTINCT 注册资本 > 200) AS kinds, stddev(注册资本) AS s \
+         FROM companies GROUP BY 区县",
         100,
     )
     .await;
@@ -661,36 +670,42 @@ async fn a_measure_drawn_from_few_companies_fails_though_its_cell_is_large() {
         let (_, facts) = released(&sql, 100).await;
         assert_eq!(facts.records, Some(vec![10; 4]), "{sql}");
         let drawn = facts.contributors.last().map(|(_, values)| values.clone());
-        assert_eq!(
-            drawn,
-            Some(vec![Some(1.0), Some(1.0), Some(2.0), Some(1.0)]),
-            "{sql}"
-        );
+        let expected = [1.0, 1.0, 2.0, 1.0].map(Some).to_vec();
+        assert_eq!(drawn, Some(expected), "{sql}");
         let cells = small_cells(&facts);
         assert_eq!(cells.len(), 1, "{sql}: {cells:?}");
         assert_eq!(cells[0].1, vec![0, 1, 2, 3], "{sql}");
         assert!(cells[0].0.is_some(), "names the measure");
     }
-    // A measure none of a cell's records has a value for draws on none.
+    // A measure none of a cell's records has a value for draws on none;
+    // a sum of ones is a count, and a zero count is a zero.
     let (_, facts) = released(
-        "SELECT 区县, count(*) AS n, sum(CASE WHEN 注册资本 < 0 THEN 1 ELSE 0 END) AS none          FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*) AS n, sum(注册资本) FILTER (WHERE 注册资本 < 0) AS none, \
+         sum(CASE WHEN 注册资本 < 0 THEN 1 ELSE 0 END) AS zero FROM companies GROUP BY 区县",
         100,
     )
     .await;
-    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+    assert_eq!(facts.count_columns, vec![1, 3]);
+    let failures = check(&facts, &DisclosureRules::default());
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].code, CheckCode::Zero);
+    assert!(
+        failures[0]
+            .column
+            .as_ref()
+            .is_some_and(|c| c.contains("CASE"))
+    );
 
     // Kept, the measure still says how few it drew on, and so does its sum.
-    let few = kept(
-        "CREATE TABLE few AS SELECT 区县, count(*) AS n,          sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END) AS small FROM companies GROUP BY 区县",
-    )
-    .await;
-    let (_, facts) = release_from(few, "SELECT * FROM few").await;
+    const FEW: &str = "CREATE TABLE few AS SELECT 区县, count(*) AS n, \
+        sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END) AS small FROM companies GROUP BY 区县";
+    let (_, facts) = release_from(kept(FEW).await, "SELECT * FROM few").await;
     assert_eq!(small_cells(&facts).len(), 1, "{:?}", small_cells(&facts));
-    let few = kept(
-        "CREATE TABLE few AS SELECT 区县, count(*) AS n,          sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END) AS small FROM companies GROUP BY 区县",
+    let (rows, facts) = release_from(
+        kept(FEW).await,
+        "SELECT sum(n) AS n, sum(small) AS small FROM few",
     )
     .await;
-    let (rows, facts) = release_from(few, "SELECT sum(n) AS n, sum(small) AS small FROM few").await;
     assert_eq!(rows, vec![vec![Some("40".into()), Some("5".into())]]);
     assert_eq!(
         small_cells(&facts),
@@ -699,40 +714,76 @@ async fn a_measure_drawn_from_few_companies_fails_though_its_cell_is_large() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_value_shifted_by_a_constant_is_untraceable() {
-    // Beside count(*), sum(x + c) gives Σx with no contribution dominant.
-    let shifted = [
-        "SELECT 区县, count(*), sum(注册资本 + 1000000000) FROM companies GROUP BY 区县",
-        "SELECT 区县, count(*), avg(注册资本 - 1) FROM companies GROUP BY 区县",
-        "SELECT 区县, count(*), sum(coalesce(注册资本, 1000000000)) FROM companies GROUP BY 区县",
-        "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE 1000000000 END)          FROM companies GROUP BY 区县",
-        // The shift made below, in a subquery, a CTE or a joined constant.
-        "SELECT 区县, count(*), sum(y) FROM (SELECT 区县, 注册资本 + 1000000000 AS y FROM companies) GROUP BY 区县",
-        "WITH s AS (SELECT 区县, 注册资本 * 1 + 1000000000 AS y FROM companies)          SELECT 区县, count(*), sum(y) FROM s GROUP BY 区县",
-        "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE big END)          FROM companies CROSS JOIN (VALUES (1000000000)) v(big) GROUP BY 区县",
+async fn a_value_shifted_or_weighted_by_known_numbers_is_untraceable() {
+    // Beside count(*), sum(x + c) gives Σx with no contribution dominant;
+    // weights the researcher picks put one company's value, or whether it
+    // is in a filter, in the low digits.
+    let refused = [
+        "sum(注册资本 + 1000000000)",
+        "avg(注册资本 - 1)",
+        "sum(coalesce(注册资本, 1000000000))",
+        "sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE 1000000000 END)",
+        "sum(注册资本 * CASE WHEN 企业名称 = '企业39' THEN 1 ELSE 1000000 END)",
+        "sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE 注册资本 * 1000000 END)",
+        "sum(CASE WHEN 企业名称 = '企业39' AND 注册资本 > 300 THEN 1 ELSE 1000 END)",
+        "sum(CASE WHEN 注册资本 > 0 AND 企业名称 = '企业39' THEN 注册资本 \
+         ELSE 1000000000 * 注册资本 / 注册资本 END)",
     ];
-    for sql in shifted {
+    for measure in refused {
+        let sql = format!("SELECT 区县, count(*), {measure} FROM companies GROUP BY 区县");
+        let (_, facts) = released(&sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    // The same made below: in a subquery, a CTE, a joined constant, or an
+    // inner aggregation (a count is known; a maximum is one company's).
+    for sql in [
+        "SELECT 区县, count(*), sum(y) FROM \
+         (SELECT 区县, 注册资本 + 1000000000 AS y FROM companies) GROUP BY 区县",
+        "WITH s AS (SELECT 区县, 注册资本 * 1 + 1000000000 AS y FROM companies) \
+         SELECT 区县, count(*), sum(y) FROM s GROUP BY 区县",
+        "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE big END) \
+         FROM companies CROSS JOIN (VALUES (1000000000)) v(big) GROUP BY 区县",
+        "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE t.big END) \
+         FROM companies CROSS JOIN (SELECT max(1000000000) AS big) t GROUP BY 区县",
+        "SELECT 区县, count(*), avg(t.m) FROM companies CROSS JOIN \
+         (SELECT max(注册资本) AS m FROM companies WHERE 区县 = '武侯区') t GROUP BY 区县",
+        "SELECT c.区县, count(*), sum(c.注册资本 * t.n) FROM companies c JOIN \
+         (SELECT 区县, count(*) AS n FROM companies GROUP BY 区县) t ON t.区县 = c.区县 \
+         GROUP BY c.区县",
+    ] {
         let (_, facts) = released(sql, 100).await;
         assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
     }
-    // Scaled, rounded, chosen among or weighted, values still add up.
+    // Scaled, rounded, filtered, multiplied or summed first, values add up.
     for sql in [
-        "SELECT 区县, sum(注册资本 * 2) AS a, avg(round(注册资本 / 10)) AS b,          sum(CASE WHEN 注册资本 > 100 THEN 注册资本 ELSE 注册资本 * 2 END) AS c,          sum(CASE WHEN 注册资本 > 200 THEN 2 ELSE 1 END) AS d FROM companies GROUP BY 区县",
+        "SELECT 区县, sum(注册资本 * 2) AS a, avg(round(注册资本 / 10)) AS b, \
+         sum(CASE WHEN 营业收入 >= 注册资本 THEN 注册资本 * 2 END) AS c, \
+         sum(coalesce(注册资本, 0)) AS d, avg(nullif(注册资本, 0)) AS e, \
+         sum(注册资本 * 注册资本) AS f FROM companies GROUP BY 区县",
         "SELECT 区县, sum(y) FROM (SELECT 区县, -注册资本 * 2 AS y FROM companies) GROUP BY 区县",
+        "SELECT 区县, sum(total), avg(total) FROM (SELECT 企业名称, 区县, sum(注册资本) AS total \
+         FROM companies GROUP BY 1, 2) GROUP BY 区县",
     ] {
         let (_, facts) = released(sql, 100).await;
         assert!(failed(&facts).is_empty(), "{sql}: {:?}", failed(&facts));
     }
+}
 
-    // A table made of shifted values says so, kept and read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_tables_and_uploads_say_what_their_columns_hold() {
+    // A table made of shifted values or of constants says so, kept and
+    // read back; a plain column stays the companies' values.
+    let weighted = "SELECT 区县, count(*), \
+        sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE big END) FROM t GROUP BY 区县";
     for (made, sql) in [
         (
             "CREATE TABLE t AS SELECT 区县, 注册资本 + 1000000000 AS y FROM companies",
             "SELECT 区县, count(*), sum(y) FROM t GROUP BY 区县",
         ),
         (
-            "CREATE TABLE t AS SELECT DISTINCT 企业名称, 区县, 注册资本, 1000000000 AS big FROM companies",
-            "SELECT 区县, count(*), sum(CASE WHEN 企业名称 = '企业39' THEN 注册资本 ELSE big END)              FROM t GROUP BY 区县",
+            "CREATE TABLE t AS SELECT DISTINCT 企业名称, 区县, 注册资本, 1000000000 AS big \
+             FROM companies",
+            weighted,
         ),
     ] {
         let table = kept(made).await;
@@ -744,6 +795,16 @@ async fn a_value_shifted_by_a_constant_is_untraceable() {
     let (_, facts) =
         release_from(plain, "SELECT 区县, count(*), sum(y) FROM t GROUP BY 区县").await;
     assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+
+    // The researcher's own upload holds numbers they know: no weights.
+    const WEIGHTS: &str = "CREATE TABLE t AS SELECT 企业名称, 注册资本 AS w FROM companies";
+    let weighted = "SELECT c.区县, count(*), sum(c.注册资本 * t.w) FROM companies c \
+        JOIN t ON t.企业名称 = c.企业名称 GROUP BY c.区县";
+    let (_, facts) = release_from(kept(WEIGHTS).await, weighted).await;
+    assert!(failed(&facts).is_empty(), "the companies' own values");
+    let upload = kept(WEIGHTS).await.into_upload().unwrap();
+    let (_, facts) = release_from(upload, weighted).await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -758,35 +819,42 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
             .map(|f| f.code)
             .collect()
     };
-    for (sql, computing) in [
-        (
-            "SELECT 区县, count(*) + 0 AS n FROM companies GROUP BY 区县",
-            1,
-        ),
-        (
-            "SELECT 区县, sum(注册资本) AS s, sum(注册资本) / count(*) AS mean FROM companies GROUP BY 区县",
-            2,
-        ),
-        (
-            "SELECT d, n * 1 FROM (SELECT 区县 AS d, count(*) AS n FROM companies GROUP BY 区县)",
-            1,
-        ),
+    for sql in [
+        "SELECT 区县, count(*) + 0 AS n FROM companies GROUP BY 区县",
+        "SELECT 区县, sum(注册资本) AS s, sum(注册资本) / count(*) AS mean \
+         FROM companies GROUP BY 区县",
+        "SELECT d, n * 1 FROM (SELECT 区县 AS d, count(*) AS n FROM companies GROUP BY 区县)",
+        // A filter on a count shows it exactly, row by row.
+        "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 HAVING count(*) % 5 = 0",
     ] {
         let (_, facts) = released(sql, 100).await;
-        assert_eq!(facts.count_computing_columns, vec![computing], "{sql}");
+        assert!(facts.counts_computed_on, "{sql}");
         assert_eq!(codes(&facts), vec![CheckCode::UnroundedCount], "{sql}");
         assert!(failed(&facts).is_empty(), "exact counts pass: {sql}");
     }
     let (_, facts) = released(
-        "SELECT 区县, count(*) AS n, avg(注册资本) AS mean FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*) AS n, avg(注册资本) AS mean FROM companies GROUP BY 区县 \
+         ORDER BY n",
         100,
     )
     .await;
     assert!(codes(&facts).is_empty(), "{:?}", codes(&facts));
-    // Computed from a kept count, too.
-    let table = kept(&format!("CREATE TABLE by_district AS {BY_DISTRICT}")).await;
-    let (_, facts) = release_from(table, "SELECT 区县, n + 0 FROM by_district").await;
-    assert_eq!(facts.count_computing_columns, vec![1]);
+    // Computed from a kept count, when kept or on the way out.
+    for (made, sql) in [
+        (BY_DISTRICT, "SELECT 区县, n + 0 FROM by_district"),
+        (
+            BY_DISTRICT,
+            "SELECT 区县, n FROM by_district WHERE n % 5 = 0",
+        ),
+        (
+            "SELECT 区县, count(*) * 3 AS n3 FROM companies GROUP BY 区县",
+            "SELECT 区县, n3 FROM by_district",
+        ),
+    ] {
+        let table = kept(&format!("CREATE TABLE by_district AS {made}")).await;
+        let (_, facts) = release_from(table, sql).await;
+        assert!(facts.counts_computed_on, "{sql}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -859,7 +927,7 @@ async fn the_trace_is_neither_read_by_queries_nor_kept_without_its_maker() {
     // Without its trace (an upload's file), each row is one record.
     let bare = kept(&format!("CREATE TABLE by_district AS {BY_DISTRICT}"))
         .await
-        .without_trace()
+        .into_upload()
         .unwrap();
     assert!(!bare.is_traced());
     let (_, facts) = release_from(bare, "SELECT * FROM by_district").await;

@@ -418,7 +418,7 @@ impl Sandbox {
             .map_err(task_failed)??;
         Ok(match origin {
             TableOrigin::Query => table,
-            TableOrigin::Upload => table.without_trace()?,
+            TableOrigin::Upload => table.into_upload()?,
         })
     }
 }

@@ -251,7 +251,7 @@ fn a_measure_drawn_from_few_records_fails_in_a_large_cell() {
 #[test]
 fn a_count_computed_on_fails_only_when_counts_are_rounded() {
     let mut facts = traced(vec![40]);
-    facts.count_computing_columns = vec![1];
+    facts.counts_computed_on = true;
     assert!(check(&facts, &rules()).is_empty());
     let rounding = DisclosureRules {
         round_counts_to: 5,

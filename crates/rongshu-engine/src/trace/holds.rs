@@ -1,14 +1,17 @@
 //! What a column or a measure's argument holds, so that a sum cannot hide
-//! a record's value behind a known offset: beside `count(*)`,
-//! `sum(x + 1e9)` gives Σx, yet no contribution to it dominates.
+//! one record behind known numbers: beside `count(*)`, `sum(x + 1e9)`
+//! gives Σx, and `sum(x * CASE WHEN name = 'A' THEN 1 ELSE 1e6 END)` gives
+//! A's x in its low digits, yet no contribution to either dominates.
 //!
-//! A measure may add up the records' *values* (their columns, scaled,
-//! rounded, chosen among by `CASE`) or *constants* (a count's weights),
-//! never values shifted by constants or by other columns, nor a `CASE`
-//! that picks values for some records and constants for others. Columns
-//! are followed down to the tables they come from; a table the engine
-//! made says which of its columns were constants or computed
-//! ([`super::kept`] marks them), so that keeping a table launders nothing.
+//! A measure may add up the records' *values* (their columns, scaled by
+//! one number, rounded, filtered by `CASE`) or one *uniform* number per
+//! record (a count's weight); never values shifted by numbers or weighted
+//! by numbers the researcher knows (literals that differ between records,
+//! their own uploads, `VALUES`, table functions, counts), and never a
+//! minimum, maximum or other order statistic. Columns are followed down
+//! to the tables they come from; a table the engine made, or an upload,
+//! marks what its columns hold ([`super::kept`]), so keeping a table
+//! launders nothing.
 
 use std::sync::Arc;
 
@@ -17,48 +20,41 @@ use datafusion::datasource::source_as_provider;
 use datafusion::logical_expr::{BinaryExpr, Distinct, Expr, JoinType, LogicalPlan, Operator};
 
 use super::kept::HOLDS;
-use super::unaliased;
+use super::{MEASURES, unaliased};
 
-/// What a column or an expression holds, from the least to the most
-/// that a measure may not add up.
+/// What a column or an expression holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Holds {
     /// Zero or null: adds nothing.
     Nothing,
-    /// The same known value for every record.
-    Constant,
+    /// One literal number, the same for every record.
+    Uniform,
+    /// Numbers the researcher knows, which may differ between records.
+    Known,
     /// The records' values.
     Values,
-    /// Values mixed with constants or with each other.
+    /// Values mixed with numbers, or taken from one record.
     Computed,
 }
 
-/// Functions of one value that keep it a value (their other arguments
-/// constants).
-const KEEPING: [&str; 5] = ["abs", "round", "floor", "ceil", "trunc"];
+/// Functions of one value that keep it what it is (their other arguments
+/// uniform).
+const KEEPING: [&str; 6] = ["abs", "round", "floor", "ceil", "trunc", "nullif"];
+
+/// Functions that pick the first of their arguments that is not null.
+const PICKING: [&str; 3] = ["coalesce", "nvl", "ifnull"];
 
 impl Holds {
-    /// Where branches of a `CASE` or a `UNION` meet: all values or all
-    /// constants, or nothing.
-    fn either(branches: impl IntoIterator<Item = Holds>) -> Holds {
-        branches
-            .into_iter()
-            .filter(|h| *h != Holds::Nothing)
-            .try_fold(Holds::Nothing, |met, h| match met {
-                Holds::Nothing => Some(h),
-                met if met == h => Some(h),
-                _ => None,
-            })
-            .unwrap_or(Holds::Computed)
-    }
-
     fn product(self, other: Holds) -> Holds {
         use Holds::*;
         match (self, other) {
             (Computed, _) | (_, Computed) => Computed,
             (Nothing, _) | (_, Nothing) => Nothing,
+            // Weights the researcher chose would encode records apart.
+            (Values, Known) | (Known, Values) => Computed,
             (Values, _) | (_, Values) => Values,
-            _ => Constant,
+            (Uniform, Uniform) => Uniform,
+            _ => Known,
         }
     }
 
@@ -66,26 +62,45 @@ impl Holds {
         use Holds::*;
         match (self, other) {
             (Nothing, h) | (h, Nothing) => h,
-            (Constant, Constant) => Constant,
+            (Uniform, Uniform) => Uniform,
+            (Uniform | Known, Uniform | Known) => Known,
             _ => Computed,
         }
     }
 
-    /// The mark a table the engine made keeps on such a column.
+    /// Where branches of a `UNION` meet: values only with values.
+    fn union(branches: impl IntoIterator<Item = Holds>) -> Holds {
+        use Holds::*;
+        branches.into_iter().fold(Nothing, |met, h| match (met, h) {
+            (Computed, _) | (_, Computed) => Computed,
+            (Nothing, h) | (h, Nothing) => h,
+            (Values, Values) => Values,
+            (Values, _) | (_, Values) => Computed,
+            // Each branch's own literal: they may differ.
+            _ => Known,
+        })
+    }
+
+    /// The mark a table keeps on such a column.
     pub(crate) fn mark(self) -> Option<&'static str> {
         match self {
-            Holds::Nothing | Holds::Constant => Some("constant"),
             Holds::Values => None,
             Holds::Computed => Some("computed"),
+            _ => Some("known"),
         }
     }
 
     fn marked(mark: Option<&String>) -> Holds {
         match mark.map(String::as_str) {
             None => Holds::Values,
-            Some("constant") => Holds::Constant,
+            Some("known") => Holds::Known,
             Some(_) => Holds::Computed,
         }
+    }
+
+    /// Whether a measure may add it up.
+    pub(crate) fn adds_up(self) -> bool {
+        matches!(self, Holds::Nothing | Holds::Uniform | Holds::Values)
     }
 }
 
@@ -107,7 +122,7 @@ impl Reader<'_> {
                 if value.is_null() || zero {
                     Holds::Nothing
                 } else {
-                    Holds::Constant
+                    Holds::Uniform
                 }
             }
             Expr::Column(column) => match plan.schema().index_of_column(column) {
@@ -120,11 +135,14 @@ impl Reader<'_> {
             Expr::ScalarFunction(function) if KEEPING.contains(&function.name()) => {
                 let mut args = function.args.iter().map(|a| self.expr(plan, a));
                 let first = args.next().unwrap_or(Holds::Computed);
-                if args.all(|h| matches!(h, Holds::Nothing | Holds::Constant)) {
+                if args.all(|h| matches!(h, Holds::Nothing | Holds::Uniform)) {
                     first
                 } else {
                     Holds::Computed
                 }
+            }
+            Expr::ScalarFunction(function) if PICKING.contains(&function.name()) => {
+                self.same(plan, function.args.iter())
             }
             Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
                 let (left, right) = (self.expr(plan, left), self.expr(plan, right));
@@ -134,14 +152,26 @@ impl Reader<'_> {
                     _ => Holds::Computed,
                 }
             }
-            Expr::Case(case) => Holds::either(
+            // A CASE may filter (its other branches null or zero), not
+            // choose among values or weights.
+            Expr::Case(case) => self.same(
+                plan,
                 case.when_then_expr
                     .iter()
                     .map(|(_, then)| then.as_ref())
-                    .chain(case.else_expr.as_deref())
-                    .map(|e| self.expr(plan, e)),
+                    .chain(case.else_expr.as_deref()),
             ),
             _ => Holds::Computed,
+        }
+    }
+
+    /// What branches hold when all that add something are the same.
+    fn same<'e>(&self, plan: &LogicalPlan, branches: impl Iterator<Item = &'e Expr>) -> Holds {
+        let mut adding = branches.filter(|e| self.expr(plan, e) != Holds::Nothing);
+        match adding.next() {
+            None => Holds::Nothing,
+            Some(first) if adding.all(|e| e == first) => self.expr(plan, first),
+            Some(_) => Holds::Computed,
         }
     }
 
@@ -178,7 +208,7 @@ impl Reader<'_> {
                 }
             }
             LogicalPlan::Union(union) => {
-                Holds::either(union.inputs.iter().map(|input| self.column(input, at)))
+                Holds::union(union.inputs.iter().map(|input| self.column(input, at)))
             }
             LogicalPlan::Aggregate(aggregate) => {
                 let keys = &aggregate.group_expr;
@@ -198,24 +228,32 @@ impl Reader<'_> {
                     .is_ok_and(|read| self.tables.iter().any(|t| Arc::ptr_eq(t, &read)));
                 match scan.projected_schema.fields().get(at) {
                     Some(field) if workspace => Holds::marked(field.metadata().get(HOLDS)),
-                    Some(_) => Holds::Constant,
+                    Some(_) => Holds::Known,
                     None => Holds::Computed,
                 }
             }
-            LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) => Holds::Constant,
+            LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) => Holds::Known,
             _ => Holds::Computed,
         }
     }
 
-    /// What an inner aggregation's measure holds: a value of the records
-    /// when it counts them or aggregates values or constants.
+    /// What an inner aggregation's measure holds: a sum or mean of values
+    /// is values; a count, or a sum of numbers, is known to whoever knows
+    /// which records it counts; an order statistic is one record's value.
     fn measure(&self, input: &LogicalPlan, measure: &Expr) -> Holds {
         let Expr::AggregateFunction(function) = unaliased(measure) else {
             return Holds::Computed;
         };
-        match (function.func.name(), function.params.args.as_slice()) {
-            ("count", _) => Holds::Values,
-            (_, [arg]) if self.expr(input, arg) != Holds::Computed => Holds::Values,
+        let name = function.func.name();
+        match (name, function.params.args.as_slice()) {
+            ("count", _) => Holds::Known,
+            (_, [arg]) if MEASURES.contains(&name) && !function.params.distinct => {
+                match self.expr(input, arg) {
+                    Holds::Values => Holds::Values,
+                    Holds::Computed => Holds::Computed,
+                    _ => Holds::Known,
+                }
+            }
             _ => Holds::Computed,
         }
     }

@@ -20,8 +20,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
 use super::{
-    Holds, RECORDS, Shape, Tracing, down_chain, has_subquery, reads, rebuild, shows, unaliased,
-    untraced,
+    Holds, RECORDS, Shape, Tracing, down_chain, filters_on, has_subquery, reads, rebuild, shows,
+    unaliased, untraced,
 };
 
 /// Field metadata: what a trace column holds.
@@ -33,6 +33,8 @@ const LABEL: &str = "rongshu.label";
 const SHOWS_MEASURE: &str = "rongshu.shows-measure";
 /// Field metadata of a table's own column that shows a count: its label.
 const SHOWS_COUNT: &str = "rongshu.shows-count";
+/// Field metadata of a table's own column computed from a count.
+const COMPUTES_COUNT: &str = "rongshu.computes-count";
 /// Field metadata of a table's own column that shows a sum: its label.
 /// (A sum of kept counts shows both.)
 const SHOWS_TOTAL: &str = "rongshu.shows-total";
@@ -108,6 +110,9 @@ pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) 
                 }
                 if let Some((_, label)) = tracing.count_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_COUNT, label);
+                }
+                if tracing.count_computing_columns.contains(&at) {
+                    put(COMPUTES_COUNT, "");
                 }
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_TOTAL, label);
@@ -225,14 +230,20 @@ pub(super) fn through_rows(
     let count_columns: Vec<(usize, String)> = (0..user_columns)
         .filter_map(|at| Some((at, shown(at)?.get(SHOWS_COUNT)?.clone())))
         .collect();
+    let is_count = |b: usize| {
+        read.fields().get(b).is_some_and(|f| {
+            let meta = f.metadata();
+            meta.contains_key(SHOWS_COUNT) || meta.contains_key(COMPUTES_COUNT)
+        })
+    };
+    // Computed from a count, on the way out or when the table was made.
     let count_computing_columns = (0..user_columns)
-        .filter(|at| shown(*at).is_none())
-        .filter(|at| {
-            reads(&chain, *at).iter().any(|b| {
-                read.fields()
-                    .get(*b)
-                    .is_some_and(|f| f.metadata().contains_key(SHOWS_COUNT))
-            })
+        .filter(|at| match shows(&chain, *at) {
+            Some(b) => read
+                .fields()
+                .get(b)
+                .is_some_and(|f| f.metadata().contains_key(COMPUTES_COUNT)),
+            None => reads(&chain, *at).into_iter().any(is_count),
         })
         .collect();
     let tracing = Tracing {
@@ -244,6 +255,7 @@ pub(super) fn through_rows(
         contributors: trace.drawn,
         count_columns,
         count_computing_columns,
+        filters_on_counts: filters_on(&chain, is_count),
         total_columns: (0..user_columns)
             .filter_map(|at| Some((at, shown(at)?.get(SHOWS_TOTAL)?.clone())))
             .collect(),
