@@ -60,6 +60,11 @@ pub struct ResultFacts {
     /// one, for sums). A measure can stand for fewer records than its
     /// cell (`FILTER`, `CASE`, `count(x)` of a sparse `x`).
     pub contributors: Vec<(String, Vec<Option<f64>>)>,
+    /// Each measure with a filter (`FILTER`, a `CASE` that adds nothing
+    /// for some records), with the records it chose row by row: the cell's
+    /// records less these are what the filter left out, and the measure
+    /// taken from the cell's whole would show theirs by difference.
+    pub chosen: Vec<(String, Vec<Option<f64>>)>,
     /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
     pub identifier_columns: Vec<String>,
     /// The result's columns (by position) that show a count.
@@ -80,6 +85,8 @@ named_enum! {
         DirectIdentifier = "direct-identifier",
         RowCap = "row-cap",
         Untraceable = "untraceable",
+        /// A measure's filter leaves out too few of its cell's records.
+        SmallComplement = "small-complement",
         /// Counts are to be rounded, and a column computes with one.
         UnroundedCount = "unrounded-count",
     }
@@ -144,6 +151,17 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
                 rows.retain(|row| !small.contains(row));
                 if !rows.is_empty() {
                     fail(CheckCode::SmallCell, Some(column), rows);
+                }
+            }
+            for (column, values) in &facts.chosen {
+                let left_out = records
+                    .iter()
+                    .zip(values)
+                    .map(|(all, chosen)| Some(*all as f64 - chosen.unwrap_or(0.0)));
+                let mut rows = rows_where(left_out, few);
+                rows.retain(|row| !small.contains(row));
+                if !rows.is_empty() {
+                    fail(CheckCode::SmallComplement, Some(column), rows);
                 }
             }
         }

@@ -43,14 +43,15 @@ pub(crate) fn split(
         Shape::RowLevel => Some(vec![1; rows]),
         Shape::Untraceable => None,
     };
-    let mut counts = Vec::new();
-    for (label, name) in &tracing.counts {
-        counts.push((label.clone(), column(name)?));
-    }
-    let mut contributors = Vec::new();
-    for (label, name) in &tracing.contributors {
-        contributors.push((label.clone(), column(name)?));
-    }
+    let by_label = |columns: &[(String, String)]| -> Result<Vec<(String, Vec<Option<f64>>)>> {
+        columns
+            .iter()
+            .map(|(label, name)| Ok((label.clone(), column(name)?)))
+            .collect()
+    };
+    let counts = by_label(&tracing.counts)?;
+    let contributors = by_label(&tracing.contributors)?;
+    let chosen = by_label(&tracing.chosen)?;
     let mut totals = Vec::new();
     for (label, [total, top1, top2]) in &tracing.totals {
         let (total, top1, top2) = (column(total)?, column(top1)?, column(top2)?);
@@ -80,6 +81,7 @@ pub(crate) fn split(
         counts,
         totals,
         contributors,
+        chosen,
         identifier_columns: Vec::new(),
         count_columns: tracing.count_columns.iter().map(|(at, _)| *at).collect(),
         counts_computed_on: !tracing.count_computing_columns.is_empty()

@@ -58,6 +58,9 @@ pub(crate) struct Tracing {
     /// Each measure: its label and the extra column counting the records
     /// it draws on.
     pub(crate) contributors: Vec<(String, String)>,
+    /// Each filtered measure: its label and the extra column counting the
+    /// records its filter chose.
+    pub(crate) chosen: Vec<(String, String)>,
     /// Each sum or mean: its label and the extra columns holding the sum
     /// of magnitudes, the largest and the second largest.
     pub(crate) totals: Vec<(String, [String; 3])>,
@@ -249,8 +252,8 @@ fn through_aggregate(
         // value a sum adds (not zero) or a mean or a count of distinct
         // values takes (not null).
         let drawn = match (&contributions, name) {
-            (Contributions::Records(drawn) | Contributions::Kept(_, drawn), _) => {
-                filtered(sum(column(drawn)), None)?
+            (Contributions::Records(m) | Contributions::Kept(_, m), _) => {
+                filtered(sum(column(&m.drawn)), None)?
             }
             (Contributions::Rows, "count") if kept.is_none() && !params.distinct => {
                 unaliased(expr).clone()
@@ -272,6 +275,22 @@ fn through_aggregate(
         let drawn_name = format!("__rongshu_drawn_{at}");
         extras.push(drawn.alias(&drawn_name));
         tracing.contributors.push((label.clone(), drawn_name));
+        // The records its filter chose, if it has one: what it leaves out
+        // of its cell shows by difference.
+        let filter = params.filter.is_some();
+        let chosen = match &contributions {
+            Contributions::Records(m) | Contributions::Kept(_, m) => (filter || m.chosen.is_some())
+                .then(|| filtered(sum(column(m.chosen.as_deref().unwrap_or(RECORDS))), None)),
+            Contributions::Rows => {
+                let selects = arg.and_then(|arg| reader.selects(&aggregate.input, arg));
+                (filter || selects.is_some()).then(|| filtered(records.clone(), selects))
+            }
+        };
+        if let Some(chosen) = chosen.transpose()? {
+            let name = format!("__rongshu_chosen_{at}");
+            extras.push(chosen.alias(&name));
+            tracing.chosen.push((label.clone(), name));
+        }
         if name == "count" {
             let count = format!("__rongshu_count_{at}");
             extras.push(unaliased(expr).clone().alias(&count));

@@ -714,6 +714,48 @@ async fn a_measure_drawn_from_few_companies_fails_though_its_cell_is_large() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_that_leaves_out_one_company_fails() {
+    // Beside its district's total, a total without 企业39 shows 企业39's
+    // by difference, however the filter is written.
+    let complement = |facts: &ResultFacts| -> Vec<Vec<usize>> {
+        check(facts, &DisclosureRules::default())
+            .into_iter()
+            .filter(|f| f.code == CheckCode::SmallComplement)
+            .map(|f| f.rows)
+            .collect()
+    };
+    for measure in [
+        "sum(注册资本) FILTER (WHERE 企业名称 <> '企业39')",
+        "sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 END)",
+        "sum(注册资本 * CASE WHEN 企业名称 <> '企业39' THEN 1 END)",
+        "sum(coalesce(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 END, 0))",
+        "sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 * 注册资本 END)",
+        "count(CASE 企业名称 WHEN '企业39' THEN NULL ELSE 1 END)",
+    ] {
+        let sql = format!(
+            "SELECT 区县, count(*) AS n, sum(注册资本) AS all_of_it, {measure} AS but_one \
+             FROM companies GROUP BY 区县 ORDER BY 区县"
+        );
+        let (_, facts) = released(&sql, 100).await;
+        assert_eq!(facts.chosen.len(), 1, "only the filtered measure: {sql}");
+        assert_eq!(
+            complement(&facts),
+            vec![vec![0]],
+            "武侯区 holds 企业39: {sql}"
+        );
+    }
+
+    // Kept, the filter's choice stays with the measure, and adds up.
+    const BUT_ONE: &str = "CREATE TABLE but_one AS SELECT 区县, count(*) AS n, \
+        sum(注册资本) FILTER (WHERE 企业名称 <> '企业39') AS s FROM companies GROUP BY 区县";
+    let (_, facts) = release_from(kept(BUT_ONE).await, "SELECT * FROM but_one ORDER BY 区县").await;
+    assert_eq!(complement(&facts), vec![vec![0]]);
+    let (_, facts) = release_from(kept(BUT_ONE).await, "SELECT sum(n), sum(s) FROM but_one").await;
+    assert_eq!(facts.chosen[0].1, vec![Some(39.0)]);
+    assert_eq!(complement(&facts), vec![vec![0]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_shifted_or_weighted_by_known_numbers_is_untraceable() {
     // Beside count(*), sum(x + c) gives Σx with no contribution dominant;
     // weights the researcher picks put one company's value, or whether it

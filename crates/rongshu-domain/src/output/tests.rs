@@ -249,6 +249,22 @@ fn a_measure_drawn_from_few_records_fails_in_a_large_cell() {
 }
 
 #[test]
+fn a_filter_that_leaves_out_few_records_fails() {
+    let mut facts = traced(vec![40, 40, 40, 5]);
+    facts.chosen = vec![(
+        "成年人数".into(),
+        vec![Some(39.0), Some(30.0), Some(40.0), Some(1.0)],
+    )];
+    let failures = check(&facts, &rules());
+    assert_eq!(
+        codes(&failures),
+        vec![CheckCode::SmallCell, CheckCode::SmallComplement]
+    );
+    assert_eq!(failures[1].rows, vec![0], "row 3 failed already");
+    assert_eq!(failures[1].column.as_deref(), Some("成年人数"));
+}
+
+#[test]
 fn a_count_computed_on_fails_only_when_counts_are_rounded() {
     let mut facts = traced(vec![40]);
     facts.counts_computed_on = true;

@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::source_as_provider;
-use datafusion::logical_expr::{BinaryExpr, Distinct, Expr, JoinType, LogicalPlan, Operator};
+use datafusion::logical_expr::expr::Case;
+use datafusion::logical_expr::{BinaryExpr, Distinct, Expr, JoinType, LogicalPlan, Operator, lit};
 
 use super::kept::HOLDS;
 use super::{MEASURES, unaliased};
@@ -162,6 +163,60 @@ impl Reader<'_> {
                     .chain(case.else_expr.as_deref()),
             ),
             _ => Holds::Computed,
+        }
+    }
+
+    /// The rows `expr` adds something for by its form, where that is not
+    /// all: every `CASE` on its way picks a branch that adds something.
+    /// (A measure's filter by another name, whose complement the checks
+    /// must see too.)
+    pub(crate) fn selects(&self, plan: &LogicalPlan, expr: &Expr) -> Option<Expr> {
+        let adds = |e: &Expr| self.expr(plan, e) != Holds::Nothing;
+        match expr {
+            Expr::Alias(alias) => self.selects(plan, &alias.expr),
+            Expr::Cast(cast) => self.selects(plan, &cast.expr),
+            Expr::TryCast(cast) => self.selects(plan, &cast.expr),
+            Expr::Negative(inner) => self.selects(plan, inner),
+            Expr::ScalarFunction(function) if KEEPING.contains(&function.name()) => {
+                self.selects(plan, function.args.first()?)
+            }
+            Expr::ScalarFunction(function) if PICKING.contains(&function.name()) => {
+                self.selects(plan, function.args.iter().find(|a| adds(a))?)
+            }
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+                let (l, r) = (self.selects(plan, left), self.selects(plan, right));
+                match op {
+                    Operator::Multiply | Operator::Divide => match (l, r) {
+                        (Some(l), Some(r)) => Some(l.and(r)),
+                        (l, r) => l.or(r),
+                    },
+                    Operator::Plus | Operator::Minus if !adds(left) => r,
+                    Operator::Plus | Operator::Minus if !adds(right) => l,
+                    Operator::Plus | Operator::Minus => Some(l?.or(r?)),
+                    _ => None,
+                }
+            }
+            Expr::Case(case) => {
+                let branches = case.when_then_expr.iter().map(|(_, then)| then.as_ref());
+                let mut branches = branches.chain(case.else_expr.as_deref());
+                let picked = Expr::Case(Case {
+                    expr: case.expr.clone(),
+                    when_then_expr: case
+                        .when_then_expr
+                        .iter()
+                        .map(|(when, then)| (when.clone(), Box::new(lit(adds(then)))))
+                        .collect(),
+                    else_expr: Some(Box::new(lit(case.else_expr.as_deref().is_some_and(adds)))),
+                });
+                match branches
+                    .find(|b| adds(b))
+                    .and_then(|b| self.selects(plan, b))
+                {
+                    Some(within) => Some(picked.and(within)),
+                    None => Some(picked),
+                }
+            }
+            _ => None,
         }
     }
 

@@ -87,6 +87,9 @@ pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) 
         for (label, name) in &tracing.contributors {
             roles.insert(name, ("drawn", label));
         }
+        for (label, name) in &tracing.chosen {
+            roles.insert(name, ("chosen", label));
+        }
         for (label, names) in &tracing.totals {
             for (name, role) in names.iter().zip(TOTAL_ROLES) {
                 roles.insert(name, (role, label));
@@ -159,6 +162,8 @@ struct Trace {
     totals: Vec<(String, [String; 3])>,
     /// Each measure's records drawn on, by label.
     drawn: Vec<(String, String)>,
+    /// Each filtered measure's records chosen, by label.
+    chosen: Vec<(String, String)>,
 }
 
 impl Trace {
@@ -168,6 +173,7 @@ impl Trace {
         let mut records = false;
         let mut counts = Vec::new();
         let mut drawn = Vec::new();
+        let mut chosen = Vec::new();
         let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
         for field in &schema.fields()[shown_fields(schema).len()..] {
             let (name, label) = (field.name().clone(), label_of(field));
@@ -175,6 +181,7 @@ impl Trace {
                 "records" if name == RECORDS => records = true,
                 "count" => counts.push((label, name)),
                 "drawn" => drawn.push((label, name)),
+                "chosen" => chosen.push((label, name)),
                 role => {
                     let at = TOTAL_ROLES.iter().position(|r| *r == role)?;
                     let names = match totals.iter().position(|(l, _)| *l == label) {
@@ -201,12 +208,20 @@ impl Trace {
             counts,
             totals,
             drawn,
+            chosen,
         })
     }
 
-    fn drawn(&self, label: &str) -> Option<String> {
-        let (_, name) = self.drawn.iter().find(|(l, _)| l == label)?;
-        Some(name.clone())
+    /// The trace columns of the measure of `label`.
+    fn measure(&self, label: &str) -> Option<KeptMeasure> {
+        let named = |columns: &[(String, String)]| {
+            let (_, name) = columns.iter().find(|(l, _)| l == label)?;
+            Some(name.clone())
+        };
+        Some(KeptMeasure {
+            drawn: named(&self.drawn)?,
+            chosen: named(&self.chosen),
+        })
     }
 }
 
@@ -253,6 +268,7 @@ pub(super) fn through_rows(
         counts: trace.counts,
         totals: trace.totals,
         contributors: trace.drawn,
+        chosen: trace.chosen,
         count_columns,
         count_computing_columns,
         filters_on_counts: filters_on(&chain, is_count),
@@ -292,12 +308,19 @@ fn widened(scan: &TableScan, full: Arc<dyn TableProvider>) -> Result<(LogicalPla
 pub(super) enum Contributions {
     /// Each row is one contribution.
     Rows,
-    /// A kept count: each record behind it contributes one; the trace
-    /// column of the records it drew on.
-    Records(String),
+    /// A kept count: each record behind it contributes one.
+    Records(KeptMeasure),
     /// A kept sum: its trace columns (sum of magnitudes, the largest, the
-    /// second largest; the records it drew on).
-    Kept([String; 3], String),
+    /// second largest).
+    Kept([String; 3], KeptMeasure),
+}
+
+/// The trace columns of a kept measure that say which records it took.
+pub(super) struct KeptMeasure {
+    /// The records it drew on.
+    pub(super) drawn: String,
+    /// The records its filter chose, if it had one.
+    pub(super) chosen: Option<String>,
 }
 
 /// What an aggregation reads.
@@ -375,11 +398,14 @@ impl KeptInput {
             return Some(Contributions::Rows);
         };
         if let Some(label) = meta.get(SHOWS_COUNT) {
-            return Some(Contributions::Records(self.trace.drawn(label)?));
+            return Some(Contributions::Records(self.trace.measure(label)?));
         }
         if let Some(label) = meta.get(SHOWS_TOTAL) {
             let (_, names) = self.trace.totals.iter().find(|(l, _)| l == label)?;
-            return Some(Contributions::Kept(names.clone(), self.trace.drawn(label)?));
+            return Some(Contributions::Kept(
+                names.clone(),
+                self.trace.measure(label)?,
+            ));
         }
         (!meta.contains_key(SHOWS_MEASURE)).then_some(Contributions::Rows)
     }

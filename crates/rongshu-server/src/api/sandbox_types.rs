@@ -232,8 +232,8 @@ pub(crate) struct ExportRequest {
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CheckFailureView {
-    /// small-cell, zero, dominance, direct-identifier, row-cap, untraceable
-    /// or unrounded-count.
+    /// small-cell, zero, dominance, direct-identifier, row-cap, untraceable,
+    /// small-complement or unrounded-count.
     pub code: String,
     pub column: Option<String>,
     /// Rows of the result (from 0) that failed.

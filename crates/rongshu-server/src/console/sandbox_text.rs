@@ -125,6 +125,10 @@ pub(crate) fn check(code: &str) -> T {
         ),
         "direct-identifier" => T("含直接标识符", "Holds direct identifiers"),
         "row-cap" => T("行数超过上限", "More rows than may leave"),
+        "small-complement" => T(
+            "筛选排除的记录过少，可经差值推算",
+            "A filter leaves out too few records, shown by difference",
+        ),
         "unrounded-count" => T(
             "计数经计算后发布，无法取整",
             "A count computed on escapes rounding",
