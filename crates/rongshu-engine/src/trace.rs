@@ -27,6 +27,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
+use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{max, sum};
@@ -214,6 +215,7 @@ fn through_aggregate(
         tables: &workspace.tables,
     };
     let mut summed = Vec::new();
+    let mut scaled = Vec::new();
     for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
         let Some(function) = aggregate_function(expr) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
@@ -231,7 +233,7 @@ fn through_aggregate(
         // Kept contributions are checked as the kept table says; rows' by
         // what the argument holds.
         let holds = match (&contributions, arg) {
-            (Some(Contributions::Rows), Some(arg)) => reader.expr(&aggregate.input, arg),
+            (Some(Contributions::Rows), Some(arg)) => reader.argument(&aggregate.input, arg),
             _ => Holds::Values,
         };
         // A sum of distinct values is not a sum of the records' values.
@@ -282,7 +284,8 @@ fn through_aggregate(
             Contributions::Records(m) | Contributions::Kept(_, m) => (filter || m.chosen.is_some())
                 .then(|| filtered(sum(column(m.chosen.as_deref().unwrap_or(RECORDS))), None)),
             Contributions::Rows => {
-                let selects = arg.and_then(|arg| reader.selects(&aggregate.input, arg));
+                let adding = name == "sum";
+                let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
                 (filter || selects.is_some()).then(|| filtered(records.clone(), selects))
             }
         };
@@ -313,9 +316,15 @@ fn through_aggregate(
         extras.push(filtered(top2, None)?.alias(&names[2]));
         tracing.totals.push((label.clone(), names));
         if name == "sum" && (of_counts || holds == Holds::Uniform) {
-            // A sum of counts, or of one number a record, is a count.
+            // A sum of counts, or of one number a record, is a count (of
+            // none where no record was chosen); a sum of fives is five
+            // times one, which rounding to five would leave exact.
+            if !of_counts && !holds::counts_ones(arg) {
+                scaled.push(label.clone());
+            }
             let count = format!("__rongshu_count_{at}");
-            extras.push(filtered(unaliased(expr).clone(), None)?.alias(&count));
+            let summed = filtered(unaliased(expr).clone(), None)?;
+            extras.push(coalesce(vec![summed, lit(0_i64)]).alias(&count));
             tracing.counts.push((label, count));
         }
     }
@@ -333,8 +342,10 @@ fn through_aggregate(
         .collect();
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
     tracing.count_computing_columns = (0..user_columns)
-        .filter(|at| shown(*at).is_none())
-        .filter(|at| reads(&chain, *at).into_iter().any(is_count))
+        .filter(|at| match shown(*at) {
+            Some((_, name)) => scaled.iter().any(|l| l == name),
+            None => reads(&chain, *at).into_iter().any(is_count),
+        })
         .collect();
     tracing.filters_on_counts = filters_on(&chain, is_count);
     tracing.total_columns = (0..user_columns)

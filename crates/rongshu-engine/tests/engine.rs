@@ -696,6 +696,20 @@ async fn a_measure_drawn_from_few_companies_fails_though_its_cell_is_large() {
             .is_some_and(|c| c.contains("CASE"))
     );
 
+    // A count of ones no record was chosen for is a zero, not a null.
+    let (_, facts) = released(
+        "SELECT 区县, count(*) AS n, sum(1) FILTER (WHERE 区县 = '武侯区') AS here \
+         FROM companies GROUP BY 区县 ORDER BY 区县",
+        100,
+    )
+    .await;
+    let zeros: Vec<Vec<usize>> = check(&facts, &DisclosureRules::default())
+        .into_iter()
+        .filter(|f| f.code == CheckCode::Zero)
+        .map(|f| f.rows)
+        .collect();
+    assert_eq!(zeros, vec![vec![1, 2, 3]]);
+
     // Kept, the measure still says how few it drew on, and so does its sum.
     const FEW: &str = "CREATE TABLE few AS SELECT 区县, count(*) AS n, \
         sum(CASE WHEN 注册资本 <= 50 THEN 1 ELSE 0 END) AS small FROM companies GROUP BY 区县";
@@ -727,10 +741,10 @@ async fn a_filter_that_leaves_out_one_company_fails() {
     for measure in [
         "sum(注册资本) FILTER (WHERE 企业名称 <> '企业39')",
         "sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 END)",
-        "sum(注册资本 * CASE WHEN 企业名称 <> '企业39' THEN 1 END)",
-        "sum(coalesce(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 END, 0))",
         "sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 * 注册资本 END)",
         "count(CASE 企业名称 WHEN '企业39' THEN NULL ELSE 1 END)",
+        // A count counts a zero.
+        "count(CASE WHEN 营业收入 < 100000 THEN 0 END)",
     ] {
         let sql = format!(
             "SELECT 区县, count(*) AS n, sum(注册资本) AS all_of_it, {measure} AS but_one \
@@ -744,6 +758,34 @@ async fn a_filter_that_leaves_out_one_company_fails() {
             "武侯区 holds 企业39: {sql}"
         );
     }
+
+    // Chosen below a measure's top, where the checks could not see it.
+    for sql in [
+        "SELECT 区县, count(*), sum(注册资本), sum(注册资本 * CASE WHEN 企业名称 <> '企业39' THEN 1 END) \
+         FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(注册资本), \
+         sum(coalesce(CASE WHEN 企业名称 = '企业39' THEN 0 END, 注册资本)) FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(注册资本), \
+         sum(注册资本 + CASE WHEN 企业名称 <> '企业39' THEN 0 END) FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(try_cast(注册资本 AS TINYINT)) AS t \
+         FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(注册资本), sum(a) FROM (SELECT 区县, 注册资本, \
+         CASE WHEN 企业名称 <> '企业39' THEN 注册资本 END AS a FROM companies) GROUP BY 区县",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    let made = kept(
+        "CREATE TABLE t AS SELECT 区县, 注册资本, \
+         CASE WHEN 企业名称 <> '企业39' THEN 注册资本 END AS a FROM companies",
+    )
+    .await;
+    let (_, facts) = release_from(
+        made,
+        "SELECT 区县, sum(注册资本), sum(a) FROM t GROUP BY 区县",
+    )
+    .await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
 
     // Kept, the filter's choice stays with the measure, and adds up.
     const BUT_ONE: &str = "CREATE TABLE but_one AS SELECT 区县, count(*) AS n, \
@@ -800,8 +842,8 @@ async fn a_value_shifted_or_weighted_by_known_numbers_is_untraceable() {
     for sql in [
         "SELECT 区县, sum(注册资本 * 2) AS a, avg(round(注册资本 / 10)) AS b, \
          sum(CASE WHEN 营业收入 >= 注册资本 THEN 注册资本 * 2 END) AS c, \
-         sum(coalesce(注册资本, 0)) AS d, avg(nullif(注册资本, 0)) AS e, \
-         sum(注册资本 * 注册资本) AS f FROM companies GROUP BY 区县",
+         sum(coalesce(注册资本, 0)) AS d, sum(注册资本 * 注册资本) AS f \
+         FROM companies GROUP BY 区县",
         "SELECT 区县, sum(y) FROM (SELECT 区县, -注册资本 * 2 AS y FROM companies) GROUP BY 区县",
         "SELECT 区县, sum(total), avg(total) FROM (SELECT 企业名称, 区县, sum(注册资本) AS total \
          FROM companies GROUP BY 1, 2) GROUP BY 区县",
@@ -868,6 +910,8 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         "SELECT d, n * 1 FROM (SELECT 区县 AS d, count(*) AS n FROM companies GROUP BY 区县)",
         // A filter on a count shows it exactly, row by row.
         "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 HAVING count(*) % 5 = 0",
+        // Five a company is five times the count, a multiple of five.
+        "SELECT 区县, sum(5) AS n FROM companies GROUP BY 区县",
     ] {
         let (_, facts) = released(sql, 100).await;
         assert!(facts.counts_computed_on, "{sql}");
@@ -897,6 +941,24 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         let (_, facts) = release_from(table, sql).await;
         assert!(facts.counts_computed_on, "{sql}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_cases_are_read_once() {
+    // Reading what a column holds visits each branch once: 2^40 visits
+    // would never end.
+    let mut value = "注册资本".to_owned();
+    for _ in 0..40 {
+        value = format!("CASE WHEN 区县 = '武侯区' THEN {value} END");
+    }
+    let made = run(
+        &engine(),
+        &[companies(4)],
+        &format!("CREATE TABLE t AS SELECT {value} AS a FROM companies"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(made.result.rows(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

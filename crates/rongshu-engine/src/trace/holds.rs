@@ -15,7 +15,9 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::TableProvider;
+use datafusion::common::ScalarValue;
 use datafusion::datasource::source_as_provider;
 use datafusion::logical_expr::expr::Case;
 use datafusion::logical_expr::{BinaryExpr, Distinct, Expr, JoinType, LogicalPlan, Operator, lit};
@@ -40,7 +42,7 @@ pub(crate) enum Holds {
 
 /// Functions of one value that keep it what it is (their other arguments
 /// uniform).
-const KEEPING: [&str; 6] = ["abs", "round", "floor", "ceil", "trunc", "nullif"];
+const KEEPING: [&str; 5] = ["abs", "round", "floor", "ceil", "trunc"];
 
 /// Functions that pick the first of their arguments that is not null.
 const PICKING: [&str; 3] = ["coalesce", "nvl", "ifnull"];
@@ -117,21 +119,13 @@ impl Reader<'_> {
     pub(crate) fn expr(&self, plan: &LogicalPlan, expr: &Expr) -> Holds {
         match expr {
             Expr::Alias(alias) => self.expr(plan, &alias.expr),
-            Expr::Literal(value, _) => {
-                let zero = datafusion::common::ScalarValue::new_zero(&value.data_type())
-                    .is_ok_and(|zero| zero == *value);
-                if value.is_null() || zero {
-                    Holds::Nothing
-                } else {
-                    Holds::Uniform
-                }
-            }
+            Expr::Literal(value, _) if adds_nothing(value) => Holds::Nothing,
+            Expr::Literal(..) => Holds::Uniform,
             Expr::Column(column) => match plan.schema().index_of_column(column) {
                 Ok(at) => self.column(plan, at),
                 Err(_) => Holds::Computed,
             },
             Expr::Cast(cast) => self.expr(plan, &cast.expr),
-            Expr::TryCast(cast) => self.expr(plan, &cast.expr),
             Expr::Negative(inner) => self.expr(plan, inner),
             Expr::ScalarFunction(function) if KEEPING.contains(&function.name()) => {
                 let mut args = function.args.iter().map(|a| self.expr(plan, a));
@@ -142,9 +136,6 @@ impl Reader<'_> {
                     Holds::Computed
                 }
             }
-            Expr::ScalarFunction(function) if PICKING.contains(&function.name()) => {
-                self.same(plan, function.args.iter())
-            }
             Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
                 let (left, right) = (self.expr(plan, left), self.expr(plan, right));
                 match op {
@@ -153,68 +144,52 @@ impl Reader<'_> {
                     _ => Holds::Computed,
                 }
             }
-            // A CASE may filter (its other branches null or zero), not
-            // choose among values or weights.
-            Expr::Case(case) => self.same(
-                plan,
-                case.when_then_expr
-                    .iter()
-                    .map(|(_, then)| then.as_ref())
-                    .chain(case.else_expr.as_deref()),
-            ),
+            // A CASE or coalesce below a measure's top (or a try_cast)
+            // chooses records where the checks cannot see it.
             _ => Holds::Computed,
         }
     }
 
-    /// The rows `expr` adds something for by its form, where that is not
-    /// all: every `CASE` on its way picks a branch that adds something.
-    /// (A measure's filter by another name, whose complement the checks
-    /// must see too.)
-    pub(crate) fn selects(&self, plan: &LogicalPlan, expr: &Expr) -> Option<Expr> {
-        let adds = |e: &Expr| self.expr(plan, e) != Holds::Nothing;
-        match expr {
-            Expr::Alias(alias) => self.selects(plan, &alias.expr),
-            Expr::Cast(cast) => self.selects(plan, &cast.expr),
-            Expr::TryCast(cast) => self.selects(plan, &cast.expr),
-            Expr::Negative(inner) => self.selects(plan, inner),
-            Expr::ScalarFunction(function) if KEEPING.contains(&function.name()) => {
-                self.selects(plan, function.args.first()?)
-            }
+    /// What a measure's argument holds. At its top, a `CASE` or
+    /// `coalesce` may choose its records (all its branches that add
+    /// something the same, none choosing in turn): values or weights it
+    /// chose among would not add up.
+    pub(crate) fn argument(&self, plan: &LogicalPlan, arg: &Expr) -> Holds {
+        match arg {
+            Expr::Alias(alias) => self.argument(plan, &alias.expr),
+            Expr::Cast(cast) => self.argument(plan, &cast.expr),
+            Expr::Case(case) => self.same(plan, branches(case)),
             Expr::ScalarFunction(function) if PICKING.contains(&function.name()) => {
-                self.selects(plan, function.args.iter().find(|a| adds(a))?)
+                self.same(plan, function.args.iter())
             }
-            Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
-                let (l, r) = (self.selects(plan, left), self.selects(plan, right));
-                match op {
-                    Operator::Multiply | Operator::Divide => match (l, r) {
-                        (Some(l), Some(r)) => Some(l.and(r)),
-                        (l, r) => l.or(r),
-                    },
-                    Operator::Plus | Operator::Minus if !adds(left) => r,
-                    Operator::Plus | Operator::Minus if !adds(right) => l,
-                    Operator::Plus | Operator::Minus => Some(l?.or(r?)),
-                    _ => None,
-                }
-            }
+            other => self.expr(plan, other),
+        }
+    }
+
+    /// The records a measure's argument chooses by a `CASE` at its top:
+    /// those for which it picks a branch that counts (not null, for a
+    /// count or a mean) or adds (nor zero, for a sum). None if it takes
+    /// every record.
+    pub(crate) fn chooses(&self, plan: &LogicalPlan, arg: &Expr, adding: bool) -> Option<Expr> {
+        match arg {
+            Expr::Alias(alias) => self.chooses(plan, &alias.expr, adding),
+            Expr::Cast(cast) => self.chooses(plan, &cast.expr, adding),
             Expr::Case(case) => {
-                let branches = case.when_then_expr.iter().map(|(_, then)| then.as_ref());
-                let mut branches = branches.chain(case.else_expr.as_deref());
-                let picked = Expr::Case(Case {
+                let takes = |e: &Expr| match adding {
+                    true => self.expr(plan, e) != Holds::Nothing,
+                    false => !is_null(e),
+                };
+                let when_then_expr = case
+                    .when_then_expr
+                    .iter()
+                    .map(|(when, then)| (when.clone(), Box::new(lit(takes(then)))))
+                    .collect();
+                let otherwise = case.else_expr.as_deref().is_some_and(takes);
+                Some(Expr::Case(Case {
                     expr: case.expr.clone(),
-                    when_then_expr: case
-                        .when_then_expr
-                        .iter()
-                        .map(|(when, then)| (when.clone(), Box::new(lit(adds(then)))))
-                        .collect(),
-                    else_expr: Some(Box::new(lit(case.else_expr.as_deref().is_some_and(adds)))),
-                });
-                match branches
-                    .find(|b| adds(b))
-                    .and_then(|b| self.selects(plan, b))
-                {
-                    Some(within) => Some(picked.and(within)),
-                    None => Some(picked),
-                }
+                    when_then_expr,
+                    else_expr: Some(Box::new(lit(otherwise))),
+                }))
             }
             _ => None,
         }
@@ -222,12 +197,17 @@ impl Reader<'_> {
 
     /// What branches hold when all that add something are the same.
     fn same<'e>(&self, plan: &LogicalPlan, branches: impl Iterator<Item = &'e Expr>) -> Holds {
-        let mut adding = branches.filter(|e| self.expr(plan, e) != Holds::Nothing);
-        match adding.next() {
-            None => Holds::Nothing,
-            Some(first) if adding.all(|e| e == first) => self.expr(plan, first),
-            Some(_) => Holds::Computed,
+        let mut met: Option<(&Expr, Holds)> = None;
+        for branch in branches {
+            let holds = self.expr(plan, branch);
+            match met {
+                _ if holds == Holds::Nothing => {}
+                None => met = Some((branch, holds)),
+                Some((first, _)) if first == branch => {}
+                Some(_) => return Holds::Computed,
+            }
         }
+        met.map_or(Holds::Nothing, |(_, holds)| holds)
     }
 
     /// What the column `at` of `plan`'s output holds.
@@ -311,5 +291,49 @@ impl Reader<'_> {
             }
             _ => Holds::Computed,
         }
+    }
+}
+
+/// The branches of a `CASE`: what each `WHEN` and the `ELSE` give.
+fn branches(case: &Case) -> impl Iterator<Item = &Expr> {
+    case.when_then_expr
+        .iter()
+        .map(|(_, then)| then.as_ref())
+        .chain(case.else_expr.as_deref())
+}
+
+fn is_null(expr: &Expr) -> bool {
+    match expr {
+        Expr::Literal(value, _) => value.is_null(),
+        Expr::Cast(cast) => is_null(&cast.expr),
+        _ => false,
+    }
+}
+
+/// Zero or null: a literal that adds nothing.
+fn adds_nothing(value: &ScalarValue) -> bool {
+    value.is_null() || ScalarValue::new_zero(&value.data_type()).is_ok_and(|zero| zero == *value)
+}
+
+/// Whether a measure's argument is one, or chooses records by a `CASE`
+/// or `coalesce` of ones and nothing: then its sum is a plain count.
+pub(crate) fn counts_ones(arg: &Expr) -> bool {
+    let one_or_nothing = |e: &Expr| match e {
+        Expr::Literal(value, _) => {
+            adds_nothing(value)
+                || value
+                    .cast_to(&DataType::Float64)
+                    .is_ok_and(|v| v == ScalarValue::Float64(Some(1.0)))
+        }
+        _ => false,
+    };
+    match arg {
+        Expr::Alias(alias) => counts_ones(&alias.expr),
+        Expr::Cast(cast) => counts_ones(&cast.expr),
+        Expr::Case(case) => branches(case).all(one_or_nothing),
+        Expr::ScalarFunction(function) if PICKING.contains(&function.name()) => {
+            function.args.iter().all(one_or_nothing)
+        }
+        other => one_or_nothing(other),
     }
 }
