@@ -101,9 +101,7 @@ pub(crate) struct Workspace {
 impl Workspace {
     /// What each column of `plan`'s result holds, for a table made of it.
     pub(crate) fn holds(&self, plan: &LogicalPlan) -> Vec<Holds> {
-        let reader = holds::Reader {
-            tables: &self.tables,
-        };
+        let reader = holds::Reader::new(&self.tables);
         (0..plan.schema().fields().len())
             .map(|at| reader.column(plan, at))
             .collect()
@@ -211,9 +209,7 @@ fn through_aggregate(
         None => count_all(),
     };
     let mut extras = vec![records.clone().alias(RECORDS)];
-    let reader = holds::Reader {
-        tables: &workspace.tables,
-    };
+    let reader = holds::Reader::new(&workspace.tables);
     let mut summed = Vec::new();
     let mut scaled = Vec::new();
     for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
@@ -238,7 +234,8 @@ fn through_aggregate(
         };
         // A sum of distinct values is not a sum of the records' values.
         let checkable = MEASURES.contains(&name)
-            && (name == "count" || !params.distinct && arg.is_some() && holds.adds_up());
+            && holds.adds_up()
+            && (name == "count" || !params.distinct && arg.is_some());
         let (Some(contributions), true) = (contributions, checkable) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
@@ -251,7 +248,7 @@ fn through_aggregate(
         };
         let label = expr.schema_name().to_string();
         // The records the measure draws on: a count's own, those whose
-        // value a sum adds (not zero) or a mean or a count of distinct
+        // value a sum or mean adds (not zero), or a count of distinct
         // values takes (not null).
         let drawn = match (&contributions, name) {
             (Contributions::Records(m) | Contributions::Kept(_, m), _) => {
@@ -268,8 +265,8 @@ fn through_aggregate(
                         .cloned()
                         .map(Expr::is_not_null)
                         .reduce(Expr::and),
-                    "sum" => arg.map(|arg| arg.clone().not_eq(lit(0_i64))),
-                    _ => arg.cloned().map(Expr::is_not_null),
+                    // A mean of a few values among zeros is their sum.
+                    _ => arg.map(|arg| arg.clone().not_eq(lit(0_i64))),
                 };
                 filtered(records.clone(), with_value)?
             }
@@ -284,7 +281,7 @@ fn through_aggregate(
             Contributions::Records(m) | Contributions::Kept(_, m) => (filter || m.chosen.is_some())
                 .then(|| filtered(sum(column(m.chosen.as_deref().unwrap_or(RECORDS))), None)),
             Contributions::Rows => {
-                let adding = name == "sum";
+                let adding = name != "count";
                 let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
                 (filter || selects.is_some()).then(|| filtered(records.clone(), selects))
             }

@@ -628,15 +628,17 @@ async fn order_statistics_and_sums_of_distinct_values_are_untraceable() {
         "first_value(注册资本)",
         "sum(DISTINCT 注册资本)",
         "avg(DISTINCT 注册资本)",
+        // A count of a condition's values tells the condition.
+        "count(DISTINCT 企业名称 = '企业39' AND 注册资本 > 300)",
     ] {
         let sql =
             format!("SELECT 区县, count(*) AS n, {measure} AS m FROM companies GROUP BY 区县");
         let (_, facts) = released(&sql, 100).await;
         assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
     }
-    // A count of two distinct values draws on every company it reads.
+    // A count of distinct values draws on every company it reads.
     let (_, facts) = released(
-        "SELECT 区县, count(DISTINCT 注册资本 > 200) AS kinds, stddev(注册资本) AS s \
+        "SELECT 区县, count(DISTINCT 区县) AS kinds, stddev(注册资本) AS s \
          FROM companies GROUP BY 区县",
         100,
     )
@@ -741,8 +743,9 @@ async fn a_filter_that_leaves_out_one_company_fails() {
     for measure in [
         "sum(注册资本) FILTER (WHERE 企业名称 <> '企业39')",
         "sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 END)",
-        "sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 * 注册资本 END)",
         "count(CASE 企业名称 WHEN '企业39' THEN NULL ELSE 1 END)",
+        // A mean keeps a zero, yet it stands in for the company's value.
+        "avg(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 END)",
         // A count counts a zero.
         "count(CASE WHEN 营业收入 < 100000 THEN 0 END)",
     ] {
@@ -769,6 +772,16 @@ async fn a_filter_that_leaves_out_one_company_fails() {
          sum(注册资本 + CASE WHEN 企业名称 <> '企业39' THEN 0 END) FROM companies GROUP BY 区县",
         "SELECT 区县, count(*), sum(try_cast(注册资本 AS TINYINT)) AS t \
          FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), sum(注册资本), \
+         sum(CASE WHEN 企业名称 <> '企业39' THEN 注册资本 ELSE 0 * 注册资本 END) AS b \
+         FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), count(nullif(企业名称, '企业39')) FROM companies GROUP BY 区县",
+        "SELECT 区县, count(*), count(v) FROM (SELECT 区县, \
+         CASE WHEN 企业名称 <> '企业39' THEN 1 END AS v FROM companies) GROUP BY 区县",
+        // Or by an inner aggregation's filter.
+        "SELECT 区县, count(*), sum(a), sum(b) FROM (SELECT 区县, 企业名称, sum(注册资本) AS a, \
+         sum(注册资本) FILTER (WHERE 企业名称 <> '企业39') AS b FROM companies GROUP BY 1, 2) \
+         GROUP BY 区县",
         "SELECT 区县, count(*), sum(注册资本), sum(a) FROM (SELECT 区县, 注册资本, \
          CASE WHEN 企业名称 <> '企业39' THEN 注册资本 END AS a FROM companies) GROUP BY 区县",
     ] {
@@ -936,6 +949,10 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
             "SELECT 区县, count(*) * 3 AS n3 FROM companies GROUP BY 区县",
             "SELECT 区县, n3 FROM by_district",
         ),
+        (
+            "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 HAVING count(*) % 5 = 0",
+            "SELECT 区县, n FROM by_district",
+        ),
     ] {
         let table = kept(&format!("CREATE TABLE by_district AS {made}")).await;
         let (_, facts) = release_from(table, sql).await;
@@ -958,6 +975,29 @@ async fn deeply_nested_cases_are_read_once() {
     )
     .await
     .unwrap();
+    assert_eq!(made.result.rows(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_scaled_count_is_not_added_up() {
+    let fives =
+        kept("CREATE TABLE fives AS SELECT 区县, sum(5) AS n5 FROM companies GROUP BY 区县").await;
+    let (_, facts) = release_from(fives, "SELECT sum(n5) FROM fives").await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_column_read_twice_a_level_is_read_once() {
+    // v * v at each of 45 levels: 2^45 reads unless each is read once.
+    let mut sql = "CREATE TABLE t AS WITH l0 AS (SELECT 注册资本 AS v FROM companies)".to_owned();
+    for level in 1..=45 {
+        sql.push_str(&format!(
+            ", l{level} AS (SELECT v * v AS v FROM l{})",
+            level - 1
+        ));
+    }
+    sql.push_str(" SELECT v FROM l45");
+    let made = run(&engine(), &[companies(4)], &sql).await.unwrap();
     assert_eq!(made.result.rows(), 4);
 }
 

@@ -120,8 +120,11 @@ fn round_counts(
     for batch in batches.iter_mut() {
         for at in count_columns {
             for value in batch.columns[*at].iter_mut().flatten() {
-                if let Ok(count) = value.parse::<i64>() {
-                    *value = round_count(count, base).to_string();
+                // A count summed from decimal ones reads "12.00".
+                if let Ok(count) = value.parse::<f64>()
+                    && count.is_finite()
+                {
+                    *value = round_count(count.round() as i64, base).to_string();
                 }
             }
         }

@@ -13,6 +13,8 @@
 //! marks what its columns hold ([`super::kept`]), so keeping a table
 //! launders nothing.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
@@ -111,10 +113,20 @@ impl Holds {
 pub(crate) struct Reader<'a> {
     /// The workspace's tables as queries read them; any other scan is a
     /// table function of known values.
-    pub(crate) tables: &'a [Arc<dyn TableProvider>],
+    tables: &'a [Arc<dyn TableProvider>],
+    /// What each column of each node holds, once read: a column read
+    /// twice a level (`v * v`) would otherwise double the work a level.
+    read: RefCell<HashMap<(*const LogicalPlan, usize), Holds>>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub(crate) fn new(tables: &'a [Arc<dyn TableProvider>]) -> Reader<'a> {
+        Reader {
+            tables,
+            read: RefCell::default(),
+        }
+    }
+
     /// What `expr`, over the output of `plan`, holds.
     pub(crate) fn expr(&self, plan: &LogicalPlan, expr: &Expr) -> Holds {
         match expr {
@@ -201,6 +213,8 @@ impl Reader<'_> {
         for branch in branches {
             let holds = self.expr(plan, branch);
             match met {
+                // Nothing only as a literal, so that a count reads it alike.
+                _ if holds == Holds::Nothing && !literal(branch) => return Holds::Computed,
                 _ if holds == Holds::Nothing => {}
                 None => met = Some((branch, holds)),
                 Some((first, _)) if first == branch => {}
@@ -212,6 +226,16 @@ impl Reader<'_> {
 
     /// What the column `at` of `plan`'s output holds.
     pub(crate) fn column(&self, plan: &LogicalPlan, at: usize) -> Holds {
+        let key = (plan as *const LogicalPlan, at);
+        if let Some(holds) = self.read.borrow().get(&key) {
+            return *holds;
+        }
+        let holds = self.column_read(plan, at);
+        self.read.borrow_mut().insert(key, holds);
+        holds
+    }
+
+    fn column_read(&self, plan: &LogicalPlan, at: usize) -> Holds {
         match plan {
             LogicalPlan::Projection(projection) => match projection.expr.get(at) {
                 Some(expr) => self.expr(&projection.input, unaliased(expr)),
@@ -281,8 +305,13 @@ impl Reader<'_> {
         };
         let name = function.func.name();
         match (name, function.params.args.as_slice()) {
-            ("count", _) => Holds::Known,
-            (_, [arg]) if MEASURES.contains(&name) && !function.params.distinct => {
+            ("count", _) if function.params.filter.is_none() => Holds::Known,
+            // Filtered, it chose records the outer checks would not see.
+            (_, [arg])
+                if MEASURES.contains(&name)
+                    && !function.params.distinct
+                    && function.params.filter.is_none() =>
+            {
                 match self.expr(input, arg) {
                     Holds::Values => Holds::Values,
                     Holds::Computed => Holds::Computed,
@@ -306,6 +335,14 @@ fn is_null(expr: &Expr) -> bool {
     match expr {
         Expr::Literal(value, _) => value.is_null(),
         Expr::Cast(cast) => is_null(&cast.expr),
+        _ => false,
+    }
+}
+
+fn literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Literal(..) => true,
+        Expr::Cast(cast) => literal(&cast.expr),
         _ => false,
     }
 }

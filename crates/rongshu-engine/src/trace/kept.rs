@@ -114,7 +114,11 @@ pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) 
                 if let Some((_, label)) = tracing.count_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_COUNT, label);
                 }
-                if tracing.count_computing_columns.contains(&at) {
+                // A count a filter read, or scaled, is computed on.
+                let counts = tracing.count_columns.iter().any(|(c, _)| *c == at);
+                if tracing.count_computing_columns.contains(&at)
+                    || counts && tracing.filters_on_counts
+                {
                     put(COMPUTES_COUNT, "");
                 }
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
@@ -397,6 +401,10 @@ impl KeptInput {
         let Some(meta) = field.map(|f| f.metadata()) else {
             return Some(Contributions::Rows);
         };
+        // Rounding could not reach what a sum of it would count.
+        if meta.contains_key(COMPUTES_COUNT) {
+            return None;
+        }
         if let Some(label) = meta.get(SHOWS_COUNT) {
             return Some(Contributions::Records(self.trace.measure(label)?));
         }
