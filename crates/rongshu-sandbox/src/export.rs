@@ -550,3 +550,39 @@ fn parse_csv(csv: &[u8]) -> Result<(Vec<OutputColumn>, Batch), SandboxError> {
     }
     Ok((columns, batch))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_rounded_whether_they_read_as_integers_or_decimals() {
+        let columns = vec![
+            OutputColumn {
+                name: "区县".into(),
+                column_type: ColumnType::Text,
+            },
+            OutputColumn {
+                name: "n".into(),
+                column_type: ColumnType::Decimal,
+            },
+        ];
+        let mut batches = vec![Batch {
+            rows: 3,
+            columns: vec![
+                vec![Some("锦江区".into()), Some("青羊区".into()), None],
+                vec![Some("12".into()), Some("13.00".into()), None],
+            ],
+        }];
+        let rules = DisclosureRules {
+            round_counts_to: 5,
+            ..DisclosureRules::default()
+        };
+        let rounded = round_counts(&columns, &mut batches, &[1], &rules);
+        assert_eq!(rounded, Some((5, vec!["n".to_owned()])));
+        assert_eq!(
+            batches[0].columns[1],
+            vec![Some("10".into()), Some("15".into()), None]
+        );
+    }
+}
