@@ -4,14 +4,14 @@
 //! A's x in its low digits, yet no contribution to either dominates.
 //!
 //! A measure may add up the records' *values* (their columns, scaled by
-//! one number, rounded, filtered by `CASE`) or one *uniform* number per
-//! record (a count's weight); never values shifted by numbers or weighted
-//! by numbers the researcher knows (literals that differ between records,
-//! their own uploads, `VALUES`, table functions, counts), and never a
-//! minimum, maximum or other order statistic. Columns are followed down
-//! to the tables they come from; a table the engine made, or an upload,
-//! marks what its columns hold ([`super::kept`]), so keeping a table
-//! launders nothing.
+//! one number, rounded, chosen by a `CASE` at the measure's top) or one
+//! *uniform* number per record (a count's weight); never values shifted
+//! or weighted by numbers the researcher knows (literals that differ
+//! between records, their own uploads, `VALUES`, table functions,
+//! counts), and never a minimum, maximum or other order statistic.
+//! Columns are followed down to the tables they come from; a table the
+//! engine made, or an upload, marks what its columns hold
+//! ([`super::kept`]), so keeping a table launders nothing.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -73,17 +73,18 @@ impl Holds {
         }
     }
 
-    /// Where branches of a `UNION` meet: values only with values.
+    /// Where branches of a `UNION` meet: values only with values (a zero
+    /// in their place would stand in for some records' values).
     fn union(branches: impl IntoIterator<Item = Holds>) -> Holds {
         use Holds::*;
-        branches.into_iter().fold(Nothing, |met, h| match (met, h) {
+        let met = branches.into_iter().reduce(|met, h| match (met, h) {
             (Computed, _) | (_, Computed) => Computed,
-            (Nothing, h) | (h, Nothing) => h,
             (Values, Values) => Values,
             (Values, _) | (_, Values) => Computed,
             // Each branch's own literal: they may differ.
             _ => Known,
-        })
+        });
+        met.unwrap_or(Computed)
     }
 
     /// The mark a table keeps on such a column.
