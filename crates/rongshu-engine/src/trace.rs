@@ -250,14 +250,10 @@ fn through_aggregate(
         // The records the measure draws on: a count's own, those whose
         // value a sum or mean adds (not zero), or a count of distinct
         // values takes (not null).
-        let drawn = match (&contributions, name) {
-            (Contributions::Records(m) | Contributions::Kept(_, m), _) => {
-                filtered(sum(column(&m.drawn)), None)?
-            }
-            (Contributions::Rows, "count") if kept.is_none() && !params.distinct => {
-                unaliased(expr).clone()
-            }
-            (Contributions::Rows, _) => {
+        let drawn = match (contributions.kept(), name) {
+            (Some(m), _) => filtered(sum(column(&m.drawn)), None)?,
+            (None, "count") if kept.is_none() && !params.distinct => unaliased(expr).clone(),
+            (None, _) => {
                 let with_value = match name {
                     "count" => params
                         .args
@@ -277,10 +273,10 @@ fn through_aggregate(
         // The records its filter chose, if it has one: what it leaves out
         // of its cell shows by difference.
         let filter = params.filter.is_some();
-        let chosen = match &contributions {
-            Contributions::Records(m) | Contributions::Kept(_, m) => (filter || m.chosen.is_some())
+        let chosen = match contributions.kept() {
+            Some(m) => (filter || m.chosen.is_some())
                 .then(|| filtered(sum(column(m.chosen.as_deref().unwrap_or(RECORDS))), None)),
-            Contributions::Rows => {
+            None => {
                 let adding = name != "count";
                 let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
                 (filter || selects.is_some()).then(|| filtered(records.clone(), selects))
@@ -338,13 +334,9 @@ fn through_aggregate(
         })
         .collect();
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
-    tracing.count_computing_columns = (0..user_columns)
-        .filter(|at| match shown(*at) {
-            Some((_, name)) => scaled.iter().any(|l| l == name),
-            None => reads(&chain, *at).into_iter().any(is_count),
-        })
-        .collect();
-    tracing.filters_on_counts = filters_on(&chain, is_count);
+    let is_scaled = |b: usize| fields.get(b).is_some_and(|f| scaled.contains(f.name()));
+    (tracing.count_computing_columns, tracing.filters_on_counts) =
+        computing_on_counts(&chain, user_columns, is_scaled, is_count);
     tracing.total_columns = (0..user_columns)
         .filter_map(|at| {
             let (_, name) = shown(at)?;
@@ -454,6 +446,25 @@ fn reads(chain: &[LogicalPlan], at: usize) -> Vec<usize> {
         }
     }
     read
+}
+
+/// Where a result computes on counts, by the columns of the chain's
+/// bottom that are `counted` or already `computed` on: the user's columns
+/// showing a computed one or computed from a counted one, and whether a
+/// filter of the chain reads a counted one.
+fn computing_on_counts(
+    chain: &[LogicalPlan],
+    user_columns: usize,
+    computed: impl Fn(usize) -> bool,
+    counted: impl Fn(usize) -> bool + Copy,
+) -> (Vec<usize>, bool) {
+    let columns = (0..user_columns)
+        .filter(|at| match shows(chain, *at) {
+            Some(b) => computed(b),
+            None => reads(chain, *at).into_iter().any(counted),
+        })
+        .collect();
+    (columns, filters_on(chain, counted))
 }
 
 /// Whether a filter of the chain reads a column of its bottom that is

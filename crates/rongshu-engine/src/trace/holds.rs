@@ -190,7 +190,7 @@ impl<'a> Reader<'a> {
             Expr::Case(case) => {
                 let takes = |e: &Expr| match adding {
                     true => self.expr(plan, e) != Holds::Nothing,
-                    false => !is_null(e),
+                    false => !literal(e).is_some_and(ScalarValue::is_null),
                 };
                 let when_then_expr = case
                     .when_then_expr
@@ -215,7 +215,9 @@ impl<'a> Reader<'a> {
             let holds = self.expr(plan, branch);
             match met {
                 // Nothing only as a literal, so that a count reads it alike.
-                _ if holds == Holds::Nothing && !literal(branch) => return Holds::Computed,
+                _ if holds == Holds::Nothing && literal(branch).is_none() => {
+                    return Holds::Computed;
+                }
                 _ if holds == Holds::Nothing => {}
                 None => met = Some((branch, holds)),
                 Some((first, _)) if first == branch => {}
@@ -332,19 +334,12 @@ fn branches(case: &Case) -> impl Iterator<Item = &Expr> {
         .chain(case.else_expr.as_deref())
 }
 
-fn is_null(expr: &Expr) -> bool {
+/// The literal `expr` is, through casts.
+fn literal(expr: &Expr) -> Option<&ScalarValue> {
     match expr {
-        Expr::Literal(value, _) => value.is_null(),
-        Expr::Cast(cast) => is_null(&cast.expr),
-        _ => false,
-    }
-}
-
-fn literal(expr: &Expr) -> bool {
-    match expr {
-        Expr::Literal(..) => true,
+        Expr::Literal(value, _) => Some(value),
         Expr::Cast(cast) => literal(&cast.expr),
-        _ => false,
+        _ => None,
     }
 }
 
@@ -356,14 +351,13 @@ fn adds_nothing(value: &ScalarValue) -> bool {
 /// Whether a measure's argument is one, or chooses records by a `CASE`
 /// or `coalesce` of ones and nothing: then its sum is a plain count.
 pub(crate) fn counts_ones(arg: &Expr) -> bool {
-    let one_or_nothing = |e: &Expr| match e {
-        Expr::Literal(value, _) => {
+    let one_or_nothing = |e: &Expr| {
+        literal(e).is_some_and(|value| {
             adds_nothing(value)
                 || value
                     .cast_to(&DataType::Float64)
                     .is_ok_and(|v| v == ScalarValue::Float64(Some(1.0)))
-        }
-        _ => false,
+        })
     };
     match arg {
         Expr::Alias(alias) => counts_ones(&alias.expr),

@@ -20,7 +20,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
 use super::{
-    Holds, RECORDS, Shape, Tracing, down_chain, filters_on, has_subquery, reads, rebuild, shows,
+    Holds, RECORDS, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild, shows,
     unaliased, untraced,
 };
 
@@ -256,15 +256,13 @@ pub(super) fn through_rows(
         })
     };
     // Computed from a count, on the way out or when the table was made.
-    let count_computing_columns = (0..user_columns)
-        .filter(|at| match shows(&chain, *at) {
-            Some(b) => read
-                .fields()
-                .get(b)
-                .is_some_and(|f| f.metadata().contains_key(COMPUTES_COUNT)),
-            None => reads(&chain, *at).into_iter().any(is_count),
-        })
-        .collect();
+    let computed = |b: usize| {
+        read.fields()
+            .get(b)
+            .is_some_and(|f| f.metadata().contains_key(COMPUTES_COUNT))
+    };
+    let (count_computing_columns, filters_on_counts) =
+        computing_on_counts(&chain, user_columns, computed, is_count);
     let tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
@@ -275,7 +273,7 @@ pub(super) fn through_rows(
         chosen: trace.chosen,
         count_columns,
         count_computing_columns,
-        filters_on_counts: filters_on(&chain, is_count),
+        filters_on_counts,
         total_columns: (0..user_columns)
             .filter_map(|at| Some((at, shown(at)?.get(SHOWS_TOTAL)?.clone())))
             .collect(),
@@ -317,6 +315,16 @@ pub(super) enum Contributions {
     /// A kept sum: its trace columns (sum of magnitudes, the largest, the
     /// second largest).
     Kept([String; 3], KeptMeasure),
+}
+
+impl Contributions {
+    /// The kept measure it adds up, if any.
+    pub(super) fn kept(&self) -> Option<&KeptMeasure> {
+        match self {
+            Contributions::Rows => None,
+            Contributions::Records(m) | Contributions::Kept(_, m) => Some(m),
+        }
+    }
 }
 
 /// The trace columns of a kept measure that say which records it took.
