@@ -260,11 +260,16 @@ async fn execute(
     let mut workspace = trace::Workspace {
         tables: Vec::new(),
         kept: HashMap::new(),
+        records: Vec::new(),
+        partitions: limits.partitions,
     };
     for table in &tables {
         let shown = table.provider(limits.partitions)?;
         context.register_table(table.name(), shown.clone())?;
         workspace.tables.push(shown.clone());
+        if traces && table.holds_records() {
+            workspace.records.push((shown.clone(), table.clone()));
+        }
         if traces && let Some(whole) = table.traced_provider(limits.partitions)? {
             let kept = trace::KeptTable { shown, whole };
             workspace.kept.insert(table.name().to_owned(), kept);

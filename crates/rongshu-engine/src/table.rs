@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::UInt64Array;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::TableProvider;
@@ -200,7 +201,7 @@ impl Table {
             .iter()
             .map(|b| b.project(&shown))
             .collect::<Result<Vec<_>, _>>()?;
-        dealt(schema, batches, partitions)
+        Ok(dealt(schema, batches, partitions)?)
     }
 
     /// The table with its trace, for a release to read through, if it has one.
@@ -211,15 +212,57 @@ impl Table {
         if !self.is_traced() {
             return Ok(None);
         }
-        dealt(self.schema.clone(), self.batches.clone(), partitions).map(Some)
+        Ok(Some(dealt(
+            self.schema.clone(),
+            self.batches.clone(),
+            partitions,
+        )?))
+    }
+
+    /// Whether its rows stand for records a release must count: not the
+    /// researcher's own upload (every column one they know).
+    pub(crate) fn holds_records(&self) -> bool {
+        !trace::all_known(&self.schema.fields()[..self.columns.len()])
+    }
+
+    /// The table as queries read it and, after its columns, each row's
+    /// id ([`trace::RECORD_ID`]): `tag` in the high bits, so that no two
+    /// tables' ids meet, and the row's place below.
+    pub(crate) fn identified_provider(
+        &self,
+        partitions: usize,
+        tag: u64,
+    ) -> datafusion::error::Result<Arc<dyn TableProvider>> {
+        let shown = self.shown();
+        let mut fields = self.schema.project(&shown)?.fields().to_vec();
+        fields.push(Arc::new(Field::new(
+            trace::RECORD_ID,
+            DataType::UInt64,
+            false,
+        )));
+        let schema = Arc::new(Schema::new(fields));
+        let mut next = tag << ROW_BITS;
+        let mut batches = Vec::with_capacity(self.batches.len());
+        for batch in &self.batches {
+            let rows = batch.num_rows() as u64;
+            let ids = UInt64Array::from_iter_values(next..next + rows);
+            next += rows;
+            let mut columns = batch.project(&shown)?.columns().to_vec();
+            columns.push(Arc::new(ids));
+            batches.push(RecordBatch::try_new(schema.clone(), columns)?);
+        }
+        dealt(schema, batches, partitions)
     }
 }
+
+/// Rows a table's ids can tell apart: far more than memory holds.
+const ROW_BITS: u32 = 40;
 
 fn dealt(
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     partitions: usize,
-) -> Result<Arc<dyn TableProvider>, EngineError> {
+) -> datafusion::error::Result<Arc<dyn TableProvider>> {
     let partitions = partitions.max(1);
     let mut dealt = vec![Vec::new(); partitions];
     for (at, batch) in batches.into_iter().enumerate() {

@@ -8,6 +8,8 @@
 //! row-aligned with its facts. A result with no aggregation is row-level:
 //! each row is one record. Anything else (a join or union above an
 //! aggregation, a window, DISTINCT) cannot be traced and fails the checks.
+//! Below a join or union an input row may be a copy of a record: then
+//! records are counted by their ids ([`copies`]).
 //!
 //! A table made from an aggregation keeps those columns after its own
 //! ([`kept`]), so that rows later read from it (through the same
@@ -17,6 +19,7 @@
 //! kept count counts records, a sum of a kept total composes its
 //! contributions, and a sum of anything else takes each row as one.
 
+mod copies;
 mod holds;
 mod kept;
 mod second_largest;
@@ -27,16 +30,19 @@ use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
-use datafusion::functions::core::expr_fn::coalesce;
+use datafusion::functions::core::expr_fn::{coalesce, least};
 use datafusion::functions::math::expr_fn::abs;
-use datafusion::functions_aggregate::count::count_all;
+use datafusion::functions_aggregate::count::{count_all, count_distinct};
 use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
-use datafusion::logical_expr::{Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, lit};
+use datafusion::logical_expr::{
+    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit, when,
+};
 
+pub(crate) use copies::RECORD_ID;
 pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};
-pub(crate) use kept::{KeptTable, cleared, is_marked, mark, shown_fields};
+pub(crate) use kept::{KeptTable, all_known, cleared, is_marked, mark, shown_fields};
 use second_largest::second_largest;
 
 const RECORDS: &str = "__rongshu_records";
@@ -96,9 +102,26 @@ pub(crate) struct Workspace {
     pub(crate) tables: Vec<Arc<dyn TableProvider>>,
     /// The tables that keep a trace, by name, as read and whole.
     pub(crate) kept: KeptTables,
+    /// The tables whose rows are records (not uploads): as queries read
+    /// them, and whole, to be read with ids where a query copies rows.
+    pub(crate) records: Vec<(Arc<dyn TableProvider>, Arc<crate::Table>)>,
+    pub(crate) partitions: usize,
 }
 
 impl Workspace {
+    /// The table `scan` reads with its records' ids, if its rows are
+    /// records.
+    fn identified(&self, scan: &TableScan) -> Result<Option<Arc<dyn TableProvider>>> {
+        let found = self
+            .records
+            .iter()
+            .enumerate()
+            .find(|(_, (shown, _))| copies::reads(scan, shown));
+        found
+            .map(|(tag, (_, table))| table.identified_provider(self.partitions, tag as u64))
+            .transpose()
+    }
+
     /// What each column of `plan`'s result holds, for a table made of it.
     pub(crate) fn holds(&self, plan: &LogicalPlan) -> Vec<Holds> {
         let reader = holds::Reader::new(&self.tables);
@@ -193,22 +216,30 @@ fn through_aggregate(
             .any(|e| matches!(e, Expr::GroupingSet(_))),
         ..Tracing::default()
     };
-    let (input, kept) = match KeptInput::of(&aggregate, &workspace.kept)? {
-        Input::Rows => (aggregate.input.clone(), None),
+    let (input, kept, counting) = match KeptInput::of(&aggregate, &workspace.kept)? {
+        Input::Rows => match copies::Records::of(&aggregate.input, workspace)? {
+            copies::Records::Rows => (aggregate.input.clone(), None, Counting::Rows),
+            copies::Records::Copied(input, ids) if ids.is_empty() => {
+                (Arc::new(input), None, Counting::Rows)
+            }
+            copies::Records::Copied(input, ids) => (Arc::new(input), None, Counting::Ids(ids)),
+            copies::Records::Untraceable => {
+                return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+            }
+        },
         Input::Kept(kept) => {
             let (input, kept) = *kept;
-            (Arc::new(input), Some(kept))
+            (Arc::new(input), Some(kept), Counting::Kept)
         }
         Input::Untraceable => {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         }
     };
-    // Over a kept aggregation's rows, each stands for the records it keeps.
-    let records = match kept {
-        Some(_) => sum(column(RECORDS)),
-        None => count_all(),
-    };
-    let mut extras = vec![records.clone().alias(RECORDS)];
+    let copied = matches!(counting, Counting::Ids(_));
+    // What a copied record's cell keeps would count its copies.
+    tracing.keepable &= !copied;
+    let mut extras = Extras::default();
+    extras.records(RECORDS, counting.parts(None)?);
     let reader = holds::Reader::new(&workspace.tables);
     let mut summed = Vec::new();
     let mut scaled = Vec::new();
@@ -236,23 +267,30 @@ fn through_aggregate(
         let checkable = MEASURES.contains(&name)
             && holds.adds_up()
             && (name == "count" || !params.distinct && arg.is_some());
-        let (Some(contributions), true) = (contributions, checkable) else {
+        // Copies of one value would pass for several records' in the
+        // dominance check: only counts are followed through copies.
+        let counts_only = !copied || name == "count" || holds != Holds::Values;
+        let (Some(contributions), true) = (contributions, checkable && counts_only) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
-        let filtered = |e: Expr, also: Option<Expr>| {
+        let condition = |also: Option<Expr>| {
             let filter = params.filter.as_deref().cloned().into_iter().chain(also);
-            match filter.reduce(Expr::and) {
-                Some(filter) => unaliased(&e).clone().filter(filter).build(),
-                None => Ok(e),
-            }
+            filter.reduce(Expr::and)
+        };
+        let filtered = |e: Expr, also: Option<Expr>| match condition(also) {
+            Some(filter) => unaliased(&e).clone().filter(filter).build(),
+            None => Ok(e),
         };
         let label = expr.schema_name().to_string();
         // The records the measure draws on: a count's own, those whose
         // value a sum or mean adds (not zero), or a count of distinct
         // values takes (not null).
-        let drawn = match (contributions.kept(), name) {
-            (Some(m), _) => filtered(sum(column(&m.drawn)), None)?,
-            (None, "count") if kept.is_none() && !params.distinct => unaliased(expr).clone(),
+        let drawn_name = format!("__rongshu_drawn_{at}");
+        match (contributions.kept(), name) {
+            (Some(m), _) => extras.push(filtered(sum(column(&m.drawn)), None)?, &drawn_name),
+            (None, "count") if matches!(counting, Counting::Rows) && !params.distinct => {
+                extras.push(unaliased(expr).clone(), &drawn_name)
+            }
             (None, _) => {
                 let with_value = match name {
                     "count" => params
@@ -264,32 +302,37 @@ fn through_aggregate(
                     // A mean of a few values among zeros is their sum.
                     _ => arg.map(|arg| arg.clone().not_eq(lit(0_i64))),
                 };
-                filtered(records.clone(), with_value)?
+                extras.records(&drawn_name, counting.parts(condition(with_value))?);
             }
         };
-        let drawn_name = format!("__rongshu_drawn_{at}");
-        extras.push(drawn.alias(&drawn_name));
         tracing.contributors.push((label.clone(), drawn_name));
         // The records its filter chose, if it has one: what it leaves out
         // of its cell shows by difference.
         let filter = params.filter.is_some();
-        let chosen = match contributions.kept() {
-            Some(m) => (filter || m.chosen.is_some())
-                .then(|| filtered(sum(column(m.chosen.as_deref().unwrap_or(RECORDS))), None)),
+        let chosen_name = format!("__rongshu_chosen_{at}");
+        let chose = match contributions.kept() {
+            Some(m) if filter || m.chosen.is_some() => {
+                let chosen = sum(column(m.chosen.as_deref().unwrap_or(RECORDS)));
+                extras.push(filtered(chosen, None)?, &chosen_name);
+                true
+            }
+            Some(_) => false,
             None => {
                 let adding = name != "count";
                 let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
-                (filter || selects.is_some()).then(|| filtered(records.clone(), selects))
+                let chooses = filter || selects.is_some();
+                if chooses {
+                    extras.records(&chosen_name, counting.parts(condition(selects))?);
+                }
+                chooses
             }
         };
-        if let Some(chosen) = chosen.transpose()? {
-            let name = format!("__rongshu_chosen_{at}");
-            extras.push(chosen.alias(&name));
-            tracing.chosen.push((label.clone(), name));
+        if chose {
+            tracing.chosen.push((label.clone(), chosen_name));
         }
         if name == "count" {
             let count = format!("__rongshu_count_{at}");
-            extras.push(unaliased(expr).clone().alias(&count));
+            extras.push(unaliased(expr).clone(), &count);
             tracing.counts.push((label, count));
             continue;
         }
@@ -304,9 +347,9 @@ fn through_aggregate(
         ];
         let of_counts = matches!(contributions, Contributions::Records(_));
         let [total, top1, top2] = contributed(arg, contributions);
-        extras.push(filtered(total, None)?.alias(&names[0]));
-        extras.push(filtered(top1, None)?.alias(&names[1]));
-        extras.push(filtered(top2, None)?.alias(&names[2]));
+        extras.push(filtered(total, None)?, &names[0]);
+        extras.push(filtered(top1, None)?, &names[1]);
+        extras.push(filtered(top2, None)?, &names[2]);
         tracing.totals.push((label.clone(), names));
         if name == "sum" && (of_counts || holds == Holds::Uniform) {
             // A sum of counts, or of one number a record, is a count (of
@@ -317,7 +360,7 @@ fn through_aggregate(
             }
             let count = format!("__rongshu_count_{at}");
             let summed = filtered(unaliased(expr).clone(), None)?;
-            extras.push(coalesce(vec![summed, lit(0_i64)]).alias(&count));
+            extras.push(coalesce(vec![summed, lit(0_i64)]), &count);
             tracing.counts.push((label, count));
         }
     }
@@ -349,15 +392,125 @@ fn through_aggregate(
     tracing.measure_columns = (0..user_columns)
         .filter(|at| shown(*at).is_none_or(|(at, _)| at >= groups))
         .collect();
-    let names: Vec<String> = extras.iter().map(|e| e.schema_name().to_string()).collect();
-    let mut aggr_expr = aggregate.aggr_expr.clone();
-    aggr_expr.extend(extras);
-    let widened = LogicalPlan::Aggregate(Aggregate::try_new(
-        input,
-        aggregate.group_expr.clone(),
-        aggr_expr,
-    )?);
+    let (widened, names) = extras.widen(input, &aggregate)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
+}
+
+/// How a cell's records are counted.
+enum Counting {
+    /// Each input row is one record.
+    Rows,
+    /// Each input row is a kept aggregation's, standing for its records.
+    Kept,
+    /// Input rows may copy records: the distinct ids each table's records
+    /// carry, the fewest of any table.
+    Ids(Vec<Column>),
+}
+
+impl Counting {
+    /// What counts the records meeting `condition`: one aggregate, or one
+    /// a table whose least is the count.
+    fn parts(&self, condition: Option<Expr>) -> Result<Vec<Expr>> {
+        let filtered = |e: Expr| match &condition {
+            Some(condition) => unaliased(&e).clone().filter(condition.clone()).build(),
+            None => Ok(e),
+        };
+        match self {
+            Counting::Rows => Ok(vec![filtered(count_all())?]),
+            Counting::Kept => Ok(vec![filtered(sum(column(RECORDS)))?]),
+            Counting::Ids(ids) => ids
+                .iter()
+                .map(|id| {
+                    let id = Expr::Column(id.clone());
+                    Ok(count_distinct(match &condition {
+                        Some(condition) => when(condition.clone(), id).end()?,
+                        None => id,
+                    }))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The aggregates a traced aggregation adds, and the columns each set of
+/// per-table record counts leaves as its least.
+#[derive(Default)]
+struct Extras {
+    /// Each aggregate and its name.
+    aggregates: Vec<(Expr, String)>,
+    /// Names of record counts taken as the least of several aggregates.
+    least: Vec<(String, Vec<String>)>,
+}
+
+impl Extras {
+    fn push(&mut self, aggregate: Expr, name: &str) {
+        self.aggregates.push((aggregate, name.to_owned()));
+    }
+
+    /// Records counted by `parts` under `name`; the same part twice is
+    /// aggregated once.
+    fn records(&mut self, name: &str, parts: Vec<Expr>) {
+        if let [part] = parts.as_slice() {
+            return self.push(part.clone(), name);
+        }
+        let mut names = Vec::new();
+        for part in parts {
+            let found = self.aggregates.iter().find(|(a, _)| *a == part);
+            let part_name = match found {
+                Some((_, found)) => found.clone(),
+                None => {
+                    let part_name = format!("{name}_by_{}", names.len());
+                    self.push(part, &part_name);
+                    part_name
+                }
+            };
+            names.push(part_name);
+        }
+        self.least.push((name.to_owned(), names));
+    }
+
+    /// `aggregate` over `input` with these aggregates after its own, and
+    /// the names of the columns a chain above it is to carry.
+    fn widen(
+        self,
+        input: Arc<LogicalPlan>,
+        aggregate: &Aggregate,
+    ) -> Result<(LogicalPlan, Vec<String>)> {
+        let mut aggr_expr = aggregate.aggr_expr.clone();
+        aggr_expr.extend(
+            self.aggregates
+                .iter()
+                .map(|(e, name)| e.clone().alias(name)),
+        );
+        let widened = LogicalPlan::Aggregate(Aggregate::try_new(
+            input,
+            aggregate.group_expr.clone(),
+            aggr_expr,
+        )?);
+        let parts: Vec<&String> = self.least.iter().flat_map(|(_, p)| p).collect();
+        let mut names: Vec<String> = self
+            .aggregates
+            .iter()
+            .map(|(_, name)| name.clone())
+            .filter(|name| !parts.contains(&name))
+            .collect();
+        if self.least.is_empty() {
+            return Ok((widened, names));
+        }
+        let mut shown: Vec<Expr> = widened
+            .schema()
+            .columns()
+            .into_iter()
+            .filter(|c| !parts.contains(&&c.name))
+            .map(Expr::Column)
+            .collect();
+        for (name, parts) in self.least {
+            shown.push(least(parts.iter().map(|p| column(p)).collect()).alias(&name));
+            names.push(name);
+        }
+        let plan = Projection::try_new(shown, Arc::new(widened))?;
+        Ok((LogicalPlan::Projection(plan), names))
+    }
 }
 
 /// The sum of magnitudes, the largest and the second largest of the

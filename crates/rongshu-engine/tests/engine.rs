@@ -894,9 +894,9 @@ async fn kept_tables_and_uploads_say_what_their_columns_hold() {
     assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
 
     // The researcher's own upload holds numbers they know: no weights.
-    const WEIGHTS: &str = "CREATE TABLE t AS SELECT 企业名称, 注册资本 AS w FROM companies";
-    let weighted = "SELECT c.区县, count(*), sum(c.注册资本 * t.w) FROM companies c \
-        JOIN t ON t.企业名称 = c.企业名称 GROUP BY c.区县";
+    const WEIGHTS: &str =
+        "CREATE TABLE t AS SELECT 区县, 注册资本 AS y, 注册资本 AS w FROM companies";
+    let weighted = "SELECT 区县, count(*), sum(y * w) FROM t GROUP BY 区县";
     let (_, facts) = release_from(kept(WEIGHTS).await, weighted).await;
     assert!(failed(&facts).is_empty(), "the companies' own values");
     let upload = kept(WEIGHTS).await.into_upload().unwrap();
@@ -1122,4 +1122,99 @@ fn create_table_names_follow_the_kept_tables_rule() {
         );
     }
     assert!(Statement::parse("CREATE TABLE 大户 AS SELECT 1", 4096).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_copied_by_joins_and_unions_count_once() {
+    // One or two companies copied into ten rows: each is still one record.
+    let one = "企业名称 = '企业0'";
+    let unions = vec![
+        format!("SELECT 区县 FROM companies WHERE 企业名称 IN ('企业0', '企业4')");
+        5
+    ];
+    for sql in [
+        format!(
+            "SELECT 区县, count(*) FROM companies CROSS JOIN \
+             (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)) v(k) WHERE {one} GROUP BY 区县"
+        ),
+        format!(
+            "SELECT 区县, count(*) FROM companies, generate_series(1, 10) WHERE {one} GROUP BY 区县"
+        ),
+        format!(
+            "SELECT a.区县, count(*) FROM companies a JOIN companies b ON a.区县 = b.区县 \
+             WHERE a.{one} GROUP BY a.区县"
+        ),
+        format!(
+            "SELECT 区县, count(*) FROM ({}) GROUP BY 区县",
+            unions.join(" UNION ALL ")
+        ),
+    ] {
+        let (rows, facts) = released(&sql, 100).await;
+        assert_eq!(rows.len(), 1, "{sql}");
+        assert!(facts.records.as_ref().unwrap()[0] <= 2, "{sql}: {facts:?}");
+        assert_eq!(failed(&facts), vec![CheckCode::SmallCell], "{sql}");
+    }
+
+    // A measure drawn from one company's copies draws on one record.
+    let (_, facts) = released(
+        "SELECT 区县, count(*), count(*) FILTER (WHERE 企业名称 = '企业1') \
+         FROM companies, generate_series(1, 10) GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
+    assert!(failed(&facts).contains(&CheckCode::SmallCell));
+
+    // Copies of one large value would pass for two contributions: sums
+    // and means are not followed through copies; counts are.
+    let (_, facts) = released(
+        "SELECT 区县, count(*), sum(营业收入) FROM companies, generate_series(1, 10) GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+    let (_, facts) = released(
+        "SELECT a.区县, count(b.注册资本), sum(CASE WHEN b.注册资本 > 0 THEN 1 ELSE 0 END) \
+         FROM companies a JOIN companies b ON a.企业名称 = b.企业名称 GROUP BY a.区县",
+        100,
+    )
+    .await;
+    assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+
+    // A union with rows of no records could pad a cell: not followed.
+    let (_, facts) = released(
+        "SELECT 区县, count(*) FROM (SELECT 区县 FROM companies UNION ALL SELECT '武侯区') GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_copies_records_but_stands_for_none() {
+    // Ten rows of the researcher's own for each of two companies.
+    let made = "CREATE TABLE t AS SELECT 企业名称, 区县 FROM companies, generate_series(1, 10) \
+                WHERE 企业名称 IN ('企业0', '企业4')";
+    let upload = kept(made).await.into_upload().unwrap();
+    let (_, facts) = release_from(
+        upload,
+        "SELECT c.区县, count(*) FROM companies c JOIN t ON t.企业名称 = c.企业名称 GROUP BY c.区县",
+    )
+    .await;
+    assert_eq!(facts.records, Some(vec![2]), "{facts:?}");
+    assert_eq!(failed(&facts), vec![CheckCode::SmallCell]);
+
+    // Joined by district, the companies are the records, not its rows.
+    let upload = kept("CREATE TABLE t AS SELECT DISTINCT 区县 FROM companies")
+        .await
+        .into_upload()
+        .unwrap();
+    let (_, facts) = release_from(
+        upload,
+        "SELECT c.区县, count(*) FROM companies c JOIN t ON t.区县 = c.区县 GROUP BY c.区县",
+    )
+    .await;
+    assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
 }

@@ -96,7 +96,7 @@ impl Holds {
         }
     }
 
-    fn marked(mark: Option<&String>) -> Holds {
+    pub(super) fn marked(mark: Option<&String>) -> Holds {
         match mark.map(String::as_str) {
             None => Holds::Values,
             Some("known") => Holds::Known,

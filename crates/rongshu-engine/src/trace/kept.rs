@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::common::DFSchema;
 use datafusion::datasource::{provider_as_source, source_as_provider};
@@ -72,6 +72,15 @@ pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
     (0..schema.fields().len())
         .take_while(|at| !schema.field(*at).metadata().contains_key(ROLE))
         .collect()
+}
+
+/// Whether every one of `fields` is marked as numbers the researcher
+/// knows, as an upload's are ([`crate::Table::into_upload`]).
+pub(crate) fn all_known(fields: &[FieldRef]) -> bool {
+    !fields.is_empty()
+        && fields
+            .iter()
+            .all(|f| Holds::marked(f.metadata().get(HOLDS)) == Holds::Known)
 }
 
 /// A made table's schema marked to be kept: what each of its own columns
