@@ -293,24 +293,28 @@ async fn execute(
     };
     // A made table says what each of its columns holds.
     let holds = matches!(statement, Statement::CreateTable { .. }).then(|| workspace.holds(&plan));
-    let (plan, tracing) = match (mode, &statement) {
+    let (plan, tracing, ids) = match (mode, &statement) {
         (Mode::Release { .. }, _) => {
             let (plan, tracing) = trace::trace(plan, &workspace)?;
-            (plan, Some(tracing))
+            (plan, Some(tracing), trace::RowIds::default())
         }
-        // A table made from an aggregation keeps its trace; one the trace
-        // cannot follow is kept as rows that stand for themselves.
+        // A table made from an aggregation keeps its trace; one made of
+        // rows keeps the ids of the records they are; one the trace cannot
+        // follow is kept as rows that stand for themselves.
         (Mode::Answer, Statement::CreateTable { .. }) => {
             match trace::trace(plan.clone(), &workspace) {
                 Ok((widened, tracing))
                     if tracing.shape == trace::Shape::Aggregated && tracing.keepable =>
                 {
-                    (widened, Some(tracing))
+                    (widened, Some(tracing), trace::RowIds::default())
                 }
-                _ => (plan, None),
+                _ => match trace::identified_rows(&plan, &workspace)? {
+                    Some((identified, ids)) => (identified, None, ids),
+                    None => (plan, None, trace::RowIds::default()),
+                },
             }
         }
-        (Mode::Answer, Statement::Query { .. }) => (plan, None),
+        (Mode::Answer, Statement::Query { .. }) => (plan, None, trace::RowIds::default()),
     };
     let physical = state.create_physical_plan(&plan).await?;
     let schema = physical.schema();
@@ -332,7 +336,7 @@ async fn execute(
     let (schema, batches, facts, marked) = match (tracing, mode, holds) {
         // A made table, marked to be kept: with its trace if it has one.
         (tracing, Mode::Answer, Some(holds)) => (
-            trace::mark(&schema, &holds, tracing.as_ref()),
+            trace::mark(&schema, &holds, tracing.as_ref(), &ids),
             batches,
             None,
             true,

@@ -139,9 +139,16 @@ impl Table {
         &self.name
     }
 
-    /// Whether its rows are traced to the records behind them.
+    /// Whether its rows are an aggregation's, traced to the records
+    /// behind them.
     pub fn is_traced(&self) -> bool {
-        self.columns.len() < self.schema.fields().len()
+        trace::keeps_trace(&self.schema)
+    }
+
+    /// Whether it was made of rows that may copy records: then its rows
+    /// are counted by the ids of the records they are.
+    pub(crate) fn holds_copies(&self) -> bool {
+        trace::holds_copies(&self.schema)
     }
 
     /// The table as the researcher's own upload, whatever its file held:
@@ -156,7 +163,11 @@ impl Table {
             .collect::<Result<Vec<_>, _>>()?;
         let schema = self.schema.project(&shown)?;
         let known = vec![trace::Holds::Known; shown.len()];
-        Table::marked(self.name, trace::mark(&schema, &known, None), batches)
+        Table::marked(
+            self.name,
+            trace::mark(&schema, &known, None, &trace::RowIds::default()),
+            batches,
+        )
     }
 
     fn shown(&self) -> Vec<usize> {
@@ -225,34 +236,53 @@ impl Table {
         !trace::all_known(&self.schema.fields()[..self.columns.len()])
     }
 
-    /// The table as queries read it and, after its columns, each row's
-    /// id ([`trace::RECORD_ID`]): `tag` in the high bits, so that no two
-    /// tables' ids meet, and the row's place below.
+    /// The table as queries read it and, after its columns, the ids of
+    /// the records each row stands for, and how many: those a made table
+    /// kept of the records it copies, or else one a row, with a tag from
+    /// the table's name in the high bits (so that no two tables' ids meet,
+    /// in this query or the tables made from it).
     pub(crate) fn identified_provider(
         &self,
         partitions: usize,
-        tag: u64,
-    ) -> datafusion::error::Result<Arc<dyn TableProvider>> {
+    ) -> datafusion::error::Result<(Arc<dyn TableProvider>, usize)> {
         let shown = self.shown();
+        let kept = trace::record_ids(&self.schema);
+        let ids = kept.len().max(1);
         let mut fields = self.schema.project(&shown)?.fields().to_vec();
-        fields.push(Arc::new(Field::new(
-            trace::RECORD_ID,
-            DataType::UInt64,
-            false,
-        )));
+        fields.extend((0..ids).map(|k| {
+            Arc::new(Field::new(
+                format!("{}{k}", trace::RECORD_ID),
+                DataType::UInt64,
+                true,
+            ))
+        }));
         let schema = Arc::new(Schema::new(fields));
-        let mut next = tag << ROW_BITS;
+        let mut next = tag(&self.name) << ROW_BITS;
         let mut batches = Vec::with_capacity(self.batches.len());
         for batch in &self.batches {
-            let rows = batch.num_rows() as u64;
-            let ids = UInt64Array::from_iter_values(next..next + rows);
-            next += rows;
             let mut columns = batch.project(&shown)?.columns().to_vec();
-            columns.push(Arc::new(ids));
+            if kept.is_empty() {
+                let rows = batch.num_rows() as u64;
+                columns.push(Arc::new(UInt64Array::from_iter_values(next..next + rows)));
+                next += rows;
+            } else {
+                columns.extend(kept.iter().map(|at| batch.column(*at).clone()));
+            }
             batches.push(RecordBatch::try_new(schema.clone(), columns)?);
         }
-        dealt(schema, batches, partitions)
+        Ok((dealt(schema, batches, partitions)?, ids))
     }
+}
+
+/// A tag for a table's record ids, stable across queries: a made table
+/// keeps the ids of the records it copies. Two tables sharing one would
+/// only count their records together, fewer.
+fn tag(name: &str) -> u64 {
+    // FNV-1a, its top bits.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash >> ROW_BITS
 }
 
 /// Rows a table's ids can tell apart: far more than memory holds.

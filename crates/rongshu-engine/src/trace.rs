@@ -39,10 +39,13 @@ use datafusion::logical_expr::{
     Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit, when,
 };
 
-pub(crate) use copies::RECORD_ID;
+pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
 pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};
-pub(crate) use kept::{KeptTable, all_known, cleared, is_marked, mark, shown_fields};
+pub(crate) use kept::{
+    KeptTable, all_known, cleared, holds_copies, is_marked, keeps_trace, mark, record_ids,
+    shown_fields,
+};
 use second_largest::second_largest;
 
 const RECORDS: &str = "__rongshu_records";
@@ -103,23 +106,28 @@ pub(crate) struct Workspace {
     /// The tables that keep a trace, by name, as read and whole.
     pub(crate) kept: KeptTables,
     /// The tables whose rows are records (not uploads): as queries read
-    /// them, and whole, to be read with ids where a query copies rows.
+    /// them, and whole, to be read with ids where a query copies rows or
+    /// makes a table of them.
     pub(crate) records: Vec<(Arc<dyn TableProvider>, Arc<crate::Table>)>,
     pub(crate) partitions: usize,
 }
 
 impl Workspace {
-    /// The table `scan` reads with its records' ids, if its rows are
-    /// records.
-    fn identified(&self, scan: &TableScan) -> Result<Option<Arc<dyn TableProvider>>> {
-        let found = self
-            .records
+    /// The table `scan` reads with its records' ids after its columns,
+    /// and how many, if its rows are records.
+    fn identified(&self, scan: &TableScan) -> Result<Option<(Arc<dyn TableProvider>, usize)>> {
+        self.records
             .iter()
-            .enumerate()
-            .find(|(_, (shown, _))| copies::reads(scan, shown));
-        found
-            .map(|(tag, (_, table))| table.identified_provider(self.partitions, tag as u64))
+            .find(|(shown, _)| copies::reads(scan, shown))
+            .map(|(_, table)| table.identified_provider(self.partitions))
             .transpose()
+    }
+
+    /// Whether `scan` reads a made table whose rows may copy records.
+    fn holds_copies(&self, scan: &TableScan) -> bool {
+        self.records
+            .iter()
+            .any(|(shown, table)| copies::reads(scan, shown) && table.holds_copies())
     }
 
     /// What each column of `plan`'s result holds, for a table made of it.

@@ -1218,3 +1218,42 @@ async fn an_upload_copies_records_but_stands_for_none() {
     assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
     assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_made_of_rows_keeps_their_records() {
+    // Five companies read from the table and from a copy of it made in
+    // the workspace are five records, not ten.
+    let five = "企业名称 IN ('企业0', '企业4', '企业8', '企业12', '企业16')";
+    let copy = kept("CREATE TABLE t AS SELECT * FROM companies").await;
+    assert!(!copy.is_traced(), "rows, not an aggregation's");
+    let (_, facts) = release_from(
+        copy,
+        &format!(
+            "SELECT 区县, count(*) FROM (SELECT 区县 FROM companies WHERE {five} \
+             UNION ALL SELECT 区县 FROM t WHERE {five}) GROUP BY 区县"
+        ),
+    )
+    .await;
+    assert_eq!(facts.records, Some(vec![5]), "{facts:?}");
+    assert_eq!(failed(&facts), vec![CheckCode::SmallCell]);
+
+    // Copies made in a table stay copies when it is read alone.
+    let copies = kept(
+        "CREATE TABLE t AS SELECT 区县, 注册资本 FROM companies, generate_series(1, 10) \
+         WHERE 企业名称 = '企业0'",
+    )
+    .await;
+    let (rows, facts) = release_from(copies, "SELECT 区县, count(*) FROM t GROUP BY 区县").await;
+    assert_eq!(rows, vec![vec![Some("锦江区".into()), Some("10".into())]]);
+    assert_eq!(facts.records, Some(vec![1]), "{facts:?}");
+    assert_eq!(failed(&facts), vec![CheckCode::SmallCell]);
+
+    // A table made of all the companies' rows is still every company.
+    let (_, facts) = release_from(
+        kept("CREATE TABLE t AS SELECT 区县, 注册资本 FROM companies WHERE 注册资本 > 0").await,
+        "SELECT 区县, count(*) FROM t GROUP BY 区县",
+    )
+    .await;
+    assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+}

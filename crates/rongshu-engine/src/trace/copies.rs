@@ -1,18 +1,21 @@
-//! Records a join, union or unnest may copy. Below such an operator an
+//! Records a join or union may copy. Below such an operator an
 //! aggregation's input rows are no longer its records: one person crossed
 //! with ten rows of `VALUES` is a cell of ten, and copies of one large
 //! value defeat the dominance check. So each record of a workspace table
-//! is read with an id (its table's tag and its row), carried up to the
-//! aggregation, and a cell's records are counted as distinct ids, table by
-//! table, the fewest of any table standing for the cell.
+//! is read with an id (a tag from its table's name and its row), carried
+//! up to the aggregation, and a cell's records are counted as distinct
+//! ids, table by table, the fewest of any table standing for the cell.
 //!
 //! A researcher's upload stands for no records and carries no id; nor does
-//! a table function or `VALUES`. An inner aggregation, `DISTINCT` or any
-//! other operator that merges rows is not followed: below a copying
-//! operator the release is untraceable.
+//! a table function or `VALUES`. A table made of rows keeps the ids of the
+//! records they are (and whether a record may stand behind several), so
+//! that a copy made in the workspace is the same records again. An inner
+//! aggregation, `DISTINCT` or any other operator that merges rows is not
+//! followed: below a copying operator the release is untraceable.
 
 use std::sync::Arc;
 
+use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::datasource::{provider_as_source, source_as_provider};
@@ -39,7 +42,7 @@ pub(super) enum Records {
 
 impl Records {
     pub(super) fn of(input: &LogicalPlan, workspace: &Workspace) -> Result<Records> {
-        if !input.exists(|node| Ok(copies(node)))? {
+        if !copying(input, workspace)? {
             return Ok(Records::Rows);
         }
         let mut carrier = Carrier { workspace, next: 0 };
@@ -48,6 +51,56 @@ impl Records {
             None => Records::Untraceable,
         })
     }
+}
+
+/// The ids a made table's rows keep of the records they stand for.
+#[derive(Debug, Default)]
+pub(crate) struct RowIds {
+    /// The columns after the table's own that hold them.
+    pub(crate) columns: Vec<String>,
+    /// Whether a record may stand behind several rows.
+    pub(crate) copies: bool,
+}
+
+/// A made table's rows with the ids of the records each stands for after
+/// its columns: a table made of a table's rows is made of its records,
+/// not of records of its own, so reading both counts each once. None if
+/// the rows stand for no records or their ids cannot be carried to them.
+pub(crate) fn identified_rows(
+    plan: &LogicalPlan,
+    workspace: &Workspace,
+) -> Result<Option<(LogicalPlan, RowIds)>> {
+    let copies = copying(plan, workspace)?;
+    let mut carrier = Carrier { workspace, next: 0 };
+    let Some((carried, ids)) = carrier.carry(plan)? else {
+        return Ok(None);
+    };
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let renames: Vec<(Column, String)> = ids
+        .into_iter()
+        .map(|id| {
+            let name = id.name.clone();
+            (id, name)
+        })
+        .collect();
+    let identified = renamed(carried, &renames)?;
+    let ids = RowIds {
+        columns: renames.into_iter().map(|(_, name)| name).collect(),
+        copies,
+    };
+    Ok(Some((identified, ids)))
+}
+
+/// Whether a row of `plan` may be a copy of a record another row is.
+fn copying(plan: &LogicalPlan, workspace: &Workspace) -> Result<bool> {
+    plan.exists(|node| {
+        Ok(match node {
+            LogicalPlan::TableScan(scan) => workspace.holds_copies(scan),
+            other => copies(other),
+        })
+    })
 }
 
 /// Whether `node` may put one input row into several output rows.
@@ -75,10 +128,7 @@ impl Carrier<'_> {
     fn carry(&mut self, plan: &LogicalPlan) -> Result<Option<(LogicalPlan, Vec<Column>)>> {
         let carried = match plan {
             LogicalPlan::TableScan(scan) => match self.workspace.identified(scan)? {
-                Some(identified) => {
-                    let (scan, id) = self.read_with_id(scan, identified)?;
-                    (scan, vec![id])
-                }
+                Some(identified) => self.read_with_ids(scan, identified)?,
                 None => (plan.clone(), Vec::new()),
             },
             LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) => (plan.clone(), Vec::new()),
@@ -161,7 +211,10 @@ impl Carrier<'_> {
         let name = self.name();
         let inputs = branches
             .into_iter()
-            .map(|(branch, ids)| renamed(branch, &ids[0], &name).map(Arc::new))
+            .map(|(branch, ids)| {
+                let renames = [(ids[0].clone(), name.clone())];
+                renamed(branch, &renames).map(Arc::new)
+            })
             .collect::<Result<_>>()?;
         let union = Union::try_new_with_loose_types(inputs)?;
         Ok(Some((
@@ -170,27 +223,35 @@ impl Carrier<'_> {
         )))
     }
 
-    /// The scan of `identified` in place of `scan`'s table, its records'
-    /// ids under a name of their own.
-    fn read_with_id(
+    /// The scan of `identified` (the table with its `ids` records' ids
+    /// last) in place of `scan`'s table, each id under a name of its own.
+    fn read_with_ids(
         &mut self,
         scan: &TableScan,
-        identified: Arc<dyn datafusion::catalog::TableProvider>,
-    ) -> Result<(LogicalPlan, Column)> {
-        let id_at = identified.schema().index_of(RECORD_ID)?;
+        (identified, ids): (Arc<dyn TableProvider>, usize),
+    ) -> Result<(LogicalPlan, Vec<Column>)> {
+        let fields = identified.schema().fields().len();
+        let id_fields = fields - ids..fields;
         let projection = match &scan.projection {
-            Some(columns) => columns.iter().copied().chain([id_at]).collect(),
-            None => (0..=id_at).collect(),
+            Some(columns) => columns.iter().copied().chain(id_fields.clone()).collect(),
+            None => (0..fields).collect(),
         };
         let read = TableScanBuilder::new(scan.table_name.clone(), provider_as_source(identified))
             .with_projection(Some(projection))
             .with_filters(scan.filters.clone())
             .with_fetch(scan.fetch)
             .build()?;
-        let name = self.name();
-        let id = Column::new(Some(scan.table_name.clone()), RECORD_ID);
-        let plan = renamed(LogicalPlan::TableScan(read), &id, &name)?;
-        Ok((plan, Column::new_unqualified(name)))
+        let renames: Vec<(Column, String)> = (0..ids)
+            .map(|k| {
+                let id = format!("{RECORD_ID}{k}");
+                (Column::new(Some(scan.table_name.clone()), id), self.name())
+            })
+            .collect();
+        let plan = renamed(LogicalPlan::TableScan(read), &renames)?;
+        let ids = renames
+            .into_iter()
+            .map(|(_, name)| Column::new_unqualified(name));
+        Ok((plan, ids.collect()))
     }
 
     fn name(&mut self) -> String {
@@ -199,17 +260,23 @@ impl Carrier<'_> {
     }
 }
 
-/// `plan` with its column `id` last, renamed `name`, so that every
-/// branch of a union has it in the same place.
-fn renamed(plan: LogicalPlan, id: &Column, name: &str) -> Result<LogicalPlan> {
-    let mut exprs: Vec<Expr> = plan
-        .schema()
+/// `plan` with the id columns of `renames` last, each renamed, so that
+/// they have names of their own and every branch of a union has its id
+/// in the same place.
+fn renamed(plan: LogicalPlan, renames: &[(Column, String)]) -> Result<LogicalPlan> {
+    let schema = plan.schema().clone();
+    let is_id = |c: &Column| renames.iter().any(|(id, _)| id.name == c.name);
+    let mut exprs: Vec<Expr> = schema
         .columns()
         .into_iter()
-        .filter(|c| c.name != id.name)
+        .filter(|c| !is_id(c))
         .map(Expr::Column)
         .collect();
-    exprs.push(Expr::Column(id.clone()).alias(name));
+    exprs.extend(
+        renames
+            .iter()
+            .map(|(id, name)| Expr::Column(id.clone()).alias(name)),
+    );
     Ok(LogicalPlan::Projection(Projection::try_new(
         exprs,
         Arc::new(plan),
@@ -218,6 +285,6 @@ fn renamed(plan: LogicalPlan, id: &Column, name: &str) -> Result<LogicalPlan> {
 
 /// Whether `scan` reads the workspace table `shown` (not a table function
 /// of its name).
-pub(super) fn reads(scan: &TableScan, shown: &Arc<dyn datafusion::catalog::TableProvider>) -> bool {
+pub(super) fn reads(scan: &TableScan, shown: &Arc<dyn TableProvider>) -> bool {
     source_as_provider(&scan.source).is_ok_and(|read| Arc::ptr_eq(&read, shown))
 }

@@ -20,8 +20,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
 use super::{
-    Holds, RECORDS, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild, shows,
-    unaliased, untraced,
+    Holds, RECORDS, RowIds, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild,
+    shows, unaliased, untraced,
 };
 
 /// Field metadata: what a trace column holds.
@@ -41,6 +41,12 @@ const SHOWS_TOTAL: &str = "rongshu.shows-total";
 /// Field metadata of a made table's own column that holds constants or
 /// computed values rather than the records' values ([`Holds::mark`]).
 pub(super) const HOLDS: &str = "rongshu.holds";
+/// Field metadata role of a made row table's hidden column that holds the
+/// ids of the records each row copies ([`super::copies`]).
+const RECORD_ID_ROLE: &str = "record-id";
+/// Schema metadata of a made row table a record may stand behind several
+/// rows of.
+const COPIES: &str = "rongshu.copies";
 /// Schema metadata of a table the engine made and marked.
 const TRACED: &str = "rongshu.traced";
 const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
@@ -67,6 +73,28 @@ pub(crate) fn is_marked(schema: &Schema) -> bool {
     schema.metadata().contains_key(TRACED)
 }
 
+/// Whether `schema` keeps the trace of an aggregation (its records).
+pub(crate) fn keeps_trace(schema: &Schema) -> bool {
+    schema
+        .fields()
+        .iter()
+        .any(|f| f.metadata().get(ROLE).is_some_and(|r| r == "records"))
+}
+
+/// Whether `schema` is a made row table's that may copy records.
+pub(crate) fn holds_copies(schema: &Schema) -> bool {
+    schema.metadata().contains_key(COPIES)
+}
+
+/// The fields of a made row table that hold the ids of its records.
+pub(crate) fn record_ids(schema: &Schema) -> Vec<usize> {
+    (0..schema.fields().len())
+        .filter(|at| {
+            schema.field(*at).metadata().get(ROLE).map(String::as_str) == Some(RECORD_ID_ROLE)
+        })
+        .collect()
+}
+
 /// The fields of a table's schema that it shows: those before its trace.
 pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
     (0..schema.fields().len())
@@ -84,10 +112,19 @@ pub(crate) fn all_known(fields: &[FieldRef]) -> bool {
 }
 
 /// A made table's schema marked to be kept: what each of its own columns
-/// holds, and, for a traced result, what its extra columns hold and which
-/// of its own show a measure.
-pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) -> SchemaRef {
+/// (the first `holds.len()`) holds, and, for a traced result, what its
+/// extra columns hold and which of its own show a measure; for rows that
+/// stand for records, which extra columns hold their `ids`.
+pub(crate) fn mark(
+    schema: &Schema,
+    holds: &[Holds],
+    tracing: Option<&Tracing>,
+    ids: &RowIds,
+) -> SchemaRef {
     let mut roles: HashMap<&str, (&str, &str)> = HashMap::new();
+    for id in &ids.columns {
+        roles.insert(id, (RECORD_ID_ROLE, ""));
+    }
     if let Some(tracing) = tracing {
         roles.insert(RECORDS, ("records", ""));
         for (label, name) in &tracing.counts {
@@ -133,7 +170,10 @@ pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) 
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_TOTAL, label);
                 }
-            } else if let Some((role, label)) = roles.get(field.name().as_str()) {
+            } else if let Some((role, label)) = roles
+                .get(field.name().as_str())
+                .filter(|_| at >= holds.len())
+            {
                 put(ROLE, role);
                 put(LABEL, label);
             }
@@ -142,6 +182,9 @@ pub(crate) fn mark(schema: &Schema, holds: &[Holds], tracing: Option<&Tracing>) 
         .collect();
     let mut meta = cleared.metadata().clone();
     meta.insert(TRACED.to_owned(), String::new());
+    if ids.copies {
+        meta.insert(COPIES.to_owned(), String::new());
+    }
     Arc::new(Schema::new_with_metadata(fields, meta))
 }
 
