@@ -301,9 +301,12 @@ fn through_aggregate(
             }
             (None, _) => {
                 let with_value = match name {
+                    // `count(*)` counts every record: no condition, so
+                    // that its records are counted once with the cell's.
                     "count" => params
                         .args
                         .iter()
+                        .filter(|a| !holds::literal(a).is_some_and(|v| !v.is_null()))
                         .cloned()
                         .map(Expr::is_not_null)
                         .reduce(Expr::and),

@@ -335,7 +335,7 @@ fn branches(case: &Case) -> impl Iterator<Item = &Expr> {
 }
 
 /// The literal `expr` is, through casts.
-fn literal(expr: &Expr) -> Option<&ScalarValue> {
+pub(super) fn literal(expr: &Expr) -> Option<&ScalarValue> {
     match expr {
         Expr::Literal(value, _) => Some(value),
         Expr::Cast(cast) => literal(&cast.expr),
