@@ -27,16 +27,20 @@ mod second_largest;
 use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
-use datafusion::common::Column;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::{Column, ScalarValue};
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::{coalesce, least};
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::{count_all, count_distinct};
 use datafusion::functions_aggregate::expr_fn::{max, sum};
-use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::functions_aggregate::sum::sum_udaf;
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::expr::{AggregateFunction, WindowFunction};
+use datafusion::logical_expr::expr_rewriter::normalize_col;
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit, when,
+    Aggregate, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Projection, TableScan, lit,
+    when,
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
@@ -244,6 +248,7 @@ fn through_aggregate(
         }
     };
     let copied = matches!(counting, Counting::Ids(_));
+    let sets = !tracing.keepable;
     // What a copied record's cell keeps would count its copies.
     tracing.keepable &= !copied;
     let mut extras = Extras::default();
@@ -276,9 +281,12 @@ fn through_aggregate(
             && holds.adds_up()
             && (name == "count" || !params.distinct && arg.is_some());
         // Copies of one value would pass for several records' in the
-        // dominance check: only counts are followed through copies.
-        let counts_only = !copied || name == "count" || holds != Holds::Values;
-        let (Some(contributions), true) = (contributions, checkable && counts_only) else {
+        // dominance check: over copies, a sum's contributions are each
+        // record's, added up in its cell first (which grouping sets,
+        // putting a row in several cells, do not allow).
+        let per_record = copied && name != "count" && holds == Holds::Values;
+        let (Some(contributions), true) = (contributions, checkable && !(per_record && sets))
+        else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
         let condition = |also: Option<Expr>| {
@@ -306,7 +314,7 @@ fn through_aggregate(
                     "count" => params
                         .args
                         .iter()
-                        .filter(|a| !holds::literal(a).is_some_and(|v| !v.is_null()))
+                        .filter(|a| holds::literal(a).is_none_or(ScalarValue::is_null))
                         .cloned()
                         .map(Expr::is_not_null)
                         .reduce(Expr::and),
@@ -357,11 +365,28 @@ fn through_aggregate(
             format!("__rongshu_top2_{at}"),
         ];
         let of_counts = matches!(contributions, Contributions::Records(_));
-        let [total, top1, top2] = contributed(arg, contributions);
-        extras.push(filtered(total, None)?, &names[0]);
-        extras.push(filtered(top1, None)?, &names[1]);
-        extras.push(filtered(top2, None)?, &names[2]);
-        tracing.totals.push((label.clone(), names));
+        match &counting {
+            // Each table's records' contributions, a total each.
+            Counting::Ids(ids) if per_record => {
+                for (table, id) in ids.iter().enumerate() {
+                    let names = names.clone().map(|n| format!("{n}_{table}"));
+                    let filter = params.filter.as_deref();
+                    let contributions =
+                        extras.per_record(arg, filter, &aggregate.group_expr, id)?;
+                    for (contributed, name) in contributions.into_iter().zip(&names) {
+                        extras.push(contributed, name);
+                    }
+                    tracing.totals.push((label.clone(), names));
+                }
+            }
+            _ => {
+                let [total, top1, top2] = contributed(arg, contributions);
+                extras.push(filtered(total, None)?, &names[0]);
+                extras.push(filtered(top1, None)?, &names[1]);
+                extras.push(filtered(top2, None)?, &names[2]);
+                tracing.totals.push((label.clone(), names));
+            }
+        }
         if name == "sum" && (of_counts || holds == Holds::Uniform) {
             // A sum of counts, or of one number a record, is a count (of
             // none where no record was chosen); a sum of fives is five
@@ -451,9 +476,53 @@ struct Extras {
     aggregates: Vec<(Expr, String)>,
     /// Names of record counts taken as the least of several aggregates.
     least: Vec<(String, Vec<String>)>,
+    /// Window functions the aggregation's input gains, and their names.
+    windows: Vec<(Expr, String)>,
 }
 
 impl Extras {
+    /// The sum of magnitudes, the largest and the second largest of each
+    /// record's contributions (by `id`) to `arg` in its cell (by `keys`),
+    /// among the rows `filter` chooses: copies of a record add up to one
+    /// contribution.
+    fn per_record(
+        &mut self,
+        arg: &Expr,
+        filter: Option<&Expr>,
+        keys: &[Expr],
+        id: &Column,
+    ) -> Result<[Expr; 3]> {
+        let mut partition = keys.to_vec();
+        partition.push(Expr::Column(id.clone()));
+        partition.extend(filter.cloned());
+        let summed = WindowFunction::new(sum_udaf(), vec![arg.clone()]);
+        let summed = Expr::from(summed).partition_by(partition.clone()).build()?;
+        let first = row_number().partition_by(partition).build()?;
+        let magnitude = abs(self.window(summed));
+        // One row a record.
+        let first = self.window(first).eq(lit(1_u64));
+        let once = filter.cloned().map_or(first.clone(), |f| f.and(first));
+        let once = |e: Expr| e.filter(once.clone()).build();
+        Ok([
+            once(sum(magnitude.clone()))?,
+            once(max(magnitude.clone()))?,
+            once(second_largest(vec![magnitude]))?,
+        ])
+    }
+
+    /// The column of the input that will hold `window`.
+    fn window(&mut self, window: Expr) -> Expr {
+        let name = match self.windows.iter().find(|(w, _)| *w == window) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = format!("__rongshu_window_{}", self.windows.len());
+                self.windows.push((window, name.clone()));
+                name
+            }
+        };
+        column(&name)
+    }
+
     fn push(&mut self, aggregate: Expr, name: &str) {
         self.aggregates.push((aggregate, name.to_owned()));
     }
@@ -487,6 +556,10 @@ impl Extras {
         input: Arc<LogicalPlan>,
         aggregate: &Aggregate,
     ) -> Result<(LogicalPlan, Vec<String>)> {
+        let input = match self.windows.is_empty() {
+            true => input,
+            false => Arc::new(windowed(input, &self.windows)?),
+        };
         let mut aggr_expr = aggregate.aggr_expr.clone();
         aggr_expr.extend(
             self.aggregates
@@ -522,6 +595,31 @@ impl Extras {
         let plan = Projection::try_new(shown, Arc::new(widened))?;
         Ok((LogicalPlan::Projection(plan), names))
     }
+}
+
+/// `input` with the columns of `windows` after its own, each named (a
+/// window node a partitioning).
+fn windowed(input: Arc<LogicalPlan>, windows: &[(Expr, String)]) -> Result<LogicalPlan> {
+    // Qualified as the window node will qualify them, so that they are
+    // found by name above it.
+    let exprs = windows
+        .iter()
+        .map(|(w, _)| normalize_col(w.clone(), &input))
+        .collect::<Result<Vec<_>>>()?;
+    let mut shown: Vec<Expr> = input
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    shown.extend(exprs.iter().zip(windows).map(|(w, (_, name))| {
+        Expr::Column(Column::from_name(w.schema_name().to_string())).alias(name)
+    }));
+    let window = LogicalPlanBuilder::window_plan(input.as_ref().clone(), exprs)?;
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        shown,
+        Arc::new(window),
+    )?))
 }
 
 /// The sum of magnitudes, the largest and the second largest of the

@@ -1165,14 +1165,44 @@ async fn records_copied_by_joins_and_unions_count_once() {
     assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
     assert!(failed(&facts).contains(&CheckCode::SmallCell));
 
-    // Copies of one large value would pass for two contributions: sums
-    // and means are not followed through copies; counts are.
-    let (_, facts) = released(
-        "SELECT 区县, count(*), sum(营业收入) FROM companies, generate_series(1, 10) GROUP BY 区县",
+    // Copies of one large value would pass for two contributions: each
+    // record's copies add up to one.
+    let (rows, facts) = released(
+        "SELECT 区县, count(*), sum(营业收入), avg(营业收入) FROM companies, generate_series(1, 10) \
+         GROUP BY 区县 ORDER BY 区县",
         100,
     )
     .await;
-    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+    let dominated: Vec<_> = check(&facts, &DisclosureRules::default())
+        .into_iter()
+        .map(|f| {
+            (
+                f.code,
+                f.rows
+                    .iter()
+                    .map(|r| rows[*r][0].clone())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let wuhou = vec![Some("武侯区".to_owned())];
+    assert_eq!(
+        dominated,
+        [
+            (CheckCode::Dominance, wuhou.clone()),
+            (CheckCode::Dominance, wuhou)
+        ],
+        "企业39's revenue, its sum and its mean"
+    );
+    for sql in [
+        "SELECT a.区县, count(*), sum(b.注册资本), avg(a.注册资本) FILTER (WHERE a.注册资本 > 0) \
+         FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县",
+        "SELECT 区县, sum(注册资本) FROM (SELECT 区县, 注册资本 FROM companies \
+         UNION ALL SELECT 区县, 注册资本 FROM companies) GROUP BY 区县",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert!(failed(&facts).is_empty(), "{sql}: {:?}", failed(&facts));
+    }
     let (_, facts) = released(
         "SELECT a.区县, count(b.注册资本), sum(CASE WHEN b.注册资本 > 0 THEN 1 ELSE 0 END) \
          FROM companies a JOIN companies b ON a.企业名称 = b.企业名称 GROUP BY a.区县",

@@ -4,7 +4,9 @@
 //! value defeat the dominance check. So each record of a workspace table
 //! is read with an id (a tag from its table's name and its row), carried
 //! up to the aggregation, and a cell's records are counted as distinct
-//! ids, table by table, the fewest of any table standing for the cell.
+//! ids, table by table, the fewest of any table standing for the cell; a
+//! sum's contributions are each record's copies added up (`Extras::
+//! per_record` in the parent module).
 //!
 //! A researcher's upload stands for no records and carries no id; nor does
 //! a table function or `VALUES`. A table made of rows keeps the ids of the
