@@ -219,13 +219,15 @@ fn through_aggregate(
     workspace: &Workspace,
     user_columns: usize,
 ) -> Result<(LogicalPlan, Tracing)> {
+    // Grouping sets put a record behind several rows.
+    let sets = aggregate
+        .group_expr
+        .iter()
+        .any(|e| matches!(e, Expr::GroupingSet(_)));
     let mut tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
-        keepable: !aggregate
-            .group_expr
-            .iter()
-            .any(|e| matches!(e, Expr::GroupingSet(_))),
+        keepable: !sets,
         ..Tracing::default()
     };
     let (input, kept, counting) = match KeptInput::of(&aggregate, &workspace.kept)? {
@@ -248,8 +250,8 @@ fn through_aggregate(
         }
     };
     let copied = matches!(counting, Counting::Ids(_));
-    let sets = !tracing.keepable;
-    // What a copied record's cell keeps would count its copies.
+    // Copied, a record may stand behind several cells: a table kept of
+    // them could not add their records up.
     tracing.keepable &= !copied;
     let mut extras = Extras::default();
     extras.records(RECORDS, counting.parts(None)?);
