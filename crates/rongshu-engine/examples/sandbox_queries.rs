@@ -69,7 +69,8 @@ const QUERIES: [(&str, &str); 4] = [
     ),
     (
         "join of two tables",
-        "SELECT c.district, count(*) AS n, sum(CASE WHEN i.result = '不合格' THEN 1 ELSE 0 END) AS failed \
+        "SELECT c.district, count(*) AS n, sum(CASE WHEN i.result = '不合格' THEN 1 ELSE 0 END) AS failed, \
+         sum(c.capital) AS capital \
          FROM inspections i JOIN companies c ON i.company_id = c.id \
          GROUP BY c.district ORDER BY c.district",
     ),

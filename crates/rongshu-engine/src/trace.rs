@@ -34,13 +34,9 @@ use datafusion::functions::core::expr_fn::{coalesce, least};
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::{count_all, count_distinct};
 use datafusion::functions_aggregate::expr_fn::{max, sum};
-use datafusion::functions_aggregate::sum::sum_udaf;
-use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::expr::{AggregateFunction, WindowFunction};
-use datafusion::logical_expr::expr_rewriter::normalize_col;
+use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Projection, TableScan, lit,
-    when,
+    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit, when,
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
@@ -370,16 +366,17 @@ fn through_aggregate(
         match &counting {
             // Each table's records' contributions, a total each.
             Counting::Ids(ids) if per_record => {
-                for (table, id) in ids.iter().enumerate() {
-                    let names = names.clone().map(|n| format!("{n}_{table}"));
-                    let filter = params.filter.as_deref();
-                    let contributions =
-                        extras.per_record(arg, filter, &aggregate.group_expr, id)?;
-                    for (contributed, name) in contributions.into_iter().zip(&names) {
-                        extras.push(contributed, name);
-                    }
-                    tracing.totals.push((label.clone(), names));
+                let totals: Vec<[String; 3]> = (0..ids.len())
+                    .map(|table| names.clone().map(|n| format!("{n}_{table}")))
+                    .collect();
+                for names in &totals {
+                    tracing.totals.push((label.clone(), names.clone()));
                 }
+                extras.per_record.push(copies::PerRecord {
+                    arg: arg.clone(),
+                    filter: params.filter.as_deref().cloned(),
+                    totals,
+                });
             }
             _ => {
                 let [total, top1, top2] = contributed(arg, contributions);
@@ -430,7 +427,7 @@ fn through_aggregate(
     tracing.measure_columns = (0..user_columns)
         .filter(|at| shown(*at).is_none_or(|(at, _)| at >= groups))
         .collect();
-    let (widened, names) = extras.widen(input, &aggregate)?;
+    let (widened, names) = extras.widen(input, &aggregate, &counting)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
 }
 
@@ -478,53 +475,11 @@ struct Extras {
     aggregates: Vec<(Expr, String)>,
     /// Names of record counts taken as the least of several aggregates.
     least: Vec<(String, Vec<String>)>,
-    /// Window functions the aggregation's input gains, and their names.
-    windows: Vec<(Expr, String)>,
+    /// Sums and means over copies, whose contributions are each record's.
+    per_record: Vec<copies::PerRecord>,
 }
 
 impl Extras {
-    /// The sum of magnitudes, the largest and the second largest of each
-    /// record's contributions (by `id`) to `arg` in its cell (by `keys`),
-    /// among the rows `filter` chooses: copies of a record add up to one
-    /// contribution.
-    fn per_record(
-        &mut self,
-        arg: &Expr,
-        filter: Option<&Expr>,
-        keys: &[Expr],
-        id: &Column,
-    ) -> Result<[Expr; 3]> {
-        let mut partition = keys.to_vec();
-        partition.push(Expr::Column(id.clone()));
-        partition.extend(filter.cloned());
-        let summed = WindowFunction::new(sum_udaf(), vec![arg.clone()]);
-        let summed = Expr::from(summed).partition_by(partition.clone()).build()?;
-        let first = row_number().partition_by(partition).build()?;
-        let magnitude = abs(self.window(summed));
-        // One row a record.
-        let first = self.window(first).eq(lit(1_u64));
-        let once = filter.cloned().map_or(first.clone(), |f| f.and(first));
-        let once = |e: Expr| e.filter(once.clone()).build();
-        Ok([
-            once(sum(magnitude.clone()))?,
-            once(max(magnitude.clone()))?,
-            once(second_largest(vec![magnitude]))?,
-        ])
-    }
-
-    /// The column of the input that will hold `window`.
-    fn window(&mut self, window: Expr) -> Expr {
-        let name = match self.windows.iter().find(|(w, _)| *w == window) {
-            Some((_, name)) => name.clone(),
-            None => {
-                let name = format!("__rongshu_window_{}", self.windows.len());
-                self.windows.push((window, name.clone()));
-                name
-            }
-        };
-        column(&name)
-    }
-
     fn push(&mut self, aggregate: Expr, name: &str) {
         self.aggregates.push((aggregate, name.to_owned()));
     }
@@ -557,28 +512,36 @@ impl Extras {
         self,
         input: Arc<LogicalPlan>,
         aggregate: &Aggregate,
+        counting: &Counting,
     ) -> Result<(LogicalPlan, Vec<String>)> {
-        let input = match self.windows.is_empty() {
-            true => input,
-            false => Arc::new(windowed(input, &self.windows)?),
-        };
         let mut aggr_expr = aggregate.aggr_expr.clone();
         aggr_expr.extend(
             self.aggregates
                 .iter()
                 .map(|(e, name)| e.clone().alias(name)),
         );
-        let widened = LogicalPlan::Aggregate(Aggregate::try_new(
-            input,
+        let mut widened = LogicalPlan::Aggregate(Aggregate::try_new(
+            input.clone(),
             aggregate.group_expr.clone(),
             aggr_expr,
         )?);
+        if let Counting::Ids(ids) = counting
+            && !self.per_record.is_empty()
+        {
+            let keys = &aggregate.group_expr;
+            widened = copies::with_record_totals(widened, &input, keys, ids, &self.per_record)?;
+        }
+        let per_record = self
+            .per_record
+            .iter()
+            .flat_map(|m| m.totals.iter().flatten());
         let parts: Vec<&String> = self.least.iter().flat_map(|(_, p)| p).collect();
         let mut names: Vec<String> = self
             .aggregates
             .iter()
             .map(|(_, name)| name.clone())
             .filter(|name| !parts.contains(&name))
+            .chain(per_record.cloned())
             .collect();
         if self.least.is_empty() {
             return Ok((widened, names));
@@ -597,31 +560,6 @@ impl Extras {
         let plan = Projection::try_new(shown, Arc::new(widened))?;
         Ok((LogicalPlan::Projection(plan), names))
     }
-}
-
-/// `input` with the columns of `windows` after its own, each named (a
-/// window node a partitioning).
-fn windowed(input: Arc<LogicalPlan>, windows: &[(Expr, String)]) -> Result<LogicalPlan> {
-    // Qualified as the window node will qualify them, so that they are
-    // found by name above it.
-    let exprs = windows
-        .iter()
-        .map(|(w, _)| normalize_col(w.clone(), &input))
-        .collect::<Result<Vec<_>>>()?;
-    let mut shown: Vec<Expr> = input
-        .schema()
-        .columns()
-        .into_iter()
-        .map(Expr::Column)
-        .collect();
-    shown.extend(exprs.iter().zip(windows).map(|(w, (_, name))| {
-        Expr::Column(Column::from_name(w.schema_name().to_string())).alias(name)
-    }));
-    let window = LogicalPlanBuilder::window_plan(input.as_ref().clone(), exprs)?;
-    Ok(LogicalPlan::Projection(Projection::try_new(
-        shown,
-        Arc::new(window),
-    )?))
 }
 
 /// The sum of magnitudes, the largest and the second largest of the

@@ -1194,6 +1194,16 @@ async fn records_copied_by_joins_and_unions_count_once() {
         ],
         "企业39's revenue, its sum and its mean"
     );
+    let (_, facts) = released(
+        "SELECT count(*), sum(营业收入) FROM companies, generate_series(1, 10) WHERE 区县 = '武侯区'",
+        100,
+    )
+    .await;
+    assert_eq!(
+        failed(&facts),
+        vec![CheckCode::Dominance],
+        "a cell of no keys"
+    );
     for sql in [
         "SELECT a.区县, count(*), sum(b.注册资本), avg(a.注册资本) FILTER (WHERE a.注册资本 > 0) \
          FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县",
