@@ -285,6 +285,11 @@ async fn execute(
         .with_allow_statements(false)
         .verify_plan(&plan)
         .map_err(|e| EngineError::NotAllowed(e.to_string()))?;
+    if let Some(name) = reserved_name(&plan) {
+        return Err(EngineError::Sql(format!(
+            "the name {name} is reserved: names starting with {RESERVED} are the engine's own"
+        )));
+    }
     let read = tables_read(&plan);
     let cap = match (mode, &statement) {
         (Mode::Release { max_rows }, _) => Some(max_rows + 1),
@@ -308,10 +313,10 @@ async fn execute(
                 {
                     (widened, Some(tracing), trace::RowIds::default())
                 }
-                _ => match trace::identified_rows(&plan, &workspace)? {
-                    Some((identified, ids)) => (identified, None, ids),
-                    None => (plan, None, trace::RowIds::default()),
-                },
+                _ => {
+                    let (plan, ids) = trace::identified_rows(&plan, &workspace)?;
+                    (plan, None, ids)
+                }
             }
         }
         (Mode::Answer, Statement::Query { .. }) => (plan, None, trace::RowIds::default()),
@@ -358,6 +363,28 @@ async fn execute(
         facts,
         marked,
     })
+}
+
+/// What the engine's own columns are named with (record ids, traces).
+const RESERVED: &str = "__rongshu";
+
+/// A column of `plan`, at any depth, named as the engine names its own.
+fn reserved_name(plan: &LogicalPlan) -> Option<String> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut found = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        found = node
+            .schema()
+            .fields()
+            .iter()
+            .find(|f| f.name().starts_with(RESERVED))
+            .map(|f| f.name().clone());
+        Ok(match found {
+            Some(_) => TreeNodeRecursion::Stop,
+            None => TreeNodeRecursion::Continue,
+        })
+    });
+    found
 }
 
 /// The names of the tables a plan scans, sorted and once each.

@@ -162,12 +162,7 @@ impl Table {
             .map(|b| b.project(&shown))
             .collect::<Result<Vec<_>, _>>()?;
         let schema = self.schema.project(&shown)?;
-        let known = vec![trace::Holds::Known; shown.len()];
-        Table::marked(
-            self.name,
-            trace::mark(&schema, &known, None, &trace::RowIds::default()),
-            batches,
-        )
+        Table::marked(self.name, trace::upload(&schema), batches)
     }
 
     fn shown(&self) -> Vec<usize> {
@@ -233,20 +228,24 @@ impl Table {
     /// Whether its rows stand for records a release must count: not the
     /// researcher's own upload (every column one they know).
     pub(crate) fn holds_records(&self) -> bool {
-        !trace::all_known(&self.schema.fields()[..self.columns.len()])
+        !trace::is_upload(&self.schema)
     }
 
     /// The table as queries read it and, after its columns, the ids of
     /// the records each row stands for, and how many: those a made table
     /// kept of the records it copies, or else one a row, with a tag from
     /// the table's name in the high bits (so that no two tables' ids meet,
-    /// in this query or the tables made from it).
+    /// in this query or the tables made from it). None if it was made of
+    /// copies whose records it could not keep.
     pub(crate) fn identified_provider(
         &self,
         partitions: usize,
-    ) -> datafusion::error::Result<(Arc<dyn TableProvider>, usize)> {
+    ) -> datafusion::error::Result<Option<(Arc<dyn TableProvider>, usize)>> {
         let shown = self.shown();
         let kept = trace::record_ids(&self.schema);
+        if kept.is_empty() && self.holds_copies() {
+            return Ok(None);
+        }
         let ids = kept.len().max(1);
         let mut fields = self.schema.project(&shown)?.fields().to_vec();
         fields.extend((0..ids).map(|k| {
@@ -270,7 +269,7 @@ impl Table {
             }
             batches.push(RecordBatch::try_new(schema.clone(), columns)?);
         }
-        Ok((dealt(schema, batches, partitions)?, ids))
+        Ok(Some((dealt(schema, batches, partitions)?, ids)))
     }
 }
 

@@ -30,7 +30,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::error::Result;
-use datafusion::functions::core::expr_fn::{coalesce, least};
+use datafusion::functions::core::expr_fn::{coalesce, least, nullif};
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::{count_all, count_distinct};
 use datafusion::functions_aggregate::expr_fn::{max, sum};
@@ -43,8 +43,8 @@ pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
 pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};
 pub(crate) use kept::{
-    KeptTable, all_known, cleared, holds_copies, is_marked, keeps_trace, mark, record_ids,
-    shown_fields,
+    KeptTable, cleared, holds_copies, is_marked, is_upload, keeps_trace, mark, record_ids,
+    shown_fields, upload,
 };
 use second_largest::second_largest;
 
@@ -113,14 +113,19 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
-    /// The table `scan` reads with its records' ids after its columns,
-    /// and how many, if its rows are records.
-    fn identified(&self, scan: &TableScan) -> Result<Option<(Arc<dyn TableProvider>, usize)>> {
-        self.records
+    /// What the rows `scan` reads are, with their records' ids.
+    fn identified(&self, scan: &TableScan) -> Result<copies::Identity> {
+        let found = self
+            .records
             .iter()
-            .find(|(shown, _)| copies::reads(scan, shown))
-            .map(|(_, table)| table.identified_provider(self.partitions))
-            .transpose()
+            .find(|(shown, _)| copies::reads(scan, shown));
+        Ok(match found {
+            None => copies::Identity::NoRecords,
+            Some((_, table)) => match table.identified_provider(self.partitions)? {
+                Some((provider, ids)) => copies::Identity::Ids(provider, ids),
+                None => copies::Identity::Untold,
+            },
+        })
     }
 
     /// Whether `scan` reads a made table whose rows may copy records.
@@ -282,7 +287,9 @@ fn through_aggregate(
         // dominance check: over copies, a sum's contributions are each
         // record's, added up in its cell first (which grouping sets,
         // putting a row in several cells, do not allow).
-        let per_record = copied && name != "count" && holds == Holds::Values;
+        // A count's too: copies of a record by a condition on its value
+        // (`JOIN generate_series(1, n) g ON g.value <= x`) add its value up.
+        let per_record = copied && !params.distinct;
         let (Some(contributions), true) = (contributions, checkable && !(per_record && sets))
         else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
@@ -339,13 +346,36 @@ fn through_aggregate(
                 let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
                 let chooses = filter || selects.is_some();
                 if chooses {
-                    extras.records(&chosen_name, counting.parts(condition(selects))?);
+                    let chosen = counting.parts(condition(selects))?;
+                    extras.chosen(&chosen_name, chosen, counting.parts(None)?);
                 }
                 chooses
             }
         };
         if chose {
             tracing.chosen.push((label.clone(), chosen_name));
+        }
+        let names = [
+            format!("__rongshu_total_{at}"),
+            format!("__rongshu_top1_{at}"),
+            format!("__rongshu_top2_{at}"),
+        ];
+        if let (Counting::Ids(ids), true) = (&counting, per_record) {
+            // What each record adds to the cell, a total a table.
+            let contribution = match arg.filter(|_| name != "count") {
+                Some(arg) => filtered(sum(arg.clone()), None)?,
+                None => unaliased(expr).clone(),
+            };
+            let totals: Vec<[String; 3]> = (0..ids.len())
+                .map(|table| names.clone().map(|n| format!("{n}_{table}")))
+                .collect();
+            for names in &totals {
+                tracing.totals.push((label.clone(), names.clone()));
+            }
+            extras.per_record.push(copies::PerRecord {
+                contribution,
+                totals,
+            });
         }
         if name == "count" {
             let count = format!("__rongshu_count_{at}");
@@ -357,34 +387,13 @@ fn through_aggregate(
         if name == "sum" {
             summed.push(label.clone());
         }
-        let names = [
-            format!("__rongshu_total_{at}"),
-            format!("__rongshu_top1_{at}"),
-            format!("__rongshu_top2_{at}"),
-        ];
         let of_counts = matches!(contributions, Contributions::Records(_));
-        match &counting {
-            // Each table's records' contributions, a total each.
-            Counting::Ids(ids) if per_record => {
-                let totals: Vec<[String; 3]> = (0..ids.len())
-                    .map(|table| names.clone().map(|n| format!("{n}_{table}")))
-                    .collect();
-                for names in &totals {
-                    tracing.totals.push((label.clone(), names.clone()));
-                }
-                extras.per_record.push(copies::PerRecord {
-                    arg: arg.clone(),
-                    filter: params.filter.as_deref().cloned(),
-                    totals,
-                });
-            }
-            _ => {
-                let [total, top1, top2] = contributed(arg, contributions);
-                extras.push(filtered(total, None)?, &names[0]);
-                extras.push(filtered(top1, None)?, &names[1]);
-                extras.push(filtered(top2, None)?, &names[2]);
-                tracing.totals.push((label.clone(), names));
-            }
+        if !per_record {
+            let [total, top1, top2] = contributed(arg, contributions);
+            extras.push(filtered(total, None)?, &names[0]);
+            extras.push(filtered(top1, None)?, &names[1]);
+            extras.push(filtered(top2, None)?, &names[2]);
+            tracing.totals.push((label.clone(), names));
         }
         if name == "sum" && (of_counts || holds == Holds::Uniform) {
             // A sum of counts, or of one number a record, is a count (of
@@ -467,15 +476,17 @@ impl Counting {
     }
 }
 
-/// The aggregates a traced aggregation adds, and the columns each set of
-/// per-table record counts leaves as its least.
+/// The aggregates a traced aggregation adds, and the columns computed
+/// from per-table counts of records.
 #[derive(Default)]
 struct Extras {
     /// Each aggregate and its name.
     aggregates: Vec<(Expr, String)>,
-    /// Names of record counts taken as the least of several aggregates.
-    least: Vec<(String, Vec<String>)>,
-    /// Sums and means over copies, whose contributions are each record's.
+    /// Record counts computed from per-table ones, and the aggregates
+    /// they are computed from.
+    combined: Vec<(String, Expr)>,
+    parts: Vec<String>,
+    /// Measures over copies, whose contributions are each record's.
     per_record: Vec<copies::PerRecord>,
 }
 
@@ -484,26 +495,42 @@ impl Extras {
         self.aggregates.push((aggregate, name.to_owned()));
     }
 
-    /// Records counted by `parts` under `name`; the same part twice is
-    /// aggregated once.
+    /// The column of a per-table count of records, aggregated once.
+    fn part(&mut self, part: Expr, name: &str) -> Expr {
+        if let Some((_, found)) = self.aggregates.iter().find(|(a, _)| *a == part) {
+            return column(found);
+        }
+        let name = format!("{name}_by_{}", self.parts.len());
+        self.push(part, &name);
+        self.parts.push(name.clone());
+        column(&name)
+    }
+
+    /// Records counted by `parts` under `name`: the fewest of any table
+    /// that has some (an outer join's missing side has none).
     fn records(&mut self, name: &str, parts: Vec<Expr>) {
         if let [part] = parts.as_slice() {
             return self.push(part.clone(), name);
         }
-        let mut names = Vec::new();
-        for part in parts {
-            let found = self.aggregates.iter().find(|(a, _)| *a == part);
-            let part_name = match found {
-                Some((_, found)) => found.clone(),
-                None => {
-                    let part_name = format!("{name}_by_{}", names.len());
-                    self.push(part, &part_name);
-                    part_name
-                }
-            };
-            names.push(part_name);
+        let parts = parts.into_iter().map(|p| self.part(p, name)).collect();
+        self.combined.push((name.to_owned(), fewest(parts)));
+    }
+
+    /// The records a filter chose, under `name`, as the check reads them:
+    /// the cell's records less the fewest that any table's filter left
+    /// out (each table's are left out apart).
+    fn chosen(&mut self, name: &str, chosen: Vec<Expr>, records: Vec<Expr>) {
+        if let [part] = chosen.as_slice() {
+            return self.push(part.clone(), name);
         }
-        self.least.push((name.to_owned(), names));
+        let pairs: Vec<(Expr, Expr)> = chosen
+            .into_iter()
+            .zip(records)
+            .map(|(c, r)| (self.part(c, name), self.part(r, name)))
+            .collect();
+        let all = fewest(pairs.iter().map(|(_, r)| r.clone()).collect());
+        let left_out = fewest(pairs.into_iter().map(|(c, r)| r - c).collect());
+        self.combined.push((name.to_owned(), all - left_out));
     }
 
     /// `aggregate` over `input` with these aggregates after its own, and
@@ -535,31 +562,37 @@ impl Extras {
             .per_record
             .iter()
             .flat_map(|m| m.totals.iter().flatten());
-        let parts: Vec<&String> = self.least.iter().flat_map(|(_, p)| p).collect();
+        let parts = &self.parts;
         let mut names: Vec<String> = self
             .aggregates
             .iter()
             .map(|(_, name)| name.clone())
-            .filter(|name| !parts.contains(&name))
+            .filter(|name| !parts.contains(name))
             .chain(per_record.cloned())
             .collect();
-        if self.least.is_empty() {
+        if self.combined.is_empty() {
             return Ok((widened, names));
         }
         let mut shown: Vec<Expr> = widened
             .schema()
             .columns()
             .into_iter()
-            .filter(|c| !parts.contains(&&c.name))
+            .filter(|c| !parts.contains(&c.name))
             .map(Expr::Column)
             .collect();
-        for (name, parts) in self.least {
-            shown.push(least(parts.iter().map(|p| column(p)).collect()).alias(&name));
+        for (name, combined) in self.combined {
+            shown.push(combined.alias(&name));
             names.push(name);
         }
         let plan = Projection::try_new(shown, Arc::new(widened))?;
         Ok((LogicalPlan::Projection(plan), names))
     }
+}
+
+/// The fewest of `counts` that are not zero; zero if all are.
+fn fewest(counts: Vec<Expr>) -> Expr {
+    let some = counts.into_iter().map(|c| nullif(c, lit(0_i64))).collect();
+    coalesce(vec![least(some), lit(0_i64)])
 }
 
 /// The sum of magnitudes, the largest and the second largest of the

@@ -9,7 +9,9 @@
 //! ([`with_record_totals`]).
 //!
 //! A researcher's upload stands for no records and carries no id; nor does
-//! a table function or `VALUES`. A table made of rows keeps the ids of the
+//! a table function or `VALUES`: joined so as to copy records, they could
+//! weight them or put them in several cells by numbers the researcher
+//! chose, so such a join is not followed. A table made of rows keeps the ids of the
 //! records they are (and whether a record may stand behind several), so
 //! that a copy made in the workspace is the same records again. An inner
 //! aggregation, `DISTINCT` or any other operator that merges rows is not
@@ -26,8 +28,8 @@ use datafusion::error::Result;
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, JoinType, LogicalPlan, LogicalPlanBuilder, Projection,
-    TableScan, TableScanBuilder, Union,
+    Aggregate, Expr, JoinType, LogicalPlan, LogicalPlanBuilder, Projection, TableScan,
+    TableScanBuilder, Union,
 };
 
 use super::Workspace;
@@ -35,6 +37,16 @@ use super::second_largest::second_largest;
 
 /// The id column a workspace table is read with for a release.
 pub(crate) const RECORD_ID: &str = "__rongshu_record";
+
+/// What a table's rows are read as.
+pub(super) enum Identity {
+    /// Rows of no records: an upload.
+    NoRecords,
+    /// The table with its records' ids after its columns, and how many.
+    Ids(Arc<dyn TableProvider>, usize),
+    /// Rows made of copies whose records were not kept.
+    Untold,
+}
 
 /// What an aggregation's input rows are.
 pub(super) enum Records {
@@ -71,19 +83,28 @@ pub(crate) struct RowIds {
 
 /// A made table's rows with the ids of the records each stands for after
 /// its columns: a table made of a table's rows is made of its records,
-/// not of records of its own, so reading both counts each once. None if
-/// the rows stand for no records or their ids cannot be carried to them.
+/// not of records of its own, so reading both counts each once. As they
+/// are, with no ids, if they stand for no records or their ids cannot be
+/// carried to them (and then whether they may copy some).
 pub(crate) fn identified_rows(
     plan: &LogicalPlan,
     workspace: &Workspace,
-) -> Result<Option<(LogicalPlan, RowIds)>> {
+) -> Result<(LogicalPlan, RowIds)> {
     let copies = copying(plan, workspace)?;
+    // Rows that may copy records without their ids cannot be counted.
+    let untold = || {
+        let ids = RowIds {
+            columns: Vec::new(),
+            copies,
+        };
+        Ok((plan.clone(), ids))
+    };
     let mut carrier = Carrier { workspace, next: 0 };
     let Some((carried, ids)) = carrier.carry(plan)? else {
-        return Ok(None);
+        return untold();
     };
     if ids.is_empty() {
-        return Ok(None);
+        return untold();
     }
     let renames: Vec<(Column, String)> = ids
         .into_iter()
@@ -97,7 +118,7 @@ pub(crate) fn identified_rows(
         columns: renames.into_iter().map(|(_, name)| name).collect(),
         copies,
     };
-    Ok(Some((identified, ids)))
+    Ok((identified, ids))
 }
 
 /// Whether a row of `plan` may be a copy of a record another row is.
@@ -135,8 +156,9 @@ impl Carrier<'_> {
     fn carry(&mut self, plan: &LogicalPlan) -> Result<Option<(LogicalPlan, Vec<Column>)>> {
         let carried = match plan {
             LogicalPlan::TableScan(scan) => match self.workspace.identified(scan)? {
-                Some(identified) => self.read_with_ids(scan, identified)?,
-                None => (plan.clone(), Vec::new()),
+                Identity::Ids(provider, ids) => self.read_with_ids(scan, provider, ids)?,
+                Identity::NoRecords => (plan.clone(), Vec::new()),
+                Identity::Untold => return Ok(None),
             },
             LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) => (plan.clone(), Vec::new()),
             LogicalPlan::Projection(projection) => {
@@ -178,6 +200,12 @@ impl Carrier<'_> {
                 let (Some((left, mut ids)), Some((right, right_ids))) = (left, right) else {
                     return Ok(None);
                 };
+                // Rows of no records (`VALUES`, a table function, an upload)
+                // would copy records as often as the researcher likes,
+                // weighting them or putting them in several cells unseen.
+                if copies(plan) && (ids.is_empty() || right_ids.is_empty()) {
+                    return Ok(None);
+                }
                 ids.extend(right_ids);
                 (
                     plan.with_new_exprs(plan.expressions(), vec![left, right])?,
@@ -235,7 +263,8 @@ impl Carrier<'_> {
     fn read_with_ids(
         &mut self,
         scan: &TableScan,
-        (identified, ids): (Arc<dyn TableProvider>, usize),
+        identified: Arc<dyn TableProvider>,
+        ids: usize,
     ) -> Result<(LogicalPlan, Vec<Column>)> {
         let fields = identified.schema().fields().len();
         let id_fields = fields - ids..fields;
@@ -290,10 +319,10 @@ fn renamed(plan: LogicalPlan, renames: &[(Column, String)]) -> Result<LogicalPla
     )?))
 }
 
-/// A sum or mean over copies: its contributions are each record's.
+/// A measure over copies: its contributions are each record's.
 pub(super) struct PerRecord {
-    pub(super) arg: Expr,
-    pub(super) filter: Option<Expr>,
+    /// The aggregate adding up one record's rows in a cell.
+    pub(super) contribution: Expr,
     /// Its columns, a set a table the cell's records come from: the sum
     /// of magnitudes, the largest and the second largest contribution.
     pub(super) totals: Vec<[String; 3]>,
@@ -317,15 +346,8 @@ pub(super) fn with_record_totals(
         let added = measures
             .iter()
             .enumerate()
-            .map(|(m, measure)| {
-                let added = sum(measure.arg.clone());
-                let added = match &measure.filter {
-                    Some(filter) => added.filter(filter.clone()).build()?,
-                    None => added,
-                };
-                Ok(added.alias(contribution(m)))
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|(m, measure)| measure.contribution.clone().alias(contribution(m)))
+            .collect();
         let records = Aggregate::try_new(input.clone(), by_record.collect(), added)?;
         let records = LogicalPlan::Aggregate(records);
         // The cell's keys under names of their own, to join on.

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::common::DFSchema;
 use datafusion::datasource::{provider_as_source, source_as_provider};
@@ -47,6 +47,8 @@ const RECORD_ID_ROLE: &str = "record-id";
 /// Schema metadata of a made row table a record may stand behind several
 /// rows of.
 const COPIES: &str = "rongshu.copies";
+/// Schema metadata of the researcher's own upload.
+const UPLOAD: &str = "rongshu.upload";
 /// Schema metadata of a table the engine made and marked.
 const TRACED: &str = "rongshu.traced";
 const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
@@ -102,13 +104,19 @@ pub(crate) fn shown_fields(schema: &Schema) -> Vec<usize> {
         .collect()
 }
 
-/// Whether every one of `fields` is marked as numbers the researcher
-/// knows, as an upload's are ([`crate::Table::into_upload`]).
-pub(crate) fn all_known(fields: &[FieldRef]) -> bool {
-    !fields.is_empty()
-        && fields
-            .iter()
-            .all(|f| Holds::marked(f.metadata().get(HOLDS)) == Holds::Known)
+/// An upload's schema: every column numbers the researcher knows, and
+/// its rows no records.
+pub(crate) fn upload(schema: &Schema) -> SchemaRef {
+    let known = vec![Holds::Known; schema.fields().len()];
+    let marked = mark(schema, &known, None, &RowIds::default());
+    let mut meta = marked.metadata().clone();
+    meta.insert(UPLOAD.to_owned(), String::new());
+    Arc::new(Schema::new_with_metadata(marked.fields().clone(), meta))
+}
+
+/// Whether `schema` is an upload's.
+pub(crate) fn is_upload(schema: &Schema) -> bool {
+    schema.metadata().contains_key(UPLOAD)
 }
 
 /// A made table's schema marked to be kept: what each of its own columns
