@@ -22,6 +22,7 @@
 mod copies;
 mod holds;
 mod kept;
+mod per_record;
 mod second_largest;
 
 use std::sync::Arc;
@@ -346,8 +347,14 @@ fn through_aggregate(
                 let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
                 let chooses = filter || selects.is_some();
                 if chooses {
-                    let chosen = counting.parts(condition(selects))?;
-                    extras.chosen(&chosen_name, chosen, counting.parts(None)?);
+                    let chosen = condition(selects);
+                    match &counting {
+                        Counting::Ids(ids) => {
+                            let all = counting.parts(None)?;
+                            extras.left_out(&chosen_name, chosen, ids.len(), all);
+                        }
+                        _ => extras.records(&chosen_name, counting.parts(chosen)?),
+                    }
                 }
                 chooses
             }
@@ -372,7 +379,7 @@ fn through_aggregate(
             for names in &totals {
                 tracing.totals.push((label.clone(), names.clone()));
             }
-            extras.per_record.push(copies::PerRecord {
+            extras.per_record.measures.push(per_record::Measure {
                 contribution,
                 totals,
             });
@@ -482,12 +489,12 @@ impl Counting {
 struct Extras {
     /// Each aggregate and its name.
     aggregates: Vec<(Expr, String)>,
-    /// Record counts computed from per-table ones, and the aggregates
-    /// they are computed from.
+    /// Record counts computed from per-table ones.
     combined: Vec<(String, Expr)>,
-    parts: Vec<String>,
-    /// Measures over copies, whose contributions are each record's.
-    per_record: Vec<copies::PerRecord>,
+    /// The columns they are computed from, not carried up.
+    internal: Vec<String>,
+    /// Measures and filters over copies, taken record by record.
+    per_record: per_record::PerRecord,
 }
 
 impl Extras {
@@ -500,9 +507,9 @@ impl Extras {
         if let Some((_, found)) = self.aggregates.iter().find(|(a, _)| *a == part) {
             return column(found);
         }
-        let name = format!("{name}_by_{}", self.parts.len());
+        let name = format!("{name}_by_{}", self.internal.len());
         self.push(part, &name);
-        self.parts.push(name.clone());
+        self.internal.push(name.clone());
         column(&name)
     }
 
@@ -516,21 +523,23 @@ impl Extras {
         self.combined.push((name.to_owned(), fewest(parts)));
     }
 
-    /// The records a filter chose, under `name`, as the check reads them:
-    /// the cell's records less the fewest that any table's filter left
-    /// out (each table's are left out apart).
-    fn chosen(&mut self, name: &str, chosen: Vec<Expr>, records: Vec<Expr>) {
-        if let [part] = chosen.as_slice() {
-            return self.push(part.clone(), name);
-        }
-        let pairs: Vec<(Expr, Expr)> = chosen
-            .into_iter()
-            .zip(records)
-            .map(|(c, r)| (self.part(c, name), self.part(r, name)))
+    /// The records a filter chose over copies, under `name`, as the check
+    /// reads them: the cell's records (counted by `all`, a part a table)
+    /// less the fewest whose rows any table's `condition` changed (each
+    /// table's apart: dropping one copy of a record changes what it adds).
+    fn left_out(&mut self, name: &str, condition: Option<Expr>, tables: usize, all: Vec<Expr>) {
+        let left_out: Vec<String> = (0..tables)
+            .map(|t| format!("{name}_left_out_{t}"))
             .collect();
-        let all = fewest(pairs.iter().map(|(_, r)| r.clone()).collect());
-        let left_out = fewest(pairs.into_iter().map(|(c, r)| r - c).collect());
-        self.combined.push((name.to_owned(), all - left_out));
+        let all = all.into_iter().map(|p| self.part(p, name)).collect();
+        let changed = left_out.iter().map(|n| column(n)).collect();
+        self.combined
+            .push((name.to_owned(), fewest(all) - fewest(changed)));
+        self.internal.extend(left_out.iter().cloned());
+        self.per_record.choices.push(per_record::Choice {
+            condition: condition.unwrap_or(lit(true)),
+            left_out,
+        });
     }
 
     /// `aggregate` over `input` with these aggregates after its own, and
@@ -552,23 +561,18 @@ impl Extras {
             aggregate.group_expr.clone(),
             aggr_expr,
         )?);
-        if let Counting::Ids(ids) = counting
-            && !self.per_record.is_empty()
-        {
+        if let Counting::Ids(ids) = counting {
             let keys = &aggregate.group_expr;
-            widened = copies::with_record_totals(widened, &input, keys, ids, &self.per_record)?;
+            widened = self.per_record.joined(widened, &input, keys, ids)?;
         }
-        let per_record = self
-            .per_record
-            .iter()
-            .flat_map(|m| m.totals.iter().flatten());
-        let parts = &self.parts;
+        let internal = &self.internal;
         let mut names: Vec<String> = self
             .aggregates
             .iter()
-            .map(|(_, name)| name.clone())
-            .filter(|name| !parts.contains(name))
-            .chain(per_record.cloned())
+            .map(|(_, name)| name)
+            .chain(self.per_record.columns())
+            .filter(|name| !internal.contains(name))
+            .cloned()
             .collect();
         if self.combined.is_empty() {
             return Ok((widened, names));
@@ -577,7 +581,7 @@ impl Extras {
             .schema()
             .columns()
             .into_iter()
-            .filter(|c| !parts.contains(&c.name))
+            .filter(|c| !internal.contains(&c.name))
             .map(Expr::Column)
             .collect();
         for (name, combined) in self.combined {

@@ -1173,6 +1173,20 @@ async fn records_copied_by_joins_and_unions_count_once() {
     assert_eq!(facts.records, Some(vec![10; 4]), "{facts:?}");
     assert_eq!(failed(&facts), vec![CheckCode::SmallComplement]);
 
+    // Dropping one copy of one record changes what it adds, though every
+    // record is still chosen: 企业5's capital by difference.
+    let (rows, facts) = released(
+        "SELECT a.区县, sum(a.注册资本), \
+         sum(a.注册资本) FILTER (WHERE NOT (a.企业名称 = '企业5' AND b.企业名称 = '企业9')) \
+         FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县 ORDER BY a.区县",
+        100,
+    )
+    .await;
+    let failures = check(&facts, &DisclosureRules::default());
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].code, CheckCode::SmallComplement);
+    assert_eq!(rows[failures[0].rows[0]][0].as_deref(), Some("青羊区"));
+
     // Copies of one large value would pass for two contributions: each
     // record's copies add up to one.
     let (rows, facts) = released(

@@ -5,8 +5,8 @@
 //! is read with an id (a tag from its table's name and its row), carried
 //! up to the aggregation, and a cell's records are counted as distinct
 //! ids, table by table, the fewest of any table standing for the cell; a
-//! sum's contributions are each record's copies added up in its cell
-//! ([`with_record_totals`]).
+//! measure's contributions, and what its filter leaves out, are each
+//! record's copies taken together ([`super::per_record`]).
 //!
 //! A researcher's upload stands for no records and carries no id; nor does
 //! a table function or `VALUES`: joined so as to copy records, they could
@@ -21,19 +21,14 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
-use datafusion::common::NullEquality;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::datasource::{provider_as_source, source_as_provider};
 use datafusion::error::Result;
-use datafusion::functions::math::expr_fn::abs;
-use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::{
-    Aggregate, Expr, JoinType, LogicalPlan, LogicalPlanBuilder, Projection, TableScan,
-    TableScanBuilder, Union,
+    Expr, JoinType, LogicalPlan, Projection, TableScan, TableScanBuilder, Union,
 };
 
 use super::Workspace;
-use super::second_largest::second_largest;
 
 /// The id column a workspace table is read with for a release.
 pub(crate) const RECORD_ID: &str = "__rongshu_record";
@@ -317,72 +312,6 @@ fn renamed(plan: LogicalPlan, renames: &[(Column, String)]) -> Result<LogicalPla
         exprs,
         Arc::new(plan),
     )?))
-}
-
-/// A measure over copies: its contributions are each record's.
-pub(super) struct PerRecord {
-    /// The aggregate adding up one record's rows in a cell.
-    pub(super) contribution: Expr,
-    /// Its columns, a set a table the cell's records come from: the sum
-    /// of magnitudes, the largest and the second largest contribution.
-    pub(super) totals: Vec<[String; 3]>,
-}
-
-/// `cells` (the aggregation of `input` by `keys`) with each measure's
-/// totals joined to each cell, for each table's records (by `ids`): a
-/// record's contribution is its rows added up in the cell, so that copies
-/// of one value count as one.
-pub(super) fn with_record_totals(
-    cells: LogicalPlan,
-    input: &Arc<LogicalPlan>,
-    keys: &[Expr],
-    ids: &[Column],
-    measures: &[PerRecord],
-) -> Result<LogicalPlan> {
-    let contribution = |m: usize| format!("__rongshu_contribution_{m}");
-    let mut plan = cells;
-    for (table, id) in ids.iter().enumerate() {
-        let by_record = keys.iter().cloned().chain([Expr::Column(id.clone())]);
-        let added = measures
-            .iter()
-            .enumerate()
-            .map(|(m, measure)| measure.contribution.clone().alias(contribution(m)))
-            .collect();
-        let records = Aggregate::try_new(input.clone(), by_record.collect(), added)?;
-        let records = LogicalPlan::Aggregate(records);
-        // The cell's keys under names of their own, to join on.
-        let key = |k: usize| format!("__rongshu_key_{table}_{k}");
-        let cell: Vec<Expr> = records.schema().columns()[..keys.len()]
-            .iter()
-            .enumerate()
-            .map(|(k, c)| Expr::Column(c.clone()).alias(key(k)))
-            .collect();
-        let totals = measures.iter().enumerate().flat_map(|(m, measure)| {
-            let magnitude = abs(Expr::Column(Column::from_name(contribution(m))));
-            let [total, top1, top2] = &measure.totals[table];
-            [
-                sum(magnitude.clone()).alias(total),
-                max(magnitude.clone()).alias(top1),
-                second_largest(vec![magnitude]).alias(top2),
-            ]
-        });
-        let totals = Aggregate::try_new(Arc::new(records), cell, totals.collect())?;
-        let totals = LogicalPlan::Aggregate(totals);
-        let cells_keys: Vec<Column> = plan.schema().columns()[..keys.len()].to_vec();
-        let builder = LogicalPlanBuilder::from(plan);
-        plan = match keys.is_empty() {
-            true => builder.cross_join(totals)?,
-            false => builder.join_detailed(
-                totals,
-                JoinType::Left,
-                (cells_keys, (0..keys.len()).map(key).collect::<Vec<_>>()),
-                None,
-                NullEquality::NullEqualsNull,
-            )?,
-        }
-        .build()?;
-    }
-    Ok(plan)
 }
 
 /// Whether `scan` reads the workspace table `shown` (not a table function
