@@ -65,6 +65,12 @@ pub struct ResultFacts {
     /// records less these are what the filter left out, and the measure
     /// taken from the cell's whole would show theirs by difference.
     pub chosen: Vec<(String, Vec<Option<f64>>)>,
+    /// Where a join copies records into several cells: for each row, the
+    /// fewest records by which its cell differs from another cell sharing
+    /// records with it (a record with other rows in one than the other
+    /// differs too); zero or none where it shares none. The two cells' difference
+    /// shows those records. Empty where no record is behind two cells.
+    pub differences: Vec<Option<f64>>,
     /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
     pub identifier_columns: Vec<String>,
     /// The result's columns (by position) that show a count.
@@ -89,6 +95,9 @@ named_enum! {
         SmallComplement = "small-complement",
         /// Counts are to be rounded, and a column computes with one.
         UnroundedCount = "unrounded-count",
+        /// A cell differs by too few records from another that shares
+        /// records with it (a join copied them into both).
+        SmallDifference = "small-difference",
     }
 }
 
@@ -163,6 +172,11 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
                 if !rows.is_empty() {
                     fail(CheckCode::SmallComplement, Some(column), rows);
                 }
+            }
+            let mut rows = rows_where(facts.differences.iter().copied(), few);
+            rows.retain(|row| !small.contains(row));
+            if !rows.is_empty() {
+                fail(CheckCode::SmallDifference, None, rows);
             }
         }
     }

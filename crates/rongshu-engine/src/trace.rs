@@ -50,6 +50,7 @@ pub(crate) use kept::{
 use second_largest::second_largest;
 
 const RECORDS: &str = "__rongshu_records";
+const DIFFERENCES: &str = "__rongshu_differences";
 
 /// How the result's extra columns are to be read.
 #[derive(Debug, Default)]
@@ -79,6 +80,9 @@ pub(crate) struct Tracing {
     pub(crate) total_columns: Vec<(usize, String)>,
     /// The user's columns that show anything but a group key.
     pub(crate) measure_columns: Vec<usize>,
+    /// Where records are copied into several cells, the extra column
+    /// of the fewest records by which each cell differs from another.
+    pub(crate) differences: Option<String>,
     /// Whether a table made of the result may keep the trace: not if a
     /// record stands behind several of its rows (grouping sets).
     pub(crate) keepable: bool,
@@ -252,6 +256,11 @@ fn through_aggregate(
         }
     };
     let copied = matches!(counting, Counting::Ids(_));
+    // Each record's copies are taken cell by cell, which grouping sets,
+    // putting a row in several cells, do not allow.
+    if copied && sets {
+        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+    }
     // Copied, a record may stand behind several cells: a table kept of
     // them could not add their records up.
     tracing.keepable &= !copied;
@@ -285,14 +294,11 @@ fn through_aggregate(
             && holds.adds_up()
             && (name == "count" || !params.distinct && arg.is_some());
         // Copies of one value would pass for several records' in the
-        // dominance check: over copies, a sum's contributions are each
-        // record's, added up in its cell first (which grouping sets,
-        // putting a row in several cells, do not allow).
-        // A count's too: copies of a record by a condition on its value
-        // (`JOIN generate_series(1, n) g ON g.value <= x`) add its value up.
+        // dominance check: over copies, a measure's contributions are each
+        // record's, added up in its cell first; a count's too (copies made
+        // by a condition on a value add it up).
         let per_record = copied && !params.distinct;
-        let (Some(contributions), true) = (contributions, checkable && !(per_record && sets))
-        else {
+        let (Some(contributions), true) = (contributions, checkable) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
         let condition = |also: Option<Expr>| {
@@ -414,6 +420,11 @@ fn through_aggregate(
             extras.push(coalesce(vec![summed, lit(0_i64)]), &count);
             tracing.counts.push((label, count));
         }
+    }
+    if let Counting::Ids(ids) = &counting
+        && !aggregate.group_expr.is_empty()
+    {
+        tracing.differences = Some(extras.differences(ids.len()));
     }
     let groups = aggregate.group_expr_len()?;
     let fields = aggregate.schema.fields();
@@ -540,6 +551,18 @@ impl Extras {
             condition: condition.unwrap_or(lit(true)),
             left_out,
         });
+    }
+
+    /// The column of the fewest records by which each cell differs from
+    /// another sharing records with it, of any of `tables` tables.
+    fn differences(&mut self, tables: usize) -> String {
+        let nearest: Vec<String> = (0..tables)
+            .map(per_record::PerRecord::differences)
+            .collect();
+        let fewest = fewest(nearest.iter().map(|n| column(n)).collect());
+        self.internal.extend(nearest);
+        self.combined.push((DIFFERENCES.to_owned(), fewest));
+        DIFFERENCES.to_owned()
     }
 
     /// `aggregate` over `input` with these aggregates after its own, and

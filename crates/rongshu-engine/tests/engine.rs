@@ -1359,3 +1359,47 @@ async fn the_engines_own_names_are_reserved() {
         assert!(err.to_string().contains("reserved"), "{sql}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_sharing_records_must_differ_by_many() {
+    // Every company behind both cells but 企业5, or with fewer rows in one:
+    // the cells' difference is 企业5's.
+    for sql in [
+        "SELECT b.区县, sum(a.注册资本) FROM companies a JOIN companies b \
+         ON b.区县 = '锦江区' OR (b.区县 = '青羊区' AND a.企业名称 <> '企业5') GROUP BY b.区县",
+        "SELECT b.区县, count(*) FROM companies a JOIN companies b \
+         ON b.区县 = '锦江区' OR (b.区县 = '青羊区' AND (a.企业名称 <> '企业5' OR b.企业名称 <> '企业1')) \
+         GROUP BY b.区县",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(facts.records, Some(vec![10, 10]), "{sql}: {facts:?}");
+        assert_eq!(facts.differences.len(), 2, "{facts:?}");
+        let failures = check(&facts, &DisclosureRules::default());
+        assert_eq!(
+            codes_of(&failures),
+            vec![CheckCode::SmallDifference],
+            "{sql}"
+        );
+        assert_eq!(failures[0].rows, vec![0, 1], "{sql}");
+    }
+
+    // Cells sharing twenty companies and differing by twenty pass; cells
+    // of a join that share none have nothing to differ by.
+    for sql in [
+        "SELECT b.区县, count(*) FROM companies a JOIN companies b ON a.区县 <> b.区县 GROUP BY b.区县",
+        "SELECT a.区县, count(*) FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert!(failed(&facts).is_empty(), "{sql}: {:?}", failed(&facts));
+    }
+    let (_, facts) = released(
+        "SELECT a.区县, count(*) FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县",
+        100,
+    )
+    .await;
+    assert_eq!(facts.differences, vec![Some(0.0); 4], "none shared");
+}
+
+fn codes_of(failures: &[rongshu_domain::output::CheckFailure]) -> Vec<CheckCode> {
+    failures.iter().map(|f| f.code).collect()
+}

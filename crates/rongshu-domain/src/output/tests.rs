@@ -265,6 +265,20 @@ fn a_filter_that_leaves_out_few_records_fails() {
 }
 
 #[test]
+fn a_cell_differing_by_few_records_from_another_fails() {
+    // Cells sharing records: row 0 differs from another by one record,
+    // row 1 by fifteen, row 2 shares none, row 3 is small already.
+    let mut facts = traced(vec![40, 40, 40, 5]);
+    facts.differences = vec![Some(1.0), Some(15.0), None, Some(2.0)];
+    let failures = check(&facts, &rules());
+    assert_eq!(
+        codes(&failures),
+        vec![CheckCode::SmallCell, CheckCode::SmallDifference]
+    );
+    assert_eq!(failures[1].rows, vec![0]);
+}
+
+#[test]
 fn a_count_computed_on_fails_only_when_counts_are_rounded() {
     let mut facts = traced(vec![40]);
     facts.counts_computed_on = true;

@@ -331,6 +331,8 @@ pub(super) fn through_rows(
         totals: trace.totals,
         contributors: trace.drawn,
         chosen: trace.chosen,
+        // A kept aggregation's cells were never made of copies.
+        differences: None,
         count_columns,
         count_computing_columns,
         filters_on_counts,

@@ -4,19 +4,25 @@
 //! one copy of one record (`NOT (a.name = 'X' AND b.k = 3)`) would change
 //! a measure by that record's value while leaving every record chosen.
 //!
+//! Copies also put one record behind several cells, and two cells that
+//! differ by one record show it by difference
+//! (`JOIN b ON b.k = 1 OR (b.k = 2 AND a.name <> 'X') GROUP BY b.k`).
+//!
 //! So, table by table, the aggregation's input is aggregated again by cell
 //! and record, then by cell, and joined back to the cells: each measure's
-//! total of magnitudes and two largest contributions, and for each filter
-//! the records whose rows it changed.
+//! total of magnitudes and two largest contributions, for each filter the
+//! records whose rows it changed, and the fewest records by which the
+//! cell differs from another sharing records with it.
 
 use std::sync::Arc;
 
 use datafusion::common::{Column, NullEquality};
 use datafusion::error::Result;
 use datafusion::functions::math::expr_fn::abs;
-use datafusion::functions_aggregate::expr_fn::{count, max, sum};
+use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, JoinType, LogicalPlan, LogicalPlanBuilder, lit,
+    Aggregate, Expr, ExprFunctionExt, JoinType, LogicalPlan, LogicalPlanBuilder, Operator,
+    Projection, SubqueryAlias, binary_expr, lit,
 };
 
 use super::second_largest::second_largest;
@@ -47,10 +53,16 @@ pub(super) struct PerRecord {
 const ROWS: &str = "__rongshu_rows";
 
 impl PerRecord {
-    /// The columns [`PerRecord::joined`] adds.
+    /// The columns [`PerRecord::joined`] adds, but the differences.
     pub(super) fn columns(&self) -> impl Iterator<Item = &String> {
         let totals = self.measures.iter().flat_map(|m| m.totals.iter().flatten());
         totals.chain(self.choices.iter().flat_map(|c| c.left_out.iter()))
+    }
+
+    /// The column of the fewest records by which a cell differs from
+    /// another, for the table `table`; null where it shares none.
+    pub(super) fn differences(table: usize) -> String {
+        format!("__rongshu_nearest_{table}")
     }
 
     /// `cells` (the aggregation of `input` by `keys`) with these columns
@@ -62,34 +74,21 @@ impl PerRecord {
         keys: &[Expr],
         ids: &[Column],
     ) -> Result<LogicalPlan> {
-        if self.measures.is_empty() && self.choices.is_empty() {
-            return Ok(cells);
-        }
         let mut plan = cells;
         for (table, id) in ids.iter().enumerate() {
-            let records = self.by_record(input, keys, id)?;
-            // The cell's keys under names of their own, to join on.
-            let key = |k: usize| format!("__rongshu_key_{table}_{k}");
-            let cell: Vec<Expr> = records.schema().columns()[..keys.len()]
-                .iter()
-                .enumerate()
-                .map(|(k, c)| Expr::Column(c.clone()).alias(key(k)))
-                .collect();
-            let by_cell = Aggregate::try_new(Arc::new(records), cell, self.by_cell(table)?)?;
-            let by_cell = LogicalPlan::Aggregate(by_cell);
-            let cells_keys: Vec<Column> = plan.schema().columns()[..keys.len()].to_vec();
-            let builder = LogicalPlanBuilder::from(plan);
-            plan = match keys.is_empty() {
-                true => builder.cross_join(by_cell)?,
-                false => builder.join_detailed(
-                    by_cell,
-                    JoinType::Left,
-                    (cells_keys, (0..keys.len()).map(key).collect::<Vec<_>>()),
-                    None,
-                    NullEquality::NullEqualsNull,
-                )?,
+            let records = Arc::new(self.by_record(input, keys, id)?);
+            if !(self.measures.is_empty() && self.choices.is_empty()) {
+                let key = |k: usize| format!("__rongshu_key_{table}_{k}");
+                let cell = cell_keys(&records, keys.len(), key);
+                let by_cell = Aggregate::try_new(records.clone(), cell, self.by_cell(table)?)?;
+                plan = join_to_cells(plan, LogicalPlan::Aggregate(by_cell), keys.len(), key)?;
             }
-            .build()?;
+            // One cell has none to differ from.
+            if !keys.is_empty() {
+                let key = |k: usize| format!("__rongshu_near_key_{table}_{k}");
+                let nearest = nearest(&records, keys.len(), table, key)?;
+                plan = join_to_cells(plan, nearest, keys.len(), key)?;
+            }
         }
         Ok(plan)
     }
@@ -135,6 +134,136 @@ impl PerRecord {
         }
         Ok(aggregates)
     }
+}
+
+/// The first `keys` columns of `plan` (a cell's keys), named by `key`.
+fn cell_keys(plan: &LogicalPlan, keys: usize, key: impl Fn(usize) -> String) -> Vec<Expr> {
+    plan.schema().columns()[..keys]
+        .iter()
+        .enumerate()
+        .map(|(k, c)| Expr::Column(c.clone()).alias(key(k)))
+        .collect()
+}
+
+/// `cells` with `by_cell` joined on the cell's keys (its first `keys`
+/// columns; in `by_cell`, named by `key`); a NULL key is a key too.
+fn join_to_cells(
+    cells: LogicalPlan,
+    by_cell: LogicalPlan,
+    keys: usize,
+    key: impl Fn(usize) -> String,
+) -> Result<LogicalPlan> {
+    let cells_keys: Vec<Column> = cells.schema().columns()[..keys].to_vec();
+    let builder = LogicalPlanBuilder::from(cells);
+    match keys {
+        0 => builder.cross_join(by_cell)?,
+        _ => builder.join_detailed(
+            by_cell,
+            JoinType::Left,
+            (cells_keys, (0..keys).map(key).collect::<Vec<_>>()),
+            None,
+            NullEquality::NullEqualsNull,
+        )?,
+    }
+    .build()
+}
+
+/// For each cell of `records` (a table's records by cell, their rows
+/// counted), the fewest records by which it differs from another cell
+/// sharing records with it: those in one of the two only, or with other
+/// rows in each. Its keys named by `key`.
+fn nearest(
+    records: &Arc<LogicalPlan>,
+    keys: usize,
+    table: usize,
+    key: impl Fn(usize) -> String,
+) -> Result<LogicalPlan> {
+    let k = |k: usize| format!("__rongshu_k{k}");
+    let columns = records.schema().columns();
+    // Each record in each cell under plain names; rows of no record of
+    // this table (an outer join's missing side) are none of its records.
+    let mut named = cell_keys(records, keys, k);
+    named.push(Expr::Column(columns[keys].clone()).alias("__rongshu_id"));
+    named.push(column(ROWS));
+    let named = Projection::try_new(named, records.clone())?;
+    let named = LogicalPlanBuilder::from(LogicalPlan::Projection(named))
+        .filter(column("__rongshu_id").is_not_null())?
+        .build()?;
+    let side = |alias: &str| -> Result<LogicalPlan> {
+        let aliased = SubqueryAlias::try_new(Arc::new(named.clone()), alias)?;
+        Ok(LogicalPlan::SubqueryAlias(aliased))
+    };
+    let of = |side: &str, name: &str| Expr::Column(Column::new(Some(side), name));
+    // Pairs of cells a record stands behind both of.
+    let other_cell = (0..keys)
+        .map(|at| binary_expr(of("l", &k(at)), Operator::IsDistinctFrom, of("r", &k(at))))
+        .reduce(Expr::or)
+        .expect("a cell has keys");
+    let pairs = LogicalPlanBuilder::from(side("l")?)
+        .join_detailed(
+            side("r")?,
+            JoinType::Inner,
+            (
+                vec![Column::new(Some("l"), "__rongshu_id")],
+                vec![Column::new(Some("r"), "__rongshu_id")],
+            ),
+            Some(other_cell),
+            NullEquality::NullEqualsNothing,
+        )?
+        .build()?;
+    let same_rows = of("l", ROWS).eq(of("r", ROWS));
+    let pair_keys: Vec<Expr> = ["l", "r"]
+        .iter()
+        .flat_map(|s| (0..keys).map(move |at| of(s, &k(at))))
+        .collect();
+    let shared = LogicalPlanBuilder::from(pairs)
+        .aggregate(
+            pair_keys,
+            [
+                count(lit(1)).alias("__rongshu_shared"),
+                count(lit(1))
+                    .filter(same_rows)
+                    .build()?
+                    .alias("__rongshu_same"),
+            ],
+        )?
+        .build()?;
+    // Each cell's records, beside each side of each pair.
+    let sizes = LogicalPlanBuilder::from(named.clone())
+        .aggregate(
+            (0..keys).map(|at| column(&k(at))),
+            [count(lit(1)).alias("__rongshu_size")],
+        )?
+        .build()?;
+    let sized = |plan: LogicalPlan, side: &str, alias: &str| -> Result<LogicalPlan> {
+        let sizes =
+            LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(sizes.clone()), alias)?);
+        let on: Vec<Column> = (0..keys).map(|at| Column::new(Some(side), k(at))).collect();
+        let theirs: Vec<Column> = (0..keys)
+            .map(|at| Column::new(Some(alias), k(at)))
+            .collect();
+        LogicalPlanBuilder::from(plan)
+            .join_detailed(
+                sizes,
+                JoinType::Inner,
+                (on, theirs),
+                None,
+                NullEquality::NullEqualsNull,
+            )?
+            .build()
+    };
+    let paired = sized(sized(shared, "l", "sl")?, "r", "sr")?;
+    // In one cell only, or in both with other rows.
+    let differing = of("sl", "__rongshu_size") + of("sr", "__rongshu_size")
+        - column("__rongshu_shared")
+        - column("__rongshu_same");
+    let fewest = min(differing.clone())
+        .filter(differing.gt(lit(0_i64)))
+        .build()?;
+    let by_cell: Vec<Expr> = (0..keys).map(|at| of("l", &k(at)).alias(key(at))).collect();
+    LogicalPlanBuilder::from(paired)
+        .aggregate(by_cell, [fewest.alias(PerRecord::differences(table))])?
+        .build()
 }
 
 fn contribution(m: usize) -> String {

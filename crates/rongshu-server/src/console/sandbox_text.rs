@@ -133,6 +133,10 @@ pub(crate) fn check(code: &str) -> T {
             "计数经计算后发布，无法取整",
             "A count computed on escapes rounding",
         ),
+        "small-difference" => T(
+            "与共享记录的另一单元格相差的记录过少，可经差值推算",
+            "Differs from a cell sharing its records by too few, shown by difference",
+        ),
         _ => T(
             "结果无法追溯到记录",
             "The result cannot be traced to its records",
