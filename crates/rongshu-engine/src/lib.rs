@@ -27,6 +27,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
@@ -321,6 +322,11 @@ async fn execute(
         }
         (Mode::Answer, Statement::Query { .. }) => (plan, None, trace::RowIds::default()),
     };
+    // Held until the query ends: the memory of an input run first.
+    let _shared = match tracing.as_ref().and_then(|t| t.shared.as_ref()) {
+        Some(shared) => Some(run_shared(&context, shared, &stop, limits.partitions).await?),
+        None => None,
+    };
     let physical = state.create_physical_plan(&plan).await?;
     let schema = physical.schema();
     let physical = interrupt::interruptible(physical, &stop)?;
@@ -363,6 +369,29 @@ async fn execute(
         facts,
         marked,
     })
+}
+
+/// Runs `shared`'s plan and keeps its rows, their memory counted against
+/// the query's cap for as long as the reservation returned is held.
+async fn run_shared(
+    context: &datafusion::prelude::SessionContext,
+    shared: &trace::SharedInput,
+    stop: &Stop,
+    partitions: usize,
+) -> Result<MemoryReservation, EngineError> {
+    let physical = context.state().create_physical_plan(shared.plan()).await?;
+    let physical = interrupt::interruptible(physical, stop)?;
+    let mut stream = execute_stream(physical, context.task_ctx())?;
+    let reservation =
+        MemoryConsumer::new("rongshu shared input").register(&context.runtime_env().memory_pool);
+    let mut batches = Vec::new();
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        reservation.try_grow(batch.get_array_memory_size())?;
+        batches.push(batch);
+    }
+    shared.fill(batches, partitions)?;
+    Ok(reservation)
 }
 
 /// What the engine's own columns are named with (record ids, traces).

@@ -24,6 +24,7 @@ mod holds;
 mod kept;
 mod per_record;
 mod second_largest;
+mod shared;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub(crate) use kept::{
     shown_fields, upload,
 };
 use second_largest::second_largest;
+pub(crate) use shared::SharedInput;
 
 const RECORDS: &str = "__rongshu_records";
 const DIFFERENCES: &str = "__rongshu_differences";
@@ -80,6 +82,8 @@ pub(crate) struct Tracing {
     pub(crate) total_columns: Vec<(usize, String)>,
     /// The user's columns that show anything but a group key.
     pub(crate) measure_columns: Vec<usize>,
+    /// An input the release reads several times, to be run first.
+    pub(crate) shared: Option<Arc<SharedInput>>,
     /// Where records are copied into several cells, the extra column
     /// of the fewest records by which each cell differs from another.
     pub(crate) differences: Option<String>,
@@ -242,7 +246,11 @@ fn through_aggregate(
             copies::Records::Copied(input, ids) if ids.is_empty() => {
                 (Arc::new(input), None, Counting::Rows)
             }
-            copies::Records::Copied(input, ids) => (Arc::new(input), None, Counting::Ids(ids)),
+            copies::Records::Copied(input, ids) => {
+                let (shared, read) = SharedInput::of(input)?;
+                tracing.shared = Some(shared);
+                (Arc::new(read), None, Counting::Ids(ids))
+            }
             copies::Records::Untraceable => {
                 return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
             }

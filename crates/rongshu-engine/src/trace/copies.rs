@@ -60,10 +60,13 @@ impl Records {
             return Ok(Records::Rows);
         }
         let mut carrier = Carrier { workspace, next: 0 };
-        Ok(match carrier.carry(input)? {
-            Some((plan, ids)) => Records::Copied(plan, ids),
-            None => Records::Untraceable,
-        })
+        let Some((plan, ids)) = carrier.carry(input)? else {
+            return Ok(Records::Untraceable);
+        };
+        // Unqualified, as everything above names them.
+        let renames: Vec<(Column, String)> =
+            ids.iter().map(|id| (id.clone(), id.name.clone())).collect();
+        Ok(Records::Copied(renamed(plan, &renames)?, ids))
     }
 }
 
@@ -101,13 +104,8 @@ pub(crate) fn identified_rows(
     if ids.is_empty() {
         return untold();
     }
-    let renames: Vec<(Column, String)> = ids
-        .into_iter()
-        .map(|id| {
-            let name = id.name.clone();
-            (id, name)
-        })
-        .collect();
+    let renames: Vec<(Column, String)> =
+        ids.iter().map(|id| (id.clone(), id.name.clone())).collect();
     let identified = renamed(carried, &renames)?;
     let ids = RowIds {
         columns: renames.into_iter().map(|(_, name)| name).collect(),

@@ -333,6 +333,7 @@ pub(super) fn through_rows(
         chosen: trace.chosen,
         // A kept aggregation's cells were never made of copies.
         differences: None,
+        shared: None,
         count_columns,
         count_computing_columns,
         filters_on_counts,

@@ -1,0 +1,117 @@
+//! An aggregation's input read once where its release reads it several
+//! times: over copies the cells, each table's records by cell and the
+//! pairs of cells sharing records all read the same join, which DataFusion
+//! would otherwise run once for each (and hold in memory side by side).
+//! The engine runs the input first ([`SharedInput::fill`], its memory
+//! counted against the query's cap) and the release's plan scans it.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::Column;
+use datafusion::datasource::TableType;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::provider_as_source;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{Expr, LogicalPlan, Projection, TableScanBuilder};
+use datafusion::physical_plan::ExecutionPlan;
+
+const SHARED: &str = "__rongshu_input";
+
+/// The rows of a plan, once it has run.
+#[derive(Debug)]
+pub(crate) struct SharedInput {
+    /// The plan whose rows these are.
+    plan: LogicalPlan,
+    /// Its columns under names of their own (a join's two sides may
+    /// share names).
+    schema: SchemaRef,
+    partitions: Mutex<Option<Vec<Vec<RecordBatch>>>>,
+}
+
+impl SharedInput {
+    /// The input of `plan`, and the plan that reads it back with the
+    /// columns named as `plan`'s.
+    pub(super) fn of(plan: LogicalPlan) -> Result<(Arc<SharedInput>, LogicalPlan)> {
+        let own = |at: usize| format!("{SHARED}_{at}");
+        let fields: Vec<Field> = plan
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(at, f)| Field::new(own(at), f.data_type().clone(), f.is_nullable()))
+            .collect();
+        let shared = Arc::new(SharedInput {
+            schema: Arc::new(Schema::new(fields)),
+            partitions: Mutex::new(None),
+            plan,
+        });
+        let scan = TableScanBuilder::new(SHARED, provider_as_source(shared.clone())).build()?;
+        let named = shared
+            .plan
+            .schema()
+            .iter()
+            .enumerate()
+            .map(|(at, (qualifier, field))| {
+                let read = Expr::Column(Column::new(Some(SHARED), own(at)));
+                read.alias_qualified(qualifier.cloned(), field.name())
+            })
+            .collect();
+        let read = Projection::try_new(named, Arc::new(LogicalPlan::TableScan(scan)))?;
+        Ok((shared, LogicalPlan::Projection(read)))
+    }
+
+    /// The plan to run for its rows.
+    pub(crate) fn plan(&self) -> &LogicalPlan {
+        &self.plan
+    }
+
+    /// Its rows, dealt into `partitions`.
+    pub(crate) fn fill(&self, batches: Vec<RecordBatch>, partitions: usize) -> Result<()> {
+        let mut dealt = vec![Vec::new(); partitions.max(1)];
+        let count = dealt.len();
+        for (at, batch) in batches.into_iter().enumerate() {
+            let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
+            dealt[at % count].push(batch);
+        }
+        *self.partitions.lock().map_err(poisoned)? = Some(dealt);
+        Ok(())
+    }
+}
+
+fn poisoned<T>(_: T) -> DataFusionError {
+    DataFusionError::Internal("a shared input's lock was poisoned".into())
+}
+
+#[async_trait]
+impl TableProvider for SharedInput {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let partitions = self.partitions.lock().map_err(poisoned)?.clone();
+        let partitions = partitions.ok_or_else(|| {
+            DataFusionError::Internal("a shared input was read before it ran".into())
+        })?;
+        let exec = MemorySourceConfig::try_new_exec(
+            &partitions,
+            self.schema.clone(),
+            projection.cloned(),
+        )?;
+        Ok(exec)
+    }
+}
