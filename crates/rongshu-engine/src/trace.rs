@@ -34,11 +34,11 @@ use datafusion::common::{Column, ScalarValue};
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::{coalesce, least, nullif};
 use datafusion::functions::math::expr_fn::abs;
-use datafusion::functions_aggregate::count::{count_all, count_distinct};
+use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit, when,
+    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit,
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
@@ -273,7 +273,7 @@ fn through_aggregate(
     // them could not add their records up.
     tracing.keepable &= !copied;
     let mut extras = Extras::default();
-    extras.records(RECORDS, counting.parts(None)?);
+    extras.records(RECORDS, &counting, None)?;
     let reader = holds::Reader::new(&workspace.tables);
     let mut summed = Vec::new();
     let mut scaled = Vec::new();
@@ -341,7 +341,7 @@ fn through_aggregate(
                     // A mean of a few values among zeros is their sum.
                     _ => arg.map(|arg| arg.clone().not_eq(lit(0_i64))),
                 };
-                extras.records(&drawn_name, counting.parts(condition(with_value))?);
+                extras.records(&drawn_name, &counting, condition(with_value))?;
             }
         };
         tracing.contributors.push((label.clone(), drawn_name));
@@ -363,11 +363,8 @@ fn through_aggregate(
                 if chooses {
                     let chosen = condition(selects);
                     match &counting {
-                        Counting::Ids(ids) => {
-                            let all = counting.parts(None)?;
-                            extras.left_out(&chosen_name, chosen, ids.len(), all);
-                        }
-                        _ => extras.records(&chosen_name, counting.parts(chosen)?),
+                        Counting::Ids(ids) => extras.left_out(&chosen_name, chosen, ids.len()),
+                        _ => extras.records(&chosen_name, &counting, chosen)?,
                     }
                 }
                 chooses
@@ -478,27 +475,18 @@ enum Counting {
 }
 
 impl Counting {
-    /// What counts the records meeting `condition`: one aggregate, or one
-    /// a table whose least is the count.
-    fn parts(&self, condition: Option<Expr>) -> Result<Vec<Expr>> {
-        let filtered = |e: Expr| match &condition {
-            Some(condition) => unaliased(&e).clone().filter(condition.clone()).build(),
-            None => Ok(e),
+    /// The aggregate counting the records meeting `condition`, where
+    /// rows are records or stand for them; none over copies.
+    fn count(&self, condition: Option<Expr>) -> Result<Option<Expr>> {
+        let counted = match self {
+            Counting::Rows => count_all(),
+            Counting::Kept => sum(column(RECORDS)),
+            Counting::Ids(_) => return Ok(None),
         };
-        match self {
-            Counting::Rows => Ok(vec![filtered(count_all())?]),
-            Counting::Kept => Ok(vec![filtered(sum(column(RECORDS)))?]),
-            Counting::Ids(ids) => ids
-                .iter()
-                .map(|id| {
-                    let id = Expr::Column(id.clone());
-                    Ok(count_distinct(match &condition {
-                        Some(condition) => when(condition.clone(), id).end()?,
-                        None => id,
-                    }))
-                })
-                .collect(),
-        }
+        Ok(Some(match condition {
+            Some(condition) => unaliased(&counted).clone().filter(condition).build()?,
+            None => counted,
+        }))
     }
 }
 
@@ -521,39 +509,35 @@ impl Extras {
         self.aggregates.push((aggregate, name.to_owned()));
     }
 
-    /// The column of a per-table count of records, aggregated once.
-    fn part(&mut self, part: Expr, name: &str) -> Expr {
-        if let Some((_, found)) = self.aggregates.iter().find(|(a, _)| *a == part) {
-            return column(found);
+    /// The records meeting `condition` counted under `name`: over copies,
+    /// the fewest of any table that has some (an outer join's missing
+    /// side has none), each table's counted record by record.
+    fn records(&mut self, name: &str, counting: &Counting, condition: Option<Expr>) -> Result<()> {
+        match (counting.count(condition.clone())?, counting) {
+            (Some(count), _) => self.push(count, name),
+            (None, Counting::Ids(ids)) => {
+                let tables = self.per_record.records(condition, ids.len());
+                let fewest = fewest(tables.iter().map(|t| column(t)).collect());
+                self.internal.extend(tables);
+                self.combined.push((name.to_owned(), fewest));
+            }
+            (None, _) => unreachable!("only copies are counted record by record"),
         }
-        let name = format!("{name}_by_{}", self.internal.len());
-        self.push(part, &name);
-        self.internal.push(name.clone());
-        column(&name)
+        Ok(())
     }
 
-    /// Records counted by `parts` under `name`: the fewest of any table
-    /// that has some (an outer join's missing side has none).
-    fn records(&mut self, name: &str, parts: Vec<Expr>) {
-        if let [part] = parts.as_slice() {
-            return self.push(part.clone(), name);
-        }
-        let parts = parts.into_iter().map(|p| self.part(p, name)).collect();
-        self.combined.push((name.to_owned(), fewest(parts)));
-    }
-
-    /// The records a filter chose over copies, under `name`, as the check
-    /// reads them: the cell's records (counted by `all`, a part a table)
-    /// less the fewest whose rows any table's `condition` changed (each
-    /// table's apart: dropping one copy of a record changes what it adds).
-    fn left_out(&mut self, name: &str, condition: Option<Expr>, tables: usize, all: Vec<Expr>) {
+    /// The records a filter chose over copies (of `tables` tables), under
+    /// `name`, as the check reads them: the cell's records less the
+    /// fewest whose rows any table's `condition` changed (each table's
+    /// apart: dropping one copy of a record changes what it adds).
+    fn left_out(&mut self, name: &str, condition: Option<Expr>, tables: usize) {
         let left_out: Vec<String> = (0..tables)
             .map(|t| format!("{name}_left_out_{t}"))
             .collect();
-        let all = all.into_iter().map(|p| self.part(p, name)).collect();
-        let changed = left_out.iter().map(|n| column(n)).collect();
-        self.combined
-            .push((name.to_owned(), fewest(all) - fewest(changed)));
+        let all = self.per_record.records(None, tables);
+        let all = fewest(all.iter().map(|t| column(t)).collect());
+        let changed = fewest(left_out.iter().map(|n| column(n)).collect());
+        self.combined.push((name.to_owned(), all - changed));
         self.internal.extend(left_out.iter().cloned());
         self.per_record.choices.push(per_record::Choice {
             condition: condition.unwrap_or(lit(true)),

@@ -43,16 +43,41 @@ pub(super) struct Choice {
     pub(super) left_out: Vec<String>,
 }
 
-/// The measures and filters of one aggregation over copies.
+/// Records meeting a condition (any, if none): a column a table.
+struct Count {
+    condition: Option<Expr>,
+    tables: Vec<String>,
+}
+
+/// The measures, filters and counts of records of one aggregation over
+/// copies.
 #[derive(Default)]
 pub(super) struct PerRecord {
     pub(super) measures: Vec<Measure>,
     pub(super) choices: Vec<Choice>,
+    counts: Vec<Count>,
 }
 
 const ROWS: &str = "__rongshu_rows";
 
 impl PerRecord {
+    /// The columns, a table each of `tables`, that will count a cell's
+    /// records with a row meeting `condition`.
+    pub(super) fn records(&mut self, condition: Option<Expr>, tables: usize) -> Vec<String> {
+        if let Some(found) = self.counts.iter().find(|c| c.condition == condition) {
+            return found.tables.clone();
+        }
+        let at = self.counts.len();
+        let names: Vec<String> = (0..tables)
+            .map(|t| format!("__rongshu_records_{at}_{t}"))
+            .collect();
+        self.counts.push(Count {
+            condition,
+            tables: names.clone(),
+        });
+        names
+    }
+
     /// The columns [`PerRecord::joined`] adds, but the differences.
     pub(super) fn columns(&self) -> impl Iterator<Item = &String> {
         let totals = self.measures.iter().flat_map(|m| m.totals.iter().flatten());
@@ -77,12 +102,11 @@ impl PerRecord {
         let mut plan = cells;
         for (table, id) in ids.iter().enumerate() {
             let records = Arc::new(self.by_record(input, keys, id)?);
-            if !(self.measures.is_empty() && self.choices.is_empty()) {
-                let key = |k: usize| format!("__rongshu_key_{table}_{k}");
-                let cell = cell_keys(&records, keys.len(), key);
-                let by_cell = Aggregate::try_new(records.clone(), cell, self.by_cell(table)?)?;
-                plan = join_to_cells(plan, LogicalPlan::Aggregate(by_cell), keys.len(), key)?;
-            }
+            let key = |k: usize| format!("__rongshu_key_{table}_{k}");
+            let cell = cell_keys(&records, keys.len(), key);
+            let by_cell = self.by_cell(table, &records.schema().columns()[keys.len()])?;
+            let by_cell = Aggregate::try_new(records.clone(), cell, by_cell)?;
+            plan = join_to_cells(plan, LogicalPlan::Aggregate(by_cell), keys.len(), key)?;
             // One cell has none to differ from.
             if !keys.is_empty() {
                 let key = |k: usize| format!("__rongshu_near_key_{table}_{k}");
@@ -113,13 +137,27 @@ impl PerRecord {
             let taken = count(lit(1)).filter(choice.condition.clone()).build()?;
             added.push(taken.alias(taken_rows(c)));
         }
+        for (c, counted) in self.counts.iter().enumerate() {
+            let meeting = match &counted.condition {
+                Some(condition) => count(lit(1)).filter(condition.clone()).build()?,
+                None => count(lit(1)),
+            };
+            added.push(meeting.alias(meeting_rows(c)));
+        }
         let records = Aggregate::try_new(input.clone(), by_record.collect(), added)?;
         Ok(LogicalPlan::Aggregate(records))
     }
 
-    /// What a cell's records add up to, for the table `table`.
-    fn by_cell(&self, table: usize) -> Result<Vec<Expr>> {
+    /// What a cell's records add up to, for the table `table` (its
+    /// records' ids in `id`; none where an outer join left it out).
+    fn by_cell(&self, table: usize, id: &Column) -> Result<Vec<Expr>> {
         let mut aggregates = Vec::new();
+        let record = Expr::Column(id.clone()).is_not_null();
+        for (c, counted) in self.counts.iter().enumerate() {
+            let meeting = column(&meeting_rows(c)).gt(lit(0_i64)).and(record.clone());
+            let records = count(lit(1)).filter(meeting).build()?;
+            aggregates.push(records.alias(&counted.tables[table]));
+        }
         for (m, measure) in self.measures.iter().enumerate() {
             let magnitude = abs(column(&contribution(m)));
             let [total, top1, top2] = &measure.totals[table];
@@ -268,6 +306,10 @@ fn nearest(
 
 fn contribution(m: usize) -> String {
     format!("__rongshu_contribution_{m}")
+}
+
+fn meeting_rows(c: usize) -> String {
+    format!("__rongshu_meeting_{c}")
 }
 
 fn taken_rows(c: usize) -> String {
