@@ -322,11 +322,11 @@ async fn execute(
         }
         (Mode::Answer, Statement::Query { .. }) => (plan, None, trace::RowIds::default()),
     };
-    // Held until the query ends: the memory of an input run first.
-    let _shared = match tracing.as_ref().and_then(|t| t.shared.as_ref()) {
-        Some(shared) => Some(run_shared(&context, shared, &stop, limits.partitions).await?),
-        None => None,
-    };
+    // Held until the query ends: the memory of inputs run first.
+    let mut _shared = Vec::new();
+    for shared in tracing.iter().flat_map(|t| &t.shared) {
+        _shared.push(run_shared(&context, shared, &stop, limits.partitions).await?);
+    }
     let physical = state.create_physical_plan(&plan).await?;
     let schema = physical.schema();
     let physical = interrupt::interruptible(physical, &stop)?;

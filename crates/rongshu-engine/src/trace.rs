@@ -82,8 +82,8 @@ pub(crate) struct Tracing {
     pub(crate) total_columns: Vec<(usize, String)>,
     /// The user's columns that show anything but a group key.
     pub(crate) measure_columns: Vec<usize>,
-    /// An input the release reads several times, to be run first.
-    pub(crate) shared: Option<Arc<SharedInput>>,
+    /// Inputs the release reads several times, to be run first, in order.
+    pub(crate) shared: Vec<Arc<SharedInput>>,
     /// Where records are copied into several cells, the extra column
     /// of the fewest records by which each cell differs from another.
     pub(crate) differences: Option<String>,
@@ -248,7 +248,7 @@ fn through_aggregate(
             }
             copies::Records::Copied(input, ids) => {
                 let (shared, read) = SharedInput::of(input)?;
-                tracing.shared = Some(shared);
+                tracing.shared.push(shared);
                 (Arc::new(read), None, Counting::Ids(ids))
             }
             copies::Records::Untraceable => {
@@ -459,7 +459,7 @@ fn through_aggregate(
     tracing.measure_columns = (0..user_columns)
         .filter(|at| shown(*at).is_none_or(|(at, _)| at >= groups))
         .collect();
-    let (widened, names) = extras.widen(input, &aggregate, &counting)?;
+    let (widened, names) = extras.widen(input, &aggregate, &counting, &mut tracing.shared)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
 }
 
@@ -564,6 +564,7 @@ impl Extras {
         input: Arc<LogicalPlan>,
         aggregate: &Aggregate,
         counting: &Counting,
+        shared: &mut Vec<Arc<SharedInput>>,
     ) -> Result<(LogicalPlan, Vec<String>)> {
         let mut aggr_expr = aggregate.aggr_expr.clone();
         aggr_expr.extend(
@@ -578,7 +579,7 @@ impl Extras {
         )?);
         if let Counting::Ids(ids) = counting {
             let keys = &aggregate.group_expr;
-            widened = self.per_record.joined(widened, &input, keys, ids)?;
+            widened = self.per_record.joined(widened, &input, keys, ids, shared)?;
         }
         let internal = &self.internal;
         let mut names: Vec<String> = self

@@ -333,7 +333,7 @@ pub(super) fn through_rows(
         chosen: trace.chosen,
         // A kept aggregation's cells were never made of copies.
         differences: None,
-        shared: None,
+        shared: Vec::new(),
         count_columns,
         count_computing_columns,
         filters_on_counts,

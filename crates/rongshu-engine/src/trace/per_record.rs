@@ -26,6 +26,7 @@ use datafusion::logical_expr::{
 };
 
 use super::second_largest::second_largest;
+use super::shared::SharedInput;
 
 /// A measure whose contributions are each record's.
 pub(super) struct Measure {
@@ -92,16 +93,22 @@ impl PerRecord {
 
     /// `cells` (the aggregation of `input` by `keys`) with these columns
     /// joined to each cell, for each table's records (by `ids`).
+    ///
+    /// Each table's records by cell are kept once, read by several parts:
+    /// the inputs to run first, in order, are pushed onto `shared`.
     pub(super) fn joined(
         &self,
         cells: LogicalPlan,
         input: &Arc<LogicalPlan>,
         keys: &[Expr],
         ids: &[Column],
+        shared: &mut Vec<Arc<SharedInput>>,
     ) -> Result<LogicalPlan> {
         let mut plan = cells;
         for (table, id) in ids.iter().enumerate() {
-            let records = Arc::new(self.by_record(input, keys, id)?);
+            let (kept, records) = SharedInput::of(self.by_record(input, keys, id)?)?;
+            shared.push(kept);
+            let records = Arc::new(records);
             let key = |k: usize| format!("__rongshu_key_{table}_{k}");
             let cell = cell_keys(&records, keys.len(), key);
             let by_cell = self.by_cell(table, &records.schema().columns()[keys.len()])?;
@@ -227,8 +234,29 @@ fn nearest(
     let named = LogicalPlanBuilder::from(LogicalPlan::Projection(named))
         .filter(column("__rongshu_id").is_not_null())?
         .build()?;
+    // Only records behind two cells or more make pairs.
+    let behind_several = LogicalPlanBuilder::from(named.clone())
+        .aggregate(
+            [column("__rongshu_id")],
+            [count(lit(1)).alias("__rongshu_cells")],
+        )?
+        .filter(column("__rongshu_cells").gt(lit(1_i64)))?
+        .project([column("__rongshu_id").alias("__rongshu_shared_id")])?
+        .build()?;
+    let shared = LogicalPlanBuilder::from(named.clone())
+        .join_detailed(
+            behind_several,
+            JoinType::LeftSemi,
+            (
+                vec![Column::from_name("__rongshu_id")],
+                vec![Column::from_name("__rongshu_shared_id")],
+            ),
+            None,
+            NullEquality::NullEqualsNothing,
+        )?
+        .build()?;
     let side = |alias: &str| -> Result<LogicalPlan> {
-        let aliased = SubqueryAlias::try_new(Arc::new(named.clone()), alias)?;
+        let aliased = SubqueryAlias::try_new(Arc::new(shared.clone()), alias)?;
         Ok(LogicalPlan::SubqueryAlias(aliased))
     };
     let of = |side: &str, name: &str| Expr::Column(Column::new(Some(side), name));
