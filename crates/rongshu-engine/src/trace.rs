@@ -247,7 +247,7 @@ fn through_aggregate(
                 (Arc::new(input), None, Counting::Rows)
             }
             copies::Records::Copied(input, ids) => {
-                let (shared, read) = SharedInput::of(input)?;
+                let (shared, read) = SharedInput::of(used_only(input, &aggregate, &ids)?)?;
                 tracing.shared.push(shared);
                 (Arc::new(read), None, Counting::Ids(ids))
             }
@@ -607,6 +607,28 @@ impl Extras {
         let plan = Projection::try_new(shown, Arc::new(widened))?;
         Ok((LogicalPlan::Projection(plan), names))
     }
+}
+
+/// `input` with only the columns `aggregate` reads, and the `ids`: it is
+/// kept whole in memory.
+fn used_only(input: LogicalPlan, aggregate: &Aggregate, ids: &[Column]) -> Result<LogicalPlan> {
+    let exprs = aggregate.group_expr.iter().chain(&aggregate.aggr_expr);
+    let read: Vec<&Column> = exprs.flat_map(|e| e.column_refs()).chain(ids).collect();
+    let reads = |c: &Column| {
+        read.iter()
+            .any(|r| r.name == c.name && (r.relation.is_none() || r.relation == c.relation))
+    };
+    let used: Vec<Expr> = input
+        .schema()
+        .columns()
+        .into_iter()
+        .filter(|c| reads(c))
+        .map(Expr::Column)
+        .collect();
+    Ok(LogicalPlan::Projection(Projection::try_new(
+        used,
+        Arc::new(input),
+    )?))
 }
 
 /// The fewest of `counts` that are not zero; zero if all are.
