@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -381,16 +382,20 @@ async fn run_shared(
 ) -> Result<MemoryReservation, EngineError> {
     let physical = context.state().create_physical_plan(shared.plan()).await?;
     let physical = interrupt::interruptible(physical, stop)?;
+    let schema = physical.schema();
     let mut stream = execute_stream(physical, context.task_ctx())?;
-    let reservation =
-        MemoryConsumer::new("rongshu shared input").register(&context.runtime_env().memory_pool);
     let mut batches = Vec::new();
     while let Some(batch) = stream.next().await {
-        let batch = batch?;
-        reservation.try_grow(batch.get_array_memory_size())?;
-        batches.push(batch);
+        batches.push(batch?);
     }
-    shared.fill(batches, partitions)?;
+    // One copy of its own: batches an operator sliced from one buffer
+    // would each count the whole buffer, and keep it.
+    let rows = concat_batches(&schema, &batches)?;
+    drop(batches);
+    let reservation =
+        MemoryConsumer::new("rongshu shared input").register(&context.runtime_env().memory_pool);
+    reservation.try_grow(rows.get_array_memory_size())?;
+    shared.fill(rows, partitions)?;
     Ok(reservation)
 }
 

@@ -69,13 +69,16 @@ impl SharedInput {
         &self.plan
     }
 
-    /// Its rows, dealt into `partitions`.
-    pub(crate) fn fill(&self, batches: Vec<RecordBatch>, partitions: usize) -> Result<()> {
+    /// Its rows, dealt into `partitions` in batches (slices of them, not
+    /// copies).
+    pub(crate) fn fill(&self, rows: RecordBatch, partitions: usize) -> Result<()> {
+        const BATCH: usize = 8192;
+        let rows = RecordBatch::try_new(self.schema.clone(), rows.columns().to_vec())?;
         let mut dealt = vec![Vec::new(); partitions.max(1)];
         let count = dealt.len();
-        for (at, batch) in batches.into_iter().enumerate() {
-            let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
-            dealt[at % count].push(batch);
+        for (at, from) in (0..rows.num_rows()).step_by(BATCH).enumerate() {
+            let length = BATCH.min(rows.num_rows() - from);
+            dealt[at % count].push(rows.slice(from, length));
         }
         *self.partitions.lock().map_err(poisoned)? = Some(dealt);
         Ok(())
