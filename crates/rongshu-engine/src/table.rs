@@ -233,17 +233,20 @@ impl Table {
 
     /// The table as queries read it and, after its columns, the ids of
     /// the records each row stands for, and how many: those a made table
-    /// kept of the records it copies, or else one a row, with a tag from
-    /// the table's name in the high bits (so that no two tables' ids meet,
-    /// in this query or the tables made from it). None if it was made of
-    /// copies whose records it could not keep.
+    /// kept of the records it copies, or else, for a product's table, one
+    /// a row, with a tag from the table's name in the high bits (so that no
+    /// two tables' ids meet, in this query or the tables made from it).
+    /// None for a made table that kept none.
     pub(crate) fn identified_provider(
         &self,
         partitions: usize,
     ) -> datafusion::error::Result<Option<(Arc<dyn TableProvider>, usize)>> {
         let shown = self.shown();
         let kept = trace::record_ids(&self.schema);
-        if kept.is_empty() && self.holds_copies() {
+        // A made table that kept no ids (an aggregation, `DISTINCT`, rows
+        // the ids could not reach) is not the records of its sources: read
+        // beside them, fresh ids would count those twice.
+        if kept.is_empty() && trace::is_marked(&self.schema) {
             return Ok(None);
         }
         let ids = kept.len().max(1);

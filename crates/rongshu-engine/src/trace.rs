@@ -301,12 +301,13 @@ fn through_aggregate(
         let checkable = MEASURES.contains(&name)
             && holds.adds_up()
             && (name == "count" || !params.distinct && arg.is_some());
-        // Copies of one value would pass for several records' in the
-        // dominance check: over copies, a measure's contributions are each
-        // record's, added up in its cell first; a count's too (copies made
-        // by a condition on a value add it up).
+        // Over copies, a sum of values weights each record by its copies,
+        // which the researcher's join conditions choose: two such sums (or
+        // one and its filtered twin) solve for one record's value. Counts
+        // are followed, each record's copies one contribution to them.
+        let weighted = copied && name != "count" && holds == Holds::Values;
         let per_record = copied && !params.distinct;
-        let (Some(contributions), true) = (contributions, checkable) else {
+        let (Some(contributions), true) = (contributions, checkable && !weighted) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
         let condition = |also: Option<Expr>| {

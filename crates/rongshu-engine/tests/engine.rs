@@ -1174,10 +1174,10 @@ async fn records_copied_by_joins_and_unions_count_once() {
     assert_eq!(failed(&facts), vec![CheckCode::SmallComplement]);
 
     // Dropping one copy of one record changes what it adds, though every
-    // record is still chosen: 企业5's capital by difference.
+    // record is still chosen: 企业5's rows by difference.
     let (rows, facts) = released(
-        "SELECT a.区县, sum(a.注册资本), \
-         sum(a.注册资本) FILTER (WHERE NOT (a.企业名称 = '企业5' AND b.企业名称 = '企业9')) \
+        "SELECT a.区县, count(*), \
+         count(*) FILTER (WHERE NOT (a.企业名称 = '企业5' AND b.企业名称 = '企业9')) \
          FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县 ORDER BY a.区县",
         100,
     )
@@ -1187,50 +1187,36 @@ async fn records_copied_by_joins_and_unions_count_once() {
     assert_eq!(failures[0].code, CheckCode::SmallComplement);
     assert_eq!(rows[failures[0].rows[0]][0].as_deref(), Some("青羊区"));
 
-    // Copies of one large value would pass for two contributions: each
-    // record's copies add up to one.
+    // A record's copies are one contribution to a count: 企业39 with all
+    // forty companies on both sides holds nearly all its cell's rows.
     let (rows, facts) = released(
-        "SELECT a.区县, count(*), sum(a.营业收入), avg(a.营业收入) \
-         FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县 ORDER BY a.区县",
+        "SELECT a.区县, count(*) FROM companies a \
+         JOIN companies b ON a.企业名称 = '企业39' OR a.企业名称 = b.企业名称 \
+         JOIN companies c ON a.企业名称 = '企业39' OR a.企业名称 = c.企业名称 \
+         GROUP BY a.区县 ORDER BY a.区县",
         100,
     )
     .await;
-    let dominated: Vec<_> = check(&facts, &DisclosureRules::default())
-        .into_iter()
-        .map(|f| {
-            (
-                f.code,
-                f.rows
-                    .iter()
-                    .map(|r| rows[*r][0].clone())
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
-    let wuhou = vec![Some("武侯区".to_owned())];
-    assert_eq!(
-        dominated,
-        [
-            (CheckCode::Dominance, wuhou.clone()),
-            (CheckCode::Dominance, wuhou)
-        ],
-        "企业39's revenue, its sum and its mean"
-    );
-    let (_, facts) = released(
-        "SELECT count(*), sum(a.营业收入) FROM companies a JOIN companies b ON a.区县 = b.区县 \
-         WHERE a.区县 = '武侯区'",
-        100,
-    )
-    .await;
-    assert_eq!(
-        failed(&facts),
-        vec![CheckCode::Dominance],
-        "a cell of no keys"
-    );
+    let failures = check(&facts, &DisclosureRules::default());
+    assert_eq!(codes_of(&failures), vec![CheckCode::Dominance], "{facts:?}");
+    assert_eq!(rows[failures[0].rows[0]][0].as_deref(), Some("武侯区"));
+
+    // Sums and means of values over copies weight each record by its
+    // copies, which join conditions choose: untraceable.
     for sql in [
-        "SELECT a.区县, count(*), sum(b.注册资本), avg(a.注册资本) FILTER (WHERE a.注册资本 > 0) \
+        "SELECT a.区县, count(*), sum(a.营业收入) FROM companies a JOIN companies b \
+         ON a.区县 = b.区县 GROUP BY a.区县",
+        "SELECT a.区县, avg(a.注册资本) FROM companies a JOIN companies b \
+         ON a.企业名称 = b.企业名称 GROUP BY a.区县",
+        "SELECT sum(a.注册资本 * b.注册资本) FROM companies a CROSS JOIN companies b",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+    for sql in [
+        "SELECT a.区县, count(*), count(b.注册资本) FILTER (WHERE a.注册资本 > 0) \
          FROM companies a JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县",
-        "SELECT 区县, sum(注册资本) FROM (SELECT 区县, 注册资本 FROM companies \
+        "SELECT 区县, count(*) FROM (SELECT 区县, 注册资本 FROM companies \
          UNION ALL SELECT 区县, 注册资本 FROM companies) GROUP BY 区县",
         "SELECT a.区县, count(b.注册资本), sum(CASE WHEN b.注册资本 > 0 THEN 1 ELSE 0 END) \
          FROM companies a JOIN companies b ON a.企业名称 = b.企业名称 GROUP BY a.区县",
@@ -1365,7 +1351,7 @@ async fn cells_sharing_records_must_differ_by_many() {
     // Every company behind both cells but 企业5, or with fewer rows in one:
     // the cells' difference is 企业5's.
     for sql in [
-        "SELECT b.区县, sum(a.注册资本) FROM companies a JOIN companies b \
+        "SELECT b.区县, count(*) FROM companies a JOIN companies b \
          ON b.区县 = '锦江区' OR (b.区县 = '青羊区' AND a.企业名称 <> '企业5') GROUP BY b.区县",
         "SELECT b.区县, count(*) FROM companies a JOIN companies b \
          ON b.区县 = '锦江区' OR (b.区县 = '青羊区' AND (a.企业名称 <> '企业5' OR b.企业名称 <> '企业1')) \
@@ -1402,4 +1388,33 @@ async fn cells_sharing_records_must_differ_by_many() {
 
 fn codes_of(failures: &[rongshu_domain::output::CheckFailure]) -> Vec<CheckCode> {
     failures.iter().map(|f| f.code).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_made_otherwise_are_untraceable() {
+    // A recursive query or inner grouping sets copy one company's row.
+    for sql in [
+        "WITH RECURSIVE r(n, v) AS (SELECT 1, 注册资本 FROM companies WHERE 企业名称 = '企业5' \
+         UNION ALL SELECT n + 1, v FROM r WHERE n < 10) SELECT v, count(*) FROM r GROUP BY v",
+        "SELECT v, count(*) FROM (SELECT 注册资本 AS v FROM companies WHERE 企业名称 = '企业5' \
+         GROUP BY GROUPING SETS ((注册资本), (注册资本, 区县), (注册资本, 企业名称))) GROUP BY v",
+    ] {
+        let (_, facts) = released(sql, 100).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{sql}");
+    }
+
+    // A made table that kept no ids is not its sources' records: beside
+    // them, its rows would count one company twice.
+    for made in [
+        "CREATE TABLE t AS SELECT 区县, sum(注册资本) AS v FROM companies GROUP BY 区县",
+        "CREATE TABLE t AS SELECT DISTINCT 区县, 注册资本 AS v FROM companies",
+    ] {
+        let (_, facts) = release_from(
+            kept(made).await,
+            "SELECT 区县, count(*) FROM (SELECT 区县 FROM companies UNION ALL SELECT 区县 FROM t) \
+             GROUP BY 区县",
+        )
+        .await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{made}");
+    }
 }

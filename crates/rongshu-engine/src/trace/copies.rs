@@ -124,14 +124,23 @@ fn copying(plan: &LogicalPlan, workspace: &Workspace) -> Result<bool> {
     })
 }
 
-/// Whether `node` may put one input row into several output rows.
+/// Whether `node` may put one input row into several output rows: a
+/// join, a union, an unnest, a recursive query, grouping sets, or any
+/// node the engine does not know.
 fn copies(node: &LogicalPlan) -> bool {
     match node {
         LogicalPlan::Join(join) => matches!(
             join.join_type,
             JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full
         ),
-        LogicalPlan::Union(_) | LogicalPlan::Unnest(_) => true,
+        LogicalPlan::Aggregate(aggregate) => aggregate
+            .group_expr
+            .iter()
+            .any(|e| matches!(e, Expr::GroupingSet(_))),
+        LogicalPlan::Union(_)
+        | LogicalPlan::Unnest(_)
+        | LogicalPlan::RecursiveQuery(_)
+        | LogicalPlan::Extension(_) => true,
         _ => false,
     }
 }

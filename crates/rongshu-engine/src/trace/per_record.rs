@@ -165,15 +165,20 @@ impl PerRecord {
             let records = count(lit(1)).filter(meeting).build()?;
             aggregates.push(records.alias(&counted.tables[table]));
         }
+        // Rows of no record of this table (an outer join's missing side)
+        // are no contribution, and leave no record out.
+        let of_record = |e: Expr| e.filter(record.clone()).build();
         for (m, measure) in self.measures.iter().enumerate() {
             let magnitude = abs(column(&contribution(m)));
             let [total, top1, top2] = &measure.totals[table];
-            aggregates.push(sum(magnitude.clone()).alias(total));
-            aggregates.push(max(magnitude.clone()).alias(top1));
-            aggregates.push(second_largest(vec![magnitude]).alias(top2));
+            aggregates.push(of_record(sum(magnitude.clone()))?.alias(total));
+            aggregates.push(of_record(max(magnitude.clone()))?.alias(top1));
+            aggregates.push(of_record(second_largest(vec![magnitude]))?.alias(top2));
         }
         for (c, choice) in self.choices.iter().enumerate() {
-            let changed = column(ROWS).not_eq(column(&taken_rows(c)));
+            let changed = column(ROWS)
+                .not_eq(column(&taken_rows(c)))
+                .and(record.clone());
             let left_out = count(lit(1)).filter(changed).build()?;
             aggregates.push(left_out.alias(&choice.left_out[table]));
         }
