@@ -68,8 +68,9 @@ pub struct ResultFacts {
     /// Where a join copies records into several cells: for each row, the
     /// fewest records by which its cell differs from another cell sharing
     /// records with it (a record with other rows in one than the other
-    /// differs too); zero or none where it shares none. The two cells' difference
-    /// shows those records. Empty where no record is behind two cells.
+    /// differs too); zero or none where it shares none. The two cells'
+    /// difference shows those records. Empty where no record is behind
+    /// two cells.
     pub differences: Vec<Option<f64>>,
     /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
     pub identifier_columns: Vec<String>,
