@@ -31,6 +31,7 @@ use std::sync::Arc;
 use datafusion::catalog::TableProvider;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, ScalarValue};
+use datafusion::datasource::source_as_provider;
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::{coalesce, least, nullif};
 use datafusion::functions::math::expr_fn::abs;
@@ -124,10 +125,7 @@ pub(crate) struct Workspace {
 impl Workspace {
     /// What the rows `scan` reads are, with their records' ids.
     fn identified(&self, scan: &TableScan) -> Result<copies::Identity> {
-        let found = self
-            .records
-            .iter()
-            .find(|(shown, _)| copies::reads(scan, shown));
+        let found = self.records.iter().find(|(shown, _)| scans(scan, shown));
         Ok(match found {
             None => copies::Identity::NoRecords,
             Some((_, table)) => match table.identified_provider(self.partitions)? {
@@ -141,7 +139,7 @@ impl Workspace {
     fn holds_copies(&self, scan: &TableScan) -> bool {
         self.records
             .iter()
-            .any(|(shown, table)| copies::reads(scan, shown) && table.holds_copies())
+            .any(|(shown, table)| scans(scan, shown) && table.holds_copies())
     }
 
     /// What each column of `plan`'s result holds, for a table made of it.
@@ -306,7 +304,6 @@ fn through_aggregate(
         // one and its filtered twin) solve for one record's value. Counts
         // are followed, each record's copies one contribution to them.
         let weighted = copied && name != "count" && holds == Holds::Values;
-        let per_record = copied && !params.distinct;
         let (Some(contributions), true) = (contributions, checkable && !weighted) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
@@ -364,7 +361,10 @@ fn through_aggregate(
                 if chooses {
                     let chosen = condition(selects);
                     match &counting {
-                        Counting::Ids(ids) => extras.left_out(&chosen_name, chosen, ids.len()),
+                        Counting::Ids(ids) => {
+                            let chosen = chosen.unwrap_or(lit(true));
+                            extras.left_out(&chosen_name, chosen, ids.len())
+                        }
                         _ => extras.records(&chosen_name, &counting, chosen)?,
                     }
                 }
@@ -379,7 +379,10 @@ fn through_aggregate(
             format!("__rongshu_top1_{at}"),
             format!("__rongshu_top2_{at}"),
         ];
-        if let (Counting::Ids(ids), true) = (&counting, per_record) {
+        let per_record = matches!(counting, Counting::Ids(_)) && !params.distinct;
+        if let Counting::Ids(ids) = &counting
+            && per_record
+        {
             // What each record adds to the cell, a total a table.
             let contribution = match arg.filter(|_| name != "count") {
                 Some(arg) => filtered(sum(arg.clone()), None)?,
@@ -475,33 +478,16 @@ enum Counting {
     Ids(Vec<Column>),
 }
 
-impl Counting {
-    /// The aggregate counting the records meeting `condition`, where
-    /// rows are records or stand for them; none over copies.
-    fn count(&self, condition: Option<Expr>) -> Result<Option<Expr>> {
-        let counted = match self {
-            Counting::Rows => count_all(),
-            Counting::Kept => sum(column(RECORDS)),
-            Counting::Ids(_) => return Ok(None),
-        };
-        Ok(Some(match condition {
-            Some(condition) => unaliased(&counted).clone().filter(condition).build()?,
-            None => counted,
-        }))
-    }
-}
-
 /// The aggregates a traced aggregation adds, and the columns computed
 /// from per-table counts of records.
 #[derive(Default)]
 struct Extras {
     /// Each aggregate and its name.
     aggregates: Vec<(Expr, String)>,
-    /// Record counts computed from per-table ones.
+    /// Record counts computed from per-table ones (columns the chain
+    /// above does not carry).
     combined: Vec<(String, Expr)>,
-    /// The columns they are computed from, not carried up.
-    internal: Vec<String>,
-    /// Measures and filters over copies, taken record by record.
+    /// Measures, filters and counts over copies, taken record by record.
     per_record: per_record::PerRecord,
 }
 
@@ -514,16 +500,22 @@ impl Extras {
     /// the fewest of any table that has some (an outer join's missing
     /// side has none), each table's counted record by record.
     fn records(&mut self, name: &str, counting: &Counting, condition: Option<Expr>) -> Result<()> {
-        match (counting.count(condition.clone())?, counting) {
-            (Some(count), _) => self.push(count, name),
-            (None, Counting::Ids(ids)) => {
+        let counted = match counting {
+            Counting::Rows => count_all(),
+            // Each row stands for the records it keeps.
+            Counting::Kept => sum(column(RECORDS)),
+            Counting::Ids(ids) => {
                 let tables = self.per_record.records(condition, ids.len());
                 let fewest = fewest(tables.iter().map(|t| column(t)).collect());
-                self.internal.extend(tables);
                 self.combined.push((name.to_owned(), fewest));
+                return Ok(());
             }
-            (None, _) => unreachable!("only copies are counted record by record"),
-        }
+        };
+        let counted = match condition {
+            Some(condition) => unaliased(&counted).clone().filter(condition).build()?,
+            None => counted,
+        };
+        self.push(counted, name);
         Ok(())
     }
 
@@ -531,19 +523,12 @@ impl Extras {
     /// `name`, as the check reads them: the cell's records less the
     /// fewest whose rows any table's `condition` changed (each table's
     /// apart: dropping one copy of a record changes what it adds).
-    fn left_out(&mut self, name: &str, condition: Option<Expr>, tables: usize) {
-        let left_out: Vec<String> = (0..tables)
-            .map(|t| format!("{name}_left_out_{t}"))
-            .collect();
+    fn left_out(&mut self, name: &str, condition: Expr, tables: usize) {
         let all = self.per_record.records(None, tables);
         let all = fewest(all.iter().map(|t| column(t)).collect());
+        let left_out = self.per_record.left_out(condition, tables);
         let changed = fewest(left_out.iter().map(|n| column(n)).collect());
         self.combined.push((name.to_owned(), all - changed));
-        self.internal.extend(left_out.iter().cloned());
-        self.per_record.choices.push(per_record::Choice {
-            condition: condition.unwrap_or(lit(true)),
-            left_out,
-        });
     }
 
     /// The column of the fewest records by which each cell differs from
@@ -553,7 +538,6 @@ impl Extras {
             .map(per_record::PerRecord::differences)
             .collect();
         let fewest = fewest(nearest.iter().map(|n| column(n)).collect());
-        self.internal.extend(nearest);
         self.combined.push((DIFFERENCES.to_owned(), fewest));
         DIFFERENCES.to_owned()
     }
@@ -582,13 +566,11 @@ impl Extras {
             let keys = &aggregate.group_expr;
             widened = self.per_record.joined(widened, &input, keys, ids, shared)?;
         }
-        let internal = &self.internal;
         let mut names: Vec<String> = self
             .aggregates
             .iter()
             .map(|(_, name)| name)
-            .chain(self.per_record.columns())
-            .filter(|name| !internal.contains(name))
+            .chain(self.per_record.totals())
             .cloned()
             .collect();
         if self.combined.is_empty() {
@@ -598,7 +580,6 @@ impl Extras {
             .schema()
             .columns()
             .into_iter()
-            .filter(|c| !internal.contains(&c.name))
             .map(Expr::Column)
             .collect();
         for (name, combined) in self.combined {
@@ -659,6 +640,12 @@ fn contributed(arg: &Expr, contributions: Contributions) -> [Expr; 3] {
             second_largest(vec![column(&top1), column(&top2)]),
         ],
     }
+}
+
+/// Whether `scan` reads the workspace table `shown` (not a table function
+/// of its name).
+fn scans(scan: &TableScan, shown: &Arc<dyn TableProvider>) -> bool {
+    source_as_provider(&scan.source).is_ok_and(|read| Arc::ptr_eq(&read, shown))
 }
 
 /// Whether `expr` holds a subquery.

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use datafusion::catalog::TableProvider;
 use datafusion::common::Column;
 use datafusion::common::tree_node::TreeNode;
-use datafusion::datasource::{provider_as_source, source_as_provider};
+use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
     Expr, JoinType, LogicalPlan, Projection, TableScan, TableScanBuilder, Union,
@@ -319,10 +319,4 @@ fn renamed(plan: LogicalPlan, renames: &[(Column, String)]) -> Result<LogicalPla
         exprs,
         Arc::new(plan),
     )?))
-}
-
-/// Whether `scan` reads the workspace table `shown` (not a table function
-/// of its name).
-pub(super) fn reads(scan: &TableScan, shown: &Arc<dyn TableProvider>) -> bool {
-    source_as_provider(&scan.source).is_ok_and(|read| Arc::ptr_eq(&read, shown))
 }

@@ -20,12 +20,11 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::TableProvider;
 use datafusion::common::ScalarValue;
-use datafusion::datasource::source_as_provider;
 use datafusion::logical_expr::expr::Case;
 use datafusion::logical_expr::{BinaryExpr, Distinct, Expr, JoinType, LogicalPlan, Operator, lit};
 
 use super::kept::HOLDS;
-use super::{MEASURES, unaliased};
+use super::{MEASURES, scans, unaliased};
 
 /// What a column or an expression holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,8 +285,7 @@ impl<'a> Reader<'a> {
                 }
             }
             LogicalPlan::TableScan(scan) => {
-                let workspace = source_as_provider(&scan.source)
-                    .is_ok_and(|read| self.tables.iter().any(|t| Arc::ptr_eq(t, &read)));
+                let workspace = self.tables.iter().any(|t| scans(scan, t));
                 match scan.projected_schema.fields().get(at) {
                     Some(field) if workspace => Holds::marked(field.metadata().get(HOLDS)),
                     Some(_) => Holds::Known,

@@ -15,13 +15,13 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::common::DFSchema;
-use datafusion::datasource::{provider_as_source, source_as_provider};
+use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
 use super::{
     Holds, RECORDS, RowIds, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild,
-    shows, unaliased, untraced,
+    scans, shows, unaliased, untraced,
 };
 
 /// Field metadata: what a trace column holds.
@@ -214,9 +214,7 @@ pub(super) fn scan<'a>(
         return None;
     };
     let table = kept.get(scan.table_name.table())?;
-    // The workspace's table itself, not a table function of its name.
-    let read = source_as_provider(&scan.source).ok()?;
-    Arc::ptr_eq(&read, &table.shown).then(|| (scan, table.whole.clone()))
+    scans(scan, &table.shown).then(|| (scan, table.whole.clone()))
 }
 
 /// A kept table's trace columns by what they hold.

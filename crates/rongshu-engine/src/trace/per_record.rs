@@ -37,11 +37,11 @@ pub(super) struct Measure {
     pub(super) totals: Vec<[String; 3]>,
 }
 
-/// A measure's filter: the records whose rows it changed, a column a
-/// table.
-pub(super) struct Choice {
-    pub(super) condition: Expr,
-    pub(super) left_out: Vec<String>,
+/// A measure's filter: the records whose rows it changed (of those of
+/// the count `taken` took), a column a table.
+struct Choice {
+    taken: usize,
+    left_out: Vec<String>,
 }
 
 /// Records meeting a condition (any, if none): a column a table.
@@ -55,34 +55,52 @@ struct Count {
 #[derive(Default)]
 pub(super) struct PerRecord {
     pub(super) measures: Vec<Measure>,
-    pub(super) choices: Vec<Choice>,
+    choices: Vec<Choice>,
     counts: Vec<Count>,
 }
 
+/// Each record's rows in a cell: the count of no condition.
 const ROWS: &str = "__rongshu_rows";
 
 impl PerRecord {
     /// The columns, a table each of `tables`, that will count a cell's
     /// records with a row meeting `condition`.
     pub(super) fn records(&mut self, condition: Option<Expr>, tables: usize) -> Vec<String> {
-        if let Some(found) = self.counts.iter().find(|c| c.condition == condition) {
-            return found.tables.clone();
-        }
-        let at = self.counts.len();
-        let names: Vec<String> = (0..tables)
-            .map(|t| format!("__rongshu_records_{at}_{t}"))
-            .collect();
-        self.counts.push(Count {
-            condition,
-            tables: names.clone(),
-        });
-        names
+        let at = self.count(condition, tables);
+        self.counts[at].tables.clone()
     }
 
-    /// The columns [`PerRecord::joined`] adds, but the differences.
-    pub(super) fn columns(&self) -> impl Iterator<Item = &String> {
-        let totals = self.measures.iter().flat_map(|m| m.totals.iter().flatten());
-        totals.chain(self.choices.iter().flat_map(|c| c.left_out.iter()))
+    /// The columns, a table each of `tables`, that will count a cell's
+    /// records whose rows `condition` changed (took some of, not all).
+    pub(super) fn left_out(&mut self, condition: Expr, tables: usize) -> Vec<String> {
+        let taken = self.count(Some(condition), tables);
+        let at = self.choices.len();
+        let left_out: Vec<String> = (0..tables)
+            .map(|t| format!("__rongshu_left_out_{at}_{t}"))
+            .collect();
+        self.choices.push(Choice {
+            taken,
+            left_out: left_out.clone(),
+        });
+        left_out
+    }
+
+    /// The count of records meeting `condition`, once.
+    fn count(&mut self, condition: Option<Expr>, tables: usize) -> usize {
+        if let Some(found) = self.counts.iter().position(|c| c.condition == condition) {
+            return found;
+        }
+        let at = self.counts.len();
+        let tables = (0..tables)
+            .map(|t| format!("__rongshu_records_{at}_{t}"))
+            .collect();
+        self.counts.push(Count { condition, tables });
+        at
+    }
+
+    /// The measures' totals [`PerRecord::joined`] adds.
+    pub(super) fn totals(&self) -> impl Iterator<Item = &String> {
+        self.measures.iter().flat_map(|m| m.totals.iter().flatten())
     }
 
     /// The column of the fewest records by which a cell differs from
@@ -140,19 +158,22 @@ impl PerRecord {
             .map(|(m, measure)| measure.contribution.clone().alias(contribution(m)))
             .collect();
         added.push(count(lit(1)).alias(ROWS));
-        for (c, choice) in self.choices.iter().enumerate() {
-            let taken = count(lit(1)).filter(choice.condition.clone()).build()?;
-            added.push(taken.alias(taken_rows(c)));
-        }
         for (c, counted) in self.counts.iter().enumerate() {
-            let meeting = match &counted.condition {
-                Some(condition) => count(lit(1)).filter(condition.clone()).build()?,
-                None => count(lit(1)),
-            };
-            added.push(meeting.alias(meeting_rows(c)));
+            if let Some(condition) = &counted.condition {
+                let meeting = count(lit(1)).filter(condition.clone()).build()?;
+                added.push(meeting.alias(self.meeting(c)));
+            }
         }
         let records = Aggregate::try_new(input.clone(), by_record.collect(), added)?;
         Ok(LogicalPlan::Aggregate(records))
+    }
+
+    /// The column of each record's rows meeting the count `c`'s condition.
+    fn meeting(&self, c: usize) -> String {
+        match self.counts[c].condition {
+            Some(_) => format!("__rongshu_meeting_{c}"),
+            None => ROWS.to_owned(),
+        }
     }
 
     /// What a cell's records add up to, for the table `table` (its
@@ -161,7 +182,7 @@ impl PerRecord {
         let mut aggregates = Vec::new();
         let record = Expr::Column(id.clone()).is_not_null();
         for (c, counted) in self.counts.iter().enumerate() {
-            let meeting = column(&meeting_rows(c)).gt(lit(0_i64)).and(record.clone());
+            let meeting = column(&self.meeting(c)).gt(lit(0_i64)).and(record.clone());
             let records = count(lit(1)).filter(meeting).build()?;
             aggregates.push(records.alias(&counted.tables[table]));
         }
@@ -175,9 +196,9 @@ impl PerRecord {
             aggregates.push(of_record(max(magnitude.clone()))?.alias(top1));
             aggregates.push(of_record(second_largest(vec![magnitude]))?.alias(top2));
         }
-        for (c, choice) in self.choices.iter().enumerate() {
+        for choice in &self.choices {
             let changed = column(ROWS)
-                .not_eq(column(&taken_rows(c)))
+                .not_eq(column(&self.meeting(choice.taken)))
                 .and(record.clone());
             let left_out = count(lit(1)).filter(changed).build()?;
             aggregates.push(left_out.alias(&choice.left_out[table]));
@@ -339,14 +360,6 @@ fn nearest(
 
 fn contribution(m: usize) -> String {
     format!("__rongshu_contribution_{m}")
-}
-
-fn meeting_rows(c: usize) -> String {
-    format!("__rongshu_meeting_{c}")
-}
-
-fn taken_rows(c: usize) -> String {
-    format!("__rongshu_taken_{c}")
 }
 
 fn column(name: &str) -> Expr {
