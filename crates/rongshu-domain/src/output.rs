@@ -72,6 +72,11 @@ pub struct ResultFacts {
     /// difference shows those records. Empty where no record is behind
     /// two cells.
     pub differences: Vec<Option<f64>>,
+    /// Where two measures' filters or more split cells' records: for each
+    /// row, the fewest records in a group every filter treats alike (all
+    /// chosen by the same filters). Sums and differences of the measures
+    /// show such groups. Empty where fewer than two measures filter.
+    pub splits: Vec<Option<f64>>,
     /// Columns found to hold direct identifiers (ID numbers, mobiles, names).
     pub identifier_columns: Vec<String>,
     /// The result's columns (by position) that show a count.
@@ -99,6 +104,9 @@ named_enum! {
         /// A cell differs by too few records from another that shares
         /// records with it (a join copied them into both).
         SmallDifference = "small-difference",
+        /// Measures' filters split a cell's records into a group of too
+        /// few (`FILTER (WHERE a)` beside `FILTER (WHERE a AND b)`).
+        SmallSplit = "small-split",
     }
 }
 
@@ -174,10 +182,15 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
                     fail(CheckCode::SmallComplement, Some(column), rows);
                 }
             }
-            let mut rows = rows_where(facts.differences.iter().copied(), few);
-            rows.retain(|row| !small.contains(row));
-            if !rows.is_empty() {
-                fail(CheckCode::SmallDifference, None, rows);
+            for (values, code) in [
+                (&facts.differences, CheckCode::SmallDifference),
+                (&facts.splits, CheckCode::SmallSplit),
+            ] {
+                let mut rows = rows_where(values.iter().copied(), few);
+                rows.retain(|row| !small.contains(row));
+                if !rows.is_empty() {
+                    fail(code, None, rows);
+                }
             }
         }
     }

@@ -364,16 +364,8 @@ async fn main() {
     assert!(all_equal, "a result differs from DuckDB's");
 
     // Asked for release, a query runs traced to its records: the counts
-    // and largest contributions behind every cell come with it. Over the
-    // join's copies that needs more than the default 512 MB (BENCHMARKS.md),
-    // so releases are timed, beside their plain queries, under 4 GB.
-    let engine = Engine::new(Limits {
-        time: Duration::from_secs(3600),
-        max_rows: 1_000_000,
-        partitions: 2,
-        memory_bytes: 4 << 30,
-        ..Limits::default()
-    });
+    // and largest contributions behind every cell come with it, under the
+    // same limits as the plain query.
     println!("| query | sandbox warm s | traced for release s | traced / plain |");
     println!("|---|---:|---:|---:|");
     for (name, sql) in QUERIES {

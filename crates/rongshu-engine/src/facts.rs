@@ -52,10 +52,12 @@ pub(crate) fn split(
     let counts = by_label(&tracing.counts)?;
     let contributors = by_label(&tracing.contributors)?;
     let chosen = by_label(&tracing.chosen)?;
-    let differences = match &tracing.differences {
-        Some(name) => column(name)?,
-        None => Vec::new(),
+    let optional = |name: &Option<String>| match name {
+        Some(name) => column(name),
+        None => Ok(Vec::new()),
     };
+    let differences = optional(&tracing.differences)?;
+    let splits = optional(&tracing.splits)?;
     let mut totals = Vec::new();
     for (label, [total, top1, top2]) in &tracing.totals {
         let (total, top1, top2) = (column(total)?, column(top1)?, column(top2)?);
@@ -87,6 +89,7 @@ pub(crate) fn split(
         contributors,
         chosen,
         differences,
+        splits,
         identifier_columns: Vec::new(),
         count_columns: tracing.count_columns.iter().map(|(at, _)| *at).collect(),
         counts_computed_on: !tracing.count_computing_columns.is_empty()

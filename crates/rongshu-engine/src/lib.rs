@@ -28,7 +28,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
-use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
 use futures::StreamExt;
@@ -323,10 +323,13 @@ async fn execute(
         }
         (Mode::Answer, Statement::Query { .. }) => (plan, None, trace::RowIds::default()),
     };
-    // Held until the query ends: the memory of inputs run first.
-    let mut _shared = Vec::new();
-    for shared in tracing.iter().flat_map(|t| &t.shared) {
-        _shared.push(run_shared(&context, shared, &stop, limits.partitions).await?);
+    for step in tracing.iter().flat_map(|t| &t.steps) {
+        match step {
+            trace::Step::Fill(shared) => {
+                run_shared(&context, shared, &stop, limits.partitions).await?
+            }
+            trace::Step::Free(shared) => shared.free()?,
+        }
     }
     let physical = state.create_physical_plan(&plan).await?;
     let schema = physical.schema();
@@ -373,13 +376,13 @@ async fn execute(
 }
 
 /// Runs `shared`'s plan and keeps its rows, their memory counted against
-/// the query's cap for as long as the reservation returned is held.
+/// the query's cap until they are freed.
 async fn run_shared(
     context: &datafusion::prelude::SessionContext,
     shared: &trace::SharedInput,
     stop: &Stop,
     partitions: usize,
-) -> Result<MemoryReservation, EngineError> {
+) -> Result<(), EngineError> {
     let physical = context.state().create_physical_plan(shared.plan()).await?;
     let physical = interrupt::interruptible(physical, stop)?;
     let schema = physical.schema();
@@ -395,8 +398,8 @@ async fn run_shared(
     let reservation =
         MemoryConsumer::new("rongshu shared input").register(&context.runtime_env().memory_pool);
     reservation.try_grow(rows.get_array_memory_size())?;
-    shared.fill(rows, partitions)?;
-    Ok(reservation)
+    shared.fill(rows, partitions, reservation)?;
+    Ok(())
 }
 
 /// What the engine's own columns are named with (record ids, traces).

@@ -25,6 +25,7 @@ mod kept;
 mod per_record;
 mod second_largest;
 mod shared;
+mod splits;
 
 use std::sync::Arc;
 
@@ -50,7 +51,7 @@ pub(crate) use kept::{
     shown_fields, upload,
 };
 use second_largest::second_largest;
-pub(crate) use shared::SharedInput;
+pub(crate) use shared::{SharedInput, Step};
 
 const RECORDS: &str = "__rongshu_records";
 const DIFFERENCES: &str = "__rongshu_differences";
@@ -83,11 +84,14 @@ pub(crate) struct Tracing {
     pub(crate) total_columns: Vec<(usize, String)>,
     /// The user's columns that show anything but a group key.
     pub(crate) measure_columns: Vec<usize>,
-    /// Inputs the release reads several times, to be run first, in order.
-    pub(crate) shared: Vec<Arc<SharedInput>>,
+    /// Inputs and parts of the release to run first, in order.
+    pub(crate) steps: Vec<Step>,
     /// Where records are copied into several cells, the extra column
     /// of the fewest records by which each cell differs from another.
     pub(crate) differences: Option<String>,
+    /// Where two filters or more split cells' records, the extra column
+    /// of the fewest records each cell's filters treat alike.
+    pub(crate) splits: Option<String>,
     /// Whether a table made of the result may keep the trace: not if a
     /// record stands behind several of its rows (grouping sets).
     pub(crate) keepable: bool,
@@ -246,7 +250,7 @@ fn through_aggregate(
             }
             copies::Records::Copied(input, ids) => {
                 let (shared, read) = SharedInput::of(used_only(input, &aggregate, &ids)?)?;
-                tracing.shared.push(shared);
+                tracing.steps.push(Step::Fill(shared));
                 (Arc::new(read), None, Counting::Ids(ids))
             }
             copies::Records::Untraceable => {
@@ -351,6 +355,8 @@ fn through_aggregate(
             Some(m) if filter || m.chosen.is_some() => {
                 let chosen = sum(column(m.chosen.as_deref().unwrap_or(RECORDS)));
                 extras.push(filtered(chosen, None)?, &chosen_name);
+                // Which of its records a kept filter chose is not kept.
+                extras.choices.push(None);
                 true
             }
             Some(_) => false,
@@ -360,6 +366,7 @@ fn through_aggregate(
                 let chooses = filter || selects.is_some();
                 if chooses {
                     let chosen = condition(selects);
+                    extras.choice(chosen.clone());
                     match &counting {
                         Counting::Ids(ids) => {
                             let chosen = chosen.unwrap_or(lit(true));
@@ -435,6 +442,16 @@ fn through_aggregate(
     {
         tracing.differences = Some(extras.differences(ids.len()));
     }
+    // Two filters or more split a cell's records into groups that their
+    // measures' differences show: counted where each row is a record in
+    // one cell, untraceable elsewhere.
+    if extras.choices.len() > 1 {
+        let countable = extras.choices.iter().all(Option::is_some);
+        if !countable || sets || !matches!(counting, Counting::Rows) {
+            return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+        }
+        tracing.splits = Some(splits::SPLITS.to_owned());
+    }
     let groups = aggregate.group_expr_len()?;
     let fields = aggregate.schema.fields();
     let shown = |at: usize| {
@@ -463,7 +480,7 @@ fn through_aggregate(
     tracing.measure_columns = (0..user_columns)
         .filter(|at| shown(*at).is_none_or(|(at, _)| at >= groups))
         .collect();
-    let (widened, names) = extras.widen(input, &aggregate, &counting, &mut tracing.shared)?;
+    let (widened, names) = extras.widen(input, &aggregate, &counting, &mut tracing.steps)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
 }
 
@@ -489,11 +506,22 @@ struct Extras {
     combined: Vec<(String, Expr)>,
     /// Measures, filters and counts over copies, taken record by record.
     per_record: per_record::PerRecord,
+    /// The records each filtered measure chose, once each: by a
+    /// condition on rows, or a kept filter's (none).
+    choices: Vec<Option<Expr>>,
 }
 
 impl Extras {
     fn push(&mut self, aggregate: Expr, name: &str) {
         self.aggregates.push((aggregate, name.to_owned()));
+    }
+
+    /// A measure's filter choosing the records meeting `condition`.
+    fn choice(&mut self, condition: Option<Expr>) {
+        let condition = condition.unwrap_or(lit(true));
+        if !self.choices.contains(&Some(condition.clone())) {
+            self.choices.push(Some(condition));
+        }
     }
 
     /// The records meeting `condition` counted under `name`: over copies,
@@ -549,7 +577,7 @@ impl Extras {
         input: Arc<LogicalPlan>,
         aggregate: &Aggregate,
         counting: &Counting,
-        shared: &mut Vec<Arc<SharedInput>>,
+        steps: &mut Vec<Step>,
     ) -> Result<(LogicalPlan, Vec<String>)> {
         let mut aggr_expr = aggregate.aggr_expr.clone();
         aggr_expr.extend(
@@ -562,9 +590,9 @@ impl Extras {
             aggregate.group_expr.clone(),
             aggr_expr,
         )?);
+        let keys = &aggregate.group_expr;
         if let Counting::Ids(ids) = counting {
-            let keys = &aggregate.group_expr;
-            widened = self.per_record.joined(widened, &input, keys, ids, shared)?;
+            widened = self.per_record.joined(widened, &input, keys, ids, steps)?;
         }
         let mut names: Vec<String> = self
             .aggregates
@@ -573,6 +601,13 @@ impl Extras {
             .chain(self.per_record.totals())
             .cloned()
             .collect();
+        if self.choices.len() > 1 {
+            let conditions: Vec<Expr> = self.choices.iter().flatten().cloned().collect();
+            let key = |k: usize| format!("__rongshu_split_key_{k}");
+            let fewest = splits::fewest_alike(&input, keys, &conditions, key)?;
+            widened = per_record::join_to_cells(widened, fewest, keys.len(), key)?;
+            names.push(splits::SPLITS.to_owned());
+        }
         if self.combined.is_empty() {
             return Ok((widened, names));
         }

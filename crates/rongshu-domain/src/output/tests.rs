@@ -279,6 +279,20 @@ fn a_cell_differing_by_few_records_from_another_fails() {
 }
 
 #[test]
+fn filters_splitting_off_few_records_fail() {
+    // Row 0's filters split off one record, row 1's fifteen at fewest,
+    // row 2 has one filter, row 3 is small already.
+    let mut facts = traced(vec![40, 40, 40, 5]);
+    facts.splits = vec![Some(1.0), Some(15.0), None, Some(2.0)];
+    let failures = check(&facts, &rules());
+    assert_eq!(
+        codes(&failures),
+        vec![CheckCode::SmallCell, CheckCode::SmallSplit]
+    );
+    assert_eq!(failures[1].rows, vec![0]);
+}
+
+#[test]
 fn a_count_computed_on_fails_only_when_counts_are_rounded() {
     let mut facts = traced(vec![40]);
     facts.counts_computed_on = true;

@@ -144,6 +144,9 @@ pub(crate) fn mark(
         for (label, name) in &tracing.chosen {
             roles.insert(name, ("chosen", label));
         }
+        if let Some(name) = &tracing.splits {
+            roles.insert(name, ("splits", ""));
+        }
         for (label, names) in &tracing.totals {
             for (name, role) in names.iter().zip(TOTAL_ROLES) {
                 roles.insert(name, (role, label));
@@ -226,6 +229,8 @@ struct Trace {
     drawn: Vec<(String, String)>,
     /// Each filtered measure's records chosen, by label.
     chosen: Vec<(String, String)>,
+    /// The fewest records the cell's filters treated alike.
+    splits: Option<String>,
 }
 
 impl Trace {
@@ -236,6 +241,7 @@ impl Trace {
         let mut counts = Vec::new();
         let mut drawn = Vec::new();
         let mut chosen = Vec::new();
+        let mut splits = None;
         let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
         for field in &schema.fields()[shown_fields(schema).len()..] {
             let (name, label) = (field.name().clone(), label_of(field));
@@ -244,6 +250,7 @@ impl Trace {
                 "count" => counts.push((label, name)),
                 "drawn" => drawn.push((label, name)),
                 "chosen" => chosen.push((label, name)),
+                "splits" => splits = Some(name),
                 role => {
                     let at = TOTAL_ROLES.iter().position(|r| *r == role)?;
                     let names = match totals.iter().position(|(l, _)| *l == label) {
@@ -271,6 +278,7 @@ impl Trace {
             totals,
             drawn,
             chosen,
+            splits,
         })
     }
 
@@ -331,7 +339,8 @@ pub(super) fn through_rows(
         chosen: trace.chosen,
         // A kept aggregation's cells were never made of copies.
         differences: None,
-        shared: Vec::new(),
+        splits: trace.splits,
+        steps: Vec::new(),
         count_columns,
         count_computing_columns,
         filters_on_counts,

@@ -26,7 +26,7 @@ use datafusion::logical_expr::{
 };
 
 use super::second_largest::second_largest;
-use super::shared::SharedInput;
+use super::shared::{SharedInput, Step};
 
 /// A measure whose contributions are each record's.
 pub(super) struct Measure {
@@ -112,32 +112,35 @@ impl PerRecord {
     /// `cells` (the aggregation of `input` by `keys`) with these columns
     /// joined to each cell, for each table's records (by `ids`).
     ///
-    /// Each table's records by cell are kept once, read by several parts:
-    /// the inputs to run first, in order, are pushed onto `shared`.
+    /// Each table's part runs alone, before the release's plan (its steps
+    /// pushed onto `steps`): its records by cell, kept while what is
+    /// taken of them runs, then let go. The plan joins what they gave.
     pub(super) fn joined(
         &self,
         cells: LogicalPlan,
         input: &Arc<LogicalPlan>,
         keys: &[Expr],
         ids: &[Column],
-        shared: &mut Vec<Arc<SharedInput>>,
+        steps: &mut Vec<Step>,
     ) -> Result<LogicalPlan> {
         let mut plan = cells;
         for (table, id) in ids.iter().enumerate() {
             let (kept, records) = SharedInput::of(self.by_record(input, keys, id)?)?;
-            shared.push(kept);
+            steps.push(Step::Fill(kept.clone()));
             let records = Arc::new(records);
             let key = |k: usize| format!("__rongshu_key_{table}_{k}");
             let cell = cell_keys(&records, keys.len(), key);
             let by_cell = self.by_cell(table, &records.schema().columns()[keys.len()])?;
             let by_cell = Aggregate::try_new(records.clone(), cell, by_cell)?;
-            plan = join_to_cells(plan, LogicalPlan::Aggregate(by_cell), keys.len(), key)?;
+            let by_cell = run_first(LogicalPlan::Aggregate(by_cell), steps)?;
+            plan = join_to_cells(plan, by_cell, keys.len(), key)?;
             // One cell has none to differ from.
             if !keys.is_empty() {
                 let key = |k: usize| format!("__rongshu_near_key_{table}_{k}");
-                let nearest = nearest(&records, keys.len(), table, key)?;
+                let nearest = run_first(nearest(&records, keys.len(), table, key)?, steps)?;
                 plan = join_to_cells(plan, nearest, keys.len(), key)?;
             }
+            steps.push(Step::Free(kept));
         }
         Ok(plan)
     }
@@ -207,8 +210,20 @@ impl PerRecord {
     }
 }
 
+/// `part`, to run before the release's plan, and the plan reading what
+/// it gave.
+fn run_first(part: LogicalPlan, steps: &mut Vec<Step>) -> Result<LogicalPlan> {
+    let (shared, read) = SharedInput::of(part)?;
+    steps.push(Step::Fill(shared));
+    Ok(read)
+}
+
 /// The first `keys` columns of `plan` (a cell's keys), named by `key`.
-fn cell_keys(plan: &LogicalPlan, keys: usize, key: impl Fn(usize) -> String) -> Vec<Expr> {
+pub(super) fn cell_keys(
+    plan: &LogicalPlan,
+    keys: usize,
+    key: impl Fn(usize) -> String,
+) -> Vec<Expr> {
     plan.schema().columns()[..keys]
         .iter()
         .enumerate()
@@ -218,7 +233,7 @@ fn cell_keys(plan: &LogicalPlan, keys: usize, key: impl Fn(usize) -> String) -> 
 
 /// `cells` with `by_cell` joined on the cell's keys (its first `keys`
 /// columns; in `by_cell`, named by `key`); a NULL key is a key too.
-fn join_to_cells(
+pub(super) fn join_to_cells(
     cells: LogicalPlan,
     by_cell: LogicalPlan,
     keys: usize,

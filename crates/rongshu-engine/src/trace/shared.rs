@@ -4,6 +4,11 @@
 //! would otherwise run once for each (and hold in memory side by side).
 //! The engine runs the input first ([`SharedInput::fill`], its memory
 //! counted against the query's cap) and the release's plan scans it.
+//!
+//! The same runs a release's parts one at a time ([`Step`]): run side by
+//! side in one plan, each part's aggregations held their memory at once,
+//! and a join of two 300,000-row tables needed six times the memory of
+//! its plain query.
 
 use std::sync::{Arc, Mutex};
 
@@ -16,10 +21,27 @@ use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::logical_expr::{Expr, LogicalPlan, Projection, TableScanBuilder};
 use datafusion::physical_plan::ExecutionPlan;
 
 const SHARED: &str = "__rongshu_input";
+
+/// What the engine does, in order, before a release's plan runs.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Runs an input and keeps its rows.
+    Fill(Arc<SharedInput>),
+    /// Lets an input's rows go: nothing after reads them.
+    Free(Arc<SharedInput>),
+}
+
+/// An input's rows, dealt into partitions, and the memory they hold.
+#[derive(Debug)]
+struct Rows {
+    partitions: Vec<Vec<RecordBatch>>,
+    _memory: MemoryReservation,
+}
 
 /// The rows of a plan, once it has run.
 #[derive(Debug)]
@@ -29,7 +51,7 @@ pub(crate) struct SharedInput {
     /// Its columns under names of their own (a join's two sides may
     /// share names).
     schema: SchemaRef,
-    partitions: Mutex<Option<Vec<Vec<RecordBatch>>>>,
+    rows: Mutex<Option<Rows>>,
 }
 
 impl SharedInput {
@@ -46,7 +68,7 @@ impl SharedInput {
             .collect();
         let shared = Arc::new(SharedInput {
             schema: Arc::new(Schema::new(fields)),
-            partitions: Mutex::new(None),
+            rows: Mutex::new(None),
             plan,
         });
         let scan = TableScanBuilder::new(SHARED, provider_as_source(shared.clone())).build()?;
@@ -70,8 +92,13 @@ impl SharedInput {
     }
 
     /// Its rows, dealt into `partitions` in batches (slices of them, not
-    /// copies).
-    pub(crate) fn fill(&self, rows: RecordBatch, partitions: usize) -> Result<()> {
+    /// copies), held with the reservation of their `memory`.
+    pub(crate) fn fill(
+        &self,
+        rows: RecordBatch,
+        partitions: usize,
+        memory: MemoryReservation,
+    ) -> Result<()> {
         const BATCH: usize = 8192;
         let rows = RecordBatch::try_new(self.schema.clone(), rows.columns().to_vec())?;
         let mut dealt = vec![Vec::new(); partitions.max(1)];
@@ -80,7 +107,16 @@ impl SharedInput {
             let length = BATCH.min(rows.num_rows() - from);
             dealt[at % count].push(rows.slice(from, length));
         }
-        *self.partitions.lock().map_err(poisoned)? = Some(dealt);
+        *self.rows.lock().map_err(poisoned)? = Some(Rows {
+            partitions: dealt,
+            _memory: memory,
+        });
+        Ok(())
+    }
+
+    /// Lets its rows and their memory go.
+    pub(crate) fn free(&self) -> Result<()> {
+        self.rows.lock().map_err(poisoned)?.take();
         Ok(())
     }
 }
@@ -106,10 +142,14 @@ impl TableProvider for SharedInput {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let partitions = self.partitions.lock().map_err(poisoned)?.clone();
-        let partitions = partitions.ok_or_else(|| {
-            DataFusionError::Internal("a shared input was read before it ran".into())
-        })?;
+        let rows = self.rows.lock().map_err(poisoned)?;
+        let partitions = match rows.as_ref() {
+            Some(rows) => rows.partitions.clone(),
+            None => {
+                let unread = "a shared input was read before it ran or after it was freed";
+                return Err(DataFusionError::Internal(unread.into()));
+            }
+        };
         let exec = MemorySourceConfig::try_new_exec(
             &partitions,
             self.schema.clone(),

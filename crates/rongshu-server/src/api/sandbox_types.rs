@@ -233,7 +233,7 @@ pub(crate) struct ExportRequest {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CheckFailureView {
     /// small-cell, zero, dominance, direct-identifier, row-cap, untraceable,
-    /// small-complement, unrounded-count or small-difference.
+    /// small-complement, unrounded-count, small-difference or small-split.
     pub code: String,
     pub column: Option<String>,
     /// Rows of the result (from 0) that failed.

@@ -137,6 +137,10 @@ pub(crate) fn check(code: &str) -> T {
             "与共享记录的另一单元格相差的记录过少，可经差值推算",
             "Differs from a cell sharing its records by too few, shown by difference",
         ),
+        "small-split" => T(
+            "各度量的筛选条件把单元格的记录分出过少的一组，可经差值推算",
+            "Measures' filters split off too few of a cell's records, shown by difference",
+        ),
         _ => T(
             "结果无法追溯到记录",
             "The result cannot be traced to its records",
