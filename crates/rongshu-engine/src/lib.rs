@@ -22,7 +22,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::array::{Array, UInt32Array};
+use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -385,21 +386,34 @@ async fn run_shared(
 ) -> Result<(), EngineError> {
     let physical = context.state().create_physical_plan(shared.plan()).await?;
     let physical = interrupt::interruptible(physical, stop)?;
-    let schema = physical.schema();
     let mut stream = execute_stream(physical, context.task_ctx())?;
-    let mut batches = Vec::new();
-    while let Some(batch) = stream.next().await {
-        batches.push(batch?);
-    }
-    // One copy of its own: batches an operator sliced from one buffer
-    // would each count the whole buffer, and keep it.
-    let rows = concat_batches(&schema, &batches)?;
-    drop(batches);
     let reservation =
         MemoryConsumer::new("rongshu shared input").register(&context.runtime_env().memory_pool);
-    reservation.try_grow(rows.get_array_memory_size())?;
-    shared.fill(rows, partitions, reservation)?;
+    // Counted as they come, so that the cap stops a large input before it
+    // is all in memory.
+    let mut batches = Vec::new();
+    while let Some(batch) = stream.next().await {
+        let batch = owned(batch?)?;
+        reservation.try_grow(batch.get_array_memory_size())?;
+        batches.push(batch);
+    }
+    shared.fill(batches, partitions, reservation)?;
     Ok(())
+}
+
+/// `batch` in buffers of its own where it shows a slice of larger ones
+/// (an operator's output cut into batches): kept, each slice would keep
+/// the whole buffer, and count it.
+fn owned(batch: RecordBatch) -> Result<RecordBatch, EngineError> {
+    let mut shown = 0;
+    for column in batch.columns() {
+        shown += column.to_data().get_slice_memory_size()?;
+    }
+    if batch.get_array_memory_size() <= shown + shown / 4 {
+        return Ok(batch);
+    }
+    let rows = UInt32Array::from_iter_values(0..batch.num_rows() as u32);
+    Ok(take_record_batch(&batch, &rows)?)
 }
 
 /// What the engine's own columns are named with (record ids, traces).

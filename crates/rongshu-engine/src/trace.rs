@@ -40,7 +40,7 @@ use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{max, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprFunctionExt, LogicalPlan, Projection, TableScan, lit,
+    Aggregate, Expr, ExprFunctionExt, GroupingSet, LogicalPlan, Projection, TableScan, lit,
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
@@ -158,7 +158,13 @@ impl Workspace {
 /// The plan to run for a release and how to read its extra columns.
 pub(crate) fn trace(plan: LogicalPlan, workspace: &Workspace) -> Result<(LogicalPlan, Tracing)> {
     let user_columns = plan.schema().fields().len();
+    // A random draw is drawn again by every fact that reads it: the facts
+    // would be of other rows than the result's.
+    let random = reads_anywhere(&plan, |n| n.expressions().iter().any(Expr::is_volatile));
     let (chain, node) = down_chain(plan);
+    if random {
+        return untraced(chain, node, user_columns);
+    }
     // A subquery above the records, or in the aggregation, shows what it
     // reads without its records behind any cell.
     let reads_aside = |n: &LogicalPlan| n.expressions().iter().any(has_subquery);
@@ -236,6 +242,18 @@ fn through_aggregate(
         .group_expr
         .iter()
         .any(|e| matches!(e, Expr::GroupingSet(_)));
+    // Cells of one set differ from those of another by the records in
+    // one only: where each set refines the last, by whole cells of the
+    // finest, each checked, unless a filter or limit above hides some
+    // (`ROLLUP (a) HAVING count(*) >= 10` shows a small cell as its
+    // subtotal less the cells shown). `GROUPING SETS ((a), (b))` or a
+    // cube compare cells that may differ by one record.
+    let hides = chain
+        .iter()
+        .any(|n| matches!(n, LogicalPlan::Filter(_) | LogicalPlan::Limit(_)));
+    if sets && (hides || !nested_sets(&aggregate.group_expr)) {
+        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+    }
     let mut tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
@@ -361,8 +379,15 @@ fn through_aggregate(
             }
             Some(_) => false,
             None => {
-                let adding = name != "count";
-                let selects = arg.and_then(|arg| reader.chooses(&aggregate.input, arg, adding));
+                let selects = match arg {
+                    // A count takes the rows its argument is not null in:
+                    // beside `count(*)` it shows how many it left out.
+                    Some(arg) if name == "count" && !params.distinct => holds::literal(arg)
+                        .is_none()
+                        .then(|| arg.clone().is_not_null()),
+                    Some(arg) => reader.chooses(&aggregate.input, arg, name != "count"),
+                    None => None,
+                };
                 let chooses = filter || selects.is_some();
                 if chooses {
                     let chosen = condition(selects);
@@ -443,11 +468,16 @@ fn through_aggregate(
         tracing.differences = Some(extras.differences(ids.len()));
     }
     // Two filters or more split a cell's records into groups that their
-    // measures' differences show: counted where each row is a record in
-    // one cell, untraceable elsewhere.
+    // measures' differences show: counted row by row, or record by record
+    // over copies; the filters a kept table applied are not kept.
     if extras.choices.len() > 1 {
         let countable = extras.choices.iter().all(Option::is_some);
-        if !countable || sets || !matches!(counting, Counting::Rows) {
+        // Row by row the groups are counted by running the input again,
+        // which must give the same rows: a limit or a window's ties may
+        // not.
+        let rerun = |n: &LogicalPlan| matches!(n, LogicalPlan::Limit(_) | LogicalPlan::Window(_));
+        let differs = matches!(counting, Counting::Rows) && reads_anywhere(&aggregate.input, rerun);
+        if !countable || sets || differs || matches!(counting, Counting::Kept) {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         }
         tracing.splits = Some(splits::SPLITS.to_owned());
@@ -482,6 +512,22 @@ fn through_aggregate(
         .collect();
     let (widened, names) = extras.widen(input, &aggregate, &counting, &mut tracing.steps)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
+}
+
+/// Whether each grouping set of `group_expr` holds the columns of the
+/// one before it (a rollup), so that its cells split theirs.
+fn nested_sets(group_expr: &[Expr]) -> bool {
+    group_expr.iter().all(|e| match e {
+        Expr::GroupingSet(GroupingSet::Rollup(_)) => true,
+        Expr::GroupingSet(GroupingSet::Cube(columns)) => columns.len() <= 1,
+        Expr::GroupingSet(GroupingSet::GroupingSets(sets)) => {
+            let mut sets: Vec<&Vec<Expr>> = sets.iter().collect();
+            sets.sort_by_key(|set| set.len());
+            sets.windows(2)
+                .all(|pair| pair[0].iter().all(|e| pair[1].contains(e)))
+        }
+        _ => true,
+    })
 }
 
 /// How a cell's records are counted.
@@ -573,7 +619,7 @@ impl Extras {
     /// `aggregate` over `input` with these aggregates after its own, and
     /// the names of the columns a chain above it is to carry.
     fn widen(
-        self,
+        mut self,
         input: Arc<LogicalPlan>,
         aggregate: &Aggregate,
         counting: &Counting,
@@ -591,22 +637,27 @@ impl Extras {
             aggr_expr,
         )?);
         let keys = &aggregate.group_expr;
-        if let Counting::Ids(ids) = counting {
-            widened = self.per_record.joined(widened, &input, keys, ids, steps)?;
-        }
-        let mut names: Vec<String> = self
-            .aggregates
-            .iter()
-            .map(|(_, name)| name)
-            .chain(self.per_record.totals())
-            .cloned()
-            .collect();
-        if self.choices.len() > 1 {
-            let conditions: Vec<Expr> = self.choices.iter().flatten().cloned().collect();
-            let key = |k: usize| format!("__rongshu_split_key_{k}");
-            let fewest = splits::fewest_alike(&input, keys, &conditions, key)?;
-            widened = per_record::join_to_cells(widened, fewest, keys.len(), key)?;
-            names.push(splits::SPLITS.to_owned());
+        let split = self.choices.len() > 1;
+        let conditions: Vec<Expr> = self.choices.iter().flatten().cloned().collect();
+        let mut names: Vec<String> = self.aggregates.iter().map(|(_, n)| n.clone()).collect();
+        match counting {
+            Counting::Ids(ids) => {
+                if split {
+                    let tables = self.per_record.splits(conditions, ids.len());
+                    // The fewest of any table: each table's groups show.
+                    let fewest = least(tables.iter().map(|t| column(t)).collect());
+                    self.combined.push((splits::SPLITS.to_owned(), fewest));
+                }
+                widened = self.per_record.joined(widened, &input, keys, ids, steps)?;
+                names.extend(self.per_record.totals().cloned());
+            }
+            _ if split => {
+                let key = |k: usize| format!("__rongshu_split_key_{k}");
+                let fewest = splits::fewest_alike(&input, keys, &conditions, key)?;
+                widened = per_record::join_to_cells(widened, fewest, keys.len(), key)?;
+                names.push(splits::SPLITS.to_owned());
+            }
+            _ => {}
         }
         if self.combined.is_empty() {
             return Ok((widened, names));
@@ -797,20 +848,27 @@ fn carries_columns(node: &LogicalPlan) -> bool {
     )
 }
 
-fn contains_aggregation(node: &LogicalPlan) -> bool {
-    let mut found = false;
-    let _ = node.apply_with_subqueries(|n| {
-        found |= matches!(
-            n,
-            LogicalPlan::Aggregate(_) | LogicalPlan::Distinct(_) | LogicalPlan::Window(_)
-        );
-        Ok(if found {
+/// Whether any node of `plan`, subqueries included, is `found`.
+fn reads_anywhere(plan: &LogicalPlan, found: impl Fn(&LogicalPlan) -> bool) -> bool {
+    let mut met = false;
+    let _ = plan.apply_with_subqueries(|n| {
+        met |= found(n);
+        Ok(if met {
             TreeNodeRecursion::Stop
         } else {
             TreeNodeRecursion::Continue
         })
     });
-    found
+    met
+}
+
+fn contains_aggregation(node: &LogicalPlan) -> bool {
+    reads_anywhere(node, |n| {
+        matches!(
+            n,
+            LogicalPlan::Aggregate(_) | LogicalPlan::Distinct(_) | LogicalPlan::Window(_)
+        )
+    })
 }
 
 /// The chain above the aggregation, rebuilt over `bottom`, each

@@ -21,7 +21,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::TableProvider;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::expr::Case;
-use datafusion::logical_expr::{BinaryExpr, Distinct, Expr, JoinType, LogicalPlan, Operator, lit};
+use datafusion::logical_expr::{
+    BinaryExpr, Distinct, Expr, ExprSchemable, JoinType, LogicalPlan, Operator, lit,
+};
 
 use super::kept::HOLDS;
 use super::{MEASURES, scans, unaliased};
@@ -43,7 +45,12 @@ pub(crate) enum Holds {
 
 /// Functions of one value that keep it what it is (their other arguments
 /// uniform).
-const KEEPING: [&str; 5] = ["abs", "round", "floor", "ceil", "trunc"];
+const KEEPING: [&str; 1] = ["abs"];
+
+/// Functions that round a number: of a value, a step (`ceil(x / 205.0)`
+/// is 1 for every capital up to 205 and 2 above, a filter the checks
+/// would not see); of a literal, still one literal.
+const ROUNDING: [&str; 4] = ["round", "floor", "ceil", "trunc"];
 
 /// Functions that pick the first of their arguments that is not null.
 const PICKING: [&str; 3] = ["coalesce", "nvl", "ifnull"];
@@ -53,7 +60,10 @@ impl Holds {
         use Holds::*;
         match (self, other) {
             (Computed, _) | (_, Computed) => Computed,
-            (Nothing, _) | (_, Nothing) => Nothing,
+            // Zero times a value is null where the value is: it would
+            // take those records out of a sum unseen.
+            (Nothing, Nothing | Uniform) | (Uniform, Nothing) => Nothing,
+            (Nothing, _) | (_, Nothing) => Computed,
             // Weights the researcher chose would encode records apart.
             (Values, Known) | (Known, Values) => Computed,
             (Values, _) | (_, Values) => Values,
@@ -137,12 +147,23 @@ impl<'a> Reader<'a> {
                 Ok(at) => self.column(plan, at),
                 Err(_) => Holds::Computed,
             },
-            Expr::Cast(cast) => self.expr(plan, &cast.expr),
+            // A fraction cast to an integer is rounded, as below.
+            Expr::Cast(cast) => match self.expr(plan, &cast.expr) {
+                Holds::Values
+                    if cast.field.data_type().is_integer() && !truncates(plan, &cast.expr) =>
+                {
+                    Holds::Computed
+                }
+                holds => holds,
+            },
             Expr::Negative(inner) => self.expr(plan, inner),
-            Expr::ScalarFunction(function) if KEEPING.contains(&function.name()) => {
+            Expr::ScalarFunction(function)
+                if KEEPING.contains(&function.name()) || ROUNDING.contains(&function.name()) =>
+            {
                 let mut args = function.args.iter().map(|a| self.expr(plan, a));
                 let first = args.next().unwrap_or(Holds::Computed);
-                if args.all(|h| matches!(h, Holds::Nothing | Holds::Uniform)) {
+                let rounds_a_value = ROUNDING.contains(&function.name()) && first == Holds::Values;
+                if !rounds_a_value && args.all(|h| matches!(h, Holds::Nothing | Holds::Uniform)) {
                     first
                 } else {
                     Holds::Computed
@@ -151,6 +172,11 @@ impl<'a> Reader<'a> {
             Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
                 let (left, right) = (self.expr(plan, left), self.expr(plan, right));
                 match op {
+                    // Dividing integers rounds down: a step, as above.
+                    Operator::Divide if truncates(plan, expr) => match left.product(right) {
+                        h @ (Holds::Nothing | Holds::Uniform | Holds::Known) => h,
+                        _ => Holds::Computed,
+                    },
                     Operator::Multiply | Operator::Divide => left.product(right),
                     Operator::Plus | Operator::Minus => left.sum(right),
                     _ => Holds::Computed,
@@ -366,4 +392,10 @@ pub(crate) fn counts_ones(arg: &Expr) -> bool {
         }
         other => one_or_nothing(other),
     }
+}
+
+/// Whether `expr`, over the output of `plan`, is an integer (a division
+/// of integers rounds down); if its type is unknown, as if it were.
+fn truncates(plan: &LogicalPlan, expr: &Expr) -> bool {
+    !matches!(expr.get_type(plan.schema()), Ok(t) if !t.is_integer())
 }

@@ -27,6 +27,7 @@ use datafusion::logical_expr::{
 
 use super::second_largest::second_largest;
 use super::shared::{SharedInput, Step};
+use super::splits::SPLITS;
 
 /// A measure whose contributions are each record's.
 pub(super) struct Measure {
@@ -57,6 +58,9 @@ pub(super) struct PerRecord {
     pub(super) measures: Vec<Measure>,
     choices: Vec<Choice>,
     counts: Vec<Count>,
+    /// The counts of the conditions of measures' filters, where two or
+    /// more split the records: records alike in all are one group.
+    splits: Vec<usize>,
 }
 
 /// Each record's rows in a cell: the count of no condition.
@@ -83,6 +87,17 @@ impl PerRecord {
             left_out: left_out.clone(),
         });
         left_out
+    }
+
+    /// The columns, a table each of `tables`, of the fewest records in a
+    /// cell that `conditions` treat alike: with the same rows, and as
+    /// many meeting each.
+    pub(super) fn splits(&mut self, conditions: Vec<Expr>, tables: usize) -> Vec<String> {
+        self.splits = conditions
+            .into_iter()
+            .map(|c| self.count(Some(c), tables))
+            .collect();
+        (0..tables).map(|t| format!("{}_{t}", SPLITS)).collect()
     }
 
     /// The count of records meeting `condition`, once.
@@ -140,6 +155,11 @@ impl PerRecord {
                 let nearest = run_first(nearest(&records, keys.len(), table, key)?, steps)?;
                 plan = join_to_cells(plan, nearest, keys.len(), key)?;
             }
+            if !self.splits.is_empty() {
+                let key = |k: usize| format!("__rongshu_split_key_{table}_{k}");
+                let alike = run_first(self.alike(&records, keys.len(), table, key)?, steps)?;
+                plan = join_to_cells(plan, alike, keys.len(), key)?;
+            }
             steps.push(Step::Free(kept));
         }
         Ok(plan)
@@ -169,6 +189,32 @@ impl PerRecord {
         }
         let records = Aggregate::try_new(input.clone(), by_record.collect(), added)?;
         Ok(LogicalPlan::Aggregate(records))
+    }
+
+    /// For each cell of `records` (a table's records by cell), the fewest
+    /// records alike in their rows and in those meeting each filter;
+    /// its keys named by `key`.
+    fn alike(
+        &self,
+        records: &Arc<LogicalPlan>,
+        keys: usize,
+        table: usize,
+        key: impl Fn(usize) -> String,
+    ) -> Result<LogicalPlan> {
+        let columns = records.schema().columns();
+        let mut group: Vec<Expr> = columns[..keys].iter().cloned().map(Expr::Column).collect();
+        group.push(column(ROWS));
+        group.extend(self.splits.iter().map(|c| column(&self.meeting(*c))));
+        // Rows of no record of this table are none of its records.
+        let groups = LogicalPlanBuilder::from(records.as_ref().clone())
+            .filter(Expr::Column(columns[keys].clone()).is_not_null())?
+            .aggregate(group, [count(lit(1)).alias("__rongshu_alike")])?
+            .build()?;
+        let cell = cell_keys(&groups, keys, key);
+        let alike = min(column("__rongshu_alike")).alias(format!("{SPLITS}_{table}"));
+        LogicalPlanBuilder::from(groups)
+            .aggregate(cell, [alike])?
+            .build()
     }
 
     /// The column of each record's rows meeting the count `c`'s condition.

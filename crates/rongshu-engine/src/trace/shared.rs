@@ -91,21 +91,19 @@ impl SharedInput {
         &self.plan
     }
 
-    /// Its rows, dealt into `partitions` in batches (slices of them, not
-    /// copies), held with the reservation of their `memory`.
+    /// Its rows, `batches` dealt into `partitions`, held with the
+    /// reservation of their `memory`.
     pub(crate) fn fill(
         &self,
-        rows: RecordBatch,
+        batches: Vec<RecordBatch>,
         partitions: usize,
         memory: MemoryReservation,
     ) -> Result<()> {
-        const BATCH: usize = 8192;
-        let rows = RecordBatch::try_new(self.schema.clone(), rows.columns().to_vec())?;
         let mut dealt = vec![Vec::new(); partitions.max(1)];
         let count = dealt.len();
-        for (at, from) in (0..rows.num_rows()).step_by(BATCH).enumerate() {
-            let length = BATCH.min(rows.num_rows() - from);
-            dealt[at % count].push(rows.slice(from, length));
+        for (at, batch) in batches.into_iter().enumerate() {
+            let batch = RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec())?;
+            dealt[at % count].push(batch);
         }
         *self.rows.lock().map_err(poisoned)? = Some(Rows {
             partitions: dealt,

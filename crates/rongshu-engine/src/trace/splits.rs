@@ -6,9 +6,11 @@
 //! of such measures adds up whole groups of records that every filter
 //! treats alike, so each such group in a cell must hold none or enough.
 //!
-//! The groups are counted by a second aggregation of the input, by the
-//! cell's keys and whether each filter chose the row; its fewest per
-//! cell is joined to the cells.
+//! Where each row is one record, the groups are counted by a second
+//! aggregation of the input, by the cell's keys and whether each filter
+//! chose the row; its fewest per cell is joined to the cells. Over
+//! copies a record is alike another when it has as many rows, and as
+//! many meeting each filter ([`super::per_record`]).
 
 use std::sync::Arc;
 
