@@ -470,7 +470,7 @@ fn through_aggregate(
     // Two filters or more split a cell's records into groups that their
     // measures' differences show: counted row by row, or record by record
     // over copies; the filters a kept table applied are not kept.
-    if extras.choices.len() > 1 {
+    if extras.splits() {
         let countable = extras.choices.iter().all(Option::is_some);
         // Row by row the groups are counted by running the input again,
         // which must give the same rows: a limit or a window's ties may
@@ -562,6 +562,11 @@ impl Extras {
         self.aggregates.push((aggregate, name.to_owned()));
     }
 
+    /// Whether filters split cells' records: two or more.
+    fn splits(&self) -> bool {
+        self.choices.len() > 1
+    }
+
     /// A measure's filter choosing the records meeting `condition`.
     fn choice(&mut self, condition: Option<Expr>) {
         let condition = condition.unwrap_or(lit(true));
@@ -637,7 +642,7 @@ impl Extras {
             aggr_expr,
         )?);
         let keys = &aggregate.group_expr;
-        let split = self.choices.len() > 1;
+        let split = self.splits();
         let conditions: Vec<Expr> = self.choices.iter().flatten().cloned().collect();
         let mut names: Vec<String> = self.aggregates.iter().map(|(_, n)| n.clone()).collect();
         match counting {

@@ -27,7 +27,7 @@ use datafusion::logical_expr::{
 
 use super::second_largest::second_largest;
 use super::shared::{SharedInput, Step};
-use super::splits::SPLITS;
+use super::splits::{SPLITS, fewest_in_groups};
 
 /// A measure whose contributions are each record's.
 pub(super) struct Measure {
@@ -206,15 +206,11 @@ impl PerRecord {
         group.push(column(ROWS));
         group.extend(self.splits.iter().map(|c| column(&self.meeting(*c))));
         // Rows of no record of this table are none of its records.
-        let groups = LogicalPlanBuilder::from(records.as_ref().clone())
+        let of_records = LogicalPlanBuilder::from(records.as_ref().clone())
             .filter(Expr::Column(columns[keys].clone()).is_not_null())?
-            .aggregate(group, [count(lit(1)).alias("__rongshu_alike")])?
             .build()?;
-        let cell = cell_keys(&groups, keys, key);
-        let alike = min(column("__rongshu_alike")).alias(format!("{SPLITS}_{table}"));
-        LogicalPlanBuilder::from(groups)
-            .aggregate(cell, [alike])?
-            .build()
+        let name = format!("{SPLITS}_{table}");
+        fewest_in_groups(of_records, group, keys, key, &name)
     }
 
     /// The column of each record's rows meeting the count `c`'s condition.

@@ -38,12 +38,25 @@ pub(super) fn fewest_alike(
         .iter()
         .enumerate()
         .map(|(at, c)| c.clone().is_true().alias(format!("__rongshu_split_{at}")));
-    let by_group = keys.iter().cloned().chain(chosen);
-    let groups = LogicalPlanBuilder::from(input.as_ref().clone())
-        .aggregate(by_group, [count_all().alias("__rongshu_alike")])?
+    let group = keys.iter().cloned().chain(chosen).collect();
+    fewest_in_groups(input.as_ref().clone(), group, keys.len(), key, SPLITS)
+}
+
+/// For each cell of `input` (its keys the first `keys` of `group`), the
+/// fewest rows of any group of `group`, under `name`; its keys named by
+/// `key`.
+pub(super) fn fewest_in_groups(
+    input: LogicalPlan,
+    group: Vec<Expr>,
+    keys: usize,
+    key: impl Fn(usize) -> String,
+    name: &str,
+) -> Result<LogicalPlan> {
+    let groups = LogicalPlanBuilder::from(input)
+        .aggregate(group, [count_all().alias("__rongshu_alike")])?
         .build()?;
-    let cell = cell_keys(&groups, keys.len(), key);
+    let cell = cell_keys(&groups, keys, key);
     LogicalPlanBuilder::from(groups)
-        .aggregate(cell, [min(column("__rongshu_alike")).alias(SPLITS)])?
+        .aggregate(cell, [min(column("__rongshu_alike")).alias(name)])?
         .build()
 }
