@@ -533,10 +533,10 @@ pub(crate) struct ProblemInfo {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = ?self, "request failed");
-        }
         let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+        if status.is_server_error() {
+            tracing::error!(request_id = %request_id, error = ?self, "request failed");
+        }
         let detail = self.to_string();
         let body = Problem {
             kind: format!("urn:rongshu:problem:{}", self.code()),
