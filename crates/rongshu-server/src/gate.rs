@@ -142,21 +142,18 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     // fields formatted and stored, entered and left at every poll, which
     // in a profile of data calls cost more than the line itself. Lines
     // logged inside a request name its id themselves (`ApiError`).
-    let status = response.status().as_u16();
+    let (status, elapsed) = (response.status().as_u16(), started.elapsed());
     tracing::info!(
         request_id = %request_id,
-        method = %spec.method,
+        %method,
         route = spec.path,
         status,
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = elapsed.as_millis() as u64,
         "request finished"
     );
-    state.metrics().observe(
-        spec.path,
-        spec.method.as_str(),
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    state
+        .metrics()
+        .observe(spec.path, spec.method.as_str(), status, elapsed);
     if spec.surface == Surface::Console && wants_html {
         response = console_error(response, &method, &target, lang, &request_id);
     }
