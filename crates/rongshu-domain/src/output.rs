@@ -97,7 +97,9 @@ named_enum! {
         DirectIdentifier = "direct-identifier",
         RowCap = "row-cap",
         Untraceable = "untraceable",
-        /// A measure's filter leaves out too few of its cell's records.
+        /// A measure's filter leaves out too few of its cell's records (or
+        /// the nulls a count or mean skips, or a product's zero or null
+        /// factors do).
         SmallComplement = "small-complement",
         /// Counts are to be rounded, and a column computes with one.
         UnroundedCount = "unrounded-count",

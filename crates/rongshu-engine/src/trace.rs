@@ -317,6 +317,21 @@ fn through_aggregate(
             (Some(Contributions::Rows), Some(arg)) => reader.argument(&aggregate.input, arg),
             _ => Holds::Values,
         };
+        // A product of values adds up where each factor's zeros and nulls
+        // are choices of records, checked as a filter's are; a count
+        // takes the records its product is not null in, as of any value.
+        let (holds, left_out) = match (holds, arg) {
+            (Holds::Product, Some(arg)) => {
+                match reader.left_out_by_factors(&aggregate.input, arg) {
+                    Some(_) if name == "count" => (Holds::Values, Vec::new()),
+                    Some(left_out) => (Holds::Values, left_out),
+                    None => {
+                        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
+                    }
+                }
+            }
+            _ => (holds, Vec::new()),
+        };
         // A sum of distinct values is not a sum of the records' values.
         let checkable = MEASURES.contains(&name)
             && holds.adds_up()
@@ -368,16 +383,19 @@ fn through_aggregate(
         // The records its filter chose, if it has one: what it leaves out
         // of its cell shows by difference.
         let filter = params.filter.is_some();
-        let chosen_name = format!("__rongshu_chosen_{at}");
-        let chose = match contributions.kept() {
+        let chosen_name = |k: usize| match k {
+            0 => format!("__rongshu_chosen_{at}"),
+            k => format!("__rongshu_chosen_{at}_{k}"),
+        };
+        match contributions.kept() {
             Some(m) if filter || m.chosen.is_some() => {
                 let chosen = sum(column(m.chosen.as_deref().unwrap_or(RECORDS)));
-                extras.push(filtered(chosen, None)?, &chosen_name);
+                extras.push(filtered(chosen, None)?, &chosen_name(0));
                 // Which of its records a kept filter chose is not kept.
                 extras.choices.push(None);
-                true
+                tracing.chosen.push((label.clone(), chosen_name(0)));
             }
-            Some(_) => false,
+            Some(_) => {}
             None => {
                 let selects = match arg {
                     // A count takes the rows its argument is not null in:
@@ -385,26 +403,37 @@ fn through_aggregate(
                     Some(arg) if name == "count" && !params.distinct => holds::literal(arg)
                         .is_none()
                         .then(|| arg.clone().is_not_null()),
-                    Some(arg) => reader.chooses(&aggregate.input, arg, name != "count"),
+                    Some(arg) => {
+                        let case = reader.chooses(&aggregate.input, arg, name != "count");
+                        // A mean is a sum over a count of the values not
+                        // null: beside the sum, it gives that count.
+                        let counted = (name != "sum" && holds::literal(arg).is_none())
+                            .then(|| arg.clone().is_not_null());
+                        case.into_iter().chain(counted).reduce(Expr::and)
+                    }
                     None => None,
                 };
-                let chooses = filter || selects.is_some();
-                if chooses {
-                    let chosen = condition(selects);
+                let choices: Vec<Option<Expr>> = match left_out.is_empty() {
+                    true if filter || selects.is_some() => vec![selects],
+                    true => Vec::new(),
+                    false => left_out
+                        .into_iter()
+                        .map(|out| selects.clone().into_iter().chain([!out]).reduce(Expr::and))
+                        .collect(),
+                };
+                for (k, choice) in choices.into_iter().enumerate() {
+                    let chosen = condition(choice);
                     extras.choice(chosen.clone());
                     match &counting {
                         Counting::Ids(ids) => {
                             let chosen = chosen.unwrap_or(lit(true));
-                            extras.left_out(&chosen_name, chosen, ids.len())
+                            extras.left_out(&chosen_name(k), chosen, ids.len())
                         }
-                        _ => extras.records(&chosen_name, &counting, chosen)?,
+                        _ => extras.records(&chosen_name(k), &counting, chosen)?,
                     }
+                    tracing.chosen.push((label.clone(), chosen_name(k)));
                 }
-                chooses
             }
-        };
-        if chose {
-            tracing.chosen.push((label.clone(), chosen_name));
         }
         let names = [
             format!("__rongshu_total_{at}"),

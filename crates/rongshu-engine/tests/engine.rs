@@ -947,6 +947,92 @@ async fn a_count_of_a_column_leaving_out_few_fails() {
     assert!(failed(&facts).is_empty(), "none left out");
 }
 
+/// Forty companies' capital (10 × row number from 1, 企业3's unknown)
+/// and a flag that is 1 but for 企业7's 0.
+fn flagged() -> Arc<Table> {
+    let rows = 40;
+    let batch = Batch {
+        rows,
+        columns: vec![
+            (0..rows).map(|i| Some(format!("企业{i}"))).collect(),
+            (0..rows)
+                .map(|i| (i != 3).then(|| (i * 10 + 10).to_string()))
+                .collect(),
+            (0..rows)
+                .map(|i| Some(if i == 7 { "0" } else { "1" }.to_owned()))
+                .collect(),
+        ],
+    };
+    let columns = vec![
+        column("企业名称", ColumnType::Text),
+        column("资本", ColumnType::Integer),
+        column("标记", ColumnType::Integer),
+    ];
+    Arc::new(Table::from_text("flagged", columns, [batch]).unwrap())
+}
+
+async fn release_of_flagged(sql: &str) -> ResultFacts {
+    engine()
+        .run_for_release(&[flagged()], sql, &CancellationToken::new(), 100)
+        .await
+        .unwrap()
+        .facts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_of_values_leaving_out_few_fails() {
+    // 企业7's flag of 0 takes its capital out of the product's sum: the
+    // plain sum less it is 企业7's capital, in this release or another.
+    for sql in [
+        "SELECT sum(资本), sum(资本 * 标记) FROM flagged",
+        "SELECT sum(资本 * 标记) FROM flagged",
+        "SELECT avg(资本 * 标记 * 2) FROM flagged",
+        "SELECT sum(CASE WHEN 资本 > 0 THEN 资本 * 标记 END) FROM flagged",
+        "SELECT sum(coalesce(标记 * 资本, 0)) FROM flagged",
+    ] {
+        let facts = release_of_flagged(sql).await;
+        assert!(
+            failed(&facts).contains(&CheckCode::SmallComplement),
+            "{sql}: {:?}",
+            failed(&facts)
+        );
+    }
+    // Multiplied below the measure, the factors are out of sight; kept,
+    // one column cannot say what each factor left out of every row.
+    let facts =
+        release_of_flagged("SELECT sum(p) FROM (SELECT 资本 * 标记 AS p FROM flagged)").await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+    const KEPT: &str = "CREATE TABLE products AS SELECT sum(注册资本 * 营业收入) AS s \
+        FROM companies WHERE 企业名称 <> '企业39'";
+    let (_, facts) = release_from(kept(KEPT).await, "SELECT sum(s) FROM products").await;
+    assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
+    // No factor zero or null but together: the product adds up (企业39's
+    // thousandfold revenue left out, which would dominate).
+    let (_, facts) = released(
+        "SELECT sum(注册资本 * 营业收入), avg(注册资本 * 营业收入 / 100.0) \
+         FROM companies WHERE 企业名称 <> '企业39'",
+        100,
+    )
+    .await;
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+    let (_, facts) = release_from(kept(KEPT).await, "SELECT * FROM products").await;
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mean_beside_a_sum_leaving_out_few_fails() {
+    // The sum over the mean counts the capitals known: beside `count(*)`,
+    // 企业3's unknown one.
+    let facts = release_of_flagged("SELECT count(*), sum(资本), avg(资本) FROM flagged").await;
+    assert_eq!(failed(&facts), vec![CheckCode::SmallComplement]);
+    let facts = release_of_flagged("SELECT count(*), avg(标记) FROM flagged").await;
+    assert!(
+        failed(&facts).is_empty(),
+        "none unknown: {:?}",
+        failed(&facts)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grouping_sets_are_traced_only_where_their_cells_nest_and_all_show() {
     // Subtotals of whole cells, every cell shown and checked.

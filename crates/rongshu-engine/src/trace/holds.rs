@@ -39,6 +39,10 @@ pub(crate) enum Holds {
     Known,
     /// The records' values.
     Values,
+    /// Values weighting values (`x * y`): where one factor is zero or
+    /// null, the others' values drop out of a sum unseen. Added up only at
+    /// a measure's top, where its factors' choices can be checked.
+    Product,
     /// Values mixed with numbers, or taken from one record.
     Computed,
 }
@@ -65,8 +69,9 @@ impl Holds {
             (Nothing, Nothing | Uniform) | (Uniform, Nothing) => Nothing,
             (Nothing, _) | (_, Nothing) => Computed,
             // Weights the researcher chose would encode records apart.
-            (Values, Known) | (Known, Values) => Computed,
-            (Values, _) | (_, Values) => Values,
+            (Values | Product, Known) | (Known, Values | Product) => Computed,
+            (Values | Product, Values | Product) => Product,
+            (h @ (Values | Product), Uniform) | (Uniform, h @ (Values | Product)) => h,
             (Uniform, Uniform) => Uniform,
             _ => Known,
         }
@@ -87,7 +92,7 @@ impl Holds {
     fn union(branches: impl IntoIterator<Item = Holds>) -> Holds {
         use Holds::*;
         let met = branches.into_iter().reduce(|met, h| match (met, h) {
-            (Computed, _) | (_, Computed) => Computed,
+            (Computed | Product, _) | (_, Computed | Product) => Computed,
             (Values, Values) => Values,
             (Values, _) | (_, Values) => Computed,
             // Each branch's own literal: they may differ.
@@ -100,7 +105,7 @@ impl Holds {
     pub(crate) fn mark(self) -> Option<&'static str> {
         match self {
             Holds::Values => None,
-            Holds::Computed => Some("computed"),
+            Holds::Computed | Holds::Product => Some("computed"),
             _ => Some("known"),
         }
     }
@@ -149,7 +154,7 @@ impl<'a> Reader<'a> {
             },
             // A fraction cast to an integer is rounded, as below.
             Expr::Cast(cast) => match self.expr(plan, &cast.expr) {
-                Holds::Values
+                Holds::Values | Holds::Product
                     if cast.field.data_type().is_integer() && !truncates(plan, &cast.expr) =>
                 {
                     Holds::Computed
@@ -162,7 +167,8 @@ impl<'a> Reader<'a> {
             {
                 let mut args = function.args.iter().map(|a| self.expr(plan, a));
                 let first = args.next().unwrap_or(Holds::Computed);
-                let rounds_a_value = ROUNDING.contains(&function.name()) && first == Holds::Values;
+                let rounds_a_value = ROUNDING.contains(&function.name())
+                    && matches!(first, Holds::Values | Holds::Product);
                 if !rounds_a_value && args.all(|h| matches!(h, Holds::Nothing | Holds::Uniform)) {
                     first
                 } else {
@@ -230,6 +236,68 @@ impl<'a> Reader<'a> {
                 }))
             }
             _ => None,
+        }
+    }
+
+    /// The records a product of values at a measure's top leaves out
+    /// unseen, one set a factor: where that factor is zero or null and
+    /// every other is not (`sum(x)` less `sum(x * flag)` is the x of the
+    /// records whose flag is 0). None if a factor was itself multiplied
+    /// below the measure, out of the checks' sight; empty for one factor
+    /// (`x * x`).
+    pub(crate) fn left_out_by_factors(&self, plan: &LogicalPlan, arg: &Expr) -> Option<Vec<Expr>> {
+        let mut factors = Vec::new();
+        if !self.factors(plan, arg, &mut factors) {
+            return None;
+        }
+        if factors.len() < 2 {
+            return Some(Vec::new());
+        }
+        let zero = |f: &Expr| f.clone().is_null().or(f.clone().eq(lit(0_i64)));
+        let counted = |f: &Expr| f.clone().is_not_null().and(f.clone().not_eq(lit(0_i64)));
+        let left_out = (0..factors.len()).map(|k| {
+            let others = factors.iter().enumerate().filter(|(j, _)| *j != k);
+            others.fold(zero(&factors[k]), |all, (_, f)| all.and(counted(f)))
+        });
+        Some(left_out.collect())
+    }
+
+    /// Gathers into `factors` the distinct factors holding values of a
+    /// measure's argument, through the `CASE` or `coalesce` choosing its
+    /// records; false if one holds anything else.
+    fn factors(&self, plan: &LogicalPlan, expr: &Expr, factors: &mut Vec<Expr>) -> bool {
+        let adding = |e: &&Expr| !matches!(self.expr(plan, e), Holds::Nothing | Holds::Uniform);
+        match expr {
+            Expr::Alias(alias) => self.factors(plan, &alias.expr, factors),
+            Expr::Cast(cast) => self.factors(plan, &cast.expr, factors),
+            Expr::Negative(inner) => self.factors(plan, inner, factors),
+            Expr::Case(case) => branches(case)
+                .filter(adding)
+                .all(|b| self.factors(plan, b, factors)),
+            Expr::ScalarFunction(function)
+                if KEEPING.contains(&function.name()) || PICKING.contains(&function.name()) =>
+            {
+                function
+                    .args
+                    .iter()
+                    .filter(adding)
+                    .all(|a| self.factors(plan, a, factors))
+            }
+            Expr::BinaryExpr(BinaryExpr {
+                left,
+                op: Operator::Multiply | Operator::Divide,
+                right,
+            }) => self.factors(plan, left, factors) && self.factors(plan, right, factors),
+            other => match self.expr(plan, other) {
+                Holds::Nothing | Holds::Uniform => true,
+                Holds::Values => {
+                    if !factors.contains(other) {
+                        factors.push(other.clone());
+                    }
+                    true
+                }
+                _ => false,
+            },
         }
     }
 
@@ -341,7 +409,7 @@ impl<'a> Reader<'a> {
             {
                 match self.expr(input, arg) {
                     Holds::Values => Holds::Values,
-                    Holds::Computed => Holds::Computed,
+                    Holds::Computed | Holds::Product => Holds::Computed,
                     _ => Holds::Known,
                 }
             }

@@ -282,16 +282,20 @@ impl Trace {
         })
     }
 
-    /// The trace columns of the measure of `label`.
+    /// The trace columns of the measure of `label`; none for a product
+    /// of values, whose factors each chose records: added up across rows,
+    /// one column of chosen records cannot stand for them all.
     fn measure(&self, label: &str) -> Option<KeptMeasure> {
-        let named = |columns: &[(String, String)]| {
-            let (_, name) = columns.iter().find(|(l, _)| l == label)?;
-            Some(name.clone())
-        };
-        Some(KeptMeasure {
-            drawn: named(&self.drawn)?,
-            chosen: named(&self.chosen),
-        })
+        let mut chosen = self.chosen.iter().filter(|(l, _)| l == label);
+        let (first, more) = (chosen.next(), chosen.next());
+        let drawn = self.drawn.iter().find(|(l, _)| l == label);
+        match more {
+            Some(_) => None,
+            None => Some(KeptMeasure {
+                drawn: drawn?.1.clone(),
+                chosen: first.map(|(_, name)| name.clone()),
+            }),
+        }
     }
 }
 

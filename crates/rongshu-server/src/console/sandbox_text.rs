@@ -126,8 +126,9 @@ pub(crate) fn check(code: &str) -> T {
         "direct-identifier" => T("含直接标识符", "Holds direct identifiers"),
         "row-cap" => T("行数超过上限", "More rows than may leave"),
         "small-complement" => T(
-            "筛选排除的记录过少，可经差值推算",
-            "A filter leaves out too few records, shown by difference",
+            "筛选条件（或计数、均值略去的空值，乘积中为零或为空的因子）排除的记录过少，可经差值推算",
+            "A filter (or the nulls a count or mean skips, or a product's zero or null factors) \
+             leaves out too few records, shown by difference",
         ),
         "unrounded-count" => T(
             "计数经计算后发布，无法取整",
