@@ -107,7 +107,9 @@ named_enum! {
         /// records with it (a join copied them into both).
         SmallDifference = "small-difference",
         /// Measures' filters split a cell's records into a group of too
-        /// few (`FILTER (WHERE a)` beside `FILTER (WHERE a AND b)`).
+        /// few (`FILTER (WHERE a)` beside `FILTER (WHERE a AND b)`), or a
+        /// product's factor weights too few apart (`sum(x * y)` where y
+        /// is 1 but for one record).
         SmallSplit = "small-split",
     }
 }

@@ -320,16 +320,13 @@ fn through_aggregate(
         // A product of values adds up where each factor's zeros and nulls
         // are choices of records, checked as a filter's are; a count
         // takes the records its product is not null in, as of any value.
-        let (holds, left_out) = match (holds, arg) {
-            (Holds::Product, Some(arg)) => {
-                match reader.left_out_by_factors(&aggregate.input, arg) {
-                    Some(_) if name == "count" => (Holds::Values, Vec::new()),
-                    Some(left_out) => (Holds::Values, left_out),
-                    None => {
-                        return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
-                    }
-                }
-            }
+        let (holds, factors) = match (holds, arg) {
+            (Holds::Product, Some(arg)) => match reader.value_factors(&aggregate.input, arg) {
+                // One factor (`x * x`) weights nothing.
+                Some(factors) if name != "count" && factors.len() > 1 => (Holds::Values, factors),
+                Some(_) => (Holds::Values, Vec::new()),
+                None => return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns),
+            },
             _ => (holds, Vec::new()),
         };
         // A sum of distinct values is not a sum of the records' values.
@@ -413,10 +410,20 @@ fn through_aggregate(
                     }
                     None => None,
                 };
-                let choices: Vec<Option<Expr>> = match left_out.is_empty() {
+                // Each factor's values weight the records the product
+                // multiplies apart (see `splits`).
+                let multiplied = factors.iter().map(holds::counted);
+                if let Some(multiplied) =
+                    condition(multiplied.chain(selects.clone()).reduce(Expr::and))
+                    && !factors.is_empty()
+                {
+                    let weights = factors.iter().map(|f| (f.clone(), multiplied.clone()));
+                    extras.weights.extend(weights);
+                }
+                let choices: Vec<Option<Expr>> = match factors.is_empty() {
                     true if filter || selects.is_some() => vec![selects],
                     true => Vec::new(),
-                    false => left_out
+                    false => holds::left_out(&factors)
                         .into_iter()
                         .map(|out| selects.clone().into_iter().chain([!out]).reduce(Expr::and))
                         .collect(),
@@ -584,6 +591,9 @@ struct Extras {
     /// The records each filtered measure chose, once each: by a
     /// condition on rows, or a kept filter's (none).
     choices: Vec<Option<Expr>>,
+    /// Each factor of a product of values, with the records the product
+    /// multiplies.
+    weights: Vec<(Expr, Expr)>,
 }
 
 impl Extras {
@@ -687,9 +697,19 @@ impl Extras {
             }
             _ if split => {
                 let key = |k: usize| format!("__rongshu_split_key_{k}");
-                let fewest = splits::fewest_alike(&input, keys, &conditions, key)?;
-                widened = per_record::join_to_cells(widened, fewest, keys.len(), key)?;
-                names.push(splits::SPLITS.to_owned());
+                let alike = "__rongshu_splits_alike";
+                let fewest_alike = splits::fewest_alike(&input, keys, &conditions, key, alike)?;
+                widened = per_record::join_to_cells(widened, fewest_alike, keys.len(), key)?;
+                let mut groups = vec![column(alike)];
+                for (at, weight) in self.weights.iter().enumerate() {
+                    let key = |k: usize| format!("__rongshu_weight_{at}_key_{k}");
+                    let name = format!("__rongshu_weighted_{at}");
+                    let apart = splits::weighted_apart(&input, keys, weight, key, &name)?;
+                    widened = per_record::join_to_cells(widened, apart, keys.len(), key)?;
+                    groups.push(column(&name));
+                }
+                self.combined
+                    .push((splits::SPLITS.to_owned(), fewest(groups)));
             }
             _ => {}
         }

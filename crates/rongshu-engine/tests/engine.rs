@@ -913,7 +913,8 @@ async fn filters_splitting_off_few_records_fail() {
 }
 
 /// Forty companies: 企业7 has no phone and a flag of 0 (1 for the
-/// others), 企业3 no known capital (10 × row number from 1 for the others).
+/// others), 企业3 no known capital (10 × row number from 1 for the others),
+/// 企业11 two sites (the others one).
 fn forty() -> Arc<Table> {
     let rows = 40;
     let batch = Batch {
@@ -929,6 +930,9 @@ fn forty() -> Arc<Table> {
             (0..rows)
                 .map(|i| Some(if i == 7 { "0" } else { "1" }.to_owned()))
                 .collect(),
+            (0..rows)
+                .map(|i| Some(if i == 11 { "2" } else { "1" }.to_owned()))
+                .collect(),
         ],
     };
     let columns = vec![
@@ -936,6 +940,7 @@ fn forty() -> Arc<Table> {
         column("电话", ColumnType::Text),
         column("资本", ColumnType::Integer),
         column("标记", ColumnType::Integer),
+        column("场所数", ColumnType::Integer),
     ];
     Arc::new(Table::from_text("flagged", columns, [batch]).unwrap())
 }
@@ -974,6 +979,15 @@ async fn a_product_of_values_leaving_out_few_fails() {
             "{sql}: {:?}",
             failed(&facts)
         );
+    }
+    // 企业11's two sites weight its capital apart: the product less the
+    // plain sum is its capital.
+    for sql in [
+        "SELECT sum(资本), sum(资本 * 场所数) FROM flagged WHERE 资本 IS NOT NULL",
+        "SELECT sum(资本 * 场所数) FILTER (WHERE 资本 <= 300) FROM flagged WHERE 资本 > 0",
+    ] {
+        let facts = release_of_flagged(sql).await;
+        assert_eq!(failed(&facts), vec![CheckCode::SmallSplit], "{sql}");
     }
     // Multiplied below the measure, the factors are out of sight; kept,
     // one column cannot say what each factor left out of every row.

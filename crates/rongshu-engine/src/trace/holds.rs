@@ -239,27 +239,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The records a product of values at a measure's top leaves out
-    /// unseen, one set a factor: where that factor is zero or null and
-    /// every other is not (`sum(x)` less `sum(x * flag)` is the x of the
-    /// records whose flag is 0). None if a factor was itself multiplied
-    /// below the measure, out of the checks' sight; empty for one factor
-    /// (`x * x`).
-    pub(crate) fn left_out_by_factors(&self, plan: &LogicalPlan, arg: &Expr) -> Option<Vec<Expr>> {
+    /// The distinct factors holding values of a product at a measure's
+    /// top; none if a factor was itself multiplied below the measure, out
+    /// of the checks' sight.
+    pub(crate) fn value_factors(&self, plan: &LogicalPlan, arg: &Expr) -> Option<Vec<Expr>> {
         let mut factors = Vec::new();
-        if !self.factors(plan, arg, &mut factors) {
-            return None;
-        }
-        if factors.len() < 2 {
-            return Some(Vec::new());
-        }
-        let zero = |f: &Expr| f.clone().is_null().or(f.clone().eq(lit(0_i64)));
-        let counted = |f: &Expr| f.clone().is_not_null().and(f.clone().not_eq(lit(0_i64)));
-        let left_out = (0..factors.len()).map(|k| {
-            let others = factors.iter().enumerate().filter(|(j, _)| *j != k);
-            others.fold(zero(&factors[k]), |all, (_, f)| all.and(counted(f)))
-        });
-        Some(left_out.collect())
+        self.factors(plan, arg, &mut factors).then_some(factors)
     }
 
     /// Gathers into `factors` the distinct factors holding values of a
@@ -416,6 +401,27 @@ impl<'a> Reader<'a> {
             _ => Holds::Computed,
         }
     }
+}
+
+/// The records a product of `factors` leaves out of its sum unseen, one
+/// set a factor: where that factor is zero or null and every other is not
+/// (`sum(x)` less `sum(x * flag)` is the x of the records whose flag is 0).
+pub(crate) fn left_out(factors: &[Expr]) -> Vec<Expr> {
+    let zero = |f: &Expr| f.clone().is_null().or(f.clone().eq(lit(0_i64)));
+    (0..factors.len())
+        .map(|k| {
+            let others = factors.iter().enumerate().filter(|(j, _)| *j != k);
+            others.fold(zero(&factors[k]), |all, (_, f)| all.and(counted(f)))
+        })
+        .collect()
+}
+
+/// Whether a factor counts in its product: neither zero nor null.
+pub(crate) fn counted(factor: &Expr) -> Expr {
+    factor
+        .clone()
+        .is_not_null()
+        .and(factor.clone().not_eq(lit(0_i64)))
 }
 
 /// The branches of a `CASE`: what each `WHEN` and the `ELSE` give.

@@ -6,18 +6,24 @@
 //! of such measures adds up whole groups of records that every filter
 //! treats alike, so each such group in a cell must hold none or enough.
 //!
+//! A product of values weights records apart alike: `sum(x * y)` less c
+//! times `sum(x)` adds up the x of the records whose y is not c, so the
+//! records whose factor differs from the cell's most common value of it
+//! are such a group too.
+//!
 //! Where each row is one record, the groups are counted by a second
 //! aggregation of the input, by the cell's keys and whether each filter
-//! chose the row; its fewest per cell is joined to the cells. Over
-//! copies a record is alike another when it has as many rows, and as
-//! many meeting each filter ([`super::per_record`]).
+//! chose the row (and one by each factor's value); the fewest per cell
+//! is joined to the cells. Over copies a record is alike another when it
+//! has as many rows, and as many meeting each filter
+//! ([`super::per_record`]).
 
 use std::sync::Arc;
 
 use datafusion::error::Result;
 use datafusion::functions_aggregate::count::count_all;
-use datafusion::functions_aggregate::expr_fn::min;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::functions_aggregate::expr_fn::{max, min, sum};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit, when};
 
 use super::column;
 use super::per_record::cell_keys;
@@ -26,20 +32,63 @@ use super::per_record::cell_keys;
 pub(super) const SPLITS: &str = "__rongshu_splits";
 
 /// For each cell of `input` grouped by `keys`, the fewest records of any
-/// group that `conditions` treat alike, under [`SPLITS`]; its keys named
-/// by `key`.
+/// group that `conditions` treat alike, under `name`; its keys named by
+/// `key`.
 pub(super) fn fewest_alike(
     input: &Arc<LogicalPlan>,
     keys: &[Expr],
     conditions: &[Expr],
     key: impl Fn(usize) -> String,
+    name: &str,
 ) -> Result<LogicalPlan> {
     let chosen = conditions
         .iter()
         .enumerate()
         .map(|(at, c)| c.clone().is_true().alias(format!("__rongshu_split_{at}")));
     let group = keys.iter().cloned().chain(chosen).collect();
-    fewest_in_groups(input.as_ref().clone(), group, keys.len(), key, SPLITS)
+    fewest_in_groups(input.as_ref().clone(), group, keys.len(), key, name)
+}
+
+/// For each cell of `input` grouped by `keys`, how many of the records a
+/// product multiplies (those meeting `multiplied`) have a `factor` other
+/// than the cell's most common value of it, if several share that value,
+/// under `name`; its keys named by `key`.
+pub(super) fn weighted_apart(
+    input: &Arc<LogicalPlan>,
+    keys: &[Expr],
+    (factor, multiplied): &(Expr, Expr),
+    key: impl Fn(usize) -> String,
+    name: &str,
+) -> Result<LogicalPlan> {
+    let group: Vec<Expr> = keys
+        .iter()
+        .cloned()
+        .chain([factor.clone().alias("__rongshu_factor")])
+        .collect();
+    let values = LogicalPlanBuilder::from(input.as_ref().clone())
+        .filter(multiplied.clone())?
+        .aggregate(group, [count_all().alias("__rongshu_alike")])?
+        .build()?;
+    let cell = cell_keys(&values, keys.len(), key);
+    let (alike, most) = (column("__rongshu_alike"), column("__rongshu_most"));
+    let cells = LogicalPlanBuilder::from(values)
+        .aggregate(
+            cell,
+            [
+                sum(alike.clone()).alias("__rongshu_all"),
+                max(alike).alias("__rongshu_most"),
+            ],
+        )?
+        .build()?;
+    let keys = cells.schema().columns()[..keys.len()].to_vec();
+    // Values each of one record weight no group apart that the researcher
+    // could name without knowing one of them.
+    let apart = when(most.clone().gt(lit(1_i64)), column("__rongshu_all") - most)
+        .otherwise(lit(0_i64))?
+        .alias(name);
+    LogicalPlanBuilder::from(cells)
+        .project(keys.into_iter().map(Expr::Column).chain([apart]))?
+        .build()
 }
 
 /// For each cell of `input` (its keys the first `keys` of `group`), the

@@ -139,8 +139,9 @@ pub(crate) fn check(code: &str) -> T {
             "Differs from a cell sharing its records by too few, shown by difference",
         ),
         "small-split" => T(
-            "各度量的筛选条件把单元格的记录分出过少的一组，可经差值推算",
-            "Measures' filters split off too few of a cell's records, shown by difference",
+            "各度量的筛选条件（或乘积的因子）把单元格的记录分出过少的一组，可经差值推算",
+            "Measures' filters (or a product's factors) split off too few of a cell's records, \
+             shown by difference",
         ),
         _ => T(
             "结果无法追溯到记录",
