@@ -318,7 +318,8 @@ fn through_aggregate(
             _ => Holds::Values,
         };
         // A product of values adds up where each factor's zeros and nulls
-        // are choices of records, checked as a filter's are; a count
+        // are choices of records, checked as a filter's are, and its
+        // values weight records apart as filters split them; a count
         // takes the records its product is not null in, as of any value.
         let (holds, factors) = match (holds, arg) {
             (Holds::Product, Some(arg)) => match reader.value_factors(&aggregate.input, arg) {
