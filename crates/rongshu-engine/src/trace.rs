@@ -411,23 +411,25 @@ fn through_aggregate(
                     }
                     None => None,
                 };
-                // Each factor's values weight the records the product
-                // multiplies apart (see `splits`).
-                let multiplied = factors.iter().map(holds::counted);
-                if let Some(multiplied) =
-                    condition(multiplied.chain(selects.clone()).reduce(Expr::and))
-                    && !factors.is_empty()
-                {
-                    let weights = factors.iter().map(|f| (f.clone(), multiplied.clone()));
-                    extras.weights.extend(weights);
-                }
-                let choices: Vec<Option<Expr>> = match factors.is_empty() {
-                    true if filter || selects.is_some() => vec![selects],
-                    true => Vec::new(),
-                    false => holds::left_out(&factors)
+                let choices: Vec<Option<Expr>> = if factors.is_empty() {
+                    (filter || selects.is_some())
+                        .then_some(selects)
                         .into_iter()
+                        .collect()
+                } else {
+                    // Each factor's values weight the records the product
+                    // multiplies apart (see `splits`).
+                    let multiplied = factors.iter().map(holds::counted);
+                    if let Some(multiplied) =
+                        condition(multiplied.chain(selects.clone()).reduce(Expr::and))
+                    {
+                        let weights = factors.iter().map(|f| (f.clone(), multiplied.clone()));
+                        extras.weights.extend(weights);
+                    }
+                    let left_out = holds::left_out(&factors).into_iter();
+                    left_out
                         .map(|out| selects.clone().into_iter().chain([!out]).reduce(Expr::and))
-                        .collect(),
+                        .collect()
                 };
                 for (k, choice) in choices.into_iter().enumerate() {
                     let chosen = condition(choice);

@@ -60,30 +60,28 @@ pub(super) fn weighted_apart(
     key: impl Fn(usize) -> String,
     name: &str,
 ) -> Result<LogicalPlan> {
-    let group: Vec<Expr> = keys
+    let multiplied = LogicalPlanBuilder::from(input.as_ref().clone())
+        .filter(multiplied.clone())?
+        .build()?;
+    let group = keys
         .iter()
         .cloned()
-        .chain([factor.clone().alias("__rongshu_factor")])
-        .collect();
-    let values = LogicalPlanBuilder::from(input.as_ref().clone())
-        .filter(multiplied.clone())?
-        .aggregate(group, [count_all().alias("__rongshu_alike")])?
-        .build()?;
-    let cell = cell_keys(&values, keys.len(), key);
-    let (alike, most) = (column("__rongshu_alike"), column("__rongshu_most"));
-    let cells = LogicalPlanBuilder::from(values)
-        .aggregate(
-            cell,
-            [
-                sum(alike.clone()).alias("__rongshu_all"),
-                max(alike).alias("__rongshu_most"),
-            ],
-        )?
-        .build()?;
+        .chain([factor.clone().alias("__rongshu_factor")]);
+    let (all, most) = (column("__rongshu_all"), column("__rongshu_most"));
+    let cells = by_cell(
+        multiplied,
+        group.collect(),
+        keys.len(),
+        key,
+        [
+            sum(column(ALIKE)).alias("__rongshu_all"),
+            max(column(ALIKE)).alias("__rongshu_most"),
+        ],
+    )?;
     let keys = cells.schema().columns()[..keys.len()].to_vec();
     // Values each of one record weight no group apart that the researcher
     // could name without knowing one of them.
-    let apart = when(most.clone().gt(lit(1_i64)), column("__rongshu_all") - most)
+    let apart = when(most.clone().gt(lit(1_i64)), all - most)
         .otherwise(lit(0_i64))?
         .alias(name);
     LogicalPlanBuilder::from(cells)
@@ -101,11 +99,27 @@ pub(super) fn fewest_in_groups(
     key: impl Fn(usize) -> String,
     name: &str,
 ) -> Result<LogicalPlan> {
+    by_cell(input, group, keys, key, [min(column(ALIKE)).alias(name)])
+}
+
+/// The rows of `input` counted by `group` (under [`ALIKE`]), then
+/// aggregated by `measures` for each cell (its keys the first `keys` of
+/// `group`, named by `key`).
+fn by_cell(
+    input: LogicalPlan,
+    group: Vec<Expr>,
+    keys: usize,
+    key: impl Fn(usize) -> String,
+    measures: impl IntoIterator<Item = Expr>,
+) -> Result<LogicalPlan> {
     let groups = LogicalPlanBuilder::from(input)
-        .aggregate(group, [count_all().alias("__rongshu_alike")])?
+        .aggregate(group, [count_all().alias(ALIKE)])?
         .build()?;
     let cell = cell_keys(&groups, keys, key);
     LogicalPlanBuilder::from(groups)
-        .aggregate(cell, [min(column("__rongshu_alike")).alias(name)])?
+        .aggregate(cell, measures)?
         .build()
 }
+
+/// The rows of a group, as [`by_cell`] counts them.
+const ALIKE: &str = "__rongshu_alike";
