@@ -85,6 +85,11 @@ pub struct ResultFacts {
     /// (`count(*) * 2`, `sum(x) / count(*)`), or a filter of the rows
     /// reads one: rounding could not reach the count there.
     pub counts_computed_on: bool,
+    /// Where a filter of the cells reads a measure other than their
+    /// record counts (`HAVING sum(x) > 100`): the facts of every cell it
+    /// judged, dropped or kept. Whether a cell is dropped tells something
+    /// of its records, so the dropped are checked as if shown.
+    pub before_filters: Option<Box<ResultFacts>>,
 }
 
 named_enum! {
@@ -111,6 +116,10 @@ named_enum! {
         /// product's factor weights too few apart (`sum(x * y)` where y
         /// is 1 but for one record).
         SmallSplit = "small-split",
+        /// A filter of the cells reads a measure other than their record
+        /// counts, and a cell it dropped fails a check: the filter's
+        /// verdict tells something of that cell's records.
+        DroppedCell = "dropped-cell",
     }
 }
 
@@ -217,7 +226,38 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
             fail(CheckCode::Dominance, Some(column), dominated);
         }
     }
+    if let Some(before) = &facts.before_filters {
+        let dropped = dropped_failing(&failures, &check(before, rules));
+        failures.extend(dropped);
+    }
     failures
+}
+
+/// The failures among the cells a filter dropped: the shown cells are
+/// some of those it judged, with the same facts, so a check failing more
+/// of the judged than of the shown failed a dropped one. Checks of the
+/// whole result (the row cap, identifiers, rounding) are the shown's; a
+/// filter judging cells that cannot be traced leaves them unchecked.
+fn dropped_failing(shown: &[CheckFailure], judged: &[CheckFailure]) -> Vec<CheckFailure> {
+    let failing = |failures: &[CheckFailure], code, column: &Option<String>| {
+        failures
+            .iter()
+            .filter(|f| f.code == code && f.column == *column)
+            .map(|f| f.rows.len())
+            .sum::<usize>()
+    };
+    if let Some(untraced) = judged.iter().find(|f| f.code == CheckCode::Untraceable) {
+        return vec![untraced.clone()];
+    }
+    judged
+        .iter()
+        .filter(|f| f.rows.len() > failing(shown, f.code, &f.column))
+        .map(|f| CheckFailure {
+            code: CheckCode::DroppedCell,
+            column: f.column.clone(),
+            rows: Vec::new(),
+        })
+        .collect()
 }
 
 fn rows_where<T: Copy>(

@@ -301,6 +301,11 @@ async fn execute(
     };
     // A made table says what each of its columns holds.
     let holds = matches!(statement, Statement::CreateTable { .. }).then(|| workspace.holds(&plan));
+    // Cells a filter judged by their measures are checked, shown or not.
+    let judged = match mode {
+        Mode::Release { .. } => trace::before_filters(&plan)?,
+        Mode::Answer => None,
+    };
     let (plan, tracing, ids) = match (mode, &statement) {
         (Mode::Release { .. }, _) => {
             let (plan, tracing) = trace::trace(plan, &workspace)?;
@@ -324,31 +329,9 @@ async fn execute(
         }
         (Mode::Answer, Statement::Query { .. }) => (plan, None, trace::RowIds::default()),
     };
-    for step in tracing.iter().flat_map(|t| &t.steps) {
-        match step {
-            trace::Step::Fill(shared) => {
-                run_shared(&context, shared, &stop, limits.partitions).await?
-            }
-            trace::Step::Free(shared) => shared.free()?,
-        }
-    }
-    let physical = state.create_physical_plan(&plan).await?;
-    let schema = physical.schema();
-    let physical = interrupt::interruptible(physical, &stop)?;
-    let mut stream = execute_stream(physical, context.task_ctx())?;
-    let (mut batches, mut rows, mut truncated) = (Vec::new(), 0usize, false);
-    while let Some(batch) = stream.next().await {
-        let batch = batch?;
-        if let Some(cap) = cap
-            && rows + batch.num_rows() > cap
-        {
-            batches.push(batch.slice(0, cap - rows));
-            truncated = true;
-            break;
-        }
-        rows += batch.num_rows();
-        batches.push(batch);
-    }
+    let steps = tracing.iter().flat_map(|t| &t.steps);
+    let (schema, batches, mut truncated) =
+        collect(&context, &plan, steps, &stop, limits.partitions, cap).await?;
     let (schema, batches, facts, marked) = match (tracing, mode, holds) {
         // A made table, marked to be kept: with its trace if it has one.
         (tracing, Mode::Answer, Some(holds)) => (
@@ -361,7 +344,12 @@ async fn execute(
         // not to say that rows were left.
         (Some(tracing), Mode::Release { .. }, _) => {
             truncated = false;
-            let (schema, batches, facts) = facts::split(&schema, batches, &tracing)?;
+            let (schema, batches, mut facts) = facts::split(&schema, batches, &tracing)?;
+            if let Some(judged) = judged {
+                facts.before_filters = Some(Box::new(
+                    judged_facts(judged, &workspace, &context, &stop).await?,
+                ));
+            }
             (schema, batches, Some(facts), false)
         }
         _ => (schema, batches, None, false),
@@ -374,6 +362,64 @@ async fn execute(
         facts,
         marked,
     })
+}
+
+/// Runs the steps a traced plan needs first, then the plan, keeping at
+/// most `cap` rows; says whether more came.
+async fn collect(
+    context: &datafusion::prelude::SessionContext,
+    plan: &LogicalPlan,
+    steps: impl Iterator<Item = &trace::Step>,
+    stop: &Stop,
+    partitions: usize,
+    cap: Option<usize>,
+) -> Result<(SchemaRef, Vec<RecordBatch>, bool), EngineError> {
+    for step in steps {
+        match step {
+            trace::Step::Fill(shared) => run_shared(context, shared, stop, partitions).await?,
+            trace::Step::Free(shared) => shared.free()?,
+        }
+    }
+    let physical = context.state().create_physical_plan(plan).await?;
+    let schema = physical.schema();
+    let physical = interrupt::interruptible(physical, stop)?;
+    let mut stream = execute_stream(physical, context.task_ctx())?;
+    let (mut batches, mut rows) = (Vec::new(), 0usize);
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        if let Some(cap) = cap
+            && rows + batch.num_rows() > cap
+        {
+            batches.push(batch.slice(0, cap - rows));
+            return Ok((schema, batches, true));
+        }
+        rows += batch.num_rows();
+        batches.push(batch);
+    }
+    Ok((schema, batches, false))
+}
+
+/// Most cells a filter may judge for a release to check them all; past
+/// it the judged cells are untraceable (their facts are held in memory).
+const JUDGED_CELLS: usize = 100_000;
+
+/// The facts of every cell a filter judged (`trace::before_filters`).
+async fn judged_facts(
+    plan: LogicalPlan,
+    workspace: &trace::Workspace,
+    context: &datafusion::prelude::SessionContext,
+    stop: &Stop,
+) -> Result<rongshu_domain::output::ResultFacts, EngineError> {
+    let (plan, tracing) = trace::trace(plan, workspace)?;
+    let steps = tracing.steps.iter();
+    let cap = Some(JUDGED_CELLS);
+    let (schema, batches, truncated) =
+        collect(context, &plan, steps, stop, workspace.partitions, cap).await?;
+    let (_, _, mut facts) = facts::split(&schema, batches, &tracing)?;
+    if truncated {
+        facts.records = None;
+    }
+    Ok(facts)
 }
 
 /// Runs `shared`'s plan and keeps its rows, their memory counted against

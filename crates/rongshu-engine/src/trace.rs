@@ -20,6 +20,7 @@
 //! contributions, and a sum of anything else takes each row as one.
 
 mod copies;
+mod filtered;
 mod holds;
 mod kept;
 mod per_record;
@@ -44,6 +45,7 @@ use datafusion::logical_expr::{
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
+pub(crate) use filtered::before_filters;
 pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};
 pub(crate) use kept::{

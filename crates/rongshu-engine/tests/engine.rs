@@ -368,6 +368,48 @@ async fn tracing_passes_through_aliases_filters_sorts_and_limits() {
     assert_eq!(facts.count_columns, vec![2]);
 }
 
+/// Rows shown of `sql` released over `table`, and whether the checks
+/// failed it for cells a filter dropped alone.
+async fn shown_and_dropped(table: Arc<Table>, sql: &str) -> (usize, bool) {
+    let release = engine()
+        .run_for_release(&[table], sql, &CancellationToken::new(), 100)
+        .await
+        .unwrap();
+    let failed = failed(&release.facts);
+    let dropped = failed.iter().all(|c| *c == CheckCode::DroppedCell);
+    assert!(dropped, "{sql}: {failed:?}");
+    (release.outcome.result.rows(), !failed.is_empty())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_a_filter_on_a_measure_dropped_are_checked_as_if_shown() {
+    // Fifty companies a district, one of each with a capital over 1,960:
+    // four cells of 49 and four of one.
+    let by = "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县, 注册资本 > 1960";
+    for (having, fails) in [
+        // Kept or dropped, a cell of one tells of its company's capital.
+        ("HAVING sum(注册资本) > 5000", true),
+        ("HAVING sum(注册资本) > 5000 OR count(*) >= 10", true),
+        ("HAVING sum(注册资本) > 5000 ORDER BY n LIMIT 2", true),
+        // Suppressing small cells by their counts tells they are small.
+        ("HAVING count(*) >= 10", false),
+        ("HAVING count(*) >= 10 AND sum(注册资本) > 5000", false),
+    ] {
+        let sql = format!("{by} {having}");
+        let rows = if having.contains("LIMIT") { 2 } else { 4 };
+        let shown = shown_and_dropped(companies(200), &sql).await;
+        assert_eq!(shown, (rows, fails), "{sql}");
+    }
+    let outer = "SELECT d, n FROM (SELECT 区县 AS d, count(*) AS n, sum(注册资本) AS s \
+                 FROM companies GROUP BY 区县, 注册资本 > 1960) x WHERE s > 5000";
+    assert_eq!(shown_and_dropped(companies(200), outer).await, (4, true));
+    // Shown, 锦江区 would fail: its filtered sum leaves 企业0 out. Dropped
+    // for it, it told whether 企业0's capital is zero.
+    let left_out = "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 \
+                    HAVING sum(注册资本) FILTER (WHERE 企业名称 <> '企业0') = sum(注册资本)";
+    assert_eq!(shown_and_dropped(companies(40), left_out).await, (3, true));
+}
+
 /// Releases `sql` over 300,000 companies within `memory_bytes`: four
 /// districts of 75,000, each passing the checks.
 async fn released_within(memory_bytes: usize, sql: &str) {

@@ -151,6 +151,46 @@ fn any_decision() -> impl Strategy<Value = ReviewDecision> {
     proptest::sample::select(ReviewDecision::ALL.to_vec())
 }
 
+#[test]
+fn a_cell_a_filter_on_a_measure_dropped_is_checked_as_if_shown() {
+    // Shown: two cells of forty. Judged by the filter: those, a cell of
+    // three and a total one company dominates.
+    let total = |value, top_two| Some(Total { value, top_two });
+    let mut shown = traced(vec![40, 40]);
+    shown.totals = vec![("s".into(), vec![total(900.0, 100.0), total(800.0, 90.0)])];
+    let mut judged = traced(vec![40, 3, 40, 40]);
+    judged.totals = vec![(
+        "s".into(),
+        vec![
+            total(900.0, 100.0),
+            total(30.0, 20.0),
+            total(500.0, 495.0),
+            total(800.0, 90.0),
+        ],
+    )];
+    shown.before_filters = Some(Box::new(judged.clone()));
+    let failures = check(&shown, &rules());
+    assert_eq!(
+        codes(&failures),
+        vec![CheckCode::DroppedCell, CheckCode::DroppedCell]
+    );
+    assert_eq!(failures[0].column, None, "the cell of three");
+    assert_eq!(failures[1].column.as_deref(), Some("s"), "the dominated");
+    assert!(failures.iter().all(|f| f.rows.is_empty()), "none is shown");
+
+    // A shown cell failing is the shown result's failure, not a dropped
+    // one's; a judged result that cannot be traced fails the release.
+    let mut small = traced(vec![40, 4]);
+    small.before_filters = Some(Box::new(traced(vec![40, 4, 40])));
+    assert_eq!(codes(&check(&small, &rules())), vec![CheckCode::SmallCell]);
+    judged.records = None;
+    shown.before_filters = Some(Box::new(judged));
+    assert_eq!(
+        codes(&check(&shown, &rules())),
+        vec![CheckCode::Untraceable]
+    );
+}
+
 proptest! {
     /// Whatever reviews come in whatever order, an output is approved only
     /// by enough distinct checkers, none of them its author, and only

@@ -233,7 +233,8 @@ pub(crate) struct ExportRequest {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CheckFailureView {
     /// small-cell, zero, dominance, direct-identifier, row-cap, untraceable,
-    /// small-complement, unrounded-count, small-difference or small-split.
+    /// small-complement, unrounded-count, small-difference, small-split or
+    /// dropped-cell.
     pub code: String,
     pub column: Option<String>,
     /// Rows of the result (from 0) that failed.

@@ -143,6 +143,11 @@ pub(crate) fn check(code: &str) -> T {
             "Measures' filters (or a product's factors) split off too few of a cell's records, \
              shown by difference",
         ),
+        "dropped-cell" => T(
+            "按度量（记录数以外）筛选单元格时，被筛掉的单元格未通过检查：筛掉与否即透露其记录",
+            "A filter on a measure other than the record count dropped a cell that fails a check: \
+             being dropped tells of its records",
+        ),
         _ => T(
             "结果无法追溯到记录",
             "The result cannot be traced to its records",

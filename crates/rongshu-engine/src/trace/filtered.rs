@@ -1,0 +1,82 @@
+//! Cells a filter judges by their measures. `HAVING sum(x) > 100` shows
+//! some cells and drops others, and whether a cell was dropped tells
+//! something of its records: of the one record of a small cell, or of the
+//! one a measure's filter leaves out (`HAVING sum(x) - sum(x) FILTER
+//! (WHERE name <> 'X') > 100`). The release is therefore checked over
+//! every cell such a filter judged, as if all were shown.
+//!
+//! A filter on the cells' record counts and group keys alone is what
+//! suppression of small cells looks like (`HAVING count(*) >= 10`): the
+//! cells it drops are known to be small and nothing more, so it stays.
+
+use datafusion::error::Result;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
+use datafusion::logical_expr::{Aggregate, Expr, Filter, LogicalPlan};
+
+use super::{aggregate_function, down_chain, reads, rebuild};
+
+/// `plan` with the filters above its aggregation that read a measure
+/// other than the record count kept to their parts that read none, and
+/// its sorts and limits lifted: every cell those filters judged. None
+/// where no filter reads such a measure.
+pub(crate) fn before_filters(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+    let (chain, node) = down_chain(plan.clone());
+    let LogicalPlan::Aggregate(aggregate) = &node else {
+        return Ok(None);
+    };
+    let groups = aggregate.group_expr_len()?;
+    let plain = |at: usize| at < groups || counts_records(aggregate, at - groups);
+    let mut judged = false;
+    let mut lifted = Vec::with_capacity(chain.len());
+    for (depth, node) in chain.iter().enumerate() {
+        match node {
+            LogicalPlan::Filter(filter) => {
+                let input = filter.input.schema();
+                let below = &chain[depth + 1..];
+                let reads_plain = |part: &&Expr| {
+                    part.column_refs().into_iter().all(|c| {
+                        input
+                            .index_of_column(c)
+                            .is_ok_and(|at| reads(below, at).into_iter().all(plain))
+                    })
+                };
+                let parts = split_conjunction(&filter.predicate);
+                let all = parts.len();
+                let kept: Vec<Expr> = parts.into_iter().filter(reads_plain).cloned().collect();
+                if kept.len() == all {
+                    lifted.push(node.clone());
+                    continue;
+                }
+                judged = true;
+                if let Some(predicate) = conjunction(kept) {
+                    lifted.push(LogicalPlan::Filter(Filter::try_new(
+                        predicate,
+                        filter.input.clone(),
+                    )?));
+                }
+            }
+            LogicalPlan::Sort(_) | LogicalPlan::Limit(_) => {}
+            other => lifted.push(other.clone()),
+        }
+    }
+    if !judged {
+        return Ok(None);
+    }
+    Ok(Some(rebuild(lifted, node, &[])?))
+}
+
+/// Whether the aggregation's measure `at` counts the records of its cell:
+/// `count(*)`, with no filter and not of distinct values.
+fn counts_records(aggregate: &Aggregate, at: usize) -> bool {
+    aggregate
+        .aggr_expr
+        .get(at)
+        .and_then(aggregate_function)
+        .is_some_and(|function| {
+            let params = &function.params;
+            function.func.name() == "count"
+                && params.filter.is_none()
+                && !params.distinct
+                && matches!(params.args.as_slice(), [Expr::Literal(value, _)] if !value.is_null())
+        })
+}
