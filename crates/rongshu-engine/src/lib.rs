@@ -301,10 +301,12 @@ async fn execute(
     };
     // A made table says what each of its columns holds.
     let holds = matches!(statement, Statement::CreateTable { .. }).then(|| workspace.holds(&plan));
-    // Cells a filter judged by their measures are checked, shown or not.
-    let judged = match mode {
-        Mode::Release { .. } => trace::before_filters(&plan)?,
-        Mode::Answer => None,
+    // Cells a filter judged by their measures are checked, shown or not;
+    // a table made through such a filter cannot keep them to be checked.
+    let judged = if traces {
+        trace::before_filters(&plan, &workspace)?
+    } else {
+        None
     };
     let (plan, tracing, ids) = match (mode, &statement) {
         (Mode::Release { .. }, _) => {
@@ -317,7 +319,9 @@ async fn execute(
         (Mode::Answer, Statement::CreateTable { .. }) => {
             match trace::trace(plan.clone(), &workspace) {
                 Ok((widened, tracing))
-                    if tracing.shape == trace::Shape::Aggregated && tracing.keepable =>
+                    if tracing.shape == trace::Shape::Aggregated
+                        && tracing.keepable
+                        && judged.is_none() =>
                 {
                     (widened, Some(tracing), trace::RowIds::default())
                 }

@@ -8,24 +8,41 @@
 //! A filter on the cells' record counts and group keys alone is what
 //! suppression of small cells looks like (`HAVING count(*) >= 10`): the
 //! cells it drops are known to be small and nothing more, so it stays.
+//! Rows of a kept table are cells too, filtered the same way; a table
+//! made through such a filter keeps no trace (its rows stand for
+//! themselves), since what it dropped is no longer there to check.
 
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{Aggregate, Expr, Filter, LogicalPlan};
 
-use super::{aggregate_function, down_chain, reads, rebuild};
+use super::{Workspace, aggregate_function, down_chain, kept, reads, rebuild};
 
 /// `plan` with the filters above its aggregation that read a measure
 /// other than the record count kept to their parts that read none, and
 /// its sorts and limits lifted: every cell those filters judged. None
 /// where no filter reads such a measure.
-pub(crate) fn before_filters(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+pub(crate) fn before_filters(
+    plan: &LogicalPlan,
+    workspace: &Workspace,
+) -> Result<Option<LogicalPlan>> {
     let (chain, node) = down_chain(plan.clone());
-    let LogicalPlan::Aggregate(aggregate) = &node else {
-        return Ok(None);
+    // What the cells are judged on apart from their measures: group keys,
+    // and record counts where the aggregation is in sight. A kept table's
+    // counts may have been filtered when it was made, so only its keys.
+    let plain: Box<dyn Fn(usize) -> bool> = match &node {
+        LogicalPlan::Aggregate(aggregate) => {
+            let groups = aggregate.group_expr_len()?;
+            Box::new(move |at| at < groups || counts_records(aggregate, at - groups))
+        }
+        node => match kept::scan(node, &workspace.kept) {
+            Some((scan, _)) => {
+                let fields = scan.projected_schema.fields();
+                Box::new(move |at| fields.get(at).is_some_and(|f| !kept::shows_measure(f)))
+            }
+            None => return Ok(None),
+        },
     };
-    let groups = aggregate.group_expr_len()?;
-    let plain = |at: usize| at < groups || counts_records(aggregate, at - groups);
     let mut judged = false;
     let mut lifted = Vec::with_capacity(chain.len());
     for (depth, node) in chain.iter().enumerate() {
@@ -37,7 +54,7 @@ pub(crate) fn before_filters(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> 
                     part.column_refs().into_iter().all(|c| {
                         input
                             .index_of_column(c)
-                            .is_ok_and(|at| reads(below, at).into_iter().all(plain))
+                            .is_ok_and(|at| reads(below, at).into_iter().all(&plain))
                     })
                 };
                 let parts = split_conjunction(&filter.predicate);
@@ -59,6 +76,7 @@ pub(crate) fn before_filters(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> 
             other => lifted.push(other.clone()),
         }
     }
+    drop(plain);
     if !judged {
         return Ok(None);
     }

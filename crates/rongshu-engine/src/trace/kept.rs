@@ -199,6 +199,11 @@ pub(crate) fn mark(
     Arc::new(Schema::new_with_metadata(fields, meta))
 }
 
+/// Whether a kept table's own column shows a measure, not a group key.
+pub(super) fn shows_measure(field: &Field) -> bool {
+    field.metadata().contains_key(SHOWS_MEASURE)
+}
+
 /// A workspace table that keeps a trace: as queries read it, and whole.
 pub(crate) struct KeptTable {
     pub(crate) shown: Arc<dyn TableProvider>,
