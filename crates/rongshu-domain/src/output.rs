@@ -90,6 +90,11 @@ pub struct ResultFacts {
     /// judged, dropped or kept. Whether a cell is dropped tells something
     /// of its records, so the dropped are checked as if shown.
     pub before_filters: Option<Box<ResultFacts>>,
+    /// Each earlier release of the workspace this one was compared with
+    /// (as the caller labelled it), and the fewest records by which a cell
+    /// of one differs from a cell of the other sharing records with it
+    /// (0: none differ); none where there were too many cells to compare.
+    pub earlier: Vec<(String, Option<u64>)>,
 }
 
 named_enum! {
@@ -120,6 +125,10 @@ named_enum! {
         /// counts, and a cell it dropped fails a check: the filter's
         /// verdict tells something of that cell's records.
         DroppedCell = "dropped-cell",
+        /// A cell differs by too few records from a cell of an earlier
+        /// release sharing records with it: the two releases' difference
+        /// shows those records.
+        EarlierRelease = "earlier-release",
     }
 }
 
@@ -226,6 +235,11 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
             fail(CheckCode::Dominance, Some(column), dominated);
         }
     }
+    for (release, fewest) in &facts.earlier {
+        if fewest.is_none_or(|n| n > 0 && n < rules.min_cell_count) {
+            fail(CheckCode::EarlierRelease, Some(release), Vec::new());
+        }
+    }
     if let Some(before) = &facts.before_filters {
         let dropped = dropped_failing(&failures, &check(before, rules));
         failures.extend(dropped);
@@ -300,6 +314,12 @@ named_enum! {
 }
 
 impl ExportStatus {
+    /// Whether the result has left the workspace, or may yet: approved,
+    /// or awaiting the checkers.
+    pub fn may_leave(self) -> bool {
+        matches!(self, ExportStatus::AwaitingReview | ExportStatus::Approved)
+    }
+
     /// Whether the author may file a changed export in this one's place:
     /// after a checker asked for changes, or after the automatic checks
     /// failed it.

@@ -377,7 +377,7 @@ async fn main() {
             plain.push(started.elapsed());
             let started = Instant::now();
             let release = engine
-                .run_for_release(&tables, sql, &cancel, 1_000_000)
+                .run_for_release(&tables, sql, &[], &cancel, 1_000_000)
                 .await
                 .unwrap();
             traced.push(started.elapsed());

@@ -95,6 +95,7 @@ pub(crate) fn split(
         counts_computed_on: !tracing.count_computing_columns.is_empty()
             || tracing.filters_on_counts,
         before_filters: None,
+        earlier: Vec::new(),
     };
     Ok((user_schema, batches, facts))
 }

@@ -85,6 +85,14 @@ impl From<DataFusionError> for EngineError {
     }
 }
 
+/// An earlier release of the workspace, compared with the one asked for.
+#[derive(Clone, Debug)]
+pub struct Earlier {
+    /// How the checks name it (`export 12`).
+    pub label: String,
+    pub sql: String,
+}
+
 /// A result asked for release, with what output checking needs to know
 /// of it (all but the identifier columns, which callers classify).
 #[derive(Debug)]
@@ -134,23 +142,23 @@ impl Engine {
         sql: &str,
         cancel: &CancellationToken,
     ) -> Result<Outcome, EngineError> {
-        let (outcome, _) = self.start(tables, sql, cancel, Mode::Answer).await?;
+        let (outcome, _) = self.start(tables, sql, &[], cancel, Mode::Answer).await?;
         Ok(outcome)
     }
 
     /// Runs a query whose result is asked for release: the whole result
     /// up to `max_rows` (and one row more, so that the row cap can fail),
-    /// traced to its records.
+    /// traced to its records and compared with the `earlier` releases.
     pub async fn run_for_release(
         &self,
         tables: &[Arc<Table>],
         sql: &str,
+        earlier: &[Earlier],
         cancel: &CancellationToken,
         max_rows: usize,
     ) -> Result<Release, EngineError> {
-        let (outcome, facts) = self
-            .start(tables, sql, cancel, Mode::Release { max_rows })
-            .await?;
+        let mode = Mode::Release { max_rows };
+        let (outcome, facts) = self.start(tables, sql, earlier, cancel, mode).await?;
         Ok(Release {
             outcome,
             facts: facts.unwrap_or_default(),
@@ -161,6 +169,7 @@ impl Engine {
         &self,
         tables: &[Arc<Table>],
         sql: &str,
+        earlier: &[Earlier],
         cancel: &CancellationToken,
         mode: Mode,
     ) -> Result<(Outcome, Option<rongshu_domain::output::ResultFacts>), EngineError> {
@@ -182,6 +191,7 @@ impl Engine {
             self.limits.clone(),
             tables.to_vec(),
             statement.clone(),
+            earlier.to_vec(),
             stop.clone(),
             mode,
         ));
@@ -251,6 +261,7 @@ async fn execute(
     limits: Limits,
     tables: Vec<Arc<Table>>,
     statement: Statement,
+    earlier: Vec<Earlier>,
     stop: Stop,
     mode: Mode,
 ) -> Result<Ran, EngineError> {
@@ -308,6 +319,10 @@ async fn execute(
     } else {
         None
     };
+    let cells = match mode {
+        Mode::Release { .. } => trace::Cells::of(&plan, &workspace),
+        Mode::Answer => None,
+    };
     let (plan, tracing, ids) = match (mode, &statement) {
         (Mode::Release { .. }, _) => {
             let (plan, tracing) = trace::trace(plan, &workspace)?;
@@ -353,6 +368,9 @@ async fn execute(
                 facts.before_filters = Some(Box::new(
                     judged_facts(judged, &workspace, &context, &stop).await?,
                 ));
+            }
+            if let Some(cells) = &cells {
+                facts.earlier = compared(cells, &earlier, &workspace, &context, &stop).await?;
             }
             (schema, batches, Some(facts), false)
         }
@@ -424,6 +442,45 @@ async fn judged_facts(
         facts.records = None;
     }
     Ok(facts)
+}
+
+/// Most rows the count of a table's records by two releases' cells may
+/// have; past it the two are not compared, and the checks fail.
+const OVERLAP_ROWS: usize = 1_000_000;
+
+/// The release with cells `new` compared with each `earlier` one over the
+/// same table: the fewest records by which their cells differ.
+async fn compared(
+    new: &trace::Cells,
+    earlier: &[Earlier],
+    workspace: &trace::Workspace,
+    context: &datafusion::prelude::SessionContext,
+    stop: &Stop,
+) -> Result<Vec<(String, Option<u64>)>, EngineError> {
+    let mut compared = Vec::new();
+    for release in earlier {
+        // One that no longer plans read a table since dropped: not this
+        // release's.
+        let Ok(plan) = context.state().create_logical_plan(&release.sql).await else {
+            continue;
+        };
+        let Some(cells) = trace::Cells::of(&plan, workspace) else {
+            continue;
+        };
+        let Some(overlap) = trace::overlap(&cells, new)? else {
+            continue;
+        };
+        let none = std::iter::empty();
+        let cap = Some(OVERLAP_ROWS);
+        let (_, batches, truncated) =
+            collect(context, &overlap, none, stop, workspace.partitions, cap).await?;
+        let fewest = match truncated {
+            true => None,
+            false => Some(trace::fewest_differing(&batches, &cells, new)?),
+        };
+        compared.push((release.label.clone(), fewest));
+    }
+    Ok(compared)
 }
 
 /// Runs `shared`'s plan and keeps its rows, their memory counted against

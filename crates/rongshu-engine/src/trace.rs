@@ -20,6 +20,7 @@
 //! contributions, and a sum of anything else takes each row as one.
 
 mod copies;
+mod earlier;
 mod filtered;
 mod holds;
 mod kept;
@@ -45,6 +46,7 @@ use datafusion::logical_expr::{
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
+pub(crate) use earlier::{Cells, fewest_differing, overlap};
 pub(crate) use filtered::before_filters;
 pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use rongshu_domain::output::{CheckCode, DisclosureRules, ResultFacts, check};
 use rongshu_engine::{
-    Batch, ColumnType, Engine, EngineError, Limits, OutputColumn, Statement, Table, tables_named,
+    Batch, ColumnType, Earlier, Engine, EngineError, Limits, OutputColumn, Statement, Table,
+    tables_named,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -291,6 +292,7 @@ async fn released(sql: &str, max_rows: usize) -> (Vec<Vec<Option<String>>>, Resu
         .run_for_release(
             &[companies(40), inspections()],
             sql,
+            &[],
             &CancellationToken::new(),
             max_rows,
         )
@@ -372,7 +374,7 @@ async fn tracing_passes_through_aliases_filters_sorts_and_limits() {
 /// failed it for cells a filter dropped alone.
 async fn shown_and_dropped(table: Arc<Table>, sql: &str) -> (usize, bool) {
     let release = engine()
-        .run_for_release(&[table], sql, &CancellationToken::new(), 100)
+        .run_for_release(&[table], sql, &[], &CancellationToken::new(), 100)
         .await
         .unwrap();
     let failed = failed(&release.facts);
@@ -423,7 +425,7 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
         let table = Table::from_parquet(made.result.name(), made.result.parquet().unwrap());
         let tables = [companies(200), Arc::new(table.unwrap())];
         let release = engine()
-            .run_for_release(&tables, sql, &CancellationToken::new(), 100)
+            .run_for_release(&tables, sql, &[], &CancellationToken::new(), 100)
             .await
             .unwrap();
         (release.outcome.result.rows(), failed(&release.facts))
@@ -455,6 +457,103 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
+    // Twenty companies a district.
+    let compared = |sql: &'static str, earlier: &'static str| async move {
+        let earlier = [Earlier {
+            label: "export 1".into(),
+            sql: earlier.into(),
+        }];
+        let release = engine()
+            .run_for_release(
+                &[companies(80), inspections()],
+                sql,
+                &earlier,
+                &CancellationToken::new(),
+                100,
+            )
+            .await
+            .unwrap();
+        let failed = failed(&release.facts);
+        let earlier_only = failed.iter().all(|c| *c == CheckCode::EarlierRelease);
+        assert!(earlier_only, "{sql}: {failed:?}");
+        release.facts.earlier
+    };
+    let all = "SELECT count(*) AS n, sum(注册资本) AS s FROM companies";
+    let by_district = "SELECT 区县, sum(注册资本) AS s FROM companies GROUP BY 区县";
+    let fewest = |n: u64| vec![("export 1".to_owned(), Some(n))];
+    for (sql, earlier, differing) in [
+        // The difference of the two is 企业0's capital.
+        (
+            "SELECT sum(注册资本) FROM companies WHERE 企业名称 <> '企业0'",
+            all,
+            1,
+        ),
+        (
+            "SELECT c.区县, sum(c.注册资本) FROM companies c WHERE c.企业名称 <> '企业0' GROUP BY c.区县",
+            by_district,
+            1,
+        ),
+        (
+            by_district,
+            "SELECT 区县, count(*) FROM companies WHERE 注册资本 < 760 OR 区县 <> '武侯区' GROUP BY 区县",
+            2,
+        ),
+        // Cells apart by three districts, or by a quarter of the companies.
+        (by_district, all, 60),
+        (
+            "SELECT sum(注册资本) FROM companies WHERE 注册资本 > 200",
+            all,
+            20,
+        ),
+        // The same cells again differ by none.
+        (by_district, by_district, 0),
+    ] {
+        assert_eq!(compared(sql, earlier).await, fewest(differing), "{sql}");
+    }
+    let (_, facts) = released(
+        "SELECT sum(注册资本) FROM companies WHERE 企业名称 <> '企业0'",
+        100,
+    )
+    .await;
+    assert!(facts.earlier.is_empty(), "nothing earlier");
+    assert_eq!(
+        failing_rows_of(
+            compared(
+                "SELECT sum(注册资本) FROM companies WHERE 企业名称 <> '企业0'",
+                all
+            )
+            .await
+        ),
+        vec![CheckCode::EarlierRelease]
+    );
+    // Other tables, other shapes and queries that no longer plan are not
+    // compared.
+    for earlier in [
+        "SELECT 结果, count(*) FROM inspections GROUP BY 结果",
+        "SELECT 区县, count(*) FROM companies GROUP BY ROLLUP (区县)",
+        "SELECT count(*) FROM dropped",
+    ] {
+        assert_eq!(
+            compared(by_district, earlier).await,
+            Vec::new(),
+            "{earlier}"
+        );
+    }
+}
+
+/// The checks failed by a result with these comparisons alone.
+fn failing_rows_of(earlier: Vec<(String, Option<u64>)>) -> Vec<CheckCode> {
+    let facts = ResultFacts {
+        rows: 1,
+        records: Some(vec![40]),
+        earlier,
+        ..ResultFacts::default()
+    };
+    failed(&facts)
+}
+
 /// Releases `sql` over 300,000 companies within `memory_bytes`: four
 /// districts of 75,000, each passing the checks.
 async fn released_within(memory_bytes: usize, sql: &str) {
@@ -464,7 +563,13 @@ async fn released_within(memory_bytes: usize, sql: &str) {
         ..Limits::default()
     });
     let release = engine
-        .run_for_release(&[companies(300_000)], sql, &CancellationToken::new(), 100)
+        .run_for_release(
+            &[companies(300_000)],
+            sql,
+            &[],
+            &CancellationToken::new(),
+            100,
+        )
         .await
         .unwrap();
     assert_eq!(release.facts.records, Some(vec![75_000; 4]));
@@ -548,6 +653,7 @@ async fn a_release_past_the_row_cap_fails_it_and_tables_are_not_released() {
         .run_for_release(
             &[companies(4)],
             "CREATE TABLE t AS SELECT * FROM companies",
+            &[],
             &CancellationToken::new(),
             10,
         )
@@ -573,6 +679,7 @@ async fn release_from(table: Table, sql: &str) -> (Vec<Vec<Option<String>>>, Res
         .run_for_release(
             &[companies(40), Arc::new(table)],
             sql,
+            &[],
             &CancellationToken::new(),
             100,
         )
@@ -1044,7 +1151,7 @@ async fn a_count_of_a_column_leaving_out_few_fails() {
 
 async fn release_of_flagged(sql: &str) -> ResultFacts {
     engine()
-        .run_for_release(&[forty()], sql, &CancellationToken::new(), 100)
+        .run_for_release(&[forty()], sql, &[], &CancellationToken::new(), 100)
         .await
         .unwrap()
         .facts
@@ -1354,6 +1461,7 @@ async fn a_table_function_is_not_the_kept_table_of_its_name() {
         .run_for_release(
             &[companies(40), Arc::new(series)],
             "SELECT value, count(*) AS n FROM LATERAL generate_series(1, 2) GROUP BY value",
+            &[],
             &CancellationToken::new(),
             100,
         )

@@ -10,7 +10,7 @@ use rongshu_domain::output::{
     CheckFailure, DisclosureRules, ExportStatus, Review, ReviewDecision, after_checks, check,
     review, round_count,
 };
-use rongshu_engine::{Batch, OutputColumn};
+use rongshu_engine::{Batch, Earlier, OutputColumn};
 use rongshu_formats::{ColumnType, OutputFormat, Package};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_products::Caller;
@@ -293,10 +293,11 @@ impl Sandbox {
     ) -> Result<Ran<Traced>, SandboxError> {
         let opened = self.open(caller, agreement_id, sql).await?;
         let rules = &self.inner.config.rules;
+        let earlier = self.may_have_left(agreement_id).await?;
         let release = self
             .inner
             .engine
-            .run_for_release(&opened.tables, sql, cancel, rules.max_rows)
+            .run_for_release(&opened.tables, sql, &earlier, cancel, rules.max_rows)
             .await?;
         let result = &release.outcome.result;
         let columns = result.columns().to_vec();
@@ -314,6 +315,29 @@ impl Sandbox {
             lineage,
         };
         Ok(Ran::new(traced, &opened, &release.outcome))
+    }
+
+    /// The workspace's exports that have left it or may yet, each to be
+    /// compared with a new one (a difference of the two could show what
+    /// neither shows).
+    async fn may_have_left(&self, agreement_id: i64) -> Result<Vec<Earlier>, SandboxError> {
+        let mut earlier = Vec::new();
+        for export in self
+            .store()
+            .sandbox_exports(Some(agreement_id), None)
+            .await?
+        {
+            let status = export.export.status.parse::<ExportStatus>();
+            if !status.is_ok_and(ExportStatus::may_leave) {
+                continue;
+            }
+            let query = self.store().sandbox_query(export.export.query_id).await?;
+            earlier.push(Earlier {
+                label: format!("export {}", export.id),
+                sql: query.query.statement,
+            });
+        }
+        Ok(earlier)
     }
 
     /// An output checker's decision. Checkers are the operator's; the

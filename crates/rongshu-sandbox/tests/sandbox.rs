@@ -426,6 +426,31 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
             2
         );
         assert!(actions.contains(&"sandbox.export.release".to_owned()));
+
+        // Less the released table, this one would show one company's
+        // capital: it fails, naming the export it differs from.
+        let differencing = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+                 FROM registrations_lab WHERE 企业名称 <> '成都第39科技有限公司' \
+                 GROUP BY 1 ORDER BY 1",
+                "大中型企业分布（修订）",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            differencing.export.status,
+            ExportStatus::FailedChecks.as_str()
+        );
+        let failures = ExportFailure::decode(&differencing.export.checks);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].code, "earlier-release");
+        let released = format!("export {}", aggregate.id);
+        assert_eq!(failures[0].column.as_deref(), Some(released.as_str()));
     })
     .await;
 }

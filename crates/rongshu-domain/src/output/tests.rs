@@ -191,6 +191,24 @@ fn a_cell_a_filter_on_a_measure_dropped_is_checked_as_if_shown() {
     );
 }
 
+#[test]
+fn a_cell_differing_from_an_earlier_releases_by_few_records_fails() {
+    let compared = |fewest: Option<u64>| {
+        let mut facts = traced(vec![40]);
+        facts.earlier = vec![("export 3".into(), Some(0)), ("export 7".into(), fewest)];
+        check(&facts, &rules())
+    };
+    for passing in [Some(0), Some(10), Some(250)] {
+        assert!(compared(passing).is_empty(), "{passing:?}");
+    }
+    // Too many cells to compare fails as surely as a small difference.
+    for failing in [Some(1), Some(9), None] {
+        let failures = compared(failing);
+        assert_eq!(codes(&failures), vec![CheckCode::EarlierRelease]);
+        assert_eq!(failures[0].column.as_deref(), Some("export 7"));
+    }
+}
+
 proptest! {
     /// Whatever reviews come in whatever order, an output is approved only
     /// by enough distinct checkers, none of them its author, and only

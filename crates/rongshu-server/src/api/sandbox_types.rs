@@ -233,8 +233,8 @@ pub(crate) struct ExportRequest {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CheckFailureView {
     /// small-cell, zero, dominance, direct-identifier, row-cap, untraceable,
-    /// small-complement, unrounded-count, small-difference, small-split or
-    /// dropped-cell.
+    /// small-complement, unrounded-count, small-difference, small-split,
+    /// dropped-cell or earlier-release (its column names the export).
     pub code: String,
     pub column: Option<String>,
     /// Rows of the result (from 0) that failed.

@@ -148,6 +148,11 @@ pub(crate) fn check(code: &str) -> T {
             "A filter on a measure other than the record count dropped a cell that fails a check: \
              being dropped tells of its records",
         ),
+        "earlier-release" => T(
+            "与此前申请导出的结果中共享记录的单元格相差的记录过少，两次结果相减即可推算",
+            "Differs from a cell of an earlier export sharing its records by too few, \
+             shown by subtracting the two",
+        ),
         _ => T(
             "结果无法追溯到记录",
             "The result cannot be traced to its records",
