@@ -445,7 +445,8 @@ async fn judged_facts(
 }
 
 /// Most rows the count of a table's records by two releases' cells may
-/// have; past it the two are not compared, and the checks fail.
+/// have; past it (or the query's memory) the two are not compared, and
+/// the checks fail.
 const OVERLAP_ROWS: usize = 1_000_000;
 
 /// The release with cells `new` compared with each `earlier` one over the
@@ -467,16 +468,16 @@ async fn compared(
         let Some(cells) = trace::Cells::of(&plan, workspace) else {
             continue;
         };
-        let Some(overlap) = trace::overlap(&cells, new)? else {
+        let Some(overlap) = trace::overlap(&cells, new, workspace.partitions)? else {
             continue;
         };
         let none = std::iter::empty();
         let cap = Some(OVERLAP_ROWS);
-        let (_, batches, truncated) =
-            collect(context, &overlap, none, stop, workspace.partitions, cap).await?;
-        let fewest = match truncated {
-            true => None,
-            false => Some(trace::fewest_differing(&batches, &cells, new)?),
+        let fewest = match collect(context, &overlap, none, stop, workspace.partitions, cap).await {
+            Ok((_, batches, false)) => Some(trace::fewest_differing(&batches, &cells, new)?),
+            // Too many cells, or records, to compare within the limits.
+            Ok((_, _, true)) | Err(EngineError::MemoryLimit { .. }) => None,
+            Err(other) => return Err(other),
         };
         compared.push((release.label.clone(), fewest));
     }

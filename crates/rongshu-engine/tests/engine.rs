@@ -459,20 +459,23 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
-    // Twenty companies a district.
+    // Twenty companies a district, and a table made of all but one.
+    let made = run(
+        &engine(),
+        &[companies(80)],
+        "CREATE TABLE some AS SELECT * FROM companies WHERE 企业名称 <> '企业5'",
+    )
+    .await
+    .unwrap();
+    let some = Table::from_parquet("some", made.result.parquet().unwrap()).unwrap();
+    let tables = &[companies(80), inspections(), Arc::new(some)];
     let compared = |sql: &'static str, earlier: &'static str| async move {
         let earlier = [Earlier {
             label: "export 1".into(),
             sql: earlier.into(),
         }];
         let release = engine()
-            .run_for_release(
-                &[companies(80), inspections()],
-                sql,
-                &earlier,
-                &CancellationToken::new(),
-                100,
-            )
+            .run_for_release(tables, sql, &earlier, &CancellationToken::new(), 100)
             .await
             .unwrap();
         let failed = failed(&release.facts);
@@ -500,6 +503,19 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
             "SELECT 区县, count(*) FROM companies WHERE 注册资本 < 760 OR 区县 <> '武侯区' GROUP BY 区县",
             2,
         ),
+        // Through a subquery, or a table made of some of the records.
+        (
+            "SELECT s FROM (SELECT sum(x) AS s FROM \
+             (SELECT 注册资本 AS x, 企业名称 AS name FROM companies) WHERE name <> '企业0')",
+            all,
+            1,
+        ),
+        ("SELECT count(*) FROM some", all, 1),
+        (
+            "SELECT 区县, sum(注册资本) AS s FROM some GROUP BY 区县",
+            by_district,
+            1,
+        ),
         // Cells apart by three districts, or by a quarter of the companies.
         (by_district, all, 60),
         (
@@ -507,8 +523,13 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
             all,
             20,
         ),
-        // The same cells again differ by none.
+        // The same cells again differ by none; another table's share none.
         (by_district, by_district, 0),
+        (
+            by_district,
+            "SELECT 结果, count(*) FROM inspections GROUP BY 结果",
+            0,
+        ),
     ] {
         assert_eq!(compared(sql, earlier).await, fewest(differing), "{sql}");
     }
@@ -528,10 +549,10 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
         ),
         vec![CheckCode::EarlierRelease]
     );
-    // Other tables, other shapes and queries that no longer plan are not
-    // compared.
+    // Other shapes and queries that no longer plan are not compared.
     for earlier in [
-        "SELECT 结果, count(*) FROM inspections GROUP BY 结果",
+        "SELECT i.结果, count(*) FROM companies c JOIN inspections i \
+         ON c.企业名称 = i.企业名称 GROUP BY i.结果",
         "SELECT 区县, count(*) FROM companies GROUP BY ROLLUP (区县)",
         "SELECT count(*) FROM dropped",
     ] {

@@ -9,9 +9,11 @@
 //!
 //! Compared are aggregations of one table of records, filtered or not
 //! (`WHERE`, not `FILTER`: a measure's filter is checked within its
-//! release), by their filters and groups re-run over the table as it is
-//! now. Releases of other shapes (joins, kept tables, grouping sets) are
-//! not compared; the checkers' review stands against those.
+//! release), through subqueries or not, by their filters and groups re-run
+//! over the tables as they are now and their records matched by id: a
+//! table made of some rows of another holds the same records. Releases of
+//! other shapes (joins, kept aggregations, grouping sets) are not
+//! compared; the checkers' review stands against those.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,17 +23,17 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
-use datafusion::common::Column;
 use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, NullEquality};
+use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::logical_expr::utils::conjunction;
-use datafusion::logical_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, TableScan, TableScanBuilder, lit, when,
-};
+use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, lit, when};
 
-use super::{Workspace, column, down_chain, has_subquery, scans};
+use super::{RECORD_ID, Workspace, column, down_chain, has_subquery, scans, unaliased};
+use crate::Table;
 
 const EARLIER: &str = "__rongshu_earlier";
 const NEW: &str = "__rongshu_new";
@@ -41,9 +43,9 @@ const RECORDS: &str = "__rongshu_overlap";
 /// record is in a cell, and the cell's keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Cells {
-    /// The table, as queries read it.
-    table: Arc<dyn TableProvider>,
-    scan: TableScan,
+    /// The table as queries read it, and whole (read with its records' ids).
+    shown: Arc<dyn TableProvider>,
+    table: Arc<Table>,
     /// The rows the aggregation reads; none when all.
     filter: Option<Expr>,
     keys: Vec<Expr>,
@@ -51,7 +53,7 @@ pub(crate) struct Cells {
 
 impl Cells {
     /// The cells of `plan`, when it is an aggregation of one table of
-    /// records through filters alone.
+    /// records through filters, projections and aliases alone.
     pub(crate) fn of(plan: &LogicalPlan, workspace: &Workspace) -> Option<Cells> {
         let (_, node) = down_chain(plan.clone());
         let LogicalPlan::Aggregate(aggregate) = node else {
@@ -64,84 +66,137 @@ impl Cells {
         {
             return None;
         }
-        let mut filters = Vec::new();
-        let mut input = aggregate.input.as_ref();
+        let keys = aggregate.group_expr.len();
+        let mut exprs = aggregate.group_expr.clone();
+        let mut node = aggregate.input.as_ref();
         let scan = loop {
-            match input {
-                LogicalPlan::Filter(filter) => {
-                    filters.push(filter.predicate.clone());
-                    input = filter.input.as_ref();
-                }
-                LogicalPlan::SubqueryAlias(alias) => input = alias.input.as_ref(),
+            match node {
+                LogicalPlan::Filter(filter) => exprs.push(filter.predicate.clone()),
+                LogicalPlan::Projection(_) | LogicalPlan::SubqueryAlias(_) => {}
                 // A scan stopping early reads other rows than the table's.
                 LogicalPlan::TableScan(scan) if scan.fetch.is_none() => break scan,
                 _ => return None,
             }
+            exprs = exprs
+                .into_iter()
+                .map(|e| through(e, node))
+                .collect::<Result<_>>()
+                .ok()?;
+            node = node.inputs()[0];
         };
-        let (table, _) = workspace
+        let (shown, table) = workspace
             .records
             .iter()
             .find(|(shown, _)| scans(scan, shown))?;
-        filters.extend(scan.filters.iter().cloned());
-        if filters
-            .iter()
-            .chain(&aggregate.group_expr)
-            .any(has_subquery)
-        {
+        exprs.extend(scan.filters.iter().cloned());
+        if exprs.iter().any(|e| has_subquery(e) || e.is_volatile()) {
             return None;
         }
-        let filters: Vec<Expr> = filters
+        let mut exprs: Vec<Expr> = exprs
             .into_iter()
             .map(unqualified)
             .collect::<Result<_>>()
             .ok()?;
-        let keys = aggregate.group_expr.iter().cloned().map(unqualified);
+        let filters = exprs.split_off(keys);
         Some(Cells {
+            shown: shown.clone(),
             table: table.clone(),
-            scan: scan.clone(),
             filter: conjunction(filters),
-            keys: keys.collect::<Result<_>>().ok()?,
+            keys: exprs,
         })
     }
 
-    /// Whether a record is in one of the cells, and the cell's keys (none
-    /// where it is in none), named after `side`; and their names.
-    fn columns(&self, side: &str) -> Result<(Vec<Expr>, Vec<String>)> {
-        let inside = match &self.filter {
+    /// Whether a record is in one of the cells.
+    fn inside(&self) -> Expr {
+        match &self.filter {
             Some(filter) => coalesce(vec![filter.clone(), lit(false)]),
             None => lit(true),
-        };
-        let mut names = vec![side.to_owned()];
-        let mut columns = vec![inside.clone().alias(side)];
-        for (at, key) in self.keys.iter().enumerate() {
-            names.push(format!("{side}{at}"));
-            columns.push(
-                when(inside.clone(), key.clone())
-                    .end()?
-                    .alias(&names[at + 1]),
-            );
         }
-        Ok((columns, names))
+    }
+
+    /// Whether a record is in one of the cells, and the cell's keys (none
+    /// where it is in none), named after `side`.
+    fn cell(&self, side: &str) -> Result<Vec<Expr>> {
+        let mut columns = vec![self.inside().alias(side)];
+        for (at, key) in self.keys.iter().enumerate() {
+            let keyed = when(self.inside(), key.clone()).end()?;
+            columns.push(keyed.alias(format!("{side}{at}")));
+        }
+        Ok(columns)
+    }
+
+    /// The table's records in a cell: each one's id, `side` (true), and
+    /// the cell's keys, named after `side`; none where the table's rows
+    /// are not each one record with an id.
+    fn records(&self, side: &str, partitions: usize) -> Result<Option<LogicalPlan>> {
+        let Some((provider, 1)) = self.table.identified_provider(partitions)? else {
+            return Ok(None);
+        };
+        let inside = self.inside();
+        let mut columns = vec![
+            column(&format!("{RECORD_ID}0")).alias(format!("{side}_id")),
+            lit(true).alias(side),
+        ];
+        for (at, key) in self.keys.iter().enumerate() {
+            columns.push(key.clone().alias(format!("{side}{at}")));
+        }
+        let plan = LogicalPlanBuilder::scan(self.table.name(), provider_as_source(provider), None)?
+            .filter(inside)?
+            .project(columns)?
+            .build()?;
+        Ok(Some(plan))
     }
 }
 
-/// The plan counting `new`'s table's records by their cell in each
-/// release; none when the two read different tables.
-pub(crate) fn overlap(earlier: &Cells, new: &Cells) -> Result<Option<LogicalPlan>> {
-    if !Arc::ptr_eq(&earlier.table, &new.table) {
-        return Ok(None);
-    }
-    // The whole table: either release's scan may read only its columns.
-    let scan =
-        TableScanBuilder::new(new.scan.table_name.clone(), new.scan.source.clone()).build()?;
-    let (mut columns, mut names) = earlier.columns(EARLIER)?;
-    let (more, more_names) = new.columns(NEW)?;
-    columns.extend(more);
-    names.extend(more_names);
-    let groups: Vec<Expr> = names.iter().map(|n| column(n)).collect();
-    let plan = LogicalPlanBuilder::from(LogicalPlan::TableScan(scan))
+/// The plan counting the records of two releases' cells by the cell they
+/// are in under each (a record in one release's cells only, under none
+/// of the other's); none where either cannot say which records its cells
+/// hold. Two releases of one table judge each row once; others match
+/// their records by id.
+pub(crate) fn overlap(
+    earlier: &Cells,
+    new: &Cells,
+    partitions: usize,
+) -> Result<Option<LogicalPlan>> {
+    if Arc::ptr_eq(&earlier.table, &new.table) {
+        let mut columns = earlier.cell(EARLIER)?;
+        columns.extend(new.cell(NEW)?);
+        let groups: Vec<Expr> = columns
+            .iter()
+            .map(|c| column(&c.schema_name().to_string()))
+            .collect();
+        let plan = LogicalPlanBuilder::scan(
+            new.table.name(),
+            provider_as_source(new.shown.clone()),
+            None,
+        )?
         .project(columns)?
         .filter(column(EARLIER).or(column(NEW)))?
+        .aggregate(groups, vec![count_all().alias(RECORDS)])?
+        .build()?;
+        return Ok(Some(plan));
+    }
+    let (Some(left), Some(right)) = (
+        earlier.records(EARLIER, partitions)?,
+        new.records(NEW, partitions)?,
+    ) else {
+        return Ok(None);
+    };
+    let ids = |side: &str| vec![Column::new_unqualified(format!("{side}_id"))];
+    let mut groups = Vec::new();
+    for (side, keys) in [(EARLIER, earlier.keys.len()), (NEW, new.keys.len())] {
+        let inside = coalesce(vec![column(side), lit(false)]).alias(side);
+        groups.push(inside);
+        groups.extend((0..keys).map(|at| column(&format!("{side}{at}"))));
+    }
+    let plan = LogicalPlanBuilder::from(left)
+        .join_detailed(
+            right,
+            JoinType::Full,
+            (ids(EARLIER), ids(NEW)),
+            None,
+            NullEquality::NullEqualsNothing,
+        )?
         .aggregate(groups, vec![count_all().alias(RECORDS)])?
         .build()?;
     Ok(Some(plan))
@@ -208,6 +263,22 @@ pub(crate) fn fewest_differing(
         .filter(|differing| *differing > 0)
         .min()
         .unwrap_or(0))
+}
+
+/// `expr`, read over `node`'s result, read over its input instead.
+fn through(expr: Expr, node: &LogicalPlan) -> Result<Expr> {
+    let schema = node.schema();
+    expr.transform(|e| {
+        let Expr::Column(c) = &e else {
+            return Ok(Transformed::no(e));
+        };
+        let at = schema.index_of_column(c)?;
+        Ok(Transformed::yes(match node {
+            LogicalPlan::Projection(projection) => unaliased(&projection.expr[at]).clone(),
+            other => Expr::Column(Column::from(other.inputs()[0].schema().qualified_field(at))),
+        }))
+    })
+    .map(|t| t.data)
 }
 
 /// `expr` over the table's columns by name alone: each release may have

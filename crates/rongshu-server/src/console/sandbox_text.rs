@@ -149,9 +149,9 @@ pub(crate) fn check(code: &str) -> T {
              being dropped tells of its records",
         ),
         "earlier-release" => T(
-            "与此前申请导出的结果中共享记录的单元格相差的记录过少，两次结果相减即可推算",
-            "Differs from a cell of an earlier export sharing its records by too few, \
-             shown by subtracting the two",
+            "与此前申请导出的结果中共享记录的单元格相差的记录过少（或单元格过多无法比较），两次结果相减即可推算",
+            "Differs from a cell of an earlier export sharing its records by too few (or has \
+             too many cells to compare), shown by subtracting the two",
         ),
         _ => T(
             "结果无法追溯到记录",
