@@ -11,15 +11,16 @@
 //! (`WHERE`, not `FILTER`: a measure's filter is checked within its
 //! release), through subqueries or not, by their filters and groups re-run
 //! over the tables as they are now and their records matched by id: a
-//! table made of some rows of another holds the same records. Releases of
-//! other shapes (joins, kept aggregations, grouping sets) are not
-//! compared; the checkers' review stands against those.
+//! table made of some rows of another holds the same records; a kept
+//! aggregation's rows weigh the records they stand for. Releases of other
+//! shapes (joins, grouping sets) are not compared; the checkers' review
+//! stands against those.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
@@ -29,22 +30,30 @@ use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::count::count_all;
+use datafusion::functions_aggregate::expr_fn::sum;
 use datafusion::logical_expr::utils::conjunction;
-use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, lit, when};
+use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
 
-use super::{RECORD_ID, Workspace, column, down_chain, has_subquery, scans, unaliased};
+use super::{
+    RECORD_ID, RECORDS, Workspace, column, down_chain, has_subquery, kept, scans, unaliased,
+};
 use crate::Table;
 
 const EARLIER: &str = "__rongshu_earlier";
 const NEW: &str = "__rongshu_new";
-const RECORDS: &str = "__rongshu_overlap";
+const OVERLAP: &str = "__rongshu_overlap";
+const WEIGHT: &str = "__rongshu_weight";
 
 /// A release's cells as conditions on one table's records: whether a
 /// record is in a cell, and the cell's keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Cells {
-    /// The table as queries read it, and whole (read with its records' ids).
-    shown: Arc<dyn TableProvider>,
+    /// The table as the comparison reads it: with the records each row
+    /// stands for, where it keeps them.
+    read: Arc<dyn TableProvider>,
+    /// The records a row stands for; none where it is one.
+    weight: Option<Expr>,
+    /// The table, whole: read with its records' ids.
     table: Arc<Table>,
     /// The rows the aggregation reads; none when all.
     filter: Option<Expr>,
@@ -88,6 +97,16 @@ impl Cells {
             .records
             .iter()
             .find(|(shown, _)| scans(scan, shown))?;
+        // A join's rows may be copies of records.
+        if table.holds_copies() {
+            return None;
+        }
+        // A kept aggregation's rows are cells, each weighing the records
+        // it stands for.
+        let (read, weight) = match kept::scan(node, &workspace.kept) {
+            Some((_, whole)) => (whole, Some(column(RECORDS))),
+            None => (shown.clone(), None),
+        };
         exprs.extend(scan.filters.iter().cloned());
         if exprs.iter().any(|e| has_subquery(e) || e.is_volatile()) {
             return None;
@@ -99,7 +118,8 @@ impl Cells {
             .ok()?;
         let filters = exprs.split_off(keys);
         Some(Cells {
-            shown: shown.clone(),
+            read,
+            weight,
             table: table.clone(),
             filter: conjunction(filters),
             keys: exprs,
@@ -165,15 +185,19 @@ pub(crate) fn overlap(
             .iter()
             .map(|c| column(&c.schema_name().to_string()))
             .collect();
-        let plan = LogicalPlanBuilder::scan(
-            new.table.name(),
-            provider_as_source(new.shown.clone()),
-            None,
-        )?
-        .project(columns)?
-        .filter(column(EARLIER).or(column(NEW)))?
-        .aggregate(groups, vec![count_all().alias(RECORDS)])?
-        .build()?;
+        let records = match &new.weight {
+            Some(weight) => {
+                columns.push(weight.clone().alias(WEIGHT));
+                cast(sum(column(WEIGHT)), DataType::Int64)
+            }
+            None => count_all(),
+        };
+        let plan =
+            LogicalPlanBuilder::scan(new.table.name(), provider_as_source(new.read.clone()), None)?
+                .project(columns)?
+                .filter(column(EARLIER).or(column(NEW)))?
+                .aggregate(groups, vec![records.alias(OVERLAP)])?
+                .build()?;
         return Ok(Some(plan));
     }
     let (Some(left), Some(right)) = (
@@ -197,7 +221,7 @@ pub(crate) fn overlap(
             None,
             NullEquality::NullEqualsNothing,
         )?
-        .aggregate(groups, vec![count_all().alias(RECORDS)])?
+        .aggregate(groups, vec![count_all().alias(OVERLAP)])?
         .build()?;
     Ok(Some(plan))
 }
@@ -220,7 +244,7 @@ pub(crate) fn fewest_differing(
             let mut texts = Vec::with_capacity(keys);
             for at in 0..keys {
                 let key = batch.column(schema.index_of(&format!("{name}{at}"))?);
-                texts.push(cast(key, &DataType::Utf8)?);
+                texts.push(compute::cast(key, &DataType::Utf8)?);
             }
             let rows = (0..batch.num_rows())
                 .map(|row| {
@@ -241,7 +265,7 @@ pub(crate) fn fewest_differing(
         let (in_earlier, earlier_keys) = side(EARLIER, earlier.keys.len())?;
         let (in_new, new_keys) = side(NEW, new.keys.len())?;
         let records = batch
-            .column(schema.index_of(RECORDS)?)
+            .column(schema.index_of(OVERLAP)?)
             .as_primitive::<Int64Type>();
         for row in 0..batch.num_rows() {
             let n = records.value(row) as u64;
