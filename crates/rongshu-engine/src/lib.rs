@@ -468,20 +468,41 @@ async fn compared(
         let Some(cells) = trace::Cells::of(&plan, workspace) else {
             continue;
         };
-        let Some(overlap) = trace::overlap(&cells, new, workspace.partitions)? else {
-            continue;
-        };
-        let none = std::iter::empty();
-        let cap = Some(OVERLAP_ROWS);
-        let fewest = match collect(context, &overlap, none, stop, workspace.partitions, cap).await {
-            Ok((_, batches, false)) => Some(trace::fewest_differing(&batches, &cells, new)?),
-            // Too many cells, or records, to compare within the limits.
-            Ok((_, _, true)) | Err(EngineError::MemoryLimit { .. }) => None,
-            Err(other) => return Err(other),
+        let fewest = match compare(&cells, new, workspace.partitions, context, stop).await {
+            Ok(None) => continue,
+            Ok(Some(fewest)) => Some(fewest),
+            Err(stopped @ (EngineError::Cancelled | EngineError::TimeLimit { .. })) => {
+                return Err(stopped);
+            }
+            // Past the limits, or a comparison the engine cannot run (a
+            // correlated subquery under another name): not compared, and
+            // the checks fail.
+            Err(_) => None,
         };
         compared.push((release.label.clone(), fewest));
     }
     Ok(compared)
+}
+
+/// The fewest records by which the cells of two releases sharing records
+/// differ; none where they cannot be compared.
+async fn compare(
+    earlier: &trace::Cells,
+    new: &trace::Cells,
+    partitions: usize,
+    context: &datafusion::prelude::SessionContext,
+    stop: &Stop,
+) -> Result<Option<u64>, EngineError> {
+    let Some(overlap) = trace::overlap(earlier, new, partitions)? else {
+        return Ok(None);
+    };
+    let none = std::iter::empty();
+    let cap = Some(OVERLAP_ROWS);
+    let (_, batches, truncated) = collect(context, &overlap, none, stop, partitions, cap).await?;
+    if truncated {
+        return Err(EngineError::MemoryLimit { limit_mb: 0 });
+    }
+    Ok(Some(trace::fewest_differing(&batches, earlier, new)?))
 }
 
 /// Runs `shared`'s plan and keeps its rows, their memory counted against

@@ -524,6 +524,20 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
             1,
         ),
         ("SELECT count(*) FROM some", all, 1),
+        // Through a subquery choosing the records (企业1 failed one),
+        // correlated to the table under another name or not.
+        (
+            "SELECT sum(注册资本) FROM companies WHERE 企业名称 NOT IN \
+             (SELECT 企业名称 FROM inspections WHERE 结果 = '不合格')",
+            all,
+            1,
+        ),
+        (
+            "SELECT sum(c.注册资本) FROM companies c WHERE NOT EXISTS (SELECT 1 \
+             FROM inspections i WHERE i.企业名称 = c.企业名称 AND i.结果 = '不合格')",
+            all,
+            1,
+        ),
         (
             "SELECT 区县, sum(注册资本) AS s FROM some GROUP BY 区县",
             by_district,

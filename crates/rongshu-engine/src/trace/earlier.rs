@@ -8,8 +8,9 @@
 //! cell may hold.
 //!
 //! Compared are aggregations of one table of records, filtered or not
-//! (`WHERE`, not `FILTER`: a measure's filter is checked within its
-//! release), through subqueries or not, by their filters and groups re-run
+//! (`WHERE`, subqueries in it included; not `FILTER`: a measure's filter
+//! is checked within its release), through subqueries or not, by their
+//! filters and groups re-run
 //! over the tables as they are now and their records matched by id: a
 //! table made of some rows of another holds the same records; a kept
 //! aggregation's rows weigh the records they stand for. Releases of other
@@ -25,7 +26,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, NullEquality};
+use datafusion::common::{Column, NullEquality, TableReference};
 use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::coalesce;
@@ -48,11 +49,16 @@ const WEIGHT: &str = "__rongshu_weight";
 /// record is in a cell, and the cell's keys.
 #[derive(Clone, Debug)]
 pub(crate) struct Cells {
+    /// What the release called the table.
+    named: TableReference,
     /// The table as the comparison reads it: with the records each row
     /// stands for, where it keeps them.
     read: Arc<dyn TableProvider>,
     /// The records a row stands for; none where it is one.
     weight: Option<Expr>,
+    /// Whether the filter reads a subquery, which only a filter of its
+    /// own can run: its records are then matched by id.
+    by_id: bool,
     /// The table, whole: read with its records' ids.
     table: Arc<Table>,
     /// The rows the aggregation reads; none when all.
@@ -78,6 +84,9 @@ impl Cells {
         let keys = aggregate.group_expr.len();
         let mut exprs = aggregate.group_expr.clone();
         let mut node = aggregate.input.as_ref();
+        // What the release called the table: a subquery correlated to it
+        // names it so.
+        let mut named = None;
         let scan = loop {
             match node {
                 LogicalPlan::Filter(filter) => exprs.push(filter.predicate.clone()),
@@ -86,6 +95,10 @@ impl Cells {
                 LogicalPlan::TableScan(scan) if scan.fetch.is_none() => break scan,
                 _ => return None,
             }
+            named = match node {
+                LogicalPlan::SubqueryAlias(alias) => Some(alias.alias.clone()),
+                _ => None,
+            };
             exprs = exprs
                 .into_iter()
                 .map(|e| through(e, node))
@@ -93,6 +106,7 @@ impl Cells {
                 .ok()?;
             node = node.inputs()[0];
         };
+        let named = named.unwrap_or_else(|| scan.table_name.clone());
         let (shown, table) = workspace
             .records
             .iter()
@@ -108,9 +122,10 @@ impl Cells {
             None => (shown.clone(), None),
         };
         exprs.extend(scan.filters.iter().cloned());
-        if exprs.iter().any(|e| has_subquery(e) || e.is_volatile()) {
+        if exprs[..keys].iter().any(has_subquery) || exprs.iter().any(Expr::is_volatile) {
             return None;
         }
+        let by_id = exprs.iter().any(has_subquery);
         let mut exprs: Vec<Expr> = exprs
             .into_iter()
             .map(unqualified)
@@ -118,8 +133,10 @@ impl Cells {
             .ok()?;
         let filters = exprs.split_off(keys);
         Some(Cells {
+            named,
             read,
             weight,
+            by_id,
             table: table.clone(),
             filter: conjunction(filters),
             keys: exprs,
@@ -160,10 +177,11 @@ impl Cells {
         for (at, key) in self.keys.iter().enumerate() {
             columns.push(key.clone().alias(format!("{side}{at}")));
         }
-        let plan = LogicalPlanBuilder::scan(self.table.name(), provider_as_source(provider), None)?
-            .filter(inside)?
-            .project(columns)?
-            .build()?;
+        let plan =
+            LogicalPlanBuilder::scan(self.named.clone(), provider_as_source(provider), None)?
+                .filter(inside)?
+                .project(columns)?
+                .build()?;
         Ok(Some(plan))
     }
 }
@@ -171,14 +189,14 @@ impl Cells {
 /// The plan counting the records of two releases' cells by the cell they
 /// are in under each (a record in one release's cells only, under none
 /// of the other's); none where either cannot say which records its cells
-/// hold. Two releases of one table judge each row once; others match
-/// their records by id.
+/// hold. Two releases of one table judge each row once, unless a filter
+/// reads a subquery; others match their records by id.
 pub(crate) fn overlap(
     earlier: &Cells,
     new: &Cells,
     partitions: usize,
 ) -> Result<Option<LogicalPlan>> {
-    if Arc::ptr_eq(&earlier.table, &new.table) {
+    if Arc::ptr_eq(&earlier.table, &new.table) && !earlier.by_id && !new.by_id {
         let mut columns = earlier.cell(EARLIER)?;
         columns.extend(new.cell(NEW)?);
         let groups: Vec<Expr> = columns
