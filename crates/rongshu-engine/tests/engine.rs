@@ -421,9 +421,7 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
         )
     };
     let release = |made: String, sql: &'static str| async move {
-        let made = run(&engine(), &[companies(200)], &made).await.unwrap();
-        let table = Table::from_parquet(made.result.name(), made.result.parquet().unwrap());
-        let tables = [companies(200), Arc::new(table.unwrap())];
+        let tables = [companies(200), Arc::new(kept_over(200, &made).await)];
         let release = engine()
             .run_for_release(&tables, sql, &[], &CancellationToken::new(), 100)
             .await
@@ -459,23 +457,18 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
-    // Twenty companies a district, and a table made of all but one.
-    let made = run(
-        &engine(),
-        &[companies(80)],
+    // Twenty companies a district, a table made of all but one, and one
+    // of the districts' counts.
+    let some = kept_over(
+        80,
         "CREATE TABLE some AS SELECT * FROM companies WHERE 企业名称 <> '企业5'",
     )
-    .await
-    .unwrap();
-    let some = Table::from_parquet("some", made.result.parquet().unwrap()).unwrap();
-    let made = run(
-        &engine(),
-        &[companies(80)],
+    .await;
+    let cells = kept_over(
+        80,
         "CREATE TABLE cells AS SELECT 区县, count(*) AS n FROM companies GROUP BY 区县",
     )
-    .await
-    .unwrap();
-    let cells = Table::from_parquet("cells", made.result.parquet().unwrap()).unwrap();
+    .await;
     let tables = &[
         companies(80),
         inspections(),
@@ -724,7 +717,12 @@ const BY_DISTRICT: &str = "SELECT 区县, count(*) AS n, \
 
 /// `sql` made a table, kept as Parquet and read back.
 async fn kept(sql: &str) -> Table {
-    let made = run(&engine(), &[companies(40)], sql).await.unwrap();
+    kept_over(40, sql).await
+}
+
+/// `sql` made a table over `rows` companies, kept as Parquet and read back.
+async fn kept_over(rows: usize, sql: &str) -> Table {
+    let made = run(&engine(), &[companies(rows)], sql).await.unwrap();
     Table::from_parquet(made.result.name(), made.result.parquet().unwrap()).unwrap()
 }
 

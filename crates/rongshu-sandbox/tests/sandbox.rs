@@ -280,18 +280,19 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
         );
         let user = caller(&w.user);
         let agreement = workspace_of(&sandbox, &w).await;
+        let export = |sql: &'static str, purpose: &'static str| {
+            let (sandbox, ledger) = (sandbox.clone(), Ledger(w.clock.clone()));
+            async move {
+                let export = sandbox.request_export(&user, &ledger, agreement, sql, purpose, None);
+                export.await.unwrap()
+            }
+        };
 
-        let small = sandbox
-            .request_export(
-                &user,
-                &ledger,
-                agreement,
-                "SELECT 企业名称, count(*) AS n FROM registrations_lab GROUP BY 企业名称",
-                "每家企业的记录数",
-                None,
-            )
-            .await
-            .unwrap();
+        let small = export(
+            "SELECT 企业名称, count(*) AS n FROM registrations_lab GROUP BY 企业名称",
+            "每家企业的记录数",
+        )
+        .await;
         assert_eq!(small.export.status, ExportStatus::FailedChecks.as_str());
         let failures = ExportFailure::decode(&small.export.checks);
         assert_eq!(failures[0].code, "small-cell");
@@ -308,35 +309,20 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
             .unwrap_err();
         assert!(matches!(refused, SandboxError::Review(_)), "{refused}");
 
-        let identifiers = sandbox
-            .request_export(
-                &user,
-                &ledger,
-                agreement,
-                "SELECT 统一社会信用代码 FROM registrations_lab",
-                "代码清单",
-                None,
-            )
-            .await
-            .unwrap();
+        let identifiers =
+            export("SELECT 统一社会信用代码 FROM registrations_lab", "代码清单").await;
         let codes: Vec<String> = ExportFailure::decode(&identifiers.export.checks)
             .into_iter()
             .map(|f| f.code)
             .collect();
         assert!(codes.contains(&"direct-identifier".to_owned()), "{codes:?}");
 
-        let aggregate = sandbox
-            .request_export(
-                &user,
-                &ledger,
-                agreement,
-                "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+        let aggregate = export(
+            "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
                  FROM registrations_lab GROUP BY 1 ORDER BY 1",
-                "大中型企业分布（论文表 2）",
-                None,
-            )
-            .await
-            .unwrap();
+            "大中型企业分布（论文表 2）",
+        )
+        .await;
         assert_eq!(
             aggregate.export.status,
             ExportStatus::AwaitingReview.as_str()
@@ -429,19 +415,13 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
 
         // Less the released table, this one would show one company's
         // capital: it fails, naming the export it differs from.
-        let differencing = sandbox
-            .request_export(
-                &user,
-                &ledger,
-                agreement,
-                "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+        let differencing = export(
+            "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
                  FROM registrations_lab WHERE 企业名称 <> '成都第39科技有限公司' \
                  GROUP BY 1 ORDER BY 1",
-                "大中型企业分布（修订）",
-                None,
-            )
-            .await
-            .unwrap();
+            "大中型企业分布（修订）",
+        )
+        .await;
         assert_eq!(
             differencing.export.status,
             ExportStatus::FailedChecks.as_str()
