@@ -145,6 +145,12 @@ impl Table {
         trace::keeps_trace(&self.schema)
     }
 
+    /// Whether the engine made it (`CREATE TABLE`): a product's table
+    /// holds its own records only.
+    pub(crate) fn is_made(&self) -> bool {
+        trace::is_marked(&self.schema)
+    }
+
     /// Whether it was made of rows that may copy records: then its rows
     /// are counted by the ids of the records they are.
     pub(crate) fn holds_copies(&self) -> bool {

@@ -549,13 +549,8 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
             "SELECT sum(n) FROM cells WHERE 区县 <> '武侯区'",
             20,
         ),
-        // The same cells again differ by none; another table's share none.
+        // The same cells again differ by none.
         (by_district, by_district, 0),
-        (
-            by_district,
-            "SELECT 结果, count(*) FROM inspections GROUP BY 结果",
-            0,
-        ),
     ] {
         assert_eq!(compared(sql, earlier).await, fewest(differing), "{sql}");
     }
@@ -575,8 +570,10 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
         ),
         vec![CheckCode::EarlierRelease]
     );
-    // Other shapes and queries that no longer plan are not compared.
+    // Another product's table shares no records; other shapes and
+    // queries that no longer plan are not compared.
     for earlier in [
+        "SELECT 结果, count(*) FROM inspections GROUP BY 结果",
         "SELECT i.结果, count(*) FROM companies c JOIN inspections i \
          ON c.企业名称 = i.企业名称 GROUP BY i.结果",
         "SELECT 区县, count(*) FROM companies GROUP BY ROLLUP (区县)",

@@ -218,6 +218,11 @@ pub(crate) fn overlap(
                 .build()?;
         return Ok(Some(plan));
     }
+    // Two products' tables share no records.
+    let made = earlier.table.is_made() || new.table.is_made();
+    if !made && !Arc::ptr_eq(&earlier.table, &new.table) {
+        return Ok(None);
+    }
     let (Some(left), Some(right)) = (
         earlier.records(EARLIER, partitions)?,
         new.records(NEW, partitions)?,
