@@ -93,7 +93,8 @@ pub struct ResultFacts {
     /// Each earlier release of the workspace this one was compared with
     /// (as the caller labelled it), and the fewest records by which a cell
     /// of one differs from a cell of the other sharing records with it
-    /// (0: none differ); none where there were too many cells to compare.
+    /// (0: none differ); none where they could not be compared (too many
+    /// cells, past the memory cap): the checks then fail.
     pub earlier: Vec<(String, Option<u64>)>,
 }
 

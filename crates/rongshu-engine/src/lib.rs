@@ -320,8 +320,8 @@ async fn execute(
         None
     };
     let cells = match mode {
-        Mode::Release { .. } => trace::Cells::of(&plan, &workspace),
-        Mode::Answer => None,
+        Mode::Release { .. } if !earlier.is_empty() => trace::Cells::of(&plan, &workspace),
+        _ => None,
     };
     let (plan, tracing, ids) = match (mode, &statement) {
         (Mode::Release { .. }, _) => {
@@ -468,15 +468,20 @@ async fn compared(
         let Some(cells) = trace::Cells::of(&plan, workspace) else {
             continue;
         };
-        let fewest = match compare(&cells, new, workspace.partitions, context, stop).await {
+        let fewest = match trace::overlap(&cells, new, workspace.partitions) {
             Ok(None) => continue,
-            Ok(Some(fewest)) => Some(fewest),
+            Ok(Some(overlap)) => {
+                fewest_differing(&overlap, &cells, new, workspace, context, stop).await
+            }
+            Err(error) => Err(error.into()),
+        };
+        let fewest = match fewest {
+            Ok(fewest) => fewest,
             Err(stopped @ (EngineError::Cancelled | EngineError::TimeLimit { .. })) => {
                 return Err(stopped);
             }
-            // Past the limits, or a comparison the engine cannot run (a
-            // correlated subquery under another name): not compared, and
-            // the checks fail.
+            // Past the memory, or a comparison the engine cannot run:
+            // not compared, and the checks fail.
             Err(_) => None,
         };
         compared.push((release.label.clone(), fewest));
@@ -484,23 +489,21 @@ async fn compared(
     Ok(compared)
 }
 
-/// The fewest records by which the cells of two releases sharing records
-/// differ; none where they cannot be compared.
-async fn compare(
+/// `overlap` run: the fewest records by which the cells of two releases
+/// sharing records differ; none past `OVERLAP_ROWS`.
+async fn fewest_differing(
+    overlap: &LogicalPlan,
     earlier: &trace::Cells,
     new: &trace::Cells,
-    partitions: usize,
+    workspace: &trace::Workspace,
     context: &datafusion::prelude::SessionContext,
     stop: &Stop,
 ) -> Result<Option<u64>, EngineError> {
-    let Some(overlap) = trace::overlap(earlier, new, partitions)? else {
-        return Ok(None);
-    };
-    let none = std::iter::empty();
-    let cap = Some(OVERLAP_ROWS);
-    let (_, batches, truncated) = collect(context, &overlap, none, stop, partitions, cap).await?;
+    let (none, cap) = (std::iter::empty(), Some(OVERLAP_ROWS));
+    let (_, batches, truncated) =
+        collect(context, overlap, none, stop, workspace.partitions, cap).await?;
     if truncated {
-        return Err(EngineError::MemoryLimit { limit_mb: 0 });
+        return Ok(None);
     }
     Ok(Some(trace::fewest_differing(&batches, earlier, new)?))
 }

@@ -30,15 +30,18 @@ pub(crate) fn before_filters(
     // What the cells are judged on apart from their measures: group keys,
     // and record counts where the aggregation is in sight. A kept table's
     // counts may have been filtered when it was made, so only its keys.
-    let plain: Box<dyn Fn(usize) -> bool> = match &node {
+    // By the column of the chain's bottom.
+    let plain: Vec<bool> = match &node {
         LogicalPlan::Aggregate(aggregate) => {
             let groups = aggregate.group_expr_len()?;
-            Box::new(move |at| at < groups || counts_records(aggregate, at - groups))
+            (0..node.schema().fields().len())
+                .map(|at| at < groups || counts_records(aggregate, at - groups))
+                .collect()
         }
         node => match kept::scan(node, &workspace.kept) {
             Some((scan, _)) => {
                 let fields = scan.projected_schema.fields();
-                Box::new(move |at| fields.get(at).is_some_and(|f| !kept::shows_measure(f)))
+                fields.iter().map(|f| !kept::shows_measure(f)).collect()
             }
             None => return Ok(None),
         },
@@ -54,7 +57,7 @@ pub(crate) fn before_filters(
                     part.column_refs().into_iter().all(|c| {
                         input
                             .index_of_column(c)
-                            .is_ok_and(|at| reads(below, at).into_iter().all(&plain))
+                            .is_ok_and(|at| reads(below, at).iter().all(|b| plain[*b]))
                     })
                 };
                 let parts = split_conjunction(&filter.predicate);
@@ -76,7 +79,6 @@ pub(crate) fn before_filters(
             other => lifted.push(other.clone()),
         }
     }
-    drop(plain);
     if !judged {
         return Ok(None);
     }
