@@ -123,8 +123,9 @@ named_enum! {
         /// is 1 but for one record).
         SmallSplit = "small-split",
         /// A filter of the cells reads a measure other than their record
-        /// counts, and a cell it dropped fails a check: the filter's
-        /// verdict tells something of that cell's records.
+        /// counts (or a limit keeps the first of an order by one), and a
+        /// cell it dropped fails a check: the filter's verdict tells
+        /// something of that cell's records.
         DroppedCell = "dropped-cell",
         /// A cell differs by too few records from a cell of an earlier
         /// release sharing records with it: the two releases' difference

@@ -393,9 +393,17 @@ async fn cells_a_filter_on_a_measure_dropped_are_checked_as_if_shown() {
         ("HAVING sum(注册资本) > 5000", true),
         ("HAVING sum(注册资本) > 5000 OR count(*) >= 10", true),
         ("HAVING sum(注册资本) > 5000 ORDER BY n LIMIT 2", true),
+        // So does a limit on an order by its capitals: each dropped cell's
+        // sum is at most the last shown.
+        ("ORDER BY sum(注册资本) DESC LIMIT 2", true),
+        ("ORDER BY avg(注册资本), n LIMIT 2 OFFSET 1", true),
         // Suppressing small cells by their counts tells they are small.
         ("HAVING count(*) >= 10", false),
         ("HAVING count(*) >= 10 AND sum(注册资本) > 5000", false),
+        // An order by counts or keys tells nothing more of them.
+        ("ORDER BY n DESC LIMIT 2", false),
+        ("HAVING count(*) >= 10 ORDER BY 区县 LIMIT 2", false),
+        ("HAVING count(*) >= 10 ORDER BY sum(注册资本) DESC", false),
     ] {
         let sql = format!("{by} {having}");
         let rows = if having.contains("LIMIT") { 2 } else { 4 };
@@ -405,6 +413,9 @@ async fn cells_a_filter_on_a_measure_dropped_are_checked_as_if_shown() {
     let outer = "SELECT d, n FROM (SELECT 区县 AS d, count(*) AS n, sum(注册资本) AS s \
                  FROM companies GROUP BY 区县, 注册资本 > 1960) x WHERE s > 5000";
     assert_eq!(shown_and_dropped(companies(200), outer).await, (4, true));
+    let top = "SELECT d, n FROM (SELECT 区县 AS d, count(*) AS n, sum(注册资本) AS s \
+               FROM companies GROUP BY 区县, 注册资本 > 1960 ORDER BY s DESC LIMIT 2) x";
+    assert_eq!(shown_and_dropped(companies(200), top).await, (2, true));
     // Shown, 锦江区 would fail: its filtered sum leaves 企业0 out. Dropped
     // for it, it told whether 企业0's capital is zero.
     let left_out = "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 \

@@ -8,6 +8,9 @@
 //! A filter on the cells' record counts and group keys alone is what
 //! suppression of small cells looks like (`HAVING count(*) >= 10`): the
 //! cells it drops are known to be small and nothing more, so it stays.
+//! A limit keeping the first cells of an order read from their measures
+//! (`ORDER BY sum(x) DESC LIMIT 3`) judges the cells it drops just as
+//! such a filter does (each one's sum is at most the last shown).
 //! Rows of a kept table are cells too, filtered the same way; a table
 //! made through such a filter keeps no trace (its rows stand for
 //! themselves), since what it dropped is no longer there to check.
@@ -20,8 +23,8 @@ use super::{Workspace, aggregate_function, down_chain, kept, reads, rebuild};
 
 /// `plan` with the filters above its aggregation that read a measure
 /// other than the record count kept to their parts that read none, and
-/// its sorts and limits lifted: every cell those filters judged. None
-/// where no filter reads such a measure.
+/// its sorts and limits lifted: every cell those filters (or limits of an
+/// order read from such a measure) judged. None where none judges.
 pub(crate) fn before_filters(
     plan: &LogicalPlan,
     workspace: &Workspace,
@@ -51,18 +54,13 @@ pub(crate) fn before_filters(
     for (depth, node) in chain.iter().enumerate() {
         match node {
             LogicalPlan::Filter(filter) => {
-                let input = filter.input.schema();
-                let below = &chain[depth + 1..];
-                let reads_plain = |part: &&Expr| {
-                    part.column_refs().into_iter().all(|c| {
-                        input
-                            .index_of_column(c)
-                            .is_ok_and(|at| reads(below, at).iter().all(|b| plain[*b]))
-                    })
-                };
                 let parts = split_conjunction(&filter.predicate);
                 let all = parts.len();
-                let kept: Vec<Expr> = parts.into_iter().filter(reads_plain).cloned().collect();
+                let kept: Vec<Expr> = parts
+                    .into_iter()
+                    .filter(|part| reads_plain(part, &chain, depth, &plain))
+                    .cloned()
+                    .collect();
                 if kept.len() == all {
                     lifted.push(node.clone());
                     continue;
@@ -75,7 +73,9 @@ pub(crate) fn before_filters(
                     )?));
                 }
             }
-            LogicalPlan::Sort(_) | LogicalPlan::Limit(_) => {}
+            LogicalPlan::Sort(_) | LogicalPlan::Limit(_) => {
+                judged |= limits(node) && ordered_by_measure(&chain, depth, &plain);
+            }
             other => lifted.push(other.clone()),
         }
     }
@@ -83,6 +83,48 @@ pub(crate) fn before_filters(
         return Ok(None);
     }
     Ok(Some(rebuild(lifted, node, &[])?))
+}
+
+/// Whether `expr`, over the input of the chain's node at `depth`, reads
+/// only `plain` columns of the chain's bottom.
+fn reads_plain(expr: &Expr, chain: &[LogicalPlan], depth: usize, plain: &[bool]) -> bool {
+    let input = chain[depth].inputs()[0].schema();
+    let below = &chain[depth + 1..];
+    expr.column_refs().into_iter().all(|c| {
+        input
+            .index_of_column(c)
+            .is_ok_and(|at| reads(below, at).iter().all(|b| plain[*b]))
+    })
+}
+
+/// Whether `node` drops rows by their place: a limit, an offset or a sort
+/// keeping its first rows.
+fn limits(node: &LogicalPlan) -> bool {
+    match node {
+        LogicalPlan::Limit(limit) => limit.skip.is_some() || limit.fetch.is_some(),
+        LogicalPlan::Sort(sort) => sort.fetch.is_some(),
+        _ => false,
+    }
+}
+
+/// Whether the rows reaching the chain's node at `depth` are in an order
+/// read from a measure: the nearest sort at or below it sorts on one.
+/// Without a sort their order says nothing of the records.
+fn ordered_by_measure(chain: &[LogicalPlan], depth: usize, plain: &[bool]) -> bool {
+    chain
+        .iter()
+        .enumerate()
+        .skip(depth)
+        .find_map(|(at, node)| match node {
+            LogicalPlan::Sort(sort) => Some((at, sort)),
+            _ => None,
+        })
+        .is_some_and(|(at, sort)| {
+            !sort
+                .expr
+                .iter()
+                .all(|order| reads_plain(&order.expr, chain, at, plain))
+        })
 }
 
 /// Whether the aggregation's measure `at` counts the records of its cell:

@@ -144,9 +144,9 @@ pub(crate) fn check(code: &str) -> T {
              shown by difference",
         ),
         "dropped-cell" => T(
-            "按度量（记录数以外）筛选单元格时，被筛掉的单元格未通过检查：筛掉与否即透露其记录",
-            "A filter on a measure other than the record count dropped a cell that fails a check: \
-             being dropped tells of its records",
+            "按度量（记录数以外）筛选单元格或按其排序取前若干行时，被筛掉的单元格未通过检查：筛掉与否即透露其记录",
+            "A filter on a measure other than the record count (or a limit on an order by one) \
+             dropped a cell that fails a check: being dropped tells of its records",
         ),
         "earlier-release" => T(
             "与此前申请导出的结果中共享记录的单元格相差的记录过少（或单元格过多无法比较），两次结果相减即可推算",
