@@ -450,6 +450,13 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
     assert!(dropped(
         release(made(""), "SELECT 区县, n FROM cells WHERE n >= 10").await
     ));
+    assert!(dropped(
+        release(
+            made(""),
+            "SELECT 区县, n FROM cells ORDER BY s DESC LIMIT 4"
+        )
+        .await
+    ));
     let suppressed = release(made("HAVING count(*) >= 10"), "SELECT 区县, n FROM cells").await;
     assert_eq!(suppressed, (4, Vec::new()));
     // A table made through such a filter keeps no trace: its rows stand
