@@ -124,6 +124,7 @@ pub struct World {
     pub workflow: Workflow,
     pub deliveries: Deliveries,
     pub operator: Actor,
+    pub office: Actor,
     pub center: Actor,
     pub provider: Actor,
     pub user: Actor,
@@ -166,12 +167,6 @@ impl Default for WorldOptions {
 
 /// The world as `options` say.
 pub async fn world_with(store: Store, options: WorldOptions) -> World {
-    let WorldOptions {
-        public_interest,
-        modes,
-        fields,
-        deidentification,
-    } = options;
     let clock = Clock::default();
     clock.set("2026-11-02");
     let ledger = Ledger(clock.clone());
@@ -236,91 +231,116 @@ pub async fn world_with(store: Store, options: WorldOptions) -> World {
         .await
         .unwrap();
 
-    let demand = workflow
-        .file_demand(
-            &user,
-            &ledger,
-            None,
-            &DemandDraft {
-                title: "授信前核验".into(),
-                wanted: String::new(),
-                modes,
-                scenario: "小微企业授信前核验企业身份".into(),
-                purpose: "防范冒名贷款".into(),
-                term_months: 12,
-                consent: String::new(),
-                public_interest,
-                items: vec![("registrations".into(), Vec::new())],
-            },
-            true,
-        )
-        .await
-        .unwrap();
-    workflow
-        .demand_step(
-            &operator,
-            &ledger,
-            demand.id,
-            DemandAction::Accept,
-            "可行",
-            &[],
-        )
-        .await
-        .unwrap();
-    let list = workflow
-        .create_list(&operator, &ledger, "2026-11")
-        .await
-        .unwrap();
-    workflow
-        .set_listed(&operator, &ledger, list.id, demand.id, true)
-        .await
-        .unwrap();
-    workflow
-        .submit_list(&operator, &ledger, list.id)
-        .await
-        .unwrap();
-    workflow
-        .review_item(&office, &ledger, demand.id, ListItemDecision::Pass, "")
-        .await
-        .unwrap();
-    let assessment = store.assessments(Some(demand.id), None).await.unwrap()[0].id;
-    let terms = AuthorizationTerms {
-        resources: vec![("registrations".into(), fields)],
-        modes: vec![],
-        deidentification,
-        reidentification: false,
-        quota: "每日 1000 次".into(),
-        conditions: String::new(),
-        term_from: None,
-        term_until: None,
-    };
-    workflow
-        .answer(&provider, &ledger, assessment, &Answer::Authorize(terms))
-        .await
-        .unwrap();
-    let agreements = store.agreements_of_demand(demand.id).await.unwrap();
-    for agreement in &agreements {
-        for signer in [&operator, &center, &provider, &user] {
-            let _ = workflow.sign(signer, &ledger, agreement.id).await;
-        }
-    }
-    let authorization = agreements[0].authorization_id;
-    World {
+    let mut world = World {
         products: Products::new(store.clone(), workflow.clone(), deliveries.clone()),
         workflow,
         deliveries,
         store,
         clock,
         operator,
+        office,
         center,
         provider,
         user,
-        authorization,
+        authorization: 0,
         dir,
-    }
+    };
+    world.authorization = world.authorize(options).await;
+    world
 }
 
 impl World {
+    /// Another demand of the user for the registrations, listed, passed
+    /// and authorized on `options`' terms, both agreements signed: its
+    /// authorization.
+    pub async fn authorize(&self, options: WorldOptions) -> i64 {
+        let WorldOptions {
+            public_interest,
+            modes,
+            fields,
+            deidentification,
+        } = options;
+        let (store, workflow) = (&self.store, &self.workflow);
+        let (operator, office, center, provider, user) = (
+            &self.operator,
+            &self.office,
+            &self.center,
+            &self.provider,
+            &self.user,
+        );
+        let ledger = Ledger(self.clock.clone());
+        let period = workflow.today().format("%Y-%m").to_string();
+        let demand = workflow
+            .file_demand(
+                user,
+                &ledger,
+                None,
+                &DemandDraft {
+                    title: "授信前核验".into(),
+                    wanted: String::new(),
+                    modes,
+                    scenario: "小微企业授信前核验企业身份".into(),
+                    purpose: "防范冒名贷款".into(),
+                    term_months: 12,
+                    consent: String::new(),
+                    public_interest,
+                    items: vec![("registrations".into(), Vec::new())],
+                },
+                true,
+            )
+            .await
+            .unwrap();
+        workflow
+            .demand_step(
+                operator,
+                &ledger,
+                demand.id,
+                DemandAction::Accept,
+                "可行",
+                &[],
+            )
+            .await
+            .unwrap();
+        let list = workflow
+            .create_list(operator, &ledger, &period)
+            .await
+            .unwrap();
+        workflow
+            .set_listed(operator, &ledger, list.id, demand.id, true)
+            .await
+            .unwrap();
+        workflow
+            .submit_list(operator, &ledger, list.id)
+            .await
+            .unwrap();
+        workflow
+            .review_item(office, &ledger, demand.id, ListItemDecision::Pass, "")
+            .await
+            .unwrap();
+        let assessment = store.assessments(Some(demand.id), None).await.unwrap()[0].id;
+        let terms = AuthorizationTerms {
+            resources: vec![("registrations".into(), fields)],
+            modes: vec![],
+            deidentification,
+            reidentification: false,
+            quota: "每日 1000 次".into(),
+            conditions: String::new(),
+            term_from: None,
+            term_until: None,
+        };
+        workflow
+            .answer(provider, &ledger, assessment, &Answer::Authorize(terms))
+            .await
+            .unwrap();
+        let agreements = store.agreements_of_demand(demand.id).await.unwrap();
+        for agreement in &agreements {
+            for signer in [operator, center, provider, user] {
+                let _ = workflow.sign(signer, &ledger, agreement.id).await;
+            }
+        }
+        agreements[0].authorization_id
+    }
+
     /// Products served by another process on the same database: its own
     /// pool, its own seen epoch, its own caches.
     pub async fn second_server(&self, url: &str) -> Products {

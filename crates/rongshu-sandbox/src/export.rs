@@ -14,12 +14,13 @@ use rongshu_engine::{Batch, Earlier, OutputColumn};
 use rongshu_formats::{ColumnType, OutputFormat, Package};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_products::Caller;
-use rongshu_store::{NewSandboxExport, SandboxExport, SealedFile};
+use rongshu_store::{NewSandboxExport, NewSandboxQuery, SandboxExport, SealedFile};
 use tokio_util::sync::CancellationToken;
 
 use rongshu_workflow::sandbox_export_context;
 
 use crate::query::Ran;
+use crate::workspace::Opened;
 use crate::{Sandbox, SandboxError};
 
 /// One failed automatic check, as stored and shown.
@@ -293,7 +294,7 @@ impl Sandbox {
     ) -> Result<Ran<Traced>, SandboxError> {
         let opened = self.open(caller, agreement_id, sql).await?;
         let rules = &self.inner.config.rules;
-        let earlier = self.may_have_left(agreement_id).await?;
+        let earlier = self.may_have_left(caller, &opened, agreement_id).await?;
         let release = self
             .inner
             .engine
@@ -317,27 +318,71 @@ impl Sandbox {
         Ok(Ran::new(traced, &opened, &release.outcome))
     }
 
-    /// The workspace's exports that have left it or may yet, each to be
+    /// The organisation's exports that have left or may yet, each to be
     /// compared with a new one (a difference of the two could show what
-    /// neither shows).
-    async fn may_have_left(&self, agreement_id: i64) -> Result<Vec<Earlier>, SandboxError> {
+    /// neither shows): the workspace's own, and those of its other
+    /// workspaces (other agreements) that read only products' tables this
+    /// one has too; what they made of them stayed there.
+    async fn may_have_left(
+        &self,
+        caller: &Caller,
+        opened: &Opened,
+        agreement_id: i64,
+    ) -> Result<Vec<Earlier>, SandboxError> {
         let mut earlier = Vec::new();
-        for export in self
-            .store()
-            .sandbox_exports(Some(agreement_id), None)
-            .await?
-        {
-            let status = export.export.status.parse::<ExportStatus>();
-            if !status.is_ok_and(ExportStatus::may_leave) {
+        let exports = self.store().organisation_sandbox_exports(caller.org_id);
+        for (export, query) in self.that_may_leave(exports.await?).await? {
+            let elsewhere = export.export.agreement_id != agreement_id;
+            let shared = |read: &[String]| read.iter().all(|t| opened.is_product_table(t));
+            if elsewhere && !shared(&query.tables_read) {
                 continue;
             }
-            let query = self.store().sandbox_query(export.export.query_id).await?;
+            let label = if elsewhere {
+                format!(
+                    "export {} (agreement {})",
+                    export.id, export.export.agreement_id
+                )
+            } else {
+                format!("export {}", export.id)
+            };
             earlier.push(Earlier {
-                label: format!("export {}", export.id),
-                sql: query.query.statement,
+                label,
+                sql: query.statement,
             });
         }
         Ok(earlier)
+    }
+
+    /// An export of the workspace that has left or may yet and read
+    /// `table`.
+    pub(crate) async fn export_reading(
+        &self,
+        agreement_id: i64,
+        table: &str,
+    ) -> Result<Option<i64>, SandboxError> {
+        let exports = self.store().sandbox_exports(Some(agreement_id), None);
+        let reading = self
+            .that_may_leave(exports.await?)
+            .await?
+            .into_iter()
+            .find(|(_, query)| query.tables_read.iter().any(|t| t == table));
+        Ok(reading.map(|(export, _)| export.id))
+    }
+
+    /// The `exports` that have left or may yet, with their queries.
+    async fn that_may_leave(
+        &self,
+        exports: Vec<SandboxExport>,
+    ) -> Result<Vec<(SandboxExport, NewSandboxQuery)>, SandboxError> {
+        let mut leaving = Vec::new();
+        for export in exports {
+            let status = export.export.status.parse::<ExportStatus>();
+            if status.is_ok_and(ExportStatus::may_leave) {
+                let query = self.store().sandbox_query(export.export.query_id).await?;
+                leaving.push((export, query.query));
+            }
+        }
+        Ok(leaving)
     }
 
     /// An output checker's decision. Checkers are the operator's; the

@@ -322,7 +322,10 @@ impl Sandbox {
         })
     }
 
-    /// Drops a table the workspace keeps (not a product's).
+    /// Drops a table the workspace keeps (not a product's), unless an
+    /// export that has left or may yet read it: each later release is
+    /// compared with that export over the table (`export::may_have_left`),
+    /// and a table dropped, or made again otherwise, would end that.
     pub async fn drop_table(
         &self,
         caller: &Caller,
@@ -333,6 +336,12 @@ impl Sandbox {
         let (sources, _) = self.products().sandbox_sources(caller).await?;
         if !sources.iter().any(|s| s.agreement_id() == agreement_id) {
             return Err(SandboxError::NoWorkspace(agreement_id));
+        }
+        if let Some(export) = self.export_reading(agreement_id, name).await? {
+            return Err(SandboxError::ReadByExport {
+                table: name.to_owned(),
+                export,
+            });
         }
         let mut tx = self.store().begin().await?;
         let dropped = tx.delete_sandbox_table(agreement_id, name).await?;

@@ -80,6 +80,10 @@ pub enum SandboxError {
     Withheld { table: String, product: String },
     #[error("the upload was not read: {0}")]
     Upload(String),
+    #[error(
+        "table {table} is kept while export {export}, which read it, has left the workspace or may yet: later releases are compared with it"
+    )]
+    ReadByExport { table: String, export: i64 },
     #[error(transparent)]
     Kept(#[from] rongshu_delivery::DeliveryError),
     #[error("{running} queries of yours are running; wait for one to end or cancel it")]

@@ -79,6 +79,12 @@ fn key(source: &SandboxSource) -> Key {
 }
 
 impl Opened {
+    /// Whether `table` is one of the products' tables (not one made or
+    /// uploaded in the workspace).
+    pub(crate) fn is_product_table(&self, table: &str) -> bool {
+        self.source_of(table).is_some()
+    }
+
     fn source_of(&self, table: &str) -> Option<&SandboxSource> {
         self.sources
             .iter()

@@ -49,17 +49,18 @@ fn lab_product(authorization: i64) -> ProductDraft {
     }
 }
 
+/// The provider's terms: the sandbox alone, over the authorized fields.
+fn lab_terms() -> WorldOptions {
+    WorldOptions {
+        modes: vec!["sandbox".into()],
+        fields: AUTHORIZED.map(String::from).to_vec(),
+        deidentification: "sandbox-only".into(),
+        ..WorldOptions::default()
+    }
+}
+
 async fn lab(store: rongshu_store::Store) -> World {
-    let w = world_with(
-        store,
-        WorldOptions {
-            modes: vec!["sandbox".into()],
-            fields: AUTHORIZED.map(String::from).to_vec(),
-            deidentification: "sandbox-only".into(),
-            ..WorldOptions::default()
-        },
-    )
-    .await;
+    let w = world_with(store, lab_terms()).await;
     let draft = lab_product(w.authorization);
     // Sandbox-only data is seen row by row inside the sandbox, but never
     // with its direct identifiers bare.
@@ -431,6 +432,81 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
         assert_eq!(failures[0].code, "earlier-release");
         let released = format!("export {}", aggregate.id);
         assert_eq!(failures[0].column.as_deref(), Some(released.as_str()));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_workspaces() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let export = |agreement: i64, filter: &'static str| {
+            let (sandbox, ledger) = (sandbox.clone(), Ledger(w.clock.clone()));
+            let sql = format!(
+                "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+                 FROM registrations_lab {filter} GROUP BY 1"
+            );
+            async move {
+                let export = sandbox.request_export(&user, &ledger, agreement, &sql, "分布", None);
+                export.await.unwrap()
+            }
+        };
+        let first = workspace_of(&sandbox, &w).await;
+        let earlier = export(first, "").await;
+        assert_eq!(earlier.export.status, ExportStatus::AwaitingReview.as_str());
+        // What the first workspace made of the product stays there: its
+        // exports over such tables are not compared elsewhere.
+        sandbox
+            .run(
+                &user,
+                &ledger,
+                first,
+                "CREATE TABLE most AS SELECT * FROM registrations_lab \
+                 WHERE 企业名称 <> '成都第38科技有限公司'",
+                None,
+            )
+            .await
+            .unwrap();
+        let made = sandbox.request_export(
+            &user,
+            &ledger,
+            first,
+            "SELECT count(*) AS n FROM most",
+            "总数",
+            None,
+        );
+        assert_eq!(made.await.unwrap().export.checks, "");
+        // Later releases are compared with that export over its table, so
+        // the table is kept.
+        let kept = sandbox.drop_table(&user, &ledger, first, "most").await;
+        assert!(
+            matches!(kept, Err(SandboxError::ReadByExport { ref table, .. }) if table == "most"),
+            "{kept:?}"
+        );
+
+        // The agreement is renewed under a new authorization and the first
+        // one ends: the product moves to the new workspace.
+        w.clock.set("2026-12-01");
+        w.authorize(lab_terms()).await;
+        w.workflow
+            .terminate(&w.provider, &ledger, w.authorization, "续签后终止")
+            .await
+            .unwrap();
+        let second = workspace_of(&sandbox, &w).await;
+        assert_ne!(second, first);
+        let differencing = export(second, "WHERE 企业名称 <> '成都第39科技有限公司'").await;
+        assert_eq!(
+            differencing.export.status,
+            ExportStatus::FailedChecks.as_str()
+        );
+        let failures = ExportFailure::decode(&differencing.export.checks);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].code, "earlier-release");
+        let named = format!("export {} (agreement {first})", earlier.id);
+        assert_eq!(failures[0].column.as_deref(), Some(named.as_str()));
     })
     .await;
 }

@@ -206,6 +206,11 @@ pub enum ApiError {
     /// An upload into a workspace that was not read.
     #[error("the upload was not read: {0}")]
     UploadRefused(String),
+    /// A workspace table an export that may leave read, dropped.
+    #[error(
+        "table {table} is kept while export {export}, which read it, has left the workspace or may yet: later releases are compared with it"
+    )]
+    ReadByExport { table: String, export: i64 },
 }
 
 impl From<SandboxError> for ApiError {
@@ -219,6 +224,9 @@ impl From<SandboxError> for ApiError {
             SandboxError::Query(e @ EngineError::Kept(_)) => ApiError::DataStorage(e.to_string()),
             SandboxError::Withheld { table, product } => ApiError::Withheld { table, product },
             SandboxError::Upload(why) => ApiError::UploadRefused(why),
+            SandboxError::ReadByExport { table, export } => {
+                ApiError::ReadByExport { table, export }
+            }
             SandboxError::Kept(e) => e.into(),
             SandboxError::Query(e) => ApiError::Statement(e),
             SandboxError::Product(e) => e.into(),
@@ -433,6 +441,7 @@ impl ApiError {
             ApiError::NotReleased { .. } => "sandbox.not-released",
             ApiError::Withheld { .. } => "sandbox.withheld",
             ApiError::UploadRefused(_) => "sandbox.upload-refused",
+            ApiError::ReadByExport { .. } => "sandbox.read-by-export",
         }
     }
 
@@ -499,6 +508,7 @@ impl ApiError {
             ApiError::ReviewRefused(_) | ApiError::NotReleased { .. } => StatusCode::CONFLICT,
             ApiError::Withheld { .. } => StatusCode::FORBIDDEN,
             ApiError::UploadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ReadByExport { .. } => StatusCode::CONFLICT,
         }
     }
 }
@@ -666,6 +676,10 @@ mod tests {
                 product: String::new(),
             },
             ApiError::UploadRefused(String::new()),
+            ApiError::ReadByExport {
+                table: String::new(),
+                export: 1,
+            },
         ];
         let mut codes: Vec<_> = all.iter().map(ApiError::code).collect();
         codes.sort();

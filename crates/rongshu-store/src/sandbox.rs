@@ -190,6 +190,20 @@ impl Store {
         .collect()
     }
 
+    /// Exports of every workspace of an organisation, newest first.
+    pub async fn organisation_sandbox_exports(
+        &self,
+        org_id: i64,
+    ) -> Result<Vec<SandboxExport>, StoreError> {
+        sqlx::query("SELECT * FROM sandbox_exports WHERE org_id = $1 ORDER BY id DESC")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(export)
+            .collect()
+    }
+
     pub async fn sandbox_export(&self, id: i64) -> Result<SandboxExport, StoreError> {
         by_id(
             &self.pool,

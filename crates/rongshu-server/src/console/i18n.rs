@@ -459,6 +459,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "该表由工作区当前不能读取的数据生成，暂不可用。",
             "This table was made from data the workspace cannot read now.",
         ),
+        "sandbox.read-by-export" => T(
+            "已有读取该表的导出申请（已导出或待审核），该表须保留以便与之后的导出比对。",
+            "An export that read this table has left or may yet: the table is kept so that later exports are compared with it.",
+        ),
         "sandbox.upload-refused" => T(
             "上传的文件无法完整读取，未保存任何内容。",
             "The uploaded file could not be read whole: nothing was kept.",
