@@ -10,6 +10,7 @@ use rongshu_formats::OutputFormat;
 use rongshu_products::consulting::{Attachment, FeedbackDraft};
 use rongshu_products::testing::{FIELDS, Ledger, World, WorldOptions, caller, world, world_with};
 use rongshu_products::{ProductDraft, ProductError, Products, Refusal, Verdict};
+use rongshu_store::StoreError;
 use rongshu_store::testing::on_every_backend;
 use rongshu_workflow::UseRefusal;
 
@@ -92,6 +93,14 @@ async fn a_product_is_built_only_within_its_authorization() {
         let product = w.products.save(&w.operator, &ledger, &draft(&w, toml), None).await.unwrap();
         assert!(product.input.pipeline.starts_with('{'), "stored as JSON");
         assert_eq!(product.revision, 1);
+        // A second product under a code taken is refused as such, and
+        // leaves nothing behind.
+        let taken = w.products.save(&w.operator, &ledger, &draft(&w, MASKED), None).await.unwrap_err();
+        assert!(matches!(
+            taken,
+            ProductError::Store(StoreError::Duplicate { what: "product code", .. })
+        ), "{taken:?}");
+        assert_eq!(w.store.products().await.unwrap().len(), 1);
     })
     .await;
 }

@@ -336,13 +336,14 @@ impl WriteTx<'_> {
              $17, $18, 1, $19, $20, $20) RETURNING id",
         )
         .bind(input.code.clone());
-        Ok(bind_settings(query, input)
+        bind_settings(query, input)
             .bind(wrapped_key.to_owned())
             .bind(master_key_id.to_owned())
             .bind(created_by)
             .bind(now_ms)
             .fetch_one(&mut *self.tx)
-            .await?)
+            .await
+            .map_err(StoreError::unique("product code", &input.code))
     }
 
     /// Replaces what the operator set, if the product is still at
