@@ -4,7 +4,7 @@
 
 use rongshu_classify::IdentifierKind;
 
-use crate::pipeline::{Pipeline, Transform};
+use crate::pipeline::{Mask, Pipeline, Transform};
 
 /// The de-identification levels a provider can require (Art. 13).
 pub use rongshu_domain::resource::DeidentificationLevel as Level;
@@ -39,6 +39,17 @@ pub enum Shortfall {
     RowLevelForbidden { level: &'static str },
     #[error("the field {field} holds {kind} values and leaves unprotected")]
     Exposed { field: String, kind: &'static str },
+    #[error(
+        "the field {field} holds {kind} values, of which a mask may keep at most the first {most_first} and the last {most_last} characters; this one keeps {first} and {last}"
+    )]
+    WeakMask {
+        field: String,
+        kind: &'static str,
+        first: usize,
+        last: usize,
+        most_first: usize,
+        most_last: usize,
+    },
     #[error("the field {field} is tokenised, but the authorization never allows re-identification")]
     ReversibleWithoutConsent { field: String },
     #[error(
@@ -80,27 +91,36 @@ pub fn shortfalls(
             });
         }
         let Some(kind) = field.kind else { continue };
-        let protected = transforms.iter().any(|t| protects(t, kind));
-        let direct = is_direct_identifier(kind);
-        if direct && !protected {
-            found.push(Shortfall::Exposed {
-                field: field.name.to_owned(),
-                kind: kind.as_str(),
+        let anonymised = level == Level::Anonymised;
+        let must_hide = is_direct_identifier(kind) || (anonymised && is_quasi_identifier(kind));
+        if must_hide && !transforms.iter().any(|t| protects(t, kind)) {
+            // A mask keeping too much is named as such: the operator meant
+            // to protect the field and needs to know by how much it missed.
+            let weak = transforms.iter().find_map(|t| match t {
+                Transform::Mask(Mask::Keep { first, last }) => Some((*first, *last)),
+                _ => None,
+            });
+            let (field, kind_name) = (field.name.to_owned(), kind.as_str());
+            found.push(match (weak, mask_keeps_at_most(kind)) {
+                (Some((first, last)), Some((most_first, most_last))) => Shortfall::WeakMask {
+                    field,
+                    kind: kind_name,
+                    first,
+                    last,
+                    most_first,
+                    most_last,
+                },
+                _ => Shortfall::Exposed {
+                    field,
+                    kind: kind_name,
+                },
             });
         }
-        if level == Level::Anonymised {
-            if let Some(how) = transforms.iter().find_map(|t| linkable(t)) {
-                found.push(Shortfall::Linkable {
-                    field: field.name.to_owned(),
-                    how,
-                });
-            }
-            if is_quasi_identifier(kind) && !protected {
-                found.push(Shortfall::Exposed {
-                    field: field.name.to_owned(),
-                    kind: kind.as_str(),
-                });
-            }
+        if anonymised && let Some(how) = transforms.iter().find_map(|t| linkable(t)) {
+            found.push(Shortfall::Linkable {
+                field: field.name.to_owned(),
+                how,
+            });
         }
     }
     if level == Level::Anonymised
@@ -116,11 +136,41 @@ pub fn shortfalls(
     found
 }
 
-/// Whether a transform hides a value of `kind`: masks and generalisations
-/// that keep the identifying part do not count.
+/// The most characters a mask may keep of a value of `kind`, first and
+/// last: what the conventional displays keep (JR/T 0171 for cards and
+/// mobiles), and for a resident ID number no more than leaves its birth
+/// date and sequence hidden. None for kinds that need no hiding.
+pub fn mask_keeps_at_most(kind: IdentifierKind) -> Option<(usize, usize)> {
+    use IdentifierKind as K;
+    match kind {
+        K::ResidentId => Some((6, 4)),
+        K::Mobile => Some((3, 4)),
+        K::Landline => Some((4, 2)),
+        K::BankCard => Some((6, 4)),
+        K::Email => Some((1, 0)),
+        K::LicencePlate => Some((3, 1)),
+        K::PersonName => Some((1, 1)),
+        // Quasi-identifiers, hidden for anonymised data: a birth date to
+        // its year, an address to its province and city, an IP address to
+        // its first octet or two.
+        K::BirthDate => Some((4, 0)),
+        K::Address => Some((6, 0)),
+        K::IpAddress => Some((3, 0)),
+        K::CreditCode => None,
+    }
+}
+
+/// Whether a transform hides a value of `kind`: masks keeping more than
+/// their kind allows and generalisations that keep the identifying part do
+/// not count.
 fn protects(transform: &Transform, kind: IdentifierKind) -> bool {
     match transform {
-        Transform::Mask(_) | Transform::Pseudonym | Transform::Token | Transform::Suppress => true,
+        Transform::Mask(Mask::Keep { first, last }) => mask_keeps_at_most(kind)
+            .is_none_or(|(most_first, most_last)| *first <= most_first && *last <= most_last),
+        Transform::Mask(Mask::Email)
+        | Transform::Pseudonym
+        | Transform::Token
+        | Transform::Suppress => true,
         Transform::AgeBand { .. } | Transform::DateTo(_) => {
             matches!(kind, IdentifierKind::BirthDate | IdentifierKind::ResidentId)
         }

@@ -1,7 +1,9 @@
 use chrono::NaiveDate;
 use rongshu_classify::IdentifierKind as K;
 
-use crate::level::{Level, OutputField, Shortfall, shortfalls};
+use crate::level::{
+    Level, OutputField, Shortfall, is_direct_identifier, is_quasi_identifier, shortfalls,
+};
 use crate::{Batch, DocError, Pipeline, PipelineError, ProductKeys, RejectReason, Runner};
 
 fn today() -> NaiveDate {
@@ -409,4 +411,86 @@ fn levels_are_checked_field_by_field() {
     assert_eq!(check("{}", Level::OpenData, false), vec![]);
     assert_eq!("anonymised".parse::<Level>().ok(), Some(Level::Anonymised));
     assert!("masked".parse::<Level>().is_err());
+}
+
+#[test]
+fn a_mask_protects_only_if_it_keeps_no_more_than_its_kind_allows() {
+    use crate::level::mask_keeps_at_most;
+    use crate::pipeline::{Mask, Step, Transform};
+
+    let masked = |mask: Mask, then: Option<Transform>| Pipeline {
+        steps: std::iter::once(Transform::Mask(mask))
+            .chain(then)
+            .map(|op| Step::Transform {
+                field: "f".into(),
+                op,
+            })
+            .collect(),
+        ..Pipeline::default()
+    };
+    // The field's hiding shortfalls at the level that must hide its kind.
+    let hiding = |kind: K, pipeline: &Pipeline| -> Vec<Shortfall> {
+        let level = if is_direct_identifier(kind) {
+            Level::DeIdentified
+        } else {
+            Level::Anonymised
+        };
+        let field = OutputField {
+            name: "f",
+            kind: Some(kind),
+        };
+        shortfalls(pipeline, &[field], level, false)
+            .into_iter()
+            .filter(|s| matches!(s, Shortfall::WeakMask { .. } | Shortfall::Exposed { .. }))
+            .collect()
+    };
+    let keep = |first, last| Mask::Keep { first, last };
+    for kind in K::ALL {
+        let Some((most_first, most_last)) = mask_keeps_at_most(kind) else {
+            assert!(
+                !is_direct_identifier(kind) && !is_quasi_identifier(kind),
+                "{kind:?}"
+            );
+            continue;
+        };
+        assert_eq!(hiding(kind, &masked(keep(0, 0), None)), vec![]);
+        assert_eq!(
+            hiding(kind, &masked(keep(most_first, most_last), None)),
+            vec![]
+        );
+        for (first, last) in [(most_first + 1, most_last), (most_first, most_last + 1)] {
+            let weak = Shortfall::WeakMask {
+                field: "f".into(),
+                kind: kind.as_str(),
+                first,
+                last,
+                most_first,
+                most_last,
+            };
+            assert_eq!(hiding(kind, &masked(keep(first, last), None)), vec![weak]);
+            // Another transform that hides the value still protects it.
+            let then = Some(Transform::Suppress);
+            assert_eq!(hiding(kind, &masked(keep(first, last), then)), vec![]);
+        }
+    }
+    // Every preset meets the kind it is named for.
+    for (preset, kind) in Mask::PRESETS.into_iter().zip([
+        K::PersonName,
+        K::ResidentId,
+        K::Mobile,
+        K::Landline,
+        K::BankCard,
+        K::LicencePlate,
+        K::Email,
+    ]) {
+        let mask = Mask::preset(preset).unwrap();
+        assert_eq!(hiding(kind, &masked(mask, None)), vec![], "{preset}");
+    }
+    // An ID number keeping all but its birth date's last digit says so.
+    let said = hiding(K::ResidentId, &masked(keep(6, 11), None))[0].to_string();
+    assert_eq!(
+        said,
+        "the field f holds resident_id values, of which a mask may keep at most the first 6 \
+         and the last 4 characters; this one keeps 6 and 11"
+    );
 }

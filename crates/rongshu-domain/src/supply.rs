@@ -16,6 +16,19 @@ named_enum! {
     }
 }
 
+impl SuspensionKind {
+    /// The kind of suspension that names an organisation of `party`: a
+    /// provider's supply, or a user organisation's use; other parties
+    /// neither supply nor use data under agreements.
+    pub fn naming(party: PartyType) -> Option<SuspensionKind> {
+        match party {
+            PartyType::Provider => Some(SuspensionKind::Provider),
+            PartyType::User => Some(SuspensionKind::UserOrg),
+            _ => None,
+        }
+    }
+}
+
 /// A suspension's reach: the whole platform, or one resource, provider or
 /// user organisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,12 +66,72 @@ impl SuspensionScope {
         Ok(SuspensionScope { kind, target })
     }
 
+    /// Whether an organisation sees this suspension. One user
+    /// organisation's suspension carries findings about it alone: besides
+    /// the parties that run and supervise the platform only it sees them.
+    /// Every other scope stops supply all users and providers depend on.
+    pub fn is_seen_by(&self, party: PartyType, org_id: i64) -> bool {
+        match party {
+            PartyType::Provider | PartyType::User | PartyType::Expert => {
+                self.kind != SuspensionKind::UserOrg || self.target == Some(org_id)
+            }
+            PartyType::Operator
+            | PartyType::Governance
+            | PartyType::Economy
+            | PartyType::BigDataCenter => true,
+        }
+    }
+
     pub fn covers(&self, used: &SupplyUse) -> bool {
         match self.kind {
             SuspensionKind::Platform => true,
             SuspensionKind::Resource => self.target == Some(used.resource_id),
             SuspensionKind::Provider => self.target == Some(used.provider_org_id),
             SuspensionKind::UserOrg => self.target == Some(used.user_org_id),
+        }
+    }
+}
+
+/// Where a suspension stands: the Big Data Center suspends, the operator
+/// records its rectification (again, until supply resumes), and only then
+/// may the Center resume.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuspensionStatus {
+    Open,
+    Rectified,
+    Resumed,
+}
+
+/// A step a suspension's status does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SuspensionRefusal {
+    #[error("supply was already resumed under this suspension")]
+    Resumed,
+    #[error("supply resumes only after the operator has recorded its rectification")]
+    NotRectified,
+}
+
+impl SuspensionStatus {
+    pub fn of(rectified: bool, resumed: bool) -> SuspensionStatus {
+        match (rectified, resumed) {
+            (_, true) => SuspensionStatus::Resumed,
+            (true, false) => SuspensionStatus::Rectified,
+            (false, false) => SuspensionStatus::Open,
+        }
+    }
+
+    pub fn rectify(self) -> Result<SuspensionStatus, SuspensionRefusal> {
+        match self {
+            SuspensionStatus::Resumed => Err(SuspensionRefusal::Resumed),
+            _ => Ok(SuspensionStatus::Rectified),
+        }
+    }
+
+    pub fn resume(self) -> Result<SuspensionStatus, SuspensionRefusal> {
+        match self {
+            SuspensionStatus::Open => Err(SuspensionRefusal::NotRectified),
+            SuspensionStatus::Rectified => Ok(SuspensionStatus::Resumed),
+            SuspensionStatus::Resumed => Err(SuspensionRefusal::Resumed),
         }
     }
 }
@@ -171,6 +244,48 @@ mod tests {
         for kind in &SuspensionKind::ALL[1..] {
             assert!(SuspensionScope::new(*kind, None).is_err(), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_user_organisations_suspension_is_seen_only_by_it_and_the_supervisors() {
+        let scope = |kind, target| SuspensionScope::new(kind, target).unwrap();
+        let of_user = scope(SuspensionKind::UserOrg, Some(3));
+        for party in PartyType::ALL {
+            let supervises = SuspensionKind::naming(party).is_none() && party != PartyType::Expert;
+            assert_eq!(of_user.is_seen_by(party, 4), supervises, "{party:?}");
+            assert!(of_user.is_seen_by(party, 3), "{party:?} named");
+            for other in [
+                scope(SuspensionKind::Platform, None),
+                scope(SuspensionKind::Resource, Some(3)),
+                scope(SuspensionKind::Provider, Some(3)),
+            ] {
+                assert!(other.is_seen_by(party, 4), "{party:?} {other:?}");
+            }
+        }
+        assert_eq!(
+            SuspensionKind::naming(PartyType::Provider),
+            Some(SuspensionKind::Provider)
+        );
+        assert_eq!(
+            SuspensionKind::naming(PartyType::User),
+            Some(SuspensionKind::UserOrg)
+        );
+        assert_eq!(SuspensionKind::naming(PartyType::Operator), None);
+    }
+
+    #[test]
+    fn supply_resumes_only_after_rectification_and_once() {
+        use SuspensionStatus as S;
+        assert_eq!(S::of(false, false), S::Open);
+        assert_eq!(S::of(true, false), S::Rectified);
+        assert_eq!(S::of(true, true), S::Resumed);
+        assert_eq!(S::of(false, true), S::Resumed);
+        assert_eq!(S::Open.rectify(), Ok(S::Rectified));
+        assert_eq!(S::Rectified.rectify(), Ok(S::Rectified));
+        assert_eq!(S::Resumed.rectify(), Err(SuspensionRefusal::Resumed));
+        assert_eq!(S::Open.resume(), Err(SuspensionRefusal::NotRectified));
+        assert_eq!(S::Rectified.resume(), Ok(S::Resumed));
+        assert_eq!(S::Resumed.resume(), Err(SuspensionRefusal::Resumed));
     }
 
     #[test]

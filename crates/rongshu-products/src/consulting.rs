@@ -193,10 +193,7 @@ impl Products {
         })?;
         let next = status
             .after_message(from_operator)
-            .ok_or(ProductError::Invalid {
-                field: "status",
-                problem: "the order is closed".into(),
-            })?;
+            .ok_or(ProductError::OrderClosed(id))?;
         self.still_served(&order).await?;
         let context = rongshu_workflow::consulting_file_context(id);
         let file = attachment
@@ -256,6 +253,9 @@ impl Products {
             return Err(ProductError::Forbidden(
                 "the order's user or the operator closes it",
             ));
+        }
+        if order.status == ConsultingStatus::Closed.as_str() {
+            return Err(ProductError::OrderClosed(id));
         }
         let mut tx = self.store().begin().await?;
         tx.set_consulting_status(

@@ -2,7 +2,7 @@
 
 use rongshu_deid::{DocError, PipelineError, Shortfall};
 use rongshu_delivery::DeliveryError;
-use rongshu_domain::supply::PriceRefusal;
+use rongshu_domain::supply::{PriceRefusal, SuspensionRefusal};
 use rongshu_formats::FormatError;
 use rongshu_store::StoreError;
 use rongshu_workflow::{UseRefusal, WorkflowError};
@@ -49,6 +49,10 @@ pub enum ProductError {
     Delivery(#[from] DeliveryError),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
+    #[error("consulting order {0} is closed")]
+    OrderClosed(i64),
+    #[error(transparent)]
+    Suspension(#[from] SuspensionRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,5 +89,43 @@ impl Refusal {
             Refusal::QuotaExceeded { .. } => "quota-exceeded",
             Refusal::RateLimited { .. } => "rate-limited",
         }
+    }
+
+    /// Whole seconds from `now_ms` until the refusal lifts by itself, for
+    /// `Retry-After`: the next minute for the rate limit, the next day in
+    /// China Standard Time for the daily quota; none for the others.
+    pub fn retry_after_secs(&self, now_ms: i64) -> Option<i64> {
+        const MINUTE: i64 = 60_000;
+        const DAY: i64 = 86_400_000;
+        const CST: i64 = 8 * 3_600_000;
+        let lifts_at = match self {
+            Refusal::RateLimited { .. } => (now_ms.div_euclid(MINUTE) + 1) * MINUTE,
+            Refusal::QuotaExceeded { .. } => ((now_ms + CST).div_euclid(DAY) + 1) * DAY - CST,
+            Refusal::Use(_) | Refusal::Suspended { .. } => return None,
+        };
+        Some((lifts_at - now_ms + 999) / 1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_say_when_they_lift() {
+        let rate = Refusal::RateLimited { per_minute: 1 };
+        let quota = Refusal::QuotaExceeded { quota: 1 };
+        assert_eq!(rate.retry_after_secs(0), Some(60));
+        assert_eq!(rate.retry_after_secs(59_001), Some(1));
+        assert_eq!(rate.retry_after_secs(60_000), Some(60));
+        // 1970-01-01 16:00 UTC is midnight in Chengdu.
+        assert_eq!(quota.retry_after_secs(0), Some(16 * 3600));
+        assert_eq!(quota.retry_after_secs(16 * 3_600_000), Some(86_400));
+        assert_eq!(quota.retry_after_secs(16 * 3_600_000 - 1), Some(1));
+        let suspended = Refusal::Suspended {
+            id: 1,
+            findings: String::new(),
+        };
+        assert_eq!(suspended.retry_after_secs(0), None);
     }
 }

@@ -31,8 +31,11 @@ fn text(field: &'static str, value: &str) -> Result<String, ProductError> {
 }
 
 impl Products {
-    pub async fn suspensions(&self, all: bool) -> Result<Vec<Suspension>, ProductError> {
-        Ok(self.store().suspensions(all).await?)
+    /// Every suspension, open and resumed, that `viewer` may see.
+    pub async fn suspensions(&self, viewer: &Actor) -> Result<Vec<Suspension>, ProductError> {
+        let mut all = self.store().suspensions(true).await?;
+        all.retain(|s| s.scope.is_seen_by(viewer.party, viewer.org_id));
+        Ok(all)
     }
 
     /// Who hears of a suspension: the operator, the Governance Office, and
@@ -72,7 +75,16 @@ impl Products {
                 self.store().resource(id).await?;
             }
             (SuspensionKind::Provider | SuspensionKind::UserOrg, Some(id)) => {
-                self.store().organization(id).await?;
+                let org = self.store().organization(id).await?;
+                if SuspensionKind::naming(org.party) != Some(scope.kind) {
+                    return Err(ProductError::Invalid {
+                        field: "target_id",
+                        problem: format!(
+                            "names {} ({}), which is not a {} organisation",
+                            org.name, org.party, scope.kind
+                        ),
+                    });
+                }
             }
             _ => {}
         }
@@ -119,6 +131,7 @@ impl Products {
         )?;
         let rectification = text("rectification", rectification)?;
         let suspension = self.store().suspension(id).await?;
+        suspension.status().rectify()?;
         let now = self.workflow().now_ms();
         let mut tx = self.store().begin().await?;
         tx.record_rectification(id, &rectification, Some(actor.account_id), now)
@@ -154,6 +167,7 @@ impl Products {
             "only the Big Data Center resumes supply",
         )?;
         let suspension = self.store().suspension(id).await?;
+        suspension.status().resume()?;
         let to = self.told(suspension.scope).await?;
         let now = self.workflow().now_ms();
         let mut tx = self.store().begin().await?;

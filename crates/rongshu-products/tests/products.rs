@@ -4,8 +4,9 @@
 
 use std::io::Read;
 
+use rongshu_deid::Shortfall;
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
+use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionRefusal, SuspensionScope};
 use rongshu_formats::OutputFormat;
 use rongshu_products::consulting::{Attachment, FeedbackDraft};
 use rongshu_products::testing::{FIELDS, Ledger, World, WorldOptions, caller, world, world_with};
@@ -85,6 +86,13 @@ async fn a_product_is_built_only_within_its_authorization() {
             w.products.save(&w.operator, &ledger, &draft(&w, &tokens), None).await.unwrap_err(),
             ProductError::Exceeds(_)
         ), "no re-identification allowed");
+        let weak = MASKED.replace(r#""op":"pseudonym""#, r#""op":"mask","keep_first":6,"keep_last":11"#);
+        let weak = w.products.save(&w.operator, &ledger, &draft(&w, &weak), None).await.unwrap_err();
+        let ProductError::Exceeds(shortfalls) = weak else { panic!("{weak:?}") };
+        assert!(matches!(
+            shortfalls.as_slice(),
+            [Shortfall::WeakMask { first: 6, last: 11, most_first: 6, most_last: 4, .. }]
+        ), "a mask keeping all but the birth date's last digit: {shortfalls:?}");
         assert!(matches!(
             w.products.save(&w.user, &ledger, &draft(&w, MASKED), None).await.unwrap_err(),
             ProductError::Forbidden(_)
@@ -505,12 +513,43 @@ async fn suspension_and_termination_stop_every_call() {
                 .unwrap_err(),
             ProductError::Forbidden(_)
         ));
+        // A scope names an organisation of its kind.
+        let provider_as_user =
+            SuspensionScope::new(SuspensionKind::UserOrg, Some(w.provider.org_id)).unwrap();
+        let mismatched = w
+            .products
+            .suspend(&w.center, &ledger, provider_as_user, "超范围使用")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                mismatched,
+                ProductError::Invalid {
+                    field: "target_id",
+                    ..
+                }
+            ),
+            "{mismatched:?}"
+        );
         let by_user = SuspensionScope::new(SuspensionKind::UserOrg, Some(w.user.org_id)).unwrap();
         let suspension = w
             .products
             .suspend(&w.center, &ledger, by_user, "超范围使用")
             .await
             .unwrap();
+        // Its findings are the user's and the supervisors' alone.
+        for (viewer, sees) in [
+            (&w.user, 1),
+            (&w.center, 1),
+            (&w.office, 1),
+            (&w.provider, 0),
+        ] {
+            assert_eq!(
+                w.products.suspensions(viewer).await.unwrap().len(),
+                sees,
+                "{viewer:?}"
+            );
+        }
         // Twice each: the second refusal comes from the process's cache.
         for products in [
             w.products.clone(),
@@ -533,14 +572,24 @@ async fn suspension_and_termination_stop_every_call() {
             refused,
             ProductError::Refused(Refusal::Suspended { .. })
         ));
-        w.products
-            .rectify(&w.operator, &ledger, suspension.id, "已停止超范围使用")
-            .await
-            .unwrap();
-        w.products
-            .resume(&w.center, &ledger, suspension.id)
-            .await
-            .unwrap();
+        let step = async |resume: bool| {
+            let done = if resume {
+                w.products.resume(&w.center, &ledger, suspension.id).await
+            } else {
+                w.products
+                    .rectify(&w.operator, &ledger, suspension.id, "已停止超范围使用")
+                    .await
+            };
+            done.map(|_| ()).map_err(|e| match e {
+                ProductError::Suspension(refusal) => refusal,
+                other => panic!("{other:?}"),
+            })
+        };
+        assert_eq!(step(true).await, Err(SuspensionRefusal::NotRectified));
+        step(false).await.unwrap();
+        step(true).await.unwrap();
+        assert_eq!(step(true).await, Err(SuspensionRefusal::Resumed));
+        assert_eq!(step(false).await, Err(SuspensionRefusal::Resumed));
         // The other server's cached refusal gives way to the resumption.
         query(other.clone()).await.unwrap();
 
@@ -634,10 +683,14 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
                 .reply(&w.user, &ledger, order.id, "还有一个问题", None)
                 .await
                 .unwrap_err(),
-            ProductError::Invalid {
-                field: "status",
-                ..
-            }
+            ProductError::OrderClosed(id) if id == order.id
+        ));
+        assert!(matches!(
+            w.products
+                .close_consulting(&w.operator, &ledger, order.id)
+                .await
+                .unwrap_err(),
+            ProductError::OrderClosed(_)
         ));
 
         // Feedback: overdue 90 days after first use, until filed.

@@ -19,6 +19,53 @@ pub(crate) const LOGIN_CSRF_COOKIE: &str = "rongshu_login_csrf";
 pub(crate) const SESSION_PREFIX: &str = "rss_";
 pub(crate) const API_KEY_PREFIX: &str = "rsk_";
 
+/// Why an API key presented with a request was not honoured; each has its
+/// own problem code, so a caller knows to renew, ask again or stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyRefusal {
+    #[error("no API key has this value")]
+    Unknown,
+    #[error("this key is for the other listener (public API or front system)")]
+    OtherListener,
+    #[error("this API key was revoked")]
+    Revoked,
+    #[error("the account this API key belongs to is disabled")]
+    AccountDisabled,
+    #[error("this API key has expired; create a new one")]
+    Expired,
+}
+
+impl KeyRefusal {
+    /// Why `found` (the key with the value presented, if any) is not
+    /// honoured at `now_ms` on the listener `front` says; none if it is.
+    pub(crate) fn of(found: Option<(&ApiKey, &Account)>, front: bool, now_ms: i64) -> Option<Self> {
+        let Some((key, account)) = found else {
+            return Some(KeyRefusal::Unknown);
+        };
+        if key.front != front {
+            Some(KeyRefusal::OtherListener)
+        } else if key.revoked_at_ms.is_some() {
+            Some(KeyRefusal::Revoked)
+        } else if account.disabled {
+            Some(KeyRefusal::AccountDisabled)
+        } else if key.expires_at_ms <= now_ms {
+            Some(KeyRefusal::Expired)
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            KeyRefusal::Unknown => "auth.key-unknown",
+            KeyRefusal::OtherListener => "auth.key-other-listener",
+            KeyRefusal::Revoked => "auth.key-revoked",
+            KeyRefusal::AccountDisabled => "auth.key-account-disabled",
+            KeyRefusal::Expired => "auth.key-expired",
+        }
+    }
+}
+
 /// A cookie's value from the request headers.
 pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers

@@ -9,7 +9,7 @@ use rongshu_crypto::{PasswordError, WeakPassword};
 use rongshu_delivery::DeliveryError;
 use rongshu_domain::output::ReviewRefusal;
 use rongshu_domain::resource::RegistrationError;
-use rongshu_domain::supply::PriceRefusal;
+use rongshu_domain::supply::{PriceRefusal, SuspensionRefusal};
 use rongshu_domain::workflow::{IllegalTransition, SignRefusal};
 use rongshu_domain::{BadName, Denial, PartyType, Role, UnknownName};
 use rongshu_ingest::IngestError;
@@ -18,6 +18,8 @@ use rongshu_sandbox::{EngineError, SandboxError};
 use rongshu_store::StoreError;
 use rongshu_workflow::{UseRefusal, WorkflowError};
 use serde::Serialize;
+
+use crate::auth::KeyRefusal;
 
 tokio::task_local! {
     /// The current request's id, set by the gate, read when rendering errors.
@@ -30,6 +32,14 @@ pub enum ApiError {
     /// No valid session, token or API key came with a request that needs one.
     #[error("sign-in required")]
     NotSignedIn,
+    #[error("consulting order {0} is closed")]
+    OrderClosed(i64),
+    /// A suspension's status does not allow the step.
+    #[error(transparent)]
+    SuspensionStep(SuspensionRefusal),
+    /// An API key came, but is not honoured.
+    #[error(transparent)]
+    KeyRefused(#[from] KeyRefusal),
     /// The caller's organisation is not a party this route serves.
     #[error("this is not available to party type {0}")]
     WrongParty(PartyType),
@@ -266,6 +276,8 @@ impl From<ProductError> for ApiError {
             ProductError::Recording(problem) => ApiError::Recording(problem),
             ProductError::Delivery(e) => e.into(),
             ProductError::Workflow(e) => e.into(),
+            ProductError::Suspension(refusal) => ApiError::SuspensionStep(refusal),
+            ProductError::OrderClosed(id) => ApiError::OrderClosed(id),
             ProductError::Store(e) => e.into(),
         }
     }
@@ -345,6 +357,10 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::NotSignedIn => "auth.sign-in-required",
+            ApiError::KeyRefused(why) => why.code(),
+            ApiError::OrderClosed(_) => "consulting.closed",
+            ApiError::SuspensionStep(SuspensionRefusal::Resumed) => "suspension.resumed",
+            ApiError::SuspensionStep(SuspensionRefusal::NotRectified) => "suspension.not-rectified",
             ApiError::WrongParty(_) => "access.wrong-party",
             ApiError::WrongRole(_) => "access.wrong-role",
             ApiError::OtherOrganization => "access.other-organization",
@@ -447,7 +463,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::NotSignedIn | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::NotSignedIn | ApiError::InvalidCredentials | ApiError::KeyRefused(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::WrongParty(_)
             | ApiError::WrongRole(_)
             | ApiError::OtherOrganization
@@ -460,7 +478,10 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Supply(_) => StatusCode::FORBIDDEN,
-            ApiError::NoVersion(_) | ApiError::ModeNotOffered(_) => StatusCode::CONFLICT,
+            ApiError::NoVersion(_)
+            | ApiError::ModeNotOffered(_)
+            | ApiError::SuspensionStep(_)
+            | ApiError::OrderClosed(_) => StatusCode::CONFLICT,
             ApiError::InvalidProduct { .. }
             | ApiError::InvalidPipeline(_)
             | ApiError::ExceedsAuthorization(_)
@@ -562,6 +583,13 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::Supply(refusal) = &self
+            && let Some(secs) = refusal.retry_after_secs(crate::state::now_ms())
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response.extensions_mut().insert(ProblemInfo {
             code: self.code(),
             detail,
@@ -680,6 +708,14 @@ mod tests {
                 table: String::new(),
                 export: 1,
             },
+            ApiError::KeyRefused(KeyRefusal::Unknown),
+            ApiError::KeyRefused(KeyRefusal::OtherListener),
+            ApiError::KeyRefused(KeyRefusal::Revoked),
+            ApiError::KeyRefused(KeyRefusal::AccountDisabled),
+            ApiError::KeyRefused(KeyRefusal::Expired),
+            ApiError::SuspensionStep(SuspensionRefusal::Resumed),
+            ApiError::SuspensionStep(SuspensionRefusal::NotRectified),
+            ApiError::OrderClosed(1),
         ];
         let mut codes: Vec<_> = all.iter().map(ApiError::code).collect();
         codes.sort();

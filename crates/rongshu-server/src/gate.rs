@@ -14,7 +14,7 @@ use rongshu_crypto::sm3_hex;
 use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::{SessionKind, SessionPrincipal};
 
-use crate::auth::{SESSION_COOKIE, cookie};
+use crate::auth::{KeyRefusal, SESSION_COOKIE, cookie};
 use crate::console;
 use crate::context::{Credential, Principal, RequestContext, clip};
 use crate::error::{AlreadyLedgered, ApiError, ProblemInfo, REQUEST_ID};
@@ -89,6 +89,15 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
         .scope(request_id.clone(), async {
             let principal = match resolve(&state, spec, req.headers()).await {
                 Ok(p) => p,
+                Err(e @ ApiError::KeyRefused(_)) => {
+                    // The first step of the access chain: refused and ledgered.
+                    let code = Some(e.code());
+                    let ledgered =
+                        ledger(&state, &ctx, spec, &method, &target, Outcome::Denied, code).await;
+                    let mut r = ledgered.err().unwrap_or(e).into_response();
+                    r.extensions_mut().insert(AlreadyLedgered);
+                    return r;
+                }
                 Err(e) => return e.into_response(),
             };
             let ctx = RequestContext { principal, ..ctx };
@@ -120,7 +129,8 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
             let outcome = if status.is_client_error() || status.is_server_error() {
                 // A handler's own access refusal (another organisation's
                 // records) is a denial like the gate's.
-                let denied = code.is_some_and(|c| c.starts_with("access."));
+                let denied =
+                    code.is_some_and(|c| c.starts_with("access.") || c.starts_with("auth.key-"));
                 (!already).then_some(if denied {
                     Outcome::Denied
                 } else {
@@ -259,12 +269,12 @@ pub(crate) async fn resolve(
                 },
             }))
         }
-        Surface::Front => {
-            let Some(token) = bearer(headers) else {
-                return Ok(None);
-            };
-            api_key(state, token, true, false, now).await
-        }
+        Surface::Front => match bearer(headers) {
+            Some(token) if token.starts_with(crate::auth::API_KEY_PREFIX) => {
+                api_key(state, token, true, false, now).await
+            }
+            _ => Ok(None),
+        },
         Surface::Api => {
             let Some(token) = bearer(headers) else {
                 return Ok(None);
@@ -320,12 +330,24 @@ async fn api_key(
             .await?
             .map(|(key, account)| (key, account, None))
     };
-    Ok(found
-        .filter(|(key, ..)| key.front == front)
-        .map(|(_, account, stamp)| Principal {
+    match found.filter(|(key, ..)| key.front == front) {
+        Some((_, account, stamp)) => Ok(Some(Principal {
             account,
             credential: Credential::ApiKey { stamp },
-        }))
+        })),
+        // Not live: read it again, whatever its state, to say why.
+        None => {
+            let any = state.store().api_key_by_hash(&hash).await?;
+            match KeyRefusal::of(any.as_ref().map(|(k, a)| (k, a)), front, now) {
+                Some(why) => Err(why.into()),
+                // Made live between the two reads (an account enabled).
+                None => Ok(any.map(|(_, account)| Principal {
+                    account,
+                    credential: Credential::ApiKey { stamp: None },
+                })),
+            }
+        }
+    }
 }
 
 /// A session token is honoured only on the surface it was issued for.

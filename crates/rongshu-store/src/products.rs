@@ -2,7 +2,7 @@
 //! use (Art. 4).
 
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::{BillingUnit, SuspensionScope};
+use rongshu_domain::supply::{BillingUnit, SuspensionScope, SuspensionStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -74,6 +74,12 @@ pub struct Suspension {
     pub rectification: Option<String>,
     pub rectified_at_ms: Option<i64>,
     pub resumed_at_ms: Option<i64>,
+}
+
+impl Suspension {
+    pub fn status(&self) -> SuspensionStatus {
+        SuspensionStatus::of(self.rectified_at_ms.is_some(), self.resumed_at_ms.is_some())
+    }
 }
 
 /// Use of one product by one organisation on one day.

@@ -1008,11 +1008,50 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
                 .unwrap(),
         )
         .await;
-        assert_eq!(
-            refused,
-            (401, "auth.sign-in-required".to_owned()),
-            "{backend:?}"
-        );
+        assert_eq!(refused, (401, "auth.key-revoked".to_owned()), "{backend:?}");
+
+        // A rate limit refuses with the time it lifts.
+        product["price_fen"] = json!(8);
+        product["rate_per_minute"] = json!(1);
+        let r = http
+            .put(format!("{url_a}/api/v1/products/registrations-query"))
+            .bearer_auth(&operator)
+            .json(&product)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let fresh = http
+            .post(format!("{url_a}/api/v1/me/api-keys"))
+            .bearer_auth(&user)
+            .json(&json!({ "name": "limited" }))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut limited = None;
+        for _ in 0..2 {
+            let r = http
+                .post(format!("{url_a}/api/v1/products/registrations-query/query"))
+                .bearer_auth(&fresh)
+                .json(&query)
+                .send()
+                .await
+                .unwrap();
+            let retry = r.headers().get("retry-after").cloned();
+            if r.status() == 429 {
+                limited = Some((retry, outcome(r).await));
+            }
+        }
+        let (retry, refused) = limited.expect("one call a minute at most");
+        assert_eq!(refused, (429, "use.rate-limited".to_owned()));
+        let secs: u64 = retry.unwrap().to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&secs), "{secs}");
 
         let out = site.run(&["ledger", "verify"]);
         assert!(out.status.success(), "{}", stdout(&out));

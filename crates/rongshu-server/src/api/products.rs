@@ -226,8 +226,9 @@ pub(crate) async fn download(
 
 pub(crate) async fn suspensions(
     State(state): State<AppState>,
+    who: SignedIn,
 ) -> Result<Json<Vec<SuspensionView>>, ApiError> {
-    let all = state.products().suspensions(true).await?;
+    let all = state.products().suspensions(&who.account().actor()).await?;
     Ok(Json(all.iter().map(SuspensionView::from).collect()))
 }
 

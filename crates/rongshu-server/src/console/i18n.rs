@@ -310,6 +310,29 @@ pub(crate) fn duties(p: PartyType) -> &'static [T] {
 pub(crate) fn problem_text(code: &str) -> T {
     match code {
         "auth.sign-in-required" => T("请先登录。", "Please sign in."),
+        "consulting.closed" => T("该咨询工单已关闭。", "This consulting order is closed."),
+        "suspension.resumed" => T(
+            "该暂停已恢复供给，不能再处理。",
+            "Supply was already resumed under this suspension.",
+        ),
+        "suspension.not-rectified" => T(
+            "运营单位记录整改情况后方可恢复供给。",
+            "Supply resumes only after the operator has recorded its rectification.",
+        ),
+        "auth.key-unknown" => T("接口密钥无效。", "No API key has this value."),
+        "auth.key-other-listener" => T(
+            "该接口密钥只能用于另一个入口（公共接口或前置系统）。",
+            "This API key is for the other listener (public API or front system).",
+        ),
+        "auth.key-revoked" => T("接口密钥已被撤销。", "This API key was revoked."),
+        "auth.key-account-disabled" => T(
+            "接口密钥所属账号已停用。",
+            "The account this API key belongs to is disabled.",
+        ),
+        "auth.key-expired" => T(
+            "接口密钥已过期，请重新创建。",
+            "This API key has expired; create a new one.",
+        ),
         "access.wrong-party" => T(
             "您所在单位的主体类型无权访问此页面。",
             "Your organisation's party type may not open this page.",

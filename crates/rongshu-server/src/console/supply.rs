@@ -9,7 +9,7 @@ use axum::response::Response;
 use chrono::Datelike;
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
-use rongshu_domain::supply::{SuspensionKind, SuspensionScope};
+use rongshu_domain::supply::{SuspensionKind, SuspensionScope, SuspensionStatus};
 use rongshu_store::{ResourceFilter, Suspension};
 use serde::Deserialize;
 
@@ -35,7 +35,10 @@ async fn suspensions(
     let lang = viewer.lang;
     let party = viewer.who.account().party;
     let csrf = viewer.csrf_token();
-    let mut all = state.products().suspensions(true).await?;
+    let mut all = state
+        .products()
+        .suspensions(&viewer.who.account().actor())
+        .await?;
     all.reverse();
     let names = scope_names(state).await?;
     let body = html! {
@@ -81,9 +84,13 @@ async fn suspensions(
                         }
                     }
                     @if party == PartyType::BigDataCenter {
-                        form method="post" action={ "/suspensions/" (s.id) "/resume" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button type="submit" { (t::RESUME.get(lang)) }
+                        @if s.status() == SuspensionStatus::Rectified {
+                            form method="post" action={ "/suspensions/" (s.id) "/resume" } {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button type="submit" { (t::RESUME.get(lang)) }
+                            }
+                        } @else {
+                            p.muted { (t::AWAITING_RECTIFICATION.get(lang)) }
                         }
                     }
                 }
@@ -103,10 +110,8 @@ async fn scope_names(state: &AppState) -> Result<Vec<(String, String)>, ApiError
         ));
     }
     for o in state.store().organizations().await? {
-        let kind = match o.party {
-            PartyType::Provider => SuspensionKind::Provider,
-            PartyType::User => SuspensionKind::UserOrg,
-            _ => continue,
+        let Some(kind) = SuspensionKind::naming(o.party) else {
+            continue;
         };
         names.push((format!("{kind}:{}", o.id), o.name));
     }

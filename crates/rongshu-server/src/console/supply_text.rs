@@ -19,6 +19,10 @@ pub(crate) const SUSPENDED_AT: T = T("暂停时间", "Suspended");
 pub(crate) const RECTIFICATION: T = T("整改情况", "Rectification");
 pub(crate) const RECORD_RECTIFICATION: T = T("记录整改", "Record the rectification");
 pub(crate) const RESUME: T = T("恢复供应", "Resume supply");
+pub(crate) const AWAITING_RECTIFICATION: T = T(
+    "待运营单位记录整改情况后方可恢复供应。",
+    "Supply can resume once the operator has recorded its rectification.",
+);
 pub(crate) const STATUS: T = T("状态", "Status");
 pub(crate) const IN_FORCE: T = T("暂停中", "In force");
 pub(crate) const RESUMED: T = T("已恢复", "Resumed");

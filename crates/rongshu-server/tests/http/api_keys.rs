@@ -71,7 +71,60 @@ async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
         .await;
     assert_eq!(r.status(), 204);
     let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
-    expect_problem(r, 401, "auth.sign-in-required").await;
+    expect_problem(r, 401, "auth.key-revoked").await;
+}
+
+#[tokio::test]
+async fn a_key_not_honoured_is_refused_with_its_reason_and_ledgered() {
+    let server = TestServer::start().await;
+    let token = server.token(PartyType::User, Role::Staff).await;
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/api-keys",
+            &token,
+            Some(json!({ "name": "etl" })),
+        )
+        .await;
+    let key = r.json::<serde_json::Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pool = sqlx::AnyPool::connect(&server.db.url).await.unwrap();
+    let set = |sql: &'static str| {
+        let pool = pool.clone();
+        async move { pool.execute(sql).await.unwrap() }
+    };
+    let before = server.head().await;
+    let refused = async |key: &str, code: &str| {
+        let r = server.call(Method::GET, "/api/v1/me", key, None).await;
+        expect_problem(r, 401, code).await;
+    };
+    refused("rsk_0000000000000000000000000000", "auth.key-unknown").await;
+    set("UPDATE api_keys SET expires_at = 1").await;
+    refused(&key, "auth.key-expired").await;
+    set("UPDATE api_keys SET expires_at = 9000000000000").await;
+    set("UPDATE accounts SET disabled = 1 WHERE username = 'user-staff'").await;
+    refused(&key, "auth.key-account-disabled").await;
+    set("UPDATE accounts SET disabled = 0").await;
+    let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
+    assert_eq!(r.status(), 200, "live again");
+    pool.close().await;
+
+    let entries = server.entries_after(before).await;
+    let denials: Vec<_> = entries
+        .iter()
+        .filter(|e| e.draft.outcome == rongshu_ledger::Outcome::Denied)
+        .filter_map(|e| e.draft.reason.as_deref())
+        .collect();
+    assert_eq!(
+        denials,
+        [
+            "auth.key-unknown",
+            "auth.key-expired",
+            "auth.key-account-disabled"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -151,5 +204,5 @@ async fn a_key_cannot_mint_keys_and_an_admin_reset_revokes_keys() {
         .await;
     assert_eq!(r.status(), 204);
     let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
-    expect_problem(r, 401, "auth.sign-in-required").await;
+    expect_problem(r, 401, "auth.key-revoked").await;
 }

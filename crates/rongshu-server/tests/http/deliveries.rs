@@ -92,7 +92,7 @@ async fn a_provider_delivers_through_the_front_system_and_grades() {
         .send()
         .await
         .unwrap();
-    expect_problem(r, 401, "auth.sign-in-required").await;
+    expect_problem(r, 401, "auth.key-other-listener").await;
     let r = client()
         .get(format!("{}/front/v1/resources", server.front))
         .bearer_auth(&staff)
