@@ -8,6 +8,22 @@ use reqwest::Method;
 
 use crate::common::{TestServer, client, expect_problem};
 
+/// A fresh key of the account signed in with `token`.
+async fn new_key(server: &TestServer, token: &str) -> String {
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/me/api-keys",
+            token,
+            Some(json!({ "name": "etl" })),
+        )
+        .await;
+    r.json::<serde_json::Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
     let server = TestServer::start().await;
@@ -78,18 +94,7 @@ async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
 async fn a_key_not_honoured_is_refused_with_its_reason_and_ledgered() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::User, Role::Staff).await;
-    let r = server
-        .call(
-            Method::POST,
-            "/api/v1/me/api-keys",
-            &token,
-            Some(json!({ "name": "etl" })),
-        )
-        .await;
-    let key = r.json::<serde_json::Value>().await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = new_key(&server, &token).await;
     let pool = sqlx::AnyPool::connect(&server.db.url).await.unwrap();
     let set = |sql: &'static str| {
         let pool = pool.clone();
@@ -170,18 +175,7 @@ async fn key_lifetimes_are_bounded_and_keys_are_personal() {
 async fn a_key_cannot_mint_keys_and_an_admin_reset_revokes_keys() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::Provider, Role::Staff).await;
-    let r = server
-        .call(
-            Method::POST,
-            "/api/v1/me/api-keys",
-            &token,
-            Some(json!({ "name": "etl" })),
-        )
-        .await;
-    let key = r.json::<serde_json::Value>().await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = new_key(&server, &token).await;
     let r = server
         .call(
             Method::POST,
