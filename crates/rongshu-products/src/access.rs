@@ -1,6 +1,7 @@
 //! The access chain every data call passes, in order: the product offers
-//! the mode → an agreement in force and in term over an authorization not
-//! terminated that allows the mode (`Workflow::may_use`) → supply not
+//! the mode → an agreement in force and in term under the authorization
+//! the product is built on, not terminated and allowing the mode
+//! (`Workflow::may_use`, which also says whether the use is free) → supply not
 //! suspended → the output within the authorization → the rate limit. The
 //! API key itself is checked before, by the HTTP gate; today's quota last,
 //! by the recorder, against every process's committed meters.
@@ -19,7 +20,7 @@ use chrono::NaiveDate;
 use rongshu_domain::PartyType;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_store::{Product, Resource, Version};
-use rongshu_workflow::UseGrant;
+use rongshu_workflow::{UseBasis, UseGrant};
 
 use crate::{ProductError, Products, Refusal};
 
@@ -246,7 +247,12 @@ impl Products {
         let resource = self.store().resource(product.input.resource_id).await?;
         let grant = self
             .workflow()
-            .may_use(caller.org_id, resource.id, mode)
+            .may_use(
+                caller.org_id,
+                resource.id,
+                mode,
+                UseBasis::Authorization(product.input.authorization_id),
+            )
             .await?
             .map_err(Refusal::Use)?;
         if let Some(suspension) = self

@@ -877,3 +877,72 @@ async fn a_public_interest_use_is_free_of_charge() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_product_serves_only_under_its_own_authorization() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        // A second authorization of the same resource to the same user,
+        // for the public interest, with a product of its own.
+        let free = w
+            .authorize(WorldOptions {
+                public_interest: true,
+                ..WorldOptions::default()
+            })
+            .await;
+        let charged = draft(&w, MASKED);
+        let free_draft = ProductDraft {
+            code: "registrations-check-public".into(),
+            authorization_id: free,
+            ..draft(&w, MASKED)
+        };
+        for product in [&charged, &free_draft] {
+            w.products
+                .save(&w.operator, &ledger, product, None)
+                .await
+                .unwrap();
+        }
+        let facts = [(
+            "统一社会信用代码".to_owned(),
+            "91510100MA61R9XX01".to_owned(),
+        )];
+        let verify = async |code: &str| {
+            w.products
+                .verify(&caller(&w.user), &ledger, code, &facts)
+                .await
+        };
+        for code in ["registrations-check", "registrations-check-public"] {
+            verify(code).await.unwrap();
+        }
+        let statement = w
+            .products
+            .statement(&w.user, w.user.org_id, "2026-11")
+            .await
+            .unwrap();
+        let amount = |code: &str| {
+            let line = statement.lines.iter().find(|l| l.product_code == code);
+            line.map(|l| (l.calls, l.amount_fen))
+        };
+        assert_eq!(amount("registrations-check"), Some((1, 50)));
+        assert_eq!(amount("registrations-check-public"), Some((1, 0)));
+
+        // Its own authorization terminated, a product stops, though
+        // another agreement still covers the resource.
+        w.workflow
+            .clone()
+            .terminate(&w.provider, &ledger, w.authorization, "发现数据被转售")
+            .await
+            .unwrap();
+        let refused = verify("registrations-check").await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                ProductError::Refused(Refusal::Use(UseRefusal::Terminated))
+            ),
+            "{refused:?}"
+        );
+        verify("registrations-check-public").await.unwrap();
+    })
+    .await;
+}

@@ -96,6 +96,18 @@ impl UseRefusal {
             UseRefusal::ModeNotAllowed(_) => "mode-not-authorized",
         }
     }
+
+    /// How near the use came: of several agreements, the nearest one's
+    /// refusal tells the user what to do, whatever order they are read in.
+    fn nearness(&self) -> u8 {
+        match self {
+            UseRefusal::NoAgreement => 0,
+            UseRefusal::Terminated => 1,
+            UseRefusal::OutsideTerm => 2,
+            UseRefusal::NotSigned => 3,
+            UseRefusal::ModeNotAllowed(_) => 4,
+        }
+    }
 }
 
 /// The grounds on which a use is allowed.
@@ -150,23 +162,47 @@ pub fn check_use(
                 public_interest: false,
             });
         };
-        refusal = why;
+        if why.nearness() > refusal.nearness() {
+            refusal = why;
+        }
     }
     Err(refusal)
 }
 
+/// Which of an organisation's agreements a use may rest on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UseBasis {
+    /// Any of its data use agreements (the console's use check).
+    AnyAgreement,
+    /// Only agreements under this authorization: a product serves on the
+    /// authorization it is built on, stops with it, and bills by its
+    /// agreement, whatever other agreements cover the same resource.
+    Authorization(i64),
+}
+
+impl UseBasis {
+    fn admits(self, agreement: &Agreement) -> bool {
+        agreement.kind == AgreementKind::DataUse
+            && match self {
+                UseBasis::AnyAgreement => true,
+                UseBasis::Authorization(id) => agreement.authorization_id == id,
+            }
+    }
+}
+
 impl Workflow {
-    /// Whether `user_org_id` may use `resource_id` by `mode` today; every
-    /// product, API key and sandbox access goes through here.
+    /// Whether `user_org_id` may use `resource_id` by `mode` today on
+    /// `basis`; every product, API key and sandbox access goes through here.
     pub async fn may_use(
         &self,
         user_org_id: i64,
         resource_id: i64,
         mode: ServiceMode,
+        basis: UseBasis,
     ) -> Result<Result<UseGrant, UseRefusal>, WorkflowError> {
         let mut candidates = Vec::new();
         for agreement in self.store.agreements(None, Some(user_org_id)).await? {
-            if agreement.kind != AgreementKind::DataUse {
+            if !basis.admits(&agreement) {
                 continue;
             }
             let authorization = self.store.authorization(agreement.authorization_id).await?;

@@ -34,7 +34,7 @@ use rongshu_store::Store;
 pub use agreements::signing_key_context;
 pub use authorizations::{Answer, AuthorizationTerms};
 pub use deadlines::{Deadlines, Due};
-pub use deliveries::{UseGrant, UseRefusal, check_use, close_delivery_tasks};
+pub use deliveries::{UseBasis, UseGrant, UseRefusal, check_use, close_delivery_tasks};
 pub use demands::{DemandDraft, ListItemDecision};
 pub use error::WorkflowError;
 pub use evidence::{

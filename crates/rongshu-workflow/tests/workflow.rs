@@ -22,8 +22,8 @@ use rongshu_store::{
     NewAccount, NewIngest, NewOrganization, NewVersion, Registration, ResourceDescription, Store,
 };
 use rongshu_workflow::{
-    Answer, AuthorizationTerms, Deadlines, DemandDraft, ListItemDecision, UseRefusal, VerifyError,
-    Workflow, WorkflowError, close_delivery_tasks, verify_export,
+    Answer, AuthorizationTerms, Deadlines, DemandDraft, ListItemDecision, UseBasis, UseRefusal,
+    VerifyError, Workflow, WorkflowError, close_delivery_tasks, verify_export,
 };
 
 /// Each test's own clock, which it moves from day to day.
@@ -353,7 +353,7 @@ async fn a_demand_goes_through_every_party() {
         let data_use = agreements.iter().find(|a| a.signatures.len() == 2).unwrap().id;
         let tripartite = agreements.iter().find(|a| a.signatures.len() == 3).unwrap().id;
         assert_eq!(
-            flow.may_use(p.user.org_id, registrations, ServiceMode::Sandbox).await.unwrap(),
+            flow.may_use(p.user.org_id, registrations, ServiceMode::Sandbox, UseBasis::AnyAgreement).await.unwrap(),
             Err(UseRefusal::NotSigned)
         );
         assert!(matches!(
@@ -385,10 +385,10 @@ async fn a_demand_goes_through_every_party() {
         ));
 
         // The use check: allowed for the authorized mode only.
-        let grant = flow.may_use(p.user.org_id, registrations, ServiceMode::Sandbox).await.unwrap();
+        let grant = flow.may_use(p.user.org_id, registrations, ServiceMode::Sandbox, UseBasis::AnyAgreement).await.unwrap();
         assert_eq!(grant.unwrap().agreement_id, data_use);
         assert_eq!(
-            flow.may_use(p.user.org_id, registrations, ServiceMode::Download).await.unwrap(),
+            flow.may_use(p.user.org_id, registrations, ServiceMode::Download, UseBasis::AnyAgreement).await.unwrap(),
             Err(UseRefusal::ModeNotAllowed("download"))
         );
 
@@ -415,7 +415,7 @@ async fn a_demand_goes_through_every_party() {
             .unwrap();
         assert_eq!(ended.status, AuthorizationStatus::Terminated);
         assert_eq!(
-            flow.may_use(p.user.org_id, registrations, ServiceMode::Sandbox).await.unwrap(),
+            flow.may_use(p.user.org_id, registrations, ServiceMode::Sandbox, UseBasis::AnyAgreement).await.unwrap(),
             Err(UseRefusal::Terminated)
         );
         for agreement in store.agreements(Some(authorization), None).await.unwrap() {

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::workflow::{DemandAction, DisputeAction};
 use rongshu_store::Demand;
-use rongshu_workflow::{Answer, AuthorizationTerms, DemandDraft, ListItemDecision};
+use rongshu_workflow::{Answer, AuthorizationTerms, DemandDraft, ListItemDecision, UseBasis};
 
 use super::workflow_types::*;
 use crate::context::{Json, Path, Query, SignedIn};
@@ -500,7 +500,12 @@ pub(crate) async fn use_check(
     let resource = state.store().resource_by_code(&code).await?;
     let grant = state
         .workflow()
-        .may_use(who.account().org_id, resource.id, mode)
+        .may_use(
+            who.account().org_id,
+            resource.id,
+            mode,
+            UseBasis::AnyAgreement,
+        )
         .await?
         .map_err(ApiError::UseRefused)?;
     Ok(Json(UseView {
