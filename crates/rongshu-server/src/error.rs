@@ -552,6 +552,16 @@ pub struct Problem {
     pub request_id: String,
 }
 
+/// Whether a problem code refuses access, ledgered as a denial rather than
+/// a failure: the gate's and handlers' access refusals, refused keys, and
+/// every step of the data-call chain after the key (a stale call is only
+/// to be retried).
+pub(crate) fn is_denial(code: &str) -> bool {
+    code.starts_with("access.")
+        || code.starts_with("auth.key-")
+        || (code.starts_with("use.") && code != "use.retry")
+}
+
 /// Attached to error responses so the gate can ledger the failure's code
 /// and the console can render it as a page.
 #[derive(Clone, Debug)]

@@ -17,7 +17,7 @@ use rongshu_store::{SessionKind, SessionPrincipal};
 use crate::auth::{KeyRefusal, SESSION_COOKIE, cookie};
 use crate::console;
 use crate::context::{Credential, Principal, RequestContext, clip};
-use crate::error::{AlreadyLedgered, ApiError, ProblemInfo, REQUEST_ID};
+use crate::error::{AlreadyLedgered, ApiError, ProblemInfo, REQUEST_ID, is_denial};
 use crate::routes::{Audit, RouteSpec, Surface};
 use crate::state::{AppState, now_ms};
 
@@ -128,9 +128,9 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
             let code = response.extensions().get::<ProblemInfo>().map(|p| p.code);
             let outcome = if status.is_client_error() || status.is_server_error() {
                 // A handler's own access refusal (another organisation's
-                // records) is a denial like the gate's.
-                let denied =
-                    code.is_some_and(|c| c.starts_with("access.") || c.starts_with("auth.key-"));
+                // records, a step of the data-call chain) is a denial like
+                // the gate's.
+                let denied = code.is_some_and(is_denial);
                 (!already).then_some(if denied {
                     Outcome::Denied
                 } else {

@@ -4,6 +4,7 @@
 
 use reqwest::Method;
 use rongshu_domain::{PartyType as P, Role};
+use rongshu_ledger::Outcome;
 use serde_json::{Value, json};
 
 use crate::common::{TestServer, expect_problem};
@@ -314,12 +315,24 @@ async fn a_demand_from_filing_to_termination() {
     )
     .await;
     assert_eq!(ended["status"], "terminated");
+    let before = server.head().await;
     expect_problem(
         server.call(Method::GET, uses, &t(user), None).await,
         403,
         "use.authorization-terminated",
     )
     .await;
+    let ledgered: Vec<_> = server
+        .entries_after(before)
+        .await
+        .into_iter()
+        .map(|e| (e.draft.outcome, e.draft.reason))
+        .collect();
+    assert_eq!(
+        ledgered,
+        [(Outcome::Denied, Some("use.authorization-terminated".into()))],
+        "a refusal of use is a denial"
+    );
     let r = server
         .call(
             Method::POST,
