@@ -48,7 +48,7 @@ const PRODUCT_MODES: [ServiceMode; 5] = [
 pub const MAX_ROWS_PER_CALL: i64 = 10_000;
 
 fn invalid(field: &'static str, problem: impl Into<String>) -> ProductError {
-    ProductError::Invalid {
+    ProductError::InvalidProduct {
         field,
         problem: problem.into(),
     }

@@ -12,8 +12,15 @@ pub enum ProductError {
     /// The caller's party or organisation does not take this step.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A request field the operation cannot accept.
     #[error("{field} {problem}")]
     Invalid {
+        field: &'static str,
+        problem: String,
+    },
+    /// A product setting that cannot be accepted.
+    #[error("{field} {problem}")]
+    InvalidProduct {
         field: &'static str,
         problem: String,
     },
@@ -53,6 +60,9 @@ pub enum ProductError {
     OrderClosed(i64),
     #[error(transparent)]
     Suspension(#[from] SuspensionRefusal),
+    /// A worker thread reading or preparing data died; nothing was served.
+    #[error("{0}")]
+    Worker(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -114,9 +114,6 @@ impl Products {
             })
         })
         .await
-        .map_err(|e| ProductError::Invalid {
-            field: "pipeline",
-            problem: format!("the preview failed: {e}"),
-        })?
+        .map_err(|e| ProductError::Worker(format!("the preview failed: {e}")))?
     }
 }

@@ -139,9 +139,6 @@ impl Products {
             Ok((columns, batches))
         })
         .await
-        .map_err(|e| ProductError::Invalid {
-            field: "product",
-            problem: format!("reading it failed: {e}"),
-        })?
+        .map_err(|e| ProductError::Worker(format!("reading the product failed: {e}")))?
     }
 }

@@ -84,10 +84,7 @@ impl Products {
             prepare(parquet, &input, &pipeline, keys, today, revision, version)
         })
         .await
-        .map_err(|e| ProductError::Invalid {
-            field: "product",
-            problem: format!("preparing it failed: {e}"),
-        })??;
+        .map_err(|e| ProductError::Worker(format!("preparing the product failed: {e}")))??;
         let serving = Arc::new(serving);
         self.inner
             .serving

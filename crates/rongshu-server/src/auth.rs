@@ -378,20 +378,21 @@ pub(crate) async fn create_api_key(
     if front && !account.actor().may_hold_front_keys() {
         return Err(ApiError::InvalidField {
             field: "surface",
-            problem: "front-system keys are for providers and the Big Data Center",
+            problem: "front-system keys are for providers and the Big Data Center".into(),
         });
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(ApiError::InvalidField {
             field: "name",
-            problem: "must have 1 to 64 characters",
+            problem: "must have 1 to 64 characters".into(),
         });
     }
     if days < 1 || days > state.settings().api_key_max_days {
         return Err(ApiError::InvalidField {
             field: "expires_in_days",
-            problem: "must be at least 1 and at most the configured maximum (api_key_max_days)",
+            problem: "must be at least 1 and at most the configured maximum (api_key_max_days)"
+                .into(),
         });
     }
     let secret = SecretToken::generate(API_KEY_PREFIX);

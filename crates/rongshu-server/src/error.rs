@@ -2,6 +2,8 @@
 //! `application/problem+json` (RFC 9457) with a stable `code` per kind of
 //! failure and the request id.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -84,7 +86,7 @@ pub enum ApiError {
     #[error("field {field}: {problem}")]
     InvalidField {
         field: &'static str,
-        problem: &'static str,
+        problem: Cow<'static, str>,
     },
     /// The body is not the JSON or form the route expects.
     #[error("malformed request body: {0}")]
@@ -255,7 +257,14 @@ impl From<ProductError> for ApiError {
     fn from(e: ProductError) -> Self {
         match e {
             ProductError::Forbidden(why) => ApiError::NotAParty(why),
-            ProductError::Invalid { field, problem } => ApiError::InvalidProduct { field, problem },
+            ProductError::Invalid { field, problem } => ApiError::InvalidField {
+                field,
+                problem: problem.into(),
+            },
+            ProductError::InvalidProduct { field, problem } => {
+                ApiError::InvalidProduct { field, problem }
+            }
+            ProductError::Worker(e) => ApiError::DataStorage(e),
             e @ (ProductError::Document(_) | ProductError::Pipeline(_)) => {
                 ApiError::InvalidPipeline(e.to_string())
             }
@@ -289,7 +298,10 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Illegal(e) => ApiError::Transition(e),
             WorkflowError::Signature(e) => ApiError::Signature(e),
             WorkflowError::Forbidden(why) => ApiError::NotAParty(why),
-            WorkflowError::Invalid { field, problem } => ApiError::InvalidField { field, problem },
+            WorkflowError::Invalid { field, problem } => ApiError::InvalidField {
+                field,
+                problem: problem.into(),
+            },
             WorkflowError::MissingParty(party) => ApiError::MissingParty(party),
             e @ WorkflowError::Sealed { .. } => {
                 tracing::error!(error = %e, "sealed secret does not open");
@@ -310,7 +322,7 @@ impl From<DeliveryError> for ApiError {
             DeliveryError::Cancelled => ApiError::RegistrationCancelled,
             DeliveryError::UnknownFormat(_) => ApiError::InvalidField {
                 field: "format",
-                problem: "cannot be told from the file name: give format (csv, xlsx, json, ndjson or parquet)",
+                problem: "cannot be told from the file name: give format (csv, xlsx, json, ndjson or parquet)".into(),
             },
             e @ (DeliveryError::Integrity { .. } | DeliveryError::KeptIntegrity { .. }) => {
                 ApiError::Integrity(e.to_string())
@@ -571,6 +583,16 @@ pub(crate) struct ProblemInfo {
     pub field: Option<&'static str>,
 }
 
+impl ApiError {
+    /// A request field the route cannot accept, and why.
+    pub(crate) fn invalid(field: &'static str, problem: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::InvalidField {
+            field,
+            problem: problem.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -648,7 +670,7 @@ mod tests {
             ApiError::WeakPassword(WeakPassword::TooSimple),
             ApiError::InvalidField {
                 field: "f",
-                problem: "p",
+                problem: "p".into(),
             },
             ApiError::BadName {
                 field: "f",

@@ -26,30 +26,29 @@ pub struct DescriptionInput {
     pub service_modes: Vec<String>,
 }
 
-fn invalid(field: &'static str, problem: &'static str) -> ApiError {
-    ApiError::InvalidField { field, problem }
-}
-
 impl DescriptionInput {
     pub fn validate(&self, themes: &[Theme]) -> Result<ResourceDescription, ApiError> {
         let title = self.title.trim();
         if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "title",
                 "must have 1 to 200 characters and no control characters",
             ));
         }
         if self.description.chars().count() > 4000 {
-            return Err(invalid("description", "must have at most 4000 characters"));
+            return Err(ApiError::invalid(
+                "description",
+                "must have at most 4000 characters",
+            ));
         }
         if !themes.iter().any(|t| t.code == self.theme) {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "theme",
                 "must be one of the catalogue's theme codes",
             ));
         }
         let update_frequency: UpdateFrequency = self.update_frequency.parse().map_err(|_| {
-            invalid(
+            ApiError::invalid(
                 "update_frequency",
                 "must be real-time, daily, weekly, monthly, quarterly, yearly or irregular",
             )
@@ -60,7 +59,10 @@ impl DescriptionInput {
             .map(|m| m.parse::<ServiceMode>())
             .collect::<Result<Vec<_>, _>>()?;
         if service_modes.is_empty() {
-            return Err(invalid("service_modes", "name at least one service mode"));
+            return Err(ApiError::invalid(
+                "service_modes",
+                "name at least one service mode",
+            ));
         }
         Ok(ResourceDescription {
             title: title.to_owned(),
@@ -82,18 +84,18 @@ fn check_registration_fields(r: &Registration) -> Result<(), ApiError> {
         if value.chars().count() > 200 {
             return Err(ApiError::InvalidField {
                 field,
-                problem: "must have at most 200 characters",
+                problem: "must have at most 200 characters".into(),
             });
         }
     }
     if r.documentation.chars().count() > 4000 {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "documentation",
             "must have at most 4000 characters",
         ));
     }
     if r.code.as_ref().is_some_and(|c| c.chars().count() > 64) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "registration_code",
             "must have at most 64 characters",
         ));
@@ -204,7 +206,7 @@ pub async fn decide_grading(
 ) -> Result<Resource, ApiError> {
     let current = state.store().resource_fields(resource.id).await?;
     if current.is_empty() {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "grade",
             "a resource is graded after its first delivery",
         ));
@@ -228,14 +230,14 @@ pub async fn decide_grading(
         });
     }
     if grade < highest {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "grade",
             "must not be below the most sensitive field's level (就高从严)",
         ));
     }
     let reason = reason.trim();
     if overridden && reason.is_empty() {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "reason",
             "an override of the suggested grading needs a reason",
         ));

@@ -887,13 +887,15 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
         // The Big Data Center suspends supply platform-wide through A: B
         // refuses the very next call.
         let center = sign_in(&http, &url_a, "bdc-staff").await;
-        let r = http
-            .post(format!("{url_a}/api/v1/suspensions"))
-            .bearer_auth(&center)
-            .json(&json!({ "scope": "platform", "findings": "日志抽查发现超范围调用" }))
-            .send()
-            .await
-            .unwrap();
+        let suspend = |findings: &str| {
+            http.post(format!("{url_a}/api/v1/suspensions"))
+                .bearer_auth(&center)
+                .json(&json!({ "scope": "platform", "findings": findings }))
+                .send()
+        };
+        let refused = outcome(suspend(" ").await.unwrap()).await;
+        assert_eq!(refused, (422, "validation.invalid-field".to_owned()));
+        let r = suspend("日志抽查发现超范围调用").await.unwrap();
         assert_eq!(r.status(), 201);
         let suspension = r.json::<serde_json::Value>().await.unwrap()["id"]
             .as_i64()

@@ -24,15 +24,11 @@ use crate::context::{Json, Path, Query, SignedIn};
 use crate::error::ApiError;
 use crate::state::{AppState, now_ms};
 
-fn invalid(field: &'static str, problem: &'static str) -> ApiError {
-    ApiError::InvalidField { field, problem }
-}
-
 /// Reads the query's reading instructions.
 pub(crate) fn reading(q: &DeliveryQuery) -> Result<DeliveryRequest, ApiError> {
     let name = q.file_name.trim();
     if name.is_empty() || name.chars().count() > 255 || name.contains(['/', '\\']) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "file_name",
             "must be a plain file name of 1 to 255 characters",
         ));
@@ -43,19 +39,24 @@ pub(crate) fn reading(q: &DeliveryQuery) -> Result<DeliveryRequest, ApiError> {
         .filter(|f| !f.is_empty())
         .map(str::parse::<Format>)
         .transpose()
-        .map_err(|_| invalid("format", "must be csv, xlsx, json, ndjson or parquet"))?;
+        .map_err(|_| ApiError::invalid("format", "must be csv, xlsx, json, ndjson or parquet"))?;
     let encoding = q
         .encoding
         .as_deref()
         .filter(|e| !e.is_empty())
         .map(str::parse::<TextEncoding>)
         .transpose()
-        .map_err(|_| invalid("encoding", "must be utf-8 or gb18030 (gbk, gb2312)"))?;
+        .map_err(|_| ApiError::invalid("encoding", "must be utf-8 or gb18030 (gbk, gb2312)"))?;
     let delimiter = match q.delimiter.as_deref() {
         None | Some("") => None,
         Some("tab" | "\\t" | "\t") => Some(b'\t'),
         Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
-        Some(_) => return Err(invalid("delimiter", "must be one ASCII character or tab")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "delimiter",
+                "must be one ASCII character or tab",
+            ));
+        }
     };
     let mut field_types = BTreeMap::new();
     for pair in q
@@ -64,11 +65,11 @@ pub(crate) fn reading(q: &DeliveryQuery) -> Result<DeliveryRequest, ApiError> {
         .flat_map(|t| t.split(','))
         .filter(|p| !p.trim().is_empty())
     {
-        let (name, kind) = pair
-            .rsplit_once(':')
-            .ok_or_else(|| invalid("types", "must be name:type pairs separated by commas"))?;
+        let (name, kind) = pair.rsplit_once(':').ok_or_else(|| {
+            ApiError::invalid("types", "must be name:type pairs separated by commas")
+        })?;
         let kind: FieldType = kind.trim().parse().map_err(|_| {
-            invalid(
+            ApiError::invalid(
                 "types",
                 "types are text, integer, decimal, boolean, date or timestamp",
             )
@@ -189,21 +190,21 @@ fn checked_pull(resource_id: i64, body: &PullRequest) -> Result<NewPullSource, A
             if (location.starts_with("postgres://") || location.starts_with("postgresql://"))
                 && rongshu_delivery::plain_table_name(body.table.trim()) => {}
         "http" | "postgres" => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "location",
                 "http pulls need an http(s):// URL; postgres pulls a postgres:// URL and a plain table name",
             ));
         }
-        _ => return Err(invalid("kind", "must be http or postgres")),
+        _ => return Err(ApiError::invalid("kind", "must be http or postgres")),
     }
     if !body.format.is_empty() && body.format.parse::<Format>().is_err() {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "format",
             "must be csv, xlsx, json, ndjson or parquet",
         ));
     }
     if !(1..=44_640).contains(&body.interval_minutes) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "interval_minutes",
             "must be between 1 and 44640 (31 days)",
         ));

@@ -15,7 +15,7 @@ const MAX_LIMIT: u32 = 500;
 fn parse_time(field: &'static str, value: &str) -> Result<i64, ApiError> {
     civil_time::parse_instant(value).ok_or(ApiError::InvalidField {
         field,
-        problem: "expected an RFC 3339 time or a YYYY-MM-DD date",
+        problem: "expected an RFC 3339 time or a YYYY-MM-DD date".into(),
     })
 }
 
@@ -30,7 +30,7 @@ pub(crate) fn filter_for(who: &SignedIn, q: LedgerQuery) -> Result<(LedgerFilter
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::InvalidField {
             field: "limit",
-            problem: "must be between 1 and 500",
+            problem: "must be between 1 and 500".into(),
         });
     }
     let org_id = match who.account().actor().ledger_scope() {
@@ -46,7 +46,7 @@ pub(crate) fn filter_for(who: &SignedIn, q: LedgerQuery) -> Result<(LedgerFilter
         (None, Some(_)) => {
             return Err(ApiError::InvalidField {
                 field: "object_id",
-                problem: "needs object_type: an object id is unique only within its type",
+                problem: "needs object_type: an object id is unique only within its type".into(),
             });
         }
     };

@@ -58,7 +58,7 @@ pub(crate) async fn create_api_key(
         Some(_) => {
             return Err(ApiError::InvalidField {
                 field: "surface",
-                problem: "must be api or front",
+                problem: "must be api or front".into(),
             });
         }
     };

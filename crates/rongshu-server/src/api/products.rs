@@ -127,12 +127,12 @@ pub(crate) async fn update_product(
     if req.code != code {
         return Err(ApiError::InvalidField {
             field: "code",
-            problem: "must be the product's code: codes never change",
+            problem: "must be the product's code: codes never change".into(),
         });
     }
     let revision = req.revision.ok_or(ApiError::InvalidField {
         field: "revision",
-        problem: "is required: the revision you are changing",
+        problem: "is required: the revision you are changing".into(),
     })?;
     let product = state
         .products()
@@ -200,7 +200,7 @@ pub(crate) async fn download(
 ) -> Result<Response, ApiError> {
     let format = OutputFormat::parse(&query.format).map_err(|_| ApiError::InvalidField {
         field: "format",
-        problem: "is csv, csv-gb18030, xlsx, json or parquet",
+        problem: "is csv, csv-gb18030, xlsx, json or parquet".into(),
     })?;
     let (products, ctx, code) = (state.products(), &who.ctx, &code);
     let download = data_call(&state, &who, &headers, |caller| async move {
@@ -240,7 +240,7 @@ pub(crate) async fn suspend(
     let scope = SuspensionScope::new(req.scope.parse()?, req.target_id).map_err(|_| {
         ApiError::InvalidField {
             field: "target_id",
-            problem: "is required for a resource, provider or user-org suspension, and absent for the platform",
+            problem: "is required for a resource, provider or user-org suspension, and absent for the platform".into(),
         }
     })?;
     let suspension = state
@@ -278,7 +278,7 @@ pub(crate) async fn resume(
 fn day(field: &'static str, value: &str) -> Result<NaiveDate, ApiError> {
     value.parse().map_err(|_| ApiError::InvalidField {
         field,
-        problem: "is a date, YYYY-MM-DD",
+        problem: "is a date, YYYY-MM-DD".into(),
     })
 }
 

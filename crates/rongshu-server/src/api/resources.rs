@@ -80,7 +80,7 @@ pub(crate) fn catalogue_filter(
             .transpose()
             .map_err(|_| ApiError::InvalidField {
                 field: "grade",
-                problem: "must be general-1 … general-4, important or core",
+                problem: "must be general-1 … general-4, important or core".into(),
             })?,
         limit: Some(q.limit.unwrap_or(100).min(1000)),
         offset: q.offset.unwrap_or(0),
@@ -205,7 +205,7 @@ pub(crate) fn registration_action(
         Some("cancel") => Ok(Some(RegistrationAction::Cancel)),
         Some(_) => Err(ApiError::InvalidField {
             field: "action",
-            problem: "must be register, change, cancel or edit",
+            problem: "must be register, change, cancel or edit".into(),
         }),
     }
 }
@@ -311,7 +311,7 @@ pub(crate) fn field_decisions(
 ) -> Result<(Grade, Vec<FieldDecision>), ApiError> {
     let bad_grade = |field| ApiError::InvalidField {
         field,
-        problem: "must be general-1 … general-4, important or core",
+        problem: "must be general-1 … general-4, important or core".into(),
     };
     let grade: Grade = body.grade.parse().map_err(|_| bad_grade("grade"))?;
     let fields = body
@@ -331,7 +331,7 @@ pub(crate) fn field_decisions(
                     .transpose()
                     .map_err(|_| ApiError::InvalidField {
                         field: "personal_kind",
-                        problem: "must be an identifier kind such as resident_id or mobile",
+                        problem: "must be an identifier kind such as resident_id or mobile".into(),
                     })?,
                 description: f.description.clone(),
             })

@@ -47,7 +47,7 @@ pub(crate) async fn revoke_current(
     let Credential::ApiSession { session_id } = who.principal.credential else {
         return Err(ApiError::InvalidField {
             field: "authorization",
-            problem: "an API key is not a session: revoke it instead",
+            problem: "an API key is not a session: revoke it instead".into(),
         });
     };
     auth::sign_out(&state, &who.ctx, session_id).await?;

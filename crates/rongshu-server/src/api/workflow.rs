@@ -18,10 +18,6 @@ use crate::context::{Json, Path, Query, SignedIn};
 use crate::error::ApiError;
 use crate::state::{AppState, now_ms};
 
-fn invalid(field: &'static str, problem: &'static str) -> ApiError {
-    ApiError::InvalidField { field, problem }
-}
-
 /// Demands as sent, their items named by catalogue code.
 async fn demand_views(state: &AppState, demands: &[Demand]) -> Result<Vec<DemandView>, ApiError> {
     let mut codes: HashMap<i64, String> = HashMap::new();
@@ -151,7 +147,7 @@ pub(crate) async fn review(
     let decision = match req.decision.as_str() {
         "pass" => ListItemDecision::Pass,
         "return" => ListItemDecision::Return,
-        _ => return Err(invalid("decision", "must be pass or return")),
+        _ => return Err(ApiError::invalid("decision", "must be pass or return")),
     };
     let demand = state
         .workflow()
@@ -241,7 +237,7 @@ fn date(field: &'static str, value: &Option<String>) -> Result<Option<NaiveDate>
         .filter(|v| !v.is_empty())
         .map(|v| {
             v.parse::<NaiveDate>()
-                .map_err(|_| invalid(field, "must be a date, YYYY-MM-DD"))
+                .map_err(|_| ApiError::invalid(field, "must be a date, YYYY-MM-DD"))
         })
         .transpose()
 }
@@ -270,7 +266,7 @@ pub(crate) async fn answer(
             term_from: date("term_from", &req.term_from)?,
             term_until: date("term_until", &req.term_until)?,
         }),
-        _ => return Err(invalid("decision", "must be authorize or refuse")),
+        _ => return Err(ApiError::invalid("decision", "must be authorize or refuse")),
     };
     let demand = state
         .workflow()

@@ -194,7 +194,7 @@ pub(crate) async fn switch_language(
         _ => {
             return Err(ApiError::InvalidField {
                 field: "lang",
-                problem: "must be zh or en",
+                problem: "must be zh or en".into(),
             });
         }
     };

@@ -410,7 +410,7 @@ pub(crate) async fn grade(
     let decided = (|| -> Result<(Grade, Vec<FieldDecision>), ApiError> {
         let bad = || ApiError::InvalidField {
             field: "grade",
-            problem: "must be a grade on the scale",
+            problem: "must be a grade on the scale".into(),
         };
         let grade: Grade = f.form.grade.parse().map_err(|_| bad())?;
         let mut fields = Vec::new();

@@ -588,7 +588,7 @@ pub(crate) async fn answer(
             "" => None,
             day => Some(day.parse().map_err(|_| ApiError::InvalidField {
                 field: "term_until",
-                problem: "must be a date, YYYY-MM-DD",
+                problem: "must be a date, YYYY-MM-DD".into(),
             })?),
         };
         Answer::Authorize(AuthorizationTerms {
@@ -629,7 +629,7 @@ async fn narrowed(
     if ticked.is_empty() {
         return Err(ApiError::InvalidField {
             field: "resources",
-            problem: "tick at least one resource, or refuse",
+            problem: "tick at least one resource, or refuse".into(),
         });
     }
     let demand = state.store().demand(demand_id).await?;

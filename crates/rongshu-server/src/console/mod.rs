@@ -150,7 +150,7 @@ pub(crate) struct KeepPage;
 pub(crate) fn number(field: &'static str, text: &str) -> Result<i64, ApiError> {
     text.trim().parse().map_err(|_| ApiError::InvalidField {
         field,
-        problem: "must be a whole number",
+        problem: "must be a whole number".into(),
     })
 }
 

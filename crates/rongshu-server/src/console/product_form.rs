@@ -95,7 +95,7 @@ impl ProductForm {
                 .split_once(':')
                 .ok_or(ApiError::InvalidField {
                     field: "built_on",
-                    problem: "choose an authorization and resource",
+                    problem: "choose an authorization and resource".into(),
                 })?;
         let verify_key = self.verify_key_field.trim();
         Ok(ProductDraft {

@@ -201,7 +201,7 @@ pub(crate) async fn create_api_key(
         Err(_) => {
             let e = ApiError::InvalidField {
                 field: "days",
-                problem: "must be a whole number",
+                problem: "must be a whole number".into(),
             };
             return with_problem(&state, &f.viewer, e).await;
         }

@@ -142,7 +142,7 @@ pub(crate) struct SuspendForm {
 fn scope_of(value: &str) -> Result<SuspensionScope, ApiError> {
     let unknown = ApiError::InvalidField {
         field: "scope",
-        problem: "is the platform, or a resource, provider or user organisation",
+        problem: "is the platform, or a resource, provider or user organisation".into(),
     };
     let (kind, target) = match value.split_once(':') {
         None => (value.parse::<SuspensionKind>()?, None),
@@ -153,7 +153,9 @@ fn scope_of(value: &str) -> Result<SuspensionScope, ApiError> {
     };
     SuspensionScope::new(kind, target).map_err(|_| ApiError::InvalidField {
         field: "scope",
-        problem: "names a target for a resource, provider or user organisation, none for the platform",
+        problem:
+            "names a target for a resource, provider or user organisation, none for the platform"
+                .into(),
     })
 }
 
@@ -254,7 +256,7 @@ pub(crate) async fn usage_page(
         chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| {
             ApiError::InvalidField {
                 field: "month",
-                problem: "is written YYYY-MM",
+                problem: "is written YYYY-MM".into(),
             }
         })?;
     let last = first
