@@ -317,37 +317,21 @@ async fn api_key(
     now: i64,
 ) -> Result<Option<Principal>, ApiError> {
     let hash = state.keys().hash_hex(token);
-    let found = if cached {
-        state
-            .data_call_keys()
-            .principal(state.store(), &hash, now)
-            .await?
-            .map(|(key, account, stamp)| (key, account, Some(stamp)))
-    } else {
-        state
-            .store()
-            .api_key_principal(&hash, now)
-            .await?
-            .map(|(key, account)| (key, account, None))
-    };
-    match found.filter(|(key, ..)| key.front == front) {
-        Some((_, account, stamp)) => Ok(Some(Principal {
-            account,
-            credential: Credential::ApiKey { stamp },
-        })),
-        // Not live: read it again, whatever its state, to say why.
-        None => {
-            let any = state.store().api_key_by_hash(&hash).await?;
-            match KeyRefusal::of(any.as_ref().map(|(k, a)| (k, a)), front, now) {
-                Some(why) => Err(why.into()),
-                // Made live between the two reads (an account enabled).
-                None => Ok(any.map(|(_, account)| Principal {
-                    account,
-                    credential: Credential::ApiKey { stamp: None },
-                })),
-            }
+    let (found, stamp) = if cached {
+        match state.data_call_keys().key(state.store(), &hash).await? {
+            Some((key, account, stamp)) => (Some((key, account)), Some(stamp)),
+            None => (None, None),
         }
+    } else {
+        (state.store().api_key_by_hash(&hash).await?, None)
+    };
+    if let Some(why) = KeyRefusal::of(found.as_ref().map(|(k, a)| (k, a)), front, now) {
+        return Err(why.into());
     }
+    Ok(found.map(|(_, account)| Principal {
+        account,
+        credential: Credential::ApiKey { stamp },
+    }))
 }
 
 /// A session token is honoured only on the surface it was issued for.

@@ -25,13 +25,13 @@ struct Found {
 }
 
 impl KeyCache {
-    /// The live key with `key_hash` and its account, and the epoch they
-    /// were read under.
-    pub async fn principal(
+    /// The key with `key_hash`, live or not, its account and the epoch they
+    /// were read under; none if no key has that hash. Keys not honoured
+    /// are cached too, so a refused key repeated costs no query.
+    pub async fn key(
         &self,
         store: &Store,
         key_hash: &str,
-        now_ms: i64,
     ) -> Result<Option<(ApiKey, Account, i64)>, StoreError> {
         let stamp = store.seen_epoch();
         let cached = self
@@ -42,7 +42,7 @@ impl KeyCache {
         let found = match cached {
             Some(found) => found,
             None => {
-                let Some((key, account)) = store.api_key_principal(key_hash, now_ms).await? else {
+                let Some((key, account)) = store.api_key_by_hash(key_hash).await? else {
                     return Ok(None);
                 };
                 let found = Found {
@@ -58,7 +58,7 @@ impl KeyCache {
                 found
             }
         };
-        Ok((found.key.expires_at_ms > now_ms).then_some((found.key, found.account, found.stamp)))
+        Ok(Some((found.key, found.account, found.stamp)))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Found>> {

@@ -54,46 +54,21 @@ impl Store {
         }))
     }
 
-    /// The live API key with this keyed hash and its account.
-    pub async fn api_key_principal(
-        &self,
-        key_hash: &str,
-        now_ms: i64,
-    ) -> Result<Option<(ApiKey, Account)>, StoreError> {
-        self.api_key_with(key_hash, Some(now_ms)).await
-    }
-
-    /// The key with `key_hash` and its account, live or not: to say why a
-    /// key presented was not honoured.
+    /// The key with `key_hash` and its account, live or not: whether it is
+    /// honoured now is the caller's to say (revoked, expired, disabled).
     pub async fn api_key_by_hash(
         &self,
         key_hash: &str,
     ) -> Result<Option<(ApiKey, Account)>, StoreError> {
-        self.api_key_with(key_hash, None).await
-    }
-
-    /// With `live_at`, only a key unrevoked, unexpired then, of an account
-    /// not disabled.
-    async fn api_key_with(
-        &self,
-        key_hash: &str,
-        live_at: Option<i64>,
-    ) -> Result<Option<(ApiKey, Account)>, StoreError> {
-        let live = if live_at.is_some() {
-            " AND k.revoked_at IS NULL AND k.expires_at > $2 AND a.disabled = 0"
-        } else {
-            ""
-        };
         let sql = format!(
             "SELECT {KEY_COLUMNS}, {ACCOUNT_COLUMNS} \
              FROM api_keys k JOIN accounts a ON a.id = k.account_id JOIN organizations o ON o.id = a.org_id \
-             WHERE k.key_hash = $1{live}"
+             WHERE k.key_hash = $1"
         );
-        let mut query = sqlx::query(&sql).bind(key_hash.to_owned());
-        if let Some(now_ms) = live_at {
-            query = query.bind(now_ms);
-        }
-        let row = query.fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(key_hash.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| Ok((api_key(&r)?, account(&r)?))).transpose()
     }
 
