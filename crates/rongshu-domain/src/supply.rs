@@ -196,6 +196,13 @@ pub fn check_price(price_fen: i64, cap_fen: Option<i64>) -> Result<(), PriceRefu
     }
 }
 
+/// The price a use is charged at: a cap the authorizing side lowered
+/// below the operator's price holds from the next use, until the operator
+/// reprices at or under it.
+pub fn price_charged(price_fen: i64, cap_fen: Option<i64>) -> i64 {
+    cap_fen.map_or(price_fen, |cap| cap.min(price_fen))
+}
+
 named_enum! {
     /// A consulting work order: the operator answers, the user follows up,
     /// either closes it.
@@ -327,5 +334,8 @@ mod tests {
             })
         );
         assert_eq!(check_price(-1, None), Err(PriceRefusal::Negative));
+        assert_eq!(price_charged(100, None), 100);
+        assert_eq!(price_charged(100, Some(150)), 100);
+        assert_eq!(price_charged(100, Some(60)), 60, "a cap lowered later");
     }
 }

@@ -3,7 +3,7 @@
 //! transaction, before the answer goes out.
 
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::{Metered, is_free_for};
+use rongshu_domain::supply::{Metered, is_free_for, price_charged};
 use rongshu_formats::OutputColumn;
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_store::{Product, Resource, Version};
@@ -300,11 +300,7 @@ impl Products {
                 day: admission.day(),
                 used,
                 unit: product.input.billing_unit,
-                price_fen: product
-                    .price_cap_fen
-                    .map_or(product.input.price_fen, |cap| {
-                        cap.min(product.input.price_fen)
-                    }),
+                price_fen: price_charged(product.input.price_fen, product.price_cap_fen),
                 free: is_free_for(caller.party) || admission.grant.public_interest,
                 daily_call_quota: product.input.daily_call_quota,
                 rate_per_minute: product.input.rate_per_minute,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::BillingUnit;
+use rongshu_domain::supply::{BillingUnit, price_charged};
 use rongshu_domain::{Actor, PartyType};
 use rongshu_store::Usage;
 
@@ -73,6 +73,12 @@ impl Products {
         from: NaiveDate,
         until: NaiveDate,
     ) -> Result<Vec<Usage>, ProductError> {
+        if from > until {
+            return Err(ProductError::Invalid {
+                field: "until",
+                problem: format!("{until} comes before from {from}"),
+            });
+        }
         let org = (!sees_all(actor)).then_some(actor.org_id);
         Ok(self
             .store()
@@ -95,6 +101,8 @@ impl Products {
             field: "month",
             problem: "is written YYYY-MM".into(),
         })?;
+        // An organisation that does not exist has no statement, not an empty one.
+        self.store().organization(org_id).await?;
         let used = self
             .store()
             .usage(Some(org_id), &first.to_string(), &last.to_string())
@@ -138,9 +146,7 @@ impl Products {
             .await?
             .into_iter()
             .map(|p| PriceEntry {
-                price_fen: p
-                    .price_cap_fen
-                    .map_or(p.input.price_fen, |cap| cap.min(p.input.price_fen)),
+                price_fen: price_charged(p.input.price_fen, p.price_cap_fen),
                 code: p.input.code,
                 name: p.input.name,
                 modes: p.input.modes,

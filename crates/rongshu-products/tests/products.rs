@@ -352,6 +352,23 @@ async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
                 .unwrap_err(),
             ProductError::Forbidden(_)
         ));
+        let unknown = w.products.statement(&w.operator, 999_999, "2026-11").await;
+        assert!(
+            matches!(
+                unknown,
+                Err(ProductError::Store(StoreError::NotFound { .. }))
+            ),
+            "{unknown:?}"
+        );
+        let day = |d: &str| d.parse().unwrap();
+        let reversed = w
+            .products
+            .usage(&w.user, day("2026-11-30"), day("2026-11-01"))
+            .await;
+        assert!(
+            matches!(reversed, Err(ProductError::Invalid { field: "until", .. })),
+            "{reversed:?}"
+        );
         let entries = w
             .store
             .ledger_entries(&Default::default(), 1000)
@@ -926,6 +943,23 @@ async fn a_product_serves_only_under_its_own_authorization() {
         };
         assert_eq!(amount("registrations-check"), Some((1, 50)));
         assert_eq!(amount("registrations-check-public"), Some((1, 0)));
+
+        // A cap lowered below the price holds from the next call.
+        w.products
+            .set_price_cap(&w.provider, &ledger, "registrations-check", Some(20))
+            .await
+            .unwrap();
+        verify("registrations-check").await.unwrap();
+        let statement = w
+            .products
+            .statement(&w.user, w.user.org_id, "2026-11")
+            .await
+            .unwrap();
+        let line = statement
+            .lines
+            .iter()
+            .find(|l| l.product_code == "registrations-check");
+        assert_eq!(line.map(|l| (l.calls, l.amount_fen)), Some((2, 50 + 20)));
 
         // Its own authorization terminated, a product stops, though
         // another agreement still covers the resource.
