@@ -383,6 +383,16 @@ impl Products {
             });
         }
         let product = self.store().product_by_code(code).await?;
+        let today = self.workflow().today().to_string();
+        let used = self
+            .store()
+            .usage(Some(actor.org_id), "0000-01-01", &today)
+            .await?;
+        if !used.iter().any(|u| u.product_id == product.id) {
+            return Err(ProductError::Forbidden(
+                "feedback is filed by an organisation that used the product",
+            ));
+        }
         let context = rongshu_workflow::feedback_file_context(actor.org_id, product.id);
         let file = attachment
             .map(|a| self.sealed_file(a, &context))

@@ -725,6 +725,18 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
                 .unwrap_err(),
             ProductError::Invalid { field: "kind", .. }
         ));
+        assert!(matches!(
+            w.products
+                .file_feedback(
+                    &w.provider,
+                    &ledger,
+                    code,
+                    feedback("report", "https://a.cn")
+                )
+                .await
+                .unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
         for link in ["", "javascript:alert(1)"] {
             assert!(matches!(
                 w.products

@@ -943,23 +943,25 @@ async fn the_provider_caps_a_price_and_the_user_reports_what_it_made() {
         !b.source().await.contains("id=\"price-cap\""),
         "only the provider caps"
     );
-    b.type_into("#feedback input[name=title]", "供应链授信风控模型")
-        .await;
-    b.type_into("#feedback input[name=link]", "javascript:alert(1)")
-        .await;
-    submit(b, "#feedback button").await;
+    // Feedback on what the company made: only on a product it used (the
+    // demo verified one company), and only with a web link.
+    let feedback = async |product: &str, link: &str| {
+        b.go(&format!("{base}/products/{product}")).await;
+        b.type_into("#feedback input[name=title]", "供应链授信风控模型")
+            .await;
+        b.type_into("#feedback input[name=link]", link).await;
+        submit(b, "#feedback button").await;
+    };
+    feedback("registrations-query", "https://example.com/model").await;
+    assert!(b.source().await.contains("notice error"), "never used");
+    feedback("registrations-verify", "javascript:alert(1)").await;
     assert!(b.source().await.contains("notice error"), "only web links");
-    b.go(&format!("{base}/products/registrations-query")).await;
-    b.type_into("#feedback input[name=title]", "供应链授信风控模型")
-        .await;
-    b.type_into("#feedback input[name=link]", "https://example.com/model")
-        .await;
-    submit(b, "#feedback button").await;
+    feedback("registrations-verify", "https://example.com/model").await;
     b.landed_on(&format!("{base}/feedback")).await;
     // The work itself as a file, no link: the page's script uploads it.
     let report = h.dir.join("风控模型说明.pdf");
     std::fs::write(&report, b"%PDF-1.7 model").unwrap();
-    b.go(&format!("{base}/products/registrations-query")).await;
+    b.go(&format!("{base}/products/registrations-verify")).await;
     b.type_into("#feedback input[name=title]", "风控模型说明书")
         .await;
     b.type_into("#feedback input[type=file]", &report.display().to_string())
