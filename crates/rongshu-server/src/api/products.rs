@@ -216,7 +216,7 @@ pub(crate) async fn download(
             (header::CONTENT_TYPE, "application/zip".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", download.file_name),
+                super::disposition(&download.file_name),
             ),
         ],
         Body::from_stream(chunks),

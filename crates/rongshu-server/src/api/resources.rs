@@ -286,10 +286,7 @@ pub(crate) fn csv_download(file_name: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
+            (header::CONTENT_DISPOSITION, super::disposition(file_name)),
         ],
         body,
     )

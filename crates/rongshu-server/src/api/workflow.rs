@@ -381,7 +381,7 @@ pub(crate) async fn agreement_file(
             (header::CONTENT_TYPE, "application/json".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"agreement-{id}.json\""),
+                super::disposition(&format!("agreement-{id}.json")),
             ),
         ],
         body,
