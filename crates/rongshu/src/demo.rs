@@ -161,7 +161,7 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let calls = crate::demo_products::seed(&state, &format!("{scheme}://{reachable}")).await?;
     if let Some(calls) = &calls {
         println!(
-            "seeded {} products (query API, verification API, download) on signed agreements",
+            "seeded {} products (query and verification APIs, download, consulting, sandbox) on signed agreements",
             calls.products
         );
     }

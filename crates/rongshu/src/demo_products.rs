@@ -319,7 +319,7 @@ pub async fn seed(state: &AppState, base_url: &str) -> anyhow::Result<Option<Dem
         r#"{{"facts":{{"统一社会信用代码":"{credit_code}","企业名称":"{company}","法定代表人":"{person}"}}}}"#
     );
     Ok(Some(DemoCalls {
-        products: 3,
+        products: state.store().products().await?.len(),
         query: call("registrations-query/query", &query_body),
         verify: call("registrations-verify/verify", &verify_body),
         api_key: key,
