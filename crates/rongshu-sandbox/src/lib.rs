@@ -36,7 +36,7 @@ pub use export::{ExportFailure, Release};
 pub use kept::{Upload, kept_file};
 pub use query::Answer;
 pub use rongshu_engine::{EngineError, Limits};
-pub use workspace::{Origin, Workspace, WorkspaceTable};
+pub use workspace::{Origin, Workspace, WorkspaceTable, table_name};
 
 /// How the sandbox is run.
 #[derive(Clone, Debug)]

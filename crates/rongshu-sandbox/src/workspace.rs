@@ -64,8 +64,9 @@ pub(crate) struct Opened {
     pub kept: Vec<SandboxTable>,
 }
 
-/// The SQL name of a product's table: its code with `-` as `_`.
-pub(crate) fn table_name(product_code: &str) -> String {
+/// The SQL name of a product's table in a workspace: its code with `-`
+/// as `_`.
+pub fn table_name(product_code: &str) -> String {
     product_code.replace('-', "_")
 }
 

@@ -838,6 +838,48 @@ async fn outcome(r: reqwest::Response) -> (u16, String) {
     (status, body["code"].as_str().unwrap_or_default().to_owned())
 }
 
+/// Every product's generated reference: an example for each of its modes,
+/// Python that reads, and the API calls answering as printed.
+async fn references_hold(http: &reqwest::Client, url: &str, key: &str) {
+    let r = http.get(format!("{url}/api/v1/products")).bearer_auth(key);
+    let products: serde_json::Value = r.send().await.unwrap().json().await.unwrap();
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    for product in products.as_array().unwrap() {
+        let code = text(&product["code"]);
+        let examples = product["reference"].as_array().unwrap();
+        let covered: Vec<String> = examples.iter().map(|e| text(&e["mode"])).collect();
+        let modes: Vec<String> = product["modes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(text)
+            .collect();
+        assert_eq!(covered, modes, "{code}");
+        for example in examples {
+            let python = text(&example["python"]);
+            let parsed = Command::new("python3")
+                .args(["-c", "import ast, sys; ast.parse(sys.argv[1])", &python])
+                .status()
+                .unwrap();
+            assert!(parsed.success(), "{code}: {python}");
+            let answers = match example["mode"].as_str() {
+                Some("query-api") => "rows",
+                Some("verification-api") => "results",
+                _ => continue,
+            };
+            let ran = Command::new("sh")
+                .args(["-c", &text(&example["curl"])])
+                .env("RONGSHU_URL", url)
+                .env("RONGSHU_API_KEY", key)
+                .output()
+                .unwrap();
+            let answer: serde_json::Value = serde_json::from_slice(&ran.stdout)
+                .unwrap_or_else(|e| panic!("{code}: {e}: {ran:?}"));
+            assert!(answer[answers].is_array(), "{code}: {answer}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_suspension_stops_data_calls_in_every_server_at_once() {
     for backend in backends() {
@@ -883,6 +925,8 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
                 .all(|v| v["result"] == "match"),
             "{verdicts}"
         );
+
+        references_hold(&http, &url_b, &key).await;
 
         // The Big Data Center suspends supply platform-wide through A: B
         // refuses the very next call.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use rongshu_domain::resource::ServiceMode;
 use rongshu_formats::{ColumnType, OutputColumn};
 use rongshu_products::consulting::OverdueFeedback;
 use rongshu_products::preview::{Preview, Sample};
@@ -117,56 +118,77 @@ fn json_example(names: &[String], sample: &str) -> String {
     serde_json::Value::Object(object).to_string()
 }
 
+const AUTH_HEADER: &str = "Authorization: Bearer $RONGSHU_API_KEY";
+const PY_HEADERS: &str =
+    "headers={\"Authorization\": \"Bearer \" + os.environ[\"RONGSHU_API_KEY\"]}";
+
+/// A POST of the JSON object `body` to `path`; `python_url` is the same
+/// address as a Python expression (the shell expands `$VAR`s itself).
+fn post(mode: &str, path: String, python_url: String, body: String) -> CallExample {
+    CallExample {
+        mode: mode.into(),
+        method: "POST".into(),
+        curl: format!(
+            "curl -sS -X POST \"$RONGSHU_URL{path}\" -H \"{AUTH_HEADER}\" -H 'Content-Type: application/json' -d '{body}'"
+        ),
+        python: format!(
+            "import os, requests\nr = requests.post({python_url},\n    {PY_HEADERS},\n    json={body})\nr.raise_for_status()\nprint(r.json())"
+        ),
+        path,
+    }
+}
+
+/// A POST to one of the product's own routes.
+fn product_post(mode: &str, code: &str, what: &str, body: String) -> CallExample {
+    let path = format!("/api/v1/products/{code}/{what}");
+    let python_url = format!("os.environ[\"RONGSHU_URL\"] + \"{path}\"");
+    post(mode, path, python_url, body)
+}
+
 fn examples(p: &Product) -> Vec<CallExample> {
     let code = &p.input.code;
+    let object = |key: &str, value: String| format!("{{\"{key}\":{value}}}");
     let mut out = Vec::new();
-    let post = |mode: &str, what: &str, key: &str, body: String| {
-        let path = format!("/api/v1/products/{code}/{what}");
-        CallExample {
-            mode: mode.into(),
-            method: "POST".into(),
-            curl: format!(
-                "curl -sS -X POST \"$RONGSHU_URL{path}\" -H \"Authorization: Bearer $RONGSHU_API_KEY\" -H 'Content-Type: application/json' -d '{{\"{key}\":{body}}}'"
-            ),
-            python: format!(
-                "import os, requests\nr = requests.post(os.environ[\"RONGSHU_URL\"] + \"{path}\",\n    headers={{\"Authorization\": \"Bearer \" + os.environ[\"RONGSHU_API_KEY\"]}},\n    json={{\"{key}\": {body}}})\nr.raise_for_status()\nprint(r.json())"
-            ),
-            path,
-        }
-    };
     for mode in &p.input.modes {
-        match mode.as_str() {
-            "query-api" => out.push(post(
-                "query-api",
-                "query",
-                "parameters",
-                json_example(&p.input.query_parameters, "…"),
-            )),
-            "verification-api" => {
+        match mode {
+            ServiceMode::QueryApi => {
+                let parameters = json_example(&p.input.query_parameters, "…");
+                let body = object("parameters", parameters);
+                out.push(product_post("query-api", code, "query", body));
+            }
+            ServiceMode::VerificationApi => {
                 let mut facts: Vec<String> = p.input.verify_key_field.iter().cloned().collect();
                 facts.extend(p.input.verify_fields.iter().cloned());
-                out.push(post(
-                    "verification-api",
-                    "verify",
-                    "facts",
-                    json_example(&facts, "…"),
-                ));
+                let body = object("facts", json_example(&facts, "…"));
+                out.push(product_post("verification-api", code, "verify", body));
             }
-            "download" => {
+            ServiceMode::Consulting => {
+                let body = serde_json::json!({ "subject": "…", "question": "…" }).to_string();
+                out.push(product_post("consulting", code, "consulting", body));
+            }
+            ServiceMode::Sandbox => {
+                // A statement in the caller's workspace, whose id
+                // GET /api/v1/sandbox/workspaces lists.
+                let sql = format!("SELECT count(*) FROM {}", rongshu_sandbox::table_name(code));
+                let body = serde_json::json!({ "sql": sql }).to_string();
+                let path = "/api/v1/sandbox/workspaces/$RONGSHU_WORKSPACE/statements".to_owned();
+                let python_url = "os.environ[\"RONGSHU_URL\"] + \"/api/v1/sandbox/workspaces/\" + os.environ[\"RONGSHU_WORKSPACE\"] + \"/statements\"".to_owned();
+                out.push(post("sandbox", path, python_url, body));
+            }
+            ServiceMode::Download => {
                 let path = format!("/api/v1/products/{code}/download?format=csv");
                 out.push(CallExample {
                     mode: "download".into(),
                     method: "GET".into(),
-                    curl: format!(
-                        "curl -sS -fOJ \"$RONGSHU_URL{path}\" -H \"Authorization: Bearer $RONGSHU_API_KEY\""
-                    ),
+                    curl: format!("curl -sS -fOJ \"$RONGSHU_URL{path}\" -H \"{AUTH_HEADER}\""),
                     python: format!(
-                        "import os, requests\nwith requests.get(os.environ[\"RONGSHU_URL\"] + \"{path}\",\n        headers={{\"Authorization\": \"Bearer \" + os.environ[\"RONGSHU_API_KEY\"]}}, stream=True) as r:\n    r.raise_for_status()\n    with open(\"{code}.zip\", \"wb\") as f:\n        for chunk in r.iter_content(1 << 20):\n            f.write(chunk)"
+                        "import os, requests\nwith requests.get(os.environ[\"RONGSHU_URL\"] + \"{path}\",\n        {PY_HEADERS}, stream=True) as r:\n    r.raise_for_status()\n    with open(\"{code}.zip\", \"wb\") as f:\n        for chunk in r.iter_content(1 << 20):\n            f.write(chunk)"
                     ),
                     path,
                 });
             }
-            _ => {}
+            // Joint computation has no product route of its own.
+            ServiceMode::JointComputation => {}
         }
     }
     out
