@@ -490,10 +490,21 @@ async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_wor
             "{kept:?}"
         );
 
-        // The agreement is renewed under a new authorization and the first
-        // one ends: the product moves to the new workspace.
+        // The agreement is renewed under a new authorization, the operator
+        // moves the product onto it and the first one ends: the product
+        // is read in the new workspace.
         w.clock.set("2026-12-01");
-        w.authorize(lab_terms()).await;
+        let renewed = w.authorize(lab_terms()).await;
+        let revision = w
+            .store
+            .product_by_code("registrations-lab")
+            .await
+            .unwrap()
+            .revision;
+        w.products
+            .save(&w.operator, &ledger, &lab_product(renewed), Some(revision))
+            .await
+            .unwrap();
         w.workflow
             .terminate(&w.provider, &ledger, w.authorization, "续签后终止")
             .await

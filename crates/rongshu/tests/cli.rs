@@ -913,6 +913,14 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
         assert_eq!(r.status(), 200, "{backend:?}");
         let rows = r.json::<serde_json::Value>().await.unwrap();
         assert_eq!(rows["rows"].as_array().unwrap().len(), 1, "{rows}");
+        let keys: Vec<&String> = rows["rows"][0].as_object().unwrap().keys().collect();
+        let fields: Vec<&str> = rows["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f.as_str())
+            .collect();
+        assert_eq!(keys, fields, "a row's fields in the product's order");
         let r = call(&url_b, "registrations-verify/verify", &verify)
             .await
             .unwrap();
