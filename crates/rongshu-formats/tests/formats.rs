@@ -106,6 +106,11 @@ fn json_keeps_numbers_as_numbers() {
             {"名称": null, "人数": 3, "成立日期": null},
         ])
     );
+    let text = String::from_utf8(written(OutputFormat::Json)).unwrap();
+    assert!(
+        text.contains(r#"{"名称":"甲公司","人数":12,"成立日期":"2021-03-01"}"#),
+        "fields in the product's order: {text}"
+    );
 }
 
 #[test]
