@@ -754,4 +754,18 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), all.len());
     }
+
+    #[test]
+    fn refusals_of_access_are_denials_and_failures_are_not() {
+        let denials = [
+            "access.wrong-party",
+            "auth.key-revoked",
+            "use.authorization-terminated",
+            "use.suspended",
+            "use.quota-exceeded",
+        ];
+        assert!(denials.into_iter().all(super::is_denial));
+        let failures = ["use.retry", "validation.invalid-field", "internal.storage"];
+        assert!(!failures.into_iter().any(super::is_denial));
+    }
 }

@@ -221,3 +221,103 @@ impl Workflow {
         Ok(checked)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rongshu_domain::resource::ServiceMode;
+    use rongshu_domain::workflow::{AgreementKind, AgreementStatus, AuthorizationStatus};
+    use rongshu_store::{Agreement, Authorization, AuthorizationScope, AuthorizedResource};
+
+    use super::{UseRefusal, check_use};
+
+    fn day(d: &str) -> NaiveDate {
+        d.parse().unwrap()
+    }
+
+    /// Agreement `id` over resource 1, for the query API, under an
+    /// authorization of its own.
+    fn candidate(
+        id: i64,
+        status: AgreementStatus,
+        until: &str,
+        authorization: AuthorizationStatus,
+    ) -> (Agreement, Authorization) {
+        let agreement = Agreement {
+            id,
+            kind: AgreementKind::DataUse,
+            authorization_id: id,
+            demand_id: None,
+            body: String::new(),
+            digest: String::new(),
+            term_from: day("2026-01-01"),
+            term_until: Some(day(until)),
+            status,
+            created_at_ms: 0,
+            signed_at_ms: None,
+            terminated_at_ms: None,
+            signatures: Vec::new(),
+        };
+        let scope = AuthorizationScope {
+            resources: vec![AuthorizedResource {
+                resource_id: 1,
+                fields: Vec::new(),
+            }],
+            scenario: String::new(),
+            modes: vec![ServiceMode::QueryApi],
+            deidentification: String::new(),
+            reidentification: false,
+            quota: String::new(),
+            conditions: String::new(),
+            term_from: day("2026-01-01"),
+            term_until: None,
+        };
+        let authorization = Authorization {
+            id,
+            provider_org_id: 1,
+            operator_org_id: 2,
+            standing: false,
+            scope,
+            status: authorization,
+            granted_by: None,
+            created_at_ms: 0,
+            terminated_at_ms: None,
+            termination_grounds: None,
+        };
+        (agreement, authorization)
+    }
+
+    #[test]
+    fn of_several_agreements_the_nearest_refusal_is_given_in_any_order() {
+        use AgreementStatus::{AwaitingSignatures, Signed};
+        use AuthorizationStatus::{Active, Terminated};
+        let today = day("2026-12-03");
+        let check =
+            |candidates: &[(Agreement, Authorization)], mode| check_use(candidates, 1, mode, today);
+        let ended = candidate(1, Signed, "2026-06-30", Active);
+        let unsigned = candidate(2, AwaitingSignatures, "2027-06-30", Active);
+        let terminated = candidate(3, Signed, "2027-06-30", Terminated);
+        let signed = candidate(4, Signed, "2027-06-30", Active);
+        let query = ServiceMode::QueryApi;
+
+        assert_eq!(check(&[], query), Err(UseRefusal::NoAgreement));
+        let all = [ended.clone(), unsigned.clone(), terminated.clone()];
+        let mut reversed = all.clone();
+        reversed.reverse();
+        for candidates in [all, reversed] {
+            assert_eq!(check(&candidates, query), Err(UseRefusal::NotSigned));
+        }
+        for candidates in [
+            [ended.clone(), terminated.clone()],
+            [terminated.clone(), ended.clone()],
+        ] {
+            assert_eq!(check(&candidates, query), Err(UseRefusal::OutsideTerm));
+        }
+        assert_eq!(
+            check(&[signed.clone(), unsigned], ServiceMode::Download),
+            Err(UseRefusal::ModeNotAllowed("download"))
+        );
+        let granted = check(&[ended, terminated, signed], query);
+        assert_eq!(granted.map(|g| g.agreement_id), Ok(4));
+    }
+}
