@@ -383,11 +383,7 @@ impl Products {
             });
         }
         let product = self.store().product_by_code(code).await?;
-        let today = self.workflow().today().to_string();
-        let used = self
-            .store()
-            .usage(Some(actor.org_id), "0000-01-01", &today)
-            .await?;
+        let used = self.store().first_uses(Some(actor.org_id)).await?;
         if !used.iter().any(|u| u.product_id == product.id) {
             return Err(ProductError::Forbidden(
                 "feedback is filed by an organisation that used the product",
@@ -473,22 +469,14 @@ impl Products {
             ));
         }
         let today = self.workflow().today();
-        let used = self
-            .store()
-            .usage(None, "0000-01-01", &today.to_string())
-            .await?;
+        let first = self.store().first_uses(None).await?;
         let filed = self.store().feedback(None).await?;
         let products = self.store().products().await?;
-        let mut first: std::collections::BTreeMap<(i64, i64), NaiveDate> = Default::default();
-        for u in &used {
-            if let Ok(day) = u.day.parse::<NaiveDate>() {
-                let slot = first.entry((u.org_id, u.product_id)).or_insert(day);
-                *slot = (*slot).min(day);
-            }
-        }
         Ok(first
             .into_iter()
-            .filter_map(|((org_id, product_id), first_used)| {
+            .filter_map(|used| {
+                let (org_id, product_id) = (used.org_id, used.product_id);
+                let first_used: NaiveDate = used.day.parse().ok()?;
                 let due = first_used.checked_add_days(Days::new(FEEDBACK_DUE_DAYS))?;
                 let answered = filed
                     .iter()

@@ -95,6 +95,15 @@ pub struct Usage {
     pub amount_fen: i64,
 }
 
+/// When an organisation first used a product.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstUse {
+    pub org_id: i64,
+    pub product_id: i64,
+    /// China Standard Time, `YYYY-MM-DD`.
+    pub day: String,
+}
+
 fn lines(list: &[String]) -> String {
     list.join("\n")
 }
@@ -321,6 +330,30 @@ impl Store {
         .iter()
         .map(usage)
         .collect()
+    }
+}
+
+impl Store {
+    /// The day each organisation first used each product (`YYYY-MM-DD`),
+    /// `org_id`'s alone if given: feedback on a product is owed from it.
+    pub async fn first_uses(&self, org_id: Option<i64>) -> Result<Vec<FirstUse>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT org_id, product_id, MIN(day) AS first_day FROM product_usage \
+             WHERE ($1 = 0 OR org_id = $1) GROUP BY org_id, product_id \
+             ORDER BY org_id, product_id",
+        )
+        .bind(org_id.unwrap_or(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FirstUse {
+                    org_id: r.try_get("org_id")?,
+                    product_id: r.try_get("product_id")?,
+                    day: r.try_get("first_day")?,
+                })
+            })
+            .collect()
     }
 }
 

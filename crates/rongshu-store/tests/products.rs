@@ -287,6 +287,13 @@ async fn use_is_metered_per_day() {
                 .unwrap()
                 .is_empty()
         );
+        let first = store.first_uses(None).await.unwrap();
+        let first: Vec<_> = first
+            .iter()
+            .map(|f| (f.org_id, f.product_id, f.day.as_str()))
+            .collect();
+        assert_eq!(first, [(user, product, "2026-11-27")]);
+        assert!(store.first_uses(Some(operator)).await.unwrap().is_empty());
     })
     .await;
 }
