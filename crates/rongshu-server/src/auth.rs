@@ -376,24 +376,20 @@ pub(crate) async fn create_api_key(
     front: bool,
 ) -> Result<CreatedApiKey, ApiError> {
     if front && !account.actor().may_hold_front_keys() {
-        return Err(ApiError::InvalidField {
-            field: "surface",
-            problem: "front-system keys are for providers and the Big Data Center".into(),
-        });
+        return Err(ApiError::invalid(
+            "surface",
+            "front-system keys are for providers and the Big Data Center",
+        ));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::InvalidField {
-            field: "name",
-            problem: "must have 1 to 64 characters".into(),
-        });
+        return Err(ApiError::invalid("name", "must have 1 to 64 characters"));
     }
     if days < 1 || days > state.settings().api_key_max_days {
-        return Err(ApiError::InvalidField {
-            field: "expires_in_days",
-            problem: "must be at least 1 and at most the configured maximum (api_key_max_days)"
-                .into(),
-        });
+        return Err(ApiError::invalid(
+            "expires_in_days",
+            "must be at least 1 and at most the configured maximum (api_key_max_days)",
+        ));
     }
     let secret = SecretToken::generate(API_KEY_PREFIX);
     let now = now_ms();

@@ -257,10 +257,7 @@ impl From<ProductError> for ApiError {
     fn from(e: ProductError) -> Self {
         match e {
             ProductError::Forbidden(why) => ApiError::NotAParty(why),
-            ProductError::Invalid { field, problem } => ApiError::InvalidField {
-                field,
-                problem: problem.into(),
-            },
+            ProductError::Invalid { field, problem } => ApiError::invalid(field, problem),
             ProductError::InvalidProduct { field, problem } => {
                 ApiError::InvalidProduct { field, problem }
             }
@@ -298,10 +295,7 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::Illegal(e) => ApiError::Transition(e),
             WorkflowError::Signature(e) => ApiError::Signature(e),
             WorkflowError::Forbidden(why) => ApiError::NotAParty(why),
-            WorkflowError::Invalid { field, problem } => ApiError::InvalidField {
-                field,
-                problem: problem.into(),
-            },
+            WorkflowError::Invalid { field, problem } => ApiError::invalid(field, problem),
             WorkflowError::MissingParty(party) => ApiError::MissingParty(party),
             e @ WorkflowError::Sealed { .. } => {
                 tracing::error!(error = %e, "sealed secret does not open");
@@ -320,10 +314,10 @@ impl From<DeliveryError> for ApiError {
                 ApiError::DeliveryRejected { ingest_id, source }
             }
             DeliveryError::Cancelled => ApiError::RegistrationCancelled,
-            DeliveryError::UnknownFormat(_) => ApiError::InvalidField {
-                field: "format",
-                problem: "cannot be told from the file name: give format (csv, xlsx, json, ndjson or parquet)".into(),
-            },
+            DeliveryError::UnknownFormat(_) => ApiError::invalid(
+                "format",
+                "cannot be told from the file name: give format (csv, xlsx, json, ndjson or parquet)",
+            ),
             e @ (DeliveryError::Integrity { .. } | DeliveryError::KeptIntegrity { .. }) => {
                 ApiError::Integrity(e.to_string())
             }
@@ -668,10 +662,7 @@ mod tests {
             ApiError::WrongCurrentPassword,
             ApiError::CsrfMismatch,
             ApiError::WeakPassword(WeakPassword::TooSimple),
-            ApiError::InvalidField {
-                field: "f",
-                problem: "p".into(),
-            },
+            ApiError::invalid("f", "p"),
             ApiError::BadName {
                 field: "f",
                 source: BadName::Username,

@@ -82,10 +82,7 @@ fn check_registration_fields(r: &Registration) -> Result<(), ApiError> {
         ("storage", &r.storage),
     ] {
         if value.chars().count() > 200 {
-            return Err(ApiError::InvalidField {
-                field,
-                problem: "must have at most 200 characters".into(),
-            });
+            return Err(ApiError::invalid(field, "must have at most 200 characters"));
         }
     }
     if r.documentation.chars().count() > 4000 {

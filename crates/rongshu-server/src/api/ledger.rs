@@ -13,10 +13,10 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 500;
 
 fn parse_time(field: &'static str, value: &str) -> Result<i64, ApiError> {
-    civil_time::parse_instant(value).ok_or(ApiError::InvalidField {
+    civil_time::parse_instant(value).ok_or(ApiError::invalid(
         field,
-        problem: "expected an RFC 3339 time or a YYYY-MM-DD date".into(),
-    })
+        "expected an RFC 3339 time or a YYYY-MM-DD date",
+    ))
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -28,10 +28,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 pub(crate) fn filter_for(who: &SignedIn, q: LedgerQuery) -> Result<(LedgerFilter, u32), ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidField {
-            field: "limit",
-            problem: "must be between 1 and 500".into(),
-        });
+        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
     }
     let org_id = match who.account().actor().ledger_scope() {
         LedgerScope::All => None,
@@ -44,10 +41,10 @@ pub(crate) fn filter_for(who: &SignedIn, q: LedgerQuery) -> Result<(LedgerFilter
         }),
         (None, None) => None,
         (None, Some(_)) => {
-            return Err(ApiError::InvalidField {
-                field: "object_id",
-                problem: "needs object_type: an object id is unique only within its type".into(),
-            });
+            return Err(ApiError::invalid(
+                "object_id",
+                "needs object_type: an object id is unique only within its type",
+            ));
         }
     };
     let filter = LedgerFilter {

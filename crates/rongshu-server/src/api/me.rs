@@ -56,10 +56,7 @@ pub(crate) async fn create_api_key(
         None | Some("api") => false,
         Some("front") => true,
         Some(_) => {
-            return Err(ApiError::InvalidField {
-                field: "surface",
-                problem: "must be api or front".into(),
-            });
+            return Err(ApiError::invalid("surface", "must be api or front"));
         }
     };
     let created =

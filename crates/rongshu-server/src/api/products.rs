@@ -125,15 +125,15 @@ pub(crate) async fn update_product(
     Json(req): Json<ProductRequest>,
 ) -> Result<Json<ProductView>, ApiError> {
     if req.code != code {
-        return Err(ApiError::InvalidField {
-            field: "code",
-            problem: "must be the product's code: codes never change".into(),
-        });
+        return Err(ApiError::invalid(
+            "code",
+            "must be the product's code: codes never change",
+        ));
     }
-    let revision = req.revision.ok_or(ApiError::InvalidField {
-        field: "revision",
-        problem: "is required: the revision you are changing".into(),
-    })?;
+    let revision = req.revision.ok_or(ApiError::invalid(
+        "revision",
+        "is required: the revision you are changing",
+    ))?;
     let product = state
         .products()
         .save(
@@ -198,10 +198,8 @@ pub(crate) async fn download(
     Path(code): Path<String>,
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, ApiError> {
-    let format = OutputFormat::parse(&query.format).map_err(|_| ApiError::InvalidField {
-        field: "format",
-        problem: "is csv, csv-gb18030, xlsx, json or parquet".into(),
-    })?;
+    let format = OutputFormat::parse(&query.format)
+        .map_err(|_| ApiError::invalid("format", "is csv, csv-gb18030, xlsx, json or parquet"))?;
     let (products, ctx, code) = (state.products(), &who.ctx, &code);
     let download = data_call(&state, &who, &headers, |caller| async move {
         products.download(&caller, ctx, code, format).await
@@ -238,10 +236,7 @@ pub(crate) async fn suspend(
     Json(req): Json<SuspensionRequest>,
 ) -> Result<(StatusCode, Json<SuspensionView>), ApiError> {
     let scope = SuspensionScope::new(req.scope.parse()?, req.target_id).map_err(|_| {
-        ApiError::InvalidField {
-            field: "target_id",
-            problem: "is required for a resource, provider or user-org suspension, and absent for the platform".into(),
-        }
+        ApiError::invalid("target_id", "is required for a resource, provider or user-org suspension, and absent for the platform")
     })?;
     let suspension = state
         .products()
@@ -276,10 +271,9 @@ pub(crate) async fn resume(
 }
 
 fn day(field: &'static str, value: &str) -> Result<NaiveDate, ApiError> {
-    value.parse().map_err(|_| ApiError::InvalidField {
-        field,
-        problem: "is a date, YYYY-MM-DD".into(),
-    })
+    value
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "is a date, YYYY-MM-DD"))
 }
 
 pub(crate) async fn usage(

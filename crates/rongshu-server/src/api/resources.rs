@@ -78,9 +78,8 @@ pub(crate) fn catalogue_filter(
             .filter(|g| !g.is_empty())
             .map(str::parse::<Grade>)
             .transpose()
-            .map_err(|_| ApiError::InvalidField {
-                field: "grade",
-                problem: "must be general-1 … general-4, important or core".into(),
+            .map_err(|_| {
+                ApiError::invalid("grade", "must be general-1 … general-4, important or core")
             })?,
         limit: Some(q.limit.unwrap_or(100).min(1000)),
         offset: q.offset.unwrap_or(0),
@@ -203,10 +202,10 @@ pub(crate) fn registration_action(
         Some("register") => Ok(Some(RegistrationAction::Register)),
         Some("change") => Ok(Some(RegistrationAction::Change)),
         Some("cancel") => Ok(Some(RegistrationAction::Cancel)),
-        Some(_) => Err(ApiError::InvalidField {
-            field: "action",
-            problem: "must be register, change, cancel or edit".into(),
-        }),
+        Some(_) => Err(ApiError::invalid(
+            "action",
+            "must be register, change, cancel or edit",
+        )),
     }
 }
 
@@ -306,10 +305,8 @@ pub(crate) async fn fields(
 pub(crate) fn field_decisions(
     body: &GradingRequest,
 ) -> Result<(Grade, Vec<FieldDecision>), ApiError> {
-    let bad_grade = |field| ApiError::InvalidField {
-        field,
-        problem: "must be general-1 … general-4, important or core".into(),
-    };
+    let bad_grade =
+        |field| ApiError::invalid(field, "must be general-1 … general-4, important or core");
     let grade: Grade = body.grade.parse().map_err(|_| bad_grade("grade"))?;
     let fields = body
         .fields
@@ -326,9 +323,11 @@ pub(crate) fn field_decisions(
                     .as_deref()
                     .map(str::parse::<IdentifierKind>)
                     .transpose()
-                    .map_err(|_| ApiError::InvalidField {
-                        field: "personal_kind",
-                        problem: "must be an identifier kind such as resident_id or mobile".into(),
+                    .map_err(|_| {
+                        ApiError::invalid(
+                            "personal_kind",
+                            "must be an identifier kind such as resident_id or mobile",
+                        )
                     })?,
                 description: f.description.clone(),
             })

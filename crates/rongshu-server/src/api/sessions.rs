@@ -45,10 +45,10 @@ pub(crate) async fn revoke_current(
     who: SignedIn,
 ) -> Result<StatusCode, ApiError> {
     let Credential::ApiSession { session_id } = who.principal.credential else {
-        return Err(ApiError::InvalidField {
-            field: "authorization",
-            problem: "an API key is not a session: revoke it instead".into(),
-        });
+        return Err(ApiError::invalid(
+            "authorization",
+            "an API key is not a session: revoke it instead",
+        ));
     };
     auth::sign_out(&state, &who.ctx, session_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -192,10 +192,7 @@ pub(crate) async fn switch_language(
     let value = match lang.as_str() {
         "zh" | "en" => lang,
         _ => {
-            return Err(ApiError::InvalidField {
-                field: "lang",
-                problem: "must be zh or en".into(),
-            });
+            return Err(ApiError::invalid("lang", "must be zh or en"));
         }
     };
     // The language is not a secret, but it stays first-party like the rest.

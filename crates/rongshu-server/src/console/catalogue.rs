@@ -408,10 +408,7 @@ pub(crate) async fn grade(
     let r = crate::api::resources::own(&state, &f.viewer.who, &code).await?;
     let current = state.store().resource_fields(r.id).await?;
     let decided = (|| -> Result<(Grade, Vec<FieldDecision>), ApiError> {
-        let bad = || ApiError::InvalidField {
-            field: "grade",
-            problem: "must be a grade on the scale".into(),
-        };
+        let bad = || ApiError::invalid("grade", "must be a grade on the scale");
         let grade: Grade = f.form.grade.parse().map_err(|_| bad())?;
         let mut fields = Vec::new();
         for field in &current {

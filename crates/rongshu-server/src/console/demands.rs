@@ -586,10 +586,10 @@ pub(crate) async fn answer(
     } else {
         let term_until = match form.term_until.trim() {
             "" => None,
-            day => Some(day.parse().map_err(|_| ApiError::InvalidField {
-                field: "term_until",
-                problem: "must be a date, YYYY-MM-DD".into(),
-            })?),
+            day => Some(
+                day.parse()
+                    .map_err(|_| ApiError::invalid("term_until", "must be a date, YYYY-MM-DD"))?,
+            ),
         };
         Answer::Authorize(AuthorizationTerms {
             resources: narrowed(&state, id, &form.checks).await?,
@@ -627,10 +627,10 @@ async fn narrowed(
     }
     let ticked = on(checks, "resource.");
     if ticked.is_empty() {
-        return Err(ApiError::InvalidField {
-            field: "resources",
-            problem: "tick at least one resource, or refuse".into(),
-        });
+        return Err(ApiError::invalid(
+            "resources",
+            "tick at least one resource, or refuse",
+        ));
     }
     let demand = state.store().demand(demand_id).await?;
     let mut resources = Vec::new();

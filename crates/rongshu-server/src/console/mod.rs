@@ -148,10 +148,9 @@ pub(crate) struct KeepPage;
 /// A whole number from a form. Numbers arrive as text: the CSRF wrapper
 /// flattens the form, and flattened fields are not parsed as numbers.
 pub(crate) fn number(field: &'static str, text: &str) -> Result<i64, ApiError> {
-    text.trim().parse().map_err(|_| ApiError::InvalidField {
-        field,
-        problem: "must be a whole number".into(),
-    })
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "must be a whole number"))
 }
 
 /// A whole number from a form, or none when the field was left empty.

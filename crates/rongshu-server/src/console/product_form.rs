@@ -90,13 +90,10 @@ impl ProductForm {
     }
 
     fn draft(&self) -> Result<ProductDraft, ApiError> {
-        let (authorization, resource) =
-            self.built_on
-                .split_once(':')
-                .ok_or(ApiError::InvalidField {
-                    field: "built_on",
-                    problem: "choose an authorization and resource".into(),
-                })?;
+        let (authorization, resource) = self.built_on.split_once(':').ok_or(ApiError::invalid(
+            "built_on",
+            "choose an authorization and resource",
+        ))?;
         let verify_key = self.verify_key_field.trim();
         Ok(ProductDraft {
             code: self.code.trim().to_owned(),

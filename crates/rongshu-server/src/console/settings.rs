@@ -199,10 +199,7 @@ pub(crate) async fn create_api_key(
     let days = match f.form.days.trim().parse::<i64>() {
         Ok(d) => d,
         Err(_) => {
-            let e = ApiError::InvalidField {
-                field: "days",
-                problem: "must be a whole number".into(),
-            };
+            let e = ApiError::invalid("days", "must be a whole number");
             return with_problem(&state, &f.viewer, e).await;
         }
     };

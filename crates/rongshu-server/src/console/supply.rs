@@ -140,10 +140,10 @@ pub(crate) struct SuspendForm {
 }
 
 fn scope_of(value: &str) -> Result<SuspensionScope, ApiError> {
-    let unknown = ApiError::InvalidField {
-        field: "scope",
-        problem: "is the platform, or a resource, provider or user organisation".into(),
-    };
+    let unknown = ApiError::invalid(
+        "scope",
+        "is the platform, or a resource, provider or user organisation",
+    );
     let (kind, target) = match value.split_once(':') {
         None => (value.parse::<SuspensionKind>()?, None),
         Some((kind, id)) => (
@@ -151,11 +151,11 @@ fn scope_of(value: &str) -> Result<SuspensionScope, ApiError> {
             Some(id.parse::<i64>().map_err(|_| unknown)?),
         ),
     };
-    SuspensionScope::new(kind, target).map_err(|_| ApiError::InvalidField {
-        field: "scope",
-        problem:
-            "names a target for a resource, provider or user organisation, none for the platform"
-                .into(),
+    SuspensionScope::new(kind, target).map_err(|_| {
+        ApiError::invalid(
+            "scope",
+            "names a target for a resource, provider or user organisation, none for the platform",
+        )
     })
 }
 
@@ -252,13 +252,8 @@ pub(crate) async fn usage_page(
         .products()
         .statement(&actor, actor.org_id, &month)
         .await?;
-    let first =
-        chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| {
-            ApiError::InvalidField {
-                field: "month",
-                problem: "is written YYYY-MM".into(),
-            }
-        })?;
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid("month", "is written YYYY-MM"))?;
     let last = first
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
