@@ -70,6 +70,9 @@ pub(crate) struct Tracing {
     pub(crate) counts: Vec<(String, String)>,
     /// The user's columns that show a count, with its label.
     pub(crate) count_columns: Vec<(usize, String)>,
+    /// The user's columns that show their cell's record count as it is:
+    /// `count(*)`, with no filter and not of distinct values.
+    pub(crate) record_count_columns: Vec<usize>,
     /// The user's columns computed from a count rather than showing it.
     pub(crate) count_computing_columns: Vec<usize>,
     /// Whether a filter above the counts reads one (`HAVING count(*) % 5
@@ -535,6 +538,13 @@ fn through_aggregate(
         .filter_map(|at| {
             let (_, name) = shown(at)?;
             counted(name).then(|| (at, name.to_owned()))
+        })
+        .collect();
+    tracing.record_count_columns = (0..user_columns)
+        .filter(|at| {
+            shown(*at).is_some_and(|(b, _)| {
+                b >= groups && filtered::counts_records(&aggregate, b - groups)
+            })
         })
         .collect();
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));

@@ -15,6 +15,7 @@
 //! made through such a filter keeps no trace (its rows stand for
 //! themselves), since what it dropped is no longer there to check.
 
+use datafusion::arrow::datatypes::Field;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{Aggregate, Expr, Filter, LogicalPlan};
@@ -30,10 +31,10 @@ pub(crate) fn before_filters(
     workspace: &Workspace,
 ) -> Result<Option<LogicalPlan>> {
     let (chain, node) = down_chain(plan.clone());
-    // What the cells are judged on apart from their measures: group keys,
-    // and record counts where the aggregation is in sight. A kept table's
-    // counts may have been filtered when it was made, so only its keys.
-    // By the column of the chain's bottom.
+    // What the cells are judged on apart from their measures: group keys
+    // and record counts, of the aggregation in sight or kept as they
+    // were counted (a kept count may have had a filter of its own, and
+    // then it is a measure). By the column of the chain's bottom.
     let plain: Vec<bool> = match &node {
         LogicalPlan::Aggregate(aggregate) => {
             let groups = aggregate.group_expr_len()?;
@@ -44,7 +45,8 @@ pub(crate) fn before_filters(
         node => match kept::scan(node, &workspace.kept) {
             Some((scan, _)) => {
                 let fields = scan.projected_schema.fields();
-                fields.iter().map(|f| !kept::shows_measure(f)).collect()
+                let plain = |f: &Field| !kept::shows_measure(f) || kept::counts_records(f);
+                fields.iter().map(|f| plain(f)).collect()
             }
             None => return Ok(None),
         },
@@ -129,7 +131,7 @@ fn ordered_by_measure(chain: &[LogicalPlan], depth: usize, plain: &[bool]) -> bo
 
 /// Whether the aggregation's measure `at` counts the records of its cell:
 /// `count(*)`, with no filter and not of distinct values.
-fn counts_records(aggregate: &Aggregate, at: usize) -> bool {
+pub(super) fn counts_records(aggregate: &Aggregate, at: usize) -> bool {
     aggregate
         .aggr_expr
         .get(at)

@@ -33,6 +33,9 @@ const LABEL: &str = "rongshu.label";
 const SHOWS_MEASURE: &str = "rongshu.shows-measure";
 /// Field metadata of a table's own column that shows a count: its label.
 const SHOWS_COUNT: &str = "rongshu.shows-count";
+/// Field metadata of a table's own column that shows its row's record
+/// count as it was counted (`count(*)`, unfiltered, not distinct).
+const COUNTS_RECORDS: &str = "rongshu.counts-records";
 /// Field metadata of a table's own column computed from a count.
 const COMPUTES_COUNT: &str = "rongshu.computes-count";
 /// Field metadata of a table's own column that shows a sum: its label.
@@ -171,6 +174,9 @@ pub(crate) fn mark(
                 if let Some((_, label)) = tracing.count_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_COUNT, label);
                 }
+                if tracing.record_count_columns.contains(&at) {
+                    put(COUNTS_RECORDS, "");
+                }
                 // A count a filter read, or scaled, is computed on.
                 let counts = tracing.count_columns.iter().any(|(c, _)| *c == at);
                 if tracing.count_computing_columns.contains(&at)
@@ -202,6 +208,12 @@ pub(crate) fn mark(
 /// Whether a kept table's own column shows a measure, not a group key.
 pub(super) fn shows_measure(field: &Field) -> bool {
     field.metadata().contains_key(SHOWS_MEASURE)
+}
+
+/// Whether a kept table's own column shows its row's record count as it
+/// was counted: a filter on it drops rows known only to be small.
+pub(super) fn counts_records(field: &Field) -> bool {
+    field.metadata().contains_key(COUNTS_RECORDS)
 }
 
 /// A workspace table that keeps a trace: as queries read it, and whole.
@@ -351,6 +363,9 @@ pub(super) fn through_rows(
         splits: trace.splits,
         steps: Vec::new(),
         count_columns,
+        record_count_columns: (0..user_columns)
+            .filter(|at| shown(*at).is_some_and(|meta| meta.contains_key(COUNTS_RECORDS)))
+            .collect(),
         count_computing_columns,
         filters_on_counts,
         total_columns: (0..user_columns)
