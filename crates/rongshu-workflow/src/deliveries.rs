@@ -205,7 +205,14 @@ impl Workflow {
             if !basis.admits(&agreement) {
                 continue;
             }
-            let authorization = self.store.authorization(agreement.authorization_id).await?;
+            // Agreements under one authorization read it once.
+            let read = candidates
+                .iter()
+                .find(|(_, a): &&(_, Authorization)| a.id == agreement.authorization_id);
+            let authorization = match read {
+                Some((_, a)) => a.clone(),
+                None => self.store.authorization(agreement.authorization_id).await?,
+            };
             candidates.push((agreement, authorization));
         }
         let mut checked = check_use(&candidates, resource_id, mode, self.today());
