@@ -85,6 +85,12 @@ pub struct ResultFacts {
     /// (`count(*) * 2`, `sum(x) / count(*)`), or a filter of the rows
     /// reads one: rounding could not reach the count there.
     pub counts_computed_on: bool,
+    /// Where a filter drops cells by their record counts (`HAVING
+    /// count(*) >= 10`, here or as a table read was made): the least count
+    /// it keeps, the weakest of several. The cells dropped are known to
+    /// hold fewer; a bound under the cell threshold pins them to fewer
+    /// counts than the threshold leaves open (`>= 2`: exactly one).
+    pub suppressed_below: Option<u64>,
     /// Where a filter of the cells reads a measure other than their
     /// record counts (`HAVING sum(x) > 100`): the facts of every cell it
     /// judged, dropped or kept. Whether a cell is dropped tells something
@@ -131,6 +137,10 @@ named_enum! {
         /// release sharing records with it: the two releases' difference
         /// shows those records.
         EarlierRelease = "earlier-release",
+        /// A filter drops cells by their record counts from a bound under
+        /// the cell threshold: the dropped cells' counts narrow to the few
+        /// under it.
+        WeakSuppression = "weak-suppression",
     }
 }
 
@@ -217,6 +227,12 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
                 }
             }
         }
+    }
+    if facts
+        .suppressed_below
+        .is_some_and(|least| least < rules.min_cell_count)
+    {
+        fail(CheckCode::WeakSuppression, None, Vec::new());
     }
     if rules.round_counts_to > 1 && facts.counts_computed_on {
         fail(CheckCode::UnroundedCount, None, Vec::new());

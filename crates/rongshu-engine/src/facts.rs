@@ -94,6 +94,7 @@ pub(crate) fn split(
         count_columns: tracing.count_columns.iter().map(|(at, _)| *at).collect(),
         counts_computed_on: !tracing.count_computing_columns.is_empty()
             || tracing.filters_on_counts,
+        suppressed_below: tracing.suppressed_below,
         before_filters: None,
         earlier: Vec::new(),
     };

@@ -78,6 +78,10 @@ pub(crate) struct Tracing {
     /// Whether a filter above the counts reads one (`HAVING count(*) % 5
     /// = 2` shows each kept count exactly).
     pub(crate) filters_on_counts: bool,
+    /// Where a filter dropped cells by their record counts, here or in a
+    /// kept table read (`HAVING count(*) >= 10`): the least count kept,
+    /// the weakest of several.
+    pub(crate) suppressed_below: Option<u64>,
     /// Each measure: its label and the extra column counting the records
     /// it draws on.
     pub(crate) contributors: Vec<(String, String)>,
@@ -304,6 +308,9 @@ fn through_aggregate(
     let reader = holds::Reader::new(&workspace.tables);
     let mut summed = Vec::new();
     let mut scaled = Vec::new();
+    // Kept counts a filter read exactly, added up: rounding cannot reach
+    // them.
+    let mut filtered_counts = false;
     for (at, expr) in aggregate.aggr_expr.iter().enumerate() {
         let Some(function) = aggregate_function(expr) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
@@ -349,6 +356,7 @@ fn through_aggregate(
         let (Some(contributions), true) = (contributions, checkable && !weighted) else {
             return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
         };
+        filtered_counts |= contributions.kept().is_some_and(|m| m.filtered_on);
         let condition = |also: Option<Expr>| {
             let filter = params.filter.as_deref().cloned().into_iter().chain(also);
             filter.reduce(Expr::and)
@@ -551,6 +559,14 @@ fn through_aggregate(
     let is_scaled = |b: usize| fields.get(b).is_some_and(|f| scaled.contains(f.name()));
     (tracing.count_computing_columns, tracing.filters_on_counts) =
         computing_on_counts(&chain, user_columns, is_scaled, is_count);
+    let cells = filtered::CellColumn::of_aggregate(&aggregate)?;
+    tracing.suppressed_below = filtered::suppressed_below(&chain, &cells);
+    if let Some(kept) = &kept {
+        // Kept rows chosen by their exact counts, as `HAVING` would.
+        tracing.filters_on_counts |= filtered_counts || kept.suppresses().is_some();
+        tracing.suppressed_below =
+            filtered::weakest(tracing.suppressed_below, kept.suppressed_below());
+    }
     tracing.total_columns = (0..user_columns)
         .filter_map(|at| {
             let (_, name) = shown(at)?;

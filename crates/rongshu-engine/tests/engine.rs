@@ -399,6 +399,14 @@ async fn cells_a_filter_on_a_measure_dropped_are_checked_as_if_shown() {
         ("ORDER BY avg(注册资本), n LIMIT 2 OFFSET 1", true),
         // Suppressing small cells by their counts tells they are small.
         ("HAVING count(*) >= 10", false),
+        ("HAVING count(*) > 9 AND 10 <= count(*)", false),
+        ("HAVING count(*) BETWEEN 10 AND 100", false),
+        // Any other filter on a count tells more of the cells it drops:
+        // that each holds exactly one company.
+        ("HAVING count(*) <> 1", true),
+        ("HAVING count(*) = 49", true),
+        ("HAVING count(*) % 7 = 0", true),
+        ("HAVING count(*) >= 10 OR 区县 = '龙泉驿区'", true),
         ("HAVING count(*) >= 10 AND sum(注册资本) > 5000", false),
         // An order by counts or keys tells nothing more of them.
         ("ORDER BY n DESC LIMIT 2", false),
@@ -502,6 +510,118 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
         !failed.is_empty() && !failed.contains(&CheckCode::DroppedCell),
         "{failed:?}"
     );
+}
+
+/// Fifty companies a district, one of each with a capital over 1,960:
+/// four cells of 49 and four of one, kept.
+const CELLS: &str = "CREATE TABLE cells AS SELECT 区县, count(*) AS n, sum(注册资本) AS s \
+    FROM companies GROUP BY 区县, 注册资本 > 1960";
+
+/// `sql` released over 200 companies and the table `made` of them, with
+/// `earlier` releases; its rows and facts.
+async fn released_over_cells(made: &str, sql: &str, earlier: &[Earlier]) -> (usize, ResultFacts) {
+    let tables = [companies(200), Arc::new(kept_over(200, made).await)];
+    let release = engine()
+        .run_for_release(&tables, sql, earlier, &CancellationToken::new(), 100)
+        .await
+        .unwrap();
+    (release.outcome.result.rows(), release.facts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suppression_from_under_the_cell_threshold_fails() {
+    // Shown, each cell passes; dropped, the cells of one are known to
+    // hold fewer than two companies: exactly one.
+    let by = "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县, 注册资本 > 1960";
+    for having in [
+        "HAVING count(*) >= 2",
+        "HAVING count(*) > 1",
+        "HAVING count(*) BETWEEN 2 AND 100",
+        "HAVING count(*) >= 10 AND count(*) >= 2",
+    ] {
+        let (rows, facts) = released_over_cells(CELLS, &format!("{by} {having}"), &[]).await;
+        assert_eq!(rows, 4, "{having}");
+        assert_eq!(facts.suppressed_below, Some(2), "{having}");
+        assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression], "{having}");
+    }
+    let (_, facts) = released_over_cells(CELLS, &format!("{by} HAVING count(*) >= 10"), &[]).await;
+    assert_eq!(facts.suppressed_below, Some(10));
+    assert!(failed(&facts).is_empty());
+    // Nor may a kept table's rows be suppressed so, as it was made or as
+    // they are released.
+    let (_, facts) = released_over_cells(
+        &format!("{CELLS} HAVING count(*) >= 2"),
+        "SELECT 区县, n FROM cells",
+        &[],
+    )
+    .await;
+    assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression]);
+    let (_, facts) = released_over_cells(CELLS, "SELECT 区县, n FROM cells WHERE n > 1", &[]).await;
+    assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_cells_suppressed_by_their_counts_add_up() {
+    let per_district = |filter: &str| {
+        format!("SELECT 区县, sum(n) AS n, sum(s) AS s FROM cells {filter} GROUP BY 区县")
+    };
+    // The large cells' records, as `HAVING count(*) >= 10` kept them.
+    let (rows, facts) = released_over_cells(CELLS, &per_district("WHERE n >= 10"), &[]).await;
+    assert_eq!(rows, 4);
+    assert_eq!(facts.records, Some(vec![49; 4]));
+    assert_eq!(facts.suppressed_below, Some(10));
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+    let (_, kept_first) = released_over_cells(
+        &format!("{CELLS} HAVING count(*) >= 10"),
+        &per_district(""),
+        &[],
+    )
+    .await;
+    assert_eq!(kept_first.records, facts.records);
+    assert!(failed(&kept_first).is_empty());
+    // From a bound under the threshold, or by any other filter on the
+    // counts, the sums would tell the dropped cells' counts.
+    let (_, facts) = released_over_cells(CELLS, &per_district("WHERE n >= 2"), &[]).await;
+    assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression]);
+    for filter in [
+        "WHERE n <> 1",
+        "WHERE n = 49",
+        "WHERE n >= 10 OR 区县 = '锦江区'",
+    ] {
+        let (_, facts) = released_over_cells(CELLS, &per_district(filter), &[]).await;
+        assert_eq!(failed(&facts), vec![CheckCode::Untraceable], "{filter}");
+    }
+    // Rounded counts are not to be filtered exactly.
+    let (_, facts) = released_over_cells(CELLS, &per_district("WHERE n >= 10"), &[]).await;
+    let rounding = DisclosureRules {
+        round_counts_to: 5,
+        ..DisclosureRules::default()
+    };
+    for facts in [&facts, &kept_first] {
+        let codes: Vec<CheckCode> = check(facts, &rounding)
+            .into_iter()
+            .map(|f| f.code)
+            .collect();
+        assert_eq!(codes, vec![CheckCode::UnroundedCount]);
+    }
+    // Beside the districts' whole counts, released before, the difference
+    // is each district's company of one.
+    let earlier = [Earlier {
+        label: "export 1".into(),
+        sql: per_district(""),
+    }];
+    let (_, facts) = released_over_cells(CELLS, &per_district("WHERE n >= 10"), &earlier).await;
+    assert_eq!(failed(&facts), vec![CheckCode::EarlierRelease]);
+    assert_eq!(facts.earlier, vec![("export 1".to_owned(), Some(1))]);
+    // Added up from a table made through a bound under the threshold,
+    // the bound goes with it.
+    let (_, facts) = released_over_cells(
+        &format!("{CELLS} HAVING count(*) >= 2"),
+        "SELECT sum(n) FROM cells",
+        &[],
+    )
+    .await;
+    assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1496,15 +1616,19 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
             "SELECT 区县, count(*) * 3 AS n3 FROM companies GROUP BY 区县",
             "SELECT 区县, n3 FROM by_district",
         ),
-        (
-            "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 HAVING count(*) % 5 = 0",
-            "SELECT 区县, n FROM by_district",
-        ),
     ] {
         let table = kept(&format!("CREATE TABLE by_district AS {made}")).await;
         let (_, facts) = release_from(table, sql).await;
         assert!(facts.counts_computed_on, "{sql}");
     }
+    // A filter reading a count otherwise than as a lower bound judges the
+    // cells it drops: a table made through it keeps no trace at all.
+    let table = kept(
+        "CREATE TABLE by_district AS SELECT 区县, count(*) AS n FROM companies \
+         GROUP BY 区县 HAVING count(*) % 5 = 0",
+    )
+    .await;
+    assert!(!table.is_traced());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -378,3 +378,26 @@ proptest! {
         prop_assert_eq!(passed, drawn.iter().flatten().all(|n| *n == 0 || *n >= 10));
     }
 }
+
+#[test]
+fn suppression_must_reach_the_cell_threshold() {
+    let suppressed = |least| ResultFacts {
+        suppressed_below: Some(least),
+        ..traced(vec![20, 30])
+    };
+    for least in [2, 9] {
+        assert_eq!(
+            codes(&check(&suppressed(least), &rules())),
+            vec![CheckCode::WeakSuppression],
+            "{least}"
+        );
+    }
+    for least in [10, 11, 1_000] {
+        assert!(check(&suppressed(least), &rules()).is_empty(), "{least}");
+    }
+    let lenient = DisclosureRules {
+        min_cell_count: 5,
+        ..rules()
+    };
+    assert!(check(&suppressed(5), &lenient).is_empty());
+}

@@ -5,51 +5,199 @@
 //! (WHERE name <> 'X') > 100`). The release is therefore checked over
 //! every cell such a filter judged, as if all were shown.
 //!
-//! A filter on the cells' record counts and group keys alone is what
-//! suppression of small cells looks like (`HAVING count(*) >= 10`): the
-//! cells it drops are known to be small and nothing more, so it stays.
+//! A lower bound on the cells' record counts is what suppression of small
+//! cells looks like (`HAVING count(*) >= 10`): the cells it drops are
+//! known to hold fewer records than the bound and nothing more, so it
+//! stays, and the bound goes with the facts (one under the cell threshold
+//! would pin the dropped cells to a few counts: `>= 2` leaves exactly one).
+//! Any other filter reading a count (`count(*) <> 7` tells that every
+//! cell dropped holds seven) judges the cells it drops, as one on a
+//! measure does. Filters on group keys alone judge nothing.
 //! A limit keeping the first cells of an order read from their measures
 //! (`ORDER BY sum(x) DESC LIMIT 3`) judges the cells it drops just as
-//! such a filter does (each one's sum is at most the last shown).
+//! such a filter does (each one's sum is at most the last shown); an
+//! order by record counts tells of those dropped only that they hold no
+//! more (or no fewer) than a cell shown, which passed its checks.
 //! Rows of a kept table are cells too, filtered the same way; a table
-//! made through such a filter keeps no trace (its rows stand for
+//! made through a filter that judges keeps no trace (its rows stand for
 //! themselves), since what it dropped is no longer there to check.
 
-use datafusion::arrow::datatypes::Field;
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
-use datafusion::logical_expr::{Aggregate, Expr, Filter, LogicalPlan};
+use datafusion::logical_expr::{
+    Aggregate, Between, BinaryExpr, Expr, Filter, LogicalPlan, Operator,
+};
 
-use super::{Workspace, aggregate_function, down_chain, kept, reads, rebuild};
+use super::{Workspace, aggregate_function, down_chain, kept, reads, rebuild, shows};
 
-/// `plan` with the filters above its aggregation that read a measure
-/// other than the record count kept to their parts that read none, and
-/// its sorts and limits lifted: every cell those filters (or limits of an
-/// order read from such a measure) judged. None where none judges.
+/// What a column of cells is to the filters above them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CellColumn {
+    /// A group key: the cells' names, not their records.
+    Key,
+    /// The cell's record count as it was counted (`count(*)`, with no
+    /// filter of its own and not of distinct values).
+    RecordCount,
+    /// Any other measure.
+    Measure,
+}
+
+impl CellColumn {
+    /// The columns of `node`'s output as cells: an aggregation's, or a
+    /// kept table's rows; none for other nodes.
+    pub(super) fn of(node: &LogicalPlan, workspace: &Workspace) -> Option<Vec<CellColumn>> {
+        match node {
+            LogicalPlan::Aggregate(aggregate) => CellColumn::of_aggregate(aggregate).ok(),
+            node => {
+                let (scan, _) = kept::scan(node, &workspace.kept)?;
+                let fields = scan.projected_schema.fields();
+                Some(fields.iter().map(|f| CellColumn::of_kept(f)).collect())
+            }
+        }
+    }
+
+    /// An aggregation's output columns.
+    pub(super) fn of_aggregate(aggregate: &Aggregate) -> Result<Vec<CellColumn>> {
+        let groups = aggregate.group_expr_len()?;
+        let columns = (0..aggregate.schema.fields().len()).map(|at| match at.checked_sub(groups) {
+            None => CellColumn::Key,
+            Some(m) if counts_records(aggregate, m) => CellColumn::RecordCount,
+            Some(_) => CellColumn::Measure,
+        });
+        Ok(columns.collect())
+    }
+
+    /// A kept table's own column.
+    pub(super) fn of_kept(field: &Field) -> CellColumn {
+        if kept::counts_records(field) {
+            CellColumn::RecordCount
+        } else if kept::shows_measure(field) {
+            CellColumn::Measure
+        } else {
+            CellColumn::Key
+        }
+    }
+}
+
+/// What one part of a filter's conjunction does to the cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    /// Reads group keys alone.
+    Keys,
+    /// Keeps the cells holding at least this many records, and reads
+    /// nothing else of them.
+    Suppresses(u64),
+    /// Reads a measure, or a record count otherwise than as a lower bound.
+    Judges,
+}
+
+impl Part {
+    /// What `expr`, a part of the filter at `depth` of `chain` (whose
+    /// bottom's columns are `columns`), does.
+    pub(super) fn of(
+        expr: &Expr,
+        chain: &[LogicalPlan],
+        depth: usize,
+        columns: &[CellColumn],
+    ) -> Part {
+        if reads_only(expr, chain, depth, columns, |c| c == CellColumn::Key) {
+            return Part::Keys;
+        }
+        let input = chain[depth].inputs()[0].schema();
+        let below = &chain[depth + 1..];
+        let record_count = |e: &Expr| match e {
+            Expr::Column(c) => input
+                .index_of_column(c)
+                .ok()
+                .and_then(|at| shows(below, at))
+                .is_some_and(|b| columns[b] == CellColumn::RecordCount),
+            _ => false,
+        };
+        match lower_bound(expr) {
+            Some((counted, least)) if record_count(counted) => Part::Suppresses(least),
+            _ => Part::Judges,
+        }
+    }
+}
+
+/// The expression a filter part bounds from below and the least whole
+/// number it keeps: `n >= 10`, `n > 9`, `10 <= n`, `n BETWEEN 10 AND 99`
+/// (what an upper bound drops is large).
+fn lower_bound(expr: &Expr) -> Option<(&Expr, u64)> {
+    let (bounded, least) = match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => match (op, number(right), number(left))
+        {
+            (Operator::GtEq, Some(n), _) => (left.as_ref(), n.ceil()),
+            (Operator::Gt, Some(n), _) => (left.as_ref(), n.floor() + 1.0),
+            (Operator::LtEq, _, Some(n)) => (right.as_ref(), n.ceil()),
+            (Operator::Lt, _, Some(n)) => (right.as_ref(), n.floor() + 1.0),
+            _ => return None,
+        },
+        Expr::Between(Between {
+            expr,
+            negated: false,
+            low,
+            ..
+        }) => (expr.as_ref(), number(low)?.ceil()),
+        _ => return None,
+    };
+    // A bound at or under zero keeps every cell (saturating: NaN is 0).
+    Some((bounded, least.max(0.0) as u64))
+}
+
+/// A numeric literal's value.
+fn number(expr: &Expr) -> Option<f64> {
+    let Expr::Literal(value, _) = expr else {
+        return None;
+    };
+    if !value.data_type().is_numeric() {
+        return None;
+    }
+    match value.cast_to(&DataType::Float64).ok()? {
+        ScalarValue::Float64(Some(n)) if n.is_finite() => Some(n),
+        _ => None,
+    }
+}
+
+/// The least record count a filter of `chain` keeps cells from, the
+/// weakest where several do; none where none drops a cell by its count
+/// (a bound of one keeps them all).
+pub(super) fn suppressed_below(chain: &[LogicalPlan], columns: &[CellColumn]) -> Option<u64> {
+    let mut least = None;
+    for (depth, node) in chain.iter().enumerate() {
+        let LogicalPlan::Filter(filter) = node else {
+            continue;
+        };
+        for part in split_conjunction(&filter.predicate) {
+            if let Part::Suppresses(n) = Part::of(part, chain, depth, columns) {
+                least = weakest(least, Some(n));
+            }
+        }
+    }
+    least.filter(|n| *n > 1)
+}
+
+/// The weaker of two suppressions: the lower bound.
+pub(super) fn weakest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `plan` with the filters above its aggregation that judge cells (see
+/// [`Part`]) kept to their parts that do not, and its sorts and limits
+/// lifted: every cell those filters (or limits of an order read from a
+/// measure) judged. None where none judges.
 pub(crate) fn before_filters(
     plan: &LogicalPlan,
     workspace: &Workspace,
 ) -> Result<Option<LogicalPlan>> {
     let (chain, node) = down_chain(plan.clone());
-    // What the cells are judged on apart from their measures: group keys
-    // and record counts, of the aggregation in sight or kept as they
-    // were counted (a kept count may have had a filter of its own, and
-    // then it is a measure). By the column of the chain's bottom.
-    let plain: Vec<bool> = match &node {
-        LogicalPlan::Aggregate(aggregate) => {
-            let groups = aggregate.group_expr_len()?;
-            (0..node.schema().fields().len())
-                .map(|at| at < groups || counts_records(aggregate, at - groups))
-                .collect()
-        }
-        node => match kept::scan(node, &workspace.kept) {
-            Some((scan, _)) => {
-                let fields = scan.projected_schema.fields();
-                let plain = |f: &Field| !kept::shows_measure(f) || kept::counts_records(f);
-                fields.iter().map(|f| plain(f)).collect()
-            }
-            None => return Ok(None),
-        },
+    let Some(columns) = CellColumn::of(&node, workspace) else {
+        return Ok(None);
     };
     let mut judged = false;
     let mut lifted = Vec::with_capacity(chain.len());
@@ -60,7 +208,7 @@ pub(crate) fn before_filters(
                 let all = parts.len();
                 let kept: Vec<Expr> = parts
                     .into_iter()
-                    .filter(|part| reads_plain(part, &chain, depth, &plain))
+                    .filter(|part| Part::of(part, &chain, depth, &columns) != Part::Judges)
                     .cloned()
                     .collect();
                 if kept.len() == all {
@@ -76,7 +224,7 @@ pub(crate) fn before_filters(
                 }
             }
             LogicalPlan::Sort(_) | LogicalPlan::Limit(_) => {
-                judged |= limits(node) && ordered_by_measure(&chain, depth, &plain);
+                judged |= limits(node) && ordered_by_measure(&chain, depth, &columns);
             }
             other => lifted.push(other.clone()),
         }
@@ -85,18 +233,6 @@ pub(crate) fn before_filters(
         return Ok(None);
     }
     Ok(Some(rebuild(lifted, node, &[])?))
-}
-
-/// Whether `expr`, over the input of the chain's node at `depth`, reads
-/// only `plain` columns of the chain's bottom.
-fn reads_plain(expr: &Expr, chain: &[LogicalPlan], depth: usize, plain: &[bool]) -> bool {
-    let input = chain[depth].inputs()[0].schema();
-    let below = &chain[depth + 1..];
-    expr.column_refs().into_iter().all(|c| {
-        input
-            .index_of_column(c)
-            .is_ok_and(|at| reads(below, at).iter().all(|b| plain[*b]))
-    })
 }
 
 /// Whether `node` drops rows by their place: a limit, an offset or a sort
@@ -112,7 +248,7 @@ fn limits(node: &LogicalPlan) -> bool {
 /// Whether the rows reaching the chain's node at `depth` are in an order
 /// read from a measure: the nearest sort at or below it sorts on one.
 /// Without a sort their order says nothing of the records.
-fn ordered_by_measure(chain: &[LogicalPlan], depth: usize, plain: &[bool]) -> bool {
+fn ordered_by_measure(chain: &[LogicalPlan], depth: usize, columns: &[CellColumn]) -> bool {
     chain
         .iter()
         .enumerate()
@@ -122,11 +258,30 @@ fn ordered_by_measure(chain: &[LogicalPlan], depth: usize, plain: &[bool]) -> bo
             _ => None,
         })
         .is_some_and(|(at, sort)| {
+            let plain = |c: CellColumn| c != CellColumn::Measure;
             !sort
                 .expr
                 .iter()
-                .all(|order| reads_plain(&order.expr, chain, at, plain))
+                .all(|order| reads_only(&order.expr, chain, at, columns, plain))
         })
+}
+
+/// Whether `expr`, over the input of the chain's node at `depth`, reads
+/// only columns of the chain's bottom that are `allowed`.
+fn reads_only(
+    expr: &Expr,
+    chain: &[LogicalPlan],
+    depth: usize,
+    columns: &[CellColumn],
+    allowed: impl Fn(CellColumn) -> bool,
+) -> bool {
+    let input = chain[depth].inputs()[0].schema();
+    let below = &chain[depth + 1..];
+    expr.column_refs().into_iter().all(|c| {
+        input
+            .index_of_column(c)
+            .is_ok_and(|at| reads(below, at).iter().all(|b| allowed(columns[*b])))
+    })
 }
 
 /// Whether the aggregation's measure `at` counts the records of its cell:

@@ -17,8 +17,10 @@ use datafusion::catalog::TableProvider;
 use datafusion::common::DFSchema;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
+use datafusion::logical_expr::utils::split_conjunction;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
+use super::filtered::{self, CellColumn, Part, weakest};
 use super::{
     Holds, RECORDS, RowIds, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild,
     scans, shows, unaliased, untraced,
@@ -38,6 +40,10 @@ const SHOWS_COUNT: &str = "rongshu.shows-count";
 const COUNTS_RECORDS: &str = "rongshu.counts-records";
 /// Field metadata of a table's own column computed from a count.
 const COMPUTES_COUNT: &str = "rongshu.computes-count";
+/// Field metadata of a table's own column that shows a count a filter
+/// read exactly (`HAVING count(*) >= 10`): it counts what it shows, but
+/// rounding could not reach it.
+const FILTERED_COUNT: &str = "rongshu.filtered-count";
 /// Field metadata of a table's own column that shows a sum: its label.
 /// (A sum of kept counts shows both.)
 const SHOWS_TOTAL: &str = "rongshu.shows-total";
@@ -54,6 +60,9 @@ const COPIES: &str = "rongshu.copies";
 const UPLOAD: &str = "rongshu.upload";
 /// Schema metadata of a table the engine made and marked.
 const TRACED: &str = "rongshu.traced";
+/// Schema metadata of a kept aggregation whose cells a filter dropped by
+/// their record counts: the least count it kept ([`Tracing::suppressed_below`]).
+const SUPPRESSED_BELOW: &str = "rongshu.suppressed-below";
 const TOTAL_ROLES: [&str; 3] = ["total", "top1", "top2"];
 
 /// `schema` without any of the marks above.
@@ -177,12 +186,12 @@ pub(crate) fn mark(
                 if tracing.record_count_columns.contains(&at) {
                     put(COUNTS_RECORDS, "");
                 }
-                // A count a filter read, or scaled, is computed on.
+                // A count scaled is computed on; one a filter read is exact.
                 let counts = tracing.count_columns.iter().any(|(c, _)| *c == at);
-                if tracing.count_computing_columns.contains(&at)
-                    || counts && tracing.filters_on_counts
-                {
+                if tracing.count_computing_columns.contains(&at) {
                     put(COMPUTES_COUNT, "");
+                } else if counts && tracing.filters_on_counts {
+                    put(FILTERED_COUNT, "");
                 }
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_TOTAL, label);
@@ -199,6 +208,9 @@ pub(crate) fn mark(
         .collect();
     let mut meta = cleared.metadata().clone();
     meta.insert(TRACED.to_owned(), String::new());
+    if let Some(least) = tracing.and_then(|t| t.suppressed_below) {
+        meta.insert(SUPPRESSED_BELOW.to_owned(), least.to_string());
+    }
     if ids.copies {
         meta.insert(COPIES.to_owned(), String::new());
     }
@@ -248,12 +260,18 @@ struct Trace {
     chosen: Vec<(String, String)>,
     /// The fewest records the cell's filters treated alike.
     splits: Option<String>,
+    /// The least record count a filter kept the cells from.
+    suppressed_below: Option<u64>,
 }
 
 impl Trace {
     /// The trace of a marked schema; none if any of it is missing or
     /// unknown.
     fn of(schema: &Schema) -> Option<Trace> {
+        let suppressed_below = match schema.metadata().get(SUPPRESSED_BELOW) {
+            Some(least) => Some(least.parse().ok()?),
+            None => None,
+        };
         let mut records = false;
         let mut counts = Vec::new();
         let mut drawn = Vec::new();
@@ -296,6 +314,7 @@ impl Trace {
             drawn,
             chosen,
             splits,
+            suppressed_below,
         })
     }
 
@@ -311,6 +330,7 @@ impl Trace {
             None => Some(KeptMeasure {
                 drawn: drawn?.1.clone(),
                 chosen: first.map(|(_, name)| name.clone()),
+                filtered_on: false,
             }),
         }
     }
@@ -342,14 +362,25 @@ pub(super) fn through_rows(
             meta.contains_key(SHOWS_COUNT) || meta.contains_key(COMPUTES_COUNT)
         })
     };
-    // Computed from a count, on the way out or when the table was made.
+    // Computed from a count, on the way out or when the table was made
+    // (a count a filter read then is out of rounding's reach too).
     let computed = |b: usize| {
-        read.fields()
-            .get(b)
-            .is_some_and(|f| f.metadata().contains_key(COMPUTES_COUNT))
+        read.fields().get(b).is_some_and(|f| {
+            let meta = f.metadata();
+            meta.contains_key(COMPUTES_COUNT) || meta.contains_key(FILTERED_COUNT)
+        })
     };
     let (count_computing_columns, filters_on_counts) =
         computing_on_counts(&chain, user_columns, computed, is_count);
+    let cells: Vec<CellColumn> = read
+        .fields()
+        .iter()
+        .map(|f| CellColumn::of_kept(f))
+        .collect();
+    let suppressed_below = weakest(
+        filtered::suppressed_below(&chain, &cells),
+        trace.suppressed_below,
+    );
     let tracing = Tracing {
         user_columns,
         shape: Shape::Aggregated,
@@ -368,6 +399,7 @@ pub(super) fn through_rows(
             .collect(),
         count_computing_columns,
         filters_on_counts,
+        suppressed_below,
         total_columns: (0..user_columns)
             .filter_map(|at| Some((at, shown(at)?.get(SHOWS_TOTAL)?.clone())))
             .collect(),
@@ -427,6 +459,8 @@ pub(super) struct KeptMeasure {
     pub(super) drawn: String,
     /// The records its filter chose, if it had one.
     pub(super) chosen: Option<String>,
+    /// Whether a filter read the count exactly as the table was made.
+    pub(super) filtered_on: bool,
 }
 
 /// What an aggregation reads.
@@ -447,12 +481,15 @@ pub(super) struct KeptInput {
     /// The scan as the user's query read it: the table's own columns.
     read: Arc<DFSchema>,
     trace: Trace,
+    /// What each of those columns is to the chain's filters.
+    cells: Vec<CellColumn>,
 }
 
 impl KeptInput {
     /// What `aggregate` reads: a kept aggregation's rows may be grouped by
-    /// their keys, filtered and sorted by them, and their counts and sums
-    /// added up; any other use of a measure is untraceable.
+    /// their keys, filtered and sorted by them, filtered by a lower bound
+    /// on their record counts (small cells suppressed), and their counts
+    /// and sums added up; any other use of a measure is untraceable.
     pub(super) fn of(aggregate: &Aggregate, traced: &KeptTables) -> Result<Input> {
         let (chain, bottom) = down_chain(aggregate.input.as_ref().clone());
         let Some((scan, full)) = scan(&bottom, traced) else {
@@ -461,10 +498,17 @@ impl KeptInput {
         let Some(trace) = Trace::of(&full.schema()) else {
             return Ok(Input::Untraceable);
         };
+        let read = scan.projected_schema.clone();
+        let cells = read
+            .fields()
+            .iter()
+            .map(|f| CellColumn::of_kept(f))
+            .collect();
         let kept = KeptInput {
             chain,
-            read: scan.projected_schema.clone(),
+            read,
             trace,
+            cells,
         };
         let input = aggregate.input.schema();
         if kept.chain_reads_measures()
@@ -508,7 +552,11 @@ impl KeptInput {
             return None;
         }
         if let Some(label) = meta.get(SHOWS_COUNT) {
-            return Some(Contributions::Records(self.trace.measure(label)?));
+            let measure = KeptMeasure {
+                filtered_on: meta.contains_key(FILTERED_COUNT),
+                ..self.trace.measure(label)?
+            };
+            return Some(Contributions::Records(measure));
         }
         if let Some(label) = meta.get(SHOWS_TOTAL) {
             let (_, names) = self.trace.totals.iter().find(|(l, _)| l == label)?;
@@ -520,11 +568,30 @@ impl KeptInput {
         (!meta.contains_key(SHOWS_MEASURE)).then_some(Contributions::Rows)
     }
 
+    /// The least record count the chain's filters keep rows from, if
+    /// they drop some by their counts.
+    pub(super) fn suppresses(&self) -> Option<u64> {
+        filtered::suppressed_below(&self.chain, &self.cells)
+    }
+
+    /// What the rows stand for were cells dropped by their record counts
+    /// below this many: by the chain's filters, or as the table was made.
+    pub(super) fn suppressed_below(&self) -> Option<u64> {
+        weakest(self.suppresses(), self.trace.suppressed_below)
+    }
+
     /// Whether a node of the chain computes, filters or sorts on a measure
-    /// (a projection may pass one on as it is).
+    /// (a projection may pass one on as it is, a filter may bound a record
+    /// count from below).
     fn chain_reads_measures(&self) -> bool {
         self.chain.iter().enumerate().any(|(at, node)| {
             let input = node.inputs()[0].schema();
+            if let LogicalPlan::Filter(filter) = node {
+                return has_subquery(&filter.predicate)
+                    || split_conjunction(&filter.predicate)
+                        .into_iter()
+                        .any(|part| Part::of(part, &self.chain, at, &self.cells) == Part::Judges);
+            }
             let exprs = match node {
                 LogicalPlan::Projection(projection) => projection
                     .expr

@@ -153,6 +153,11 @@ pub(crate) fn check(code: &str) -> T {
             "Differs from a cell of an earlier export sharing its records by too few (or has \
              too many cells to compare), shown by subtracting the two",
         ),
+        "weak-suppression" => T(
+            "按记录数筛掉单元格的下限低于单元格最少记录数：被筛掉单元格的记录数只剩少数几种可能",
+            "A filter drops cells by their record counts from a bound under the cell threshold: \
+             the dropped cells' counts narrow to the few under it",
+        ),
         _ => T(
             "结果无法追溯到记录",
             "The result cannot be traced to its records",
