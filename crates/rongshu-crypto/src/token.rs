@@ -114,7 +114,13 @@ impl KeyedHasher {
         let mut mac = self.keyed.clone();
         mac.update(message.as_bytes());
         let digest = mac.finalize().into_bytes();
-        hex::encode(&digest[..bytes.min(digest.len())])
+        let digest = &digest[..bytes.min(digest.len())];
+        // Through a buffer: `hex::encode` collects a char at a time, and
+        // API keys are hashed on every data call.
+        let mut digits = [0u8; 64];
+        let digits = &mut digits[..digest.len() * 2];
+        hex::encode_to_slice(digest, digits).expect("two digits a byte");
+        String::from_utf8(digits.to_vec()).expect("hexadecimal digits are ASCII")
     }
 }
 
@@ -181,6 +187,21 @@ mod tests {
     fn secrets_do_not_debug_print() {
         let s = Secret::new("hunter2-password");
         assert_eq!(format!("{s:?}"), "Secret(<16 chars>)");
+    }
+
+    #[test]
+    fn keyed_hash_prefixes_are_the_digits_of_the_mac() {
+        let hasher = KeyedHasher::new(b"key-one".to_vec());
+        let mut mac = hasher.keyed.clone();
+        mac.update("蓉数".as_bytes());
+        let whole = hex::encode(mac.finalize().into_bytes());
+        assert_eq!(hasher.hash_hex("蓉数"), whole);
+        assert_eq!(hasher.hash_hex_prefix("蓉数", 10), whole[..20]);
+        assert_eq!(
+            hasher.hash_hex_prefix("蓉数", 99),
+            whole,
+            "at most the whole MAC"
+        );
     }
 
     #[test]

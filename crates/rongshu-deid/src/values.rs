@@ -13,14 +13,19 @@ pub fn trim(value: &str) -> &str {
 /// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space to
 /// their half-width forms.
 pub fn half_width(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        })
-        .collect()
+    // Verification normalises every fact a call sends: most are ASCII, and
+    // the rest never grow (a full-width character is 3 bytes, its
+    // half-width 1), so one allocation serves.
+    if value.is_ascii() {
+        return value.to_owned();
+    }
+    let mut half = String::with_capacity(value.len());
+    half.extend(value.chars().map(|c| match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        c => c,
+    }));
+    half
 }
 
 /// A date written as `2021-3-1`, `2021/03/01`, `2021.3.1`, `20210301` or
@@ -292,6 +297,8 @@ mod tests {
     #[test]
     fn cleaning_helpers() {
         assert_eq!(half_width("ＡＢＣ１２３，　ｘ"), "ABC123, x");
+        assert_eq!(half_width("张三 ＡＢ-12"), "张三 AB-12");
+        assert_eq!(half_width("plain ascii"), "plain ascii");
         assert_eq!(trim("\u{3000} 张三 \t"), "张三");
         assert_eq!(format_number(10.0), "10");
         assert_eq!(format_number(10.25), "10.25");
