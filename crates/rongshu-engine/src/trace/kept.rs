@@ -362,16 +362,18 @@ pub(super) fn through_rows(
             meta.contains_key(SHOWS_COUNT) || meta.contains_key(COMPUTES_COUNT)
         })
     };
-    // Computed from a count, on the way out or when the table was made
-    // (a count a filter read then is out of rounding's reach too).
+    // Computed from a count, on the way out or when the table was made.
     let computed = |b: usize| {
-        read.fields().get(b).is_some_and(|f| {
-            let meta = f.metadata();
-            meta.contains_key(COMPUTES_COUNT) || meta.contains_key(FILTERED_COUNT)
-        })
+        read.fields()
+            .get(b)
+            .is_some_and(|f| f.metadata().contains_key(COMPUTES_COUNT))
     };
-    let (count_computing_columns, filters_on_counts) =
+    let (count_computing_columns, filters_on) =
         computing_on_counts(&chain, user_columns, computed, is_count);
+    // A count a filter read as the table was made is as exact as one a
+    // filter reads here.
+    let filters_on_counts = filters_on
+        || (0..user_columns).any(|at| shown(at).is_some_and(|m| m.contains_key(FILTERED_COUNT)));
     let cells: Vec<CellColumn> = read
         .fields()
         .iter()
