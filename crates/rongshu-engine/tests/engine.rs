@@ -468,6 +468,11 @@ async fn cells_kept_in_a_table_and_filtered_by_a_measure_are_checked_as_if_shown
             "{suppressed}"
         );
     }
+    // Bounded otherwise than from below, a count judges the rows dropped:
+    // all but the cells of one tells those hold one company each.
+    assert!(dropped(
+        release(made(""), "SELECT 区县, n FROM cells WHERE n <> 1").await
+    ));
     // A count with a filter of its own is a measure: `big` tells which
     // cells hold a company over 1,960 (the cells of one), which are then
     // checked as if shown (and the zeros it shows fail besides).
