@@ -213,6 +213,13 @@ impl Sandbox {
             },
         };
         let mut tx = self.store().begin().await?;
+        // Each later release is compared with this one over the tables it
+        // read: one dropped (or made again) since it ran would end that.
+        for (name, id) in &traced.kept_read {
+            if tx.sandbox_table_id(agreement_id, name).await? != Some(*id) {
+                return Err(SandboxError::TableGone(name.clone()));
+            }
+        }
         if let Some((id, status)) = earlier {
             tx.set_sandbox_export_status(
                 id,
@@ -308,12 +315,20 @@ impl Sandbox {
         let failures = check(&facts, rules);
         let rounded = round_counts(&columns, &mut batches, &facts.count_columns, rules);
         let lineage = opened.lineage(&release.outcome.read);
+        let kept_read = release
+            .outcome
+            .read
+            .iter()
+            .filter_map(|t| opened.kept_of(t))
+            .map(|k| (k.table.name.clone(), k.id))
+            .collect();
         let traced = Traced {
             csv: csv_of(&columns, &batches)?,
             rounded,
             rows: result.rows(),
             failures,
             lineage,
+            kept_read,
         };
         Ok(Ran::new(traced, &opened, &release.outcome))
     }
@@ -351,22 +366,6 @@ impl Sandbox {
             });
         }
         Ok(earlier)
-    }
-
-    /// An export of the workspace that has left or may yet and read
-    /// `table`.
-    pub(crate) async fn export_reading(
-        &self,
-        agreement_id: i64,
-        table: &str,
-    ) -> Result<Option<i64>, SandboxError> {
-        let exports = self.store().sandbox_exports(Some(agreement_id), None);
-        let reading = self
-            .that_may_leave(exports.await?)
-            .await?
-            .into_iter()
-            .find(|(_, query)| query.tables_read.iter().any(|t| t == table));
-        Ok(reading.map(|(export, _)| export.id))
     }
 
     /// The `exports` that have left or may yet, with their queries.
@@ -591,6 +590,8 @@ struct Traced {
     rows: usize,
     failures: Vec<CheckFailure>,
     lineage: Vec<String>,
+    /// The workspace's kept tables it read, by name and id.
+    kept_read: Vec<(String, i64)>,
 }
 
 /// The sealed CSV back as text columns.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rongshu_delivery::KeptFile;
+use rongshu_domain::output::ExportStatus;
 use rongshu_engine::Table;
 use rongshu_ingest::{Format, IngestError, IngestOptions, ingest};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
@@ -337,13 +338,23 @@ impl Sandbox {
         if !sources.iter().any(|s| s.agreement_id() == agreement_id) {
             return Err(SandboxError::NoWorkspace(agreement_id));
         }
-        if let Some(export) = self.export_reading(agreement_id, name).await? {
+        // Read in the transaction, which every other write waits on: an
+        // export filed meanwhile is seen, or sees the table gone.
+        let mut tx = self.store().begin().await?;
+        let leaving: Vec<&str> = ExportStatus::ALL
+            .iter()
+            .filter(|s| s.may_leave())
+            .map(|s| s.as_str())
+            .collect();
+        if let Some(export) = tx
+            .sandbox_export_reading(agreement_id, name, &leaving)
+            .await?
+        {
             return Err(SandboxError::ReadByExport {
                 table: name.to_owned(),
                 export,
             });
         }
-        let mut tx = self.store().begin().await?;
         let dropped = tx.delete_sandbox_table(agreement_id, name).await?;
         tx.append(EntryDraft {
             segment: Some(Segment::User),

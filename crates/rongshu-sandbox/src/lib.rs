@@ -84,6 +84,10 @@ pub enum SandboxError {
         "table {table} is kept while export {export}, which read it, has left the workspace or may yet: later releases are compared with it"
     )]
     ReadByExport { table: String, export: i64 },
+    #[error(
+        "table {0} was dropped or made again while the export ran: later releases could not be compared with it; ask for the export again"
+    )]
+    TableGone(String),
     #[error(transparent)]
     Kept(#[from] rongshu_delivery::DeliveryError),
     #[error("{running} queries of yours are running; wait for one to end or cancel it")]

@@ -92,7 +92,7 @@ impl Opened {
             .find(|s| table_name(&s.product().input.code) == table)
     }
 
-    fn kept_of(&self, table: &str) -> Option<&SandboxTable> {
+    pub(crate) fn kept_of(&self, table: &str) -> Option<&SandboxTable> {
         self.kept.iter().find(|k| k.table.name == table)
     }
 

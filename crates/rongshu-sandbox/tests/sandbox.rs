@@ -440,6 +440,43 @@ async fn exports_leave_only_through_the_checks_and_the_checkers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_and_the_drop_of_a_table_it_read_never_both_stand() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let first = workspace_of(&sandbox, &w).await;
+        for round in 0..6 {
+            let name = format!("most{round}");
+            let made = format!("CREATE TABLE {name} AS SELECT * FROM registrations_lab");
+            sandbox
+                .run(&user, &ledger, first, &made, None)
+                .await
+                .unwrap();
+            // Filed and dropped at once: whichever commits first, the other
+            // sees it (the export ran over the table before it was dropped).
+            let sql = format!("SELECT count(*) AS n FROM {name}");
+            let (export, dropped) = tokio::join!(
+                sandbox.request_export(&user, &ledger, first, &sql, "总数", None),
+                sandbox.drop_table(&user, &ledger, first, &name),
+            );
+            match (&export, &dropped) {
+                (Ok(export), Err(SandboxError::ReadByExport { table, .. })) => {
+                    assert_eq!(export.export.status, ExportStatus::AwaitingReview.as_str());
+                    assert_eq!(*table, name);
+                }
+                (Err(SandboxError::TableGone(table)), Ok(())) => assert_eq!(*table, name),
+                // Dropped before the export opened it.
+                (Err(SandboxError::Query(_)), Ok(())) => {}
+                other => panic!("round {round}: {other:?}"),
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_workspaces() {
     on_every_backend(|db| async move {
         let w = lab(db.store.clone()).await;

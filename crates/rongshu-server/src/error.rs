@@ -223,6 +223,12 @@ pub enum ApiError {
         "table {table} is kept while export {export}, which read it, has left the workspace or may yet: later releases are compared with it"
     )]
     ReadByExport { table: String, export: i64 },
+    /// An export whose query read a workspace table dropped or made again
+    /// before the export was filed.
+    #[error(
+        "table {0} was dropped or made again while the export ran: later releases could not be compared with it; ask for the export again"
+    )]
+    TableGone(String),
 }
 
 impl From<SandboxError> for ApiError {
@@ -239,6 +245,7 @@ impl From<SandboxError> for ApiError {
             SandboxError::ReadByExport { table, export } => {
                 ApiError::ReadByExport { table, export }
             }
+            SandboxError::TableGone(table) => ApiError::TableGone(table),
             SandboxError::Kept(e) => e.into(),
             SandboxError::Query(e) => ApiError::Statement(e),
             SandboxError::Product(e) => e.into(),
@@ -464,6 +471,7 @@ impl ApiError {
             ApiError::Withheld { .. } => "sandbox.withheld",
             ApiError::UploadRefused(_) => "sandbox.upload-refused",
             ApiError::ReadByExport { .. } => "sandbox.read-by-export",
+            ApiError::TableGone(_) => "sandbox.table-gone",
         }
     }
 
@@ -535,7 +543,7 @@ impl ApiError {
             ApiError::ReviewRefused(_) | ApiError::NotReleased { .. } => StatusCode::CONFLICT,
             ApiError::Withheld { .. } => StatusCode::FORBIDDEN,
             ApiError::UploadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::ReadByExport { .. } => StatusCode::CONFLICT,
+            ApiError::ReadByExport { .. } | ApiError::TableGone(_) => StatusCode::CONFLICT,
         }
     }
 }
@@ -731,6 +739,7 @@ mod tests {
                 table: String::new(),
                 export: 1,
             },
+            ApiError::TableGone(String::new()),
             ApiError::KeyRefused(KeyRefusal::Unknown),
             ApiError::KeyRefused(KeyRefusal::OtherListener),
             ApiError::KeyRefused(KeyRefusal::Revoked),

@@ -227,6 +227,32 @@ impl Store {
 }
 
 impl WriteTx<'_> {
+    /// The newest export of a workspace in one of `statuses` whose query
+    /// read `table`, as this transaction sees them.
+    pub async fn sandbox_export_reading(
+        &mut self,
+        agreement_id: i64,
+        table: &str,
+        statuses: &[&str],
+    ) -> Result<Option<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.status, q.tables_read FROM sandbox_exports e \
+             JOIN sandbox_queries q ON q.id = e.query_id \
+             WHERE e.agreement_id = $1 ORDER BY e.id DESC",
+        )
+        .bind(agreement_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let read: String = row.try_get("tables_read")?;
+            if statuses.contains(&status.as_str()) && read.lines().any(|t| t == table) {
+                return Ok(Some(row.try_get("id")?));
+            }
+        }
+        Ok(None)
+    }
+
     pub async fn insert_sandbox_query(
         &mut self,
         new: &NewSandboxQuery,

@@ -156,6 +156,22 @@ impl WriteTx<'_> {
         .map_err(StoreError::unique("sandbox table", &new.name))
     }
 
+    /// The id of a workspace's table of `name`, as this transaction sees
+    /// it: none where there is none.
+    pub async fn sandbox_table_id(
+        &mut self,
+        agreement_id: i64,
+        name: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM sandbox_tables WHERE agreement_id = $1 AND name = $2",
+        )
+        .bind(agreement_id)
+        .bind(name.to_owned())
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
     /// Removes a workspace's table; its object is the caller's to discard
     /// once this commits.
     pub async fn delete_sandbox_table(

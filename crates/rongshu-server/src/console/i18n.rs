@@ -486,6 +486,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "已有读取该表的导出申请（已导出或待审核），该表须保留以便与之后的导出比对。",
             "An export that read this table has left or may yet: the table is kept so that later exports are compared with it.",
         ),
+        "sandbox.table-gone" => T(
+            "导出运行期间，其读取的表被删除或重建，之后的导出无法与之比对：请重新申请导出。",
+            "A table the export read was dropped or made again while it ran, so later exports could not be compared with it: ask for the export again.",
+        ),
         "sandbox.upload-refused" => T(
             "上传的文件无法完整读取，未保存任何内容。",
             "The uploaded file could not be read whole: nothing was kept.",
