@@ -307,7 +307,11 @@ fn through_aggregate(
     extras.records(RECORDS, &counting, None)?;
     let reader = holds::Reader::new(&workspace.tables);
     let mut summed = Vec::new();
-    let mut scaled = Vec::new();
+    // Measures computed on counts, which rounding cannot reach.
+    let mut on_counts = Vec::new();
+    // The values each sum adds up, and each other mean's, with its label.
+    let mut sums = Vec::new();
+    let mut means = Vec::new();
     // Kept counts a filter read exactly, added up: rounding cannot reach
     // them.
     let mut filtered_counts = false;
@@ -492,10 +496,21 @@ fn through_aggregate(
             continue;
         }
         let Some(arg) = arg else { continue };
-        if name == "sum" {
-            summed.push(label.clone());
+        let adds_counts = matches!(contributions, Contributions::Records(_));
+        let values = (arg.clone(), params.filter.clone());
+        match name {
+            "sum" => {
+                summed.push(label.clone());
+                sums.push(values);
+            }
+            // A mean of one number a record (or of counts) is a share of
+            // counts, k / n; rounding leaves it exact.
+            "avg" | "mean" if adds_counts || holds == Holds::Uniform => {
+                on_counts.push(label.clone())
+            }
+            "avg" | "mean" => means.push((label.clone(), values)),
+            _ => {}
         }
-        let of_counts = matches!(contributions, Contributions::Records(_));
         if !per_record {
             let [total, top1, top2] = contributed(arg, contributions);
             extras.push(filtered(total, None)?, &names[0]);
@@ -503,12 +518,12 @@ fn through_aggregate(
             extras.push(filtered(top2, None)?, &names[2]);
             tracing.totals.push((label.clone(), names));
         }
-        if name == "sum" && (of_counts || holds == Holds::Uniform) {
+        if name == "sum" && (adds_counts || holds == Holds::Uniform) {
             // A sum of counts, or of one number a record, is a count (of
             // none where no record was chosen); a sum of fives is five
             // times one, which rounding to five would leave exact.
-            if !of_counts && !holds::counts_ones(arg) {
-                scaled.push(label.clone());
+            if !adds_counts && !holds::counts_ones(arg) {
+                on_counts.push(label.clone());
             }
             let count = format!("__rongshu_count_{at}");
             let summed = filtered(unaliased(expr).clone(), None)?;
@@ -556,9 +571,17 @@ fn through_aggregate(
         })
         .collect();
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
-    let is_scaled = |b: usize| fields.get(b).is_some_and(|f| scaled.contains(f.name()));
+    // Beside the sum of the same values, a mean gives the count it
+    // divides by (sum / mean).
+    on_counts.extend(
+        means
+            .into_iter()
+            .filter(|(_, values)| sums.contains(values))
+            .map(|(label, _)| label),
+    );
+    let is_on_counts = |b: usize| fields.get(b).is_some_and(|f| on_counts.contains(f.name()));
     (tracing.count_computing_columns, tracing.filters_on_counts) =
-        computing_on_counts(&chain, user_columns, is_scaled, is_count);
+        computing_on_counts(&chain, user_columns, is_on_counts, is_count);
     let cells = filtered::CellColumn::of_aggregate(&aggregate)?;
     tracing.suppressed_below = filtered::suppressed_below(&chain, &cells);
     if let Some(kept) = &kept {

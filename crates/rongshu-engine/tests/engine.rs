@@ -1604,6 +1604,11 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县 HAVING count(*) % 5 = 0",
         // Five a company is five times the count, a multiple of five.
         "SELECT 区县, sum(5) AS n FROM companies GROUP BY 区县",
+        // A mean beside the sum of the same values is the count between
+        // them; a mean of ones and zeros a share of two counts.
+        "SELECT 区县, sum(注册资本) AS s, avg(注册资本) AS m FROM companies GROUP BY 区县",
+        "SELECT 区县, avg(CASE WHEN 注册资本 > 0 THEN 1 ELSE 0 END) AS share \
+         FROM companies GROUP BY 区县",
     ] {
         let (_, facts) = released(sql, 100).await;
         assert!(facts.counts_computed_on, "{sql}");
@@ -1617,6 +1622,14 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
     )
     .await;
     assert!(codes(&facts).is_empty(), "{:?}", codes(&facts));
+    // Sums and means of other values (or under other filters) stand apart.
+    let (_, facts) = released(
+        "SELECT 区县, sum(注册资本) AS s, avg(营业收入) AS m, \
+         avg(注册资本) FILTER (WHERE 注册资本 > 100) AS big FROM companies GROUP BY 区县",
+        100,
+    )
+    .await;
+    assert!(!facts.counts_computed_on, "{:?}", codes(&facts));
     // Computed from a kept count, when kept or on the way out.
     for (made, sql) in [
         (BY_DISTRICT, "SELECT 区县, n + 0 FROM by_district"),
