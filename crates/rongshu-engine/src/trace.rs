@@ -39,7 +39,7 @@ use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::{coalesce, least, nullif};
 use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
-use datafusion::functions_aggregate::expr_fn::{max, sum};
+use datafusion::functions_aggregate::expr_fn::{max, min, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
     Aggregate, Expr, ExprFunctionExt, GroupingSet, LogicalPlan, Projection, TableScan, lit,
@@ -393,7 +393,19 @@ fn through_aggregate(
                     // A mean of a few values among zeros is their sum.
                     _ => arg.map(|arg| arg.clone().not_eq(lit(0_i64))),
                 };
-                extras.records(&drawn_name, &counting, condition(with_value))?;
+                match (&counting, name) {
+                    // Counting kept rows counts cells, each there or not
+                    // by its records: it draws on the fewest of a cell.
+                    (Counting::Kept, "count") => {
+                        let fewest = unaliased(&min(column(RECORDS))).clone();
+                        let fewest = match condition(with_value) {
+                            Some(condition) => fewest.filter(condition).build()?,
+                            None => fewest,
+                        };
+                        extras.push(fewest, &drawn_name)
+                    }
+                    _ => extras.records(&drawn_name, &counting, condition(with_value))?,
+                }
             }
         };
         tracing.contributors.push((label.clone(), drawn_name));
@@ -563,12 +575,11 @@ fn through_aggregate(
             counted(name).then(|| (at, name.to_owned()))
         })
         .collect();
+    // Over kept rows or copies `count(*)` counts rows, not records.
+    let rows_are_records = matches!(counting, Counting::Rows);
+    let cells = filtered::CellColumn::of_aggregate(&aggregate, rows_are_records)?;
     tracing.record_count_columns = (0..user_columns)
-        .filter(|at| {
-            shown(*at).is_some_and(|(b, _)| {
-                b >= groups && filtered::counts_records(&aggregate, b - groups)
-            })
-        })
+        .filter(|at| shown(*at).is_some_and(|(b, _)| cells[b] == filtered::CellColumn::RecordCount))
         .collect();
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
     // Beside the sum of the same values, a mean gives the count it
@@ -582,7 +593,6 @@ fn through_aggregate(
     let is_on_counts = |b: usize| fields.get(b).is_some_and(|f| on_counts.contains(f.name()));
     (tracing.count_computing_columns, tracing.filters_on_counts) =
         computing_on_counts(&chain, user_columns, is_on_counts, is_count);
-    let cells = filtered::CellColumn::of_aggregate(&aggregate)?;
     tracing.suppressed_below = filtered::suppressed_below(&chain, &cells);
     if let Some(kept) = &kept {
         // Kept rows chosen by their exact counts, as `HAVING` would.

@@ -534,6 +534,34 @@ async fn released_over_cells(made: &str, sql: &str, earlier: &[Earlier]) -> (usi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counting_kept_rows_counts_cells_each_by_its_records() {
+    // Nine cells a district, and one more where 企业39 is rich: its
+    // district's rows number ten. Counted, or filtered by their number,
+    // they tell of one company.
+    let made = "CREATE TABLE g AS SELECT 区县, 注册资本 % 9 AS r, \
+                (企业名称 = '企业39' AND 营业收入 > 100000) AS hit, count(*) AS n \
+                FROM companies GROUP BY 1, 2, 3";
+    let (_, facts) = released_over_cells(
+        made,
+        "SELECT 区县, count(*) AS parts FROM g GROUP BY 区县",
+        &[],
+    )
+    .await;
+    assert!(
+        failed(&facts).contains(&CheckCode::SmallCell),
+        "{:?}",
+        failed(&facts)
+    );
+    let filtered = "SELECT 区县, sum(n) AS n FROM g GROUP BY 区县 HAVING count(*) >= 10";
+    let (_, facts) = released_over_cells(made, filtered, &[]).await;
+    assert!(
+        failed(&facts).contains(&CheckCode::DroppedCell),
+        "{:?}",
+        failed(&facts)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suppression_from_under_the_cell_threshold_fails() {
     // Shown, each cell passes; dropped, the cells of one are known to
     // hold fewer than two companies: exactly one.
@@ -1006,9 +1034,14 @@ async fn aggregations_over_kept_rows_add_up_their_records_and_contributions() {
         "a sum of counts is a count"
     );
     let failures = check(&facts, &DisclosureRules::default());
-    assert_eq!(failures.len(), 1, "{failures:?}");
-    assert_eq!(failures[0].code, CheckCode::Dominance);
-    assert_eq!(failures[0].rows, vec![0], "武侯区 holds 企业39");
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!(failures[1].code, CheckCode::Dominance);
+    assert_eq!(failures[1].rows, vec![0], "武侯区 holds 企业39");
+    // Counting the kept rows counts cells, each there by its records: a
+    // cell of five companies a district is what `parts` rests on.
+    assert_eq!(failures[0].code, CheckCode::SmallCell);
+    assert_eq!(failures[0].column.as_deref(), Some("count(Int64(1))"));
+    assert_eq!(failures[0].rows, vec![0, 1, 2, 3]);
 
     // Kept in turn, the re-aggregation's rows still stand for all that.
     let made = run(

@@ -115,7 +115,7 @@ pub(crate) fn identified_rows(
 }
 
 /// Whether a row of `plan` may be a copy of a record another row is.
-fn copying(plan: &LogicalPlan, workspace: &Workspace) -> Result<bool> {
+pub(super) fn copying(plan: &LogicalPlan, workspace: &Workspace) -> Result<bool> {
     plan.exists(|node| {
         Ok(match node {
             LogicalPlan::TableScan(scan) => workspace.holds_copies(scan),

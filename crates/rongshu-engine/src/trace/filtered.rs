@@ -30,7 +30,7 @@ use datafusion::logical_expr::{
     Aggregate, Between, BinaryExpr, Expr, Filter, LogicalPlan, Operator,
 };
 
-use super::{Workspace, aggregate_function, down_chain, kept, reads, rebuild, shows};
+use super::{Workspace, aggregate_function, copies, down_chain, kept, reads, rebuild, shows};
 
 /// What a column of cells is to the filters above them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +49,10 @@ impl CellColumn {
     /// kept table's rows; none for other nodes.
     pub(super) fn of(node: &LogicalPlan, workspace: &Workspace) -> Option<Vec<CellColumn>> {
         match node {
-            LogicalPlan::Aggregate(aggregate) => CellColumn::of_aggregate(aggregate).ok(),
+            LogicalPlan::Aggregate(aggregate) => {
+                let records = rows_are_records(aggregate, workspace).ok()?;
+                CellColumn::of_aggregate(aggregate, records).ok()
+            }
             node => {
                 let (scan, _) = kept::scan(node, &workspace.kept)?;
                 let fields = scan.projected_schema.fields();
@@ -58,12 +61,17 @@ impl CellColumn {
         }
     }
 
-    /// An aggregation's output columns.
-    pub(super) fn of_aggregate(aggregate: &Aggregate) -> Result<Vec<CellColumn>> {
+    /// An aggregation's output columns; its `count(*)` counts records
+    /// only where each row it reads is one (`rows_are_records`): over a
+    /// kept aggregation's rows or copies it counts rows, a measure.
+    pub(super) fn of_aggregate(
+        aggregate: &Aggregate,
+        rows_are_records: bool,
+    ) -> Result<Vec<CellColumn>> {
         let groups = aggregate.group_expr_len()?;
         let columns = (0..aggregate.schema.fields().len()).map(|at| match at.checked_sub(groups) {
             None => CellColumn::Key,
-            Some(m) if counts_records(aggregate, m) => CellColumn::RecordCount,
+            Some(m) if rows_are_records && counts_records(aggregate, m) => CellColumn::RecordCount,
             Some(_) => CellColumn::Measure,
         });
         Ok(columns.collect())
@@ -282,6 +290,16 @@ fn reads_only(
             .index_of_column(c)
             .is_ok_and(|at| reads(below, at).iter().all(|b| allowed(columns[*b])))
     })
+}
+
+/// Whether each row an aggregation reads is one record: not a kept
+/// aggregation's row, nor possibly a copy.
+fn rows_are_records(aggregate: &Aggregate, workspace: &Workspace) -> Result<bool> {
+    let (_, bottom) = down_chain(aggregate.input.as_ref().clone());
+    if kept::scan(&bottom, &workspace.kept).is_some() {
+        return Ok(false);
+    }
+    Ok(!copies::copying(&aggregate.input, workspace)?)
 }
 
 /// Whether the aggregation's measure `at` counts the records of its cell:
