@@ -397,12 +397,7 @@ fn through_aggregate(
                     // Counting kept rows counts cells, each there or not
                     // by its records: it draws on the fewest of a cell.
                     (Counting::Kept, "count") => {
-                        let fewest = unaliased(&min(column(RECORDS))).clone();
-                        let fewest = match condition(with_value) {
-                            Some(condition) => fewest.filter(condition).build()?,
-                            None => fewest,
-                        };
-                        extras.push(fewest, &drawn_name)
+                        extras.push(filtered(min(column(RECORDS)), with_value)?, &drawn_name)
                     }
                     _ => extras.records(&drawn_name, &counting, condition(with_value))?,
                 }
@@ -576,8 +571,7 @@ fn through_aggregate(
         })
         .collect();
     // Over kept rows or copies `count(*)` counts rows, not records.
-    let rows_are_records = matches!(counting, Counting::Rows);
-    let cells = filtered::CellColumn::of_aggregate(&aggregate, rows_are_records)?;
+    let cells = filtered::CellColumn::of_aggregate(&aggregate, workspace)?;
     tracing.record_count_columns = (0..user_columns)
         .filter(|at| shown(*at).is_some_and(|(b, _)| cells[b] == filtered::CellColumn::RecordCount))
         .collect();

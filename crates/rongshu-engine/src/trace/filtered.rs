@@ -22,7 +22,7 @@
 //! made through a filter that judges keeps no trace (its rows stand for
 //! themselves), since what it dropped is no longer there to check.
 
-use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
@@ -50,24 +50,23 @@ impl CellColumn {
     pub(super) fn of(node: &LogicalPlan, workspace: &Workspace) -> Option<Vec<CellColumn>> {
         match node {
             LogicalPlan::Aggregate(aggregate) => {
-                let records = rows_are_records(aggregate, workspace).ok()?;
-                CellColumn::of_aggregate(aggregate, records).ok()
+                CellColumn::of_aggregate(aggregate, workspace).ok()
             }
             node => {
                 let (scan, _) = kept::scan(node, &workspace.kept)?;
-                let fields = scan.projected_schema.fields();
-                Some(fields.iter().map(|f| CellColumn::of_kept(f)).collect())
+                Some(CellColumn::of_kept(scan.projected_schema.fields()))
             }
         }
     }
 
     /// An aggregation's output columns; its `count(*)` counts records
-    /// only where each row it reads is one (`rows_are_records`): over a
-    /// kept aggregation's rows or copies it counts rows, a measure.
+    /// only where each row it reads is one: over a kept aggregation's
+    /// rows or copies it counts rows, a measure.
     pub(super) fn of_aggregate(
         aggregate: &Aggregate,
-        rows_are_records: bool,
+        workspace: &Workspace,
     ) -> Result<Vec<CellColumn>> {
+        let rows_are_records = rows_are_records(aggregate, workspace)?;
         let groups = aggregate.group_expr_len()?;
         let columns = (0..aggregate.schema.fields().len()).map(|at| match at.checked_sub(groups) {
             None => CellColumn::Key,
@@ -77,15 +76,18 @@ impl CellColumn {
         Ok(columns.collect())
     }
 
-    /// A kept table's own column.
-    pub(super) fn of_kept(field: &Field) -> CellColumn {
-        if kept::counts_records(field) {
-            CellColumn::RecordCount
-        } else if kept::shows_measure(field) {
-            CellColumn::Measure
-        } else {
-            CellColumn::Key
-        }
+    /// A kept table's own columns.
+    pub(super) fn of_kept(fields: &Fields) -> Vec<CellColumn> {
+        let of = |field: &Field| {
+            if kept::counts_records(field) {
+                CellColumn::RecordCount
+            } else if kept::shows_measure(field) {
+                CellColumn::Measure
+            } else {
+                CellColumn::Key
+            }
+        };
+        fields.iter().map(|f| of(f)).collect()
     }
 }
 

@@ -374,13 +374,8 @@ pub(super) fn through_rows(
     // filter reads here.
     let filters_on_counts = filters_on
         || (0..user_columns).any(|at| shown(at).is_some_and(|m| m.contains_key(FILTERED_COUNT)));
-    let cells: Vec<CellColumn> = read
-        .fields()
-        .iter()
-        .map(|f| CellColumn::of_kept(f))
-        .collect();
     let suppressed_below = weakest(
-        filtered::suppressed_below(&chain, &cells),
+        filtered::suppressed_below(&chain, &CellColumn::of_kept(read.fields())),
         trace.suppressed_below,
     );
     let tracing = Tracing {
@@ -501,11 +496,7 @@ impl KeptInput {
             return Ok(Input::Untraceable);
         };
         let read = scan.projected_schema.clone();
-        let cells = read
-            .fields()
-            .iter()
-            .map(|f| CellColumn::of_kept(f))
-            .collect();
+        let cells = CellColumn::of_kept(read.fields());
         let kept = KeptInput {
             chain,
             read,
