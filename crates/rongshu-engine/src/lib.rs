@@ -338,6 +338,7 @@ async fn execute(
                         && tracing.keepable
                         && judged.is_none() =>
                 {
+                    let widened = trace::with_cell_records(widened, &workspace)?;
                     (widened, Some(tracing), trace::RowIds::default())
                 }
                 _ => {

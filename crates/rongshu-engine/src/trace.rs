@@ -46,7 +46,7 @@ use datafusion::logical_expr::{
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
-pub(crate) use earlier::{Cells, fewest_differing, overlap};
+pub(crate) use earlier::{Cells, fewest_differing, overlap, with_cell_records};
 pub(crate) use filtered::before_filters;
 pub(crate) use holds::Holds;
 use kept::{Contributions, Input, KeptInput, KeptTables};

@@ -678,11 +678,26 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
         "CREATE TABLE cells AS SELECT 区县, count(*) AS n FROM companies GROUP BY 区县",
     )
     .await;
+    // Kept aggregations of all but one, and of one apart from the rest.
+    let cells_some = kept_over(
+        80,
+        "CREATE TABLE cells_some AS SELECT 区县, count(*) AS n FROM companies \
+         WHERE 企业名称 <> '企业5' GROUP BY 区县",
+    )
+    .await;
+    let split = kept_over(
+        80,
+        "CREATE TABLE split AS SELECT 区县, 企业名称 = '企业5' AS rare, count(*) AS n \
+         FROM companies GROUP BY 1, 2",
+    )
+    .await;
     let tables = &[
         companies(80),
         inspections(),
         Arc::new(some),
         Arc::new(cells),
+        Arc::new(cells_some),
+        Arc::new(split),
     ];
     let compared = |sql: &'static str, earlier: &'static str| async move {
         let earlier = [Earlier {
@@ -758,6 +773,19 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
             "SELECT sum(n) FROM cells WHERE 区县 <> '武侯区'",
             20,
         ),
+        // A kept aggregation's rows, or cells of them, are the cells of
+        // the records they kept: beside the table's, all but one show
+        // that one, whichever was released first.
+        ("SELECT 区县, n FROM cells_some", by_district, 1),
+        (by_district, "SELECT 区县, n FROM cells_some", 1),
+        ("SELECT sum(n) FROM cells_some WHERE n >= 10", all, 1),
+        ("SELECT 区县, n FROM split WHERE n >= 10", by_district, 1),
+        (
+            "SELECT 区县, sum(n) AS n FROM split WHERE NOT rare GROUP BY 区县",
+            "SELECT count(*) FROM companies WHERE 区县 = '青羊区'",
+            1,
+        ),
+        ("SELECT 区县, n FROM cells", by_district, 0),
         // The same cells again differ by none.
         (by_district, by_district, 0),
     ] {

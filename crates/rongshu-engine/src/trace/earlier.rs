@@ -31,12 +31,13 @@ use datafusion::datasource::provider_as_source;
 use datafusion::error::Result;
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::count::count_all;
-use datafusion::functions_aggregate::expr_fn::sum;
+use datafusion::functions_aggregate::expr_fn::{array_agg, min, sum};
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
 
 use super::{
-    RECORD_ID, RECORDS, Workspace, column, down_chain, has_subquery, kept, scans, unaliased,
+    RECORD_ID, RECORDS, Workspace, column, copies, down_chain, has_subquery, kept, rebuild, scans,
+    unaliased,
 };
 use crate::Table;
 
@@ -44,6 +45,39 @@ const EARLIER: &str = "__rongshu_earlier";
 const NEW: &str = "__rongshu_new";
 const OVERLAP: &str = "__rongshu_overlap";
 const WEIGHT: &str = "__rongshu_weight";
+/// A kept aggregation's trace column of the ids of each row's records.
+pub(crate) const CELL_RECORDS: &str = "__rongshu_cell_records";
+/// A kept aggregation's trace column naming each row's cell: its least
+/// record id (no two cells share a record).
+pub(crate) const CELL: &str = "__rongshu_cell";
+
+/// `plan`, a traced aggregation to be kept, with the ids of each cell's
+/// records and its least among the trace, where its input is one table's
+/// records each read once; as it is otherwise (kept rows, whose ids are
+/// not carried through the trace, or copies).
+pub(crate) fn with_cell_records(plan: LogicalPlan, workspace: &Workspace) -> Result<LogicalPlan> {
+    let (chain, node) = down_chain(plan.clone());
+    let LogicalPlan::Aggregate(aggregate) = node else {
+        return Ok(plan);
+    };
+    let (input, ids) = copies::identified_rows(&aggregate.input, workspace)?;
+    let [id] = ids.columns.as_slice() else {
+        return Ok(plan);
+    };
+    if ids.copies {
+        return Ok(plan);
+    }
+    let mut aggr_expr = aggregate.aggr_expr.clone();
+    aggr_expr.push(array_agg(column(id)).alias(CELL_RECORDS));
+    aggr_expr.push(min(column(id)).alias(CELL));
+    let widened = datafusion::logical_expr::Aggregate::try_new(
+        Arc::new(input),
+        aggregate.group_expr.clone(),
+        aggr_expr,
+    )?;
+    let names = [CELL_RECORDS.to_owned(), CELL.to_owned()];
+    rebuild(chain, LogicalPlan::Aggregate(widened), &names)
+}
 
 /// A release's cells as conditions on one table's records: whether a
 /// record is in a cell, and the cell's keys.
@@ -71,8 +105,9 @@ impl Cells {
     /// records through filters, projections and aliases alone.
     pub(crate) fn of(plan: &LogicalPlan, workspace: &Workspace) -> Option<Cells> {
         let (_, node) = down_chain(plan.clone());
-        let LogicalPlan::Aggregate(aggregate) = node else {
-            return None;
+        let aggregate = match node {
+            LogicalPlan::Aggregate(aggregate) => aggregate,
+            rows => return Cells::of_kept_rows(&rows, workspace),
         };
         if aggregate
             .group_expr
@@ -143,6 +178,27 @@ impl Cells {
         })
     }
 
+    /// The cells of a kept aggregation's rows read as they are, where it
+    /// kept their records' ids: each row its own cell. Every row counts,
+    /// shown or not: a filter above shows or hides whole cells.
+    fn of_kept_rows(node: &LogicalPlan, workspace: &Workspace) -> Option<Cells> {
+        let (scan, whole) = kept::scan(node, &workspace.kept)?;
+        whole.schema().index_of(CELL).ok()?;
+        let (_, table) = workspace
+            .records
+            .iter()
+            .find(|(shown, _)| scans(scan, shown))?;
+        Some(Cells {
+            named: scan.table_name.clone(),
+            read: whole,
+            weight: Some(column(RECORDS)),
+            by_id: false,
+            table: table.clone(),
+            filter: None,
+            keys: vec![column(CELL)],
+        })
+    }
+
     /// Whether a record is in one of the cells.
     fn inside(&self) -> Expr {
         match &self.filter {
@@ -166,6 +222,9 @@ impl Cells {
     /// the cell's keys, named after `side`; none where the table's rows
     /// are not each one record with an id.
     fn records(&self, side: &str, partitions: usize) -> Result<Option<LogicalPlan>> {
+        if self.weight.is_some() {
+            return self.kept_records(side);
+        }
         let Some((provider, 1)) = self.table.identified_provider(partitions)? else {
             return Ok(None);
         };
@@ -182,6 +241,31 @@ impl Cells {
                 .filter(inside)?
                 .project(columns)?
                 .build()?;
+        Ok(Some(plan))
+    }
+
+    /// As [`Cells::records`], for a kept aggregation's rows: each of the
+    /// records whose ids a row in a cell kept; none where it kept none.
+    fn kept_records(&self, side: &str) -> Result<Option<LogicalPlan>> {
+        if self.read.schema().index_of(CELL_RECORDS).is_err() {
+            return Ok(None);
+        }
+        let id = format!("{side}_id");
+        let mut columns = vec![column(CELL_RECORDS).alias(&id), lit(true).alias(side)];
+        for (at, key) in self.keys.iter().enumerate() {
+            columns.push(key.clone().alias(format!("{side}{at}")));
+        }
+        let plan = LogicalPlanBuilder::scan(
+            self.named.clone(),
+            provider_as_source(self.read.clone()),
+            None,
+        )?
+        .filter(self.inside())?
+        .project(columns)?
+        .unnest_column(Column::new_unqualified(&id))?
+        // A cell of no records kept none.
+        .filter(column(&id).is_not_null())?
+        .build()?;
         Ok(Some(plan))
     }
 }

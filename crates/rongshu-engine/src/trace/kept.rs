@@ -20,6 +20,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::utils::split_conjunction;
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableScanBuilder};
 
+use super::earlier::{CELL, CELL_RECORDS};
 use super::filtered::{self, CellColumn, Part, weakest};
 use super::{
     Holds, RECORDS, RowIds, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild,
@@ -53,6 +54,10 @@ pub(super) const HOLDS: &str = "rongshu.holds";
 /// Field metadata role of a made row table's hidden column that holds the
 /// ids of the records each row copies ([`super::copies`]).
 const RECORD_ID_ROLE: &str = "record-id";
+/// Field metadata roles of a kept aggregation's columns of the ids of
+/// each row's records and its cell's name ([`super::earlier`]).
+const CELL_RECORDS_ROLE: &str = "cell-records";
+const CELL_ROLE: &str = "cell";
 /// Schema metadata of a made row table a record may stand behind several
 /// rows of.
 const COPIES: &str = "rongshu.copies";
@@ -147,6 +152,8 @@ pub(crate) fn mark(
     }
     if let Some(tracing) = tracing {
         roles.insert(RECORDS, ("records", ""));
+        roles.insert(CELL_RECORDS, (CELL_RECORDS_ROLE, ""));
+        roles.insert(CELL, (CELL_ROLE, ""));
         for (label, name) in &tracing.counts {
             roles.insert(name, ("count", label));
         }
@@ -286,6 +293,8 @@ impl Trace {
                 "drawn" => drawn.push((label, name)),
                 "chosen" => chosen.push((label, name)),
                 "splits" => splits = Some(name),
+                // For comparing releases ([`super::earlier`]).
+                CELL_RECORDS_ROLE | CELL_ROLE => {}
                 role => {
                     let at = TOTAL_ROLES.iter().position(|r| *r == role)?;
                     let names = match totals.iter().position(|(l, _)| *l == label) {
