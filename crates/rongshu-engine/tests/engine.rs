@@ -577,9 +577,23 @@ async fn suppression_from_under_the_cell_threshold_fails() {
         assert_eq!(facts.suppressed_below, Some(2), "{having}");
         assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression], "{having}");
     }
-    let (_, facts) = released_over_cells(CELLS, &format!("{by} HAVING count(*) >= 10"), &[]).await;
-    assert_eq!(facts.suppressed_below, Some(10));
-    assert!(failed(&facts).is_empty());
+    for having in [
+        "HAVING count(*) >= 10",
+        "HAVING count(*) >= CAST(10 AS BIGINT)",
+    ] {
+        let (_, facts) = released_over_cells(CELLS, &format!("{by} {having}"), &[]).await;
+        assert_eq!(facts.suppressed_below, Some(10), "{having}");
+        assert!(failed(&facts).is_empty(), "{having}");
+    }
+    // Over kept rows the sum of their record counts counts records.
+    let parts = "CREATE TABLE parts AS SELECT 区县, 注册资本 > 1960 AS rich, \
+                 企业名称 < '企业5' AS early, count(*) AS n FROM companies GROUP BY 1, 2, 3";
+    let by = "SELECT 区县, rich, sum(n) AS n FROM parts GROUP BY 区县, rich";
+    let (rows, facts) = released_over_cells(parts, &format!("{by} HAVING sum(n) >= 10"), &[]).await;
+    assert_eq!((rows, facts.suppressed_below), (4, Some(10)));
+    assert!(failed(&facts).is_empty(), "{:?}", failed(&facts));
+    let (_, facts) = released_over_cells(parts, &format!("{by} HAVING sum(n) >= 2"), &[]).await;
+    assert_eq!(failed(&facts), vec![CheckCode::WeakSuppression]);
     // Nor may a kept table's rows be suppressed so, as it was made or as
     // they are released.
     let (_, facts) = released_over_cells(

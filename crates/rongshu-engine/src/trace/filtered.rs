@@ -27,7 +27,7 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
-    Aggregate, Between, BinaryExpr, Expr, Filter, LogicalPlan, Operator,
+    Aggregate, Between, BinaryExpr, Cast, Expr, Filter, LogicalPlan, Operator, TryCast,
 };
 
 use super::{Workspace, aggregate_function, copies, down_chain, kept, reads, rebuild, shows};
@@ -61,16 +61,22 @@ impl CellColumn {
 
     /// An aggregation's output columns; its `count(*)` counts records
     /// only where each row it reads is one: over a kept aggregation's
-    /// rows or copies it counts rows, a measure.
+    /// rows or copies it counts rows, a measure. Over kept rows the sum
+    /// of their record counts counts the cell's records.
     pub(super) fn of_aggregate(
         aggregate: &Aggregate,
         workspace: &Workspace,
     ) -> Result<Vec<CellColumn>> {
-        let rows_are_records = rows_are_records(aggregate, workspace)?;
+        let read = Read::of(aggregate, workspace)?;
+        let counts = |m: usize| match &read {
+            Read::Records => counts_records(aggregate, m),
+            Read::Kept(chain, cells) => sums_counts(aggregate, m, chain, cells),
+            Read::Copies => false,
+        };
         let groups = aggregate.group_expr_len()?;
         let columns = (0..aggregate.schema.fields().len()).map(|at| match at.checked_sub(groups) {
             None => CellColumn::Key,
-            Some(m) if rows_are_records && counts_records(aggregate, m) => CellColumn::RecordCount,
+            Some(m) if counts(m) => CellColumn::RecordCount,
             Some(_) => CellColumn::Measure,
         });
         Ok(columns.collect())
@@ -157,16 +163,25 @@ fn lower_bound(expr: &Expr) -> Option<(&Expr, u64)> {
     Some((bounded, least.max(0.0) as u64))
 }
 
-/// A numeric literal's value.
+/// A numeric literal's value, cast as written (`CAST(10 AS BIGINT)`).
 fn number(expr: &Expr) -> Option<f64> {
-    let Expr::Literal(value, _) = expr else {
-        return None;
-    };
+    let value = literal(expr)?;
     if !value.data_type().is_numeric() {
         return None;
     }
     match value.cast_to(&DataType::Float64).ok()? {
         ScalarValue::Float64(Some(n)) if n.is_finite() => Some(n),
+        _ => None,
+    }
+}
+
+/// The value of a literal, or of a literal cast.
+fn literal(expr: &Expr) -> Option<ScalarValue> {
+    match expr {
+        Expr::Literal(value, _) => Some(value.clone()),
+        Expr::Cast(Cast { expr, field }) | Expr::TryCast(TryCast { expr, field }) => {
+            literal(expr)?.cast_to(field.data_type()).ok()
+        }
         _ => None,
     }
 }
@@ -294,14 +309,60 @@ fn reads_only(
     })
 }
 
-/// Whether each row an aggregation reads is one record: not a kept
-/// aggregation's row, nor possibly a copy.
-fn rows_are_records(aggregate: &Aggregate, workspace: &Workspace) -> Result<bool> {
-    let (_, bottom) = down_chain(aggregate.input.as_ref().clone());
-    if kept::scan(&bottom, &workspace.kept).is_some() {
-        return Ok(false);
+/// What the rows an aggregation reads are.
+enum Read {
+    /// Each one record.
+    Records,
+    /// A kept aggregation's rows, each standing for its records: the
+    /// operators between, and the kept table's columns as cells.
+    Kept(Vec<LogicalPlan>, Vec<CellColumn>),
+    /// Possibly copies of records.
+    Copies,
+}
+
+impl Read {
+    fn of(aggregate: &Aggregate, workspace: &Workspace) -> Result<Read> {
+        let (chain, bottom) = down_chain(aggregate.input.as_ref().clone());
+        if let Some((scan, _)) = kept::scan(&bottom, &workspace.kept) {
+            let cells = CellColumn::of_kept(scan.projected_schema.fields());
+            return Ok(Read::Kept(chain, cells));
+        }
+        if copies::copying(&aggregate.input, workspace)? {
+            return Ok(Read::Copies);
+        }
+        Ok(Read::Records)
     }
-    Ok(!copies::copying(&aggregate.input, workspace)?)
+}
+
+/// Whether the aggregation's measure `at`, over kept rows read through
+/// `chain` (whose bottom's columns are `cells`), adds up their record
+/// counts: `sum(n)` of a kept `count(*)`, with no filter and not of
+/// distinct values.
+fn sums_counts(
+    aggregate: &Aggregate,
+    at: usize,
+    chain: &[LogicalPlan],
+    cells: &[CellColumn],
+) -> bool {
+    let input = aggregate.input.schema();
+    let counted = |c: &datafusion::common::Column| {
+        input
+            .index_of_column(c)
+            .ok()
+            .and_then(|at| shows(chain, at))
+            .is_some_and(|b| cells.get(b) == Some(&CellColumn::RecordCount))
+    };
+    aggregate
+        .aggr_expr
+        .get(at)
+        .and_then(aggregate_function)
+        .is_some_and(|function| {
+            let params = &function.params;
+            function.func.name() == "sum"
+                && params.filter.is_none()
+                && !params.distinct
+                && matches!(params.args.as_slice(), [Expr::Column(c)] if counted(c))
+        })
 }
 
 /// Whether the aggregation's measure `at` counts the records of its cell:
