@@ -319,8 +319,9 @@ async fn execute(
     } else {
         None
     };
-    let cells = match mode {
-        Mode::Release { .. } if !earlier.is_empty() => trace::Cells::of(&plan, &workspace),
+    // The release as planned, to be compared with the earlier ones.
+    let compared_plan = match mode {
+        Mode::Release { .. } if !earlier.is_empty() => Some(plan.clone()),
         _ => None,
     };
     let (plan, tracing, ids) = match (mode, &statement) {
@@ -370,8 +371,8 @@ async fn execute(
                     judged_facts(judged, &workspace, &context, &stop).await?,
                 ));
             }
-            if let Some(cells) = &cells {
-                facts.earlier = compared(cells, &earlier, &workspace, &context, &stop).await?;
+            if let Some(plan) = &compared_plan {
+                facts.earlier = compared(plan, &earlier, &workspace, &context, &stop).await?;
             }
             (schema, batches, Some(facts), false)
         }
@@ -450,15 +451,17 @@ async fn judged_facts(
 /// the checks fail.
 const OVERLAP_ROWS: usize = 1_000_000;
 
-/// The release with cells `new` compared with each `earlier` one over the
-/// same table: the fewest records by which their cells differ.
+/// The release planned as `new` compared with each `earlier` one sharing
+/// records with it: the fewest records by which their cells differ.
 async fn compared(
-    new: &trace::Cells,
+    new: &LogicalPlan,
     earlier: &[Earlier],
     workspace: &trace::Workspace,
     context: &datafusion::prelude::SessionContext,
     stop: &Stop,
 ) -> Result<Vec<(String, Option<u64>)>, EngineError> {
+    let new_cells = trace::Cells::of(new, workspace);
+    let mut new_records = None;
     let mut compared = Vec::new();
     for release in earlier {
         // One that no longer plans read a table since dropped: not this
@@ -466,15 +469,28 @@ async fn compared(
         let Ok(plan) = context.state().create_logical_plan(&release.sql).await else {
             continue;
         };
-        let Some(cells) = trace::Cells::of(&plan, workspace) else {
-            continue;
-        };
-        let fewest = match trace::overlap(&cells, new, workspace.partitions) {
-            Ok(None) => continue,
-            Ok(Some(overlap)) => {
-                fewest_differing(&overlap, &cells, new, workspace, context, stop).await
+        let fewest = match (trace::Cells::of(&plan, workspace), &new_cells) {
+            // Each of one table: the tables' own rows, or matched by id.
+            (Some(cells), Some(new)) => match trace::overlap(&cells, new, workspace.partitions) {
+                Ok(None) => continue,
+                Ok(Some(overlap)) => {
+                    fewest_differing(&overlap, &cells, new, workspace, context, stop).await
+                }
+                Err(error) => Err(error.into()),
+            },
+            // Record by record, table by table.
+            _ => {
+                let new = match &new_records {
+                    Some(records) => records,
+                    None => new_records.insert(trace::RecordCells::of(new, workspace)?),
+                };
+                let Some((cells, new)) =
+                    trace::RecordCells::of(&plan, workspace)?.zip(new.as_ref())
+                else {
+                    continue;
+                };
+                fewest_differing_records(&cells, new, workspace, context, stop).await
             }
-            Err(error) => Err(error.into()),
         };
         let fewest = match fewest {
             Ok(fewest) => fewest,
@@ -500,13 +516,42 @@ async fn fewest_differing(
     context: &datafusion::prelude::SessionContext,
     stop: &Stop,
 ) -> Result<Option<u64>, EngineError> {
+    let Some(batches) = overlap_rows(overlap, workspace, context, stop).await? else {
+        return Ok(None);
+    };
+    Ok(Some(trace::fewest_differing(&batches, earlier, new)?))
+}
+
+/// As [`fewest_differing`], record by record ([`trace::RecordCells`]).
+async fn fewest_differing_records(
+    earlier: &trace::RecordCells,
+    new: &trace::RecordCells,
+    workspace: &trace::Workspace,
+    context: &datafusion::prelude::SessionContext,
+    stop: &Stop,
+) -> Result<Option<u64>, EngineError> {
+    let mut runs = Vec::with_capacity(3);
+    for plan in trace::records_overlap(earlier, new)? {
+        let Some(batches) = overlap_rows(&plan, workspace, context, stop).await? else {
+            return Ok(None);
+        };
+        runs.push(batches);
+    }
+    let runs = [&runs[0][..], &runs[1][..], &runs[2][..]];
+    Ok(Some(trace::fewest_differing_records(runs, earlier, new)?))
+}
+
+/// A comparison's plan run; none past `OVERLAP_ROWS`.
+async fn overlap_rows(
+    plan: &LogicalPlan,
+    workspace: &trace::Workspace,
+    context: &datafusion::prelude::SessionContext,
+    stop: &Stop,
+) -> Result<Option<Vec<RecordBatch>>, EngineError> {
     let (none, cap) = (std::iter::empty(), Some(OVERLAP_ROWS));
     let (_, batches, truncated) =
-        collect(context, overlap, none, stop, workspace.partitions, cap).await?;
-    if truncated {
-        return Ok(None);
-    }
-    Ok(Some(trace::fewest_differing(&batches, earlier, new)?))
+        collect(context, plan, none, stop, workspace.partitions, cap).await?;
+    Ok((!truncated).then_some(batches))
 }
 
 /// Runs `shared`'s plan and keeps its rows, their memory counted against

@@ -23,6 +23,7 @@ mod copies;
 mod earlier;
 mod filtered;
 mod holds;
+mod joined;
 mod kept;
 mod per_record;
 mod second_largest;
@@ -49,6 +50,9 @@ pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
 pub(crate) use earlier::{Cells, fewest_differing, overlap, with_cell_records};
 pub(crate) use filtered::before_filters;
 pub(crate) use holds::Holds;
+pub(crate) use joined::{
+    RecordCells, fewest_differing as fewest_differing_records, overlap as records_overlap,
+};
 use kept::{Contributions, Input, KeptInput, KeptTables};
 pub(crate) use kept::{
     KeptTable, cleared, holds_copies, is_marked, is_upload, keeps_trace, mark, record_ids,

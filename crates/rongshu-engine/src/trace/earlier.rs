@@ -341,29 +341,13 @@ pub(crate) fn fewest_differing(
     earlier: &Cells,
     new: &Cells,
 ) -> Result<u64> {
-    type Key = Vec<Option<String>>;
     let mut sizes: [HashMap<Key, u64>; 2] = Default::default();
     let mut shared: HashMap<(Key, Key), u64> = HashMap::new();
     for batch in batches {
         let schema = batch.schema();
         let side = |name: &str, keys: usize| -> Result<(Vec<bool>, Vec<Key>)> {
             let inside = batch.column(schema.index_of(name)?).as_boolean().clone();
-            let mut texts = Vec::with_capacity(keys);
-            for at in 0..keys {
-                let key = batch.column(schema.index_of(&format!("{name}{at}"))?);
-                texts.push(compute::cast(key, &DataType::Utf8)?);
-            }
-            let rows = (0..batch.num_rows())
-                .map(|row| {
-                    texts
-                        .iter()
-                        .map(|t| {
-                            let t = t.as_string::<i32>();
-                            t.is_valid(row).then(|| t.value(row).to_owned())
-                        })
-                        .collect()
-                })
-                .collect();
+            let rows = keys_of(batch, |at| format!("{name}{at}"), keys)?;
             let inside = (0..batch.num_rows())
                 .map(|row| inside.is_valid(row) && inside.value(row))
                 .collect();
@@ -394,6 +378,32 @@ pub(crate) fn fewest_differing(
         .filter(|differing| *differing > 0)
         .min()
         .unwrap_or(0))
+}
+
+/// A cell's keys as text.
+pub(super) type Key = Vec<Option<String>>;
+
+/// Each row's cell keys: the columns named `name(0)`, `name(1)`, … up
+/// to `keys`, as text.
+pub(super) fn keys_of(
+    batch: &RecordBatch,
+    name: impl Fn(usize) -> String,
+    keys: usize,
+) -> Result<Vec<Key>> {
+    let schema = batch.schema();
+    let mut texts = Vec::with_capacity(keys);
+    for at in 0..keys {
+        let key = batch.column(schema.index_of(&name(at))?);
+        texts.push(compute::cast(key, &DataType::Utf8)?);
+    }
+    let key = |row: usize| {
+        let text = |t: &Arc<dyn Array>| {
+            let t = t.as_string::<i32>();
+            t.is_valid(row).then(|| t.value(row).to_owned())
+        };
+        texts.iter().map(text).collect()
+    };
+    Ok((0..batch.num_rows()).map(key).collect())
 }
 
 /// `expr`, read over `node`'s result, read over its input instead.

@@ -1,0 +1,196 @@
+//! Differencing across releases that read several tables, or one table
+//! beside a release of others ([`super::earlier`] compares releases of one
+//! table). `SELECT count(*) FROM companies c JOIN inspections i ON …` in
+//! one release and the same with `WHERE c.企业名称 <> 'X'` in the next
+//! differ by X's rows. Each release's aggregation input is run again with
+//! the ids of the records its rows copy ([`super::copies`]), each table
+//! read (each side of a self-join apart) placing its records in every
+//! cell they fall in; then each read's records are counted cell by cell,
+//! as a cell over copies counts them. Two cells whose reads share records
+//! (ids are tagged by table, so only a table's own meet) may not differ by
+//! fewer of them than a cell may hold.
+//!
+//! Not compared: inputs a second run may read otherwise (a limit, a
+//! window, a random draw), grouping sets, and rows whose records cannot
+//! be told (a kept aggregation's, `DISTINCT`, an inner aggregation).
+
+use std::collections::HashMap;
+
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::{Int64Type, UInt64Type};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::Column;
+use datafusion::error::Result;
+use datafusion::functions_aggregate::count::count_all;
+use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, lit};
+
+use super::earlier::{Key, keys_of};
+use super::{Workspace, column, copies, down_chain, has_subquery, reads_anywhere};
+
+const ID: &str = "__rongshu_id";
+/// Which of a release's table reads a record came by.
+const READ: &str = "__rongshu_read";
+const KEY: &str = "__rongshu_key";
+const EARLIER: &str = "__rongshu_earlier";
+const NEW: &str = "__rongshu_new";
+const RECORDS: &str = "__rongshu_in_cell";
+
+/// A release's cells as the records of every table it reads: each record
+/// once a cell it falls in and a read it came by, with its id, the read
+/// and the cell's keys.
+#[derive(Clone, Debug)]
+pub(crate) struct RecordCells {
+    records: LogicalPlan,
+    keys: usize,
+}
+
+impl RecordCells {
+    /// The cells of `plan`, when it is an aggregation whose input's rows
+    /// are records (or copies of them) with ids.
+    pub(crate) fn of(plan: &LogicalPlan, workspace: &Workspace) -> Result<Option<RecordCells>> {
+        // Run again, a random draw, a limit or a window may give other rows.
+        let unsteady = |n: &LogicalPlan| {
+            matches!(n, LogicalPlan::Limit(_) | LogicalPlan::Window(_))
+                || n.expressions().iter().any(Expr::is_volatile)
+        };
+        let (_, node) = down_chain(plan.clone());
+        let LogicalPlan::Aggregate(aggregate) = node else {
+            return Ok(None);
+        };
+        let keys = &aggregate.group_expr;
+        let sets = |e: &Expr| matches!(e, Expr::GroupingSet(_));
+        if keys.iter().any(|e| sets(e) || has_subquery(e))
+            || reads_anywhere(&aggregate.input, unsteady)
+        {
+            return Ok(None);
+        }
+        let (input, ids) = copies::identified_rows(&aggregate.input, workspace)?;
+        let mut records: Option<LogicalPlanBuilder> = None;
+        for (read, id) in ids.columns.iter().enumerate() {
+            let mut columns = vec![column(id).alias(ID), lit(read as u64).alias(READ)];
+            let keyed = keys.iter().enumerate();
+            columns.extend(keyed.map(|(at, key)| key.clone().alias(format!("{KEY}{at}"))));
+            // An outer join's missing side has no record.
+            let branch = LogicalPlanBuilder::from(input.clone())
+                .project(columns)?
+                .filter(column(ID).is_not_null())?
+                .build()?;
+            records = Some(match records {
+                None => LogicalPlanBuilder::from(branch),
+                Some(union) => union.union(branch)?,
+            });
+        }
+        let Some(records) = records else {
+            return Ok(None);
+        };
+        Ok(Some(RecordCells {
+            records: records.distinct()?.build()?,
+            keys: keys.len(),
+        }))
+    }
+
+    /// Each read's records in each cell, counted.
+    fn sizes(&self) -> Result<LogicalPlan> {
+        let mut groups = vec![column(READ)];
+        groups.extend((0..self.keys).map(|at| column(&format!("{KEY}{at}"))));
+        LogicalPlanBuilder::from(self.records.clone())
+            .aggregate(groups, vec![count_all().alias(RECORDS)])?
+            .build()
+    }
+
+    /// The records with their id, read and keys named after `side`.
+    fn named(&self, side: &str) -> Result<LogicalPlan> {
+        let mut columns = vec![
+            column(ID).alias(format!("{side}_id")),
+            column(READ).alias(format!("{side}_read")),
+        ];
+        columns.extend((0..self.keys).map(|at| column(&format!("{KEY}{at}")).alias(key(side, at))));
+        LogicalPlanBuilder::from(self.records.clone())
+            .project(columns)?
+            .build()
+    }
+}
+
+/// The plans comparing two releases' cells: the records of each read in
+/// each cell of the earlier, of the new, and shared by two cells' reads.
+pub(crate) fn overlap(earlier: &RecordCells, new: &RecordCells) -> Result<[LogicalPlan; 3]> {
+    let id = |side: &str| vec![Column::new_unqualified(format!("{side}_id"))];
+    let mut groups = Vec::new();
+    for (side, cells) in [(EARLIER, earlier), (NEW, new)] {
+        groups.push(column(&format!("{side}_read")));
+        groups.extend((0..cells.keys).map(|at| column(&key(side, at))));
+    }
+    let shared = LogicalPlanBuilder::from(earlier.named(EARLIER)?)
+        .join(
+            new.named(NEW)?,
+            JoinType::Inner,
+            (id(EARLIER), id(NEW)),
+            None,
+        )?
+        .aggregate(groups, vec![count_all().alias(RECORDS)])?
+        .build()?;
+    Ok([earlier.sizes()?, new.sizes()?, shared])
+}
+
+/// From `overlap`'s rows: the fewest records of a read by which a cell
+/// of one release differs from a cell of the other whose read shares
+/// records with it; 0 where no two such cells differ.
+pub(crate) fn fewest_differing(
+    [earlier_sizes, new_sizes, shared]: [&[RecordBatch]; 3],
+    earlier: &RecordCells,
+    new: &RecordCells,
+) -> Result<u64> {
+    let sizes = |batches: &[RecordBatch], keys: usize| -> Result<HashMap<(u64, Key), u64>> {
+        let mut sizes = HashMap::new();
+        for batch in batches {
+            let cells = cells(batch, READ, |at| format!("{KEY}{at}"), keys)?;
+            sizes.extend(cells.into_iter().zip(counted(batch)?));
+        }
+        Ok(sizes)
+    };
+    let earlier_sizes = sizes(earlier_sizes, earlier.keys)?;
+    let new_sizes = sizes(new_sizes, new.keys)?;
+    let mut fewest: Option<u64> = None;
+    for batch in shared {
+        let read = |side: &str| format!("{side}_read");
+        let e_cells = cells(batch, &read(EARLIER), |at| key(EARLIER, at), earlier.keys)?;
+        let n_cells = cells(batch, &read(NEW), |at| key(NEW, at), new.keys)?;
+        for ((e, n), both) in e_cells.iter().zip(&n_cells).zip(counted(batch)?) {
+            let differing = earlier_sizes[e] + new_sizes[n] - 2 * both;
+            if differing > 0 {
+                fewest = Some(fewest.map_or(differing, |f| f.min(differing)));
+            }
+        }
+    }
+    Ok(fewest.unwrap_or(0))
+}
+
+fn key(side: &str, at: usize) -> String {
+    format!("{side}{at}")
+}
+
+/// Each row's read (column `read`) and cell keys.
+fn cells(
+    batch: &RecordBatch,
+    read: &str,
+    name: impl Fn(usize) -> String,
+    keys: usize,
+) -> Result<Vec<(u64, Key)>> {
+    let reads = batch.column(batch.schema().index_of(read)?);
+    let reads = reads.as_primitive::<UInt64Type>();
+    let keys = keys_of(batch, name, keys)?;
+    Ok(keys
+        .into_iter()
+        .enumerate()
+        .map(|(row, key)| (reads.value(row), key))
+        .collect())
+}
+
+/// Each row's count of records.
+fn counted(batch: &RecordBatch) -> Result<Vec<u64>> {
+    let counts = batch.column(batch.schema().index_of(RECORDS)?);
+    let counts = counts.as_primitive::<Int64Type>();
+    Ok((0..batch.num_rows())
+        .map(|row| counts.value(row) as u64)
+        .collect())
+}
