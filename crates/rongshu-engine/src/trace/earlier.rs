@@ -13,9 +13,13 @@
 //! filters and groups re-run
 //! over the tables as they are now and their records matched by id: a
 //! table made of some rows of another holds the same records; a kept
-//! aggregation's rows weigh the records they stand for. Releases of other
-//! shapes (joins, grouping sets) are not compared; the checkers' review
-//! stands against those.
+//! aggregation's rows weigh the records they stand for, and where it was
+//! made of one table of records it keeps their ids ([`with_cell_records`]),
+//! so that its rows, or cells of them, are compared with releases of that
+//! table as the cells of records they are. Releases that join tables, or
+//! one table beside another release's join, are compared record by record
+//! ([`super::joined`]); grouping sets are not compared, and the checkers'
+//! review stands against those.
 
 use std::collections::HashMap;
 use std::sync::Arc;
