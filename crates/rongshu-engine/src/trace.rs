@@ -42,6 +42,7 @@ use datafusion::functions::math::expr_fn::abs;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{max, min, sum};
 use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
     Aggregate, Expr, ExprFunctionExt, GroupingSet, LogicalPlan, Projection, TableScan, lit,
 };
@@ -508,7 +509,7 @@ fn through_aggregate(
         }
         let Some(arg) = arg else { continue };
         let adds_counts = matches!(contributions, Contributions::Records(_));
-        let values = (arg.clone(), params.filter.clone());
+        let values = Values::of(arg, params.filter.as_deref(), &aggregate.input);
         match name {
             "sum" => {
                 summed.push(label.clone());
@@ -519,6 +520,8 @@ fn through_aggregate(
             "avg" | "mean" if adds_counts || holds == Holds::Uniform => {
                 on_counts.push(label.clone())
             }
+            // So is a variance of one number a record: k (n - k) / n².
+            _ if holds == Holds::Uniform => on_counts.push(label.clone()),
             "avg" | "mean" => means.push((label.clone(), values)),
             _ => {}
         }
@@ -612,6 +615,42 @@ fn through_aggregate(
         .collect();
     let (widened, names) = extras.widen(input, &aggregate, &counting, &mut tracing.steps)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
+}
+
+/// The values a sum or mean adds and the filter choosing them, as the
+/// aggregation's input reads them from below its projections (a copy of
+/// a column is that column), the filter without what the aggregate
+/// leaves out anyway (`x IS NOT NULL`): equal for two measures of the
+/// same values however the query named them.
+#[derive(PartialEq)]
+struct Values(Expr, Option<Expr>);
+
+impl Values {
+    fn of(arg: &Expr, filter: Option<&Expr>, input: &LogicalPlan) -> Values {
+        let arg = from_below(arg, input);
+        let parts = filter.map(|f| from_below(f, input));
+        let filter = parts.and_then(|filter| {
+            let needless = Expr::IsNotNull(Box::new(arg.clone()));
+            let parts = split_conjunction(&filter);
+            conjunction(parts.into_iter().filter(|p| **p != needless).cloned())
+        });
+        Values(arg, filter)
+    }
+}
+
+/// `expr`, over `plan`'s result, over the node below the operators that
+/// carry its columns, unqualified; as it is where it cannot be followed.
+fn from_below(expr: &Expr, plan: &LogicalPlan) -> Expr {
+    let mut followed = expr.clone();
+    let mut node = plan;
+    while carries_columns(node) {
+        match earlier::through(followed.clone(), node) {
+            Ok(down) => followed = down,
+            Err(_) => return expr.clone(),
+        }
+        node = node.inputs()[0];
+    }
+    earlier::unqualified(followed).unwrap_or_else(|_| expr.clone())
 }
 
 /// Whether each grouping set of `group_expr` holds the columns of the

@@ -1709,6 +1709,14 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         "SELECT 区县, sum(注册资本) AS s, avg(注册资本) AS m FROM companies GROUP BY 区县",
         "SELECT 区县, avg(CASE WHEN 注册资本 > 0 THEN 1 ELSE 0 END) AS share \
          FROM companies GROUP BY 区县",
+        // The same values by another name, or a filter choosing them all;
+        // the variance of ones and zeros, k (n - k) / n².
+        "SELECT d, sum(x) AS s, avg(y) AS m FROM \
+         (SELECT 区县 AS d, 注册资本 AS x, 注册资本 AS y FROM companies) GROUP BY d",
+        "SELECT 区县, sum(注册资本) AS s, \
+         avg(注册资本) FILTER (WHERE 注册资本 IS NOT NULL) AS m FROM companies GROUP BY 区县",
+        "SELECT 区县, var_pop(CASE WHEN 注册资本 > 500 THEN 1 ELSE 0 END) AS v \
+         FROM companies GROUP BY 区县",
     ] {
         let (_, facts) = released(sql, 100).await;
         assert!(facts.counts_computed_on, "{sql}");

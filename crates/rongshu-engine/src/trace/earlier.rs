@@ -411,7 +411,7 @@ pub(super) fn keys_of(
 }
 
 /// `expr`, read over `node`'s result, read over its input instead.
-fn through(expr: Expr, node: &LogicalPlan) -> Result<Expr> {
+pub(super) fn through(expr: Expr, node: &LogicalPlan) -> Result<Expr> {
     let schema = node.schema();
     expr.transform(|e| {
         let Expr::Column(c) = &e else {
@@ -428,7 +428,7 @@ fn through(expr: Expr, node: &LogicalPlan) -> Result<Expr> {
 
 /// `expr` over the table's columns by name alone: each release may have
 /// named the table otherwise (`FROM t AS a`).
-fn unqualified(expr: Expr) -> Result<Expr> {
+pub(super) fn unqualified(expr: Expr) -> Result<Expr> {
     expr.transform(|e| {
         Ok(match e {
             Expr::Column(c) => Transformed::yes(Expr::Column(Column::new_unqualified(c.name))),
