@@ -489,6 +489,9 @@ async fn compared(
                 else {
                     continue;
                 };
+                if !cells.may_share(new) {
+                    continue;
+                }
                 fewest_differing_records(&cells, new, workspace, context, stop).await
             }
         };

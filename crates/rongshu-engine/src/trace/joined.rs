@@ -20,12 +20,13 @@ use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::{Int64Type, UInt64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::Column;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
 use datafusion::functions_aggregate::count::count_all;
 use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, lit};
 
 use super::earlier::{Key, keys_of};
-use super::{Workspace, column, copies, down_chain, has_subquery, reads_anywhere};
+use super::{Workspace, column, copies, down_chain, has_subquery, reads_anywhere, scans};
 
 const ID: &str = "__rongshu_id";
 /// Which of a release's table reads a record came by.
@@ -42,6 +43,9 @@ const RECORDS: &str = "__rongshu_in_cell";
 pub(crate) struct RecordCells {
     records: LogicalPlan,
     keys: usize,
+    /// The products' tables whose records it reads; none where it reads
+    /// a made table (holding another table's records).
+    sources: Option<Vec<String>>,
 }
 
 impl RecordCells {
@@ -86,7 +90,17 @@ impl RecordCells {
         Ok(Some(RecordCells {
             records: records.distinct()?.build()?,
             keys: keys.len(),
+            sources: sources(&aggregate.input, workspace)?,
         }))
+    }
+
+    /// Whether the two may share records: not if each reads only
+    /// products' tables, and none the other does.
+    pub(crate) fn may_share(&self, other: &RecordCells) -> bool {
+        match (&self.sources, &other.sources) {
+            (Some(these), Some(those)) => these.iter().any(|t| those.contains(t)),
+            _ => true,
+        }
     }
 
     /// Each read's records in each cell, counted.
@@ -163,6 +177,28 @@ pub(crate) fn fewest_differing(
         }
     }
     Ok(fewest.unwrap_or(0))
+}
+
+/// The products' tables `plan` reads records of; none if it reads a made
+/// table.
+fn sources(plan: &LogicalPlan, workspace: &Workspace) -> Result<Option<Vec<String>>> {
+    let mut sources = Some(Vec::new());
+    plan.apply(|node| {
+        let LogicalPlan::TableScan(scan) = node else {
+            return Ok(TreeNodeRecursion::Continue);
+        };
+        let read = workspace
+            .records
+            .iter()
+            .find(|(shown, _)| scans(scan, shown));
+        match (read, &mut sources) {
+            (Some((_, table)), _) if table.is_made() => sources = None,
+            (Some((_, table)), Some(names)) => names.push(table.name().to_owned()),
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(sources)
 }
 
 fn key(side: &str, at: usize) -> String {
