@@ -91,6 +91,12 @@ pub struct ResultFacts {
     /// hold fewer; a bound under the cell threshold pins them to fewer
     /// counts than the threshold leaves open (`>= 2`: exactly one).
     pub suppressed_below: Option<u64>,
+    /// Each column showing a mean, with how coarsely: the step it is shown
+    /// to over the step of the values it averages (0 where shown exactly,
+    /// or the values have no step). A mean S / n of values on a step, shown
+    /// finer than that step over the cell's records, fits one count n
+    /// alone: rounding could not reach the count it divides by.
+    pub mean_columns: Vec<(String, f64)>,
     /// Where a filter of the cells reads a measure other than their
     /// record counts (`HAVING sum(x) > 100`): the facts of every cell it
     /// judged, dropped or kept. Whether a cell is dropped tells something
@@ -141,6 +147,9 @@ named_enum! {
         /// the cell threshold: the dropped cells' counts narrow to the few
         /// under it.
         WeakSuppression = "weak-suppression",
+        /// Counts are to be rounded, and a mean is shown finely enough to
+        /// tell the count it divides by.
+        ExactMean = "exact-mean",
     }
 }
 
@@ -236,6 +245,16 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
     }
     if rules.round_counts_to > 1 && facts.counts_computed_on {
         fail(CheckCode::UnroundedCount, None, Vec::new());
+    }
+    if rules.round_counts_to > 1 {
+        // Shown to a step of 1 / n of its values' step or coarser, a mean
+        // fits every count near the rounded one.
+        let fine = |coarseness: f64| coarseness * (rules.min_cell_count as f64) < 1.0;
+        for (column, coarseness) in &facts.mean_columns {
+            if fine(*coarseness) {
+                fail(CheckCode::ExactMean, Some(column), Vec::new());
+            }
+        }
     }
     if rules.zeros_disclosive {
         for (column, values) in &facts.counts {

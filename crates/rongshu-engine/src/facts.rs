@@ -95,6 +95,11 @@ pub(crate) fn split(
         counts_computed_on: !tracing.count_computing_columns.is_empty()
             || tracing.filters_on_counts,
         suppressed_below: tracing.suppressed_below,
+        mean_columns: tracing
+            .mean_columns
+            .iter()
+            .map(|(at, mean)| (schema.field(*at).name().clone(), mean.coarseness()))
+            .collect(),
         before_filters: None,
         earlier: Vec::new(),
     };

@@ -25,6 +25,7 @@ mod filtered;
 mod holds;
 mod joined;
 mod kept;
+mod means;
 mod per_record;
 mod second_largest;
 mod shared;
@@ -87,6 +88,8 @@ pub(crate) struct Tracing {
     /// kept table read (`HAVING count(*) >= 10`): the least count kept,
     /// the weakest of several.
     pub(crate) suppressed_below: Option<u64>,
+    /// The user's columns that show a mean of values, and how.
+    pub(crate) mean_columns: Vec<(usize, means::Mean)>,
     /// Each measure: its label and the extra column counting the records
     /// it draws on.
     pub(crate) contributors: Vec<(String, String)>,
@@ -317,6 +320,7 @@ fn through_aggregate(
     // The values each sum adds up, and each other mean's, with its label.
     let mut sums = Vec::new();
     let mut means = Vec::new();
+    let groups = aggregate.group_expr_len()?;
     // Kept counts a filter read exactly, added up: rounding cannot reach
     // them.
     let mut filtered_counts = false;
@@ -522,7 +526,10 @@ fn through_aggregate(
             }
             // So is a variance of one number a record: k (n - k) / n².
             _ if holds == Holds::Uniform => on_counts.push(label.clone()),
-            "avg" | "mean" => means.push((label.clone(), values)),
+            "avg" | "mean" => {
+                let mean = means::Mean::of(arg, &aggregate.input);
+                means.push((label.clone(), values, groups + at, mean));
+            }
             _ => {}
         }
         if !per_record {
@@ -565,7 +572,6 @@ fn through_aggregate(
         }
         tracing.splits = Some(splits::SPLITS.to_owned());
     }
-    let groups = aggregate.group_expr_len()?;
     let fields = aggregate.schema.fields();
     let shown = |at: usize| {
         shows(&chain, at).and_then(|at| fields.get(at).map(|f| (at, f.name().as_str())))
@@ -585,12 +591,15 @@ fn through_aggregate(
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
     // Beside the sum of the same values, a mean gives the count it
     // divides by (sum / mean).
-    on_counts.extend(
-        means
-            .into_iter()
-            .filter(|(_, values)| sums.contains(values))
-            .map(|(label, _)| label),
-    );
+    let (beside_sums, means): (Vec<_>, Vec<_>) = means
+        .into_iter()
+        .partition(|(_, values, ..)| sums.contains(values));
+    on_counts.extend(beside_sums.into_iter().map(|(label, ..)| label));
+    // Any other mean, as the columns show it.
+    let mean_at = |b: usize| means.iter().find(|m| m.2 == b).map(|m| m.3);
+    tracing.mean_columns = (0..user_columns)
+        .filter_map(|at| Some((at, means::shown(&chain, at, mean_at)?)))
+        .collect();
     let is_on_counts = |b: usize| fields.get(b).is_some_and(|f| on_counts.contains(f.name()));
     (tracing.count_computing_columns, tracing.filters_on_counts) =
         computing_on_counts(&chain, user_columns, is_on_counts, is_count);

@@ -1728,8 +1728,8 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         assert!(failed(&facts).is_empty(), "exact counts pass: {sql}");
     }
     let (_, facts) = released(
-        "SELECT 区县, count(*) AS n, avg(注册资本) AS mean FROM companies GROUP BY 区县 \
-         ORDER BY n",
+        "SELECT 区县, count(*) AS n, round(avg(注册资本), 1) AS mean FROM companies \
+         GROUP BY 区县 ORDER BY n",
         100,
     )
     .await;
@@ -1766,6 +1766,57 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
     )
     .await;
     assert!(!table.is_traced());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
+    let rounding = DisclosureRules {
+        round_counts_to: 5,
+        ..DisclosureRules::default()
+    };
+    let codes = |facts: &ResultFacts| -> Vec<CheckCode> {
+        check(facts, &rounding)
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    // Whole numbers' mean, exact, to hundredths or computed on, fits one
+    // count alone; to tenths, every count of ten or more.
+    for (mean, exact) in [
+        ("avg(注册资本)", true),
+        ("round(avg(注册资本), 2)", true),
+        ("avg(注册资本) * 1", true),
+        ("round(avg(注册资本), 1)", false),
+        ("round(avg(注册资本))", false),
+        ("round(avg(CAST(注册资本 AS DOUBLE)), 1)", true),
+    ] {
+        let sql = format!("SELECT 区县, count(*) AS n, {mean} AS m FROM companies GROUP BY 区县");
+        let (_, facts) = released(&sql, 100).await;
+        assert!(failed(&facts).is_empty(), "exact counts pass: {sql}");
+        let expected = if exact {
+            vec![CheckCode::ExactMean]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(codes(&facts), expected, "{sql}");
+    }
+    // So kept, and rounded on the way out.
+    let made = "CREATE TABLE means AS SELECT 区县, avg(注册资本) AS m FROM companies GROUP BY 区县";
+    for (sql, exact) in [
+        ("SELECT 区县, m FROM means", true),
+        ("SELECT 区县, round(m, 1) AS m FROM means", false),
+    ] {
+        let (_, facts) = release_from(kept(made).await, sql).await;
+        let expected = if exact {
+            vec![CheckCode::ExactMean]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(codes(&facts), expected, "{sql}");
+    }
+    let rounded = made.replace("avg(注册资本)", "round(avg(注册资本), 1)");
+    let (_, facts) = release_from(kept(&rounded).await, "SELECT 区县, m FROM means").await;
+    assert!(codes(&facts).is_empty(), "{:?}", codes(&facts));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -365,6 +365,28 @@ fn a_count_computed_on_fails_only_when_counts_are_rounded() {
     );
 }
 
+#[test]
+fn a_mean_shown_finely_fails_only_when_counts_are_rounded() {
+    let mut facts = traced(vec![40, 40]);
+    // Exact; to 0.01 of whole numbers; to 0.1 of them (every count of
+    // ten or more fits); to 0.1 of values on a step of 0.01.
+    facts.mean_columns = vec![
+        ("exact".into(), 0.0),
+        ("cents".into(), 0.01),
+        ("tenths".into(), 0.1),
+        ("money".into(), 10.0),
+    ];
+    assert!(check(&facts, &rules()).is_empty());
+    let rounding = DisclosureRules {
+        round_counts_to: 5,
+        ..rules()
+    };
+    let failures = check(&facts, &rounding);
+    assert_eq!(codes(&failures), vec![CheckCode::ExactMean; 2]);
+    let columns: Vec<_> = failures.iter().map(|f| f.column.as_deref()).collect();
+    assert_eq!(columns, vec![Some("exact"), Some("cents")]);
+}
+
 proptest! {
     /// A result passes only if every measure of every cell is drawn from
     /// none or enough records.

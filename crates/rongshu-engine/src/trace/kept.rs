@@ -22,6 +22,7 @@ use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, TableScan, TableSca
 
 use super::earlier::{CELL, CELL_RECORDS};
 use super::filtered::{self, CellColumn, Part, weakest};
+use super::means::{self, Mean};
 use super::{
     Holds, RECORDS, RowIds, Shape, Tracing, computing_on_counts, down_chain, has_subquery, rebuild,
     scans, shows, unaliased, untraced,
@@ -48,6 +49,11 @@ const FILTERED_COUNT: &str = "rongshu.filtered-count";
 /// Field metadata of a table's own column that shows a sum: its label.
 /// (A sum of kept counts shows both.)
 const SHOWS_TOTAL: &str = "rongshu.shows-total";
+/// Field metadata of a table's own column that shows a mean of values:
+/// the step it is shown to, and the values' step if they have one
+/// ([`super::means`]).
+const MEAN_STEP: &str = "rongshu.mean-step";
+const MEAN_GRID: &str = "rongshu.mean-grid";
 /// Field metadata of a made table's own column that holds constants or
 /// computed values rather than the records' values ([`Holds::mark`]).
 pub(super) const HOLDS: &str = "rongshu.holds";
@@ -203,6 +209,12 @@ pub(crate) fn mark(
                 if let Some((_, label)) = tracing.total_columns.iter().find(|(c, _)| *c == at) {
                     put(SHOWS_TOTAL, label);
                 }
+                if let Some((_, mean)) = tracing.mean_columns.iter().find(|(c, _)| *c == at) {
+                    put(MEAN_STEP, &mean.step.to_string());
+                    if let Some(grid) = mean.grid {
+                        put(MEAN_GRID, &grid.to_string());
+                    }
+                }
             } else if let Some((role, label)) = roles
                 .get(field.name().as_str())
                 .filter(|_| at >= holds.len())
@@ -222,6 +234,14 @@ pub(crate) fn mark(
         meta.insert(COPIES.to_owned(), String::new());
     }
     Arc::new(Schema::new_with_metadata(fields, meta))
+}
+
+/// The mean a kept table's own column shows, if it shows one.
+fn kept_mean(field: &Field) -> Option<Mean> {
+    let meta = field.metadata();
+    let step = meta.get(MEAN_STEP)?.parse().ok()?;
+    let grid = meta.get(MEAN_GRID).and_then(|g| g.parse().ok());
+    Some(Mean { grid, step })
 }
 
 /// Whether a kept table's own column shows a measure, not a group key.
@@ -408,6 +428,12 @@ pub(super) fn through_rows(
         suppressed_below,
         total_columns: (0..user_columns)
             .filter_map(|at| Some((at, shown(at)?.get(SHOWS_TOTAL)?.clone())))
+            .collect(),
+        mean_columns: (0..user_columns)
+            .filter_map(|at| {
+                let kept = |b: usize| read.fields().get(b).and_then(|f| kept_mean(f));
+                Some((at, means::shown(&chain, at, kept)?))
+            })
             .collect(),
         // A column computed from the kept ones may be computed from a measure.
         measure_columns: (0..user_columns)

@@ -158,6 +158,11 @@ pub(crate) fn check(code: &str) -> T {
             "A filter drops cells by their record counts from a bound under the cell threshold: \
              the dropped cells' counts narrow to the few under it",
         ),
+        "exact-mean" => T(
+            "计数取整时，均值显示过细，可据以反推其分母（记录数）：请取整后发布，如 ROUND(avg(x), 1)",
+            "Counts are rounded, but a mean is shown finely enough to tell the count it divides \
+             by: round it, e.g. ROUND(avg(x), 1)",
+        ),
         _ => T(
             "结果无法追溯到记录",
             "The result cannot be traced to its records",

@@ -1,0 +1,111 @@
+//! Means shown against rounded counts. A mean is S / n; where the values
+//! lie on a step (whole numbers, cents), S is a whole number of steps, and
+//! a mean shown exactly fits one count n alone among those a count
+//! rounded to 5 leaves open. Shown to a step of 1 / n of the values' step
+//! or coarser (`ROUND(avg(age), 1)` over ten or more whole numbers), it
+//! fits every such count. So the trace says, for each column showing a
+//! mean, the step of the values and the step it is shown to, and the
+//! checks judge them under rounding.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan};
+
+use super::{reads, shows, unaliased};
+
+/// How a column shows a mean.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Mean {
+    /// The step of the values averaged; none where they have none known
+    /// (floating point).
+    pub(crate) grid: Option<f64>,
+    /// The step it is shown to; 0 where shown as computed.
+    pub(crate) step: f64,
+}
+
+impl Mean {
+    /// A mean of `arg`'s values over `input`, shown as computed.
+    pub(super) fn of(arg: &Expr, input: &LogicalPlan) -> Mean {
+        let grid = match arg.get_type(input.schema()) {
+            Ok(t) if t.is_integer() => Some(1.0),
+            Ok(DataType::Decimal128(_, scale) | DataType::Decimal256(_, scale)) => {
+                Some(10f64.powi(-i32::from(scale)))
+            }
+            _ => None,
+        };
+        Mean { grid, step: 0.0 }
+    }
+
+    /// The shown step over the values' step: 0 where it could tell a count.
+    pub(crate) fn coarseness(self) -> f64 {
+        match self.grid {
+            Some(grid) if grid > 0.0 => self.step / grid,
+            _ => 0.0,
+        }
+    }
+
+    /// Rounded again, to `step`.
+    fn rounded(self, step: f64) -> Mean {
+        Mean {
+            step: self.step.max(step),
+            ..self
+        }
+    }
+}
+
+/// The mean the result's column `at` shows, through the chain, where the
+/// chain's bottom's columns show those of `bottom`: as it is, rounded
+/// (`round(m, 1)`), or computed from one (taken as exact).
+pub(super) fn shown(
+    chain: &[LogicalPlan],
+    at: usize,
+    bottom: impl Fn(usize) -> Option<Mean>,
+) -> Option<Mean> {
+    let mut at = at;
+    for (depth, node) in chain.iter().enumerate() {
+        let LogicalPlan::Projection(projection) = node else {
+            continue;
+        };
+        let below = &chain[depth + 1..];
+        let input = projection.input.schema();
+        let expr = unaliased(projection.expr.get(at)?);
+        if let Expr::Column(column) = expr {
+            at = input.index_of_column(column).ok()?;
+            continue;
+        }
+        if let Some((column, step)) = rounding(expr)
+            && let Some(mean) = input
+                .index_of_column(column)
+                .ok()
+                .and_then(|inner| shows(below, inner))
+                .and_then(&bottom)
+        {
+            return Some(mean.rounded(step));
+        }
+        let mean = reads(&chain[depth..], at).into_iter().find_map(&bottom)?;
+        return Some(Mean { step: 0.0, ..mean });
+    }
+    bottom(at)
+}
+
+/// The column `round(column, decimals)` rounds and the step it rounds to.
+fn rounding(expr: &Expr) -> Option<(&datafusion::common::Column, f64)> {
+    let Expr::ScalarFunction(function) = expr else {
+        return None;
+    };
+    if function.func.name() != "round" {
+        return None;
+    }
+    let (Expr::Column(column), decimals) = (function.args.first()?, function.args.get(1)) else {
+        return None;
+    };
+    let decimals = match decimals {
+        None => 0,
+        Some(Expr::Literal(value, _)) => match value.cast_to(&DataType::Int32).ok()? {
+            ScalarValue::Int32(Some(d)) => d,
+            _ => return None,
+        },
+        Some(_) => return None,
+    };
+    Some((column, 10f64.powi(-decimals)))
+}
