@@ -480,19 +480,16 @@ async fn compared(
             },
             // Record by record, table by table.
             _ => {
-                let new = match &new_records {
-                    Some(records) => records,
-                    None => new_records.insert(trace::RecordCells::of(new, workspace)?),
-                };
-                let Some((cells, new)) =
-                    trace::RecordCells::of(&plan, workspace)?.zip(new.as_ref())
-                else {
-                    continue;
-                };
-                if !cells.may_share(new) {
-                    continue;
+                let new = new_records.get_or_insert_with(|| trace::RecordCells::of(new, workspace));
+                match (trace::RecordCells::of(&plan, workspace), &*new) {
+                    (Ok(Some(cells)), Ok(Some(new))) if cells.may_share(new) => {
+                        fewest_differing_records(&cells, new, workspace, context, stop).await
+                    }
+                    (Ok(_), Ok(_)) => continue,
+                    // Cells the engine cannot plan to compare.
+                    (Err(error), _) => Err(EngineError::Sql(error.to_string())),
+                    (_, Err(error)) => Err(EngineError::Sql(error.to_string())),
                 }
-                fewest_differing_records(&cells, new, workspace, context, stop).await
             }
         };
         let fewest = match fewest {

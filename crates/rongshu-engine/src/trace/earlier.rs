@@ -57,23 +57,30 @@ pub(crate) const CELL: &str = "__rongshu_cell";
 
 /// `plan`, a traced aggregation to be kept, with the ids of each cell's
 /// records and its least among the trace, where its input is one table's
-/// records each read once; as it is otherwise (kept rows, whose ids are
-/// not carried through the trace, or copies).
+/// records each read once, or a kept aggregation's rows that kept theirs
+/// (lists of them, then); as it is otherwise (copies).
 pub(crate) fn with_cell_records(plan: LogicalPlan, workspace: &Workspace) -> Result<LogicalPlan> {
     let (chain, node) = down_chain(plan.clone());
     let LogicalPlan::Aggregate(aggregate) = node else {
         return Ok(plan);
     };
-    let (input, ids) = copies::identified_rows(&aggregate.input, workspace)?;
-    let [id] = ids.columns.as_slice() else {
-        return Ok(plan);
+    let kept = aggregate.input.schema();
+    let (input, ids, least) = if kept.has_column_with_unqualified_name(CELL_RECORDS) {
+        let input = aggregate.input.as_ref().clone();
+        (input, column(CELL_RECORDS), column(CELL))
+    } else {
+        let (input, ids) = copies::identified_rows(&aggregate.input, workspace)?;
+        let [id] = ids.columns.as_slice() else {
+            return Ok(plan);
+        };
+        if ids.copies {
+            return Ok(plan);
+        }
+        (input, column(id), column(id))
     };
-    if ids.copies {
-        return Ok(plan);
-    }
     let mut aggr_expr = aggregate.aggr_expr.clone();
-    aggr_expr.push(array_agg(column(id)).alias(CELL_RECORDS));
-    aggr_expr.push(min(column(id)).alias(CELL));
+    aggr_expr.push(array_agg(ids).alias(CELL_RECORDS));
+    aggr_expr.push(min(least).alias(CELL));
     let widened = datafusion::logical_expr::Aggregate::try_new(
         Arc::new(input),
         aggregate.group_expr.clone(),
@@ -108,10 +115,10 @@ impl Cells {
     /// The cells of `plan`, when it is an aggregation of one table of
     /// records through filters, projections and aliases alone.
     pub(crate) fn of(plan: &LogicalPlan, workspace: &Workspace) -> Option<Cells> {
-        let (_, node) = down_chain(plan.clone());
+        let (chain, node) = down_chain(plan.clone());
         let aggregate = match node {
             LogicalPlan::Aggregate(aggregate) => aggregate,
-            rows => return Cells::of_kept_rows(&rows, workspace),
+            rows => return Cells::of_kept_rows(&chain, &rows, workspace),
         };
         if aggregate
             .group_expr
@@ -182,25 +189,55 @@ impl Cells {
         })
     }
 
-    /// The cells of a kept aggregation's rows read as they are, where it
-    /// kept their records' ids: each row its own cell. Every row counts,
-    /// shown or not: a filter above shows or hides whole cells.
-    fn of_kept_rows(node: &LogicalPlan, workspace: &Workspace) -> Option<Cells> {
+    /// The cells of a kept aggregation's rows read as they are through
+    /// `chain`, where it kept their records' ids: each row shown its own
+    /// cell.
+    fn of_kept_rows(
+        chain: &[LogicalPlan],
+        node: &LogicalPlan,
+        workspace: &Workspace,
+    ) -> Option<Cells> {
         let (scan, whole) = kept::scan(node, &workspace.kept)?;
         whole.schema().index_of(CELL).ok()?;
         let (_, table) = workspace
             .records
             .iter()
             .find(|(shown, _)| scans(scan, shown))?;
+        // The chain's filters, over the scan.
+        let mut filters = scan.filters.clone();
+        for (depth, node) in chain.iter().enumerate() {
+            let LogicalPlan::Filter(filter) = node else {
+                continue;
+            };
+            let mut predicate = filter.predicate.clone();
+            for below in &chain[depth + 1..] {
+                predicate = through(predicate, below).ok()?;
+            }
+            filters.push(predicate);
+        }
+        if filters.iter().any(Expr::is_volatile) {
+            return None;
+        }
+        let by_id = filters.iter().any(has_subquery);
+        let filters: Vec<Expr> = filters
+            .into_iter()
+            .map(unqualified)
+            .collect::<Result<_>>()
+            .ok()?;
         Some(Cells {
             named: scan.table_name.clone(),
             read: whole,
             weight: Some(column(RECORDS)),
-            by_id: false,
+            by_id,
             table: table.clone(),
-            filter: None,
+            filter: conjunction(filters),
             keys: vec![column(CELL)],
         })
+    }
+
+    /// How many keys its cells have.
+    pub(super) fn keys(&self) -> usize {
+        self.keys.len()
     }
 
     /// Whether a record is in one of the cells.
@@ -250,8 +287,8 @@ impl Cells {
 
     /// As [`Cells::records`], for a kept aggregation's rows: each of the
     /// records whose ids a row in a cell kept; none where it kept none.
-    fn kept_records(&self, side: &str) -> Result<Option<LogicalPlan>> {
-        if self.read.schema().index_of(CELL_RECORDS).is_err() {
+    pub(super) fn kept_records(&self, side: &str) -> Result<Option<LogicalPlan>> {
+        if self.weight.is_none() || self.read.schema().index_of(CELL_RECORDS).is_err() {
             return Ok(None);
         }
         let id = format!("{side}_id");
@@ -259,17 +296,23 @@ impl Cells {
         for (at, key) in self.keys.iter().enumerate() {
             columns.push(key.clone().alias(format!("{side}{at}")));
         }
-        let plan = LogicalPlanBuilder::scan(
+        let mut plan = LogicalPlanBuilder::scan(
             self.named.clone(),
             provider_as_source(self.read.clone()),
             None,
         )?
         .filter(self.inside())?
-        .project(columns)?
-        .unnest_column(Column::new_unqualified(&id))?
+        .project(columns)?;
+        // A table kept of kept rows keeps lists of their lists.
+        let listed = |plan: &LogicalPlanBuilder| {
+            let field = plan.schema().field_with_unqualified_name(&id);
+            field.is_ok_and(|f| matches!(f.data_type(), DataType::List(_)))
+        };
+        while listed(&plan) {
+            plan = plan.unnest_column(Column::new_unqualified(&id))?;
+        }
         // A cell of no records kept none.
-        .filter(column(&id).is_not_null())?
-        .build()?;
+        let plan = plan.filter(column(&id).is_not_null())?.build()?;
         Ok(Some(plan))
     }
 }

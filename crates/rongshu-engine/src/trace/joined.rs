@@ -21,11 +21,14 @@ use datafusion::arrow::datatypes::{Int64Type, UInt64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::Column;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::functions_aggregate::count::count_all;
-use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, lit};
+use datafusion::functions_aggregate::expr_fn::sum;
+use datafusion::logical_expr::{
+    Expr, JoinType, LogicalPlan, LogicalPlanBuilder, Volatility, lit, when,
+};
 
-use super::earlier::{Key, keys_of};
+use super::earlier::{Cells, Key, keys_of};
 use super::{Workspace, column, copies, down_chain, has_subquery, reads_anywhere, scans};
 
 const ID: &str = "__rongshu_id";
@@ -34,11 +37,17 @@ const READ: &str = "__rongshu_read";
 const KEY: &str = "__rongshu_key";
 const EARLIER: &str = "__rongshu_earlier";
 const NEW: &str = "__rongshu_new";
+const KEPT: &str = "__rongshu_kept";
 const RECORDS: &str = "__rongshu_in_cell";
+/// How many of a cell's rows copy a record.
+const COPIES: &str = "__rongshu_copies";
+/// The records two cells share in as many copies.
+const ALIKE: &str = "__rongshu_alike";
 
 /// A release's cells as the records of every table it reads: each record
-/// once a cell it falls in and a read it came by, with its id, the read
-/// and the cell's keys.
+/// once a cell it falls in and a read it came by, with its id, the read,
+/// the cell's keys and how many of the cell's rows copy it (a join's
+/// count counts copies: one more tells as much as one record more).
 #[derive(Clone, Debug)]
 pub(crate) struct RecordCells {
     records: LogicalPlan,
@@ -52,18 +61,39 @@ impl RecordCells {
     /// The cells of `plan`, when it is an aggregation whose input's rows
     /// are records (or copies of them) with ids.
     pub(crate) fn of(plan: &LogicalPlan, workspace: &Workspace) -> Result<Option<RecordCells>> {
-        // Run again, a random draw, a limit or a window may give other rows.
+        // Run again, a random draw, the time, a limit or a window may give
+        // other rows or keys.
         let unsteady = |n: &LogicalPlan| {
             matches!(n, LogicalPlan::Limit(_) | LogicalPlan::Window(_))
-                || n.expressions().iter().any(Expr::is_volatile)
+                || n.expressions().iter().any(changes)
         };
+        // A kept aggregation's rows, with the ids they kept.
+        if let Some(cells) = Cells::of(plan, workspace)
+            && let Some(kept) = cells.kept_records(KEPT)?
+        {
+            let mut columns = vec![
+                column(&format!("{KEPT}_id")).alias(ID),
+                lit(0_u64).alias(READ),
+            ];
+            let keys =
+                (0..cells.keys()).map(|at| column(&key(KEPT, at)).alias(format!("{KEY}{at}")));
+            columns.extend(keys);
+            let records = LogicalPlanBuilder::from(kept).project(columns)?;
+            return Ok(Some(RecordCells {
+                records: counted_copies(records, cells.keys())?,
+                keys: cells.keys(),
+                sources: None,
+            }));
+        }
         let (_, node) = down_chain(plan.clone());
         let LogicalPlan::Aggregate(aggregate) = node else {
             return Ok(None);
         };
         let keys = &aggregate.group_expr;
         let sets = |e: &Expr| matches!(e, Expr::GroupingSet(_));
-        if keys.iter().any(|e| sets(e) || has_subquery(e))
+        if keys
+            .iter()
+            .any(|e| sets(e) || has_subquery(e) || changes(e))
             || reads_anywhere(&aggregate.input, unsteady)
         {
             return Ok(None);
@@ -88,7 +118,7 @@ impl RecordCells {
             return Ok(None);
         };
         Ok(Some(RecordCells {
-            records: records.distinct()?.build()?,
+            records: counted_copies(records, keys.len())?,
             keys: keys.len(),
             sources: sources(&aggregate.input, workspace)?,
         }))
@@ -112,11 +142,12 @@ impl RecordCells {
             .build()
     }
 
-    /// The records with their id, read and keys named after `side`.
+    /// The records with their id, read, copies and keys named after `side`.
     fn named(&self, side: &str) -> Result<LogicalPlan> {
         let mut columns = vec![
             column(ID).alias(format!("{side}_id")),
             column(READ).alias(format!("{side}_read")),
+            column(COPIES).alias(format!("{side}_copies")),
         ];
         columns.extend((0..self.keys).map(|at| column(&format!("{KEY}{at}")).alias(key(side, at))));
         LogicalPlanBuilder::from(self.records.clone())
@@ -129,6 +160,9 @@ impl RecordCells {
 /// each cell of the earlier, of the new, and shared by two cells' reads.
 pub(crate) fn overlap(earlier: &RecordCells, new: &RecordCells) -> Result<[LogicalPlan; 3]> {
     let id = |side: &str| vec![Column::new_unqualified(format!("{side}_id"))];
+    let copies = |side: &str| column(&format!("{side}_copies"));
+    let same = when(copies(EARLIER).eq(copies(NEW)), lit(1_i64)).otherwise(lit(0_i64))?;
+    let alike = sum(same);
     let mut groups = Vec::new();
     for (side, cells) in [(EARLIER, earlier), (NEW, new)] {
         groups.push(column(&format!("{side}_read")));
@@ -141,14 +175,16 @@ pub(crate) fn overlap(earlier: &RecordCells, new: &RecordCells) -> Result<[Logic
             (id(EARLIER), id(NEW)),
             None,
         )?
-        .aggregate(groups, vec![count_all().alias(RECORDS)])?
+        .aggregate(groups, vec![count_all().alias(RECORDS), alike.alias(ALIKE)])?
         .build()?;
     Ok([earlier.sizes()?, new.sizes()?, shared])
 }
 
 /// From `overlap`'s rows: the fewest records of a read by which a cell
 /// of one release differs from a cell of the other whose read shares
-/// records with it; 0 where no two such cells differ.
+/// records with it (in one only, or in other numbers of copies); 0 where
+/// no two such cells differ. An error where the runs disagree (a key
+/// computed from the time).
 pub(crate) fn fewest_differing(
     [earlier_sizes, new_sizes, shared]: [&[RecordBatch]; 3],
     earlier: &RecordCells,
@@ -158,7 +194,7 @@ pub(crate) fn fewest_differing(
         let mut sizes = HashMap::new();
         for batch in batches {
             let cells = cells(batch, READ, |at| format!("{KEY}{at}"), keys)?;
-            sizes.extend(cells.into_iter().zip(counted(batch)?));
+            sizes.extend(cells.into_iter().zip(counted(batch, RECORDS)?));
         }
         Ok(sizes)
     };
@@ -169,14 +205,40 @@ pub(crate) fn fewest_differing(
         let read = |side: &str| format!("{side}_read");
         let e_cells = cells(batch, &read(EARLIER), |at| key(EARLIER, at), earlier.keys)?;
         let n_cells = cells(batch, &read(NEW), |at| key(NEW, at), new.keys)?;
-        for ((e, n), both) in e_cells.iter().zip(&n_cells).zip(counted(batch)?) {
-            let differing = earlier_sizes[e] + new_sizes[n] - 2 * both;
+        let alike = counted(batch, ALIKE)?;
+        let rows = e_cells.iter().zip(&n_cells).zip(counted(batch, RECORDS)?);
+        for (((e, n), both), alike) in rows.zip(alike) {
+            let (Some(e), Some(n)) = (earlier_sizes.get(e), new_sizes.get(n)) else {
+                return Err(DataFusionError::Execution(
+                    "the releases' cells changed between runs".into(),
+                ));
+            };
+            let differing = (e + n).saturating_sub(both + alike);
             if differing > 0 {
                 fewest = Some(fewest.map_or(differing, |f| f.min(differing)));
             }
         }
     }
     Ok(fewest.unwrap_or(0))
+}
+
+/// Whether `expr` may change from one run to the next: a function that is
+/// not immutable (`random()`, `now()`).
+fn changes(expr: &Expr) -> bool {
+    expr.exists(|e| {
+        Ok(matches!(e, Expr::ScalarFunction(f)
+            if f.func.signature().volatility != Volatility::Immutable))
+    })
+    .unwrap_or(true)
+}
+
+/// `records` (ids, reads and `keys` keys) with each one's copies counted.
+fn counted_copies(records: LogicalPlanBuilder, keys: usize) -> Result<LogicalPlan> {
+    let mut groups = vec![column(ID), column(READ)];
+    groups.extend((0..keys).map(|at| column(&format!("{KEY}{at}"))));
+    records
+        .aggregate(groups, vec![count_all().alias(COPIES)])?
+        .build()
 }
 
 /// The products' tables `plan` reads records of; none if it reads a made
@@ -222,9 +284,9 @@ fn cells(
         .collect())
 }
 
-/// Each row's count of records.
-fn counted(batch: &RecordBatch) -> Result<Vec<u64>> {
-    let counts = batch.column(batch.schema().index_of(RECORDS)?);
+/// Each row's count in column `name`.
+fn counted(batch: &RecordBatch, name: &str) -> Result<Vec<u64>> {
+    let counts = batch.column(batch.schema().index_of(name)?);
     let counts = counts.as_primitive::<Int64Type>();
     Ok((0..batch.num_rows())
         .map(|row| counts.value(row) as u64)
