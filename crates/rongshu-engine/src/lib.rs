@@ -333,13 +333,12 @@ async fn execute(
         // rows keeps the ids of the records they are; one the trace cannot
         // follow is kept as rows that stand for themselves.
         (Mode::Answer, Statement::CreateTable { .. }) => {
-            match trace::trace(plan.clone(), &workspace) {
+            match trace::trace_to_keep(plan.clone(), &workspace) {
                 Ok((widened, tracing))
                     if tracing.shape == trace::Shape::Aggregated
                         && tracing.keepable
                         && judged.is_none() =>
                 {
-                    let widened = trace::with_cell_records(widened, &workspace)?;
                     (widened, Some(tracing), trace::RowIds::default())
                 }
                 _ => {

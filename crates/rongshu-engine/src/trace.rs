@@ -49,7 +49,7 @@ use datafusion::logical_expr::{
 };
 
 pub(crate) use copies::{RECORD_ID, RowIds, identified_rows};
-pub(crate) use earlier::{Cells, fewest_differing, overlap, with_cell_records};
+pub(crate) use earlier::{Cells, fewest_differing, overlap};
 pub(crate) use filtered::before_filters;
 pub(crate) use holds::Holds;
 pub(crate) use joined::{
@@ -176,6 +176,20 @@ impl Workspace {
 
 /// The plan to run for a release and how to read its extra columns.
 pub(crate) fn trace(plan: LogicalPlan, workspace: &Workspace) -> Result<(LogicalPlan, Tracing)> {
+    traced(plan, workspace, false)
+}
+
+/// As [`trace`], for a table to be kept: an aggregation's rows also keep
+/// the ids of their records, to compare releases by
+/// ([`earlier::cell_records`]).
+pub(crate) fn trace_to_keep(
+    plan: LogicalPlan,
+    workspace: &Workspace,
+) -> Result<(LogicalPlan, Tracing)> {
+    traced(plan, workspace, true)
+}
+
+fn traced(plan: LogicalPlan, workspace: &Workspace, keep: bool) -> Result<(LogicalPlan, Tracing)> {
     let user_columns = plan.schema().fields().len();
     // A random draw is drawn again by every fact that reads it: the facts
     // would be of other rows than the result's.
@@ -218,7 +232,7 @@ pub(crate) fn trace(plan: LogicalPlan, workspace: &Workspace) -> Result<(Logical
         // extras would have nowhere to go.
         return untraced(chain, LogicalPlan::Aggregate(aggregate), user_columns);
     }
-    through_aggregate(chain, aggregate, workspace, user_columns)
+    through_aggregate(chain, aggregate, workspace, user_columns, keep)
 }
 
 /// The plan as it is, its result untraceable.
@@ -255,6 +269,7 @@ fn through_aggregate(
     aggregate: Aggregate,
     workspace: &Workspace,
     user_columns: usize,
+    keep: bool,
 ) -> Result<(LogicalPlan, Tracing)> {
     // Grouping sets put a record behind several rows.
     let sets = aggregate
@@ -313,6 +328,14 @@ fn through_aggregate(
     tracing.keepable &= !copied;
     let mut extras = Extras::default();
     extras.records(RECORDS, &counting, None)?;
+    let mut input = input;
+    if keep
+        && !copied
+        && let Some((carried, cell_records)) = earlier::cell_records(&input, workspace)?
+    {
+        input = Arc::new(carried);
+        extras.aggregates.extend(cell_records);
+    }
     let reader = holds::Reader::new(&workspace.tables);
     let mut summed = Vec::new();
     // Measures computed on counts, which rounding cannot reach.

@@ -896,6 +896,29 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
                        JOIN companies b ON a.区县 = b.区县 GROUP BY a.区县";
     let other = "SELECT 结果, count(*) FROM inspections GROUP BY 结果";
     assert_eq!(compared(self_joined, other).await, Vec::new());
+    // A table kept through measures' filters (their splits joined above
+    // the aggregation) keeps its records' ids too.
+    let filtered = kept_over(
+        80,
+        "CREATE TABLE f AS SELECT 区县, count(*) FILTER (WHERE 注册资本 > 100) AS a, \
+         count(*) FILTER (WHERE 注册资本 > 500) AS b FROM companies GROUP BY 区县",
+    )
+    .await;
+    let earlier = [Earlier {
+        label: "export 1".into(),
+        sql: "SELECT 区县, count(*) FROM companies WHERE 企业名称 <> '企业5' GROUP BY 区县".into(),
+    }];
+    let release = engine()
+        .run_for_release(
+            &[companies(80), Arc::new(filtered)],
+            "SELECT 区县, a FROM f",
+            &earlier,
+            &CancellationToken::new(),
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(release.facts.earlier, fewest(1));
     // Nor are cells keyed by the time, which each run reads anew.
     let timed = "SELECT CAST(now() AS VARCHAR) AS t, count(*) FROM companies a \
                  JOIN companies b ON a.区县 = b.区县 GROUP BY 1";

@@ -14,7 +14,7 @@
 //! over the tables as they are now and their records matched by id: a
 //! table made of some rows of another holds the same records; a kept
 //! aggregation's rows weigh the records they stand for, and where it was
-//! made of one table of records it keeps their ids ([`with_cell_records`]),
+//! made of one table of records it keeps their ids ([`cell_records`]),
 //! so that its rows, or cells of them, are compared with releases of that
 //! table as the cells of records they are. Releases that join tables, or
 //! one table beside another release's join, are compared record by record
@@ -40,8 +40,7 @@ use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
 
 use super::{
-    RECORD_ID, RECORDS, Workspace, column, copies, down_chain, has_subquery, kept, rebuild, scans,
-    unaliased,
+    RECORD_ID, RECORDS, Workspace, column, copies, down_chain, has_subquery, kept, scans, unaliased,
 };
 use crate::Table;
 
@@ -55,39 +54,39 @@ pub(crate) const CELL_RECORDS: &str = "__rongshu_cell_records";
 /// record id (no two cells share a record).
 pub(crate) const CELL: &str = "__rongshu_cell";
 
-/// `plan`, a traced aggregation to be kept, with the ids of each cell's
-/// records and its least among the trace, where its input is one table's
-/// records each read once, or a kept aggregation's rows that kept theirs
-/// (lists of them, then); as it is otherwise (copies).
-pub(crate) fn with_cell_records(plan: LogicalPlan, workspace: &Workspace) -> Result<LogicalPlan> {
-    let (chain, node) = down_chain(plan.clone());
-    let LogicalPlan::Aggregate(aggregate) = node else {
-        return Ok(plan);
-    };
-    let kept = aggregate.input.schema();
-    let (input, ids, least) = if kept.has_column_with_unqualified_name(CELL_RECORDS) {
-        let input = aggregate.input.as_ref().clone();
-        (input, column(CELL_RECORDS), column(CELL))
+/// An expression and the name of its column.
+pub(crate) type Named = (Expr, String);
+
+/// For an aggregation over `input` to be kept: the input to read and
+/// the aggregates keeping the ids of each cell's records and its least
+/// (named [`CELL_RECORDS`] and [`CELL`]), where its rows are one table's
+/// records each read once (the input read with their ids), or a kept
+/// aggregation's rows that kept theirs (lists of them, then); none
+/// otherwise.
+pub(crate) fn cell_records(
+    input: &LogicalPlan,
+    workspace: &Workspace,
+) -> Result<Option<(LogicalPlan, [Named; 2])>> {
+    let (input, ids, least) = if input
+        .schema()
+        .has_column_with_unqualified_name(CELL_RECORDS)
+    {
+        (input.clone(), column(CELL_RECORDS), column(CELL))
     } else {
-        let (input, ids) = copies::identified_rows(&aggregate.input, workspace)?;
+        let (input, ids) = copies::identified_rows(input, workspace)?;
         let [id] = ids.columns.as_slice() else {
-            return Ok(plan);
+            return Ok(None);
         };
         if ids.copies {
-            return Ok(plan);
+            return Ok(None);
         }
         (input, column(id), column(id))
     };
-    let mut aggr_expr = aggregate.aggr_expr.clone();
-    aggr_expr.push(array_agg(ids).alias(CELL_RECORDS));
-    aggr_expr.push(min(least).alias(CELL));
-    let widened = datafusion::logical_expr::Aggregate::try_new(
-        Arc::new(input),
-        aggregate.group_expr.clone(),
-        aggr_expr,
-    )?;
-    let names = [CELL_RECORDS.to_owned(), CELL.to_owned()];
-    rebuild(chain, LogicalPlan::Aggregate(widened), &names)
+    let aggregates = [
+        (array_agg(ids), CELL_RECORDS.to_owned()),
+        (min(least), CELL.to_owned()),
+    ];
+    Ok(Some((input, aggregates)))
 }
 
 /// A release's cells as conditions on one table's records: whether a
