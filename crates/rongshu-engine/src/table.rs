@@ -24,10 +24,6 @@ const MAX_NAME_CHARS: usize = 63;
 #[derive(Debug)]
 pub struct Table {
     name: String,
-    /// What its records' ids are tagged by: the data they are rows of (a
-    /// product's table names its version), so that no two tables' ids,
-    /// nor two versions', meet. Its name unless told.
-    records: String,
     /// The columns queries see: the schema's first ones, before the trace.
     columns: Vec<OutputColumn>,
     schema: SchemaRef,
@@ -46,10 +42,8 @@ impl Table {
             .into_iter()
             .map(|b| arrow::record_batch(&schema, &columns, &b))
             .collect::<Result<_, _>>()?;
-        let name = name.into();
         Ok(Table {
-            records: name.clone(),
-            name,
+            name: name.into(),
             columns,
             schema,
             batches,
@@ -79,22 +73,11 @@ impl Table {
             .collect::<Result<_, _>>()?;
         let shown = trace::shown_fields(&schema);
         Ok(Table {
-            records: name.clone(),
             name,
             columns: arrow::columns_of(&schema.project(&shown)?),
             schema,
             batches,
         })
-    }
-
-    /// The table with its records' ids tagged by `records` (what data
-    /// its rows are, e.g. a product's version) rather than its name: a
-    /// table kept of another version's rows then shares none with it.
-    pub fn of_records(self, records: impl Into<String>) -> Table {
-        Table {
-            records: records.into(),
-            ..self
-        }
     }
 
     /// A table from a Parquet file (a kept table's plaintext), whole.
@@ -257,7 +240,7 @@ impl Table {
     /// The table as queries read it and, after its columns, the ids of
     /// the records each row stands for, and how many: those a made table
     /// kept of the records it copies, or else, for a product's table, one
-    /// a row, with a tag from what its records are in the high bits (so that no
+    /// a row, with a tag from the table's name in the high bits (so that no
     /// two tables' ids meet, in this query or the tables made from it).
     /// None for a made table that kept none.
     pub(crate) fn identified_provider(
@@ -282,7 +265,7 @@ impl Table {
             ))
         }));
         let schema = Arc::new(Schema::new(fields));
-        let mut next = tag(&self.records) << ROW_BITS;
+        let mut next = tag(&self.name) << ROW_BITS;
         let mut batches = Vec::with_capacity(self.batches.len());
         for batch in &self.batches {
             let mut columns = batch.project(&shown)?.columns().to_vec();

@@ -936,47 +936,6 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_of_another_version_are_other_records() {
-    let version = |v: &str| {
-        let table = Arc::try_unwrap(companies(80)).unwrap();
-        Arc::new(table.of_records(format!("companies {v}")))
-    };
-    let made = run(
-        &engine(),
-        &[version("v1")],
-        "CREATE TABLE cells_some AS SELECT 区县, count(*) AS n FROM companies \
-         WHERE 企业名称 <> '企业5' GROUP BY 区县",
-    )
-    .await
-    .unwrap()
-    .result;
-    let kept = Arc::new(Table::from_parquet("cells_some", made.parquet().unwrap()).unwrap());
-    let earlier = [Earlier {
-        label: "export 1".into(),
-        sql: "SELECT 区县, count(*) AS n FROM companies GROUP BY 区县".into(),
-    }];
-    // Beside the version it was kept of, its rows differ by one; another
-    // version's rows are other records.
-    for (v, fewest) in [("v1", 1), ("v2", 0)] {
-        let release = engine()
-            .run_for_release(
-                &[version(v), kept.clone()],
-                "SELECT 区县, n FROM cells_some",
-                &earlier,
-                &CancellationToken::new(),
-                100,
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            release.facts.earlier,
-            vec![("export 1".to_owned(), Some(fewest))],
-            "{v}"
-        );
-    }
-}
-
 /// The checks failed by a result with these comparisons alone.
 fn failing_rows_of(earlier: Vec<(String, Option<u64>)>) -> Vec<CheckCode> {
     let facts = ResultFacts {

@@ -336,16 +336,11 @@ impl Sandbox {
             return Ok(table);
         }
         let (columns, batches) = self.products().sandbox_output(source).await?;
-        // Rows of another revision or version are other records.
-        let product = source.product();
-        let records = format!(
-            "{} r{} v{}",
-            product.id,
-            product.revision,
-            source.version().id
-        );
-        let table = Table::from_text(table_name(&product.input.code), columns, batches)?;
-        let table = Arc::new(table.of_records(records));
+        let table = Arc::new(Table::from_text(
+            table_name(&source.product().input.code),
+            columns,
+            batches,
+        )?);
         // An older revision or version of the product is no longer read.
         let product = source.product().id;
         cache.retain(|k| match k {
