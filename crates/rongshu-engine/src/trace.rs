@@ -549,9 +549,11 @@ fn through_aggregate(
             }
             // So is a variance of one number a record: k (n - k) / n².
             _ if holds == Holds::Uniform => on_counts.push(label.clone()),
-            "avg" | "mean" => {
+            "avg" | "mean" | "var" | "var_pop" | "var_samp" | "stddev" | "stddev_pop"
+            | "stddev_samp" => {
                 let mean = means::Mean::of(arg, &aggregate.input);
-                means.push((label.clone(), values, groups + at, mean));
+                let divides = matches!(name, "avg" | "mean");
+                means.push((label.clone(), values, groups + at, mean, divides));
             }
             _ => {}
         }
@@ -613,19 +615,23 @@ fn through_aggregate(
         .collect();
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
     // Beside the sum of the same values, a mean gives the count it
-    // divides by (sum / mean).
-    let (beside_sums, means): (Vec<_>, Vec<_>) = means
-        .into_iter()
-        .partition(|(_, values, ..)| sums.contains(values));
-    on_counts.extend(beside_sums.into_iter().map(|(label, ..)| label));
-    // Any other mean, as the columns show it.
+    // divides by (sum / mean), rounded or not.
+    let beside = |(_, values, _, _, divides): &(String, Values, usize, means::Mean, bool)| {
+        *divides && sums.contains(values)
+    };
+    let (beside_sums, means): (Vec<_>, Vec<_>) = means.into_iter().partition(beside);
+    let beside_sums: Vec<String> = beside_sums.into_iter().map(|(label, ..)| label).collect();
+    // Any other mean or spread, as the columns show it.
     let mean_at = |b: usize| means.iter().find(|m| m.2 == b).map(|m| m.3);
     tracing.mean_columns = (0..user_columns)
         .filter_map(|at| Some((at, means::shown(&chain, at, mean_at)?)))
         .collect();
-    let is_on_counts = |b: usize| fields.get(b).is_some_and(|f| on_counts.contains(f.name()));
+    let named =
+        |b: usize, labels: &[String]| fields.get(b).is_some_and(|f| labels.contains(f.name()));
+    let is_on_counts = |b: usize| named(b, &on_counts) || named(b, &beside_sums);
+    let computes = |b: usize| is_count(b) || named(b, &beside_sums);
     (tracing.count_computing_columns, tracing.filters_on_counts) =
-        computing_on_counts(&chain, user_columns, is_on_counts, is_count);
+        computing_on_counts(&chain, user_columns, is_on_counts, computes);
     tracing.suppressed_below = filtered::suppressed_below(&chain, &cells);
     if let Some(kept) = &kept {
         // Kept rows chosen by their exact counts, as `HAVING` would.
@@ -649,24 +655,33 @@ fn through_aggregate(
     Ok((rebuild(chain, widened, &names)?, tracing))
 }
 
-/// The values a sum or mean adds and the filter choosing them, as the
-/// aggregation's input reads them from below its projections (a copy of
-/// a column is that column), the filter without what the aggregate
-/// leaves out anyway (`x IS NOT NULL`): equal for two measures of the
-/// same values however the query named them.
+/// The columns a sum or mean reads its values from and the filter
+/// choosing them, as the aggregation's input reads them from below its
+/// projections (a copy of a column is that column), the filter without
+/// what the aggregate leaves out anyway (`x IS NOT NULL`): equal for two
+/// measures of values computed from the same columns (`sum(x * 2)` and
+/// `avg(x)` give the count as well) however the query named them.
 #[derive(PartialEq)]
-struct Values(Expr, Option<Expr>);
+struct Values(Vec<String>, Option<Expr>);
 
 impl Values {
     fn of(arg: &Expr, filter: Option<&Expr>, input: &LogicalPlan) -> Values {
         let arg = from_below(arg, input);
         let parts = filter.map(|f| from_below(f, input));
         let filter = parts.and_then(|filter| {
-            let needless = Expr::IsNotNull(Box::new(arg.clone()));
+            let needless = |p: &Expr| match p {
+                Expr::IsNotNull(e) => e
+                    .column_refs()
+                    .iter()
+                    .all(|c| arg.column_refs().contains(c)),
+                _ => false,
+            };
             let parts = split_conjunction(&filter);
-            conjunction(parts.into_iter().filter(|p| **p != needless).cloned())
+            conjunction(parts.into_iter().filter(|p| !needless(p)).cloned())
         });
-        Values(arg, filter)
+        let mut columns: Vec<String> = arg.column_refs().iter().map(|c| c.name.clone()).collect();
+        columns.sort();
+        Values(columns, filter)
     }
 }
 

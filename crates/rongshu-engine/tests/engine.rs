@@ -1790,6 +1790,14 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
          avg(注册资本) FILTER (WHERE 注册资本 IS NOT NULL) AS m FROM companies GROUP BY 区县",
         "SELECT 区县, var_pop(CASE WHEN 注册资本 > 500 THEN 1 ELSE 0 END) AS v \
          FROM companies GROUP BY 区县",
+        // Beside the sum, a rounded mean gives the count as well, as does
+        // a mean of the values the sum adds scaled or cast.
+        "SELECT 区县, count(*) AS n, round(avg(注册资本)) AS m, sum(注册资本) AS s \
+         FROM companies GROUP BY 区县",
+        "SELECT 区县, round(avg(注册资本), 1) AS m, sum(注册资本 * 2) AS s \
+         FROM companies GROUP BY 区县",
+        "SELECT 区县, avg(注册资本) AS m, sum(CAST(注册资本 AS DOUBLE)) AS s \
+         FROM companies GROUP BY 区县",
     ] {
         let (_, facts) = released(sql, 100).await;
         assert!(facts.counts_computed_on, "{sql}");
@@ -1857,7 +1865,13 @@ async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
         ("avg(注册资本) * 1", true),
         ("round(avg(注册资本), 1)", false),
         ("round(avg(注册资本))", false),
-        ("round(avg(CAST(注册资本 AS DOUBLE)), 1)", true),
+        ("round(avg(CAST(注册资本 AS DOUBLE)), 1)", false),
+        ("round(avg(注册资本 / 3.0), 1)", true),
+        // Values scaled have no step known; spreads tell the count too.
+        ("round(avg(注册资本 * 1000), 1)", true),
+        ("var(注册资本)", true),
+        ("stddev(注册资本)", true),
+        ("round(var_pop(注册资本), 1)", false),
     ] {
         let sql = format!("SELECT 区县, count(*) AS n, {mean} AS m FROM companies GROUP BY 区县");
         let (_, facts) = released(&sql, 100).await;
