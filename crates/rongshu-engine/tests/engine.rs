@@ -1756,18 +1756,20 @@ async fn kept_tables_and_uploads_say_what_their_columns_hold() {
     assert_eq!(failed(&facts), vec![CheckCode::Untraceable]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_count_computed_on_fails_when_counts_are_rounded() {
+/// The checks a result fails with counts rounded to 5.
+fn rounded_codes(facts: &ResultFacts) -> Vec<CheckCode> {
     let rounding = DisclosureRules {
         round_counts_to: 5,
         ..DisclosureRules::default()
     };
-    let codes = |facts: &ResultFacts| -> Vec<CheckCode> {
-        check(facts, &rounding)
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
-    };
+    check(facts, &rounding)
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_computed_on_fails_when_counts_are_rounded() {
     for sql in [
         "SELECT 区县, count(*) + 0 AS n FROM companies GROUP BY 区县",
         "SELECT 区县, sum(注册资本) AS s, sum(注册资本) / count(*) AS mean \
@@ -1801,7 +1803,11 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
     ] {
         let (_, facts) = released(sql, 100).await;
         assert!(facts.counts_computed_on, "{sql}");
-        assert_eq!(codes(&facts), vec![CheckCode::UnroundedCount], "{sql}");
+        assert_eq!(
+            rounded_codes(&facts),
+            vec![CheckCode::UnroundedCount],
+            "{sql}"
+        );
         assert!(failed(&facts).is_empty(), "exact counts pass: {sql}");
     }
     let (_, facts) = released(
@@ -1810,7 +1816,11 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         100,
     )
     .await;
-    assert!(codes(&facts).is_empty(), "{:?}", codes(&facts));
+    assert!(
+        rounded_codes(&facts).is_empty(),
+        "{:?}",
+        rounded_codes(&facts)
+    );
     // Sums and means of other values (or under other filters) stand apart.
     let (_, facts) = released(
         "SELECT 区县, sum(注册资本) AS s, avg(营业收入) AS m, \
@@ -1818,7 +1828,7 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         100,
     )
     .await;
-    assert!(!facts.counts_computed_on, "{:?}", codes(&facts));
+    assert!(!facts.counts_computed_on, "{:?}", rounded_codes(&facts));
     // Computed from a kept count, when kept or on the way out.
     for (made, sql) in [
         (BY_DISTRICT, "SELECT 区县, n + 0 FROM by_district"),
@@ -1847,16 +1857,6 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
-    let rounding = DisclosureRules {
-        round_counts_to: 5,
-        ..DisclosureRules::default()
-    };
-    let codes = |facts: &ResultFacts| -> Vec<CheckCode> {
-        check(facts, &rounding)
-            .into_iter()
-            .map(|f| f.code)
-            .collect()
-    };
     // Whole numbers' mean, exact, to hundredths or computed on, fits one
     // count alone; to tenths, every count of ten or more.
     for (mean, exact) in [
@@ -1881,7 +1881,7 @@ async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
         } else {
             Vec::new()
         };
-        assert_eq!(codes(&facts), expected, "{sql}");
+        assert_eq!(rounded_codes(&facts), expected, "{sql}");
     }
     // So kept, and rounded on the way out.
     let made = "CREATE TABLE means AS SELECT 区县, avg(注册资本) AS m FROM companies GROUP BY 区县";
@@ -1895,11 +1895,15 @@ async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
         } else {
             Vec::new()
         };
-        assert_eq!(codes(&facts), expected, "{sql}");
+        assert_eq!(rounded_codes(&facts), expected, "{sql}");
     }
     let rounded = made.replace("avg(注册资本)", "round(avg(注册资本), 1)");
     let (_, facts) = release_from(kept(&rounded).await, "SELECT 区县, m FROM means").await;
-    assert!(codes(&facts).is_empty(), "{:?}", codes(&facts));
+    assert!(
+        rounded_codes(&facts).is_empty(),
+        "{:?}",
+        rounded_codes(&facts)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

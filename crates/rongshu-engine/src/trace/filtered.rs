@@ -352,31 +352,21 @@ fn sums_counts(
             .and_then(|at| shows(chain, at))
             .is_some_and(|b| cells.get(b) == Some(&CellColumn::RecordCount))
     };
-    aggregate
-        .aggr_expr
-        .get(at)
-        .and_then(aggregate_function)
-        .is_some_and(|function| {
-            let params = &function.params;
-            function.func.name() == "sum"
-                && params.filter.is_none()
-                && !params.distinct
-                && matches!(params.args.as_slice(), [Expr::Column(c)] if counted(c))
-        })
+    plain(aggregate, at, "sum").is_some_and(|args| matches!(args, [Expr::Column(c)] if counted(c)))
 }
 
 /// Whether the aggregation's measure `at` counts the records of its cell:
 /// `count(*)`, with no filter and not of distinct values.
 pub(super) fn counts_records(aggregate: &Aggregate, at: usize) -> bool {
-    aggregate
-        .aggr_expr
-        .get(at)
-        .and_then(aggregate_function)
-        .is_some_and(|function| {
-            let params = &function.params;
-            function.func.name() == "count"
-                && params.filter.is_none()
-                && !params.distinct
-                && matches!(params.args.as_slice(), [Expr::Literal(value, _)] if !value.is_null())
-        })
+    plain(aggregate, at, "count")
+        .is_some_and(|args| matches!(args, [Expr::Literal(value, _)] if !value.is_null()))
+}
+
+/// The arguments of the aggregation's measure `at` if it is the function
+/// `name` with no filter and not of distinct values.
+fn plain<'a>(aggregate: &'a Aggregate, at: usize, name: &str) -> Option<&'a [Expr]> {
+    let function = aggregate.aggr_expr.get(at).and_then(aggregate_function)?;
+    let params = &function.params;
+    (function.func.name() == name && params.filter.is_none() && !params.distinct)
+        .then_some(params.args.as_slice())
 }
