@@ -71,6 +71,11 @@ pub(crate) fn split(
             .collect();
         totals.push((label.clone(), cells));
     }
+    let mut mean_columns = Vec::with_capacity(tracing.mean_columns.len());
+    for (at, mean) in &tracing.mean_columns {
+        let mean = mean.settled(&batches)?;
+        mean_columns.push((schema.field(*at).name().clone(), mean.coarseness()));
+    }
     let keep: Vec<usize> = (0..tracing.user_columns).collect();
     let user_schema: SchemaRef = Arc::new(Schema::new(
         keep.iter()
@@ -95,11 +100,7 @@ pub(crate) fn split(
         counts_computed_on: !tracing.count_computing_columns.is_empty()
             || tracing.filters_on_counts,
         suppressed_below: tracing.suppressed_below,
-        mean_columns: tracing
-            .mean_columns
-            .iter()
-            .map(|(at, mean)| (schema.field(*at).name().clone(), mean.coarseness()))
-            .collect(),
+        mean_columns,
         before_filters: None,
         earlier: Vec::new(),
     };

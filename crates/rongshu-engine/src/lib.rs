@@ -353,13 +353,17 @@ async fn execute(
     let (schema, batches, mut truncated) =
         collect(&context, &plan, steps, &stop, limits.partitions, cap).await?;
     let (schema, batches, facts, marked) = match (tracing, mode, holds) {
-        // A made table, marked to be kept: with its trace if it has one.
-        (tracing, Mode::Answer, Some(holds)) => (
-            trace::mark(&schema, &holds, tracing.as_ref(), &ids),
-            batches,
-            None,
-            true,
-        ),
+        // A made table, marked to be kept: with its trace if it has one,
+        // its means' values' steps read from its rows.
+        (mut tracing, Mode::Answer, Some(holds)) => {
+            if let Some(tracing) = &mut tracing {
+                for (_, mean) in &mut tracing.mean_columns {
+                    *mean = mean.settled(&batches)?;
+                }
+            }
+            let schema = trace::mark(&schema, &holds, tracing.as_ref(), &ids);
+            (schema, batches, None, true)
+        }
         // A release read one row past its cap so that the cap can fail,
         // not to say that rows were left.
         (Some(tracing), Mode::Release { .. }, _) => {

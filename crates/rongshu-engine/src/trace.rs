@@ -25,6 +25,7 @@ mod filtered;
 mod holds;
 mod joined;
 mod kept;
+mod lattice;
 mod means;
 mod per_record;
 mod second_largest;
@@ -90,6 +91,8 @@ pub(crate) struct Tracing {
     pub(crate) suppressed_below: Option<u64>,
     /// The user's columns that show a mean of values, and how.
     pub(crate) mean_columns: Vec<(usize, means::Mean)>,
+    /// The extra columns of the step each mean's values lie on.
+    pub(crate) lattices: Vec<String>,
     /// Each measure: its label and the extra column counting the records
     /// it draws on.
     pub(crate) contributors: Vec<(String, String)>,
@@ -551,7 +554,12 @@ fn through_aggregate(
             _ if holds == Holds::Uniform => on_counts.push(label.clone()),
             "avg" | "mean" | "var" | "var_pop" | "var_samp" | "stddev" | "stddev_pop"
             | "stddev_samp" => {
-                let mean = means::Mean::of(arg, &aggregate.input);
+                let mean = means::Mean::of(arg, &aggregate.input, name, at);
+                if mean.lattice().is_some() {
+                    let column = means::Mean::lattice_column(at);
+                    extras.push(filtered(lattice::lattice(arg.clone()), None)?, &column);
+                    tracing.lattices.push(column);
+                }
                 let divides = matches!(name, "avg" | "mean");
                 means.push((label.clone(), values, groups + at, mean, divides));
             }

@@ -1811,7 +1811,7 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
         assert!(failed(&facts).is_empty(), "exact counts pass: {sql}");
     }
     let (_, facts) = released(
-        "SELECT 区县, count(*) AS n, round(avg(注册资本), 1) AS mean FROM companies \
+        "SELECT 区县, count(*) AS n, round(avg(注册资本), -1) AS mean FROM companies \
          GROUP BY 区县 ORDER BY n",
         100,
     )
@@ -1857,21 +1857,26 @@ async fn a_count_computed_on_fails_when_counts_are_rounded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
-    // Whole numbers' mean, exact, to hundredths or computed on, fits one
-    // count alone; to tenths, every count of ten or more.
+    // A mean of whole numbers on a step, exact, computed on or shown finer
+    // than a tenth of the step, fits one count alone; coarser, every count
+    // of ten or more.
     for (mean, exact) in [
         ("avg(注册资本)", true),
         ("round(avg(注册资本), 2)", true),
         ("avg(注册资本) * 1", true),
-        ("round(avg(注册资本), 1)", false),
-        ("round(avg(注册资本))", false),
-        ("round(avg(CAST(注册资本 AS DOUBLE)), 1)", false),
+        // A district's capitals lie on steps of forty: to units they tell
+        // the count, to tens not.
+        ("round(avg(注册资本), 1)", true),
+        ("round(avg(注册资本))", true),
+        ("round(avg(注册资本), -1)", false),
+        ("round(avg(CAST(注册资本 AS DOUBLE)), -1)", false),
         ("round(avg(注册资本 / 3.0), 1)", true),
         // Values scaled have no step known; spreads tell the count too.
         ("round(avg(注册资本 * 1000), 1)", true),
         ("var(注册资本)", true),
         ("stddev(注册资本)", true),
-        ("round(var_pop(注册资本), 1)", false),
+        ("round(var_pop(注册资本), -1)", true),
+        ("round(var_pop(注册资本), -3)", false),
     ] {
         let sql = format!("SELECT 区县, count(*) AS n, {mean} AS m FROM companies GROUP BY 区县");
         let (_, facts) = released(&sql, 100).await;
@@ -1887,7 +1892,8 @@ async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
     let made = "CREATE TABLE means AS SELECT 区县, avg(注册资本) AS m FROM companies GROUP BY 区县";
     for (sql, exact) in [
         ("SELECT 区县, m FROM means", true),
-        ("SELECT 区县, round(m, 1) AS m FROM means", false),
+        ("SELECT 区县, round(m) AS m FROM means", true),
+        ("SELECT 区县, round(m, -1) AS m FROM means", false),
     ] {
         let (_, facts) = release_from(kept(made).await, sql).await;
         let expected = if exact {
@@ -1897,7 +1903,7 @@ async fn a_mean_shown_finely_fails_when_counts_are_rounded() {
         };
         assert_eq!(rounded_codes(&facts), expected, "{sql}");
     }
-    let rounded = made.replace("avg(注册资本)", "round(avg(注册资本), 1)");
+    let rounded = made.replace("avg(注册资本)", "round(avg(注册资本), -1)");
     let (_, facts) = release_from(kept(&rounded).await, "SELECT 区县, m FROM means").await;
     assert!(
         rounded_codes(&facts).is_empty(),

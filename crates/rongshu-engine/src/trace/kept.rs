@@ -64,6 +64,9 @@ const RECORD_ID_ROLE: &str = "record-id";
 /// each row's records and its cell's name ([`super::earlier`]).
 const CELL_RECORDS_ROLE: &str = "cell-records";
 const CELL_ROLE: &str = "cell";
+/// Field metadata role of a trace column of the step a mean's values lie
+/// on ([`super::lattice`]).
+const LATTICE_ROLE: &str = "lattice";
 /// Schema metadata of a made row table a record may stand behind several
 /// rows of.
 const COPIES: &str = "rongshu.copies";
@@ -160,6 +163,9 @@ pub(crate) fn mark(
         roles.insert(RECORDS, ("records", ""));
         roles.insert(CELL_RECORDS, (CELL_RECORDS_ROLE, ""));
         roles.insert(CELL, (CELL_ROLE, ""));
+        for name in &tracing.lattices {
+            roles.insert(name, (LATTICE_ROLE, ""));
+        }
         for (label, name) in &tracing.counts {
             roles.insert(name, ("count", label));
         }
@@ -211,7 +217,7 @@ pub(crate) fn mark(
                 }
                 if let Some((_, mean)) = tracing.mean_columns.iter().find(|(c, _)| *c == at) {
                     put(MEAN_STEP, &mean.step.to_string());
-                    if let Some(grid) = mean.grid {
+                    if let Some(grid) = mean.kept_grid() {
                         put(MEAN_GRID, &grid.to_string());
                     }
                 }
@@ -241,7 +247,7 @@ fn kept_mean(field: &Field) -> Option<Mean> {
     let meta = field.metadata();
     let step = meta.get(MEAN_STEP)?.parse().ok()?;
     let grid = meta.get(MEAN_GRID).and_then(|g| g.parse().ok());
-    Some(Mean { grid, step })
+    Some(Mean::kept(grid, step))
 }
 
 /// Whether a kept table's own column shows a measure, not a group key.
@@ -287,6 +293,8 @@ struct Trace {
     chosen: Vec<(String, String)>,
     /// The fewest records the cell's filters treated alike.
     splits: Option<String>,
+    /// Its means' values' steps, settled in their marks, carried.
+    lattices: Vec<String>,
     /// The least record count a filter kept the cells from.
     suppressed_below: Option<u64>,
 }
@@ -304,6 +312,7 @@ impl Trace {
         let mut drawn = Vec::new();
         let mut chosen = Vec::new();
         let mut splits = None;
+        let mut lattices = Vec::new();
         let mut totals: Vec<(String, [Option<String>; 3])> = Vec::new();
         for field in &schema.fields()[shown_fields(schema).len()..] {
             let (name, label) = (field.name().clone(), label_of(field));
@@ -313,8 +322,10 @@ impl Trace {
                 "drawn" => drawn.push((label, name)),
                 "chosen" => chosen.push((label, name)),
                 "splits" => splits = Some(name),
-                // For comparing releases ([`super::earlier`]).
+                // For comparing releases ([`super::earlier`]), and a
+                // mean's values' step, settled in its marks.
                 CELL_RECORDS_ROLE | CELL_ROLE => {}
+                LATTICE_ROLE => lattices.push(name),
                 role => {
                     let at = TOTAL_ROLES.iter().position(|r| *r == role)?;
                     let names = match totals.iter().position(|(l, _)| *l == label) {
@@ -343,6 +354,7 @@ impl Trace {
             drawn,
             chosen,
             splits,
+            lattices,
             suppressed_below,
         })
     }
@@ -418,6 +430,7 @@ pub(super) fn through_rows(
         // A kept aggregation's cells were never made of copies.
         differences: None,
         splits: trace.splits,
+        lattices: trace.lattices,
         steps: Vec::new(),
         count_columns,
         record_count_columns: (0..user_columns)

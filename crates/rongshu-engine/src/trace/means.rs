@@ -8,12 +8,15 @@
 //! checks judge them under rounding. A variance or standard deviation of
 //! whole numbers is a whole number over n (n - 1) and is judged alike.
 //!
-//! Known gap: the values' step is read from their column's type; values
-//! on a coarser step than it (amounts all in tens) narrow the count more
-//! than the check assumes.
+//! The values' step is their column's type's, and for whole numbers the
+//! coarsest step a cell's values lie on ([`super::lattice`]: amounts all
+//! in tens are on a step of ten). A variance's step is the square of it.
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
+use datafusion::error::Result;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, LogicalPlan, TryCast};
 
 use super::{reads, shows, unaliased};
@@ -26,6 +29,12 @@ pub(crate) struct Mean {
     pub(crate) grid: Option<f64>,
     /// The step it is shown to; 0 where shown as computed.
     pub(crate) step: f64,
+    /// 2 for a variance (its step is the square of the values'), else 1.
+    pub(crate) power: i32,
+    /// The aggregate whose trace column holds each cell's [`lattice`]:
+    /// the values' own step, a multiple of their type's, which the grid
+    /// is to be multiplied by once the release ran ([`Mean::settled`]).
+    lattice: Option<usize>,
 }
 
 impl Mean {
@@ -33,7 +42,7 @@ impl Mean {
     /// computed. The values' step is their column's type's (a whole number,
     /// a decimal's last digit), for a column as it is or cast; computed
     /// values (`x * 1000`) have none known.
-    pub(super) fn of(arg: &Expr, input: &LogicalPlan) -> Mean {
+    pub(super) fn of(arg: &Expr, input: &LogicalPlan, function: &str, at: usize) -> Mean {
         let plain = match arg {
             Expr::Cast(Cast { expr, .. }) | Expr::TryCast(TryCast { expr, .. }) => expr.as_ref(),
             other => other,
@@ -46,12 +55,64 @@ impl Mean {
             }
             _ => None,
         };
-        Mean { grid, step: 0.0 }
+        Mean {
+            grid,
+            step: 0.0,
+            power: if function.starts_with("var") { 2 } else { 1 },
+            // Whole numbers' own step is read from the data.
+            lattice: (grid == Some(1.0)).then_some(at),
+        }
+    }
+
+    /// Kept as a table made it: its grid settled and raised.
+    pub(super) fn kept(grid: Option<f64>, step: f64) -> Mean {
+        Mean {
+            grid,
+            step,
+            power: 1,
+            lattice: None,
+        }
+    }
+
+    /// The grid as the table keeps it: settled, raised to its power.
+    pub(crate) fn kept_grid(self) -> Option<f64> {
+        self.grid.map(|g| g.powi(self.power))
+    }
+
+    /// The aggregate whose values' step is still to be read, if any.
+    pub(super) fn lattice(self) -> Option<usize> {
+        self.lattice
+    }
+
+    /// The trace column of the lattice of the aggregate `at`'s values.
+    pub(super) fn lattice_column(at: usize) -> String {
+        format!("__rongshu_lattice_{at}")
+    }
+
+    /// The mean with its grid multiplied by the coarsest step any cell's
+    /// values lie on (a cell of values all equal says nothing of it),
+    /// read from the release's `batches`.
+    pub(crate) fn settled(self, batches: &[RecordBatch]) -> Result<Mean> {
+        let (Some(at), Some(grid)) = (self.lattice, self.grid) else {
+            return Ok(self);
+        };
+        let name = Mean::lattice_column(at);
+        let mut coarsest = 0_i64;
+        for batch in batches {
+            let steps = batch.column(batch.schema().index_of(&name)?);
+            let steps = steps.as_primitive::<Int64Type>();
+            coarsest = steps.iter().flatten().fold(coarsest, i64::max);
+        }
+        Ok(Mean {
+            grid: Some(grid * coarsest.max(1) as f64),
+            lattice: None,
+            ..self
+        })
     }
 
     /// The shown step over the values' step: 0 where it could tell a count.
     pub(crate) fn coarseness(self) -> f64 {
-        match self.grid {
+        match self.kept_grid() {
             Some(grid) if grid > 0.0 => self.step / grid,
             _ => 0.0,
         }
