@@ -5,14 +5,16 @@
 //! differ by X's rows. Each release's aggregation input is run again with
 //! the ids of the records its rows copy ([`super::copies`]), each table
 //! read (each side of a self-join apart) placing its records in every
-//! cell they fall in; then each read's records are counted cell by cell,
-//! as a cell over copies counts them. Two cells whose reads share records
-//! (ids are tagged by table, so only a table's own meet) may not differ by
-//! fewer of them than a cell may hold.
+//! cell they fall in, with its number of copies there; a kept
+//! aggregation's rows place the records whose ids they kept. Two cells
+//! whose reads share records (ids are tagged by table, so only a table's
+//! own meet) may not differ by fewer of them than a cell may hold, a
+//! record in one only or in other numbers of copies counting as differing.
 //!
 //! Not compared: inputs a second run may read otherwise (a limit, a
-//! window, a random draw), grouping sets, and rows whose records cannot
-//! be told (a kept aggregation's, `DISTINCT`, an inner aggregation).
+//! window, a random draw, the time), grouping sets, and rows whose records
+//! cannot be told (`DISTINCT`, an inner aggregation, a kept aggregation
+//! that kept no ids).
 
 use std::collections::HashMap;
 
