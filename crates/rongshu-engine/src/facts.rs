@@ -71,11 +71,11 @@ pub(crate) fn split(
             .collect();
         totals.push((label.clone(), cells));
     }
-    let mut mean_columns = Vec::with_capacity(tracing.mean_columns.len());
-    for (at, mean) in &tracing.mean_columns {
-        let mean = mean.settled(&batches)?;
-        mean_columns.push((schema.field(*at).name().clone(), mean.coarseness()));
-    }
+    let mean_columns = tracing
+        .settled_means(&batches)?
+        .into_iter()
+        .map(|(at, mean)| (schema.field(at).name().clone(), mean.coarseness()))
+        .collect();
     let keep: Vec<usize> = (0..tracing.user_columns).collect();
     let user_schema: SchemaRef = Arc::new(Schema::new(
         keep.iter()

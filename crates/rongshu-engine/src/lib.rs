@@ -357,9 +357,7 @@ async fn execute(
         // its means' values' steps read from its rows.
         (mut tracing, Mode::Answer, Some(holds)) => {
             if let Some(tracing) = &mut tracing {
-                for (_, mean) in &mut tracing.mean_columns {
-                    *mean = mean.settled(&batches)?;
-                }
+                tracing.mean_columns = tracing.settled_means(&batches)?;
             }
             let schema = trace::mark(&schema, &holds, tracing.as_ref(), &ids);
             (schema, batches, None, true)

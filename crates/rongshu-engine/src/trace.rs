@@ -34,6 +34,7 @@ mod splits;
 
 use std::sync::Arc;
 
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, ScalarValue};
@@ -130,6 +131,16 @@ pub(crate) enum Shape {
 }
 
 impl Tracing {
+    /// Its mean columns with their values' steps read from the rows the
+    /// traced plan gave ([`means::Mean::settled`]).
+    pub(crate) fn settled_means(
+        &self,
+        batches: &[RecordBatch],
+    ) -> Result<Vec<(usize, means::Mean)>> {
+        let settle = |(at, mean): &(usize, means::Mean)| Ok((*at, mean.settled(batches)?));
+        self.mean_columns.iter().map(settle).collect()
+    }
+
     pub(crate) fn records_column(&self) -> Option<&str> {
         (self.shape == Shape::Aggregated).then_some(RECORDS)
     }
@@ -560,8 +571,13 @@ fn through_aggregate(
                     extras.push(filtered(lattice::lattice(arg.clone()), None)?, &column);
                     tracing.lattices.push(column);
                 }
-                let divides = matches!(name, "avg" | "mean");
-                means.push((label.clone(), values, groups + at, mean, divides));
+                means.push(Spread {
+                    label: label.clone(),
+                    values,
+                    column: groups + at,
+                    mean,
+                    divides: matches!(name, "avg" | "mean"),
+                });
             }
             _ => {}
         }
@@ -624,13 +640,11 @@ fn through_aggregate(
     let is_count = |b: usize| fields.get(b).is_some_and(|f| counted(f.name()));
     // Beside the sum of the same values, a mean gives the count it
     // divides by (sum / mean), rounded or not.
-    let beside = |(_, values, _, _, divides): &(String, Values, usize, means::Mean, bool)| {
-        *divides && sums.contains(values)
-    };
+    let beside = |m: &Spread| m.divides && sums.contains(&m.values);
     let (beside_sums, means): (Vec<_>, Vec<_>) = means.into_iter().partition(beside);
-    let beside_sums: Vec<String> = beside_sums.into_iter().map(|(label, ..)| label).collect();
+    let beside_sums: Vec<String> = beside_sums.into_iter().map(|m| m.label).collect();
     // Any other mean or spread, as the columns show it.
-    let mean_at = |b: usize| means.iter().find(|m| m.2 == b).map(|m| m.3);
+    let mean_at = |b: usize| means.iter().find(|m| m.column == b).map(|m| m.mean);
     tracing.mean_columns = (0..user_columns)
         .filter_map(|at| Some((at, means::shown(&chain, at, mean_at)?)))
         .collect();
@@ -661,6 +675,17 @@ fn through_aggregate(
         .collect();
     let (widened, names) = extras.widen(input, &aggregate, &counting, &mut tracing.steps)?;
     Ok((rebuild(chain, widened, &names)?, tracing))
+}
+
+/// A mean, variance or standard deviation of values an aggregation shows.
+struct Spread {
+    label: String,
+    values: Values,
+    /// Its column of the aggregation's output.
+    column: usize,
+    mean: means::Mean,
+    /// Whether it divides their sum by their count (a mean).
+    divides: bool,
 }
 
 /// The columns a sum or mean reads its values from and the filter
@@ -696,16 +721,10 @@ impl Values {
 /// `expr`, over `plan`'s result, over the node below the operators that
 /// carry its columns, unqualified; as it is where it cannot be followed.
 fn from_below(expr: &Expr, plan: &LogicalPlan) -> Expr {
-    let mut followed = expr.clone();
-    let mut node = plan;
-    while carries_columns(node) {
-        match earlier::through(followed.clone(), node) {
-            Ok(down) => followed = down,
-            Err(_) => return expr.clone(),
-        }
-        node = node.inputs()[0];
-    }
-    earlier::unqualified(followed).unwrap_or_else(|_| expr.clone())
+    let (chain, _) = down_chain(plan.clone());
+    earlier::below(expr.clone(), &chain)
+        .and_then(earlier::unqualified)
+        .unwrap_or_else(|_| expr.clone())
 }
 
 /// Whether each grouping set of `group_expr` holds the columns of the

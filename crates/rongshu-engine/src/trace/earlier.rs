@@ -208,11 +208,7 @@ impl Cells {
             let LogicalPlan::Filter(filter) = node else {
                 continue;
             };
-            let mut predicate = filter.predicate.clone();
-            for below in &chain[depth + 1..] {
-                predicate = through(predicate, below).ok()?;
-            }
-            filters.push(predicate);
+            filters.push(below(filter.predicate.clone(), &chain[depth + 1..]).ok()?);
         }
         if filters.iter().any(Expr::is_volatile) {
             return None;
@@ -452,8 +448,14 @@ pub(super) fn keys_of(
     Ok((0..batch.num_rows()).map(key).collect())
 }
 
+/// `expr`, read over the result of `chain` (operators that carry their
+/// input's columns), read over the chain's bottom instead.
+pub(super) fn below(expr: Expr, chain: &[LogicalPlan]) -> Result<Expr> {
+    chain.iter().try_fold(expr, through)
+}
+
 /// `expr`, read over `node`'s result, read over its input instead.
-pub(super) fn through(expr: Expr, node: &LogicalPlan) -> Result<Expr> {
+fn through(expr: Expr, node: &LogicalPlan) -> Result<Expr> {
     let schema = node.schema();
     expr.transform(|e| {
         let Expr::Column(c) = &e else {
