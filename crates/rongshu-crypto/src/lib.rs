@@ -14,5 +14,6 @@ mod token;
 pub use password::{PasswordError, PasswordHasher, PasswordParams, WeakPassword, check_strength};
 pub use reversible::{TokenError, Tokenizer};
 pub use token::{
-    KeyedHasher, Secret, SecretToken, constant_time_eq, random_password, sm3_hex, sm3_hex_of,
+    Fingerprinter, KeyedHasher, Secret, SecretToken, constant_time_eq, random_password, sm3_hex,
+    sm3_hex_of,
 };

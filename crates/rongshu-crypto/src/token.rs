@@ -1,10 +1,12 @@
 //! Random secrets and how they are stored.
 
 use std::fmt;
+use std::hash::Hasher;
 
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
+use siphasher::sip128::{Hasher128, SipHasher24};
 use sm3::{Digest, Sm3};
 
 /// A string that must never reach a log: `Debug` shows only its length.
@@ -124,6 +126,41 @@ impl KeyedHasher {
     }
 }
 
+/// A 128-bit fingerprint of a secret under a key each process draws for
+/// itself (SipHash-2-4, a keyed pseudorandom function): it finds in an
+/// in-memory cache what a secret was already checked to open, without
+/// keeping the secret and without its slower MAC. Never stored: the key
+/// dies with the process.
+pub struct Fingerprinter {
+    key: (u64, u64),
+}
+
+impl Fingerprinter {
+    pub fn new() -> Self {
+        Fingerprinter {
+            key: (OsRng.next_u64(), OsRng.next_u64()),
+        }
+    }
+
+    pub fn of(&self, secret: &str) -> u128 {
+        let mut hasher = SipHasher24::new_with_keys(self.key.0, self.key.1);
+        hasher.write(secret.as_bytes());
+        hasher.finish128().as_u128()
+    }
+}
+
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fingerprinter(<key>)")
+    }
+}
+
 /// A random password that satisfies [`crate::check_strength`]: 16
 /// characters with every class present.
 pub fn random_password() -> String {
@@ -171,6 +208,16 @@ mod tests {
     fn streamed_and_whole_digests_agree() {
         let text = "蓉数".repeat(50_000);
         assert_eq!(sm3_hex_of(text.as_bytes()).unwrap(), sm3_hex(&text));
+    }
+
+    #[test]
+    fn fingerprints_hold_within_a_process_key_only() {
+        let (mine, other) = (Fingerprinter::new(), Fingerprinter::new());
+        let key = "rsk_0123456789abcdef";
+        assert_eq!(mine.of(key), mine.of(key));
+        assert_ne!(mine.of(key), mine.of("rsk_0123456789abcdeF"));
+        assert_ne!(mine.of(key), other.of(key));
+        assert!(!format!("{mine:?}").contains(&format!("{}", mine.key.0)));
     }
 
     #[test]

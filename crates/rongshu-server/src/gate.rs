@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 use rongshu_crypto::sm3_hex;
 use rongshu_ledger::{EntryDraft, Outcome};
-use rongshu_store::{SessionKind, SessionPrincipal};
+use rongshu_store::{Account, ApiKey, SessionKind, SessionPrincipal};
 
 use crate::auth::{KeyRefusal, SESSION_COOKIE, cookie};
 use crate::console;
@@ -316,20 +316,39 @@ async fn api_key(
     cached: bool,
     now: i64,
 ) -> Result<Option<Principal>, ApiError> {
-    let hash = state.keys().hash_hex(token);
-    let (found, stamp) = if cached {
-        match state.data_call_keys().key(state.store(), &hash).await? {
-            Some((key, account, stamp)) => (Some((key, account)), Some(stamp)),
-            None => (None, None),
-        }
+    if cached {
+        let found = (state.data_call_keys())
+            .key(state.store(), state.keys(), token)
+            .await?;
+        let found = found.as_deref();
+        honoured(
+            found.map(|f| (&f.key, &f.account)),
+            front,
+            now,
+            found.map(|f| f.stamp),
+        )
     } else {
-        (state.store().api_key_by_hash(&hash).await?, None)
-    };
-    if let Some(why) = KeyRefusal::of(found.as_ref().map(|(k, a)| (k, a)), front, now) {
+        let found = state
+            .store()
+            .api_key_by_hash(&state.keys().hash_hex(token))
+            .await?;
+        honoured(found.as_ref().map(|(k, a)| (k, a)), front, now, None)
+    }
+}
+
+/// The principal of a key `found` (read under the epoch `stamp`, if
+/// cached), or why it is refused.
+fn honoured(
+    found: Option<(&ApiKey, &Account)>,
+    front: bool,
+    now: i64,
+    stamp: Option<i64>,
+) -> Result<Option<Principal>, ApiError> {
+    if let Some(why) = KeyRefusal::of(found, front, now) {
         return Err(why.into());
     }
     Ok(found.map(|(_, account)| Principal {
-        account,
+        account: account.clone(),
         credential: Credential::ApiKey { stamp },
     }))
 }
