@@ -157,6 +157,14 @@ pub struct Metered {
     pub first_this_month: bool,
 }
 
+impl Metered {
+    /// Uses counted against a product's daily quota and per-minute rate:
+    /// each call and each download is one.
+    pub fn uses(&self) -> i64 {
+        self.calls + self.downloads
+    }
+}
+
 /// Government users pay nothing (public data serves public duties free).
 pub fn is_free_for(party: PartyType) -> bool {
     party != PartyType::User
@@ -176,20 +184,36 @@ pub fn charge(unit: BillingUnit, price_fen: i64, used: Metered, free: bool) -> i
     units.saturating_mul(price_fen)
 }
 
+/// The highest price (or cap) of one billing unit: 100 million yuan.
+/// Anything higher is a slip of the keyboard, and the bound keeps every
+/// meter's sum far inside 64 bits.
+pub const MAX_PRICE_FEN: i64 = 10_000_000_000;
+
 /// Why a price is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PriceRefusal {
     #[error("a price cannot be negative")]
     Negative,
+    #[error("{price_fen} fen is above the highest price of a unit, {MAX_PRICE_FEN} fen")]
+    AboveMaximum { price_fen: i64 },
     #[error("the price {price_fen} fen is above the cap of {cap_fen} fen the authorizing side set")]
     AboveCap { price_fen: i64, cap_fen: i64 },
 }
 
+/// A price or a cap of one unit lies between nothing and [`MAX_PRICE_FEN`].
+pub fn check_amount(price_fen: i64) -> Result<(), PriceRefusal> {
+    if price_fen < 0 {
+        Err(PriceRefusal::Negative)
+    } else if price_fen > MAX_PRICE_FEN {
+        Err(PriceRefusal::AboveMaximum { price_fen })
+    } else {
+        Ok(())
+    }
+}
+
 /// The operator's price must be at or below the authorizing side's cap.
 pub fn check_price(price_fen: i64, cap_fen: Option<i64>) -> Result<(), PriceRefusal> {
-    if price_fen < 0 {
-        return Err(PriceRefusal::Negative);
-    }
+    check_amount(price_fen)?;
     match cap_fen {
         Some(cap_fen) if price_fen > cap_fen => Err(PriceRefusal::AboveCap { price_fen, cap_fen }),
         _ => Ok(()),
@@ -308,6 +332,14 @@ mod tests {
         assert_eq!(charge(BillingUnit::PerDownload, 5, used, false), 0);
         assert_eq!(charge(BillingUnit::PerPeriod, 5000, used, false), 5000);
         assert_eq!(charge(BillingUnit::PerRecord, 5, used, true), 0);
+        let huge = Metered {
+            records: i64::MAX,
+            ..used
+        };
+        assert_eq!(
+            charge(BillingUnit::PerRecord, MAX_PRICE_FEN, huge, false),
+            i64::MAX
+        );
         assert!(is_free_for(PartyType::Provider));
         assert!(!is_free_for(PartyType::User));
     }
@@ -334,6 +366,14 @@ mod tests {
             })
         );
         assert_eq!(check_price(-1, None), Err(PriceRefusal::Negative));
+        assert_eq!(check_price(MAX_PRICE_FEN, None), Ok(()));
+        assert_eq!(
+            check_price(i64::MAX, Some(i64::MAX)),
+            Err(PriceRefusal::AboveMaximum {
+                price_fen: i64::MAX
+            })
+        );
+        assert_eq!(check_amount(-5), Err(PriceRefusal::Negative));
         assert_eq!(price_charged(100, None), 100);
         assert_eq!(price_charged(100, Some(150)), 100);
         assert_eq!(price_charged(100, Some(60)), 60, "a cap lowered later");

@@ -3,7 +3,7 @@
 
 use rongshu_deid::{Level, OutputField, Pipeline, Transform, level::shortfalls};
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::{BillingUnit, check_price};
+use rongshu_domain::supply::{BillingUnit, check_amount, check_price};
 use rongshu_domain::workflow::AuthorizationStatus;
 use rongshu_domain::{Actor, PartyType, Role};
 use rongshu_formats::{ColumnType, OutputColumn};
@@ -464,8 +464,8 @@ impl Products {
                 "only the provider of the product's data sets its price cap",
             ));
         }
-        if cap_fen.is_some_and(|c| c < 0) {
-            return Err(invalid("price_cap_fen", "cannot be negative"));
+        if let Some(cap_fen) = cap_fen {
+            check_amount(cap_fen)?;
         }
         let mut tx = self.store().begin().await?;
         tx.set_price_cap(product.id, cap_fen, self.workflow().now_ms())

@@ -7,6 +7,7 @@
 //! minute's rate against the committed counts of every process.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 
 use rongshu_domain::supply::{BillingUnit, Metered, charge};
 use rongshu_ledger::EntryDraft;
@@ -89,7 +90,7 @@ async fn write_batches(mut writer: UseWriter, mut receiver: mpsc::UnboundedRecei
         let (uses, waiting): (Vec<Use>, Vec<_>) = batch.drain(..).unzip();
         let (started, calls) = (std::time::Instant::now(), uses.len());
         let outcomes = match writer
-            .record(&reads(&uses), |counts| decide(uses, counts))
+            .record(&reads(&uses), |counts| decided_or_failed(uses, counts))
             .await
         {
             Ok(outcomes) => {
@@ -160,6 +161,16 @@ fn reads(uses: &[Use]) -> UseReads {
     reads
 }
 
+/// A bug in deciding fails its own batch, not the recorder: were the
+/// thread to die, every later call of the process would fail with it.
+fn decided_or_failed(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
+    let calls = uses.len();
+    std::panic::catch_unwind(AssertUnwindSafe(|| decide(uses, counts))).unwrap_or_else(|_| {
+        let failed = (0..calls).map(|_| Recorded::Failed("deciding the batch failed".to_owned()));
+        (UseWrites::default(), failed.collect())
+    })
+}
+
 /// Decides each use of a batch in order against what was committed before
 /// it and what the batch itself adds: stale, over the day's quota, over the
 /// minute's rate, or recorded with its meter and charge.
@@ -177,7 +188,8 @@ fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
             let metered = meters.get(&day);
             if let Some(quota) = used.daily_call_quota {
                 let before = counts.day_calls.get(&day).copied().unwrap_or(0);
-                if before + metered.map_or(0, |u| u.calls) + used.used.calls > quota {
+                let uses = before.saturating_add(metered.map_or(0, |u| u.uses()));
+                if uses.saturating_add(used.used.uses()) > quota {
                     return Recorded::QuotaExceeded(quota);
                 }
             }
@@ -185,10 +197,10 @@ fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
                 let minute = minute_of(&used);
                 let before = counts.minute_calls.get(&minute).copied().unwrap_or(0);
                 let added = minutes.entry(minute).or_default();
-                if before + *added + used.used.calls > rate {
+                if before.saturating_add(*added + used.used.uses()) > rate {
                     return Recorded::RateLimited(rate);
                 }
-                *added += used.used.calls;
+                *added += used.used.uses();
             }
             let mut charged = used.used;
             if charged_per_period(&used) {
@@ -205,10 +217,7 @@ fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
                 downloads: 0,
                 amount_fen: 0,
             });
-            usage.calls += used.used.calls;
-            usage.records += used.used.records;
-            usage.downloads += used.used.downloads;
-            usage.amount_fen += amount;
+            usage.add(used.used, amount);
             entries.push(used.entry);
             Recorded::Done
         })
@@ -302,6 +311,44 @@ mod tests {
         assert!(matches!(outcomes[2], Recorded::QuotaExceeded(5)));
         assert_eq!(writes.usage[0].calls, 2);
         assert_eq!(reads(&[quoted()]).day_calls.len(), 1);
+    }
+
+    #[test]
+    fn downloads_count_against_the_quota_and_the_rate_like_calls() {
+        let download = || Use {
+            used: Metered {
+                calls: 0,
+                downloads: 1,
+                records: 5_000,
+                first_this_month: false,
+            },
+            daily_call_quota: Some(2),
+            rate_per_minute: Some(5),
+            ..call(10)
+        };
+        let mut committed = counts();
+        committed.day_calls.insert(day_of(&download()), 1);
+        let (writes, outcomes) = decide(vec![download(), download()], &committed);
+        assert!(matches!(outcomes[0], Recorded::Done));
+        assert!(matches!(outcomes[1], Recorded::QuotaExceeded(2)));
+        assert_eq!(writes.usage[0].downloads, 1);
+        assert_eq!(writes.minutes[0].1, 1, "the minute counts the download");
+    }
+
+    #[test]
+    fn charges_of_the_highest_price_saturate_instead_of_wrapping() {
+        let dear = || Use {
+            unit: BillingUnit::PerRecord,
+            price_fen: rongshu_domain::supply::MAX_PRICE_FEN,
+            used: Metered {
+                records: i64::MAX / 2,
+                ..call(10).used
+            },
+            ..call(10)
+        };
+        let (writes, outcomes) = decide(vec![dear(), dear(), dear()], &counts());
+        assert_eq!(done(&outcomes), 3);
+        assert_eq!(writes.usage[0].amount_fen, i64::MAX);
     }
 
     #[test]

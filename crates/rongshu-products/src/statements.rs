@@ -55,6 +55,12 @@ fn sees_all(actor: &Actor) -> bool {
 
 /// The first and last day of a `YYYY-MM` month.
 fn month_days(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    // Exactly `YYYY-MM`: chrono alone takes `2026-1`, `+2026-12` or `-2026-01`.
+    let (year, number) = month.split_once('-')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(number, 2) || year == "0000" {
+        return None;
+    }
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
     let next = if first.month() == 12 {
         NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)?
@@ -128,13 +134,13 @@ impl Products {
             line.calls += u.calls;
             line.records += u.records;
             line.downloads += u.downloads;
-            line.amount_fen += u.amount_fen;
+            line.amount_fen = line.amount_fen.saturating_add(u.amount_fen);
         }
         let lines: Vec<StatementLine> = lines.into_values().collect();
         Ok(Statement {
             org_id,
             month: month.to_owned(),
-            total_fen: lines.iter().map(|l| l.amount_fen).sum(),
+            total_fen: (lines.iter()).fold(0, |total: i64, l| total.saturating_add(l.amount_fen)),
             lines,
         })
     }
@@ -174,5 +180,16 @@ mod tests {
         );
         assert_eq!(days("2026-13"), None);
         assert_eq!(days("November"), None);
+        for odd in [
+            "2026-1",
+            "+2026-12",
+            "-2026-01",
+            "0000-01",
+            "2026-012",
+            "２０２６-01",
+            "2026-1 ",
+        ] {
+            assert_eq!(days(odd), None, "{odd}");
+        }
     }
 }

@@ -31,7 +31,7 @@
     xhr.addEventListener("load", function () {
       var reply = {};
       try { reply = JSON.parse(xhr.responseText); } catch (ignored) { reply = {}; }
-      if (xhr.status === 201) { done(reply); } else { fail(reply.detail || ("HTTP " + xhr.status)); }
+      if (xhr.status === 201) { done(reply); } else { fail(reply.title || ("HTTP " + xhr.status)); }
     });
     xhr.addEventListener("error", function () { fail("network error"); });
     bar.hidden = false;

@@ -30,7 +30,7 @@
     fetch(url, { credentials: "same-origin", headers: { accept: "application/zip" } })
       .then(function (response) {
         if (!response.ok) {
-          return response.json().then(function (p) { throw new Error(p.detail || ("HTTP " + response.status)); },
+          return response.json().then(function (p) { throw new Error(p.title || ("HTTP " + response.status)); },
             function () { throw new Error("HTTP " + response.status); });
         }
         var name = (response.headers.get("content-disposition") || "").split("filename=\"")[1];

@@ -177,9 +177,9 @@ pub enum ApiError {
     /// de-identification level).
     #[error("{0}")]
     ExceedsAuthorization(String),
-    /// The operator's price is above the authorizing side's cap.
+    /// A price or cap out of bounds, or above the authorizing side's cap.
     #[error(transparent)]
-    AboveCap(PriceRefusal),
+    Price(PriceRefusal),
     /// The product's resource has no delivered version to serve.
     #[error("{0} has no delivered version yet")]
     NoVersion(String),
@@ -275,7 +275,7 @@ impl From<ProductError> for ApiError {
             e @ (ProductError::Exceeds(_) | ProductError::NotAuthorized { .. }) => {
                 ApiError::ExceedsAuthorization(e.to_string())
             }
-            ProductError::Price(refusal) => ApiError::AboveCap(refusal),
+            ProductError::Price(refusal) => ApiError::Price(refusal),
             ProductError::NoVersion(code) => ApiError::NoVersion(code),
             ProductError::ModeNotOffered(mode) => ApiError::ModeNotOffered(mode),
             ProductError::Refused(Refusal::Use(refusal)) => ApiError::UseRefused(refusal),
@@ -438,8 +438,9 @@ impl ApiError {
             ApiError::InvalidProduct { .. } => "product.invalid",
             ApiError::InvalidPipeline(_) => "product.invalid-pipeline",
             ApiError::ExceedsAuthorization(_) => "product.exceeds-authorization",
-            ApiError::AboveCap(PriceRefusal::AboveCap { .. }) => "pricing.above-cap",
-            ApiError::AboveCap(PriceRefusal::Negative) => "pricing.negative",
+            ApiError::Price(PriceRefusal::AboveCap { .. }) => "pricing.above-cap",
+            ApiError::Price(PriceRefusal::Negative) => "pricing.negative",
+            ApiError::Price(PriceRefusal::AboveMaximum { .. }) => "pricing.above-maximum",
             ApiError::NoVersion(_) => "product.no-version",
             ApiError::ModeNotOffered(_) => "product.mode-not-offered",
             ApiError::Supply(refusal) => match refusal {
@@ -499,7 +500,7 @@ impl ApiError {
             ApiError::InvalidProduct { .. }
             | ApiError::InvalidPipeline(_)
             | ApiError::ExceedsAuthorization(_)
-            | ApiError::AboveCap(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::Price(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Transition(e) if e.is_wrong_party() => StatusCode::FORBIDDEN,
             ApiError::Transition(_)
             | ApiError::Signature(_)
@@ -585,6 +586,34 @@ pub(crate) struct ProblemInfo {
     pub field: Option<&'static str>,
 }
 
+impl ProblemInfo {
+    /// The problem as `application/problem+json` under `title`: the
+    /// status's reason phrase, or on the console the code's own words in
+    /// the reader's language.
+    pub(crate) fn response(
+        &self,
+        status: StatusCode,
+        title: String,
+        request_id: String,
+    ) -> Response {
+        let body = Problem {
+            kind: format!("urn:rongshu:problem:{}", self.code),
+            title,
+            status: status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            field: self.field,
+            request_id,
+        };
+        let mut response = (status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
 impl ApiError {
     /// A request field the route cannot accept, and why.
     pub(crate) fn invalid(field: &'static str, problem: impl Into<Cow<'static, str>>) -> ApiError {
@@ -602,21 +631,13 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(request_id = %request_id, error = ?self, "request failed");
         }
-        let detail = self.to_string();
-        let body = Problem {
-            kind: format!("urn:rongshu:problem:{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            detail: detail.clone(),
-            code: self.code().to_owned(),
+        let info = ProblemInfo {
+            code: self.code(),
+            detail: self.to_string(),
             field: self.field(),
-            request_id,
         };
-        let mut response = (status, Json(body)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
+        let mut response = info.response(status, title, request_id);
         if let ApiError::Supply(refusal) = &self
             && let Some(secs) = refusal.retry_after_secs(crate::state::now_ms())
         {
@@ -624,11 +645,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        response.extensions_mut().insert(ProblemInfo {
-            code: self.code(),
-            detail,
-            field: self.field(),
-        });
+        response.extensions_mut().insert(info);
         response
     }
 }

@@ -164,8 +164,12 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
     state
         .metrics()
         .observe(spec.path, spec.method.as_str(), status, elapsed);
-    if spec.surface == Surface::Console && wants_html {
-        response = console_error(response, &method, &target, lang, &request_id);
+    if spec.surface == Surface::Console {
+        response = if wants_html {
+            console_error(response, &method, &target, lang, &request_id)
+        } else {
+            console_problem(response, lang, &request_id)
+        };
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
@@ -226,6 +230,26 @@ fn console_error(
     *page.status_mut() = status;
     page.extensions_mut().insert(problem);
     page
+}
+
+/// A problem the console's own scripts fetched (a download, an upload):
+/// titled in the reader's language, since the detail is in English.
+fn console_problem(response: Response, lang: console::i18n::Lang, request_id: &str) -> Response {
+    let Some(problem) = response.extensions().get::<ProblemInfo>().cloned() else {
+        return response;
+    };
+    let title = console::i18n::problem_text(problem.code)
+        .get(lang)
+        .to_owned();
+    let (parts, _) = response.into_parts();
+    let mut localized = problem.response(parts.status, title, request_id.to_owned());
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            localized.headers_mut().insert(name, value.clone());
+        }
+    }
+    localized.extensions_mut().insert(problem);
+    localized
 }
 
 async fn ledger(

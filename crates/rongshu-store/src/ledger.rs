@@ -317,8 +317,12 @@ async fn recorded_anchor(conn: &mut AnyConnection) -> Result<Option<ChainPoint>,
 impl Store {
     /// Appends one entry in a transaction of its own: for events with no
     /// other change to commit, such as a denied request.
+    /// Appends one entry alone (a denial, an audited read). It leaves the
+    /// access epoch: nothing cached rests on entries, and refusals a caller
+    /// can provoke at will would otherwise void every process's caches and
+    /// send other organisations' calls in flight back to be admitted again.
     pub async fn append(&self, draft: EntryDraft) -> Result<Entry, StoreError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _) = self.begin_uses().await?;
         let entry = tx.append(draft).await?;
         tx.commit().await?;
         Ok(entry)

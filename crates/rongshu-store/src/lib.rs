@@ -8,7 +8,8 @@
 //! its first statement: changes and their ledger entries commit together,
 //! and appends are serialised across every server sharing the database.
 //! Locking the head also moves the access epoch on (see [`Store::begin`]),
-//! except in the batches that record data calls ([`UseWriter`]).
+//! except in the batches that record data calls ([`UseWriter`]) and in
+//! entries appended alone ([`Store::append`]).
 
 mod accounts;
 mod agreements;

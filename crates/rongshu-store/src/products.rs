@@ -2,7 +2,7 @@
 //! use (Art. 4).
 
 use rongshu_domain::resource::ServiceMode;
-use rongshu_domain::supply::{BillingUnit, SuspensionScope, SuspensionStatus};
+use rongshu_domain::supply::{BillingUnit, Metered, SuspensionScope, SuspensionStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -93,6 +93,21 @@ pub struct Usage {
     pub records: i64,
     pub downloads: i64,
     pub amount_fen: i64,
+}
+
+impl Usage {
+    /// Uses counted against a quota and a rate, as [`Metered::uses`].
+    pub fn uses(&self) -> i64 {
+        self.calls + self.downloads
+    }
+
+    /// Adds one use and its charge, saturating rather than wrapping.
+    pub fn add(&mut self, used: Metered, amount_fen: i64) {
+        self.calls = self.calls.saturating_add(used.calls);
+        self.records = self.records.saturating_add(used.records);
+        self.downloads = self.downloads.saturating_add(used.downloads);
+        self.amount_fen = self.amount_fen.saturating_add(amount_fen);
+    }
 }
 
 /// When an organisation first used a product.

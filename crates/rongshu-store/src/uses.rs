@@ -22,19 +22,22 @@ use crate::{Backend, SQLITE_PRAGMAS, Store, StoreError, Usage, WriteTx};
 /// Locks the head without moving it or the epoch, reading both.
 const LOCK_HEAD: &str = "UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING epoch, seq, hash";
 pub(crate) const MOVE_HEAD: &str = "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1";
-const CALLS_ON_DAY: &str =
-    "SELECT calls FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3";
+/// Uses counted against the day's quota: calls and downloads.
+const CALLS_ON_DAY: &str = "SELECT calls + downloads FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3";
 const CALLS_IN_MINUTE: &str =
     "SELECT calls FROM product_minutes WHERE product_id = $1 AND org_id = $2 AND minute = $3";
 const USED_SINCE: &str =
     "SELECT 1 FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day >= $3 LIMIT 1";
+/// Amounts saturate at the largest 64-bit number (SQLite would turn an
+/// overflowing sum into a float, PostgreSQL refuse the batch).
 const METER: &str = "INSERT INTO product_usage (product_id, org_id, day, calls, records, \
      downloads, amount_fen) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (product_id, org_id, day) DO UPDATE SET \
      calls = product_usage.calls + excluded.calls, \
      records = product_usage.records + excluded.records, \
      downloads = product_usage.downloads + excluded.downloads, \
-     amount_fen = product_usage.amount_fen + excluded.amount_fen";
+     amount_fen = CASE WHEN product_usage.amount_fen > 9223372036854775807 - excluded.amount_fen \
+     THEN 9223372036854775807 ELSE product_usage.amount_fen + excluded.amount_fen END";
 /// Minutes before the one preceding the current are no longer counted.
 const FORGET_MINUTES: &str = "DELETE FROM product_minutes WHERE minute < $1";
 const COUNT_MINUTE: &str = "INSERT INTO product_minutes (product_id, org_id, minute, calls) \

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rongshu_domain::PartyType;
 use rongshu_domain::resource::{ServiceMode, UpdateFrequency};
 use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
-use rongshu_ledger::EntryDraft;
+use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::testing::on_every_backend;
 use rongshu_store::{
     AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput, Registration,
@@ -389,7 +389,7 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
 }
 
 #[tokio::test]
-async fn every_change_but_a_batch_of_uses_moves_the_access_epoch() {
+async fn every_change_but_a_batch_of_uses_or_a_lone_entry_moves_the_access_epoch() {
     on_every_backend(|db| async move {
         let store = &db.store;
         let (tx, before) = store.begin_uses().await.unwrap();
@@ -407,6 +407,14 @@ async fn every_change_but_a_batch_of_uses_moves_the_access_epoch() {
         let (tx, still) = store.begin_uses().await.unwrap();
         drop(tx);
         assert_eq!(still, after, "a change rolled back is no change");
+        let denial = EntryDraft {
+            outcome: Outcome::Denied,
+            ..EntryDraft::new(0, "product.query", "product")
+        };
+        store.append(denial).await.unwrap();
+        let (tx, denied) = store.begin_uses().await.unwrap();
+        drop(tx);
+        assert_eq!(denied, after, "an entry appended alone changes no access");
 
         // Another process sees the epoch only through the database.
         let other = Store::connect(&db.url).await.unwrap();

@@ -739,6 +739,7 @@ async fn a_researcher_downloads_a_product_watching_its_progress() {
                 "{said}"
             );
             b.screenshot("product-download.png").await;
+            refused_download_speaks_chinese(b).await;
             return;
         }
         assert!(
@@ -749,6 +750,36 @@ async fn a_researcher_downloads_a_product_watching_its_progress() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the download did not finish");
+}
+
+/// A refused download says why in the console's language, not in the
+/// problem's English detail.
+async fn refused_download_speaks_chinese(b: &Browser) {
+    let bogus = json!({
+        "script": "var s = document.querySelector('select[name=format]'); \
+                   var o = document.createElement('option'); o.value = 'docx'; \
+                   s.appendChild(o); s.value = 'docx';",
+        "args": [],
+    });
+    b.cmd(reqwest::Method::POST, "/execute/sync", Some(bogus))
+        .await;
+    b.click("#download button").await;
+    let probe = json!({
+        "script": "var s = document.querySelector('#download [role=status]'); \
+                   return [s.className, s.textContent];",
+        "args": [],
+    });
+    for _ in 0..200 {
+        let seen = b
+            .cmd(reqwest::Method::POST, "/execute/sync", Some(probe.clone()))
+            .await;
+        if seen[0] == json!("notice error") {
+            assert_eq!(seen[1], json!("填写的内容不符合要求。"));
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the refused download said nothing");
 }
 
 #[tokio::test]

@@ -1000,6 +1000,21 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
+        for (cap, code) in [
+            (json!(-1), "pricing.negative"),
+            (json!(i64::MAX), "pricing.above-maximum"),
+        ] {
+            let r = http
+                .put(format!(
+                    "{url_a}/api/v1/products/registrations-query/price-cap"
+                ))
+                .bearer_auth(&provider)
+                .json(&json!({ "price_cap_fen": cap }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(outcome(r).await, (422, code.to_owned()));
+        }
         let mut product = http
             .get(format!("{url_b}/api/v1/products/registrations-query"))
             .bearer_auth(&operator)
@@ -1024,6 +1039,15 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
             .await
             .unwrap();
         assert_eq!(outcome(r).await, (422, "pricing.above-cap".to_owned()));
+        product["price_fen"] = json!(5_000_000_000_000_000_000_i64);
+        let r = http
+            .put(format!("{url_b}/api/v1/products/registrations-query"))
+            .bearer_auth(&operator)
+            .json(&product)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(outcome(r).await, (422, "pricing.above-maximum".to_owned()));
 
         // B's cached key is honoured until the user revokes it through A:
         // the very next call on B is refused.

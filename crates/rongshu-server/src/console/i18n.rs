@@ -432,6 +432,14 @@ pub(crate) fn problem_text(code: &str) -> T {
             "The price is above the authorizing side's cap.",
         ),
         "pricing.negative" => T("价格不能为负数。", "A price cannot be negative."),
+        "pricing.above-maximum" => T(
+            "单价超过平台上限（1 亿元），请核对金额（单位为分）。",
+            "The price is above the platform's highest unit price (100 million yuan): check the amount, in fen.",
+        ),
+        "product.mode-not-offered" => T(
+            "该产品不提供此服务方式。",
+            "The product does not offer this mode of service.",
+        ),
         "sandbox.not-allowed" => T(
             "沙箱每次只运行一条 SELECT 查询或 CREATE TABLE … AS SELECT，不能读写文件或网址。",
             "The sandbox runs one SELECT, or CREATE TABLE … AS SELECT, at a time; no files or URLs.",
@@ -497,6 +505,38 @@ pub(crate) fn problem_text(code: &str) -> T {
         "use.suspended" => T(
             "市大数据中心已暂停该数据的供给。",
             "The Big Data Center has suspended this supply.",
+        ),
+        "use.quota-exceeded" => T(
+            "今日调用次数已达该产品的上限，请明日再试。",
+            "Today's quota of uses of this product is spent: try again tomorrow.",
+        ),
+        "use.rate-limited" => T(
+            "调用过于频繁，请稍后再试。",
+            "Too many uses this minute: try again shortly.",
+        ),
+        "use.retry" => T(
+            "调用期间平台的授权或供给状态发生变化，请重试。",
+            "The platform's grants or supply changed while the call ran: try again.",
+        ),
+        "use.authorization-terminated" => T(
+            "该数据的授权已终止，不能再使用。",
+            "The authorization of this data was terminated: it can no longer be used.",
+        ),
+        "use.outside-term" => T(
+            "数据利用协议不在有效期内。",
+            "The data use agreement is not in its term.",
+        ),
+        "use.agreement-not-signed" => T(
+            "数据利用协议尚未经各方签署生效。",
+            "The data use agreement is not yet signed by every party.",
+        ),
+        "use.mode-not-authorized" => T(
+            "授权不包括此服务方式。",
+            "The authorization does not cover this mode of service.",
+        ),
+        "internal.recording" => T(
+            "本次使用未能记入台账，未提供数据，请稍后重试。",
+            "The use could not be recorded in the ledger, so no data was served: try again later.",
         ),
         code if code.starts_with("workflow.") => T(
             "该事项当前状态下不能进行此操作。",
