@@ -3,7 +3,7 @@
 
 use rongshu_crypto::seal::{MasterKey, SealError};
 use rongshu_ledger::Attribution;
-use rongshu_store::{Sealed, Store};
+use rongshu_store::{Sealed, Store, UseScope};
 
 use crate::{DeliveryError, key_context};
 
@@ -95,7 +95,7 @@ pub async fn rewrap_all(
             count += 1;
         }
     }
-    for feedback in store.feedback(None).await? {
+    for feedback in store.feedback(UseScope::All).await? {
         if let Some(file) = feedback.file.filter(|f| f.master_key_id != new_id) {
             let context =
                 rongshu_workflow::feedback_file_context(feedback.org_id, feedback.product_id);

@@ -17,6 +17,7 @@ pub mod workflow;
 pub use access::{Access, Actor, Denial, Grant, LedgerScope, PartySet, RoleSet};
 pub use lockout::{FailureOutcome, LockoutPolicy};
 pub use names::{
-    BadName, check_display_name, check_organization_code, check_resource_code, check_username,
+    BadName, check_display_name, check_file_name, check_organization_code, check_product_code,
+    check_resource_code, check_username,
 };
 pub use party::{PartyType, Role, UnknownName};

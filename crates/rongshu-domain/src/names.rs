@@ -1,5 +1,5 @@
-//! Rules for the names people choose: organisation codes, user names,
-//! display names.
+//! Rules for the names people choose: organisation, resource and product
+//! codes, user names, display names, names of uploaded files.
 
 /// Why a chosen name was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +16,14 @@ pub enum BadName {
         "resource codes have 2 to 64 characters: lower-case letters, digits and hyphens, starting with a letter"
     )]
     ResourceCode,
+    #[error(
+        "product codes have 2 to 64 characters: lower-case letters, digits and hyphens, starting with a letter"
+    )]
+    ProductCode,
+    #[error(
+        "file names have 1 to 255 characters, no control characters and no '/' or '\\', and are not '.' or '..'"
+    )]
+    FileName,
 }
 
 pub fn check_organization_code(code: &str) -> Result<(), BadName> {
@@ -32,16 +40,32 @@ pub fn check_organization_code(code: &str) -> Result<(), BadName> {
 
 /// A resource's code names it in URLs and in the CKAN API (`name`).
 pub fn check_resource_code(code: &str) -> Result<(), BadName> {
-    let ok = (2..=64).contains(&code.len())
+    is_url_code(code).then_some(()).ok_or(BadName::ResourceCode)
+}
+
+/// A product's code names it in URLs and API calls, like a resource's.
+pub fn check_product_code(code: &str) -> Result<(), BadName> {
+    is_url_code(code).then_some(()).ok_or(BadName::ProductCode)
+}
+
+fn is_url_code(code: &str) -> bool {
+    (2..=64).contains(&code.len())
         && code.starts_with(|c: char| c.is_ascii_lowercase())
         && code
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(BadName::ResourceCode)
-    }
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// An uploaded file's name is shown in pages and offered again as a
+/// download's name: one plain name, never a path.
+pub fn check_file_name(name: &str) -> Result<(), BadName> {
+    let ok = (1..=255).contains(&name.chars().count())
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\')
+        && name != "."
+        && name != "..";
+    if ok { Ok(()) } else { Err(BadName::FileName) }
 }
 
 pub fn check_username(name: &str) -> Result<(), BadName> {
@@ -77,6 +101,30 @@ mod tests {
                 Err(BadName::OrganizationCode),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn file_names() {
+        for ok in [
+            "风控模型说明.pdf",
+            "a",
+            "report v2 (final).docx",
+            &"名".repeat(255),
+        ] {
+            assert_eq!(check_file_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../etc/passwd",
+            "a\\b",
+            "a\0b.txt",
+            "a\r\nb",
+            &"名".repeat(256),
+        ] {
+            assert_eq!(check_file_name(bad), Err(BadName::FileName), "{bad:?}");
         }
     }
 

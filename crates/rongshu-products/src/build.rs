@@ -61,12 +61,16 @@ pub(crate) fn new_key_material() -> [u8; rongshu_deid::PRODUCT_KEY_BYTES] {
     material
 }
 
-/// Reads a pipeline document in JSON (starting with `{`) or TOML.
+/// Reads a pipeline document in JSON (starting with `{`) or TOML. A JSON
+/// array is JSON too, so that its error says so: a TOML table header
+/// (`[[steps]]`) also starts with `[`.
 pub(crate) fn parse_pipeline(text: &str) -> Result<Pipeline, ProductError> {
     let text = text.trim();
+    let json_array =
+        || text.starts_with('[') && serde_json::from_str::<serde_json::Value>(text).is_ok();
     Ok(if text.is_empty() {
         Pipeline::default()
-    } else if text.starts_with('{') {
+    } else if text.starts_with('{') || json_array() {
         Pipeline::from_json(text)?
     } else {
         Pipeline::from_toml(text)?
@@ -163,20 +167,20 @@ pub(crate) fn exceeds(
     }
 }
 
-/// Fields of `resource_id` the authorization covers; empty means all.
-fn authorized_fields(
-    authorization: &Authorization,
-    resource_id: i64,
-) -> Result<&[String], ProductError> {
+/// Fields of `resource` the authorization covers; empty means all.
+fn authorized_fields<'a>(
+    authorization: &'a Authorization,
+    resource: &Resource,
+) -> Result<&'a [String], ProductError> {
     authorization
         .scope
         .resources
         .iter()
-        .find(|r| r.resource_id == resource_id)
+        .find(|r| r.resource_id == resource.id)
         .map(|r| r.fields.as_slice())
         .ok_or_else(|| ProductError::NotAuthorized {
             what: "resource",
-            name: resource_id.to_string(),
+            name: resource.code.clone(),
         })
 }
 
@@ -305,7 +309,7 @@ impl Products {
         &self,
         draft: &ProductDraft,
     ) -> Result<(ProductInput, i64), ProductError> {
-        rongshu_domain::check_resource_code(&draft.code)
+        rongshu_domain::check_product_code(&draft.code)
             .map_err(|e| invalid("code", e.to_string()))?;
         let name = draft.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -319,11 +323,17 @@ impl Products {
                 "was terminated; nothing can be built on it",
             ));
         }
-        let allowed = authorized_fields(&authorization, resource.id)?;
+        let allowed = authorized_fields(&authorization, &resource)?;
         if draft.modes.is_empty() {
             return Err(invalid("modes", "name at least one mode"));
         }
-        for mode in &draft.modes {
+        for (at, mode) in draft.modes.iter().enumerate() {
+            if draft.modes[..at].contains(mode) {
+                return Err(invalid(
+                    "modes",
+                    format!("{} is named twice", mode.as_str()),
+                ));
+            }
             if !PRODUCT_MODES.contains(mode) {
                 return Err(invalid(
                     "modes",

@@ -10,9 +10,12 @@ use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{ConsultingStatus, FEEDBACK_KINDS, Metered};
 use rongshu_domain::{Actor, PartyType, Role};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
-use rongshu_store::{ConsultingMessage, ConsultingOrder, Feedback, NewFeedback, SealedFile};
+use rongshu_store::{
+    ConsultingMessage, ConsultingOrder, Feedback, NewFeedback, SealedFile, UseScope,
+};
 use rongshu_workflow::To;
 
+use crate::oversight::{feedback_read_by, sees_all};
 use crate::{Caller, ProductError, Products};
 
 /// Largest deliverable or feedback file, in bytes.
@@ -57,13 +60,6 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, ProductE
         });
     }
     Ok(value.to_owned())
-}
-
-fn sees_all(actor: &Actor) -> bool {
-    matches!(
-        actor.party,
-        PartyType::Operator | PartyType::BigDataCenter | PartyType::Governance
-    )
 }
 
 impl Products {
@@ -307,14 +303,19 @@ impl Products {
 
     /// An uploaded file sealed under the master key to `context`.
     fn sealed_file(&self, a: Attachment, context: &[u8]) -> Result<SealedFile, ProductError> {
-        if a.bytes.len() > MAX_FILE_BYTES || a.file_name.trim().is_empty() {
+        let file_name = a.file_name.trim();
+        rongshu_domain::check_file_name(file_name).map_err(|e| ProductError::Invalid {
+            field: "file_name",
+            problem: e.to_string(),
+        })?;
+        if a.bytes.is_empty() || a.bytes.len() > MAX_FILE_BYTES {
             return Err(ProductError::Invalid {
                 field: "file",
-                problem: format!("is named and at most {MAX_FILE_BYTES} bytes"),
+                problem: format!("has 1 to {MAX_FILE_BYTES} bytes"),
             });
         }
         Ok(SealedFile {
-            file_name: a.file_name.trim().to_owned(),
+            file_name: file_name.to_owned(),
             byte_size: a.bytes.len() as i64,
             digest: rongshu_crypto::sm3_hex_of(&a.bytes[..])
                 .map_err(rongshu_formats::FormatError::Io)?,
@@ -414,7 +415,7 @@ impl Products {
         })
         .await?;
         tx.commit().await?;
-        let mine = self.store().feedback(Some(actor.org_id)).await?;
+        let mine = self.store().feedback(UseScope::Own(actor.org_id)).await?;
         Ok(mine.into_iter().find(|f| f.id == id).expect("just filed"))
     }
 
@@ -426,10 +427,9 @@ impl Products {
         by: &impl Attribution,
         id: i64,
     ) -> Result<(String, Vec<u8>), ProductError> {
-        let org = (!sees_all(actor)).then_some(actor.org_id);
         let feedback = self
             .store()
-            .feedback(org)
+            .feedback(feedback_read_by(actor))
             .await?
             .into_iter()
             .find(|f| f.id == id)
@@ -453,8 +453,7 @@ impl Products {
     }
 
     pub async fn feedback(&self, actor: &Actor) -> Result<Vec<Feedback>, ProductError> {
-        let org = (!sees_all(actor)).then_some(actor.org_id);
-        Ok(self.store().feedback(org).await?)
+        Ok(self.store().feedback(feedback_read_by(actor)).await?)
     }
 
     /// Users whose feedback on a product is overdue: first used more than
@@ -470,7 +469,7 @@ impl Products {
         }
         let today = self.workflow().today();
         let first = self.store().first_uses(None).await?;
-        let filed = self.store().feedback(None).await?;
+        let filed = self.store().feedback(UseScope::All).await?;
         let products = self.store().products().await?;
         Ok(first
             .into_iter()

@@ -20,6 +20,7 @@ mod calls;
 pub mod consulting;
 mod download;
 mod error;
+mod oversight;
 pub mod preview;
 mod recorder;
 pub mod sandbox;

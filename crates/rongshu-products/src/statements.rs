@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use rongshu_domain::Actor;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, price_charged};
-use rongshu_domain::{Actor, PartyType};
-use rongshu_store::Usage;
+use rongshu_store::{Usage, UseScope};
 
+use crate::oversight::{sees_all, use_followed_by};
 use crate::{ProductError, Products};
 
 /// One product's line on a statement.
@@ -44,15 +45,6 @@ pub struct PriceEntry {
     pub price_cap_fen: Option<i64>,
 }
 
-/// Parties that see every organisation's use: the operator runs the
-/// platform, the Big Data Center and the Office supervise it.
-fn sees_all(actor: &Actor) -> bool {
-    matches!(
-        actor.party,
-        PartyType::Operator | PartyType::BigDataCenter | PartyType::Governance
-    )
-}
-
 /// The first and last day of a `YYYY-MM` month.
 fn month_days(month: &str) -> Option<(NaiveDate, NaiveDate)> {
     // Exactly `YYYY-MM`: chrono alone takes `2026-1`, `+2026-12` or `-2026-01`.
@@ -72,7 +64,7 @@ fn month_days(month: &str) -> Option<(NaiveDate, NaiveDate)> {
 
 impl Products {
     /// Metered use between two days: all of it for the parties that
-    /// supervise, an organisation's own otherwise.
+    /// supervise, an organisation's own and the use of its data otherwise.
     pub async fn usage(
         &self,
         actor: &Actor,
@@ -85,10 +77,13 @@ impl Products {
                 problem: format!("{until} comes before from {from}"),
             });
         }
-        let org = (!sees_all(actor)).then_some(actor.org_id);
         Ok(self
             .store()
-            .usage(org, &from.to_string(), &until.to_string())
+            .usage(
+                use_followed_by(actor),
+                &from.to_string(),
+                &until.to_string(),
+            )
             .await?)
     }
 
@@ -111,7 +106,7 @@ impl Products {
         self.store().organization(org_id).await?;
         let used = self
             .store()
-            .usage(Some(org_id), &first.to_string(), &last.to_string())
+            .usage(UseScope::Own(org_id), &first.to_string(), &last.to_string())
             .await?;
         let products: BTreeMap<i64, (String, String)> = self
             .store()

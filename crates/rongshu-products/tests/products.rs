@@ -11,8 +11,8 @@ use rongshu_formats::OutputFormat;
 use rongshu_products::consulting::{Attachment, FeedbackDraft};
 use rongshu_products::testing::{FIELDS, Ledger, World, WorldOptions, caller, world, world_with};
 use rongshu_products::{ProductDraft, ProductError, Products, Refusal, Verdict};
-use rongshu_store::StoreError;
 use rongshu_store::testing::on_every_backend;
+use rongshu_store::{StoreError, UseScope};
 use rongshu_workflow::UseRefusal;
 
 /// Feedback with a link only.
@@ -81,6 +81,21 @@ async fn a_product_is_built_only_within_its_authorization() {
             w.products.save(&w.operator, &ledger, &sandbox, None).await.unwrap_err(),
             ProductError::NotAuthorized { what: "mode", .. }
         ));
+        let mut twice = draft(&w, MASKED);
+        twice.modes.push(ServiceMode::QueryApi);
+        assert!(matches!(
+            w.products.save(&w.operator, &ledger, &twice, None).await.unwrap_err(),
+            ProductError::InvalidProduct { field: "modes", .. }
+        ), "a mode named twice");
+        let array = w.products.save(&w.operator, &ledger, &draft(&w, "[1, 2]"), None).await.unwrap_err();
+        assert!(
+            matches!(&array, ProductError::Document(e) if e.to_string().contains("JSON")),
+            "a JSON array is read as JSON: {array}"
+        );
+        let mut unnamed = draft(&w, MASKED);
+        unnamed.code = "企业".into();
+        let unnamed = w.products.save(&w.operator, &ledger, &unnamed, None).await.unwrap_err();
+        assert!(unnamed.to_string().contains("product codes"), "{unnamed}");
         let tokens = MASKED.replace("pseudonym", "token");
         assert!(matches!(
             w.products.save(&w.operator, &ledger, &draft(&w, &tokens), None).await.unwrap_err(),
@@ -369,6 +384,11 @@ async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
             matches!(reversed, Err(ProductError::Invalid { field: "until", .. })),
             "{reversed:?}"
         );
+        // The provider follows the use of its data, not billed for it.
+        let november = |who| w.products.usage(who, day("2026-11-01"), day("2026-11-30"));
+        let seen = november(&w.provider).await.unwrap();
+        assert_eq!(seen, november(&w.user).await.unwrap());
+        assert!(seen.iter().all(|u| u.org_id == w.user.org_id) && !seen.is_empty());
         let entries = w
             .store
             .ledger_entries(&Default::default(), 1000)
@@ -475,7 +495,7 @@ async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
         assert_eq!(served, 7, "exactly the quota, across both servers");
         let usage = w
             .store
-            .usage(Some(w.user.org_id), "2026-11-01", "2026-11-30")
+            .usage(UseScope::Own(w.user.org_id), "2026-11-01", "2026-11-30")
             .await
             .unwrap();
         assert_eq!(usage.iter().map(|u| u.calls).sum::<i64>(), 7);
@@ -775,6 +795,27 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
             .unwrap();
         let file = paper.file.as_ref().unwrap();
         assert_eq!((file.file_name.as_str(), file.byte_size), ("论文.pdf", 14));
+        for (file_name, bytes, field) in [
+            ("论文.pdf", &b""[..], "file"),
+            ("a\0b.pdf", &b"%PDF"[..], "file_name"),
+            ("../../etc/passwd", &b"%PDF"[..], "file_name"),
+        ] {
+            let draft = FeedbackDraft {
+                file: Some(Attachment {
+                    file_name: file_name.into(),
+                    bytes: bytes.to_vec(),
+                }),
+                ..feedback("paper", "")
+            };
+            let refused = w
+                .products
+                .file_feedback(&w.user, &ledger, code, draft)
+                .await;
+            assert!(
+                matches!(&refused, Err(ProductError::Invalid { field: f, .. }) if *f == field),
+                "{file_name:?}: {refused:?}"
+            );
+        }
         assert!(
             !file.sealed.contains(&hex::encode(b"%PDF")),
             "sealed at rest"

@@ -17,8 +17,8 @@ use rongshu_products::{ProductDraft, ProductError, Refusal};
 use rongshu_sandbox::{
     ExportFailure, Origin, Release, Sandbox, SandboxConfig, SandboxError, Upload, kept_file,
 };
-use rongshu_store::SandboxExport;
 use rongshu_store::testing::on_every_backend;
+use rongshu_store::{SandboxExport, UseScope};
 
 /// Authorized: everything but 法定代表人.
 const AUTHORIZED: [&str; 4] = [
@@ -1060,7 +1060,7 @@ async fn statements_are_metered_and_held_to_the_daily_quota() {
         assert_eq!(history[0].query.outcome, "refused");
         let usage = w
             .store
-            .usage(Some(w.user.org_id), "2026-01-01", "2026-12-31")
+            .usage(UseScope::Own(w.user.org_id), "2026-01-01", "2026-12-31")
             .await
             .unwrap();
         assert_eq!(usage.len(), 1);

@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::products::{IN_SCOPE, UseScope};
 use crate::{Store, StoreError, WriteTx, by_id};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -206,15 +207,19 @@ impl Store {
             .collect()
     }
 
-    /// One organisation's feedback, or all.
-    pub async fn feedback(&self, org_id: Option<i64>) -> Result<Vec<Feedback>, StoreError> {
-        sqlx::query("SELECT * FROM usage_feedback WHERE ($1 = 0 OR org_id = $1) ORDER BY id DESC")
-            .bind(org_id.unwrap_or(0))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(feedback)
-            .collect()
+    /// Feedback within `scope`, newest first.
+    pub async fn feedback(&self, scope: UseScope) -> Result<Vec<Feedback>, StoreError> {
+        let (org, provider) = scope.binds();
+        sqlx::query(&format!(
+            "SELECT * FROM usage_feedback WHERE {IN_SCOPE} ORDER BY id DESC"
+        ))
+        .bind(org)
+        .bind(provider)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(feedback)
+        .collect()
     }
 }
 

@@ -82,6 +82,35 @@ impl Suspension {
     }
 }
 
+/// Whose use (or feedback on use) a reading covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UseScope {
+    /// Every organisation's: the operator and the supervisors.
+    All,
+    /// One organisation's own: what its statement bills.
+    Own(i64),
+    /// One organisation's own, and everyone's use of products built on
+    /// data it provides (Art. 17: usage goes back to providers).
+    Overseen(i64),
+}
+
+impl UseScope {
+    /// `org_id = $1 OR product_id IN (products on $2's data)`, 0 for none.
+    pub(crate) fn binds(self) -> (i64, i64) {
+        match self {
+            UseScope::All => (0, 0),
+            UseScope::Own(org) => (org, 0),
+            UseScope::Overseen(org) => (org, org),
+        }
+    }
+}
+
+/// Rows of `product_id` and `org_id` a [`UseScope`] covers, bound as `$1`
+/// and `$2` (`UseScope::binds`).
+pub(crate) const IN_SCOPE: &str = "($1 = 0 OR org_id = $1 OR product_id IN \
+     (SELECT p.id FROM products p JOIN resources r ON r.id = p.resource_id \
+     WHERE r.provider_id = $2))";
+
 /// Use of one product by one organisation on one day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Usage {
@@ -329,15 +358,17 @@ impl Store {
     /// of one organisation or all.
     pub async fn usage(
         &self,
-        org_id: Option<i64>,
+        scope: UseScope,
         from: &str,
         until: &str,
     ) -> Result<Vec<Usage>, StoreError> {
-        sqlx::query(
-            "SELECT * FROM product_usage WHERE ($1 = 0 OR org_id = $1) AND day >= $2 \
-             AND day <= $3 ORDER BY day, product_id, org_id",
-        )
-        .bind(org_id.unwrap_or(0))
+        let (org, provider) = scope.binds();
+        sqlx::query(&format!(
+            "SELECT * FROM product_usage WHERE {IN_SCOPE} AND day >= $3 \
+             AND day <= $4 ORDER BY day, product_id, org_id"
+        ))
+        .bind(org)
+        .bind(provider)
         .bind(from.to_owned())
         .bind(until.to_owned())
         .fetch_all(&self.pool)

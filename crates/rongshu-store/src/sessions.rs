@@ -187,6 +187,7 @@ impl WriteTx<'_> {
     }
 
     /// Revokes one of `account_id`'s keys; someone else's key is not found.
+    /// A key revoked already stays revoked since its first revocation.
     pub async fn revoke_api_key(
         &mut self,
         account_id: i64,
@@ -194,7 +195,8 @@ impl WriteTx<'_> {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) \
+             WHERE id = $2 AND account_id = $3",
         )
         .bind(now_ms)
         .bind(key_id)

@@ -8,7 +8,8 @@ use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::testing::on_every_backend;
 use rongshu_store::{
     AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput, Registration,
-    ResourceDescription, Sealed, Store, StoreError, Usage, UseAt, UseCounts, UseReads, UseWrites,
+    ResourceDescription, Sealed, Store, StoreError, Usage, UseAt, UseCounts, UseReads, UseScope,
+    UseWrites,
 };
 
 async fn org(store: &Store, code: &str, party: PartyType) -> i64 {
@@ -268,7 +269,7 @@ async fn use_is_metered_per_day() {
         assert!(!tx.used_since(product, user, "2026-11-29").await.unwrap());
         drop(tx);
         let november = store
-            .usage(Some(user), "2026-11-01", "2026-11-30")
+            .usage(UseScope::Own(user), "2026-11-01", "2026-11-30")
             .await
             .unwrap();
         assert_eq!(november.len(), 2);
@@ -282,11 +283,20 @@ async fn use_is_metered_per_day() {
         );
         assert!(
             store
-                .usage(None, "2026-12-01", "2026-12-31")
+                .usage(UseScope::All, "2026-12-01", "2026-12-31")
                 .await
                 .unwrap()
                 .is_empty()
         );
+        let resource_id = store.product(product).await.unwrap().input.resource_id;
+        let provider = store.resource(resource_id).await.unwrap().provider_id;
+        let november_of = async |scope| {
+            let used = store.usage(scope, "2026-11-01", "2026-11-30").await;
+            used.unwrap().len()
+        };
+        assert_eq!(november_of(UseScope::Overseen(provider)).await, 2);
+        assert_eq!(november_of(UseScope::Own(provider)).await, 0);
+        assert_eq!(november_of(UseScope::Overseen(operator)).await, 0);
         let first = store.first_uses(None).await.unwrap();
         let first: Vec<_> = first
             .iter()
@@ -369,7 +379,7 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
         assert_eq!(report.result, Ok(()));
         assert_eq!(report.head.seq, head.seq + 5);
         let metered = store
-            .usage(Some(user), "2026-11-30", "2026-12-01")
+            .usage(UseScope::Own(user), "2026-11-30", "2026-12-01")
             .await
             .unwrap();
         let metered: Vec<_> = metered.iter().map(|u| (u.calls, u.records)).collect();

@@ -292,12 +292,13 @@ async fn api_keys_are_found_by_hash_until_revoked_or_expired() {
             "not someone else's key"
         );
         tx.revoke_api_key(owner, key.id, 600).await.unwrap();
+        tx.revoke_api_key(owner, key.id, 700).await.unwrap();
         tx.commit().await.unwrap();
         let (revoked, _) = by_hash().await.unwrap();
         assert_eq!(
             revoked.revoked_at_ms,
             Some(600),
-            "found, to say why it is refused"
+            "found, to say why it is refused; revoked since the first time"
         );
         assert_eq!(
             store.api_keys(owner).await.unwrap()[0].revoked_at_ms,
