@@ -241,6 +241,7 @@ impl Products {
     ) -> Result<Admission, ProductError> {
         let day = self.workflow().today();
         let product = self.store().product_by_code(code).await?;
+        refuse_withdrawn(&product)?;
         if !product.input.modes.contains(&mode) {
             return Err(ProductError::ModeNotOffered(mode.as_str()));
         }
@@ -276,6 +277,17 @@ impl Products {
             stamp,
             day,
         })
+    }
+}
+
+/// A product withdrawn from service serves nothing and changes no more.
+pub(crate) fn refuse_withdrawn(product: &Product) -> Result<(), ProductError> {
+    match &product.withdrawn {
+        Some(withdrawal) => Err(ProductError::Withdrawn {
+            code: product.input.code.clone(),
+            reason: withdrawal.reason.clone(),
+        }),
+        None => Ok(()),
     }
 }
 

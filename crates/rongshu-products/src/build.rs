@@ -11,6 +11,7 @@ use rongshu_ledger::{Attribution, EntryDraft};
 use rongshu_store::{Authorization, Product, ProductInput, Resource, Version, VersionField};
 use rongshu_workflow::To;
 
+use crate::access::refuse_withdrawn;
 use crate::{ProductError, Products};
 
 /// What the operator writes to make or change a product.
@@ -259,6 +260,7 @@ impl Products {
             }
             Some(revision) => {
                 let existing = self.store().product_by_code(&input.code).await?;
+                refuse_withdrawn(&existing)?;
                 check_price(input.price_fen, existing.price_cap_fen)?;
                 tx.update_product(existing.id, revision, &input, now)
                     .await?;
@@ -468,6 +470,7 @@ impl Products {
         cap_fen: Option<i64>,
     ) -> Result<Product, ProductError> {
         let product = self.store().product_by_code(code).await?;
+        refuse_withdrawn(&product)?;
         let resource = self.store().resource(product.input.resource_id).await?;
         if actor.org_id != resource.provider_id || actor.role == Role::Auditor {
             return Err(ProductError::Forbidden(
@@ -484,6 +487,46 @@ impl Products {
             reason: Some(cap_fen.map_or("no cap".into(), |c| format!("{c} fen"))),
             ..by.entry("product.price-cap", "product", Some(code.to_owned()))
         })
+        .await?;
+        tx.commit().await?;
+        Ok(self.store().product(product.id).await?)
+    }
+
+    /// Withdraws a product from service (注销), for good: every use is
+    /// refused from the next call in every server (the write moves the
+    /// access epoch), it leaves the price list, and its provider is told.
+    pub async fn withdraw(
+        &self,
+        actor: &Actor,
+        by: &impl Attribution,
+        code: &str,
+        reason: &str,
+    ) -> Result<Product, ProductError> {
+        Self::may_build(actor)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(invalid("reason", "is required, at most 500 characters"));
+        }
+        let product = self.store().product_by_code(code).await?;
+        refuse_withdrawn(&product)?;
+        let resource = self.store().resource(product.input.resource_id).await?;
+        let now = self.workflow().now_ms();
+        let mut tx = self.store().begin().await?;
+        tx.withdraw_product(product.id, reason, now).await?;
+        tx.append(EntryDraft {
+            reason: Some(reason.to_owned()),
+            ..by.entry("product.withdraw", "product", Some(code.to_owned()))
+        })
+        .await?;
+        rongshu_workflow::notify(
+            self.store(),
+            &mut tx,
+            &[To::Org(resource.provider_id)],
+            "product.withdrawn",
+            ("product", product.id),
+            &product.input.name,
+            now,
+        )
         .await?;
         tx.commit().await?;
         Ok(self.store().product(product.id).await?)

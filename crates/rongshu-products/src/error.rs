@@ -40,6 +40,9 @@ pub enum ProductError {
     NoVersion(String),
     #[error("the product does not offer the {0} mode")]
     ModeNotOffered(&'static str),
+    /// Withdrawn from service (注销): nothing is served or changed any more.
+    #[error("the product {code} was withdrawn from service: {reason}")]
+    Withdrawn { code: String, reason: String },
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error("the key of product {0} does not open with the master key in use")]

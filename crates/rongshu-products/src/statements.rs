@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use rongshu_domain::Actor;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, price_charged};
+use rongshu_domain::workflow::AuthorizationStatus;
 use rongshu_store::{Usage, UseScope};
 
 use crate::oversight::{sees_all, use_followed_by};
@@ -140,11 +141,27 @@ impl Products {
         })
     }
 
+    /// Products in service and their prices: none withdrawn, none on an
+    /// authorization terminated (everything built on it stopped, Art. 16).
     pub async fn price_list(&self) -> Result<Vec<PriceEntry>, ProductError> {
-        Ok(self
-            .store()
-            .products()
-            .await?
+        let mut in_service = Vec::new();
+        let mut terminated: BTreeMap<i64, bool> = BTreeMap::new();
+        for product in self.store().products().await? {
+            let id = product.input.authorization_id;
+            let ended = match terminated.get(&id) {
+                Some(ended) => *ended,
+                None => {
+                    let status = self.store().authorization(id).await?.status;
+                    *terminated
+                        .entry(id)
+                        .or_insert(status == AuthorizationStatus::Terminated)
+                }
+            };
+            if product.withdrawn.is_none() && !ended {
+                in_service.push(product);
+            }
+        }
+        Ok(in_service
             .into_iter()
             .map(|p| PriceEntry {
                 price_fen: price_charged(p.input.price_fen, p.price_cap_fen),

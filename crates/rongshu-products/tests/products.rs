@@ -630,7 +630,10 @@ async fn suspension_and_termination_stop_every_call() {
         // The other server's cached refusal gives way to the resumption.
         query(other.clone()).await.unwrap();
 
-        // The provider terminates: every call stops at once.
+        // The provider terminates: every call stops at once, and the
+        // product leaves the price list.
+        let listed = async || w.products.price_list().await.unwrap().len();
+        assert_eq!(listed().await, 1);
         w.workflow
             .clone()
             .terminate(&w.provider, &ledger, w.authorization, "发现数据被转售")
@@ -644,6 +647,62 @@ async fn suspension_and_termination_stop_every_call() {
             ),
             "{refused:?}"
         );
+        assert_eq!(listed().await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_withdrawn_product_serves_nothing_in_any_server() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let product = w
+            .products
+            .save(&w.operator, &ledger, &draft(&w, MASKED), None)
+            .await
+            .unwrap();
+        let code = product.input.code.as_str();
+        let user = caller(&w.user);
+        let query = async |products: &Products| {
+            let parameters = [("统一社会信用代码".into(), "91510100MA61R9XX01".into())];
+            products.query(&user, &ledger, code, &parameters).await
+        };
+        let other = w.second_server(&db.url).await;
+        query(&other).await.unwrap();
+        let withdraw = async |who, reason| w.products.withdraw(who, &ledger, code, reason).await;
+        assert!(matches!(
+            withdraw(&w.user, "停止服务").await.unwrap_err(),
+            ProductError::Forbidden(_)
+        ));
+        assert!(matches!(
+            withdraw(&w.operator, " ").await.unwrap_err(),
+            ProductError::InvalidProduct { field: "reason", .. }
+        ));
+        let withdrawn = withdraw(&w.operator, "数据源停止更新").await.unwrap();
+        assert_eq!(withdrawn.withdrawn.unwrap().reason, "数据源停止更新");
+        assert_eq!(withdrawn.revision, product.revision + 1);
+
+        // The other server's cached admission gives way at once.
+        let refused = query(&other).await.unwrap_err();
+        assert!(
+            matches!(&refused, ProductError::Withdrawn { reason, .. } if reason == "数据源停止更新"),
+            "{refused:?}"
+        );
+        let download = w.products.download(&user, &ledger, code, OutputFormat::Csv).await;
+        assert!(matches!(download, Err(ProductError::Withdrawn { .. })));
+        assert!(w.products.price_list().await.unwrap().is_empty());
+        let again = withdraw(&w.operator, "再次注销").await.unwrap_err();
+        assert!(matches!(again, ProductError::Withdrawn { .. }), "{again:?}");
+        let changed = w
+            .products
+            .save(&w.operator, &ledger, &draft(&w, MASKED), Some(withdrawn.revision))
+            .await
+            .unwrap_err();
+        assert!(matches!(changed, ProductError::Withdrawn { .. }), "{changed:?}");
+        let entries = w.store.ledger_entries(&Default::default(), 1000).await.unwrap();
+        let ledgered = entries.iter().find(|e| e.draft.action == "product.withdraw");
+        assert_eq!(ledgered.unwrap().draft.reason.as_deref(), Some("数据源停止更新"));
     })
     .await;
 }

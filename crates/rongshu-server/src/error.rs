@@ -186,6 +186,9 @@ pub enum ApiError {
     /// The product does not offer the mode called.
     #[error("the product does not offer the {0} mode")]
     ModeNotOffered(&'static str),
+    /// The product was withdrawn from service.
+    #[error("{0}")]
+    Withdrawn(String),
     /// A data call refused after the agreements: suspension, quota, rate.
     #[error("{0}")]
     Supply(Refusal),
@@ -278,6 +281,7 @@ impl From<ProductError> for ApiError {
             ProductError::Price(refusal) => ApiError::Price(refusal),
             ProductError::NoVersion(code) => ApiError::NoVersion(code),
             ProductError::ModeNotOffered(mode) => ApiError::ModeNotOffered(mode),
+            e @ ProductError::Withdrawn { .. } => ApiError::Withdrawn(e.to_string()),
             ProductError::Refused(Refusal::Use(refusal)) => ApiError::UseRefused(refusal),
             ProductError::Refused(refusal) => ApiError::Supply(refusal),
             e @ ProductError::Sealed(_) => {
@@ -443,6 +447,7 @@ impl ApiError {
             ApiError::Price(PriceRefusal::AboveMaximum { .. }) => "pricing.above-maximum",
             ApiError::NoVersion(_) => "product.no-version",
             ApiError::ModeNotOffered(_) => "product.mode-not-offered",
+            ApiError::Withdrawn(_) => "product.withdrawn",
             ApiError::Supply(refusal) => match refusal {
                 Refusal::Suspended { .. } => "use.suspended",
                 Refusal::QuotaExceeded { .. } => "use.quota-exceeded",
@@ -493,6 +498,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Supply(_) => StatusCode::FORBIDDEN,
+            ApiError::Withdrawn(_) => StatusCode::GONE,
             ApiError::NoVersion(_)
             | ApiError::ModeNotOffered(_)
             | ApiError::SuspensionStep(_)
@@ -575,6 +581,7 @@ pub(crate) fn is_denial(code: &str) -> bool {
     code.starts_with("access.")
         || code.starts_with("auth.key-")
         || (code.starts_with("use.") && code != "use.retry")
+        || code == "product.withdrawn"
 }
 
 /// Attached to error responses so the gate can ledger the failure's code

@@ -218,6 +218,8 @@ fn build() -> OpenApi {
         .schema_from::<CallExample>()
         .schema_from::<ProductView>()
         .schema_from::<PriceCapRequest>()
+        .schema_from::<WithdrawRequest>()
+        .schema_from::<WithdrawalView>()
         .schema_from::<QueryRequest>()
         .schema_from::<QueryResult>()
         .schema_from::<VerifyRequest>()

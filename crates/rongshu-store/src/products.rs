@@ -51,6 +51,15 @@ pub struct Product {
     pub created_by: Option<i64>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Set once the operator withdraws the product from service.
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// When and why a product was withdrawn from service (注销).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub at_ms: i64,
+    pub reason: String,
 }
 
 impl std::fmt::Debug for Product {
@@ -238,6 +247,15 @@ fn product(row: &AnyRow) -> Result<Product, StoreError> {
         created_by: row.try_get("created_by")?,
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
+        withdrawn: match row.try_get::<Option<i64>, _>("withdrawn_at")? {
+            Some(at_ms) => Some(Withdrawal {
+                at_ms,
+                reason: row
+                    .try_get::<Option<String>, _>("withdrawal_reason")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -474,6 +492,32 @@ impl WriteTx<'_> {
         .execute(&mut *self.tx)
         .await?;
         found(done.rows_affected(), "product", id)
+    }
+
+    /// Withdraws a product from service; a product withdrawn already is
+    /// [`StoreError::Changed`], its first withdrawal kept.
+    pub async fn withdraw_product(
+        &mut self,
+        id: i64,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE products SET withdrawn_at = $1, withdrawal_reason = $2, \
+             revision = revision + 1, updated_at = $1 WHERE id = $3 AND withdrawn_at IS NULL",
+        )
+        .bind(now_ms)
+        .bind(reason.to_owned())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Changed {
+                what: "product",
+                id,
+            });
+        }
+        Ok(())
     }
 
     pub async fn insert_suspension(

@@ -848,6 +848,22 @@ async fn the_operator_previews_and_changes_a_product_in_the_console() {
         .await;
     let page = b.source().await;
     assert!(!page.contains("notice error"), "{page}");
+
+    // Withdrawn for good, with its reason: marked, no more editing.
+    b.type_into("#withdraw textarea[name=reason]", "数据源已停止更新")
+        .await;
+    submit(b, "#withdraw button").await;
+    b.landed_on(&format!("{base}/products/registrations-query"))
+        .await;
+    let page = b.source().await;
+    assert!(
+        page.contains("id=\"withdrawn\"")
+            && page.contains("数据源已停止更新")
+            && !page.contains("id=\"edit-product\"")
+            && !page.contains("id=\"withdraw\""),
+        "{page}"
+    );
+    b.screenshot("product-withdrawn.png").await;
 }
 
 #[tokio::test]

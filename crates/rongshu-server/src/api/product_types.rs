@@ -108,6 +108,22 @@ pub(crate) struct ProductView {
     pub updated_at: String,
     /// The generated reference: each mode with curl and Python examples.
     pub reference: Vec<CallExample>,
+    /// Present once the product is withdrawn from service (注销).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<WithdrawalView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WithdrawalView {
+    pub at: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WithdrawRequest {
+    /// Why the product leaves service; kept on the record and ledgered.
+    pub reason: String,
 }
 
 fn json_example(names: &[String], sample: &str) -> String {
@@ -222,6 +238,10 @@ impl From<&Product> for ProductView {
             revision: p.revision,
             updated_at: rfc3339(p.updated_at_ms),
             reference: examples(p),
+            withdrawal: p.withdrawn.as_ref().map(|w| WithdrawalView {
+                at: rfc3339(w.at_ms),
+                reason: w.reason.clone(),
+            }),
         }
     }
 }

@@ -159,6 +159,19 @@ pub(crate) async fn set_price_cap(
     Ok(Json((&product).into()))
 }
 
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(code): Path<String>,
+    Json(req): Json<WithdrawRequest>,
+) -> Result<Json<ProductView>, ApiError> {
+    let product = state
+        .products()
+        .withdraw(&who.account().actor(), &who.ctx, &code, &req.reason)
+        .await?;
+    Ok(Json((&product).into()))
+}
+
 pub(crate) async fn query(
     State(state): State<AppState>,
     who: SignedIn,

@@ -138,6 +138,40 @@ pub(crate) fn price_cap_form(viewer: &Viewer, code: &str, cap: Option<i64>) -> M
     }
 }
 
+/// The operator withdraws a product from service, for good.
+pub(crate) fn withdraw_form(viewer: &Viewer, code: &str) -> Markup {
+    let lang = viewer.lang;
+    html! {
+        section.card {
+            h2 { (t::WITHDRAW.get(lang)) }
+            p.muted { (t::WITHDRAW_HINT.get(lang)) }
+            form #withdraw method="post" action={ "/products/" (code) "/withdraw" } {
+                input type="hidden" name="csrf" value=(viewer.csrf_token());
+                label { (t::WITHDRAWAL_REASON.get(lang)) textarea name="reason" required maxlength="500" {} }
+                button type="submit" { (t::WITHDRAW.get(lang)) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WithdrawForm {
+    reason: String,
+}
+
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    f: CsrfForm<WithdrawForm>,
+) -> Result<Response, ApiError> {
+    let who = &f.viewer.who;
+    state
+        .products()
+        .withdraw(&who.account().actor(), &who.ctx, &code, &f.form.reason)
+        .await?;
+    Ok(Redirect::to(&format!("/products/{code}")).into_response())
+}
+
 #[derive(Deserialize)]
 pub(crate) struct FeedbackForm {
     kind: String,

@@ -436,6 +436,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "单价超过平台上限（1 亿元），请核对金额（单位为分）。",
             "The price is above the platform's highest unit price (100 million yuan): check the amount, in fen.",
         ),
+        "product.withdrawn" => T(
+            "该产品已注销，不再提供服务。",
+            "The product was withdrawn from service.",
+        ),
         "product.mode-not-offered" => T(
             "该产品不提供此服务方式。",
             "The product does not offer this mode of service.",

@@ -101,6 +101,17 @@ pub(crate) const NOTHING_TO_BUILD_ON: T = T(
     "No authorization is in force: there is nothing to build on yet.",
 );
 
+pub(crate) const WITHDRAW: T = T("注销产品", "Withdraw the product");
+pub(crate) const WITHDRAW_HINT: T = T(
+    "注销后该产品不再提供任何服务（各服务器下一次调用即拒绝），从价格公示中移除，且不可恢复；请写明理由，理由将记入台账并通知数据提供方。",
+    "Once withdrawn the product serves nothing more (the next call is refused on every server) and leaves the price list, for good; state the reason: it is ledgered and the data's provider is told.",
+);
+pub(crate) const WITHDRAWAL_REASON: T = T("注销理由", "Reason");
+pub(crate) const WITHDRAWN: T = T("已注销", "Withdrawn");
+pub(crate) const WITHDRAWN_ON: T = T(
+    "该产品已注销，不再提供服务。注销时间：",
+    "This product was withdrawn from service on ",
+);
 pub(crate) const SET_CAP: T = T("设定限价", "Set the price cap");
 pub(crate) const CAP_HINT: T = T(
     "作为数据提供方，为该产品设定价格上限（分/单位）；留空表示取消限价。运营单位定价不得高于限价。",

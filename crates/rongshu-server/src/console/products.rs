@@ -12,7 +12,7 @@ use rongshu_products::Products;
 use super::feedback;
 use super::product_text as t;
 use super::workflow_text::mode as mode_name;
-use super::{Viewer, layout};
+use super::{Viewer, layout, local_time};
 use crate::api::product_types::ProductView;
 use crate::context::Path;
 use crate::error::ApiError;
@@ -43,8 +43,11 @@ pub(crate) async fn products_page(
                 } }
                 tbody {
                     @for p in &products {
-                        tr data-product=(p.input.code) {
-                            td { a href={ "/products/" (p.input.code) } { (p.input.name) } }
+                        tr data-product=(p.input.code) data-withdrawn[p.withdrawn.is_some()] {
+                            td {
+                                a href={ "/products/" (p.input.code) } { (p.input.name) }
+                                @if p.withdrawn.is_some() { " " span.badge { (t::WITHDRAWN.get(lang)) } }
+                            }
                             td { code { (p.input.code) } }
                             td { @for (i, m) in p.input.modes.iter().enumerate() { @if i > 0 { "、" } (mode_name(*m).get(lang)) } }
                             td { (t::unit_name(p.input.billing_unit.as_str()).get(lang)) }
@@ -75,8 +78,12 @@ pub(crate) async fn product_page(
         == account.org_id;
     let calls = matches!(account.party, PartyType::User | PartyType::Provider);
     let pipeline = serde_json::to_string_pretty(&view.pipeline).unwrap_or_default();
-    let downloads = product.input.modes.contains(&ServiceMode::Download);
+    let live = product.withdrawn.is_none();
+    let downloads = live && product.input.modes.contains(&ServiceMode::Download);
     let body = html! {
+        @if let Some(w) = &product.withdrawn {
+            p.notice.error #withdrawn { (t::WITHDRAWN_ON.get(lang)) (local_time(w.at_ms)) " · " (w.reason) }
+        }
         section.card {
             dl.facts {
                 dt { (t::NAME.get(lang)) } dd { (view.name) }
@@ -88,7 +95,7 @@ pub(crate) async fn product_page(
                 dt { (t::PRICE_CAP.get(lang)) } dd { @match view.price_cap_fen { Some(c) => (c), None => (t::NO_CAP.get(lang)) } }
             }
             @if !view.description.is_empty() { p { (view.description) } }
-            @if builds(&viewer) { p { a.button #edit-product href={ "/products/" (view.code) "/edit" } { (t::EDIT_PRODUCT.get(lang)) } } }
+            @if live && builds(&viewer) { p { a.button #edit-product href={ "/products/" (view.code) "/edit" } { (t::EDIT_PRODUCT.get(lang)) } } }
         }
         section.card {
             h2 { (t::PIPELINE.get(lang)) }
@@ -112,7 +119,7 @@ pub(crate) async fn product_page(
                 script src="/assets/download.js" {}
             }
         }
-        @if provides { (feedback::price_cap_form(&viewer, &view.code, view.price_cap_fen)) }
+        @if live && provides { (feedback::price_cap_form(&viewer, &view.code, view.price_cap_fen)) }
         @if calls { (feedback::feedback_form(&viewer, &view.code)) }
         section.card {
             h2 { (t::REFERENCE.get(lang)) }
@@ -123,6 +130,7 @@ pub(crate) async fn product_page(
                 pre { code { (example.python) } }
             }
         }
+        @if live && builds(&viewer) { (feedback::withdraw_form(&viewer, &view.code)) }
     };
     Ok(layout(&viewer, t::PRODUCTS, "/products", body))
 }

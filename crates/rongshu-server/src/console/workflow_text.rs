@@ -277,6 +277,14 @@ pub(crate) fn notice(kind: &str) -> T {
             "An authorization was terminated (formal notice)",
         ),
         "delivery-task.delivered" => T("数据已交付", "Data was delivered"),
+        "product.created" => T(
+            "基于您的数据新建了产品，请设定限价",
+            "A product was built on your data: set its price cap",
+        ),
+        "product.withdrawn" => T(
+            "基于您的数据的产品已注销",
+            "A product built on your data was withdrawn",
+        ),
         "demand-list.overdue" => T("需求清单审核已逾期", "A demand list's review is overdue"),
         "assessment.overdue" => T("授权确认已逾期", "A provider's answer is overdue"),
         "delivery-task.overdue" => T("数据交付已逾期", "A delivery is overdue"),

@@ -120,6 +120,17 @@ pub(super) fn add(b: &mut Builder) {
     b.add(
         Api,
         Method::POST,
+        "/api/v1/products/{code}/withdraw",
+        "product.withdraw",
+        "Withdraw a product from service, for good, with the reason (the operator).",
+        r(OPERATOR_WRITERS),
+        InHandler,
+        wire(Some("WithdrawRequest"), Some("ProductView")),
+        || post(h::withdraw),
+    );
+    b.add(
+        Api,
+        Method::POST,
         "/api/v1/products/{code}/query",
         "product.query",
         "Query API: rows matching every declared parameter, de-identified, with the citation line.",
@@ -638,6 +649,17 @@ pub(super) fn add_console(b: &mut Builder) {
         InHandler,
         NO_BODY,
         || get(fb::feedback_file),
+    );
+    b.add(
+        Console,
+        Method::POST,
+        "/products/{code}/withdraw",
+        "product.withdraw",
+        "Withdraw a product from service, with the reason (the operator).",
+        Access::Restricted(OPERATOR_WRITERS),
+        InHandler,
+        NO_BODY,
+        || post(fb::withdraw),
     );
     b.add(
         Console,
