@@ -52,6 +52,9 @@ pub enum ApiError {
     /// key must not be able to mint keys that outlive its revocation.
     #[error("this needs a signed-in session, not an API key")]
     SessionRequired,
+    /// Data calls take an API key, not a session.
+    #[error("data calls take an API key (Authorization: Bearer rsk_…), not a session")]
+    ApiKeyRequired,
     /// The caller may use the route, but not on another organisation's records.
     #[error("this record belongs to another organisation")]
     OtherOrganization,
@@ -382,6 +385,7 @@ impl ApiError {
             ApiError::WrongRole(_) => "access.wrong-role",
             ApiError::OtherOrganization => "access.other-organization",
             ApiError::SessionRequired => "access.session-required",
+            ApiError::ApiKeyRequired => "auth.api-key-required",
             ApiError::InvalidCredentials => "auth.invalid-credentials",
             ApiError::AccountLocked { .. } => "auth.account-locked",
             ApiError::WrongCurrentPassword => "auth.wrong-current-password",
@@ -483,9 +487,10 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::NotSignedIn | ApiError::InvalidCredentials | ApiError::KeyRefused(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::NotSignedIn
+            | ApiError::InvalidCredentials
+            | ApiError::KeyRefused(_)
+            | ApiError::ApiKeyRequired => StatusCode::UNAUTHORIZED,
             ApiError::WrongParty(_)
             | ApiError::WrongRole(_)
             | ApiError::OtherOrganization
@@ -582,6 +587,7 @@ pub(crate) fn is_denial(code: &str) -> bool {
         || code.starts_with("auth.key-")
         || (code.starts_with("use.") && code != "use.retry")
         || code == "product.withdrawn"
+        || code == "auth.api-key-required"
 }
 
 /// Attached to error responses so the gate can ledger the failure's code
@@ -687,6 +693,7 @@ mod tests {
             ApiError::WrongRole(Role::Staff),
             ApiError::OtherOrganization,
             ApiError::SessionRequired,
+            ApiError::ApiKeyRequired,
             ApiError::InvalidCredentials,
             ApiError::AccountLocked {
                 until: String::new(),
@@ -787,6 +794,8 @@ mod tests {
             "use.authorization-terminated",
             "use.suspended",
             "use.quota-exceeded",
+            "product.withdrawn",
+            "auth.api-key-required",
         ];
         assert!(denials.into_iter().all(super::is_denial));
         let failures = ["use.retry", "validation.invalid-field", "internal.storage"];

@@ -89,7 +89,7 @@ async fn enforce(State(gate): State<Gate>, mut req: Request, next: Next) -> Resp
         .scope(request_id.clone(), async {
             let principal = match resolve(&state, spec, req.headers()).await {
                 Ok(p) => p,
-                Err(e @ ApiError::KeyRefused(_)) => {
+                Err(e @ (ApiError::KeyRefused(_) | ApiError::ApiKeyRequired)) => {
                     // The first step of the access chain: refused and ledgered.
                     let code = Some(e.code());
                     let ledgered =
@@ -303,8 +303,14 @@ pub(crate) async fn resolve(
             let Some(token) = bearer(headers) else {
                 return Ok(None);
             };
+            let data_call = spec.audit == Audit::DataCall;
             if token.starts_with(crate::auth::API_KEY_PREFIX) {
-                return api_key(state, token, false, spec.audit == Audit::DataCall, now).await;
+                return api_key(state, token, false, data_call, now).await;
+            }
+            // Data is used under API keys alone: the key is what a user
+            // revokes, and the first link of every call's chain.
+            if data_call {
+                return Err(ApiError::ApiKeyRequired);
             }
             let session = session_of_kind(state, token, SessionKind::Api, now).await?;
             Ok(session.map(|s| Principal {

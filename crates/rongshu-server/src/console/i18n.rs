@@ -325,6 +325,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "This API key is for the other listener (public API or front system).",
         ),
         "auth.key-revoked" => T("接口密钥已被撤销。", "This API key was revoked."),
+        "auth.api-key-required" => T(
+            "数据调用须使用接口密钥，不能使用登录会话。",
+            "Data calls take an API key, not a signed-in session.",
+        ),
         "auth.key-account-disabled" => T(
             "接口密钥所属账号已停用。",
             "The account this API key belongs to is disabled.",

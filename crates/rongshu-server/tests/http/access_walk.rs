@@ -5,7 +5,7 @@
 
 use rongshu_domain::{Access, PartyType, Role};
 use rongshu_ledger::Outcome;
-use rongshu_server::routes::{RouteSpec, Surface, routes};
+use rongshu_server::routes::{Audit, RouteSpec, Surface, routes};
 use rongshu_store::testing::backends;
 
 use crate::common::{TestServer, client};
@@ -42,6 +42,8 @@ struct Caller {
     who: Option<(PartyType, Role)>,
     bearer: Option<String>,
     front_key: Option<String>,
+    /// Data calls take an API key, never a session.
+    data_key: Option<String>,
     cookie_client: reqwest::Client,
 }
 
@@ -62,7 +64,12 @@ async fn call(
     let mut req = http
         .request(spec.method.clone(), url)
         .header("x-request-id", request_id);
-    match (spec.surface, &caller.bearer, &caller.front_key) {
+    let api_token = if spec.audit == Audit::DataCall {
+        &caller.data_key
+    } else {
+        &caller.bearer
+    };
+    match (spec.surface, api_token, &caller.front_key) {
         (Surface::Api, Some(token), _) | (Surface::Front, _, Some(token)) => {
             req = req.bearer_auth(token);
         }
@@ -91,6 +98,7 @@ async fn walk(server: TestServer) {
         who: None,
         bearer: None,
         front_key: None,
+        data_key: None,
         cookie_client: client(),
     }];
     for party in PartyType::ALL {
@@ -99,6 +107,7 @@ async fn walk(server: TestServer) {
                 who: Some((party, role)),
                 bearer: Some(server.token(party, role).await),
                 front_key: Some(server.front_key(party, role).await),
+                data_key: Some(server.api_key(party, role).await),
                 cookie_client: server.console(party, role).await,
             });
         }

@@ -200,3 +200,28 @@ async fn a_key_cannot_mint_keys_and_an_admin_reset_revokes_keys() {
     let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
     expect_problem(r, 401, "auth.key-revoked").await;
 }
+
+#[tokio::test]
+async fn data_calls_take_an_api_key_not_a_session() {
+    let server = TestServer::start().await;
+    let token = server.token(PartyType::User, Role::Staff).await;
+    let before = server.head().await;
+    let body = json!({ "parameters": { "统一社会信用代码": "91510100MA61R9XX01" } });
+    let r = server
+        .call(
+            Method::POST,
+            "/api/v1/products/registrations-query/query",
+            &token,
+            Some(body),
+        )
+        .await;
+    expect_problem(r, 401, "auth.api-key-required").await;
+    let entries = server.entries_after(before).await;
+    assert!(
+        entries.iter().any(|e| {
+            e.draft.outcome == rongshu_ledger::Outcome::Denied
+                && e.draft.reason.as_deref() == Some("auth.api-key-required")
+        }),
+        "ledgered as a denial"
+    );
+}

@@ -188,17 +188,28 @@ impl TestServer {
     /// that even parties the issuing rule refuses can be walked through the
     /// front system's gate.
     pub async fn front_key(&self, party: PartyType, role: Role) -> String {
+        self.stored_key(party, role, true).await
+    }
+
+    /// A public API key for the account, written straight to the store:
+    /// data calls take nothing else.
+    pub async fn api_key(&self, party: PartyType, role: Role) -> String {
+        self.stored_key(party, role, false).await
+    }
+
+    async fn stored_key(&self, party: PartyType, role: Role, front: bool) -> String {
         let a = self.account(party, role);
-        let secret = format!("rsk_front_{}", a.username);
+        let listener = if front { "front" } else { "api" };
+        let secret = format!("rsk_{listener}_{}", a.username);
         let hash = self.state.keys().hash_hex(&secret);
         let mut tx = self.state.store().begin().await.unwrap();
         let key = rongshu_store::NewApiKey {
             account_id: a.id,
             name: "walk",
-            display_prefix: "rsk_front",
+            display_prefix: "rsk_walk",
             key_hash: &hash,
             expires_at_ms: i64::MAX / 2,
-            front: true,
+            front,
         };
         tx.insert_api_key(&key, 0).await.unwrap();
         tx.commit().await.unwrap();
