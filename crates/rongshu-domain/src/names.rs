@@ -57,15 +57,32 @@ fn is_url_code(code: &str) -> bool {
 }
 
 /// An uploaded file's name is shown in pages and offered again as a
-/// download's name: one plain name, never a path.
+/// download's name: one plain name, never a path, and nothing that shows
+/// other than it reads (`a\u{202e}fdp.exe` shows as `aexe.pdf`).
 pub fn check_file_name(name: &str) -> Result<(), BadName> {
     let ok = (1..=255).contains(&name.chars().count())
         && !name
             .chars()
-            .any(|c| c.is_control() || c == '/' || c == '\\')
+            .any(|c| c.is_control() || is_hidden_format(c) || is_separator(c))
         && name != "."
         && name != "..";
     if ok { Ok(()) } else { Err(BadName::FileName) }
+}
+
+/// Directional marks and overrides, invisible joiners, and the line and
+/// paragraph separators (Unicode's Cf, Zl and Zp characters in names).
+fn is_hidden_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Path separators, and their full-width and mathematical look-alikes.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '/' | '\\' | '\u{FF0F}' | '\u{FF3C}' | '\u{2215}' | '\u{29F5}'
+    )
 }
 
 pub fn check_username(name: &str) -> Result<(), BadName> {
@@ -122,6 +139,10 @@ mod tests {
             "a\\b",
             "a\0b.txt",
             "a\r\nb",
+            "a\u{202e}fdp.exe",
+            "a\u{2028}b",
+            "\u{ff0f}etc",
+            "zero\u{200b}width",
             &"名".repeat(256),
         ] {
             assert_eq!(check_file_name(bad), Err(BadName::FileName), "{bad:?}");

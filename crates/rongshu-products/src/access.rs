@@ -281,7 +281,7 @@ impl Products {
 }
 
 /// A product withdrawn from service serves nothing and changes no more.
-pub(crate) fn refuse_withdrawn(product: &Product) -> Result<(), ProductError> {
+pub fn refuse_withdrawn(product: &Product) -> Result<(), ProductError> {
     match &product.withdrawn {
         Some(withdrawal) => Err(ProductError::Withdrawn {
             code: product.input.code.clone(),

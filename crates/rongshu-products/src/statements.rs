@@ -127,9 +127,9 @@ impl Products {
                 downloads: 0,
                 amount_fen: 0,
             });
-            line.calls += u.calls;
-            line.records += u.records;
-            line.downloads += u.downloads;
+            line.calls = line.calls.saturating_add(u.calls);
+            line.records = line.records.saturating_add(u.records);
+            line.downloads = line.downloads.saturating_add(u.downloads);
             line.amount_fen = line.amount_fen.saturating_add(u.amount_fen);
         }
         let lines: Vec<StatementLine> = lines.into_values().collect();

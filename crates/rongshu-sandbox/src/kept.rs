@@ -132,6 +132,10 @@ impl Sandbox {
         body: impl AsyncRead + Send + Unpin + 'static,
     ) -> Result<WorkspaceTable, SandboxError> {
         let max = self.inner.config.max_upload_bytes;
+        rongshu_domain::check_file_name(&upload.file_name).map_err(|e| SandboxError::Invalid {
+            field: "file_name",
+            problem: e.to_string(),
+        })?;
         let format =
             Format::from_file_name(&upload.file_name).ok_or_else(|| SandboxError::Invalid {
                 field: "file_name",

@@ -212,7 +212,12 @@ pub(crate) async fn sign_in(
 
     // Decide inside the transaction, which holds the ledger head lock: the
     // account as it is now, after any concurrent attempts, is what counts.
-    let mut tx = store.begin().await.map_err(|e| unrecorded(e.into()))?;
+    // Sessions and sign-in counters are nothing data calls rest on (they
+    // take API keys, and a key's account counts only if disabled).
+    let mut tx = store
+        .begin_aside()
+        .await
+        .map_err(|e| unrecorded(e.into()))?;
     let account = tx
         .account(creds.account.id)
         .await
@@ -428,7 +433,10 @@ pub(crate) async fn revoke_api_key(
     key_id: i64,
 ) -> Result<(), ApiError> {
     let mut tx = state.store().begin().await?;
-    tx.revoke_api_key(account.id, key_id, now_ms()).await?;
+    if !tx.revoke_api_key(account.id, key_id, now_ms()).await? {
+        // Revoked already: nothing changes, and the access epoch stays.
+        return Ok(());
+    }
     tx.append(ctx.entry("api-key.revoke", "api_key", Some(key_id.to_string())))
         .await?;
     commit(state, tx).await

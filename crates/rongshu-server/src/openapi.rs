@@ -265,7 +265,8 @@ fn build() -> OpenApi {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "A session token from POST /api/v1/sessions, or an API key (rsk_...).",
+                        "A session token from POST /api/v1/sessions, or an API key (rsk_...); \
+                         query, verification and download calls take an API key only.",
                     ))
                     .build(),
             ),
@@ -338,7 +339,7 @@ pub(crate) fn reference_page() -> String {
                 main.page {
                     h1 { "Rongshu API reference · 蓉数接口说明" }
                     p { "Machine-readable description: " a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } " (OpenAPI 3.1). "
-                        "Authenticate with " code { "Authorization: Bearer <token>" } " using a session token or an API key. "
+                        "Authenticate with " code { "Authorization: Bearer <token>" } " using a session token or an API key (query, verification and download calls: an API key only). "
                         "Errors are " code { "application/problem+json" } " with a stable " code { "code" } " and the " code { "request_id" } "." }
                     table.grid {
                         thead { tr { th { "Method" } th { "Path" } th { "What it does" } th { "Who may call it" } th { "Body → reply" } } }

@@ -322,7 +322,7 @@ impl Store {
     /// can provoke at will would otherwise void every process's caches and
     /// send other organisations' calls in flight back to be admitted again.
     pub async fn append(&self, draft: EntryDraft) -> Result<Entry, StoreError> {
-        let (mut tx, _) = self.begin_uses().await?;
+        let mut tx = self.begin_aside().await?;
         let entry = tx.append(draft).await?;
         tx.commit().await?;
         Ok(entry)

@@ -9,7 +9,7 @@
 //! and appends are serialised across every server sharing the database.
 //! Locking the head also moves the access epoch on (see [`Store::begin`]),
 //! except in the batches that record data calls ([`UseWriter`]) and in
-//! entries appended alone ([`Store::append`]).
+//! changes no data call rests on ([`Store::begin_aside`]).
 
 mod accounts;
 mod agreements;
@@ -174,6 +174,15 @@ impl Store {
             appended: 0,
             head: None,
         })
+    }
+
+    /// A write transaction for changes no data call rests on (sign-ins,
+    /// their counters, notices read, entries appended alone): it locks the
+    /// head like [`Store::begin`] but leaves the access epoch, so that what
+    /// anyone may do at will does not send other organisations' calls in
+    /// flight back to be admitted again.
+    pub async fn begin_aside(&self) -> Result<WriteTx<'static>, StoreError> {
+        Ok(self.begin_uses().await?.0)
     }
 
     /// Reads the committed access epoch, so that caches stamped before it

@@ -187,22 +187,30 @@ impl WriteTx<'_> {
     }
 
     /// Revokes one of `account_id`'s keys; someone else's key is not found.
-    /// A key revoked already stays revoked since its first revocation.
+    /// Whether it was live: a key revoked already stays as it was.
     pub async fn revoke_api_key(
         &mut self,
         account_id: i64,
         key_id: i64,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) \
-             WHERE id = $2 AND account_id = $3",
+            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND account_id = $3 \
+             AND revoked_at IS NULL",
         )
         .bind(now_ms)
         .bind(key_id)
         .bind(account_id)
         .execute(&mut *self.tx)
         .await?;
-        found(done.rows_affected(), "api key", key_id)
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 FROM api_keys WHERE id = $1 AND account_id = $2")
+            .bind(key_id)
+            .bind(account_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        found(u64::from(exists.is_some()), "api key", key_id).map(|()| false)
     }
 }

@@ -425,6 +425,10 @@ async fn every_change_but_a_batch_of_uses_or_a_lone_entry_moves_the_access_epoch
         let (tx, denied) = store.begin_uses().await.unwrap();
         drop(tx);
         assert_eq!(denied, after, "an entry appended alone changes no access");
+        store.begin_aside().await.unwrap().commit().await.unwrap();
+        let (tx, aside) = store.begin_uses().await.unwrap();
+        drop(tx);
+        assert_eq!(aside, after, "nor does a change set aside");
 
         // Another process sees the epoch only through the database.
         let other = Store::connect(&db.url).await.unwrap();

@@ -291,8 +291,8 @@ async fn api_keys_are_found_by_hash_until_revoked_or_expired() {
             ),
             "not someone else's key"
         );
-        tx.revoke_api_key(owner, key.id, 600).await.unwrap();
-        tx.revoke_api_key(owner, key.id, 700).await.unwrap();
+        assert!(tx.revoke_api_key(owner, key.id, 600).await.unwrap());
+        assert!(!tx.revoke_api_key(owner, key.id, 700).await.unwrap());
         tx.commit().await.unwrap();
         let (revoked, _) = by_hash().await.unwrap();
         assert_eq!(

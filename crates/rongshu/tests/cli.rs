@@ -672,12 +672,12 @@ async fn download_peak(site: &Site, file: &std::path::Path) -> (u64, u64) {
     assert_succeeded(&out);
     let (server, url) = site.serve();
     let http = reqwest::Client::new();
-    let token = sign_in(&http, &url, "scu-researcher").await;
+    let key = api_key_of(&http, &url, "scu-researcher", "download").await;
     let mut response = http
         .get(format!(
             "{url}/api/v1/products/food-inspections-download/download?format=csv"
         ))
-        .bearer_auth(&token)
+        .bearer_auth(&key)
         .send()
         .await
         .unwrap();
@@ -826,6 +826,23 @@ async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
         .unwrap();
     assert_eq!(r.status(), 201);
     r.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A fresh API key of `username`: data calls take nothing else.
+async fn api_key_of(http: &reqwest::Client, url: &str, username: &str, name: &str) -> String {
+    let session = sign_in(http, url, username).await;
+    let r = http
+        .post(format!("{url}/api/v1/me/api-keys"))
+        .bearer_auth(&session)
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<serde_json::Value>().await.unwrap()["key"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -1099,19 +1116,7 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let fresh = http
-            .post(format!("{url_a}/api/v1/me/api-keys"))
-            .bearer_auth(&user)
-            .json(&json!({ "name": "limited" }))
-            .send()
-            .await
-            .unwrap()
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()["key"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let fresh = api_key_of(&http, &url_a, "corp-staff", "limited").await;
         let mut limited = None;
         for _ in 0..2 {
             let r = http

@@ -467,7 +467,7 @@ pub(crate) async fn read_notices(
     only: Option<i64>,
 ) -> Result<(), ApiError> {
     let account = who.account();
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().begin_aside().await?;
     let marked = tx
         .mark_notifications_read(account.org_id, account.id, only, now_ms())
         .await?;

@@ -11,6 +11,7 @@ use maud::{Markup, html};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::BillingUnit;
 use rongshu_products::ProductDraft;
+use rongshu_products::access::refuse_withdrawn;
 use rongshu_products::preview::{Preview, Sample};
 use rongshu_store::Product;
 use serde::Deserialize;
@@ -150,6 +151,7 @@ pub(crate) async fn edit_product_page(
     Path(code): Path<String>,
 ) -> Result<Markup, ApiError> {
     let product = state.products().product(&code).await?;
+    refuse_withdrawn(&product)?;
     let resource = state.store().resource(product.input.resource_id).await?;
     let form = ProductForm::of(&product, &resource.code);
     form_page(&state, &viewer, &form, None, None).await

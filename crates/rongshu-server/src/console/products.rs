@@ -3,6 +3,7 @@
 //! with progress (`/assets/download.js`).
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
 use rongshu_domain::resource::ServiceMode;
@@ -65,7 +66,12 @@ pub(crate) async fn product_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(code): Path<String>,
-) -> Result<Markup, ApiError> {
+) -> Result<Response, ApiError> {
+    // Notices name a product by its number; a code never starts with a digit.
+    if let Ok(id) = code.parse::<i64>() {
+        let product = state.store().product(id).await?;
+        return Ok(Redirect::to(&format!("/products/{}", product.input.code)).into_response());
+    }
     let lang = viewer.lang;
     let product = state.products().product(&code).await?;
     let view = ProductView::from(&product);
@@ -132,5 +138,5 @@ pub(crate) async fn product_page(
         }
         @if live && builds(&viewer) { (feedback::withdraw_form(&viewer, &view.code)) }
     };
-    Ok(layout(&viewer, t::PRODUCTS, "/products", body))
+    Ok(layout(&viewer, t::PRODUCTS, "/products", body).into_response())
 }

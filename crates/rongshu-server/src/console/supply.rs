@@ -10,7 +10,7 @@ use chrono::Datelike;
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
 use rongshu_domain::supply::{SuspensionKind, SuspensionScope, SuspensionStatus};
-use rongshu_store::{ResourceFilter, Suspension};
+use rongshu_store::{ResourceFilter, Suspension, Usage};
 use serde::Deserialize;
 
 use super::i18n::{Lang, T};
@@ -235,6 +235,17 @@ struct Totals {
     amount_fen: i64,
 }
 
+impl Totals {
+    /// Meters saturate at their ceiling (`rongshu_store::Usage::add`), so
+    /// sums of them do too.
+    fn add(&mut self, u: &Usage) {
+        self.calls = self.calls.saturating_add(u.calls);
+        self.records = self.records.saturating_add(u.records);
+        self.downloads = self.downloads.saturating_add(u.downloads);
+        self.amount_fen = self.amount_fen.saturating_add(u.amount_fen);
+    }
+}
+
 pub(crate) async fn usage_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -282,10 +293,7 @@ pub(crate) async fn usage_page(
             by_product.entry(product).or_default(),
             by_org.entry(org).or_default(),
         ] {
-            totals.calls += u.calls;
-            totals.records += u.records;
-            totals.downloads += u.downloads;
-            totals.amount_fen += u.amount_fen;
+            totals.add(u);
         }
     }
     let table = |label: T, first: T, rows: &BTreeMap<String, Totals>, which: &str| {
