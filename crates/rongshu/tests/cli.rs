@@ -818,34 +818,28 @@ async fn agreements_verify_offline_and_edits_are_caught() {
 }
 
 async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
-    let r = http
-        .post(format!("{url}/api/v1/sessions"))
-        .json(&json!({ "username": username, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json::<serde_json::Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let sessions = http.post(format!("{url}/api/v1/sessions"));
+    let body = json!({ "username": username, "password": PASSWORD });
+    created(sessions.json(&body), "token").await
 }
 
 /// A fresh API key of `username`: data calls take nothing else.
 async fn api_key_of(http: &reqwest::Client, url: &str, username: &str, name: &str) -> String {
     let session = sign_in(http, url, username).await;
-    let r = http
-        .post(format!("{url}/api/v1/me/api-keys"))
-        .bearer_auth(&session)
-        .json(&json!({ "name": name }))
-        .send()
-        .await
-        .unwrap();
+    let keys = http.post(format!("{url}/api/v1/me/api-keys"));
+    created(
+        keys.bearer_auth(&session).json(&json!({ "name": name })),
+        "key",
+    )
+    .await
+}
+
+/// The text `field` of what `request` created.
+async fn created(request: reqwest::RequestBuilder, field: &str) -> String {
+    let r = request.send().await.unwrap();
     assert_eq!(r.status(), 201);
-    r.json::<serde_json::Value>().await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let body = r.json::<serde_json::Value>().await.unwrap();
+    body[field].as_str().unwrap().to_owned()
 }
 
 /// The status and problem code (if any) of a response.
