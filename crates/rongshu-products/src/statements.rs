@@ -1,14 +1,14 @@
 //! Monthly statements per user organisation, usage per product and user,
 //! and the published price list (Art. 4; 2025 pricing notice).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use rongshu_domain::Actor;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, price_charged};
 use rongshu_domain::workflow::AuthorizationStatus;
-use rongshu_store::{Usage, UseScope};
+use rongshu_store::{Usage, UseScope, UseTotals};
 
 use crate::oversight::{sees_all, use_followed_by};
 use crate::{ProductError, Products};
@@ -116,23 +116,23 @@ impl Products {
             .into_iter()
             .map(|p| (p.id, (p.input.code, p.input.name)))
             .collect();
-        let mut lines: BTreeMap<i64, StatementLine> = BTreeMap::new();
-        for u in used {
-            let (code, name) = products.get(&u.product_id).cloned().unwrap_or_default();
-            let line = lines.entry(u.product_id).or_insert(StatementLine {
-                product_code: code,
-                product_name: name,
-                calls: 0,
-                records: 0,
-                downloads: 0,
-                amount_fen: 0,
-            });
-            line.calls = line.calls.saturating_add(u.calls);
-            line.records = line.records.saturating_add(u.records);
-            line.downloads = line.downloads.saturating_add(u.downloads);
-            line.amount_fen = line.amount_fen.saturating_add(u.amount_fen);
+        let mut totals: BTreeMap<i64, UseTotals> = BTreeMap::new();
+        for u in &used {
+            totals.entry(u.product_id).or_default().add(u);
         }
-        let lines: Vec<StatementLine> = lines.into_values().collect();
+        let lines: Vec<StatementLine> = (totals.into_iter())
+            .map(|(product_id, t)| {
+                let (code, name) = products.get(&product_id).cloned().unwrap_or_default();
+                StatementLine {
+                    product_code: code,
+                    product_name: name,
+                    calls: t.calls,
+                    records: t.records,
+                    downloads: t.downloads,
+                    amount_fen: t.amount_fen,
+                }
+            })
+            .collect();
         Ok(Statement {
             org_id,
             month: month.to_owned(),
@@ -144,25 +144,18 @@ impl Products {
     /// Products in service and their prices: none withdrawn, none on an
     /// authorization terminated (everything built on it stopped, Art. 16).
     pub async fn price_list(&self) -> Result<Vec<PriceEntry>, ProductError> {
-        let mut in_service = Vec::new();
-        let mut terminated: BTreeMap<i64, bool> = BTreeMap::new();
-        for product in self.store().products().await? {
-            let id = product.input.authorization_id;
-            let ended = match terminated.get(&id) {
-                Some(ended) => *ended,
-                None => {
-                    let status = self.store().authorization(id).await?.status;
-                    *terminated
-                        .entry(id)
-                        .or_insert(status == AuthorizationStatus::Terminated)
-                }
-            };
-            if product.withdrawn.is_none() && !ended {
-                in_service.push(product);
+        let products = self.store().products().await?;
+        let authorizations: BTreeSet<i64> =
+            products.iter().map(|p| p.input.authorization_id).collect();
+        let mut terminated = BTreeSet::new();
+        for id in authorizations {
+            if self.store().authorization(id).await?.status == AuthorizationStatus::Terminated {
+                terminated.insert(id);
             }
         }
-        Ok(in_service
+        Ok(products
             .into_iter()
+            .filter(|p| p.withdrawn.is_none() && !terminated.contains(&p.input.authorization_id))
             .map(|p| PriceEntry {
                 price_fen: price_charged(p.input.price_fen, p.price_cap_fen),
                 code: p.input.code,

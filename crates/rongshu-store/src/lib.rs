@@ -55,7 +55,9 @@ pub use error::StoreError;
 pub use evidence::ConsentEvidence;
 pub use ledger::{ARCHIVE_ACTION, ChainPoint, LedgerFilter, ObjectFilter, VerifyReport};
 pub use notifications::{NewNotification, Notification};
-pub use products::{FirstUse, Product, ProductInput, Suspension, Usage, UseScope, Withdrawal};
+pub use products::{
+    FirstUse, Product, ProductInput, Suspension, Usage, UseScope, UseTotals, Withdrawal,
+};
 pub use pulls::{NewPullSource, PullSource};
 pub use records::{
     Account, AccountCredentials, ApiKey, NewAccount, NewApiKey, NewOrganization, Organization,

@@ -148,6 +148,25 @@ impl Usage {
     }
 }
 
+/// Metered use summed over days, organisations or products; sums of
+/// saturated meters saturate too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UseTotals {
+    pub calls: i64,
+    pub records: i64,
+    pub downloads: i64,
+    pub amount_fen: i64,
+}
+
+impl UseTotals {
+    pub fn add(&mut self, u: &Usage) {
+        self.calls = self.calls.saturating_add(u.calls);
+        self.records = self.records.saturating_add(u.records);
+        self.downloads = self.downloads.saturating_add(u.downloads);
+        self.amount_fen = self.amount_fen.saturating_add(u.amount_fen);
+    }
+}
+
 /// When an organisation first used a product.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirstUse {

@@ -1041,24 +1041,20 @@ async fn a_suspension_stops_data_calls_in_every_server_at_once() {
             object.remove(generated);
         }
         object.insert("resource".into(), json!("business-registrations"));
-        object.insert("price_fen".into(), json!(12));
-        let r = http
-            .put(format!("{url_b}/api/v1/products/registrations-query"))
-            .bearer_auth(&operator)
-            .json(&product)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(outcome(r).await, (422, "pricing.above-cap".to_owned()));
-        product["price_fen"] = json!(5_000_000_000_000_000_000_i64);
-        let r = http
-            .put(format!("{url_b}/api/v1/products/registrations-query"))
-            .bearer_auth(&operator)
-            .json(&product)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(outcome(r).await, (422, "pricing.above-maximum".to_owned()));
+        for (price, code) in [
+            (12_i64, "pricing.above-cap"),
+            (5_000_000_000_000_000_000, "pricing.above-maximum"),
+        ] {
+            product["price_fen"] = json!(price);
+            let r = http
+                .put(format!("{url_b}/api/v1/products/registrations-query"))
+                .bearer_auth(&operator)
+                .json(&product)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(outcome(r).await, (422, code.to_owned()));
+        }
 
         // B's cached key is honoured until the user revokes it through A:
         // the very next call on B is refused.

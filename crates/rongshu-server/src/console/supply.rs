@@ -10,7 +10,7 @@ use chrono::Datelike;
 use maud::{Markup, html};
 use rongshu_domain::PartyType;
 use rongshu_domain::supply::{SuspensionKind, SuspensionScope, SuspensionStatus};
-use rongshu_store::{ResourceFilter, Suspension, Usage};
+use rongshu_store::{ResourceFilter, Suspension, UseTotals};
 use serde::Deserialize;
 
 use super::i18n::{Lang, T};
@@ -226,26 +226,6 @@ pub(crate) struct MonthQuery {
     month: String,
 }
 
-/// Totals of one row of the dashboard.
-#[derive(Default)]
-struct Totals {
-    calls: i64,
-    records: i64,
-    downloads: i64,
-    amount_fen: i64,
-}
-
-impl Totals {
-    /// Meters saturate at their ceiling (`rongshu_store::Usage::add`), so
-    /// sums of them do too.
-    fn add(&mut self, u: &Usage) {
-        self.calls = self.calls.saturating_add(u.calls);
-        self.records = self.records.saturating_add(u.records);
-        self.downloads = self.downloads.saturating_add(u.downloads);
-        self.amount_fen = self.amount_fen.saturating_add(u.amount_fen);
-    }
-}
-
 pub(crate) async fn usage_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -284,8 +264,8 @@ pub(crate) async fn usage_page(
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
-    let mut by_product: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut by_org: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut by_product: BTreeMap<String, UseTotals> = BTreeMap::new();
+    let mut by_org: BTreeMap<String, UseTotals> = BTreeMap::new();
     for u in &used {
         let product = products.get(&u.product_id).cloned().unwrap_or_default();
         let org = orgs.get(&u.org_id).cloned().unwrap_or_default();
@@ -296,7 +276,7 @@ pub(crate) async fn usage_page(
             totals.add(u);
         }
     }
-    let table = |label: T, first: T, rows: &BTreeMap<String, Totals>, which: &str| {
+    let table = |label: T, first: T, rows: &BTreeMap<String, UseTotals>, which: &str| {
         html! {
             h2 { (label.get(lang)) }
             table data-usage=(which) {
