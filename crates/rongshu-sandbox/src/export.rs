@@ -201,6 +201,7 @@ impl Sandbox {
             status: after_checks(&traced.failures).as_str().to_owned(),
             checks: ExportFailure::encode(&traced.failures),
             lineage: traced.lineage.join("\n"),
+            products: Some(traced.products.clone()),
             row_count: traced.rows as i64,
             rounded: traced.rounded.clone(),
             resubmits,
@@ -315,6 +316,11 @@ impl Sandbox {
         let failures = check(&facts, rules);
         let rounded = round_counts(&columns, &mut batches, &facts.count_columns, rules);
         let lineage = opened.lineage(&release.outcome.read);
+        let products = opened
+            .behind(&release.outcome.read)
+            .iter()
+            .map(|s| s.product().input.code.clone())
+            .collect();
         let kept_read = release
             .outcome
             .read
@@ -328,6 +334,7 @@ impl Sandbox {
             rows: result.rows(),
             failures,
             lineage,
+            products,
             kept_read,
         };
         Ok(Ran::new(traced, &opened, &release.outcome))
@@ -500,6 +507,7 @@ impl Sandbox {
                 status: record.status.clone(),
             });
         }
+        self.still_supplied(caller, &export).await?;
         let (columns, batch) = self.opened(&export)?;
         let reviews = self.store().sandbox_reviews(export_id).await?;
         let metadata = serde_json::json!({
@@ -561,8 +569,45 @@ impl Sandbox {
                 "an export is shown to its checkers and its author's organisation only",
             ));
         }
+        if caller.party != PartyType::Operator {
+            self.still_supplied(caller, &export).await?;
+        }
         let (columns, batch) = self.opened(&export)?;
         Ok((export, columns, batch))
+    }
+
+    /// Refuses an export's result to its author's organisation once the
+    /// chain refuses a product it came from (suspended, terminated,
+    /// withdrawn, out of term), with the chain's own reason: supply cut
+    /// off is cut off for results approved before, too.
+    async fn still_supplied(
+        &self,
+        caller: &Caller,
+        export: &SandboxExport,
+    ) -> Result<(), SandboxError> {
+        self.store().refresh_epoch().await?;
+        let (sources, mut refused) = self.products().sandbox_sources(caller).await?;
+        let record = &export.export;
+        if let Some(at) = refused.iter().position(|(code, _)| came_from(record, code)) {
+            return Err(refused.swap_remove(at).1.into());
+        }
+        let supplied = |code: &String| {
+            sources
+                .iter()
+                .any(|s| s.agreement_id() == record.agreement_id && s.product().input.code == *code)
+        };
+        match record
+            .products
+            .iter()
+            .flatten()
+            .find(|code| !supplied(code))
+        {
+            Some(code) => Err(SandboxError::ExportWithheld {
+                export: export.id,
+                product: code.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The sealed result, opened.
@@ -583,6 +628,17 @@ impl Sandbox {
     }
 }
 
+/// Whether an export's result came from the product `code`: recorded
+/// with it, or, on exports filed before, named in its lineage.
+fn came_from(export: &NewSandboxExport, code: &str) -> bool {
+    match &export.products {
+        Some(codes) => codes.iter().any(|c| c == code),
+        None => export
+            .lineage
+            .contains(&format!("| product {code} revision ")),
+    }
+}
+
 /// What a traced run gave.
 struct Traced {
     csv: String,
@@ -590,6 +646,8 @@ struct Traced {
     rows: usize,
     failures: Vec<CheckFailure>,
     lineage: Vec<String>,
+    /// The codes of the products behind the tables read.
+    products: Vec<String>,
     /// The workspace's kept tables it read, by name and id.
     kept_read: Vec<(String, i64)>,
 }
@@ -624,6 +682,41 @@ fn parse_csv(csv: &[u8]) -> Result<(Vec<OutputColumn>, Batch), SandboxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_came_from_its_recorded_products_or_those_its_lineage_names() {
+        let mut export = NewSandboxExport {
+            agreement_id: 1,
+            org_id: 1,
+            author_id: 1,
+            query_id: 1,
+            purpose: String::new(),
+            status: String::new(),
+            checks: String::new(),
+            lineage: "数据来源：… | product reg-lab revision 2 | resource registrations version 1 (SM3 00) | authorization 1 | agreement 1\n\
+                      uploaded by the user: a.csv | table a | SM3 00"
+                .into(),
+            products: None,
+            row_count: 0,
+            rounded: None,
+            resubmits: None,
+            result: SealedFile {
+                file_name: String::new(),
+                byte_size: 0,
+                digest: String::new(),
+                sealed: String::new(),
+                master_key_id: String::new(),
+            },
+        };
+        assert!(came_from(&export, "reg-lab"));
+        assert!(!came_from(&export, "reg"));
+        assert!(!came_from(&export, "lab"));
+        export.products = Some(vec!["tax-lab".into()]);
+        assert!(came_from(&export, "tax-lab"));
+        assert!(!came_from(&export, "reg-lab"));
+        export.products = Some(Vec::new());
+        assert!(!came_from(&export, "reg-lab"));
+    }
 
     #[test]
     fn counts_are_rounded_whether_they_read_as_integers_or_decimals() {

@@ -78,6 +78,8 @@ pub enum SandboxError {
     NoWorkspace(i64),
     #[error("table {table} was made from product {product}, which this workspace no longer reads")]
     Withheld { table: String, product: String },
+    #[error("export {export} came from product {product}, which this workspace no longer reads")]
+    ExportWithheld { export: i64, product: String },
     #[error("the upload was not read: {0}")]
     Upload(String),
     #[error(

@@ -571,6 +571,21 @@ async fn a_suspension_cuts_every_open_workspace_off() {
                 .await
                 .unwrap();
         }
+        // Approved before the suspension: it leaves no more than a new one.
+        let approved = here
+            .request_export(&user, &ledger, agreement, count, "总数", None)
+            .await
+            .unwrap();
+        here.review(
+            &caller(&w.operator),
+            &ledger,
+            approved.id,
+            ReviewDecision::Approve,
+            "",
+        )
+        .await
+        .unwrap();
+        here.release(&user, &ledger, approved.id).await.unwrap();
         let scope = SuspensionScope::new(
             SuspensionKind::Resource,
             Some(w.store.resource_by_code("registrations").await.unwrap().id),
@@ -599,6 +614,26 @@ async fn a_suspension_cuts_every_open_workspace_off() {
             .await
             .unwrap_err();
         assert!(matches!(export, SandboxError::Product(_)), "{export}");
+        for sandbox in [&here, &there] {
+            let refused = sandbox
+                .release(&user, &ledger, approved.id)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    SandboxError::Product(ProductError::Refused(Refusal::Suspended { .. }))
+                ),
+                "{refused}"
+            );
+            let shown = sandbox.export_result(&user, approved.id).await;
+            assert!(shown.is_err(), "shown to its author while suspended");
+        }
+        // Its checkers still see what they approved.
+        there
+            .export_result(&caller(&w.operator), approved.id)
+            .await
+            .unwrap();
         w.products
             .rectify(&w.operator, &ledger, suspension.id, "已整改")
             .await
@@ -611,6 +646,21 @@ async fn a_suspension_cuts_every_open_workspace_off() {
             .run(&user, &ledger, agreement, count, None)
             .await
             .unwrap();
+        there.release(&user, &ledger, approved.id).await.unwrap();
+
+        // Withdrawn from service: its results are withheld for good.
+        w.products
+            .withdraw(&w.operator, &ledger, "registrations-lab", "停止提供")
+            .await
+            .unwrap();
+        let refused = here.release(&user, &ledger, approved.id).await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                SandboxError::Product(ProductError::Withdrawn { .. })
+            ),
+            "{refused}"
+        );
     })
     .await;
 }

@@ -221,6 +221,9 @@ pub enum ApiError {
     /// A workspace table made from a product the workspace no longer reads.
     #[error("table {table} was made from product {product}, which this workspace no longer reads")]
     Withheld { table: String, product: String },
+    /// An export's result, once a product it came from is no longer read.
+    #[error("export {export} came from product {product}, which this workspace no longer reads")]
+    ExportWithheld { export: i64, product: String },
     /// An upload into a workspace that was not read.
     #[error("the upload was not read: {0}")]
     UploadRefused(String),
@@ -247,6 +250,9 @@ impl From<SandboxError> for ApiError {
             SandboxError::Query(EngineError::Data(e)) => ApiError::DataStorage(e.to_string()),
             SandboxError::Query(e @ EngineError::Kept(_)) => ApiError::DataStorage(e.to_string()),
             SandboxError::Withheld { table, product } => ApiError::Withheld { table, product },
+            SandboxError::ExportWithheld { export, product } => {
+                ApiError::ExportWithheld { export, product }
+            }
             SandboxError::Upload(why) => ApiError::UploadRefused(why),
             SandboxError::ReadByExport { table, export } => {
                 ApiError::ReadByExport { table, export }
@@ -479,6 +485,7 @@ impl ApiError {
             },
             ApiError::NotReleased { .. } => "sandbox.not-released",
             ApiError::Withheld { .. } => "sandbox.withheld",
+            ApiError::ExportWithheld { .. } => "sandbox.export-withheld",
             ApiError::UploadRefused(_) => "sandbox.upload-refused",
             ApiError::ReadByExport { .. } => "sandbox.read-by-export",
             ApiError::TableGone(_) => "sandbox.table-gone",
@@ -553,7 +560,7 @@ impl ApiError {
             ApiError::InvalidSandbox { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ReviewRefused(ReviewRefusal::OwnOutput) => StatusCode::FORBIDDEN,
             ApiError::ReviewRefused(_) | ApiError::NotReleased { .. } => StatusCode::CONFLICT,
-            ApiError::Withheld { .. } => StatusCode::FORBIDDEN,
+            ApiError::Withheld { .. } | ApiError::ExportWithheld { .. } => StatusCode::FORBIDDEN,
             ApiError::UploadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ReadByExport { .. } | ApiError::TableGone(_) => StatusCode::CONFLICT,
         }
@@ -579,15 +586,18 @@ pub struct Problem {
 }
 
 /// Whether a problem code refuses access, ledgered as a denial rather than
-/// a failure: the gate's and handlers' access refusals, refused keys, and
+/// a failure: the gate's and handlers' access refusals, refused keys,
 /// every step of the data-call chain after the key (a stale call is only
-/// to be retried).
+/// to be retried), and sandbox tables or results withheld with their
+/// products.
 pub(crate) fn is_denial(code: &str) -> bool {
     code.starts_with("access.")
         || code.starts_with("auth.key-")
         || (code.starts_with("use.") && code != "use.retry")
         || code == "product.withdrawn"
         || code == "auth.api-key-required"
+        || code == "sandbox.withheld"
+        || code == "sandbox.export-withheld"
 }
 
 /// Attached to error responses so the gate can ledger the failure's code
@@ -765,6 +775,10 @@ mod tests {
                 table: String::new(),
                 product: String::new(),
             },
+            ApiError::ExportWithheld {
+                export: 1,
+                product: String::new(),
+            },
             ApiError::UploadRefused(String::new()),
             ApiError::ReadByExport {
                 table: String::new(),
@@ -796,6 +810,8 @@ mod tests {
             "use.quota-exceeded",
             "product.withdrawn",
             "auth.api-key-required",
+            "sandbox.withheld",
+            "sandbox.export-withheld",
         ];
         assert!(denials.into_iter().all(super::is_denial));
         let failures = ["use.retry", "validation.invalid-field", "internal.storage"];

@@ -44,6 +44,9 @@ pub struct NewSandboxExport {
     pub checks: String,
     /// Products, resources and versions the result came from, one per line.
     pub lineage: String,
+    /// The codes of the products the result came from; `None` on exports
+    /// filed before they were recorded (their lineage names them).
+    pub products: Option<Vec<String>>,
     pub row_count: i64,
     /// The base counts were rounded to and the columns rounded, when any.
     pub rounded: Option<(u64, Vec<String>)>,
@@ -105,6 +108,9 @@ fn export(row: &AnyRow) -> Result<SandboxExport, StoreError> {
             status: row.try_get("status")?,
             checks: row.try_get("checks")?,
             lineage: row.try_get("lineage")?,
+            products: row
+                .try_get::<Option<String>, _>("products")?
+                .map(|codes| codes.lines().map(str::to_owned).collect()),
             row_count: row.try_get("row_count")?,
             rounded: rounded(&row.try_get::<String, _>("rounded")?),
             resubmits: row.try_get("resubmits")?,
@@ -286,8 +292,8 @@ impl WriteTx<'_> {
         sqlx::query_scalar(
             "INSERT INTO sandbox_exports (agreement_id, org_id, author_id, query_id, purpose, \
              status, checks, lineage, row_count, digest, sealed, master_key_id, created_at, \
-             updated_at, rounded, resubmits) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) \
+             updated_at, rounded, resubmits, products) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16) \
              RETURNING id",
         )
         .bind(new.agreement_id)
@@ -308,6 +314,7 @@ impl WriteTx<'_> {
             None => String::new(),
         })
         .bind(new.resubmits)
+        .bind(new.products.as_ref().map(|codes| codes.join("\n")))
         .fetch_one(&mut *self.tx)
         .await
         .map_err(StoreError::unique(

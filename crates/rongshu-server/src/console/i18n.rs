@@ -498,6 +498,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "该表由工作区当前不能读取的数据生成，暂不可用。",
             "This table was made from data the workspace cannot read now.",
         ),
+        "sandbox.export-withheld" => T(
+            "该导出结果来自工作区当前不能读取的数据，暂不可下载或查看。",
+            "This export came from data the workspace cannot read now; it cannot be downloaded or shown.",
+        ),
         "sandbox.read-by-export" => T(
             "已有读取该表的导出申请（已导出或待审核），该表须保留以便与之后的导出比对。",
             "An export that read this table has left or may yet: the table is kept so that later exports are compared with it.",

@@ -131,7 +131,7 @@ pub(super) fn add(b: &mut Builder) {
         Method::GET,
         "/api/v1/sandbox/exports/{id}/release",
         "sandbox.release",
-        "An approved export as a ZIP: data.csv and metadata.json with citations, lineage, checks and reviews (the author's organisation; ledgered).",
+        "An approved export as a ZIP: data.csv and metadata.json with citations, lineage, checks and reviews (the author's organisation; ledgered). Refused, with the chain's own problem, while a product it came from is suspended, terminated, withdrawn or out of term.",
         r(RESEARCHERS),
         InHandler,
         NO_BODY,
