@@ -153,6 +153,22 @@ impl Transform {
     }
 }
 
+impl Transform {
+    /// Why a value so transformed cannot be looked up by what a caller
+    /// sends (a query parameter), if it cannot: a mask leaves a pattern
+    /// many values share, noise a different value each run, suppression
+    /// none. Pseudonyms, tokens and generalisations are values a caller
+    /// may hold or choose (a district, a year).
+    pub fn unfit_for_lookup(&self) -> Option<&'static str> {
+        match self {
+            Transform::Mask(_) => Some("masked"),
+            Transform::Noise(_) => Some("given random noise"),
+            Transform::Suppress => Some("suppressed"),
+            _ => None,
+        }
+    }
+}
+
 impl Pipeline {
     /// Every field a step or the k-anonymity names.
     pub fn named_fields(&self) -> impl Iterator<Item = &str> {

@@ -404,6 +404,17 @@ impl Products {
                     format!("{parameter} is not an output field"),
                 ));
             }
+            if let Some(why) = pipeline
+                .transforms_of(parameter)
+                .find_map(Transform::unfit_for_lookup)
+            {
+                return Err(invalid(
+                    "query_parameters",
+                    format!(
+                        "{parameter} is {why} by the pipeline: a parameter is looked up by the value the caller sends as it is output"
+                    ),
+                ));
+            }
         }
         let verify_key_field = if offers(ServiceMode::VerificationApi) {
             let key = draft.verify_key_field.clone().ok_or_else(|| {

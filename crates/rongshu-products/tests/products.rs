@@ -87,6 +87,13 @@ async fn a_product_is_built_only_within_its_authorization() {
             w.products.save(&w.operator, &ledger, &twice, None).await.unwrap_err(),
             ProductError::InvalidProduct { field: "modes", .. }
         ), "a mode named twice");
+        let mut by_masked = draft(&w, MASKED);
+        by_masked.query_parameters = vec!["法定代表人".into()];
+        let by_masked = w.products.save(&w.operator, &ledger, &by_masked, None).await.unwrap_err();
+        assert!(
+            matches!(&by_masked, ProductError::InvalidProduct { field: "query_parameters", problem } if problem.contains("masked")),
+            "a masked parameter would list records by a pattern: {by_masked}"
+        );
         let array = w.products.save(&w.operator, &ledger, &draft(&w, "[1, 2]"), None).await.unwrap_err();
         assert!(
             matches!(&array, ProductError::Document(e) if e.to_string().contains("JSON")),
