@@ -196,7 +196,7 @@ impl Products {
             .map(|a| self.sealed_file(a, &context))
             .transpose()?;
         let now = self.workflow().now_ms();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         let message = tx
             .insert_consulting_message(
                 id,
@@ -253,7 +253,7 @@ impl Products {
         if order.status == ConsultingStatus::Closed.as_str() {
             return Err(ProductError::OrderClosed(id));
         }
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         tx.set_consulting_status(
             id,
             &order.status,
@@ -286,7 +286,7 @@ impl Products {
         }
         let context = rongshu_workflow::consulting_file_context(order.id);
         let plain = self.opened_file(&file, &context, &format!("consulting order {}", order.id))?;
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         tx.append(EntryDraft {
             segment: Some(Segment::Operator),
             reason: Some(file.file_name.clone()),
@@ -394,7 +394,7 @@ impl Products {
         let file = attachment
             .map(|a| self.sealed_file(a, &context))
             .transpose()?;
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         let id = tx
             .insert_feedback(
                 &NewFeedback {
@@ -442,7 +442,7 @@ impl Products {
         })?;
         let context = rongshu_workflow::feedback_file_context(feedback.org_id, feedback.product_id);
         let plain = self.opened_file(&file, &context, &format!("feedback {id}"))?;
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         tx.append(EntryDraft {
             reason: Some(file.file_name.clone()),
             ..by.entry("feedback.file.read", "feedback", Some(id.to_string()))

@@ -64,7 +64,7 @@ impl Products {
         });
         let pipeline = parse_pipeline(&input.pipeline)?;
         // It shows delivered data: ledgered before it is shown.
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         tx.append(EntryDraft {
             reason: Some(format!(
                 "the first {rows} rows of {} v{}",

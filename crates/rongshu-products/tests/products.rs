@@ -743,6 +743,8 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
             .await
             .unwrap();
         assert_eq!(order.status, "open");
+        // Nothing a data call rests on changes from here to the feedback.
+        let epoch = w.store.refresh_epoch().await.unwrap();
         let report = "district,survival\n锦江区,0.82\n".as_bytes().to_vec();
         let answer = w
             .products
@@ -861,6 +863,11 @@ async fn consulting_orders_carry_sealed_deliverables_and_feedback_is_followed() 
             .unwrap();
         let file = paper.file.as_ref().unwrap();
         assert_eq!((file.file_name.as_str(), file.byte_size), ("论文.pdf", 14));
+        assert_eq!(
+            w.store.refresh_epoch().await.unwrap(),
+            epoch,
+            "consulting messages, deliverables and feedback leave the access epoch"
+        );
         for (file_name, bytes, field) in [
             ("论文.pdf", &b""[..], "file"),
             ("a\0b.pdf", &b"%PDF"[..], "file_name"),

@@ -213,7 +213,7 @@ impl Sandbox {
                 master_key_id: master.id(),
             },
         };
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         // Each later release is compared with this one over the tables it
         // read: one dropped (or made again) since it ran would end that.
         for (name, id) in &traced.kept_read {
@@ -416,7 +416,7 @@ impl Sandbox {
                     field: "status",
                     problem: format!("{} is no export status", export.export.status),
                 })?;
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         let earlier: Vec<Review> = tx
             .sandbox_reviews_locked(export_id)
             .await?

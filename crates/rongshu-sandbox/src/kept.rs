@@ -284,7 +284,7 @@ impl Sandbox {
         new: &NewSandboxTable,
     ) -> Result<SandboxTable, SandboxError> {
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         let id = tx
             .insert_sandbox_table(new, now)
             .await
@@ -344,7 +344,7 @@ impl Sandbox {
         }
         // Read in the transaction, which every other write waits on: an
         // export filed meanwhile is seen, or sees the table gone.
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_aside().await?;
         let leaving: Vec<&str> = ExportStatus::ALL
             .iter()
             .filter(|s| s.may_leave())

@@ -398,7 +398,7 @@ pub(crate) async fn create_api_key(
     }
     let secret = SecretToken::generate(API_KEY_PREFIX);
     let now = now_ms();
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().begin_aside().await?;
     let key = tx
         .insert_api_key(
             &NewApiKey {

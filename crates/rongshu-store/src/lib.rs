@@ -179,10 +179,15 @@ impl Store {
     }
 
     /// A write transaction for changes no data call rests on (sign-ins,
-    /// their counters, notices read, entries appended alone): it locks the
-    /// head like [`Store::begin`] but leaves the access epoch, so that what
-    /// anyone may do at will does not send other organisations' calls in
-    /// flight back to be admitted again.
+    /// their counters, notices read, entries appended alone, new API keys
+    /// and demands, consulting messages and deliverables, feedback, sandbox
+    /// tables and exports, pull sources, webhooks): it locks the head like
+    /// [`Store::begin`] but leaves the access epoch, so that what anyone
+    /// may do at will does not send other organisations' calls in flight
+    /// back to be admitted again. What a call's admission reads (keys,
+    /// accounts, organisations, products, resources, versions,
+    /// authorizations, agreements, the demands they grant, suspensions)
+    /// is never changed here.
     pub async fn begin_aside(&self) -> Result<WriteTx<'static>, StoreError> {
         Ok(self.begin_uses().await?.0)
     }

@@ -138,7 +138,7 @@ impl Workflow {
         };
         let about = self.validate(draft).await?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_aside().await?;
         let id = tx
             .insert_demand(user_org_id, Some(actor.account_id), &about, now)
             .await?;

@@ -48,7 +48,7 @@ impl Workflow {
         let sealed = self
             .master
             .seal_secret(secret.expose().as_bytes(), &webhook_context(actor.org_id));
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_aside().await?;
         let id = tx
             .insert_webhook(
                 actor.org_id,
@@ -88,7 +88,7 @@ impl Workflow {
         id: i64,
     ) -> Result<(), WorkflowError> {
         admin(actor)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_aside().await?;
         tx.disable_webhook(actor.org_id, id).await?;
         tx.append(by.entry("webhook.disable", "webhook", Some(id.to_string())))
             .await?;

@@ -247,11 +247,13 @@ async fn a_demand_goes_through_every_party() {
         ));
 
         clock.set("2026-09-24");
+        let epoch = store.refresh_epoch().await.unwrap();
         let demand = flow
             .file_demand(&p.user, ledger, None, &draft(&["registrations", "bus-stops"], "企业书面授权"), true)
             .await
             .unwrap();
         assert_eq!(demand.status, DemandStatus::PreReview);
+        assert_eq!(store.refresh_epoch().await.unwrap(), epoch, "no call rests on a new demand");
         // The user cannot accept its own demand.
         let err = refused(flow.demand_step(&p.user, ledger, demand.id, DemandAction::Accept, "", &[]).await);
         assert!(matches!(err, WorkflowError::Illegal(ref e) if e.reason == Reason::WrongParty(PartyType::User)));

@@ -231,7 +231,7 @@ pub(crate) async fn create_pull(
         created_by: Some(who.account().id),
         ..checked_pull(resource.id, &body)?
     };
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().begin_aside().await?;
     let id = tx.insert_pull_source(&new, now_ms()).await?;
     tx.append(
         who.ctx
@@ -279,7 +279,7 @@ pub(crate) async fn delete_pull(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     own_pull(&state, &who, id).await?;
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.store().begin_aside().await?;
     tx.disable_pull_source(id).await?;
     tx.append(
         who.ctx

@@ -28,6 +28,7 @@ async fn new_key(server: &TestServer, token: &str) -> String {
 async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
     let server = TestServer::start().await;
     let token = server.token(PartyType::BigDataCenter, Role::Staff).await;
+    let epoch = server.state.store().refresh_epoch().await.unwrap();
     let r = server
         .call(
             Method::POST,
@@ -37,6 +38,8 @@ async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
         )
         .await;
     assert_eq!(r.status(), 201);
+    let after = server.state.store().refresh_epoch().await.unwrap();
+    assert_eq!(after, epoch, "a new key changes no key a call rests on");
     let created: serde_json::Value = r.json().await.unwrap();
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with("rsk_"));
@@ -86,6 +89,8 @@ async fn api_keys_work_until_revoked_and_are_stored_only_hashed() {
         )
         .await;
     assert_eq!(r.status(), 204);
+    let revoked = server.state.store().refresh_epoch().await.unwrap();
+    assert!(revoked > epoch, "a revoked key stops the next call");
     let r = server.call(Method::GET, "/api/v1/me", &key, None).await;
     expect_problem(r, 401, "auth.key-revoked").await;
 }
