@@ -1,6 +1,7 @@
 //! Output formats, and the package that carries an output with its
 //! metadata.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -91,7 +92,9 @@ pub struct OutputColumn {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
     Csv,
-    /// CSV in GB18030, for spreadsheet software set to Chinese locales.
+    /// CSV in GB18030, for spreadsheet software set to Chinese locales:
+    /// a text value a spreadsheet would run as a formula carries a leading
+    /// apostrophe (`'=…`); numbers, and the UTF-8 flavour, stay exact.
     CsvGb18030,
     Xlsx,
     /// A JSON array of objects, numbers and booleans unquoted.
@@ -207,6 +210,9 @@ impl<W: Write + Send> TableWriter<W> {
 struct CsvOut<W: Write> {
     csv: csv::Writer<W>,
     gb18030: bool,
+    /// Which columns hold text, whose formula-like values the spreadsheet
+    /// flavour guards (numbers stay exact: `-5` is no formula).
+    text: Vec<bool>,
 }
 
 impl<W: Write> CsvOut<W> {
@@ -214,22 +220,40 @@ impl<W: Write> CsvOut<W> {
         let mut out = CsvOut {
             csv: csv::Writer::from_writer(sink),
             gb18030,
+            text: columns
+                .iter()
+                .map(|c| c.column_type == ColumnType::Text)
+                .collect(),
         };
         let header: Vec<Option<&str>> = columns.iter().map(|c| Some(c.name.as_str())).collect();
-        out.record(&header)?;
+        out.record(&header, true)?;
         Ok(out)
     }
 
-    fn record(&mut self, values: &[Option<&str>]) -> Result<(), FormatError> {
+    fn record(&mut self, values: &[Option<&str>], header: bool) -> Result<(), FormatError> {
         let values = values.iter().map(|v| v.unwrap_or(""));
         if !self.gb18030 {
             return Ok(self.csv.write_record(values)?);
         }
         let encoded: Vec<Vec<u8>> = values
-            .map(|v| encoding_rs::GB18030.encode(v).0.into_owned())
+            .zip(&self.text)
+            .map(|(v, text)| {
+                let v = if (header || *text) && reads_as_formula(v) {
+                    Cow::Owned(format!("'{v}"))
+                } else {
+                    Cow::Borrowed(v)
+                };
+                encoding_rs::GB18030.encode(&v).0.into_owned()
+            })
             .collect();
         Ok(self.csv.write_record(&encoded)?)
     }
+}
+
+/// Whether a spreadsheet would run a cell as a formula (or a DDE call):
+/// it begins with `=`, `+`, `-`, `@`, a tab or a carriage return.
+fn reads_as_formula(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 impl<W: Write> CsvOut<W> {
@@ -237,7 +261,7 @@ impl<W: Write> CsvOut<W> {
         for row in 0..batch.rows {
             let values: Vec<Option<&str>> =
                 batch.columns.iter().map(|c| c[row].as_deref()).collect();
-            self.record(&values)?;
+            self.record(&values, false)?;
         }
         Ok(())
     }

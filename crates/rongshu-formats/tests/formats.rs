@@ -96,6 +96,39 @@ fn csv_comes_in_utf8_and_gb18030() {
 }
 
 #[test]
+fn the_spreadsheet_csv_guards_text_that_would_run_as_a_formula() {
+    let column = |name: &str, column_type| OutputColumn {
+        name: name.into(),
+        column_type,
+    };
+    let columns = vec![
+        column("=名称", ColumnType::Text),
+        column("差额", ColumnType::Integer),
+    ];
+    let cells = |values: &[&str]| values.iter().map(|v| Some(v.to_string())).collect();
+    let batch = Batch {
+        rows: 6,
+        columns: vec![
+            cells(&["=1+2", "@SUM(A1)", "+86", "-x", "\tcmd", "甲=乙"]),
+            cells(&["-5", "+5", "0", "1", "2", "3"]),
+        ],
+    };
+    let written = |format| {
+        let mut writer = TableWriter::new(format, columns.clone(), Vec::new()).unwrap();
+        writer.write(&batch).unwrap();
+        writer.finish().unwrap()
+    };
+    let gb = written(OutputFormat::CsvGb18030);
+    let (spreadsheet, _, _) = encoding_rs::GB18030.decode(&gb);
+    assert_eq!(
+        spreadsheet,
+        "'=名称,差额\n'=1+2,-5\n'@SUM(A1),+5\n'+86,0\n'-x,1\n'\tcmd,2\n甲=乙,3\n"
+    );
+    let exact = String::from_utf8(written(OutputFormat::Csv)).unwrap();
+    assert!(exact.starts_with("=名称,差额\n=1+2,-5\n"), "{exact}");
+}
+
+#[test]
 fn json_keeps_numbers_as_numbers() {
     let json: serde_json::Value = serde_json::from_slice(&written(OutputFormat::Json)).unwrap();
     assert_eq!(

@@ -189,6 +189,9 @@ impl Metadata {
             "agreement_id": self.agreement_id,
             "authorization_id": self.authorization_id,
             "format": self.format.as_str(),
+            "formula_guard": (self.format == OutputFormat::CsvGb18030).then_some(
+                "text values beginning with =, +, -, @, a tab or a carriage return carry a leading apostrophe",
+            ),
             "date": self.day,
             "fields": columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
             "rows_in": report.rows_in,

@@ -326,6 +326,7 @@ async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
             .unwrap();
         let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
         assert_eq!(meta["rows_out"], 40);
+        assert!(meta["formula_guard"].is_null(), "UTF-8 CSV stays exact");
         assert!(
             meta["citation"]
                 .as_str()
