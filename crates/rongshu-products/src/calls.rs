@@ -303,6 +303,8 @@ impl Products {
                 price_fen: price_charged(product.input.price_fen, product.price_cap_fen),
                 free: is_free_for(caller.party) || admission.grant.public_interest,
                 daily_call_quota: product.input.daily_call_quota,
+                authorization_id: admission.grant.authorization_id,
+                daily_use_limit: admission.grant.daily_use_limit,
                 rate_per_minute: product.input.rate_per_minute,
                 minute,
                 stamp: admission.stamp_with(caller),
@@ -317,6 +319,11 @@ impl Products {
             }
             Recorded::Stale => Err(ProductError::Stale),
             Recorded::QuotaExceeded(quota) => Err(Refusal::QuotaExceeded { quota }.into()),
+            Recorded::LimitReached(limit) => Err(Refusal::LimitReached {
+                authorization_id: admission.grant.authorization_id,
+                limit,
+            }
+            .into()),
             Recorded::RateLimited(per_minute) => Err(Refusal::RateLimited { per_minute }.into()),
             Recorded::Failed(problem) => Err(ProductError::Recording(problem)),
         }

@@ -89,6 +89,10 @@ pub enum Refusal {
     Suspended { id: i64, findings: String },
     #[error("today's quota of {quota} calls is used up")]
     QuotaExceeded { quota: i64 },
+    #[error(
+        "authorization {authorization_id} allows {limit} uses a day across all its products; today's are used up"
+    )]
+    LimitReached { authorization_id: i64, limit: i64 },
     #[error("more than {per_minute} calls a minute; slow down")]
     RateLimited { per_minute: i64 },
 }
@@ -100,6 +104,7 @@ impl Refusal {
             Refusal::Use(refusal) => refusal.code(),
             Refusal::Suspended { .. } => "suspended",
             Refusal::QuotaExceeded { .. } => "quota-exceeded",
+            Refusal::LimitReached { .. } => "authorization-limit-reached",
             Refusal::RateLimited { .. } => "rate-limited",
         }
     }
@@ -113,7 +118,9 @@ impl Refusal {
         const CST: i64 = 8 * 3_600_000;
         let lifts_at = match self {
             Refusal::RateLimited { .. } => (now_ms.div_euclid(MINUTE) + 1) * MINUTE,
-            Refusal::QuotaExceeded { .. } => ((now_ms + CST).div_euclid(DAY) + 1) * DAY - CST,
+            Refusal::QuotaExceeded { .. } | Refusal::LimitReached { .. } => {
+                ((now_ms + CST).div_euclid(DAY) + 1) * DAY - CST
+            }
             Refusal::Use(_) | Refusal::Suspended { .. } => return None,
         };
         Some((lifts_at - now_ms + 999) / 1000)

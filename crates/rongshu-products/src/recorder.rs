@@ -11,7 +11,9 @@ use std::panic::AssertUnwindSafe;
 
 use rongshu_domain::supply::{BillingUnit, Metered, charge};
 use rongshu_ledger::EntryDraft;
-use rongshu_store::{Store, Usage, UseAt, UseCounts, UseReads, UseWriter, UseWrites};
+use rongshu_store::{
+    AuthorizationDay, Store, Usage, UseAt, UseCounts, UseReads, UseWriter, UseWrites,
+};
 use tokio::sync::{mpsc, oneshot};
 
 /// Calls committed together at most; more wait for the next batch.
@@ -29,6 +31,10 @@ pub(crate) struct Use {
     pub price_fen: i64,
     pub free: bool,
     pub daily_call_quota: Option<i64>,
+    /// The authorization the product is made under, and its cap on the
+    /// organisation's uses a day across all its products.
+    pub authorization_id: i64,
+    pub daily_use_limit: Option<i64>,
     pub rate_per_minute: Option<i64>,
     /// The minute (since the Unix epoch) the call was made in.
     pub minute: i64,
@@ -43,6 +49,8 @@ pub(crate) enum Recorded {
     /// Something changed since the call was admitted: admit it afresh.
     Stale,
     QuotaExceeded(i64),
+    /// Over the authorization's daily limit.
+    LimitReached(i64),
     RateLimited(i64),
     /// The batch's transaction failed; nothing of it was kept.
     Failed(String),
@@ -123,6 +131,14 @@ fn day_of(used: &Use) -> UseAt<String> {
     }
 }
 
+fn authorization_day_of(used: &Use) -> AuthorizationDay {
+    AuthorizationDay {
+        authorization_id: used.authorization_id,
+        org_id: used.org_id,
+        day: used.day.to_string(),
+    }
+}
+
 fn minute_of(used: &Use) -> UseAt<i64> {
     UseAt {
         product_id: used.product_id,
@@ -151,6 +167,9 @@ fn reads(uses: &[Use]) -> UseReads {
         if used.daily_call_quota.is_some() {
             reads.day_calls.insert(day_of(used));
         }
+        if used.daily_use_limit.is_some() {
+            reads.authorization_days.insert(authorization_day_of(used));
+        }
         if used.rate_per_minute.is_some() {
             reads.minute_calls.insert(minute_of(used));
         }
@@ -173,9 +192,11 @@ fn decided_or_failed(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Reco
 
 /// Decides each use of a batch in order against what was committed before
 /// it and what the batch itself adds: stale, over the day's quota, over the
-/// minute's rate, or recorded with its meter and charge.
+/// authorization's daily limit, over the minute's rate, or recorded with
+/// its meter and charge.
 fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
     let mut meters: HashMap<UseAt<String>, Usage> = HashMap::new();
+    let mut authorized: HashMap<AuthorizationDay, i64> = HashMap::new();
     let mut minutes: HashMap<UseAt<i64>, i64> = HashMap::new();
     let mut entries = Vec::with_capacity(uses.len());
     let outcomes = uses
@@ -191,6 +212,20 @@ fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
                 let uses = before.saturating_add(metered.map_or(0, |u| u.uses()));
                 if uses.saturating_add(used.used.uses()) > quota {
                     return Recorded::QuotaExceeded(quota);
+                }
+            }
+            let limited = used
+                .daily_use_limit
+                .map(|limit| (authorization_day_of(&used), limit));
+            if let Some((key, limit)) = &limited {
+                let before = counts.authorization_days.get(key).copied().unwrap_or(0);
+                let added = authorized.get(key).copied().unwrap_or(0);
+                if before
+                    .saturating_add(added)
+                    .saturating_add(used.used.uses())
+                    > *limit
+                {
+                    return Recorded::LimitReached(*limit);
                 }
             }
             if let Some(rate) = used.rate_per_minute {
@@ -218,6 +253,10 @@ fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
                 amount_fen: 0,
             });
             usage.add(used.used, amount);
+            if let Some((key, _)) = limited {
+                let added = authorized.entry(key).or_default();
+                *added = added.saturating_add(used.used.uses());
+            }
             entries.push(used.entry);
             Recorded::Done
         })
@@ -252,6 +291,8 @@ mod tests {
             price_fen: 5,
             free: false,
             daily_call_quota: None,
+            authorization_id: 1,
+            daily_use_limit: None,
             rate_per_minute: None,
             minute: 100,
             stamp: EPOCH,
@@ -311,6 +352,43 @@ mod tests {
         assert!(matches!(outcomes[2], Recorded::QuotaExceeded(5)));
         assert_eq!(writes.usage[0].calls, 2);
         assert_eq!(reads(&[quoted()]).day_calls.len(), 1);
+    }
+
+    #[test]
+    fn an_authorizations_limit_counts_every_product_made_under_it() {
+        let under = |product_id, authorization_id| Use {
+            product_id,
+            authorization_id,
+            daily_use_limit: Some(4),
+            ..call(10)
+        };
+        let mut committed = counts();
+        committed
+            .authorization_days
+            .insert(authorization_day_of(&under(1, 1)), 2);
+        let (writes, outcomes) = decide(
+            vec![under(1, 1), under(2, 1), under(3, 1), under(2, 9)],
+            &committed,
+        );
+        assert!(matches!(outcomes[0], Recorded::Done));
+        assert!(matches!(outcomes[1], Recorded::Done));
+        assert!(matches!(outcomes[2], Recorded::LimitReached(4)));
+        assert!(
+            matches!(outcomes[3], Recorded::Done),
+            "another authorization"
+        );
+        assert_eq!(writes.entries.len(), 3);
+        let read = reads(&[under(1, 1), under(2, 1), under(1, 9), call(10)]);
+        assert_eq!(read.authorization_days.len(), 2);
+        // A use refused by the product's own quota takes nothing from the
+        // authorization's.
+        let quoted = Use {
+            daily_call_quota: Some(0),
+            ..under(1, 1)
+        };
+        let (_, outcomes) = decide(vec![quoted, under(2, 1), under(3, 1)], &committed);
+        assert!(matches!(outcomes[0], Recorded::QuotaExceeded(0)));
+        assert_eq!(done(&outcomes), 2);
     }
 
     #[test]

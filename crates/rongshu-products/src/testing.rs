@@ -150,6 +150,8 @@ pub struct WorldOptions {
     pub fields: Vec<String>,
     /// The authorization's de-identification level.
     pub deidentification: String,
+    /// The authorization's cap on uses a day across its products.
+    pub daily_use_limit: Option<i64>,
 }
 
 impl Default for WorldOptions {
@@ -161,6 +163,7 @@ impl Default for WorldOptions {
                 .to_vec(),
             fields: FIELDS.map(String::from).to_vec(),
             deidentification: "de-identified".into(),
+            daily_use_limit: None,
         }
     }
 }
@@ -259,6 +262,7 @@ impl World {
             modes,
             fields,
             deidentification,
+            daily_use_limit,
         } = options;
         let (store, workflow) = (&self.store, &self.workflow);
         let (operator, office, center, provider, user) = (
@@ -324,6 +328,7 @@ impl World {
             deidentification,
             reidentification: false,
             quota: "每日 1000 次".into(),
+            daily_use_limit,
             conditions: String::new(),
             term_from: None,
             term_until: None,

@@ -522,6 +522,59 @@ async fn a_quota_holds_under_concurrent_calls_from_two_servers() {
 }
 
 #[tokio::test]
+async fn an_authorizations_daily_limit_holds_across_its_products_and_servers() {
+    on_every_backend(|db| async move {
+        let limited = WorldOptions {
+            daily_use_limit: Some(6),
+            ..WorldOptions::default()
+        };
+        let w = world_with(db.store.clone(), limited).await;
+        let ledger = Ledger(w.clock.clone());
+        w.products
+            .save(&w.operator, &ledger, &draft(&w, MASKED), None)
+            .await
+            .unwrap();
+        let mut lookup = draft(&w, MASKED);
+        lookup.code = "registrations-lookup".into();
+        lookup.modes = vec![ServiceMode::QueryApi];
+        w.products
+            .save(&w.operator, &ledger, &lookup, None)
+            .await
+            .unwrap();
+        let user = caller(&w.user);
+        let query = || async {
+            let by_code = [(
+                "统一社会信用代码".to_owned(),
+                "91510100MA61R9XX00".to_owned(),
+            )];
+            w.products
+                .query(&user, &ledger, "registrations-lookup", &by_code)
+                .await
+        };
+        for _ in 0..2 {
+            query().await.unwrap();
+        }
+        // Neither product has a quota of its own; together they stop at 6.
+        let other = w.second_server(&db.url).await;
+        let (served, refused) = verify_from_two_servers(&w, &other, 10).await;
+        assert_eq!(served, 4, "six a day, both products and servers together");
+        for e in refused {
+            assert!(
+                matches!(
+                    e,
+                    ProductError::Refused(Refusal::LimitReached { limit: 6, .. })
+                ),
+                "{e:?}"
+            );
+        }
+        assert!(query().await.is_err());
+        w.clock.advance_ms(86_400_000);
+        query().await.expect("a new day, a new allowance");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn suspension_and_termination_stop_every_call() {
     on_every_backend(|db| async move {
         let w = world(db.store.clone()).await;

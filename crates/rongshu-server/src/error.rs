@@ -461,6 +461,7 @@ impl ApiError {
             ApiError::Supply(refusal) => match refusal {
                 Refusal::Suspended { .. } => "use.suspended",
                 Refusal::QuotaExceeded { .. } => "use.quota-exceeded",
+                Refusal::LimitReached { .. } => "use.authorization-limit-reached",
                 Refusal::RateLimited { .. } => "use.rate-limited",
                 Refusal::Use(_) => "use.refused",
             },
@@ -506,9 +507,11 @@ impl ApiError {
             | ApiError::WrongCurrentPassword
             | ApiError::NotAParty(_)
             | ApiError::UseRefused(_) => StatusCode::FORBIDDEN,
-            ApiError::Supply(Refusal::QuotaExceeded { .. } | Refusal::RateLimited { .. }) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::Supply(
+                Refusal::QuotaExceeded { .. }
+                | Refusal::LimitReached { .. }
+                | Refusal::RateLimited { .. },
+            ) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Supply(_) => StatusCode::FORBIDDEN,
             ApiError::Withdrawn(_) => StatusCode::GONE,
             ApiError::NoVersion(_)

@@ -28,6 +28,9 @@ pub struct AuthorizationScope {
     /// Whether re-identification is ever allowed.
     pub reidentification: bool,
     pub quota: String,
+    /// Uses (calls and downloads) a day by each user organisation across
+    /// every product made under the authorization; none: no such cap.
+    pub daily_use_limit: Option<i64>,
     pub conditions: String,
     pub term_from: NaiveDate,
     /// None for the standing authorization of open resources.
@@ -81,6 +84,7 @@ fn authorization(
             deidentification: row.try_get("deidentification")?,
             reidentification: row.try_get::<i64, _>("reidentification")? != 0,
             quota: row.try_get("quota")?,
+            daily_use_limit: row.try_get("daily_use_limit")?,
             conditions: row.try_get("conditions")?,
             term_from: date("term", row.try_get("term_from")?)?,
             term_until: optional_date("term", row.try_get("term_until")?)?,
@@ -221,8 +225,8 @@ impl WriteTx<'_> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO authorizations (provider_org_id, operator_org_id, standing, scenario, \
              modes, deidentification, reidentification, quota, conditions, term_from, term_until, \
-             status, granted_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             status, granted_by, created_at, daily_use_limit) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(provider_org_id)
         .bind(operator_org_id)
@@ -238,6 +242,7 @@ impl WriteTx<'_> {
         .bind(AuthorizationStatus::Active.as_str())
         .bind(granted_by)
         .bind(now_ms)
+        .bind(scope.daily_use_limit)
         .fetch_one(&mut *self.tx)
         .await?;
         self.add_authorized_resources(id, &scope.resources).await?;

@@ -67,7 +67,7 @@ pub use resources::{Registration, Resource, ResourceDescription, ResourceField, 
 pub use sandbox::{NewSandboxExport, NewSandboxQuery, SandboxExport, SandboxQuery, SandboxReview};
 pub use sandbox_tables::{NewSandboxTable, SandboxTable, TableOrigin};
 pub use sealed::Sealed;
-pub use uses::{UseAt, UseCounts, UseReads, UseWriter, UseWrites};
+pub use uses::{AuthorizationDay, UseAt, UseCounts, UseReads, UseWriter, UseWrites};
 pub use versions::{BadRowRecord, Ingest, NewIngest, NewVersion, Version, VersionField};
 pub use webhooks::{PendingDelivery, Webhook};
 

@@ -24,6 +24,11 @@ const LOCK_HEAD: &str = "UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING
 pub(crate) const MOVE_HEAD: &str = "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1";
 /// Uses counted against the day's quota: calls and downloads.
 const CALLS_ON_DAY: &str = "SELECT calls + downloads FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3";
+/// Uses counted against an authorization's daily limit: calls and
+/// downloads of every product made under it.
+const USES_UNDER_AUTHORIZATION: &str = "SELECT CAST(COALESCE(SUM(u.calls + u.downloads), 0) AS BIGINT) \
+     FROM product_usage u JOIN products p ON p.id = u.product_id \
+     WHERE p.authorization_id = $1 AND u.org_id = $2 AND u.day = $3";
 const CALLS_IN_MINUTE: &str =
     "SELECT calls FROM product_minutes WHERE product_id = $1 AND org_id = $2 AND minute = $3";
 const USED_SINCE: &str =
@@ -53,11 +58,22 @@ pub struct UseAt<T> {
     pub at: T,
 }
 
+/// An organisation's uses on a day (`YYYY-MM-DD`, China Standard Time) of
+/// every product made under one authorization.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AuthorizationDay {
+    pub authorization_id: i64,
+    pub org_id: i64,
+    pub day: String,
+}
+
 /// What deciding a batch needs read under the head's lock.
 #[derive(Clone, Debug, Default)]
 pub struct UseReads {
     /// Calls committed on each day.
     pub day_calls: BTreeSet<UseAt<String>>,
+    /// Uses committed on each day under an authorization.
+    pub authorization_days: BTreeSet<AuthorizationDay>,
     /// Calls committed in each minute, by any process.
     pub minute_calls: BTreeSet<UseAt<i64>>,
     /// Whether anything was used since each day.
@@ -69,6 +85,7 @@ pub struct UseReads {
 pub struct UseCounts {
     pub epoch: i64,
     pub day_calls: HashMap<UseAt<String>, i64>,
+    pub authorization_days: HashMap<AuthorizationDay, i64>,
     pub minute_calls: HashMap<UseAt<i64>, i64>,
     pub used_since: HashSet<UseAt<String>>,
 }
@@ -173,6 +190,14 @@ fn record_on_sqlite<R>(
             .optional()?;
         counts.day_calls.insert(key.clone(), calls.unwrap_or(0));
     }
+    for key in &reads.authorization_days {
+        let uses: i64 = tx
+            .prepare_cached(USES_UNDER_AUTHORIZATION)?
+            .query_row(params![key.authorization_id, key.org_id, key.day], |r| {
+                r.get(0)
+            })?;
+        counts.authorization_days.insert(key.clone(), uses);
+    }
     for key in &reads.minute_calls {
         let calls: Option<i64> = tx
             .prepare_cached(CALLS_IN_MINUTE)?
@@ -267,6 +292,19 @@ async fn record_through_pool<R>(
         let calls = tx.calls_on(key.product_id, key.org_id, &key.at).await?;
         counts.day_calls.insert(key.clone(), calls);
     }
+    for key in &reads.authorization_days {
+        let uses = tx
+            .read_at(
+                USES_UNDER_AUTHORIZATION,
+                key.authorization_id,
+                key.org_id,
+                key.day.clone(),
+            )
+            .await?;
+        counts
+            .authorization_days
+            .insert(key.clone(), uses.unwrap_or(0));
+    }
     for key in &reads.minute_calls {
         let calls = tx
             .calls_in_minute(key.product_id, key.org_id, key.at)
@@ -303,7 +341,8 @@ async fn record_through_pool<R>(
 }
 
 impl WriteTx<'_> {
-    /// The one number `sql` reads for a product and organisation at `at`.
+    /// The one number `sql` reads for a product (or authorization) and
+    /// organisation at `at`.
     async fn read_at<T>(
         &mut self,
         sql: &'static str,

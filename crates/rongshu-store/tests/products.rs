@@ -7,9 +7,9 @@ use rongshu_domain::supply::{BillingUnit, SuspensionKind, SuspensionScope};
 use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::testing::on_every_backend;
 use rongshu_store::{
-    AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput, Registration,
-    ResourceDescription, Sealed, Store, StoreError, Usage, UseAt, UseCounts, UseReads, UseScope,
-    UseWrites,
+    AuthorizationDay, AuthorizationScope, AuthorizedResource, NewOrganization, ProductInput,
+    Registration, ResourceDescription, Sealed, Store, StoreError, Usage, UseAt, UseCounts,
+    UseReads, UseScope, UseWrites,
 };
 
 async fn org(store: &Store, code: &str, party: PartyType) -> i64 {
@@ -60,6 +60,7 @@ async fn authorized(store: &Store, provider: i64, operator: i64) -> (i64, i64) {
         deidentification: "de-identified".into(),
         reidentification: false,
         quota: String::new(),
+        daily_use_limit: None,
         conditions: String::new(),
         term_from: day("2026-01-01"),
         term_until: Some(day("2027-12-31")),
@@ -328,6 +329,7 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
             day_calls: [day()].into(),
             minute_calls: [minute(100)].into(),
             used_since: [day()].into(),
+            ..UseReads::default()
         };
         let used = |day: &str, calls| Usage {
             product_id: product,
@@ -394,6 +396,52 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
             .await
             .unwrap();
         assert_eq!(calls, 5);
+
+        // An authorization's uses on a day: every product made under it.
+        let first = store.products().await.unwrap().remove(0);
+        let authorization = first.input.authorization_id;
+        let mut tx = store.begin().await.unwrap();
+        let mut second = first.input.clone();
+        second.code = "registrations-verify".into();
+        let second = tx
+            .insert_product(&second, "w", "mk", None, 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let under = |authorization_id| AuthorizationDay {
+            authorization_id,
+            org_id: user,
+            day: day().at,
+        };
+        let reads = UseReads {
+            authorization_days: [under(authorization), under(authorization + 1)].into(),
+            ..UseReads::default()
+        };
+        let downloads = Usage {
+            product_id: second,
+            downloads: 2,
+            calls: 0,
+            records: 0,
+            ..used(&day().at, 0)
+        };
+        let uses = |counts: &UseCounts| {
+            let of = |a| counts.authorization_days[&under(a)];
+            (of(authorization), of(authorization + 1))
+        };
+        let writes = UseWrites {
+            usage: vec![downloads],
+            ..UseWrites::default()
+        };
+        let before = writer
+            .record(&reads, |counts| (writes, uses(counts)))
+            .await
+            .unwrap();
+        assert_eq!(before, (5, 0));
+        let after = writer
+            .record(&reads, |counts| (UseWrites::default(), uses(counts)))
+            .await
+            .unwrap();
+        assert_eq!(after, (7, 0), "calls and downloads of both products");
     })
     .await;
 }

@@ -115,6 +115,7 @@ async fn the_workflow_round_trips() {
             deidentification: "masked".into(),
             reidentification: false,
             quota: "1000 次/日".into(),
+            daily_use_limit: Some(1000),
             conditions: "仅限沙箱".into(),
             term_from: day("2026-12-01"),
             term_until: Some(day("2027-11-30")),

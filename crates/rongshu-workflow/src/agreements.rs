@@ -170,6 +170,11 @@ impl Workflow {
             },
         );
         line(&mut out, "quota", &scope.quota);
+        if let Some(limit) = scope.daily_use_limit {
+            let limit =
+                format!("{limit} uses a day by each user organisation, all products together");
+            line(&mut out, "daily use limit", &limit);
+        }
         line(&mut out, "conditions", &scope.conditions);
         let until = scope
             .term_until

@@ -29,6 +29,9 @@ pub struct AuthorizationTerms {
     pub deidentification: String,
     pub reidentification: bool,
     pub quota: String,
+    /// A cap on each user organisation's uses a day across every product
+    /// made under the authorization, enforced on every call.
+    pub daily_use_limit: Option<i64>,
     pub conditions: String,
     pub term_from: Option<NaiveDate>,
     pub term_until: Option<NaiveDate>,
@@ -222,6 +225,12 @@ impl Workflow {
             deidentification: terms.deidentification.clone(),
             reidentification: terms.reidentification,
             quota: text("quota", &terms.quota, 0, 500)?,
+            daily_use_limit: match terms.daily_use_limit {
+                Some(limit) if limit < 1 => {
+                    return Err(invalid("daily_use_limit", "must be at least 1 use a day"));
+                }
+                limit => limit,
+            },
             conditions: text("conditions", &terms.conditions, 0, 4000)?,
             term_from: from,
             term_until: Some(until),

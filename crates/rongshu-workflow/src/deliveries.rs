@@ -119,6 +119,9 @@ pub struct UseGrant {
     /// The demand behind the agreement serves the public interest, as
     /// reviewed: its use is free of charge.
     pub public_interest: bool,
+    /// The authorization's cap on the organisation's uses a day, across
+    /// every product made under it.
+    pub daily_use_limit: Option<i64>,
 }
 
 /// The closest a user organisation comes to using `resource_id` by `mode`
@@ -160,6 +163,7 @@ pub fn check_use(
                 fields: covered.fields.clone(),
                 // Read from the agreement's demand by `may_use`.
                 public_interest: false,
+                daily_use_limit: authorization.scope.daily_use_limit,
             });
         };
         if why.nearness() > refusal.nearness() {
@@ -275,6 +279,7 @@ mod tests {
             deidentification: String::new(),
             reidentification: false,
             quota: String::new(),
+            daily_use_limit: None,
             conditions: String::new(),
             term_from: day("2026-01-01"),
             term_until: None,

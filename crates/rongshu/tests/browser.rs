@@ -630,6 +630,8 @@ async fn a_demand_goes_from_filing_to_delivery_through_every_party() {
     b.go(&format!("{base}/demands/{demand}")).await;
     b.type_into("form.answer input[name=quota]", "每日 500 次")
         .await;
+    b.type_into("form.answer input[name=daily_use_limit]", "500")
+        .await;
     submit(b, "button[data-action=authorize]").await;
     assert_eq!(status_of(b, base, demand).await, "authorized");
     let page = b.source().await;
@@ -691,6 +693,11 @@ async fn a_demand_goes_from_filing_to_delivery_through_every_party() {
     // Termination with grounds ends the agreements at once.
     b.go(&format!("{base}/authorizations/{authorization}"))
         .await;
+    let terms = b.source().await;
+    assert!(
+        terms.contains("每日调用上限") && terms.contains("<dd>500</dd>"),
+        "the daily use limit among the terms"
+    );
     b.type_into("textarea[name=grounds]", "依上级通知调整共享方式")
         .await;
     submit(b, "button[data-action=terminate]").await;

@@ -262,6 +262,7 @@ pub(crate) async fn answer(
             deidentification: req.deidentification.clone(),
             reidentification: req.reidentification,
             quota: req.quota.clone(),
+            daily_use_limit: req.daily_use_limit,
             conditions: req.conditions.clone(),
             term_from: date("term_from", &req.term_from)?,
             term_until: date("term_until", &req.term_until)?,

@@ -255,6 +255,11 @@ pub(crate) struct AnswerRequest {
     pub reidentification: bool,
     #[serde(default)]
     pub quota: String,
+    /// Uses (calls and downloads) a day by each user organisation across
+    /// every product made under the authorization; refused past it
+    /// (`use.authorization-limit-reached`). Absent: no such cap.
+    #[serde(default)]
+    pub daily_use_limit: Option<i64>,
     #[serde(default)]
     pub conditions: String,
     /// `YYYY-MM-DD`; today when absent.
@@ -284,6 +289,8 @@ pub(crate) struct AuthorizationView {
     pub deidentification: String,
     pub reidentification: bool,
     pub quota: String,
+    /// Uses a day by each user organisation, all products together.
+    pub daily_use_limit: Option<i64>,
     pub conditions: String,
     pub term_from: String,
     pub term_until: Option<String>,
@@ -320,6 +327,7 @@ impl From<&Authorization> for AuthorizationView {
             deidentification: a.scope.deidentification.clone(),
             reidentification: a.scope.reidentification,
             quota: a.scope.quota.clone(),
+            daily_use_limit: a.scope.daily_use_limit,
             conditions: a.scope.conditions.clone(),
             term_from: a.scope.term_from.to_string(),
             term_until: a.scope.term_until.map(|d| d.to_string()),

@@ -152,6 +152,7 @@ async fn authorization_body(
                 dt { (t::MODES.get(lang)) } dd { @for m in &a.scope.modes { (t::mode(*m).get(lang)) " " } }
                 dt { (t::DEIDENTIFICATION.get(lang)) } dd { (t::deidentification(&a.scope.deidentification).get(lang)) }
                 dt { (t::QUOTA.get(lang)) } dd { (a.scope.quota) }
+                dt { (t::DAILY_USE_LIMIT.get(lang)) } dd { @match a.scope.daily_use_limit { Some(limit) => (limit), None => (t::NO_DAILY_LIMIT.get(lang)) } }
                 dt { (t::TERM.get(lang)) } dd { (a.scope.term_from) " — " (a.scope.term_until.map(|d| d.to_string()).unwrap_or_default()) }
                 @if let Some(grounds) = &a.termination_grounds { dt { (t::TERMINATION_GROUNDS.get(lang)) } dd.note { (grounds) } }
             }

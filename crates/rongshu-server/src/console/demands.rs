@@ -17,7 +17,8 @@ use serde::Deserialize;
 use super::i18n::Lang;
 use super::workflow_text as t;
 use super::{
-    CsrfForm, Viewer, after_form, due_cell, layout, number, page_with_problem, problem_notice,
+    CsrfForm, Viewer, after_form, due_cell, layout, number, optional_number, page_with_problem,
+    problem_notice,
 };
 use crate::context::Path;
 use crate::error::ApiError;
@@ -475,6 +476,7 @@ fn answer_form(
             }
             label.check { input type="checkbox" name="reidentification"; " " (t::REIDENTIFICATION.get(lang)) }
             label { (t::QUOTA.get(lang)) input type="text" name="quota"; }
+            label { (t::DAILY_USE_LIMIT.get(lang)) input name="daily_use_limit" inputmode="numeric" placeholder=(t::NO_DAILY_LIMIT.get(lang)); }
             label { (t::CONDITIONS.get(lang)) textarea name="conditions" rows="2" {} }
             label { (t::TERM_UNTIL.get(lang)) input type="date" name="term_until"; }
             button type="submit" name="decision" value="authorize" data-action="authorize" { (t::AUTHORIZE.get(lang)) }
@@ -565,6 +567,8 @@ pub(crate) struct AnswerForm {
     #[serde(default)]
     quota: String,
     #[serde(default)]
+    daily_use_limit: String,
+    #[serde(default)]
     conditions: String,
     #[serde(default)]
     term_until: String,
@@ -597,6 +601,7 @@ pub(crate) async fn answer(
             deidentification: form.deidentification.clone(),
             reidentification: form.reidentification.is_some(),
             quota: form.quota.clone(),
+            daily_use_limit: optional_number("daily_use_limit", &form.daily_use_limit)?,
             conditions: form.conditions.clone(),
             term_until,
             ..AuthorizationTerms::default()

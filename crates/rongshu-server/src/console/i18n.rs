@@ -522,6 +522,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "今日调用次数已达该产品的上限，请明日再试。",
             "Today's quota of uses of this product is spent: try again tomorrow.",
         ),
+        "use.authorization-limit-reached" => T(
+            "今日调用次数已达数据提供方授权的每日上限（该授权下全部产品合计），请明日再试。",
+            "Today's uses have reached the daily limit the data provider authorized (all products under the authorization together): try again tomorrow.",
+        ),
         "use.rate-limited" => T(
             "调用过于频繁，请稍后再试。",
             "Too many uses this minute: try again shortly.",

@@ -83,6 +83,11 @@ pub(crate) const CONSENT_REFUSAL: T = T(
 pub(crate) const DEIDENTIFICATION: T = T("脱敏要求", "De-identification");
 pub(crate) const REIDENTIFICATION: T = T("允许重新识别", "Re-identification allowed");
 pub(crate) const QUOTA: T = T("使用额度", "Quota");
+pub(crate) const DAILY_USE_LIMIT: T = T(
+    "每日调用上限（每个使用单位，全部产品合计）",
+    "Daily use limit (per user organisation, all products together)",
+);
+pub(crate) const NO_DAILY_LIMIT: T = T("不限", "No limit");
 pub(crate) const CONDITIONS: T = T("其他条件", "Other conditions");
 pub(crate) const TERM_UNTIL: T = T(
     "授权截止日期（空则按申请期限）",

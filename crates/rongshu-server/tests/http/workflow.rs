@@ -187,6 +187,14 @@ async fn a_demand_from_filing_to_termination() {
     )
     .await;
     let assessment_id = queue[0]["id"].as_i64().unwrap();
+    let answer = format!("/api/v1/assessments/{assessment_id}/answer");
+    let no_uses = json!({
+        "decision": "authorize", "deidentification": "sandbox-only", "daily_use_limit": 0
+    });
+    let r = server
+        .call(Method::POST, &answer, &t(provider), Some(no_uses))
+        .await;
+    expect_problem(r, 422, "validation.invalid-field").await;
     let answered = ok(
         server
             .call(
@@ -196,7 +204,8 @@ async fn a_demand_from_filing_to_termination() {
                 Some(json!({
                     "decision": "authorize",
                     "deidentification": "sandbox-only",
-                    "quota": "每日 1000 次"
+                    "quota": "每日 1000 次",
+                    "daily_use_limit": 1000
                 })),
             )
             .await,
@@ -207,6 +216,19 @@ async fn a_demand_from_filing_to_termination() {
     let authorization = answered["assessments"][0]["authorization_id"]
         .as_i64()
         .unwrap();
+    let granted = ok(
+        server
+            .call(
+                Method::GET,
+                &format!("/api/v1/authorizations/{authorization}"),
+                &t(provider),
+                None,
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(granted["daily_use_limit"], 1000);
 
     // The use check refuses until every party has signed.
     let uses = "/api/v1/uses/registrations?mode=sandbox";
