@@ -122,6 +122,29 @@ impl RowsGo {
     }
 }
 
+/// Refuses query parameters the pipeline masks, suppresses or gives noise:
+/// a parameter is looked up by the value the caller sends as it is output,
+/// and a pattern many values share would list them all.
+pub(crate) fn check_lookups(
+    pipeline: &Pipeline,
+    parameters: &[String],
+) -> Result<(), ProductError> {
+    for parameter in parameters {
+        if let Some(why) = pipeline
+            .transforms_of(parameter)
+            .find_map(Transform::unfit_for_lookup)
+        {
+            return Err(invalid(
+                "query_parameters",
+                format!(
+                    "{parameter} is {why} by the pipeline: a parameter is looked up by the value the caller sends as it is output"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn exceeds(
     pipeline: &Pipeline,
     fields: &[String],
@@ -404,17 +427,9 @@ impl Products {
                     format!("{parameter} is not an output field"),
                 ));
             }
-            if let Some(why) = pipeline
-                .transforms_of(parameter)
-                .find_map(Transform::unfit_for_lookup)
-            {
-                return Err(invalid(
-                    "query_parameters",
-                    format!(
-                        "{parameter} is {why} by the pipeline: a parameter is looked up by the value the caller sends as it is output"
-                    ),
-                ));
-            }
+        }
+        if offers(ServiceMode::QueryApi) {
+            check_lookups(&pipeline, &draft.query_parameters)?;
         }
         let verify_key_field = if offers(ServiceMode::VerificationApi) {
             let key = draft.verify_key_field.clone().ok_or_else(|| {

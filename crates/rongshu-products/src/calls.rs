@@ -10,7 +10,7 @@ use rongshu_store::{Product, Resource, Version};
 use rongshu_workflow::UseGrant;
 
 use crate::access::{Admission, minute_of};
-use crate::build::{RowsGo, exceeds, parse_pipeline};
+use crate::build::{RowsGo, check_lookups, exceeds, parse_pipeline};
 use crate::recorder::{Recorded, Recorder, Use};
 use crate::serving::{key_digest, value_digest};
 use crate::{Caller, ProductError, Products, Refusal};
@@ -87,6 +87,10 @@ impl Products {
         let authorization = self.store().authorization(grant.authorization_id).await?;
         let kinds = self.store().version_fields(version.id).await?;
         let pipeline = parse_pipeline(&product.input.pipeline)?;
+        if mode == ServiceMode::QueryApi {
+            // Saved before parameters were held to this.
+            check_lookups(&pipeline, &product.input.query_parameters)?;
+        }
         exceeds(
             &pipeline,
             &visible_fields(product, grant),

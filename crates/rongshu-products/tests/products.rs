@@ -131,6 +131,19 @@ async fn a_product_is_built_only_within_its_authorization() {
             ProductError::Store(StoreError::Duplicate { what: "product code", .. })
         ), "{taken:?}");
         assert_eq!(w.store.products().await.unwrap().len(), 1);
+        // Saved before parameters were held to it: refused when called.
+        db.tamper_as_administrator(&["UPDATE products SET query_parameters = '法定代表人'"])
+            .await;
+        let by_masked = [("法定代表人".to_owned(), "张*".to_owned())];
+        let refused = w
+            .products
+            .query(&caller(&w.user), &ledger, &product.input.code, &by_masked)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, ProductError::InvalidProduct { field: "query_parameters", .. }),
+            "{refused}"
+        );
     })
     .await;
 }

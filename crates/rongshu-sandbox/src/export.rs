@@ -13,7 +13,7 @@ use rongshu_domain::output::{
 use rongshu_engine::{Batch, Earlier, OutputColumn};
 use rongshu_formats::{ColumnType, OutputFormat, Package};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
-use rongshu_products::Caller;
+use rongshu_products::{Caller, ProductError, Refusal};
 use rongshu_store::{NewSandboxExport, NewSandboxQuery, SandboxExport, SealedFile};
 use tokio_util::sync::CancellationToken;
 
@@ -578,36 +578,55 @@ impl Sandbox {
 
     /// Refuses an export's result to its author's organisation once the
     /// chain refuses a product it came from (suspended, terminated,
-    /// withdrawn, out of term), with the chain's own reason: supply cut
-    /// off is cut off for results approved before, too.
+    /// withdrawn, out of term), with the chain's own reason, or the
+    /// workspace no longer reads it: supply cut off is cut off for results
+    /// approved before, too.
     async fn still_supplied(
         &self,
         caller: &Caller,
         export: &SandboxExport,
     ) -> Result<(), SandboxError> {
+        let record = &export.export;
+        let came_from: Vec<String> = match &record.products {
+            Some(codes) => codes.clone(),
+            None => self
+                .store()
+                .products()
+                .await?
+                .into_iter()
+                .map(|p| p.input.code)
+                .filter(|code| named_in_lineage(&record.lineage, code))
+                .collect(),
+        };
+        if came_from.is_empty() {
+            return Ok(());
+        }
         self.store().refresh_epoch().await?;
         let (sources, mut refused) = self.products().sandbox_sources(caller).await?;
-        let record = &export.export;
-        if let Some(at) = refused.iter().position(|(code, _)| came_from(record, code)) {
-            return Err(refused.swap_remove(at).1.into());
+        for code in &came_from {
+            let supplied = sources.iter().any(|s| {
+                s.agreement_id() == record.agreement_id && s.product().input.code == *code
+            });
+            if supplied {
+                continue;
+            }
+            match refused.iter().position(|(c, _)| c == code) {
+                // The chain admitted it; only this minute's calls are spent.
+                Some(at)
+                    if matches!(
+                        refused[at].1,
+                        ProductError::Refused(Refusal::RateLimited { .. })
+                    ) => {}
+                Some(at) => return Err(refused.swap_remove(at).1.into()),
+                None => {
+                    return Err(SandboxError::ExportWithheld {
+                        export: export.id,
+                        product: code.clone(),
+                    });
+                }
+            }
         }
-        let supplied = |code: &String| {
-            sources
-                .iter()
-                .any(|s| s.agreement_id() == record.agreement_id && s.product().input.code == *code)
-        };
-        match record
-            .products
-            .iter()
-            .flatten()
-            .find(|code| !supplied(code))
-        {
-            Some(code) => Err(SandboxError::ExportWithheld {
-                export: export.id,
-                product: code.clone(),
-            }),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     /// The sealed result, opened.
@@ -628,15 +647,10 @@ impl Sandbox {
     }
 }
 
-/// Whether an export's result came from the product `code`: recorded
-/// with it, or, on exports filed before, named in its lineage.
-fn came_from(export: &NewSandboxExport, code: &str) -> bool {
-    match &export.products {
-        Some(codes) => codes.iter().any(|c| c == code),
-        None => export
-            .lineage
-            .contains(&format!("| product {code} revision ")),
-    }
+/// Whether an export's lineage names the product `code` (exports filed
+/// before their products were recorded).
+fn named_in_lineage(lineage: &str, code: &str) -> bool {
+    lineage.contains(&format!("| product {code} revision "))
 }
 
 /// What a traced run gave.
@@ -684,38 +698,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_export_came_from_its_recorded_products_or_those_its_lineage_names() {
-        let mut export = NewSandboxExport {
-            agreement_id: 1,
-            org_id: 1,
-            author_id: 1,
-            query_id: 1,
-            purpose: String::new(),
-            status: String::new(),
-            checks: String::new(),
-            lineage: "数据来源：… | product reg-lab revision 2 | resource registrations version 1 (SM3 00) | authorization 1 | agreement 1\n\
-                      uploaded by the user: a.csv | table a | SM3 00"
-                .into(),
-            products: None,
-            row_count: 0,
-            rounded: None,
-            resubmits: None,
-            result: SealedFile {
-                file_name: String::new(),
-                byte_size: 0,
-                digest: String::new(),
-                sealed: String::new(),
-                master_key_id: String::new(),
-            },
-        };
-        assert!(came_from(&export, "reg-lab"));
-        assert!(!came_from(&export, "reg"));
-        assert!(!came_from(&export, "lab"));
-        export.products = Some(vec!["tax-lab".into()]);
-        assert!(came_from(&export, "tax-lab"));
-        assert!(!came_from(&export, "reg-lab"));
-        export.products = Some(Vec::new());
-        assert!(!came_from(&export, "reg-lab"));
+    fn a_lineage_names_its_products_by_whole_code() {
+        let lineage = "数据来源：… | product reg-lab revision 2 | resource registrations version 1 (SM3 00) | authorization 1 | agreement 1\n\
+                       uploaded by the user: a.csv | table a | SM3 00";
+        assert!(named_in_lineage(lineage, "reg-lab"));
+        assert!(!named_in_lineage(lineage, "reg"));
+        assert!(!named_in_lineage(lineage, "lab"));
+        assert!(!named_in_lineage(lineage, "registrations"));
     }
 
     #[test]

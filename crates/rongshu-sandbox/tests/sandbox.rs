@@ -648,6 +648,12 @@ async fn a_suspension_cuts_every_open_workspace_off() {
             .unwrap();
         there.release(&user, &ledger, approved.id).await.unwrap();
 
+        // Filed before exports recorded their products: held to the
+        // products its lineage names.
+        db.tamper_as_administrator(&["UPDATE sandbox_exports SET products = NULL"])
+            .await;
+        there.release(&user, &ledger, approved.id).await.unwrap();
+
         // Withdrawn from service: its results are withheld for good.
         w.products
             .withdraw(&w.operator, &ledger, "registrations-lab", "停止提供")
