@@ -221,6 +221,11 @@ impl Sandbox {
                 return Err(SandboxError::TableGone(name.clone()));
             }
         }
+        // Nor was it compared with an export filed while it ran: two filed
+        // at once would each pass without the other.
+        if tx.newest_sandbox_export(caller.org_id).await? != traced.compared_up_to {
+            return Err(SandboxError::FiledMeanwhile);
+        }
         if let Some((id, status)) = earlier {
             tx.set_sandbox_export_status(
                 id,
@@ -302,7 +307,7 @@ impl Sandbox {
     ) -> Result<Ran<Traced>, SandboxError> {
         let opened = self.open(caller, agreement_id, sql).await?;
         let rules = &self.inner.config.rules;
-        let earlier = self.may_have_left(caller, &opened, agreement_id).await?;
+        let (earlier, compared_up_to) = self.may_have_left(caller, &opened, agreement_id).await?;
         let release = self
             .inner
             .engine
@@ -336,6 +341,7 @@ impl Sandbox {
             lineage,
             products,
             kept_read,
+            compared_up_to,
         };
         Ok(Ran::new(traced, &opened, &release.outcome))
     }
@@ -350,10 +356,14 @@ impl Sandbox {
         caller: &Caller,
         opened: &Opened,
         agreement_id: i64,
-    ) -> Result<Vec<Earlier>, SandboxError> {
+    ) -> Result<(Vec<Earlier>, Option<i64>), SandboxError> {
         let mut earlier = Vec::new();
-        let exports = self.store().organisation_sandbox_exports(caller.org_id);
-        for (export, query) in self.that_may_leave(exports.await?).await? {
+        let exports = self
+            .store()
+            .organisation_sandbox_exports(caller.org_id)
+            .await?;
+        let newest = exports.iter().map(|e| e.id).max();
+        for (export, query) in self.that_may_leave(exports).await? {
             let elsewhere = export.export.agreement_id != agreement_id;
             let shared = |read: &[String]| read.iter().all(|t| opened.is_product_table(t));
             if elsewhere && !shared(&query.tables_read) {
@@ -372,7 +382,7 @@ impl Sandbox {
                 sql: query.statement,
             });
         }
-        Ok(earlier)
+        Ok((earlier, newest))
     }
 
     /// The `exports` that have left or may yet, with their queries.
@@ -664,6 +674,8 @@ struct Traced {
     products: Vec<String>,
     /// The workspace's kept tables it read, by name and id.
     kept_read: Vec<(String, i64)>,
+    /// The newest export of the organisation when it was compared.
+    compared_up_to: Option<i64>,
 }
 
 /// The sealed CSV back as text columns.

@@ -90,6 +90,10 @@ pub enum SandboxError {
         "table {0} was dropped or made again while the export ran: later releases could not be compared with it; ask for the export again"
     )]
     TableGone(String),
+    #[error(
+        "another export of your organisation was filed while this one ran, so they were not compared; ask for the export again"
+    )]
+    FiledMeanwhile,
     #[error(transparent)]
     Kept(#[from] rongshu_delivery::DeliveryError),
     #[error("{running} queries of yours are running; wait for one to end or cancel it")]

@@ -477,6 +477,43 @@ async fn an_export_and_the_drop_of_a_table_it_read_never_both_stand() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_exports_filed_at_once_are_compared_or_one_is_refused() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let here = sandbox(&w, SandboxConfig::default());
+        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default());
+        let user = caller(&w.user);
+        let agreement = workspace_of(&here, &w).await;
+        // Apart, each passes; their difference is one company's capital.
+        let all = "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+                   FROM registrations_lab GROUP BY 1 ORDER BY 1";
+        let less_one = "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
+                        FROM registrations_lab WHERE 企业名称 <> '成都第39科技有限公司' \
+                        GROUP BY 1 ORDER BY 1";
+        let (first, second) = tokio::join!(
+            here.request_export(&user, &ledger, agreement, all, "全部", None),
+            there.request_export(&user, &ledger, agreement, less_one, "少一家", None),
+        );
+        let awaiting = [&first, &second]
+            .into_iter()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.export.status == ExportStatus::AwaitingReview.as_str())
+            })
+            .count();
+        assert_eq!(awaiting, 1, "{first:?}\n{second:?}");
+        for refused in [&first, &second]
+            .into_iter()
+            .filter_map(|e| e.as_ref().err())
+        {
+            assert!(matches!(refused, SandboxError::FiledMeanwhile), "{refused}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_workspaces() {
     on_every_backend(|db| async move {
         let w = lab(db.store.clone()).await;

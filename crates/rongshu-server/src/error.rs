@@ -238,6 +238,11 @@ pub enum ApiError {
         "table {0} was dropped or made again while the export ran: later releases could not be compared with it; ask for the export again"
     )]
     TableGone(String),
+    /// An export filed while another of the organisation's ran.
+    #[error(
+        "another export of your organisation was filed while this one ran, so they were not compared; ask for the export again"
+    )]
+    FiledMeanwhile,
 }
 
 impl From<SandboxError> for ApiError {
@@ -258,6 +263,7 @@ impl From<SandboxError> for ApiError {
                 ApiError::ReadByExport { table, export }
             }
             SandboxError::TableGone(table) => ApiError::TableGone(table),
+            SandboxError::FiledMeanwhile => ApiError::FiledMeanwhile,
             SandboxError::Kept(e) => e.into(),
             SandboxError::Query(e) => ApiError::Statement(e),
             SandboxError::Product(e) => e.into(),
@@ -490,6 +496,7 @@ impl ApiError {
             ApiError::UploadRefused(_) => "sandbox.upload-refused",
             ApiError::ReadByExport { .. } => "sandbox.read-by-export",
             ApiError::TableGone(_) => "sandbox.table-gone",
+            ApiError::FiledMeanwhile => "sandbox.filed-meanwhile",
         }
     }
 
@@ -565,7 +572,9 @@ impl ApiError {
             ApiError::ReviewRefused(_) | ApiError::NotReleased { .. } => StatusCode::CONFLICT,
             ApiError::Withheld { .. } | ApiError::ExportWithheld { .. } => StatusCode::FORBIDDEN,
             ApiError::UploadRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::ReadByExport { .. } | ApiError::TableGone(_) => StatusCode::CONFLICT,
+            ApiError::ReadByExport { .. } | ApiError::TableGone(_) | ApiError::FiledMeanwhile => {
+                StatusCode::CONFLICT
+            }
         }
     }
 }
@@ -788,6 +797,7 @@ mod tests {
                 export: 1,
             },
             ApiError::TableGone(String::new()),
+            ApiError::FiledMeanwhile,
             ApiError::KeyRefused(KeyRefusal::Unknown),
             ApiError::KeyRefused(KeyRefusal::OtherListener),
             ApiError::KeyRefused(KeyRefusal::Revoked),

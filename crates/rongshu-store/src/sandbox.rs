@@ -284,6 +284,18 @@ impl WriteTx<'_> {
         .await?)
     }
 
+    /// The newest export of an organisation, as this transaction sees it:
+    /// a release compared with the exports up to one is filed only if no
+    /// other was filed meanwhile.
+    pub async fn newest_sandbox_export(&mut self, org_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(id) FROM sandbox_exports WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
     pub async fn insert_sandbox_export(
         &mut self,
         new: &NewSandboxExport,

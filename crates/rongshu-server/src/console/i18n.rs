@@ -510,6 +510,10 @@ pub(crate) fn problem_text(code: &str) -> T {
             "导出运行期间，其读取的表被删除或重建，之后的导出无法与之比对：请重新申请导出。",
             "A table the export read was dropped or made again while it ran, so later exports could not be compared with it: ask for the export again.",
         ),
+        "sandbox.filed-meanwhile" => T(
+            "本单位的另一项导出申请在其运行期间提交，二者未能相互比对：请重新申请导出。",
+            "Another export of your organisation was filed while this one ran, so they were not compared: ask for the export again.",
+        ),
         "sandbox.upload-refused" => T(
             "上传的文件无法完整读取，未保存任何内容。",
             "The uploaded file could not be read whole: nothing was kept.",
