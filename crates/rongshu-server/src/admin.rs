@@ -143,6 +143,6 @@ pub async fn create_api_key(
     name: &str,
     days: i64,
 ) -> Result<(rongshu_store::ApiKey, rongshu_crypto::SecretToken), ApiError> {
-    let created = crate::auth::create_api_key(state, by, account, name, days, false).await?;
+    let created = crate::auth::create_api_key(state, by, account, None, name, days, false).await?;
     Ok((created.key, created.secret))
 }

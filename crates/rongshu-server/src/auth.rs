@@ -372,10 +372,14 @@ pub(crate) struct CreatedApiKey {
     pub secret: SecretToken,
 }
 
+/// A new API key of `account`. `session`, the session asking for it, must
+/// still be live when the key is written: a password reset or disabling
+/// committed meanwhile ended it, and would otherwise miss the new key.
 pub(crate) async fn create_api_key(
     state: &AppState,
     ctx: &impl crate::admin::Attribution,
     account: &Account,
+    session: Option<i64>,
     name: &str,
     days: i64,
     front: bool,
@@ -399,6 +403,11 @@ pub(crate) async fn create_api_key(
     let secret = SecretToken::generate(API_KEY_PREFIX);
     let now = now_ms();
     let mut tx = state.store().begin_aside().await?;
+    if let Some(session) = session
+        && !tx.session_is_live(session, now).await?
+    {
+        return Err(ApiError::NotSignedIn);
+    }
     let key = tx
         .insert_api_key(
             &NewApiKey {

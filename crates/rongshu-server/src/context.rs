@@ -40,6 +40,17 @@ pub(crate) enum Credential {
     ApiKey { stamp: Option<i64> },
 }
 
+impl Credential {
+    /// The session signed in with, if it was one.
+    pub fn session_id(&self) -> Option<i64> {
+        match self {
+            Credential::ConsoleSession { session_id, .. }
+            | Credential::ApiSession { session_id } => Some(*session_id),
+            Credential::ApiKey { .. } => None,
+        }
+    }
+}
+
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -110,6 +110,24 @@ impl WriteTx<'_> {
         Ok(id)
     }
 
+    /// Whether a session is still live, as this transaction sees it: not
+    /// revoked, not expired, its account not disabled.
+    pub async fn session_is_live(
+        &mut self,
+        session_id: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND a.disabled = 0",
+        )
+        .bind(session_id)
+        .bind(now_ms)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(live.is_some())
+    }
+
     pub async fn revoke_session(&mut self, session_id: i64, now_ms: i64) -> Result<(), StoreError> {
         let done =
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")

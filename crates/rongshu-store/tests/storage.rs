@@ -231,7 +231,18 @@ async fn sessions_expire_revoke_and_follow_the_account() {
         assert!(store.session("hash-2", 170).await.unwrap().is_some());
 
         let mut tx = store.begin().await.unwrap();
+        assert!(!tx.session_is_live(sid, 170).await.unwrap(), "revoked");
+        let api = store.session("hash-2", 170).await.unwrap().unwrap();
+        assert!(tx.session_is_live(api.session_id, 170).await.unwrap());
+        assert!(
+            !tx.session_is_live(api.session_id, 200).await.unwrap(),
+            "expired"
+        );
         tx.set_disabled(account_id, true).await.unwrap();
+        assert!(
+            !tx.session_is_live(api.session_id, 170).await.unwrap(),
+            "disabled"
+        );
         tx.commit().await.unwrap();
         assert!(
             store.session("hash-2", 170).await.unwrap().is_none(),

@@ -59,8 +59,17 @@ pub(crate) async fn create_api_key(
             return Err(ApiError::invalid("surface", "must be api or front"));
         }
     };
-    let created =
-        auth::create_api_key(&state, &who.ctx, who.account(), &body.name, days, front).await?;
+    let session = who.principal.credential.session_id();
+    let created = auth::create_api_key(
+        &state,
+        &who.ctx,
+        who.account(),
+        session,
+        &body.name,
+        days,
+        front,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyCreated {

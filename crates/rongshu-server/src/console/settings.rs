@@ -204,7 +204,17 @@ pub(crate) async fn create_api_key(
         }
     };
     let front = f.form.surface == "front";
-    match auth::create_api_key(&state, &who.ctx, who.account(), &f.form.name, days, front).await {
+    let session = who.principal.credential.session_id();
+    let created = auth::create_api_key(
+        &state,
+        &who.ctx,
+        who.account(),
+        session,
+        &f.form.name,
+        days,
+        front,
+    );
+    match created.await {
         Ok(created) => {
             let key = created.secret.secret.expose().to_owned();
             Ok(render(&state, &f.viewer, Some(Flash::NewKey(key)))
