@@ -155,13 +155,62 @@ impl Doc {
     }
 }
 
+/// The keys each operation reads besides `op`: any other given is a
+/// mistake, never silently dropped (a `field` on a step that reads
+/// `fields` would otherwise run it on every field).
+fn keys_of(op: &str) -> &'static [&'static str] {
+    match op {
+        "trim" | "half-width" | "blank-to-null" | "date" | "require" | "deduplicate" => &["fields"],
+        "validate" => &["field", "kind"],
+        "mask" => &["field", "preset", "keep_first", "keep_last"],
+        "age-band" => &["field", "width"],
+        "date-to" => &["field", "precision"],
+        "region" => &["field", "level"],
+        "top-code" | "bottom-code" => &["field", "at"],
+        "round" => &["field", "base"],
+        "noise" => &["field", "amplitude"],
+        _ => &["field"],
+    }
+}
+
 impl StepDoc {
+    /// The keys given besides `op`.
+    fn given(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("field", self.field.is_some()),
+            ("fields", !self.fields.is_empty()),
+            ("kind", self.kind.is_some()),
+            ("preset", self.preset.is_some()),
+            ("keep_first", self.keep_first.is_some()),
+            ("keep_last", self.keep_last.is_some()),
+            ("width", self.width.is_some()),
+            ("precision", self.precision.is_some()),
+            ("level", self.level.is_some()),
+            ("at", self.at.is_some()),
+            ("base", self.base.is_some()),
+            ("amplitude", self.amplitude.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, given)| given.then_some(key))
+    }
+
     fn into_step(self, step: usize) -> Result<Step, DocError> {
         let problem = |problem: String| DocError::Step {
             step,
             op: self.op.clone(),
             problem,
         };
+        let takes = keys_of(&self.op);
+        if OPS.contains(&self.op.as_str())
+            && let Some(stray) = self.given().find(|key| !takes.contains(key))
+        {
+            let hint = if stray == "field" && takes.contains(&"fields") {
+                ": it names its fields in `fields`, a list (none: every field)"
+            } else {
+                ""
+            };
+            return Err(problem(format!("takes no `{stray}`{hint}")));
+        }
         let need = |what: &str| problem(format!("needs `{what}`"));
         let field = || self.field.clone().ok_or_else(|| need("field"));
         let number = |v: Option<f64>, what: &str| v.ok_or_else(|| need(what));

@@ -297,6 +297,20 @@ fn document_mistakes_are_named_by_step() {
     );
     assert!(err(r#"{"steps":[{"op":"mask","preset":"pet"}]}"#).contains("unknown preset pet"));
     assert!(err(r#"{"steps":[{"op":"trim","colour":1}]}"#).contains("unknown field `colour`"));
+    // A key another operation reads is no less a mistake: `date` with a
+    // `field` would otherwise date-parse every field.
+    assert_eq!(
+        err(r#"{"steps":[{"op":"date","field":"抽检日期"}]}"#),
+        "step 1 (date): takes no `field`: it names its fields in `fields`, a list (none: every field)"
+    );
+    assert_eq!(
+        err(r#"{"steps":[{"op":"mask","field":"x","preset":"name","width":3}]}"#),
+        "step 1 (mask): takes no `width`"
+    );
+    assert_eq!(
+        err(r#"{"steps":[{"op":"pseudonym","fields":["x"]}]}"#),
+        "step 1 (pseudonym): takes no `fields`"
+    );
     assert!(matches!(
         Pipeline::from_toml("steps = 3").unwrap_err(),
         DocError::Syntax { format: "TOML", .. }
