@@ -185,6 +185,20 @@ impl Pipeline {
         steps.chain(quasi)
     }
 
+    /// Why `field`'s output cannot be looked up by what a caller sends (a
+    /// query parameter), if it cannot: a transform unfit for it, or
+    /// k-anonymity, whose local suppression blanks it in small groups.
+    pub fn unfit_for_lookup(&self, field: &str) -> Option<&'static str> {
+        let transformed = self
+            .transforms_of(field)
+            .find_map(Transform::unfit_for_lookup);
+        let quasi = self
+            .k_anonymity
+            .as_ref()
+            .is_some_and(|k| k.quasi_identifiers.iter().any(|q| q == field));
+        transformed.or(quasi.then_some("a quasi-identifier suppressed in small groups"))
+    }
+
     /// The transforms applied to `field`, in order.
     pub fn transforms_of<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Transform> {
         self.steps.iter().filter_map(move |step| match step {

@@ -130,14 +130,11 @@ pub(crate) fn check_lookups(
     parameters: &[String],
 ) -> Result<(), ProductError> {
     for parameter in parameters {
-        if let Some(why) = pipeline
-            .transforms_of(parameter)
-            .find_map(Transform::unfit_for_lookup)
-        {
+        if let Some(why) = pipeline.unfit_for_lookup(parameter) {
             return Err(invalid(
                 "query_parameters",
                 format!(
-                    "{parameter} is {why} by the pipeline: a parameter is looked up by the value the caller sends as it is output"
+                    "{parameter} is {why} in the pipeline: a parameter is looked up by the value the caller sends as it is output"
                 ),
             ));
         }

@@ -1,11 +1,15 @@
 //! Downloads: the pipeline's output of the newest version, streamed in the
 //! chosen format inside a ZIP with its metadata file (citation line,
 //! lineage, what cleaning rejected, what k-anonymity did). The use is
-//! ledgered and metered before the first byte leaves.
+//! ledgered and metered before the first byte leaves, by the records it
+//! delivers.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Mutex;
 
 use bytes::Bytes;
+use chrono::NaiveDate;
 use rongshu_deid::{Batch, RunReport};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::Metered;
@@ -82,6 +86,33 @@ impl Products {
             fields,
             keep,
         } = self.output_read(&admission).await?;
+        let today = self.workflow().today();
+        let key = DeliveredKey {
+            product_id: admission.product.id,
+            revision: admission.product.revision,
+            version_id: version.id,
+            day: today,
+        };
+        let records = match self.inner.delivered.get(&key) {
+            Some(records) => records,
+            None => {
+                let (parquet, fields, pipeline, keys) = (
+                    parquet.clone(),
+                    fields.clone(),
+                    pipeline.clone(),
+                    keys.clone(),
+                );
+                let counted = tokio::task::spawn_blocking(move || {
+                    run_pipeline(&parquet, &fields, &pipeline, &keys, today, |_| Ok(()))
+                });
+                let (_, report) = counted.await.map_err(|e| {
+                    ProductError::Worker(format!("counting the output failed: {e}"))
+                })??;
+                let records = i64::try_from(report.rows_out).unwrap_or(i64::MAX);
+                self.inner.delivered.put(key, records);
+                records
+            }
+        };
         self.record_use(
             caller,
             by,
@@ -89,12 +120,11 @@ impl Products {
             "product.download",
             Metered {
                 downloads: 1,
-                records: version.row_count,
+                records,
                 ..Metered::default()
             },
         )
         .await?;
-        let today = self.workflow().today();
         let metadata = Metadata {
             citation: citation(&admission.resource, version, today),
             product: admission.product.input.code.clone(),
@@ -202,5 +232,36 @@ impl Metadata {
             "k_anonymity": k,
         }))
         .expect("metadata serialises")
+    }
+}
+
+/// What a download of one product revision over one version delivers on
+/// one day: the pipeline's rejections, duplicates and k-anonymity drops
+/// depend on nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct DeliveredKey {
+    product_id: i64,
+    revision: i64,
+    version_id: i64,
+    day: NaiveDate,
+}
+
+/// Records each download delivers, counted once by running its pipeline
+/// whole (the first download of the day waits for it), so that a download
+/// is metered, and charged per record, by its output and not its input.
+#[derive(Debug, Default)]
+pub(crate) struct Delivered(Mutex<HashMap<DeliveredKey, i64>>);
+
+impl Delivered {
+    fn get(&self, key: &DeliveredKey) -> Option<i64> {
+        let counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(key).copied()
+    }
+
+    /// Keeps `records` for `key`, forgetting other days'.
+    fn put(&self, key: DeliveredKey, records: i64) {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        counts.retain(|k, _| k.day == key.day);
+        counts.insert(key, records);
     }
 }

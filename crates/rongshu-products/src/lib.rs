@@ -57,6 +57,7 @@ struct Inner {
     workflow: Workflow,
     deliveries: Deliveries,
     serving: serving::Cache,
+    delivered: download::Delivered,
     admissions: access::AdmissionCache,
     rates: access::RateLimiter,
     /// Started on the first use.
@@ -71,6 +72,7 @@ impl Products {
                 workflow,
                 deliveries,
                 serving: serving::Cache::default(),
+                delivered: download::Delivered::default(),
                 admissions: access::AdmissionCache::default(),
                 rates: access::RateLimiter::default(),
                 recorder: OnceLock::new(),

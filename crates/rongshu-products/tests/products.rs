@@ -94,6 +94,16 @@ async fn a_product_is_built_only_within_its_authorization() {
             matches!(&by_masked, ProductError::InvalidProduct { field: "query_parameters", problem } if problem.contains("masked")),
             "a masked parameter would list records by a pattern: {by_masked}"
         );
+        let grouped = MASKED.replacen(
+            r#"{"steps":["#,
+            r#"{"k_anonymity":{"quasi_identifiers":["统一社会信用代码"],"k":2},"steps":["#,
+            1,
+        );
+        let grouped = w.products.save(&w.operator, &ledger, &draft(&w, &grouped), None).await;
+        assert!(
+            matches!(&grouped, Err(ProductError::InvalidProduct { field: "query_parameters", problem }) if problem.contains("quasi-identifier")),
+            "blanked in small groups, never found: {grouped:?}"
+        );
         let array = w.products.save(&w.operator, &ledger, &draft(&w, "[1, 2]"), None).await.unwrap_err();
         assert!(
             matches!(&array, ProductError::Document(e) if e.to_string().contains("JSON")),
@@ -420,6 +430,56 @@ async fn calls_pass_the_chain_and_are_ledgered_and_metered() {
             .filter(|e| e.draft.action.starts_with("product.") && e.draft.segment.is_some())
             .count();
         assert_eq!(uses, 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_download_is_metered_and_charged_by_the_records_it_delivers() {
+    on_every_backend(|db| async move {
+        let w = world(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let user = caller(&w.user);
+        // The same rows, once whole and once all rejected by a step that
+        // reads every company name as a date.
+        let rejecting = MASKED.replacen(
+            r#"{"op":"trim"}"#,
+            r#"{"op":"trim"},{"op":"date","fields":["企业名称"]}"#,
+            1,
+        );
+        for (code, pipeline) in [("whole", MASKED), ("rejected", rejecting.as_str())] {
+            let mut per_record = draft(&w, pipeline);
+            per_record.code = format!("registrations-{code}");
+            per_record.billing_unit = BillingUnit::PerRecord;
+            per_record.price_fen = 1;
+            w.products
+                .save(&w.operator, &ledger, &per_record, None)
+                .await
+                .unwrap();
+            for _ in 0..2 {
+                let mut download = w
+                    .products
+                    .download(&user, &ledger, &per_record.code, OutputFormat::Csv)
+                    .await
+                    .unwrap();
+                while download.chunks.recv().await.is_some() {}
+            }
+        }
+        let usage = w
+            .store
+            .usage(UseScope::Own(w.user.org_id), "2026-11-01", "2026-11-30")
+            .await
+            .unwrap();
+        let mut metered: Vec<_> = usage
+            .iter()
+            .map(|u| (u.downloads, u.records, u.amount_fen))
+            .collect();
+        metered.sort();
+        assert_eq!(
+            metered,
+            [(2, 0, 0), (2, 80, 80)],
+            "40 rows a download, or none"
+        );
     })
     .await;
 }
@@ -1002,6 +1062,16 @@ async fn a_tampered_version_ends_a_download_with_an_error() {
             .save(&w.operator, &ledger, &draft(&w, MASKED), None)
             .await
             .unwrap();
+        let user = caller(&w.user);
+        let download = || {
+            w.products
+                .download(&user, &ledger, "registrations-check", OutputFormat::Csv)
+        };
+        // Whole, its records counted for the day.
+        let mut whole = download().await.unwrap();
+        while let Some(chunk) = whole.chunks.recv().await {
+            chunk.unwrap();
+        }
         // The one stored object: flip a byte in the middle of it.
         let mut objects = Vec::new();
         let mut dirs = vec![w.dir.path().to_path_buf()];
@@ -1024,18 +1094,9 @@ async fn a_tampered_version_ends_a_download_with_an_error() {
         bytes[middle] ^= 0x01;
         std::fs::write(object, bytes).unwrap();
 
-        let mut download = w
-            .products
-            .download(
-                &caller(&w.user),
-                &ledger,
-                "registrations-check",
-                OutputFormat::Csv,
-            )
-            .await
-            .unwrap();
+        let mut cut = download().await.unwrap();
         let mut failed = None;
-        while let Some(chunk) = download.chunks.recv().await {
+        while let Some(chunk) = cut.chunks.recv().await {
             if let Err(e) = chunk {
                 failed = Some(e);
             }
@@ -1044,6 +1105,9 @@ async fn a_tampered_version_ends_a_download_with_an_error() {
             failed.is_some(),
             "a cut-off download never passes for a whole one"
         );
+        // Counted afresh the next day: refused before a byte leaves.
+        w.clock.advance_ms(86_400_000);
+        assert!(download().await.is_err());
     })
     .await;
 }
