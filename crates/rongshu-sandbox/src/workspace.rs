@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rongshu_engine::{ColumnType, Table};
 use rongshu_products::{Caller, SandboxSource};
-use rongshu_store::{SandboxTable, TableOrigin};
+use rongshu_store::{SandboxTable, StoreError, TableOrigin};
 
 use crate::cache::Key;
 use crate::{Sandbox, SandboxError};
@@ -283,11 +283,17 @@ impl Sandbox {
             .collect();
         let named_tables = rongshu_engine::tables_named(statement);
         let named = |table: &str| named_tables.iter().any(|t| t == table);
-        if let Some(at) = refused
-            .iter()
-            .position(|(code, _)| sources.is_empty() || named(&table_name(code)))
-        {
-            return Err(refused.swap_remove(at).1.into());
+        let telling = |code: &String| sources.is_empty() || named(&table_name(code));
+        if refused.iter().any(|(code, _)| telling(code)) {
+            // Only a refusal of this workspace's own products tells why:
+            // another agreement's product is no table of it.
+            let own = self.made_under_agreement(agreement_id).await?;
+            if let Some(at) = refused
+                .iter()
+                .position(|(code, _)| own.contains(code) && telling(code))
+            {
+                return Err(refused.swap_remove(at).1.into());
+            }
         }
         if sources.is_empty() {
             return Err(SandboxError::NoWorkspace(agreement_id));
@@ -326,6 +332,22 @@ impl Sandbox {
             tables,
             kept,
         })
+    }
+
+    /// The codes of the products made under the authorization of
+    /// `agreement_id` (none for an agreement that is not there).
+    async fn made_under_agreement(&self, agreement_id: i64) -> Result<Vec<String>, SandboxError> {
+        let authorization = match self.store().agreement(agreement_id).await {
+            Ok(agreement) => agreement.authorization_id,
+            Err(StoreError::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let products = self.store().products().await?;
+        Ok(products
+            .into_iter()
+            .filter(|p| p.input.authorization_id == authorization)
+            .map(|p| p.input.code)
+            .collect())
     }
 
     /// A product's table, from the cache or read now.

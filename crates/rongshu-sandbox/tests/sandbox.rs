@@ -17,7 +17,7 @@ use rongshu_products::{ProductDraft, ProductError, Refusal};
 use rongshu_sandbox::{
     ExportFailure, Origin, Release, Sandbox, SandboxConfig, SandboxError, Upload, kept_file,
 };
-use rongshu_store::testing::on_every_backend;
+use rongshu_store::testing::{TestDatabase, on_every_backend};
 use rongshu_store::{SandboxExport, UseScope};
 
 /// Authorized: everything but 法定代表人.
@@ -108,6 +108,15 @@ fn fails_only_against(export: &SandboxExport, named: &str) {
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].code, "earlier-release");
     assert_eq!(failures[0].column.as_deref(), Some(named));
+}
+
+/// The lab served by two server processes, and the user's workspace.
+async fn two_servers(db: &TestDatabase) -> (World, Sandbox, Sandbox, i64) {
+    let w = lab(db.store.clone()).await;
+    let here = sandbox(&w, SandboxConfig::default());
+    let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default());
+    let agreement = workspace_of(&here, &w).await;
+    (w, here, there, agreement)
 }
 
 async fn workspace_of(sandbox: &Sandbox, w: &World) -> i64 {
@@ -479,12 +488,9 @@ async fn an_export_and_the_drop_of_a_table_it_read_never_both_stand() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_exports_filed_at_once_are_compared_or_one_is_refused() {
     on_every_backend(|db| async move {
-        let w = lab(db.store.clone()).await;
+        let (w, here, there, agreement) = two_servers(&db).await;
         let ledger = Ledger(w.clock.clone());
-        let here = sandbox(&w, SandboxConfig::default());
-        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default());
         let user = caller(&w.user);
-        let agreement = workspace_of(&here, &w).await;
         // Apart, each passes; their difference is one company's capital.
         let all = "SELECT 注册资本 >= 120 AS large, count(*) AS n, avg(注册资本) AS mean \
                    FROM registrations_lab GROUP BY 1 ORDER BY 1";
@@ -595,12 +601,9 @@ async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_wor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspension_cuts_every_open_workspace_off() {
     on_every_backend(|db| async move {
-        let w = lab(db.store.clone()).await;
+        let (w, here, there, agreement) = two_servers(&db).await;
         let ledger = Ledger(w.clock.clone());
-        let here = sandbox(&w, SandboxConfig::default());
-        let there = Sandbox::new(w.second_server(&db.url).await, SandboxConfig::default());
         let user = caller(&w.user);
-        let agreement = workspace_of(&here, &w).await;
         let count = "SELECT count(*) FROM registrations_lab";
         for sandbox in [&here, &there] {
             sandbox
@@ -703,6 +706,50 @@ async fn a_suspension_cuts_every_open_workspace_off() {
                 SandboxError::Product(ProductError::Withdrawn { .. })
             ),
             "{refused}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_refused_names_the_refusal_of_its_own_product() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        // A second agreement with a product of its own; the first's is
+        // withdrawn, and then the resource both read is suspended.
+        let mut own = lab_product(w.authorize(lab_terms()).await);
+        own.code = "registrations-lab-2".into();
+        w.products
+            .save(&w.operator, &ledger, &own, None)
+            .await
+            .unwrap();
+        w.products
+            .withdraw(&w.operator, &ledger, "registrations-lab", "停止提供")
+            .await
+            .unwrap();
+        let second = workspace_of(&sandbox, &w).await;
+        let scope = SuspensionScope::new(
+            SuspensionKind::Resource,
+            Some(w.store.resource_by_code("registrations").await.unwrap().id),
+        )
+        .unwrap();
+        w.products
+            .suspend(&w.center, &ledger, scope, "沙箱内超范围比对")
+            .await
+            .unwrap();
+        let refused = sandbox
+            .run(&user, &ledger, second, "SELECT 1", None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                SandboxError::Product(ProductError::Refused(Refusal::Suspended { .. }))
+            ),
+            "not the other agreement's withdrawal: {refused}"
         );
     })
     .await;
