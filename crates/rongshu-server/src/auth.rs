@@ -8,7 +8,7 @@ use rongshu_domain::LockoutPolicy;
 use rongshu_ledger::{EntryDraft, Outcome};
 use rongshu_store::{Account, ApiKey, NewApiKey, SessionKind, WriteTx};
 
-use crate::context::{RequestContext, clip};
+use crate::context::{RequestContext, SignedIn, clip};
 use crate::error::{ApiError, Ledgered};
 use crate::state::{AppState, now_ms};
 use axum::response::{IntoResponse, Response};
@@ -370,6 +370,18 @@ pub(crate) async fn change_own_password(
 pub(crate) struct CreatedApiKey {
     pub key: ApiKey,
     pub secret: SecretToken,
+}
+
+/// A new API key of the signed-in caller's own account.
+pub(crate) async fn create_own_api_key(
+    state: &AppState,
+    who: &SignedIn,
+    name: &str,
+    days: i64,
+    front: bool,
+) -> Result<CreatedApiKey, ApiError> {
+    let session = who.principal.credential.session_id();
+    create_api_key(state, &who.ctx, who.account(), session, name, days, front).await
 }
 
 /// A new API key of `account`. `session`, the session asking for it, must

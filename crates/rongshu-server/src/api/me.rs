@@ -59,17 +59,7 @@ pub(crate) async fn create_api_key(
             return Err(ApiError::invalid("surface", "must be api or front"));
         }
     };
-    let session = who.principal.credential.session_id();
-    let created = auth::create_api_key(
-        &state,
-        &who.ctx,
-        who.account(),
-        session,
-        &body.name,
-        days,
-        front,
-    )
-    .await?;
+    let created = auth::create_own_api_key(&state, &who, &body.name, days, front).await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyCreated {

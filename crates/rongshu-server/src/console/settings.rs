@@ -204,17 +204,7 @@ pub(crate) async fn create_api_key(
         }
     };
     let front = f.form.surface == "front";
-    let session = who.principal.credential.session_id();
-    let created = auth::create_api_key(
-        &state,
-        &who.ctx,
-        who.account(),
-        session,
-        &f.form.name,
-        days,
-        front,
-    );
-    match created.await {
+    match auth::create_own_api_key(&state, who, &f.form.name, days, front).await {
         Ok(created) => {
             let key = created.secret.secret.expose().to_owned();
             Ok(render(&state, &f.viewer, Some(Flash::NewKey(key)))
