@@ -902,8 +902,15 @@ async fn the_center_suspends_the_operator_rectifies_and_supply_resumes() {
     assert!(page.contains("data-resumed=\"false\""), "{page}");
     b.screenshot("suspension.png").await;
 
-    // The operator records its rectification; the Center resumes.
+    // The operator is told, and led to the suspensions; it records its
+    // rectification; the Center resumes.
     as_party(b, base, "op-staff").await;
+    b.go(&format!("{base}/inbox")).await;
+    let inbox = b.source().await;
+    assert!(
+        inbox.contains("市大数据中心暂停了数据供给") && inbox.contains("href=\"/suspensions\""),
+        "{inbox}"
+    );
     b.go(&format!("{base}/suspensions")).await;
     b.type_into(
         "[data-resumed=false] textarea[name=rectification]",

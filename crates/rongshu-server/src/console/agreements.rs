@@ -398,6 +398,9 @@ pub(crate) fn subject_path(subject_type: &str, id: i64) -> String {
     match subject_type {
         "demand-list" => "/lists".to_owned(),
         "delivery-task" => "/home".to_owned(),
+        // Suspensions are followed on their list, one card each.
+        "suspension" => "/suspensions".to_owned(),
+        "consulting-order" => format!("/consulting/{id}"),
         other => format!("/{other}s/{id}"),
     }
 }

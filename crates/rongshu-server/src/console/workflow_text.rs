@@ -299,6 +299,20 @@ pub(crate) fn notice(kind: &str) -> T {
         "dispute.give-opinion" => T("专家意见已提交", "The experts gave their opinion"),
         "dispute.resolve" => T("争议已处理", "A dispute was resolved"),
         "dispute.withdraw" => T("争议已撤回", "A dispute was withdrawn"),
+        "supply.suspended" => T(
+            "市大数据中心暂停了数据供给",
+            "The Big Data Center suspended supply",
+        ),
+        "supply.rectified" => T(
+            "运营单位已报告整改",
+            "The operator reported its rectification",
+        ),
+        "supply.resumed" => T("数据供给已恢复", "Supply was resumed"),
+        "consulting.opened" => T("有新的咨询服务工单", "A consulting order was opened"),
+        "consulting.message" => T(
+            "咨询服务工单有新消息",
+            "A consulting order has a new message",
+        ),
         _ => T("平台通知", "Platform notice"),
     }
 }
