@@ -18,7 +18,7 @@ use rongshu_sandbox::{
     ExportFailure, Origin, Release, Sandbox, SandboxConfig, SandboxError, Upload, kept_file,
 };
 use rongshu_store::testing::{TestDatabase, on_every_backend};
-use rongshu_store::{SandboxExport, UseScope};
+use rongshu_store::{SandboxExport, Suspension, UseScope};
 
 /// Authorized: everything but 法定代表人.
 const AUTHORIZED: [&str; 4] = [
@@ -108,6 +108,16 @@ fn fails_only_against(export: &SandboxExport, named: &str) {
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].code, "earlier-release");
     assert_eq!(failures[0].column.as_deref(), Some(named));
+}
+
+/// The Big Data Center suspends the registrations, which the lab reads.
+async fn suspend_registrations(w: &World, ledger: &Ledger) -> Suspension {
+    let registrations = w.store.resource_by_code("registrations").await.unwrap();
+    let scope = SuspensionScope::new(SuspensionKind::Resource, Some(registrations.id)).unwrap();
+    w.products
+        .suspend(&w.center, ledger, scope, "沙箱内超范围比对")
+        .await
+        .unwrap()
 }
 
 /// The lab served by two server processes, and the user's workspace.
@@ -626,16 +636,7 @@ async fn a_suspension_cuts_every_open_workspace_off() {
         .await
         .unwrap();
         here.release(&user, &ledger, approved.id).await.unwrap();
-        let scope = SuspensionScope::new(
-            SuspensionKind::Resource,
-            Some(w.store.resource_by_code("registrations").await.unwrap().id),
-        )
-        .unwrap();
-        let suspension = w
-            .products
-            .suspend(&w.center, &ledger, scope, "沙箱内超范围比对")
-            .await
-            .unwrap();
+        let suspension = suspend_registrations(&w, &ledger).await;
         for sandbox in [&here, &there] {
             let refused = sandbox
                 .run(&user, &ledger, agreement, count, None)
@@ -731,15 +732,7 @@ async fn a_workspace_refused_names_the_refusal_of_its_own_product() {
             .await
             .unwrap();
         let second = workspace_of(&sandbox, &w).await;
-        let scope = SuspensionScope::new(
-            SuspensionKind::Resource,
-            Some(w.store.resource_by_code("registrations").await.unwrap().id),
-        )
-        .unwrap();
-        w.products
-            .suspend(&w.center, &ledger, scope, "沙箱内超范围比对")
-            .await
-            .unwrap();
+        suspend_registrations(&w, &ledger).await;
         let refused = sandbox
             .run(&user, &ledger, second, "SELECT 1", None)
             .await
@@ -935,16 +928,7 @@ async fn uploads_and_made_tables_are_kept_sealed_and_follow_their_products() {
         );
 
         // A table made from a product is withheld with it.
-        let scope = SuspensionScope::new(
-            SuspensionKind::Resource,
-            Some(w.store.resource_by_code("registrations").await.unwrap().id),
-        )
-        .unwrap();
-        let suspension = w
-            .products
-            .suspend(&w.center, &ledger, scope, "沙箱内超范围比对")
-            .await
-            .unwrap();
+        let suspension = suspend_registrations(&w, &ledger).await;
         let withheld = count(there.clone(), "SELECT count(*) FROM big")
             .await
             .unwrap_err();
