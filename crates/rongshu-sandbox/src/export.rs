@@ -589,7 +589,8 @@ impl Sandbox {
     /// Refuses an export's result to its author's organisation once the
     /// chain refuses a product it came from (suspended, terminated,
     /// withdrawn, out of term), with the chain's own reason, or the
-    /// workspace no longer reads it: supply cut off is cut off for results
+    /// workspace no longer reads it, or, for a result of uploads alone,
+    /// once its workspace is gone: supply cut off is cut off for results
     /// approved before, too.
     async fn still_supplied(
         &self,
@@ -608,11 +609,21 @@ impl Sandbox {
                 .filter(|code| named_in_lineage(&record.lineage, code))
                 .collect(),
         };
-        if came_from.is_empty() {
-            return Ok(());
-        }
         self.store().refresh_epoch().await?;
         let (sources, mut refused) = self.products().sandbox_sources(caller).await?;
+        if came_from.is_empty() {
+            // Uploads alone: they leave while their workspace stands.
+            if sources
+                .iter()
+                .any(|s| s.agreement_id() == record.agreement_id)
+            {
+                return Ok(());
+            }
+            let refusal = self
+                .own_refusal(record.agreement_id, &mut refused, |_| true)
+                .await?;
+            return Err(refusal.unwrap_or(SandboxError::NoWorkspace(record.agreement_id)));
+        }
         for code in &came_from {
             let supplied = sources.iter().any(|s| {
                 s.agreement_id() == record.agreement_id && s.product().input.code == *code

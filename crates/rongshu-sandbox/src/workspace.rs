@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rongshu_engine::{ColumnType, Table};
-use rongshu_products::{Caller, SandboxSource};
+use rongshu_products::{Caller, ProductError, SandboxSource};
 use rongshu_store::{SandboxTable, StoreError, TableOrigin};
 
 use crate::cache::Key;
@@ -284,16 +284,11 @@ impl Sandbox {
         let named_tables = rongshu_engine::tables_named(statement);
         let named = |table: &str| named_tables.iter().any(|t| t == table);
         let telling = |code: &String| sources.is_empty() || named(&table_name(code));
-        if refused.iter().any(|(code, _)| telling(code)) {
-            // Only a refusal of this workspace's own products tells why:
-            // another agreement's product is no table of it.
-            let own = self.made_under_agreement(agreement_id).await?;
-            if let Some(at) = refused
-                .iter()
-                .position(|(code, _)| own.contains(code) && telling(code))
-            {
-                return Err(refused.swap_remove(at).1.into());
-            }
+        if let Some(refusal) = self
+            .own_refusal(agreement_id, &mut refused, telling)
+            .await?
+        {
+            return Err(refusal);
         }
         if sources.is_empty() {
             return Err(SandboxError::NoWorkspace(agreement_id));
@@ -332,6 +327,25 @@ impl Sandbox {
             tables,
             kept,
         })
+    }
+
+    /// The chain's refusal of one of the workspace's own products that
+    /// `telling` picks, if any: another agreement's product is no table of
+    /// it and says nothing of it.
+    pub(crate) async fn own_refusal(
+        &self,
+        agreement_id: i64,
+        refused: &mut Vec<(String, ProductError)>,
+        telling: impl Fn(&String) -> bool,
+    ) -> Result<Option<SandboxError>, SandboxError> {
+        if !refused.iter().any(|(code, _)| telling(code)) {
+            return Ok(None);
+        }
+        let own = self.made_under_agreement(agreement_id).await?;
+        let at = refused
+            .iter()
+            .position(|(code, _)| own.contains(code) && telling(code));
+        Ok(at.map(|at| refused.swap_remove(at).1.into()))
     }
 
     /// The codes of the products made under the authorization of

@@ -713,6 +713,95 @@ async fn a_suspension_cuts_every_open_workspace_off() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_of_uploads_alone_leaves_only_while_its_workspace_stands() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let agreement = workspace_of(&sandbox, &w).await;
+        let csv = format!("组,值\n{}", "甲,1\n".repeat(30));
+        let upload = Upload {
+            name: "scores".into(),
+            file_name: "scores.csv".into(),
+        };
+        sandbox
+            .upload(
+                &user,
+                &ledger,
+                agreement,
+                upload,
+                Cursor::new(csv.into_bytes()),
+            )
+            .await
+            .unwrap();
+        let export = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                agreement,
+                "SELECT 组, count(*) AS n FROM scores GROUP BY 1",
+                "自有数据汇总",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(export.export.products, Some(Vec::new()));
+        sandbox
+            .review(
+                &caller(&w.operator),
+                &ledger,
+                export.id,
+                ReviewDecision::Approve,
+                "",
+            )
+            .await
+            .unwrap();
+        sandbox.release(&user, &ledger, export.id).await.unwrap();
+
+        // The workspace's only product suspended: the workspace is closed,
+        // and with it what was made there.
+        let suspension = suspend_registrations(&w, &ledger).await;
+        let refused = sandbox
+            .release(&user, &ledger, export.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                SandboxError::Product(ProductError::Refused(Refusal::Suspended { .. }))
+            ),
+            "{refused}"
+        );
+        w.products
+            .rectify(&w.operator, &ledger, suspension.id, "已整改")
+            .await
+            .unwrap();
+        w.products
+            .resume(&w.center, &ledger, suspension.id)
+            .await
+            .unwrap();
+        sandbox.release(&user, &ledger, export.id).await.unwrap();
+        w.workflow
+            .terminate(&w.provider, &ledger, w.authorization, "到期终止")
+            .await
+            .unwrap();
+        let ended = sandbox
+            .release(&user, &ledger, export.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                ended,
+                SandboxError::Product(ProductError::Refused(Refusal::Use(_)))
+            ),
+            "{ended}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_refused_names_the_refusal_of_its_own_product() {
     on_every_backend(|db| async move {
         let w = lab(db.store.clone()).await;
