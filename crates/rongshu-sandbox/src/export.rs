@@ -598,17 +598,7 @@ impl Sandbox {
         export: &SandboxExport,
     ) -> Result<(), SandboxError> {
         let record = &export.export;
-        let came_from: Vec<String> = match &record.products {
-            Some(codes) => codes.clone(),
-            None => self
-                .store()
-                .products()
-                .await?
-                .into_iter()
-                .map(|p| p.input.code)
-                .filter(|code| named_in_lineage(&record.lineage, code))
-                .collect(),
-        };
+        let came_from = self.came_from(record).await?;
         self.store().refresh_epoch().await?;
         let (sources, mut refused) = self.products().sandbox_sources(caller).await?;
         if came_from.is_empty() {
@@ -650,6 +640,22 @@ impl Sandbox {
         Ok(())
     }
 
+    /// The codes of the products an export's result came from: recorded
+    /// with it or, on exports filed before they were, named in its lineage.
+    async fn came_from(&self, record: &NewSandboxExport) -> Result<Vec<String>, SandboxError> {
+        Ok(match &record.products {
+            Some(codes) => codes.clone(),
+            None => self
+                .store()
+                .products()
+                .await?
+                .into_iter()
+                .map(|p| p.input.code)
+                .filter(|code| named_in_lineage(&record.lineage, code))
+                .collect(),
+        })
+    }
+
     /// The sealed result, opened.
     fn opened(&self, export: &SandboxExport) -> Result<(Vec<OutputColumn>, Batch), SandboxError> {
         let record = &export.export;
@@ -668,8 +674,7 @@ impl Sandbox {
     }
 }
 
-/// Whether an export's lineage names the product `code` (exports filed
-/// before their products were recorded).
+/// Whether an export's lineage names the product `code`.
 fn named_in_lineage(lineage: &str, code: &str) -> bool {
     lineage.contains(&format!("| product {code} revision "))
 }
