@@ -17,6 +17,7 @@ use rongshu_formats::{OutputColumn, OutputFormat, Package};
 use rongshu_ledger::Attribution;
 use tokio::sync::mpsc;
 
+use crate::access::Admission;
 use crate::calls::citation;
 use crate::serving::{OutputRead, columns_of, run_pipeline};
 use crate::{Caller, ProductError, Products};
@@ -79,40 +80,16 @@ impl Products {
     ) -> Result<Download, ProductError> {
         let admission = self.admit(caller, code, ServiceMode::Download).await?;
         let version = &admission.version;
+        let read = self.output_read(&admission).await?;
+        let today = self.workflow().today();
+        let records = self.records_delivered(&admission, &read, today).await?;
         let OutputRead {
             parquet,
             keys,
             pipeline,
             fields,
             keep,
-        } = self.output_read(&admission).await?;
-        let today = self.workflow().today();
-        let key = DeliveredKey {
-            product_id: admission.product.id,
-            revision: admission.product.revision,
-            version_id: version.id,
-            day: today,
-        };
-        let records = match self.inner.delivered.get(&key) {
-            Some(records) => records,
-            None => {
-                let (parquet, fields, pipeline, keys) = (
-                    parquet.clone(),
-                    fields.clone(),
-                    pipeline.clone(),
-                    keys.clone(),
-                );
-                let counted = tokio::task::spawn_blocking(move || {
-                    run_pipeline(&parquet, &fields, &pipeline, &keys, today, |_| Ok(()))
-                });
-                let (_, report) = counted.await.map_err(|e| {
-                    ProductError::Worker(format!("counting the output failed: {e}"))
-                })??;
-                let records = i64::try_from(report.rows_out).unwrap_or(i64::MAX);
-                self.inner.delivered.put(key, records);
-                records
-            }
-        };
+        } = read;
         self.record_use(
             caller,
             by,
@@ -164,6 +141,41 @@ impl Products {
             }
         });
         Ok(Download { file_name, chunks })
+    }
+}
+
+impl Products {
+    /// The records a download of the admitted product delivers today.
+    async fn records_delivered(
+        &self,
+        admission: &Admission,
+        read: &OutputRead,
+        today: NaiveDate,
+    ) -> Result<i64, ProductError> {
+        let key = DeliveredKey {
+            product_id: admission.product.id,
+            revision: admission.product.revision,
+            version_id: admission.version.id,
+            day: today,
+        };
+        if let Some(records) = self.inner.delivered.get(&key) {
+            return Ok(records);
+        }
+        let (parquet, fields, pipeline, keys) = (
+            read.parquet.clone(),
+            read.fields.clone(),
+            read.pipeline.clone(),
+            read.keys.clone(),
+        );
+        let counted = tokio::task::spawn_blocking(move || {
+            run_pipeline(&parquet, &fields, &pipeline, &keys, today, |_| Ok(()))
+        });
+        let (_, report) = counted
+            .await
+            .map_err(|e| ProductError::Worker(format!("counting the output failed: {e}")))??;
+        let records = i64::try_from(report.rows_out).unwrap_or(i64::MAX);
+        self.inner.delivered.put(key, records);
+        Ok(records)
     }
 }
 
