@@ -115,6 +115,10 @@ impl Pipeline {
     }
 }
 
+/// Past this a double no longer holds every whole number, and twice it
+/// (the range noise is drawn from) could leave the finite numbers.
+const MAX_AMPLITUDE: f64 = 1e15;
+
 fn check_parameters(step: usize, op: &Transform) -> Result<(), PipelineError> {
     let bad = |problem| Err(PipelineError::BadParameter { step, problem });
     match op {
@@ -124,8 +128,8 @@ fn check_parameters(step: usize, op: &Transform) -> Result<(), PipelineError> {
         Transform::Round(base) if !(base.is_finite() && *base > 0.0) => {
             bad("rounding needs a positive base")
         }
-        Transform::Noise(amplitude) if !(amplitude.is_finite() && *amplitude > 0.0) => {
-            bad("noise needs a positive amplitude")
+        Transform::Noise(amplitude) if !(*amplitude > 0.0 && *amplitude <= MAX_AMPLITUDE) => {
+            bad("noise needs a positive amplitude of at most 10^15")
         }
         Transform::TopCode(at) | Transform::BottomCode(at) if !at.is_finite() => {
             bad("a coding threshold must be a number")

@@ -341,6 +341,14 @@ fn compiling_checks_names_and_parameters() {
         }
     );
     assert_eq!(
+        compile(r#"{"steps":[{"op":"noise","field":"a","amplitude":1e308}]}"#),
+        PipelineError::BadParameter {
+            step: 1,
+            problem: "noise needs a positive amplitude of at most 10^15"
+        },
+        "a range past the finite numbers is refused, not drawn from"
+    );
+    assert_eq!(
         compile(r#"{"k_anonymity":{"quasi_identifiers":["a"],"k":1}}"#),
         PipelineError::BadK
     );
