@@ -21,7 +21,7 @@ pub use compile::{Compiled, PipelineError};
 pub use doc::DocError;
 pub use level::{Level, OutputField, Shortfall};
 pub use pipeline::{
-    Clean, DatePrecision, KAnonymity, Mask, Pipeline, RegionLevel, Step, Transform,
+    Clean, DatePrecision, KAnonymity, Mask, Pipeline, Probe, RegionLevel, Step, Transform,
 };
 pub use run::{
     Batch, KReport, LISTED_REJECTIONS, PRODUCT_KEY_BYTES, ProductKeys, RejectReason, Rejection,

@@ -153,17 +153,40 @@ impl Transform {
     }
 }
 
+/// How a caller probes a field with a value of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// A query parameter: rows are found by the value as it is output.
+    Lookup,
+    /// A verification API: the answer confirms or denies the held value.
+    Verification,
+}
+
 impl Transform {
-    /// Why a value so transformed cannot be looked up by what a caller
-    /// sends (a query parameter), if it cannot: a mask leaves a pattern
-    /// many values share, noise a different value each run, suppression
-    /// none. Pseudonyms, tokens and generalisations are values a caller
-    /// may hold or choose (a district, a year).
-    pub fn unfit_for_lookup(&self) -> Option<&'static str> {
-        match self {
-            Transform::Mask(_) => Some("masked"),
-            Transform::Noise(_) => Some("given random noise"),
-            Transform::Suppress => Some("suppressed"),
+    /// Why a field so transformed cannot be probed so, if it cannot.
+    ///
+    /// A lookup matches the output: a mask leaves a pattern many values
+    /// share, noise a different value each run, suppression none;
+    /// pseudonyms, tokens and generalisations are values a caller may hold
+    /// or choose (a district, a year). A verification confirms the held
+    /// value: where the pipeline gives out none of it, or only a coarser
+    /// one, guesses over a small domain (dates, ages, amounts) would
+    /// recover what it withholds. Masks, pseudonyms and tokens hide
+    /// identifiers of large domains, which confirming the caller's own
+    /// (a name with an ID number) is the service's purpose.
+    pub fn unfit_for(&self, probe: Probe) -> Option<&'static str> {
+        match (self, probe) {
+            (Transform::Mask(_), Probe::Lookup) => Some("masked"),
+            (Transform::Noise(_), _) => Some("given random noise"),
+            (Transform::Suppress, _) => Some("suppressed"),
+            (
+                Transform::AgeBand { .. } | Transform::DateTo(_) | Transform::Region(_),
+                Probe::Verification,
+            ) => Some("generalised"),
+            (Transform::TopCode(_) | Transform::BottomCode(_), Probe::Verification) => {
+                Some("top or bottom coded")
+            }
+            (Transform::Round(_), Probe::Verification) => Some("rounded"),
             _ => None,
         }
     }
@@ -185,13 +208,11 @@ impl Pipeline {
         steps.chain(quasi)
     }
 
-    /// Why `field`'s output cannot be looked up by what a caller sends (a
-    /// query parameter), if it cannot: a transform unfit for it, or
-    /// k-anonymity, whose local suppression blanks it in small groups.
-    pub fn unfit_for_lookup(&self, field: &str) -> Option<&'static str> {
-        let transformed = self
-            .transforms_of(field)
-            .find_map(Transform::unfit_for_lookup);
+    /// Why `field` cannot be probed so, if it cannot: a transform unfit
+    /// for it, or k-anonymity, whose local suppression blanks it in small
+    /// groups (and which holds it to be identifying in combination).
+    pub fn unfit_for(&self, field: &str, probe: Probe) -> Option<&'static str> {
+        let transformed = self.transforms_of(field).find_map(|t| t.unfit_for(probe));
         let quasi = self
             .k_anonymity
             .as_ref()

@@ -1,7 +1,7 @@
 //! Building products on authorizations: every setting checked against the
 //! authorization it rests on and the version it will serve.
 
-use rongshu_deid::{Level, OutputField, Pipeline, Transform, level::shortfalls};
+use rongshu_deid::{Level, OutputField, Pipeline, Probe, Transform, level::shortfalls};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, check_amount, check_price};
 use rongshu_domain::workflow::AuthorizationStatus;
@@ -122,20 +122,45 @@ impl RowsGo {
     }
 }
 
-/// Refuses query parameters the pipeline masks, suppresses or gives noise:
-/// a parameter is looked up by the value the caller sends as it is output,
-/// and a pattern many values share would list them all.
-pub(crate) fn check_lookups(
+/// Refuses query parameters, and fields a verification API compares,
+/// that the pipeline's treatment makes unfit to be probed by a caller's
+/// own values (see [`Transform::unfit_for`]); only probes of the `kinds`
+/// given.
+pub(crate) fn check_probes(
     pipeline: &Pipeline,
-    parameters: &[String],
+    input: &ProductInput,
+    kinds: &[Probe],
 ) -> Result<(), ProductError> {
-    for parameter in parameters {
-        if let Some(why) = pipeline.unfit_for_lookup(parameter) {
+    let verified = input
+        .verify_key_field
+        .iter()
+        .map(|f| ("verify_key_field", f));
+    let lookups = match input.modes.contains(&ServiceMode::QueryApi) {
+        true => &input.query_parameters[..],
+        false => &[],
+    };
+    let probes = lookups
+        .iter()
+        .map(|p| ("query_parameters", p, Probe::Lookup))
+        .chain(
+            verified
+                .chain(input.verify_fields.iter().map(|f| ("verify_fields", f)))
+                .map(|(at, f)| (at, f, Probe::Verification)),
+        )
+        .filter(|(_, _, probe)| kinds.contains(probe));
+    for (at, field, probe) in probes {
+        if let Some(why) = pipeline.unfit_for(field, probe) {
+            let because = match probe {
+                Probe::Lookup => {
+                    "a parameter is looked up by the value the caller sends as it is output"
+                }
+                Probe::Verification => {
+                    "a verification answer confirms a guessed value, so repeated guesses would recover what the pipeline withholds"
+                }
+            };
             return Err(invalid(
-                "query_parameters",
-                format!(
-                    "{parameter} is {why} in the pipeline: a parameter is looked up by the value the caller sends as it is output"
-                ),
+                at,
+                format!("{field} is {why} in the pipeline: {because}"),
             ));
         }
     }
@@ -417,16 +442,19 @@ impl Products {
                 ));
             }
         }
-        for parameter in &draft.query_parameters {
+        for (at, parameter) in draft.query_parameters.iter().enumerate() {
             if !draft.fields.contains(parameter) {
                 return Err(invalid(
                     "query_parameters",
                     format!("{parameter} is not an output field"),
                 ));
             }
-        }
-        if offers(ServiceMode::QueryApi) {
-            check_lookups(&pipeline, &draft.query_parameters)?;
+            if draft.query_parameters[..at].contains(parameter) {
+                return Err(invalid(
+                    "query_parameters",
+                    format!("{parameter} is named twice"),
+                ));
+            }
         }
         let verify_key_field = if offers(ServiceMode::VerificationApi) {
             let key = draft.verify_key_field.clone().ok_or_else(|| {
@@ -457,6 +485,12 @@ impl Products {
                 return Err(invalid(field, "is at least 1 when set"));
             }
         }
+        if draft.billing_unit == BillingUnit::PerDownload && !offers(ServiceMode::Download) {
+            return Err(invalid(
+                "billing_unit",
+                "per-download charges nothing on a product that offers no download",
+            ));
+        }
         check_price(draft.price_fen, None)?;
         let input = ProductInput {
             code: draft.code.clone(),
@@ -467,7 +501,11 @@ impl Products {
             modes: draft.modes.clone(),
             fields: draft.fields.clone(),
             pipeline: pipeline.to_json(),
-            query_parameters: draft.query_parameters.clone(),
+            query_parameters: if offers(ServiceMode::QueryApi) {
+                draft.query_parameters.clone()
+            } else {
+                Vec::new()
+            },
             max_rows: draft.max_rows,
             verify_fields: if verify_key_field.is_some() {
                 draft.verify_fields.clone()
@@ -480,6 +518,7 @@ impl Products {
             billing_unit: draft.billing_unit,
             price_fen: draft.price_fen,
         };
+        check_probes(&pipeline, &input, &[Probe::Lookup, Probe::Verification])?;
         Ok((input, resource.provider_id))
     }
 

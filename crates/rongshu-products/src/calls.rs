@@ -2,6 +2,7 @@
 //! ledger entry (segment operator → user) and the meter, in one
 //! transaction, before the answer goes out.
 
+use rongshu_deid::Probe;
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{Metered, is_free_for, price_charged};
 use rongshu_formats::OutputColumn;
@@ -10,7 +11,7 @@ use rongshu_store::{Product, Resource, Version};
 use rongshu_workflow::UseGrant;
 
 use crate::access::{Admission, minute_of};
-use crate::build::{RowsGo, check_lookups, exceeds, parse_pipeline};
+use crate::build::{RowsGo, check_probes, exceeds, parse_pipeline};
 use crate::recorder::{Recorded, Recorder, Use};
 use crate::serving::{key_digest, value_digest};
 use crate::{Caller, ProductError, Products, Refusal};
@@ -81,16 +82,21 @@ impl Products {
         version: &Version,
         mode: ServiceMode,
     ) -> Result<(), ProductError> {
+        let pipeline = parse_pipeline(&product.input.pipeline)?;
+        let probe = match mode {
+            ServiceMode::QueryApi => Some(Probe::Lookup),
+            ServiceMode::VerificationApi => Some(Probe::Verification),
+            _ => None,
+        };
+        if let Some(probe) = probe {
+            // Saved, perhaps, before probes were held to this.
+            check_probes(&pipeline, &product.input, &[probe])?;
+        }
         let Some(rows) = RowsGo::of(mode) else {
             return Ok(());
         };
         let authorization = self.store().authorization(grant.authorization_id).await?;
         let kinds = self.store().version_fields(version.id).await?;
-        let pipeline = parse_pipeline(&product.input.pipeline)?;
-        if mode == ServiceMode::QueryApi {
-            // Saved before parameters were held to this.
-            check_lookups(&pipeline, &product.input.query_parameters)?;
-        }
         exceeds(
             &pipeline,
             &visible_fields(product, grant),
@@ -276,6 +282,65 @@ impl Products {
         action: &str,
         used: Metered,
     ) -> Result<(), ProductError> {
+        self.record_uses(caller, by, action, &[(admission, used)])
+            .await
+    }
+
+    /// Ledgers and meters the uses of one answer made of several products,
+    /// durably and together: one refused, none is kept.
+    pub(crate) async fn record_uses(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        action: &str,
+        uses: &[(&Admission, Metered)],
+    ) -> Result<(), ProductError> {
+        let recorder = self
+            .inner
+            .recorder
+            .get_or_init(|| Recorder::start(self.store()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| ProductError::Recording(format!("the recorder did not start: {e}")))?;
+        let minute = minute_of(self.workflow().now_ms());
+        let together = uses
+            .iter()
+            .map(|(admission, used)| self.use_of(caller, by, admission, action, *used, minute))
+            .collect();
+        match recorder.record(together).await {
+            Recorded::Done => {
+                for (admission, _) in uses {
+                    let product = &admission.product;
+                    if product.input.rate_per_minute.is_some() {
+                        self.inner.rates.count(caller.org_id, product.id, minute);
+                    }
+                }
+                Ok(())
+            }
+            Recorded::Stale => Err(ProductError::Stale),
+            Recorded::QuotaExceeded(quota) => Err(Refusal::QuotaExceeded { quota }.into()),
+            Recorded::LimitReached {
+                authorization_id,
+                limit,
+            } => Err(Refusal::LimitReached {
+                authorization_id,
+                limit,
+            }
+            .into()),
+            Recorded::RateLimited(per_minute) => Err(Refusal::RateLimited { per_minute }.into()),
+            Recorded::Failed(problem) => Err(ProductError::Recording(problem)),
+        }
+    }
+
+    /// One product's use, with its ledger entry, as the recorder takes it.
+    fn use_of(
+        &self,
+        caller: &Caller,
+        by: &impl Attribution,
+        admission: &Admission,
+        action: &str,
+        used: Metered,
+        minute: i64,
+    ) -> Use {
         let product = &admission.product;
         let entry = EntryDraft {
             segment: Some(Segment::Operator),
@@ -289,47 +354,21 @@ impl Products {
             )),
             ..by.entry(action, "product", Some(product.input.code.clone()))
         };
-        let recorder = self
-            .inner
-            .recorder
-            .get_or_init(|| Recorder::start(self.store()).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| ProductError::Recording(format!("the recorder did not start: {e}")))?;
-        let minute = minute_of(self.workflow().now_ms());
-        let recorded = recorder
-            .record(Use {
-                entry,
-                product_id: product.id,
-                org_id: caller.org_id,
-                day: admission.day(),
-                used,
-                unit: product.input.billing_unit,
-                price_fen: price_charged(product.input.price_fen, product.price_cap_fen),
-                free: is_free_for(caller.party) || admission.grant.public_interest,
-                daily_call_quota: product.input.daily_call_quota,
-                authorization_id: admission.grant.authorization_id,
-                daily_use_limit: admission.grant.daily_use_limit,
-                rate_per_minute: product.input.rate_per_minute,
-                minute,
-                stamp: admission.stamp_with(caller),
-            })
-            .await;
-        match recorded {
-            Recorded::Done => {
-                if product.input.rate_per_minute.is_some() {
-                    self.inner.rates.count(caller.org_id, product.id, minute);
-                }
-                Ok(())
-            }
-            Recorded::Stale => Err(ProductError::Stale),
-            Recorded::QuotaExceeded(quota) => Err(Refusal::QuotaExceeded { quota }.into()),
-            Recorded::LimitReached(limit) => Err(Refusal::LimitReached {
-                authorization_id: admission.grant.authorization_id,
-                limit,
-            }
-            .into()),
-            Recorded::RateLimited(per_minute) => Err(Refusal::RateLimited { per_minute }.into()),
-            Recorded::Failed(problem) => Err(ProductError::Recording(problem)),
+        Use {
+            entry,
+            product_id: product.id,
+            org_id: caller.org_id,
+            day: admission.day(),
+            used,
+            unit: product.input.billing_unit,
+            price_fen: price_charged(product.input.price_fen, product.price_cap_fen),
+            free: is_free_for(caller.party) || admission.grant.public_interest,
+            daily_call_quota: product.input.daily_call_quota,
+            authorization_id: admission.grant.authorization_id,
+            daily_use_limit: admission.grant.daily_use_limit,
+            rate_per_minute: product.input.rate_per_minute,
+            minute,
+            stamp: admission.stamp_with(caller),
         }
     }
 }

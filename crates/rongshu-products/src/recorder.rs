@@ -49,14 +49,18 @@ pub(crate) enum Recorded {
     /// Something changed since the call was admitted: admit it afresh.
     Stale,
     QuotaExceeded(i64),
-    /// Over the authorization's daily limit.
-    LimitReached(i64),
+    /// Over the daily limit of this authorization.
+    LimitReached {
+        authorization_id: i64,
+        limit: i64,
+    },
     RateLimited(i64),
     /// The batch's transaction failed; nothing of it was kept.
     Failed(String),
 }
 
-type Pending = (Use, oneshot::Sender<Recorded>);
+/// Uses recorded together (or not at all), and who waits for them.
+type Pending = (Vec<Use>, oneshot::Sender<Recorded>);
 
 /// The handle calls send their uses through.
 #[derive(Debug)]
@@ -80,10 +84,12 @@ impl Recorder {
         Ok(Recorder { sender })
     }
 
-    /// Records `used`, returning once it is durable (or refused).
-    pub async fn record(&self, used: Use) -> Recorded {
+    /// Records every use of `uses` (one answer's, of one or several
+    /// products) or, where one is refused, none of them, the outcome being
+    /// that refusal; returns once they are durable.
+    pub async fn record(&self, uses: Vec<Use>) -> Recorded {
         let (done, outcome) = oneshot::channel();
-        if self.sender.send((used, done)).is_err() {
+        if self.sender.send((uses, done)).is_err() {
             return Recorded::Failed("the recorder has stopped".to_owned());
         }
         outcome
@@ -95,10 +101,12 @@ impl Recorder {
 async fn write_batches(mut writer: UseWriter, mut receiver: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (uses, waiting): (Vec<Use>, Vec<_>) = batch.drain(..).unzip();
-        let (started, calls) = (std::time::Instant::now(), uses.len());
+        let (groups, waiting): (Vec<Vec<Use>>, Vec<_>) = batch.drain(..).unzip();
+        let (started, calls) = (std::time::Instant::now(), groups.len());
         let outcomes = match writer
-            .record(&reads(&uses), |counts| decided_or_failed(uses, counts))
+            .record(&reads(groups.iter().flatten()), |counts| {
+                decided_or_failed(groups, counts)
+            })
             .await
         {
             Ok(outcomes) => {
@@ -161,7 +169,7 @@ fn charged_per_period(used: &Use) -> bool {
 }
 
 /// What deciding `uses` needs read.
-fn reads(uses: &[Use]) -> UseReads {
+fn reads<'u>(uses: impl IntoIterator<Item = &'u Use>) -> UseReads {
     let mut reads = UseReads::default();
     for used in uses {
         if used.daily_call_quota.is_some() {
@@ -182,91 +190,146 @@ fn reads(uses: &[Use]) -> UseReads {
 
 /// A bug in deciding fails its own batch, not the recorder: were the
 /// thread to die, every later call of the process would fail with it.
-fn decided_or_failed(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
-    let calls = uses.len();
-    std::panic::catch_unwind(AssertUnwindSafe(|| decide(uses, counts))).unwrap_or_else(|_| {
+fn decided_or_failed(groups: Vec<Vec<Use>>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
+    let calls = groups.len();
+    std::panic::catch_unwind(AssertUnwindSafe(|| decide(groups, counts))).unwrap_or_else(|_| {
         let failed = (0..calls).map(|_| Recorded::Failed("deciding the batch failed".to_owned()));
         (UseWrites::default(), failed.collect())
     })
 }
 
-/// Decides each use of a batch in order against what was committed before
-/// it and what the batch itself adds: stale, over the day's quota, over the
-/// authorization's daily limit, over the minute's rate, or recorded with
-/// its meter and charge.
-fn decide(uses: Vec<Use>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
-    let mut meters: HashMap<UseAt<String>, Usage> = HashMap::new();
-    let mut authorized: HashMap<AuthorizationDay, i64> = HashMap::new();
-    let mut minutes: HashMap<UseAt<i64>, i64> = HashMap::new();
-    let mut entries = Vec::with_capacity(uses.len());
-    let outcomes = uses
+/// Decides each group of a batch in order against what was committed
+/// before it and what the batch itself adds: stale, over the day's quota,
+/// over the authorization's daily limit, over the minute's rate, or
+/// recorded with its meter and charge. A group is recorded whole or not at
+/// all: its outcome is its first use's refusal, if any.
+fn decide(groups: Vec<Vec<Use>>, counts: &UseCounts) -> (UseWrites, Vec<Recorded>) {
+    let mut batch = Decided::default();
+    let outcomes = groups
         .into_iter()
-        .map(|used| {
-            if used.stamp != counts.epoch {
-                return Recorded::Stale;
-            }
-            let day = day_of(&used);
-            let metered = meters.get(&day);
-            if let Some(quota) = used.daily_call_quota {
-                let before = counts.day_calls.get(&day).copied().unwrap_or(0);
-                let uses = before.saturating_add(metered.map_or(0, |u| u.uses()));
-                if uses.saturating_add(used.used.uses()) > quota {
-                    return Recorded::QuotaExceeded(quota);
+        .map(|group| {
+            // Only a group of several has earlier uses to take back.
+            let before = (group.len() > 1).then(|| batch.mark());
+            for used in group {
+                let outcome = batch.decide(used, counts);
+                if !matches!(outcome, Recorded::Done) {
+                    if let Some(before) = before {
+                        batch.undo(before);
+                    }
+                    return outcome;
                 }
             }
-            let limited = used
-                .daily_use_limit
-                .map(|limit| (authorization_day_of(&used), limit));
-            if let Some((key, limit)) = &limited {
-                let before = counts.authorization_days.get(key).copied().unwrap_or(0);
-                let added = authorized.get(key).copied().unwrap_or(0);
-                if before
-                    .saturating_add(added)
-                    .saturating_add(used.used.uses())
-                    > *limit
-                {
-                    return Recorded::LimitReached(*limit);
-                }
-            }
-            if let Some(rate) = used.rate_per_minute {
-                let minute = minute_of(&used);
-                let before = counts.minute_calls.get(&minute).copied().unwrap_or(0);
-                let added = minutes.entry(minute).or_default();
-                if before.saturating_add(*added + used.used.uses()) > rate {
-                    return Recorded::RateLimited(rate);
-                }
-                *added += used.used.uses();
-            }
-            let mut charged = used.used;
-            if charged_per_period(&used) {
-                charged.first_this_month =
-                    metered.is_none() && !counts.used_since.contains(&month_of(&used));
-            }
-            let amount = charge(used.unit, used.price_fen, charged, used.free);
-            let usage = meters.entry(day).or_insert_with_key(|day| Usage {
-                product_id: day.product_id,
-                org_id: day.org_id,
-                day: day.at.clone(),
-                calls: 0,
-                records: 0,
-                downloads: 0,
-                amount_fen: 0,
-            });
-            usage.add(used.used, amount);
-            if let Some((key, _)) = limited {
-                let added = authorized.entry(key).or_default();
-                *added = added.saturating_add(used.used.uses());
-            }
-            entries.push(used.entry);
             Recorded::Done
         })
         .collect();
-    let writes = UseWrites {
-        entries,
-        usage: meters.into_values().collect(),
-        minutes: minutes.into_iter().filter(|(_, n)| *n > 0).collect(),
-    };
-    (writes, outcomes)
+    (batch.into_writes(), outcomes)
+}
+
+/// What a batch's recorded uses add up to so far.
+#[derive(Default)]
+struct Decided {
+    meters: HashMap<UseAt<String>, Usage>,
+    authorized: HashMap<AuthorizationDay, i64>,
+    minutes: HashMap<UseAt<i64>, i64>,
+    entries: Vec<EntryDraft>,
+}
+
+/// A point to take a batch back to: its sums, and how many entries it had.
+struct Mark {
+    meters: HashMap<UseAt<String>, Usage>,
+    authorized: HashMap<AuthorizationDay, i64>,
+    minutes: HashMap<UseAt<i64>, i64>,
+    entries: usize,
+}
+
+impl Decided {
+    fn mark(&self) -> Mark {
+        Mark {
+            meters: self.meters.clone(),
+            authorized: self.authorized.clone(),
+            minutes: self.minutes.clone(),
+            entries: self.entries.len(),
+        }
+    }
+
+    fn undo(&mut self, mark: Mark) {
+        self.meters = mark.meters;
+        self.authorized = mark.authorized;
+        self.minutes = mark.minutes;
+        self.entries.truncate(mark.entries);
+    }
+
+    /// Decides one use; adds it only when it is recorded.
+    fn decide(&mut self, used: Use, counts: &UseCounts) -> Recorded {
+        if used.stamp != counts.epoch {
+            return Recorded::Stale;
+        }
+        let day = day_of(&used);
+        let metered = self.meters.get(&day);
+        if let Some(quota) = used.daily_call_quota {
+            let before = counts.day_calls.get(&day).copied().unwrap_or(0);
+            let uses = before.saturating_add(metered.map_or(0, |u| u.uses()));
+            if uses.saturating_add(used.used.uses()) > quota {
+                return Recorded::QuotaExceeded(quota);
+            }
+        }
+        let limited = used
+            .daily_use_limit
+            .map(|limit| (authorization_day_of(&used), limit));
+        if let Some((key, limit)) = &limited {
+            let before = counts.authorization_days.get(key).copied().unwrap_or(0);
+            let added = self.authorized.get(key).copied().unwrap_or(0);
+            if before
+                .saturating_add(added)
+                .saturating_add(used.used.uses())
+                > *limit
+            {
+                return Recorded::LimitReached {
+                    authorization_id: used.authorization_id,
+                    limit: *limit,
+                };
+            }
+        }
+        if let Some(rate) = used.rate_per_minute {
+            let minute = minute_of(&used);
+            let before = counts.minute_calls.get(&minute).copied().unwrap_or(0);
+            let added = self.minutes.entry(minute).or_default();
+            if before.saturating_add(*added + used.used.uses()) > rate {
+                return Recorded::RateLimited(rate);
+            }
+            *added += used.used.uses();
+        }
+        let mut charged = used.used;
+        if charged_per_period(&used) {
+            charged.first_this_month =
+                metered.is_none() && !counts.used_since.contains(&month_of(&used));
+        }
+        let amount = charge(used.unit, used.price_fen, charged, used.free);
+        let usage = self.meters.entry(day).or_insert_with_key(|day| Usage {
+            product_id: day.product_id,
+            org_id: day.org_id,
+            day: day.at.clone(),
+            calls: 0,
+            records: 0,
+            downloads: 0,
+            amount_fen: 0,
+        });
+        usage.add(used.used, amount);
+        if let Some((key, _)) = limited {
+            let added = self.authorized.entry(key).or_default();
+            *added = added.saturating_add(used.used.uses());
+        }
+        self.entries.push(used.entry);
+        Recorded::Done
+    }
+
+    fn into_writes(self) -> UseWrites {
+        UseWrites {
+            entries: self.entries,
+            usage: self.meters.into_values().collect(),
+            minutes: self.minutes.into_iter().filter(|(_, n)| *n > 0).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -306,6 +369,11 @@ mod tests {
         }
     }
 
+    /// Each use an answer of its own.
+    fn singly(uses: Vec<Use>) -> Vec<Vec<Use>> {
+        uses.into_iter().map(|used| vec![used]).collect()
+    }
+
     fn done(outcomes: &[Recorded]) -> usize {
         outcomes
             .iter()
@@ -316,7 +384,7 @@ mod tests {
     #[test]
     fn calls_are_metered_per_organisation_and_day_and_each_is_ledgered() {
         let uses = vec![call(10), call(10), call(11)];
-        let (writes, outcomes) = decide(uses, &counts());
+        let (writes, outcomes) = decide(singly(uses), &counts());
         assert_eq!(done(&outcomes), 3);
         assert_eq!(writes.entries.len(), 3);
         let mut usage = writes.usage;
@@ -333,10 +401,36 @@ mod tests {
     fn a_call_admitted_under_another_epoch_is_stale_and_writes_nothing() {
         let mut old = call(10);
         old.stamp = EPOCH - 1;
-        let (writes, outcomes) = decide(vec![old, call(10)], &counts());
+        let (writes, outcomes) = decide(singly(vec![old, call(10)]), &counts());
         assert!(matches!(outcomes[0], Recorded::Stale));
         assert!(matches!(outcomes[1], Recorded::Done));
         assert_eq!((writes.entries.len(), writes.usage[0].calls), (1, 1));
+    }
+
+    #[test]
+    fn a_group_is_recorded_whole_or_not_at_all() {
+        let quoted = |product_id| Use {
+            product_id,
+            daily_call_quota: Some(1),
+            rate_per_minute: Some(10),
+            ..call(10)
+        };
+        let mut committed = counts();
+        committed.day_calls.insert(day_of(&quoted(2)), 1);
+        let groups = vec![vec![quoted(1), quoted(2)], vec![quoted(1)]];
+        let (writes, outcomes) = decide(groups, &committed);
+        assert!(
+            matches!(outcomes[0], Recorded::QuotaExceeded(1)),
+            "the second product's quota refuses the whole answer"
+        );
+        assert!(
+            matches!(outcomes[1], Recorded::Done),
+            "the first product's quota was not spent by the refused answer"
+        );
+        assert_eq!(writes.entries.len(), 1);
+        assert_eq!(writes.usage.len(), 1);
+        assert_eq!((writes.usage[0].product_id, writes.usage[0].calls), (1, 1));
+        assert_eq!(writes.minutes[0].1, 1, "nor its rate");
     }
 
     #[test]
@@ -347,7 +441,7 @@ mod tests {
         };
         let mut committed = counts();
         committed.day_calls.insert(day_of(&quoted()), 3);
-        let (writes, outcomes) = decide(vec![quoted(), quoted(), quoted()], &committed);
+        let (writes, outcomes) = decide(singly(vec![quoted(), quoted(), quoted()]), &committed);
         assert_eq!(done(&outcomes), 2);
         assert!(matches!(outcomes[2], Recorded::QuotaExceeded(5)));
         assert_eq!(writes.usage[0].calls, 2);
@@ -367,12 +461,15 @@ mod tests {
             .authorization_days
             .insert(authorization_day_of(&under(1, 1)), 2);
         let (writes, outcomes) = decide(
-            vec![under(1, 1), under(2, 1), under(3, 1), under(2, 9)],
+            singly(vec![under(1, 1), under(2, 1), under(3, 1), under(2, 9)]),
             &committed,
         );
         assert!(matches!(outcomes[0], Recorded::Done));
         assert!(matches!(outcomes[1], Recorded::Done));
-        assert!(matches!(outcomes[2], Recorded::LimitReached(4)));
+        assert!(matches!(
+            outcomes[2],
+            Recorded::LimitReached { limit: 4, .. }
+        ));
         assert!(
             matches!(outcomes[3], Recorded::Done),
             "another authorization"
@@ -386,7 +483,7 @@ mod tests {
             daily_call_quota: Some(0),
             ..under(1, 1)
         };
-        let (_, outcomes) = decide(vec![quoted, under(2, 1), under(3, 1)], &committed);
+        let (_, outcomes) = decide(singly(vec![quoted, under(2, 1), under(3, 1)]), &committed);
         assert!(matches!(outcomes[0], Recorded::QuotaExceeded(0)));
         assert_eq!(done(&outcomes), 2);
     }
@@ -406,7 +503,7 @@ mod tests {
         };
         let mut committed = counts();
         committed.day_calls.insert(day_of(&download()), 1);
-        let (writes, outcomes) = decide(vec![download(), download()], &committed);
+        let (writes, outcomes) = decide(singly(vec![download(), download()]), &committed);
         assert!(matches!(outcomes[0], Recorded::Done));
         assert!(matches!(outcomes[1], Recorded::QuotaExceeded(2)));
         assert_eq!(writes.usage[0].downloads, 1);
@@ -424,7 +521,7 @@ mod tests {
             },
             ..call(10)
         };
-        let (writes, outcomes) = decide(vec![dear(), dear(), dear()], &counts());
+        let (writes, outcomes) = decide(singly(vec![dear(), dear(), dear()]), &counts());
         assert_eq!(done(&outcomes), 3);
         assert_eq!(writes.usage[0].amount_fen, i64::MAX);
     }
@@ -439,7 +536,7 @@ mod tests {
         let mut committed = counts();
         committed.minute_calls.insert(minute_of(&limited(100)), 1);
         let uses = vec![limited(100), limited(100), limited(101)];
-        let (writes, outcomes) = decide(uses, &committed);
+        let (writes, outcomes) = decide(singly(uses), &committed);
         assert!(matches!(outcomes[0], Recorded::Done));
         assert!(matches!(outcomes[1], Recorded::RateLimited(2)));
         assert!(matches!(outcomes[2], Recorded::Done), "a new minute");
@@ -455,11 +552,11 @@ mod tests {
             price_fen: 900,
             ..call(10)
         };
-        let (writes, _) = decide(vec![monthly(), monthly()], &counts());
+        let (writes, _) = decide(singly(vec![monthly(), monthly()]), &counts());
         assert_eq!(writes.usage[0].amount_fen, 900, "the first of the month");
         let mut used = counts();
         used.used_since.insert(month_of(&monthly()));
-        let (writes, _) = decide(vec![monthly()], &used);
+        let (writes, _) = decide(singly(vec![monthly()]), &used);
         assert_eq!(writes.usage[0].amount_fen, 0, "already used this month");
         let free = Use {
             free: true,

@@ -94,15 +94,16 @@ impl Products {
         Ok(SandboxSource { admission })
     }
 
-    /// Meters one sandbox statement's use of a product (a call, and the
-    /// rows of its answer as records) with its ledger entry, durably;
-    /// refused past the day's quota, or when what the admission rested on
-    /// changed meanwhile (`ProductError::Stale`: admit afresh).
+    /// Meters one sandbox statement's use of the products it read (a call
+    /// each, and the rows of its answer as records) with their ledger
+    /// entries, durably and together; refused, with nothing kept, past a
+    /// day's quota, or when what an admission rested on changed meanwhile
+    /// (`ProductError::Stale`: admit afresh).
     pub async fn meter_sandbox(
         &self,
         caller: &Caller,
         by: &impl Attribution,
-        source: &SandboxSource,
+        sources: &[SandboxSource],
         rows: usize,
     ) -> Result<(), ProductError> {
         let used = Metered {
@@ -111,8 +112,8 @@ impl Products {
             downloads: 0,
             first_this_month: false,
         };
-        self.record_use(caller, by, &source.admission, "sandbox.use", used)
-            .await
+        let uses: Vec<_> = sources.iter().map(|s| (&*s.admission, used)).collect();
+        self.record_uses(caller, by, "sandbox.use", &uses).await
     }
 
     /// The product's output over its version: the pipeline run whole, the

@@ -104,6 +104,32 @@ async fn a_product_is_built_only_within_its_authorization() {
             matches!(&grouped, Err(ProductError::InvalidProduct { field: "query_parameters", problem }) if problem.contains("quasi-identifier")),
             "blanked in small groups, never found: {grouped:?}"
         );
+        // A verification confirms guesses: a value the pipeline gives out
+        // coarsened or not at all is not confirmed, one masked is.
+        let coarse = MASKED.replace(
+            r#"{"op":"pseudonym","field":"法定代表人身份证号"}"#,
+            r#"{"op":"age-band","field":"法定代表人身份证号","width":10}"#,
+        );
+        let mut by_age = draft(&w, &coarse);
+        by_age.verify_fields.push("法定代表人身份证号".into());
+        let by_age = w.products.save(&w.operator, &ledger, &by_age, None).await.unwrap_err();
+        assert!(
+            matches!(&by_age, ProductError::InvalidProduct { field: "verify_fields", problem } if problem.contains("generalised")),
+            "guesses would recover the birth date an age band withholds: {by_age}"
+        );
+        let mut twice = draft(&w, MASKED);
+        twice.query_parameters.push("统一社会信用代码".into());
+        assert!(matches!(
+            w.products.save(&w.operator, &ledger, &twice, None).await.unwrap_err(),
+            ProductError::InvalidProduct { field: "query_parameters", .. }
+        ), "a parameter named twice");
+        let mut never_charged = draft(&w, MASKED);
+        never_charged.modes = vec![ServiceMode::QueryApi];
+        never_charged.billing_unit = BillingUnit::PerDownload;
+        assert!(matches!(
+            w.products.save(&w.operator, &ledger, &never_charged, None).await.unwrap_err(),
+            ProductError::InvalidProduct { field: "billing_unit", .. }
+        ), "a unit no use of the product counts");
         let array = w.products.save(&w.operator, &ledger, &draft(&w, "[1, 2]"), None).await.unwrap_err();
         assert!(
             matches!(&array, ProductError::Document(e) if e.to_string().contains("JSON")),
@@ -142,8 +168,11 @@ async fn a_product_is_built_only_within_its_authorization() {
         ), "{taken:?}");
         assert_eq!(w.store.products().await.unwrap().len(), 1);
         // Saved before parameters were held to it: refused when called.
-        db.tamper_as_administrator(&["UPDATE products SET query_parameters = '法定代表人'"])
-            .await;
+        db.tamper_as_administrator(&[
+            "UPDATE products SET query_parameters = '法定代表人', \
+             verify_fields = '法定代表人身份证号'",
+        ])
+        .await;
         let by_masked = [("法定代表人".to_owned(), "张*".to_owned())];
         let refused = w
             .products
@@ -152,6 +181,19 @@ async fn a_product_is_built_only_within_its_authorization() {
             .unwrap_err();
         assert!(
             matches!(refused, ProductError::InvalidProduct { field: "query_parameters", .. }),
+            "{refused}"
+        );
+        let guess = [
+            ("统一社会信用代码".to_owned(), "91510100MA61R9XX00".to_owned()),
+            ("法定代表人身份证号".to_owned(), "510104198001010011".to_owned()),
+        ];
+        let refused = w
+            .products
+            .verify(&caller(&w.user), &ledger, &product.input.code, &guess)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, ProductError::InvalidProduct { field: "verify_fields", problem } if problem.contains("suppressed")),
             "{refused}"
         );
     })

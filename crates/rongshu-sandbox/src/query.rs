@@ -272,8 +272,8 @@ impl Sandbox {
     }
 
     /// Meters a statement's use of every product behind it (quota
-    /// included) before it is recorded: a refusal here withholds the
-    /// answer and is the statement's outcome.
+    /// included), all or none, before it is recorded: a refusal here
+    /// withholds the answer and is the statement's outcome.
     pub(crate) async fn metered<T>(
         &self,
         caller: &Caller,
@@ -281,19 +281,24 @@ impl Sandbox {
         ran: Result<Ran<T>, SandboxError>,
     ) -> Result<Ran<T>, SandboxError> {
         let mut ran = ran?;
-        for source in &mut ran.sources {
-            let products = self.products();
-            match products.meter_sandbox(caller, by, source, ran.rows).await {
-                Err(ProductError::Stale) => {
-                    // Something changed since the admission: admit afresh
-                    // (a refusal now is the answer) and meter once more.
+        let products = self.products();
+        match products
+            .meter_sandbox(caller, by, &ran.sources, ran.rows)
+            .await
+        {
+            Err(ProductError::Stale) => {
+                // Something changed since the admissions: admit afresh (a
+                // refusal now is the answer) and meter once more.
+                for source in &mut ran.sources {
                     *source = products
                         .admit_sandbox(caller, &source.product().input.code)
                         .await?;
-                    products.meter_sandbox(caller, by, source, ran.rows).await?;
                 }
-                done => done?,
+                products
+                    .meter_sandbox(caller, by, &ran.sources, ran.rows)
+                    .await?;
             }
+            done => done?,
         }
         Ok(ran)
     }

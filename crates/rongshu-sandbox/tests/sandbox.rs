@@ -1271,13 +1271,57 @@ async fn statements_are_metered_and_held_to_the_daily_quota() {
         );
         let history = sandbox.history(&user, agreement, 10).await.unwrap();
         assert_eq!(history[0].query.outcome, "refused");
-        let usage = w
+        // A statement over two products is metered whole: refused by the
+        // quota of the one metered last, it is not charged to the first.
+        let revision = w
+            .products
+            .product("registrations-lab")
+            .await
+            .unwrap()
+            .revision;
+        let unlimited = lab_product(w.authorization);
+        let other = ProductDraft {
+            code: "registrations-lab-b".into(),
+            daily_call_quota: Some(1),
+            ..lab_product(w.authorization)
+        };
+        for (draft, revision) in [(&unlimited, Some(revision)), (&other, None)] {
+            w.products
+                .save(&w.operator, &ledger, draft, revision)
+                .await
+                .unwrap();
+        }
+        let lab_b = "SELECT count(*) FROM registrations_lab_b";
+        sandbox
+            .run(&user, &ledger, agreement, lab_b, None)
+            .await
+            .unwrap();
+        for joined in [
+            "SELECT count(*) FROM registrations_lab_b b JOIN registrations_lab a USING (企业名称)",
+            "SELECT count(*) FROM registrations_lab a JOIN registrations_lab_b b USING (企业名称)",
+        ] {
+            let refused = sandbox
+                .run(&user, &ledger, agreement, joined, None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    SandboxError::Product(ProductError::Refused(Refusal::QuotaExceeded {
+                        quota: 1
+                    }))
+                ),
+                "{refused}"
+            );
+        }
+        let mut usage = w
             .store
             .usage(UseScope::Own(w.user.org_id), "2026-01-01", "2026-12-31")
             .await
             .unwrap();
-        assert_eq!(usage.len(), 1);
-        assert_eq!((usage[0].calls, usage[0].records), (2, 2));
+        usage.sort_by_key(|u| u.product_id);
+        let metered: Vec<_> = usage.iter().map(|u| (u.calls, u.records)).collect();
+        assert_eq!(metered, [(2, 2), (1, 1)], "the lab's two, the other's one");
         let uses = w
             .store
             .ledger_entries(&Default::default(), 1000)
@@ -1286,7 +1330,7 @@ async fn statements_are_metered_and_held_to_the_daily_quota() {
             .into_iter()
             .filter(|e| e.draft.action == "sandbox.use")
             .count();
-        assert_eq!(uses, 2);
+        assert_eq!(uses, 3);
     })
     .await;
 }
