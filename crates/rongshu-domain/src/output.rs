@@ -108,6 +108,11 @@ pub struct ResultFacts {
     /// (0: none differ); none where they could not be compared (too many
     /// cells, past the memory cap): the checks then fail.
     pub earlier: Vec<(String, Option<u64>)>,
+    /// Earlier releases of the organisation over the same data that this
+    /// one cannot be compared with (made in another workspace from another
+    /// product's table): the checks fail, as for a comparison that could
+    /// not run.
+    pub uncompared: Vec<String>,
 }
 
 named_enum! {
@@ -143,6 +148,10 @@ named_enum! {
         /// release sharing records with it: the two releases' difference
         /// shows those records.
         EarlierRelease = "earlier-release",
+        /// An earlier release of the organisation over the same data, made
+        /// in another workspace from another product's table, cannot be
+        /// compared with this one: their difference could show records.
+        UncomparedRelease = "uncompared-release",
         /// A filter drops cells by their record counts from a bound under
         /// the cell threshold: the dropped cells' counts narrow to the few
         /// under it.
@@ -276,6 +285,9 @@ pub fn check(facts: &ResultFacts, rules: &DisclosureRules) -> Vec<CheckFailure> 
         if fewest.is_none_or(|n| n > 0 && n < rules.min_cell_count) {
             fail(CheckCode::EarlierRelease, Some(release), Vec::new());
         }
+    }
+    for release in &facts.uncompared {
+        fail(CheckCode::UncomparedRelease, Some(release), Vec::new());
     }
     if let Some(before) = &facts.before_filters {
         let dropped = dropped_failing(&failures, &check(before, rules));

@@ -103,6 +103,7 @@ pub(crate) fn split(
         mean_columns,
         before_filters: None,
         earlier: Vec::new(),
+        uncompared: Vec::new(),
     };
     Ok((user_schema, batches, facts))
 }

@@ -13,15 +13,22 @@ use rongshu_domain::output::{
 use rongshu_engine::{Batch, Earlier, OutputColumn};
 use rongshu_formats::{ColumnType, OutputFormat, Package};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
-use rongshu_products::{Caller, ProductError, Refusal};
+use rongshu_products::{Caller, ProductError, Refusal, SandboxSource};
 use rongshu_store::{NewSandboxExport, NewSandboxQuery, SandboxExport, SealedFile};
 use tokio_util::sync::CancellationToken;
 
 use rongshu_workflow::sandbox_export_context;
 
 use crate::query::Ran;
-use crate::workspace::Opened;
+use crate::workspace::{Opened, table_name};
 use crate::{Sandbox, SandboxError};
+
+/// An export of another workspace that read tables this one has not: how
+/// the checks name it, and the products it came from.
+struct Apart {
+    label: String,
+    came_from: Vec<String>,
+}
 
 /// One failed automatic check, as stored and shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -307,7 +314,8 @@ impl Sandbox {
     ) -> Result<Ran<Traced>, SandboxError> {
         let opened = self.open(caller, agreement_id, sql).await?;
         let rules = &self.inner.config.rules;
-        let (earlier, compared_up_to) = self.may_have_left(caller, &opened, agreement_id).await?;
+        let (earlier, elsewhere, compared_up_to) =
+            self.may_have_left(caller, &opened, agreement_id).await?;
         let release = self
             .inner
             .engine
@@ -316,13 +324,14 @@ impl Sandbox {
         let result = &release.outcome.result;
         let columns = result.columns().to_vec();
         let mut batches = result.text().collect::<Result<Vec<_>, _>>()?;
+        let behind = opened.behind(&release.outcome.read);
         let mut facts = release.facts;
         facts.identifier_columns = identifier_columns(&columns, &batches);
+        facts.uncompared = self.over_the_same_data(elsewhere, &opened, &behind).await?;
         let failures = check(&facts, rules);
         let rounded = round_counts(&columns, &mut batches, &facts.count_columns, rules);
         let lineage = opened.lineage(&release.outcome.read);
-        let products = opened
-            .behind(&release.outcome.read)
+        let products = behind
             .iter()
             .map(|s| s.product().input.code.clone())
             .collect();
@@ -350,14 +359,15 @@ impl Sandbox {
     /// compared with a new one (a difference of the two could show what
     /// neither shows): the workspace's own, and those of its other
     /// workspaces (other agreements) that read only products' tables this
-    /// one has too; what they made of them stayed there.
+    /// one has too; what they made of them stayed there. The others' are
+    /// returned apart.
     async fn may_have_left(
         &self,
         caller: &Caller,
         opened: &Opened,
         agreement_id: i64,
-    ) -> Result<(Vec<Earlier>, Option<i64>), SandboxError> {
-        let mut earlier = Vec::new();
+    ) -> Result<(Vec<Earlier>, Vec<Apart>, Option<i64>), SandboxError> {
+        let (mut earlier, mut apart) = (Vec::new(), Vec::new());
         let exports = self
             .store()
             .organisation_sandbox_exports(caller.org_id)
@@ -365,10 +375,6 @@ impl Sandbox {
         let newest = exports.iter().map(|e| e.id).max();
         for (export, query) in self.that_may_leave(exports).await? {
             let elsewhere = export.export.agreement_id != agreement_id;
-            let shared = |read: &[String]| read.iter().all(|t| opened.is_product_table(t));
-            if elsewhere && !shared(&query.tables_read) {
-                continue;
-            }
             let label = if elsewhere {
                 format!(
                     "export {} (agreement {})",
@@ -377,12 +383,51 @@ impl Sandbox {
             } else {
                 format!("export {}", export.id)
             };
+            let shared = |read: &[String]| read.iter().all(|t| opened.is_product_table(t));
+            if elsewhere && !shared(&query.tables_read) {
+                let came_from = self.came_from(&export.export).await?;
+                apart.push(Apart { label, came_from });
+                continue;
+            }
             earlier.push(Earlier {
                 label,
                 sql: query.statement,
             });
         }
-        Ok((earlier, newest))
+        Ok((earlier, apart, newest))
+    }
+
+    /// The labels of the exports `apart` that came from a product this
+    /// workspace does not hold over a resource one of `behind` reads: made
+    /// from another product's table over the same data, they cannot be
+    /// compared with a result here, and the two could be subtracted. (One
+    /// from a product held here read only what its own workspace made of
+    /// it, which stayed there.)
+    async fn over_the_same_data(
+        &self,
+        apart: Vec<Apart>,
+        opened: &Opened,
+        behind: &[SandboxSource],
+    ) -> Result<Vec<String>, SandboxError> {
+        if apart.is_empty() || behind.is_empty() {
+            return Ok(Vec::new());
+        }
+        let read: Vec<i64> = behind
+            .iter()
+            .map(|s| s.product().input.resource_id)
+            .collect();
+        let products = self.store().products().await?;
+        let same_data = |code: &String| {
+            products
+                .iter()
+                .any(|p| &p.input.code == code && read.contains(&p.input.resource_id))
+                && !opened.is_product_table(&table_name(code))
+        };
+        Ok(apart
+            .into_iter()
+            .filter(|export| export.came_from.iter().any(same_data))
+            .map(|export| export.label)
+            .collect())
     }
 
     /// The `exports` that have left or may yet, with their queries.

@@ -609,6 +609,53 @@ async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_wor
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_fails_the_checks_beside_an_export_of_the_same_data_it_cannot_be_compared_with() {
+    on_every_backend(|db| async move {
+        let w = lab(db.store.clone()).await;
+        let ledger = Ledger(w.clock.clone());
+        let sandbox = sandbox(&w, SandboxConfig::default());
+        let user = caller(&w.user);
+        let first = workspace_of(&sandbox, &w).await;
+        let total = "SELECT count(*) AS n FROM registrations_lab";
+        let earlier = sandbox
+            .request_export(&user, &ledger, first, total, "总数", None)
+            .await
+            .unwrap();
+        assert_eq!(earlier.export.checks, "");
+        // A second authorization of the same data, with a product of its
+        // own, opens a second workspace, whose table the first export
+        // never read.
+        let again = w.authorize(lab_terms()).await;
+        let other = ProductDraft {
+            code: "registrations-lab-b".into(),
+            ..lab_product(again)
+        };
+        w.products
+            .save(&w.operator, &ledger, &other, None)
+            .await
+            .unwrap();
+        let workspaces = sandbox.workspaces(&user).await.unwrap();
+        let second = workspaces
+            .iter()
+            .map(|ws| ws.agreement_id)
+            .find(|a| *a != first)
+            .expect("a second workspace");
+        let all_but_one = "SELECT count(*) AS n FROM registrations_lab_b \
+                           WHERE 企业名称 <> '成都第39科技有限公司'";
+        let differencing = sandbox
+            .request_export(&user, &ledger, second, all_but_one, "总数", None)
+            .await
+            .unwrap();
+        let failures = ExportFailure::decode(&differencing.export.checks);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].code, "uncompared-release");
+        let named = format!("export {} (agreement {first})", earlier.id);
+        assert_eq!(failures[0].column.as_deref(), Some(named.as_str()));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspension_cuts_every_open_workspace_off() {
     on_every_backend(|db| async move {
         let (w, here, there, agreement) = two_servers(&db).await;

@@ -207,6 +207,14 @@ fn a_cell_differing_from_an_earlier_releases_by_few_records_fails() {
         assert_eq!(codes(&failures), vec![CheckCode::EarlierRelease]);
         assert_eq!(failures[0].column.as_deref(), Some("export 7"));
     }
+    let mut elsewhere = traced(vec![40]);
+    elsewhere.uncompared = vec!["export 9 (agreement 2)".into()];
+    let failures = check(&elsewhere, &rules());
+    assert_eq!(codes(&failures), vec![CheckCode::UncomparedRelease]);
+    assert_eq!(
+        failures[0].column.as_deref(),
+        Some("export 9 (agreement 2)")
+    );
 }
 
 proptest! {

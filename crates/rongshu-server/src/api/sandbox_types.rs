@@ -234,8 +234,8 @@ pub(crate) struct ExportRequest {
 pub(crate) struct CheckFailureView {
     /// small-cell, zero, dominance, direct-identifier, row-cap, untraceable,
     /// small-complement, unrounded-count, small-difference, small-split,
-    /// dropped-cell, earlier-release (its column names the export),
-    /// weak-suppression or exact-mean.
+    /// dropped-cell, earlier-release or uncompared-release (their column
+    /// names the export), weak-suppression or exact-mean.
     pub code: String,
     pub column: Option<String>,
     /// Rows of the result (from 0) that failed.

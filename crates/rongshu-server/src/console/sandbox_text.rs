@@ -153,6 +153,12 @@ pub(crate) fn check(code: &str) -> T {
             "Differs from a cell of an earlier export sharing its records by too few (or has \
              too many cells to compare), shown by subtracting the two",
         ),
+        "uncompared-release" => T(
+            "本单位在另一工作区由另一数据产品对同一数据申请导出的结果无法与此结果比较，两者相减可能推算出个别记录",
+            "An earlier export of your organisation over the same data, made in another workspace \
+             from another product's table, cannot be compared with this one: their difference \
+             could show single records",
+        ),
         "weak-suppression" => T(
             "按记录数筛掉单元格的下限低于单元格最少记录数：被筛掉单元格的记录数只剩少数几种可能",
             "A filter drops cells by their record counts from a bound under the cell threshold: \
