@@ -273,20 +273,18 @@ impl Decided {
                 return Recorded::QuotaExceeded(quota);
             }
         }
-        let limited = used
-            .daily_use_limit
-            .map(|limit| (authorization_day_of(&used), limit));
-        if let Some((key, limit)) = &limited {
+        if let Some(limit) = used.daily_use_limit {
+            let key = &authorization_day_of(&used);
             let before = counts.authorization_days.get(key).copied().unwrap_or(0);
             let added = self.authorized.get(key).copied().unwrap_or(0);
             if before
                 .saturating_add(added)
                 .saturating_add(used.used.uses())
-                > *limit
+                > limit
             {
                 return Recorded::LimitReached {
                     authorization_id: used.authorization_id,
-                    limit: *limit,
+                    limit,
                 };
             }
         }
@@ -315,10 +313,13 @@ impl Decided {
             amount_fen: 0,
         });
         usage.add(used.used, amount);
-        if let Some((key, _)) = limited {
-            let added = self.authorized.entry(key).or_default();
-            *added = added.saturating_add(used.used.uses());
-        }
+        // Counted whether or not limited: a limit is read from its day's
+        // count, whenever it was set.
+        let added = self
+            .authorized
+            .entry(authorization_day_of(&used))
+            .or_default();
+        *added = added.saturating_add(used.used.uses());
         self.entries.push(used.entry);
         Recorded::Done
     }
@@ -328,6 +329,11 @@ impl Decided {
             entries: self.entries,
             usage: self.meters.into_values().collect(),
             minutes: self.minutes.into_iter().filter(|(_, n)| *n > 0).collect(),
+            authorization_uses: self
+                .authorized
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .collect(),
         }
     }
 }
@@ -475,6 +481,17 @@ mod tests {
             "another authorization"
         );
         assert_eq!(writes.entries.len(), 3);
+        let mut counted: Vec<_> = writes
+            .authorization_uses
+            .iter()
+            .map(|(day, uses)| (day.authorization_id, *uses))
+            .collect();
+        counted.sort();
+        assert_eq!(
+            counted,
+            [(1, 2), (9, 1)],
+            "what was recorded, by authorization"
+        );
         let read = reads(&[under(1, 1), under(2, 1), under(1, 9), call(10)]);
         assert_eq!(read.authorization_days.len(), 2);
         // A use refused by the product's own quota takes nothing from the

@@ -683,6 +683,41 @@ async fn an_authorizations_daily_limit_holds_across_its_products_and_servers() {
             );
         }
         assert!(query().await.is_err());
+        // Moved onto another authorization, a product takes none of the
+        // day's uses with it: they were made under this one.
+        let elsewhere = w.authorize(WorldOptions::default()).await;
+        let revision = w
+            .products
+            .product("registrations-lookup")
+            .await
+            .unwrap()
+            .revision;
+        let moved = ProductDraft {
+            authorization_id: elsewhere,
+            ..lookup.clone()
+        };
+        w.products
+            .save(&w.operator, &ledger, &moved, Some(revision))
+            .await
+            .unwrap();
+        let facts = [(
+            "统一社会信用代码".to_owned(),
+            "91510100MA61R9XX00".to_owned(),
+        )];
+        let still = w
+            .products
+            .verify(&user, &ledger, "registrations-check", &facts)
+            .await;
+        assert!(
+            matches!(
+                still,
+                Err(ProductError::Refused(Refusal::LimitReached {
+                    limit: 6,
+                    ..
+                }))
+            ),
+            "{still:?}"
+        );
         w.clock.advance_ms(86_400_000);
         query().await.expect("a new day, a new allowance");
     })

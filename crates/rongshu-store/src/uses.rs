@@ -25,10 +25,13 @@ pub(crate) const MOVE_HEAD: &str = "UPDATE ledger_head SET seq = $1, hash = $2 W
 /// Uses counted against the day's quota: calls and downloads.
 const CALLS_ON_DAY: &str = "SELECT calls + downloads FROM product_usage WHERE product_id = $1 AND org_id = $2 AND day = $3";
 /// Uses counted against an authorization's daily limit: calls and
-/// downloads of every product made under it.
-const USES_UNDER_AUTHORIZATION: &str = "SELECT CAST(COALESCE(SUM(u.calls + u.downloads), 0) AS BIGINT) \
-     FROM product_usage u JOIN products p ON p.id = u.product_id \
-     WHERE p.authorization_id = $1 AND u.org_id = $2 AND u.day = $3";
+/// downloads of every product, admitted under it.
+const USES_UNDER_AUTHORIZATION: &str = "SELECT uses FROM authorization_usage \
+     WHERE authorization_id = $1 AND org_id = $2 AND day = $3";
+const COUNT_AUTHORIZATION_USES: &str = "INSERT INTO authorization_usage \
+     (authorization_id, org_id, day, uses) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (authorization_id, org_id, day) \
+     DO UPDATE SET uses = authorization_usage.uses + excluded.uses";
 const CALLS_IN_MINUTE: &str =
     "SELECT calls FROM product_minutes WHERE product_id = $1 AND org_id = $2 AND minute = $3";
 const USED_SINCE: &str =
@@ -98,6 +101,8 @@ pub struct UseWrites {
     pub usage: Vec<Usage>,
     /// Calls added to each minute's count.
     pub minutes: Vec<(UseAt<i64>, i64)>,
+    /// Uses added to each authorization's day.
+    pub authorization_uses: Vec<(AuthorizationDay, i64)>,
 }
 
 impl Store {
@@ -191,12 +196,15 @@ fn record_on_sqlite<R>(
         counts.day_calls.insert(key.clone(), calls.unwrap_or(0));
     }
     for key in &reads.authorization_days {
-        let uses: i64 = tx
+        let uses: Option<i64> = tx
             .prepare_cached(USES_UNDER_AUTHORIZATION)?
             .query_row(params![key.authorization_id, key.org_id, key.day], |r| {
                 r.get(0)
-            })?;
-        counts.authorization_days.insert(key.clone(), uses);
+            })
+            .optional()?;
+        counts
+            .authorization_days
+            .insert(key.clone(), uses.unwrap_or(0));
     }
     for key in &reads.minute_calls {
         let calls: Option<i64> = tx
@@ -251,6 +259,10 @@ fn record_on_sqlite<R>(
             used.downloads,
             used.amount_fen,
         ])?;
+    }
+    for (day, uses) in &writes.authorization_uses {
+        tx.prepare_cached(COUNT_AUTHORIZATION_USES)?
+            .execute(params![day.authorization_id, day.org_id, day.day, uses])?;
     }
     if let Some(newest) = writes.minutes.iter().map(|(m, _)| m.at).max() {
         tx.prepare_cached(FORGET_MINUTES)?
@@ -320,6 +332,15 @@ async fn record_through_pool<R>(
     tx.append_all(writes.entries).await?;
     for used in &writes.usage {
         tx.meter(used).await?;
+    }
+    for (day, uses) in &writes.authorization_uses {
+        sqlx::query(COUNT_AUTHORIZATION_USES)
+            .bind(day.authorization_id)
+            .bind(day.org_id)
+            .bind(day.day.as_str())
+            .bind(uses)
+            .execute(&mut *tx.tx)
+            .await?;
     }
     if let Some(newest) = writes.minutes.iter().map(|(m, _)| m.at).max() {
         sqlx::query(FORGET_MINUTES)

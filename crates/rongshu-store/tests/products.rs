@@ -347,6 +347,7 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
                 .collect(),
             usage: vec![used(&day().at, calls), used("2026-11-30", 1)],
             minutes: vec![(minute(at_minute), calls), (minute(at_minute - 1), 1)],
+            authorization_uses: Vec::new(),
         };
         let mut writer = store.use_writer().unwrap();
         let read = |counts: &UseCounts| {
@@ -397,17 +398,8 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
             .unwrap();
         assert_eq!(calls, 5);
 
-        // An authorization's uses on a day: every product made under it.
-        let first = store.products().await.unwrap().remove(0);
-        let authorization = first.input.authorization_id;
-        let mut tx = store.begin().await.unwrap();
-        let mut second = first.input.clone();
-        second.code = "registrations-verify".into();
-        let second = tx
-            .insert_product(&second, "w", "mk", None, 1)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        // An authorization's uses on a day, added up as they are written.
+        let authorization = store.products().await.unwrap()[0].input.authorization_id;
         let under = |authorization_id| AuthorizationDay {
             authorization_id,
             org_id: user,
@@ -417,31 +409,23 @@ async fn a_writer_of_uses_reads_under_the_lock_and_chains_what_it_writes() {
             authorization_days: [under(authorization), under(authorization + 1)].into(),
             ..UseReads::default()
         };
-        let downloads = Usage {
-            product_id: second,
-            downloads: 2,
-            calls: 0,
-            records: 0,
-            ..used(&day().at, 0)
-        };
         let uses = |counts: &UseCounts| {
             let of = |a| counts.authorization_days[&under(a)];
             (of(authorization), of(authorization + 1))
         };
-        let writes = UseWrites {
-            usage: vec![downloads],
+        let adding = |n| UseWrites {
+            authorization_uses: vec![(under(authorization), n)],
             ..UseWrites::default()
         };
-        let before = writer
-            .record(&reads, |counts| (writes, uses(counts)))
-            .await
-            .unwrap();
-        assert_eq!(before, (5, 0));
-        let after = writer
-            .record(&reads, |counts| (UseWrites::default(), uses(counts)))
-            .await
-            .unwrap();
-        assert_eq!(after, (7, 0), "calls and downloads of both products");
+        let mut seen = Vec::new();
+        for n in [2, 5, 0] {
+            let before = writer
+                .record(&reads, |counts| (adding(n), uses(counts)))
+                .await
+                .unwrap();
+            seen.push(before);
+        }
+        assert_eq!(seen, [(0, 0), (2, 0), (7, 0)]);
     })
     .await;
 }
