@@ -169,15 +169,21 @@ impl Actor {
         }
     }
 
-    /// The operator's administrators manage every organisation's accounts;
-    /// an organisation's own administrators manage its accounts.
-    pub fn may_manage_accounts_of(&self, org_id: i64) -> bool {
-        self.role == Role::Admin && (self.party == PartyType::Operator || self.org_id == org_id)
+    /// An organisation's own administrators manage its accounts; the
+    /// operator's also those of the providers and users it serves, never
+    /// those of a party overseeing it (a password it reset would let it
+    /// act as its own supervisor: lift its own suspension, say).
+    pub fn may_manage_accounts_of(&self, org_id: i64, party: PartyType) -> bool {
+        self.role == Role::Admin
+            && (self.org_id == org_id
+                || (self.party == PartyType::Operator && !party.oversees_operator()))
     }
 
-    /// Only the operator registers organisations on the platform.
-    pub fn may_register_organizations(&self) -> bool {
-        self.role == Role::Admin && self.party == PartyType::Operator
+    /// Only the operator registers organisations on the platform, and only
+    /// those it serves; overseeing parties are registered with the
+    /// `rongshu admin` command by whoever sets the platform up.
+    pub fn may_register(&self, party: PartyType) -> bool {
+        self.role == Role::Admin && self.party == PartyType::Operator && !party.oversees_operator()
     }
 
     /// A provider describes, registers and grades its own resources; its
@@ -329,17 +335,18 @@ mod tests {
         for p in PartyType::ALL {
             for r in Role::ALL {
                 let a = actor(p, r, 7);
-                let own = a.may_manage_accounts_of(7);
-                let other = a.may_manage_accounts_of(8);
+                let own = a.may_manage_accounts_of(7, p);
                 assert_eq!(own, r == Role::Admin, "{p} {r} own");
-                assert_eq!(
-                    other,
-                    r == Role::Admin && p == PartyType::Operator,
-                    "{p} {r} other"
-                );
-                assert_eq!(
-                    a.may_register_organizations(),
-                    r == Role::Admin && p == PartyType::Operator
+                for q in PartyType::ALL {
+                    let served =
+                        r == Role::Admin && p == PartyType::Operator && !q.oversees_operator();
+                    assert_eq!(a.may_manage_accounts_of(8, q), served, "{p} {r} other {q}");
+                    assert_eq!(a.may_register(q), served, "{p} {r} registers {q}");
+                }
+                let center = a.may_manage_accounts_of(8, PartyType::BigDataCenter);
+                assert!(
+                    !center,
+                    "nobody but its own manages the Big Data Center's accounts"
                 );
             }
         }

@@ -24,6 +24,18 @@ pub enum PartyType {
 }
 
 impl PartyType {
+    /// Whether the party reviews, supervises, guides or advises on the
+    /// operator's work, so must stay out of the operator's hands.
+    pub fn oversees_operator(self) -> bool {
+        matches!(
+            self,
+            PartyType::Governance
+                | PartyType::Economy
+                | PartyType::BigDataCenter
+                | PartyType::Expert
+        )
+    }
+
     pub const ALL: [PartyType; 7] = [
         PartyType::Operator,
         PartyType::Governance,

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use rongshu_domain::PartyType;
 
 use super::types::{
     AccountView, CreateAccountRequest, CreateOrganizationRequest, OrganizationView,
@@ -25,8 +26,12 @@ pub(crate) async fn create(
     who: SignedIn,
     Json(body): Json<CreateOrganizationRequest>,
 ) -> Result<(StatusCode, Json<OrganizationView>), ApiError> {
-    if !who.account().actor().may_register_organizations() {
-        return Err(ApiError::OtherOrganization);
+    // An unknown party is refused by the checks that follow.
+    let party = body.party_type.parse().unwrap_or(PartyType::User);
+    if !who.account().actor().may_register(party) {
+        return Err(ApiError::NotAParty(
+            "only the operator's administrators register organisations, and only providers and users",
+        ));
     }
     let org =
         admin::create_organization(&state, &who.ctx, &body.code, &body.name, &body.party_type)
@@ -34,9 +39,15 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(OrganizationView::from(&org))))
 }
 
-/// The caller must administer `org_id`: its own organisation, or any for the operator.
-fn require_manager(who: &SignedIn, org_id: i64) -> Result<(), ApiError> {
-    if who.account().actor().may_manage_accounts_of(org_id) {
+/// The caller must administer `org_id`: its own organisation, or for the
+/// operator one it serves.
+async fn require_manager(state: &AppState, who: &SignedIn, org_id: i64) -> Result<(), ApiError> {
+    let org = state.store().organization(org_id).await?;
+    if who
+        .account()
+        .actor()
+        .may_manage_accounts_of(org.id, org.party)
+    {
         Ok(())
     } else {
         Err(ApiError::OtherOrganization)
@@ -48,8 +59,7 @@ pub(crate) async fn list_accounts(
     who: SignedIn,
     Path(org_id): Path<i64>,
 ) -> Result<Json<Vec<AccountView>>, ApiError> {
-    require_manager(&who, org_id)?;
-    state.store().organization(org_id).await?;
+    require_manager(&state, &who, org_id).await?;
     let accounts = state.store().accounts(Some(org_id)).await?;
     Ok(Json(accounts.iter().map(AccountView::from).collect()))
 }
@@ -61,7 +71,7 @@ pub(crate) async fn create_account(
     Path(org_id): Path<i64>,
     Json(body): Json<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<AccountView>), ApiError> {
-    require_manager(&who, org_id)?;
+    require_manager(&state, &who, org_id).await?;
     let request = AccountRequest {
         org_id,
         username: &body.username,
@@ -80,7 +90,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Json<AccountView>, ApiError> {
     let target = state.store().account(account_id).await?;
-    require_manager(&who, target.org_id)?;
+    require_manager(&state, &who, target.org_id).await?;
     if disabled && account_id == who.account().id {
         return Err(ApiError::SelfDisable);
     }
@@ -114,7 +124,7 @@ pub(crate) async fn reset_password(
     Json(body): Json<ResetPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     let target = state.store().account(id).await?;
-    require_manager(&who, target.org_id)?;
+    require_manager(&state, &who, target.org_id).await?;
     admin::reset_password(&state, &who.ctx, &target, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,12 +26,19 @@ pub(crate) struct OrgQuery {
 }
 
 /// The organisation whose accounts the viewer manages: their own, or, for
-/// the operator's admins, the one chosen.
-fn managed_org(viewer: &Viewer, requested: Option<i64>) -> Result<i64, ApiError> {
+/// the operator's admins, the one chosen of those it serves.
+async fn managed_org(
+    state: &AppState,
+    viewer: &Viewer,
+    requested: Option<i64>,
+) -> Result<i64, ApiError> {
     let actor = viewer.who.account().actor();
-    let org = requested.unwrap_or(actor.org_id);
-    if actor.may_manage_accounts_of(org) {
-        Ok(org)
+    let org = state
+        .store()
+        .organization(requested.unwrap_or(actor.org_id))
+        .await?;
+    if actor.may_manage_accounts_of(org.id, org.party) {
+        Ok(org.id)
     } else {
         Err(ApiError::OtherOrganization)
     }
@@ -46,11 +53,12 @@ async fn render(
     let lang = viewer.lang;
     let org = state.store().organization(org_id).await?;
     let accounts = state.store().accounts(Some(org_id)).await?;
-    let all_orgs = if viewer.who.account().actor().may_register_organizations() {
-        state.store().organizations().await?
-    } else {
-        Vec::new()
-    };
+    let actor = viewer.who.account().actor();
+    let mut all_orgs = state.store().organizations().await?;
+    all_orgs.retain(|o| actor.may_manage_accounts_of(o.id, o.party));
+    if all_orgs.len() < 2 {
+        all_orgs.clear();
+    }
     let csrf = viewer.csrf_token();
     let me = viewer.who.account().id;
     let body = html! {
@@ -134,7 +142,7 @@ pub(crate) async fn page(
     viewer: Viewer,
     Query(q): Query<OrgQuery>,
 ) -> Result<Markup, ApiError> {
-    let org = managed_org(&viewer, q.org)?;
+    let org = managed_org(&state, &viewer, q.org).await?;
     render(&state, &viewer, org, None).await
 }
 
@@ -172,7 +180,7 @@ pub(crate) async fn create(
     Query(q): Query<OrgQuery>,
     f: CsrfForm<NewAccountForm>,
 ) -> Result<Response, ApiError> {
-    let org = managed_org(&f.viewer, q.org)?;
+    let org = managed_org(&state, &f.viewer, q.org).await?;
     let request = AccountRequest {
         org_id: org,
         username: f.form.username.trim(),
@@ -193,7 +201,7 @@ async fn target(
     id: i64,
 ) -> Result<rongshu_store::Account, ApiError> {
     let account = state.store().account(id).await?;
-    managed_org(viewer, Some(account.org_id))?;
+    managed_org(state, viewer, Some(account.org_id)).await?;
     Ok(account)
 }
 

@@ -44,6 +44,37 @@ async fn operator_admin_registers_organisations_and_accounts() {
         .await;
     expect_problem(bad, 422, "validation.bad-name").await;
 
+    // Parties overseeing the operator stay out of its hands: it registers
+    // none, and manages (resets, disables, adds to) none of their accounts.
+    let supervisor = server
+        .call(
+            Method::POST,
+            "/api/v1/organizations",
+            &admin,
+            Some(json!({ "code": "cddsj2", "name": "第二大数据中心", "party_type": "bigdata_center" })),
+        )
+        .await;
+    expect_problem(supervisor, 403, "access.not-a-party").await;
+    let center = server.account(PartyType::BigDataCenter, Role::Admin);
+    let takeover = server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{}/password", center.id),
+            &admin,
+            Some(json!({ "new_password": PASSWORD })),
+        )
+        .await;
+    expect_problem(takeover, 403, "access.other-organization").await;
+    let planted = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/organizations/{}/accounts", center.org_id),
+            &admin,
+            Some(json!({ "username": "fake-center", "display_name": "x", "role": "admin", "password": PASSWORD })),
+        )
+        .await;
+    expect_problem(planted, 403, "access.other-organization").await;
+
     let r = server.call(Method::POST, &format!("/api/v1/organizations/{id}/accounts"), &admin, Some(json!({ "username": "gaj-admin", "display_name": "公安管理员", "role": "admin", "password": PASSWORD }))).await;
     assert_eq!(r.status(), 201);
     let created: serde_json::Value = r.json().await.unwrap();
