@@ -67,11 +67,12 @@ pub(crate) fn new_key_material() -> [u8; rongshu_deid::PRODUCT_KEY_BYTES] {
 /// (`[[steps]]`) also starts with `[`.
 pub(crate) fn parse_pipeline(text: &str) -> Result<Pipeline, ProductError> {
     let text = text.trim();
-    let json_array =
-        || text.starts_with('[') && serde_json::from_str::<serde_json::Value>(text).is_ok();
+    // Any JSON value (an array, a number) is no TOML document: read as
+    // JSON, it is refused as what it is rather than as broken TOML.
+    let json = || serde_json::from_str::<serde_json::Value>(text).is_ok();
     Ok(if text.is_empty() {
         Pipeline::default()
-    } else if text.starts_with('{') || json_array() {
+    } else if text.starts_with('{') || json() {
         Pipeline::from_json(text)?
     } else {
         Pipeline::from_toml(text)?
