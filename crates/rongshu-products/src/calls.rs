@@ -295,6 +295,10 @@ impl Products {
         action: &str,
         uses: &[(&Admission, Metered)],
     ) -> Result<(), ProductError> {
+        if uses.is_empty() {
+            // A sandbox statement over uploads alone uses no product.
+            return Ok(());
+        }
         let recorder = self
             .inner
             .recorder
