@@ -1,7 +1,7 @@
 //! Building products on authorizations: every setting checked against the
 //! authorization it rests on and the version it will serve.
 
-use rongshu_deid::{Level, OutputField, Pipeline, Probe, Transform, level::shortfalls};
+use rongshu_deid::{Level, OutputField, Pipeline, Probe, Step, Transform, level::shortfalls};
 use rongshu_domain::resource::ServiceMode;
 use rongshu_domain::supply::{BillingUnit, check_amount, check_price};
 use rongshu_domain::workflow::AuthorizationStatus;
@@ -162,6 +162,43 @@ pub(crate) fn check_probes(
             return Err(invalid(
                 at,
                 format!("{field} is {why} in the pipeline: {because}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a transform of a field whose stored type it can never read
+/// (noise on dates, a date cut on numbers): it would reject every row.
+/// Text may hold anything, so is left to the run's rejected-rows report.
+fn check_types(pipeline: &Pipeline, kinds: &[VersionField]) -> Result<(), ProductError> {
+    for (at, step) in pipeline.steps.iter().enumerate() {
+        let Step::Transform { field, op } = step else {
+            continue;
+        };
+        let (reads, what): (&[&str], _) = match op {
+            Transform::TopCode(_)
+            | Transform::BottomCode(_)
+            | Transform::Round(_)
+            | Transform::Noise(_) => (&["integer", "decimal"], "numbers"),
+            Transform::DateTo(_) => (&["date", "timestamp"], "dates"),
+            Transform::AgeBand { .. } => (
+                &["integer", "decimal", "date", "timestamp"],
+                "ages, dates of birth or ID numbers",
+            ),
+            _ => continue,
+        };
+        let stored = kinds
+            .iter()
+            .find(|k| &k.name == field)
+            .map(|k| k.field_type.as_str());
+        if let Some(stored) = stored.filter(|t| *t != "text" && !reads.contains(t)) {
+            return Err(invalid(
+                "pipeline",
+                format!(
+                    "step {}: {field} is stored as {stored}, and its transform reads only {what}; it would reject every row",
+                    at + 1
+                ),
             ));
         }
     }
@@ -423,6 +460,7 @@ impl Products {
         }
         let pipeline = parse_pipeline(&draft.pipeline)?;
         pipeline.compile(&draft.fields)?;
+        check_types(&pipeline, &kinds)?;
         let mut reaches: Vec<RowsGo> = draft.modes.iter().filter_map(|m| RowsGo::of(*m)).collect();
         reaches.dedup();
         for rows in reaches {
@@ -593,5 +631,55 @@ impl Products {
         .await?;
         tx.commit().await?;
         Ok(self.store().product(product.id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rongshu_classify::Grade;
+
+    use super::*;
+
+    fn stored(name: &str, field_type: &str) -> VersionField {
+        VersionField {
+            name: name.into(),
+            field_type: field_type.into(),
+            detected_kind: None,
+            share: 0.0,
+            confidence: 0.0,
+            scanned: 0,
+            suggested_level: Grade::General1,
+        }
+    }
+
+    #[test]
+    fn a_transform_that_can_never_read_a_fields_type_is_refused() {
+        let kinds = [
+            stored("capital", "decimal"),
+            stored("founded", "date"),
+            stored("listed", "boolean"),
+            stored("note", "text"),
+        ];
+        let check = |json: &str| check_types(&Pipeline::from_json(json).unwrap(), &kinds);
+        for fits in [
+            r#"{"steps":[{"op":"noise","field":"capital","amplitude":5}]}"#,
+            r#"{"steps":[{"op":"date-to","field":"founded","precision":"year"}]}"#,
+            r#"{"steps":[{"op":"age-band","field":"founded","width":10}]}"#,
+            r#"{"steps":[{"op":"round","field":"note","base":10}]}"#,
+            r#"{"steps":[{"op":"mask","field":"capital","keep_first":1,"keep_last":0}]}"#,
+        ] {
+            assert!(check(fits).is_ok(), "{fits}");
+        }
+        for never in [
+            r#"{"steps":[{"op":"noise","field":"founded","amplitude":5}]}"#,
+            r#"{"steps":[{"op":"date-to","field":"capital","precision":"year"}]}"#,
+            r#"{"steps":[{"op":"top-code","field":"listed","at":1}]}"#,
+        ] {
+            let refused = check(never).unwrap_err();
+            assert!(
+                matches!(&refused, ProductError::InvalidProduct { field: "pipeline", problem } if problem.contains("every row")),
+                "{never}: {refused}"
+            );
+        }
     }
 }
