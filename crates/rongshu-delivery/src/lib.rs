@@ -98,6 +98,14 @@ pub enum DeliveryError {
     Workflow(#[from] rongshu_workflow::WorkflowError),
 }
 
+impl DeliveryError {
+    /// Whether the object asked for is not in the store (discarded, or
+    /// lost).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, DeliveryError::Objects(ObjectError::Missing(_)))
+    }
+}
+
 /// The platform acting on its own (recovery), for the ledger.
 #[derive(Clone, Copy, Debug)]
 pub struct Platform;

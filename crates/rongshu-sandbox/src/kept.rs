@@ -404,17 +404,35 @@ impl Sandbox {
         if let Some(table) = cache.get(&key) {
             return Ok(table);
         }
-        let parquet = self
+        let opened = self
             .products()
             .deliveries()
             .open_kept(&kept_file(&record.table))
-            .await?;
+            .await;
+        let parquet = match opened {
+            Ok(parquet) => parquet,
+            // Dropped (its file discarded) since the workspace was listed:
+            // gone, as for an export that finds it gone when filed. Missing
+            // while still kept, it is lost, and said so.
+            Err(error) if error.is_missing() && !self.still_kept(record).await? => {
+                return Err(SandboxError::TableGone(record.table.name.clone()));
+            }
+            Err(error) => return Err(error.into()),
+        };
         let table = Arc::new(
             self.parquet_table(record.table.name.clone(), parquet, record.table.origin)
                 .await?,
         );
         cache.put(key, table.clone());
         Ok(table)
+    }
+
+    async fn still_kept(&self, record: &SandboxTable) -> Result<bool, SandboxError> {
+        let kept = self
+            .store()
+            .sandbox_tables(Some(record.table.agreement_id))
+            .await?;
+        Ok(kept.iter().any(|k| k.id == record.id))
     }
 
     /// Forgets the cached tables of a workspace that it no longer keeps
