@@ -228,35 +228,29 @@ fn decide(groups: Vec<Vec<Use>>, counts: &UseCounts) -> (UseWrites, Vec<Recorded
 /// What a batch's recorded uses add up to so far.
 #[derive(Default)]
 struct Decided {
-    meters: HashMap<UseAt<String>, Usage>,
-    authorized: HashMap<AuthorizationDay, i64>,
-    minutes: HashMap<UseAt<i64>, i64>,
+    sums: Sums,
     entries: Vec<EntryDraft>,
 }
 
-/// A point to take a batch back to: its sums, and how many entries it had.
-struct Mark {
+/// The meters and counts a batch adds.
+#[derive(Clone, Default)]
+struct Sums {
     meters: HashMap<UseAt<String>, Usage>,
     authorized: HashMap<AuthorizationDay, i64>,
     minutes: HashMap<UseAt<i64>, i64>,
-    entries: usize,
 }
+
+/// A point to take a batch back to: its sums, and how many entries it had.
+struct Mark(Sums, usize);
 
 impl Decided {
     fn mark(&self) -> Mark {
-        Mark {
-            meters: self.meters.clone(),
-            authorized: self.authorized.clone(),
-            minutes: self.minutes.clone(),
-            entries: self.entries.len(),
-        }
+        Mark(self.sums.clone(), self.entries.len())
     }
 
-    fn undo(&mut self, mark: Mark) {
-        self.meters = mark.meters;
-        self.authorized = mark.authorized;
-        self.minutes = mark.minutes;
-        self.entries.truncate(mark.entries);
+    fn undo(&mut self, Mark(sums, entries): Mark) {
+        self.sums = sums;
+        self.entries.truncate(entries);
     }
 
     /// Decides one use; adds it only when it is recorded.
@@ -265,7 +259,7 @@ impl Decided {
             return Recorded::Stale;
         }
         let day = day_of(&used);
-        let metered = self.meters.get(&day);
+        let metered = self.sums.meters.get(&day);
         if let Some(quota) = used.daily_call_quota {
             let before = counts.day_calls.get(&day).copied().unwrap_or(0);
             let uses = before.saturating_add(metered.map_or(0, |u| u.uses()));
@@ -276,7 +270,7 @@ impl Decided {
         if let Some(limit) = used.daily_use_limit {
             let key = &authorization_day_of(&used);
             let before = counts.authorization_days.get(key).copied().unwrap_or(0);
-            let added = self.authorized.get(key).copied().unwrap_or(0);
+            let added = self.sums.authorized.get(key).copied().unwrap_or(0);
             if before
                 .saturating_add(added)
                 .saturating_add(used.used.uses())
@@ -291,7 +285,7 @@ impl Decided {
         if let Some(rate) = used.rate_per_minute {
             let minute = minute_of(&used);
             let before = counts.minute_calls.get(&minute).copied().unwrap_or(0);
-            let added = self.minutes.entry(minute).or_default();
+            let added = self.sums.minutes.entry(minute).or_default();
             if before.saturating_add(*added + used.used.uses()) > rate {
                 return Recorded::RateLimited(rate);
             }
@@ -303,7 +297,7 @@ impl Decided {
                 metered.is_none() && !counts.used_since.contains(&month_of(&used));
         }
         let amount = charge(used.unit, used.price_fen, charged, used.free);
-        let usage = self.meters.entry(day).or_insert_with_key(|day| Usage {
+        let usage = self.sums.meters.entry(day).or_insert_with_key(|day| Usage {
             product_id: day.product_id,
             org_id: day.org_id,
             day: day.at.clone(),
@@ -316,6 +310,7 @@ impl Decided {
         // Counted whether or not limited: a limit is read from its day's
         // count, whenever it was set.
         let added = self
+            .sums
             .authorized
             .entry(authorization_day_of(&used))
             .or_default();
@@ -327,9 +322,15 @@ impl Decided {
     fn into_writes(self) -> UseWrites {
         UseWrites {
             entries: self.entries,
-            usage: self.meters.into_values().collect(),
-            minutes: self.minutes.into_iter().filter(|(_, n)| *n > 0).collect(),
+            usage: self.sums.meters.into_values().collect(),
+            minutes: self
+                .sums
+                .minutes
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .collect(),
             authorization_uses: self
+                .sums
                 .authorized
                 .into_iter()
                 .filter(|(_, n)| *n > 0)
