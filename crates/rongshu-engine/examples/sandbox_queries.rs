@@ -376,6 +376,7 @@ async fn main() {
         let earlier = [Earlier {
             label: "earlier".into(),
             sql: sql.to_owned(),
+            tables: Vec::new(),
         }];
         let mut plain = Vec::new();
         let mut traced = Vec::new();

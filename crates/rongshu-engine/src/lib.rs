@@ -85,12 +85,15 @@ impl From<DataFusionError> for EngineError {
     }
 }
 
-/// An earlier release of the workspace, compared with the one asked for.
+/// An earlier release, compared with the one asked for.
 #[derive(Clone, Debug)]
 pub struct Earlier {
     /// How the checks name it (`export 12`).
     pub label: String,
     pub sql: String,
+    /// Tables it read that the workspace does not have (another
+    /// workspace's), present only while it is compared.
+    pub tables: Vec<Arc<Table>>,
 }
 
 /// A result asked for release, with what output checking needs to know
@@ -278,16 +281,7 @@ async fn execute(
         partitions: limits.partitions,
     };
     for table in &tables {
-        let shown = table.provider(limits.partitions)?;
-        context.register_table(table.name(), shown.clone())?;
-        workspace.tables.push(shown.clone());
-        if traces && table.holds_records() {
-            workspace.records.push((shown.clone(), table.clone()));
-        }
-        if traces && let Some(whole) = table.traced_provider(limits.partitions)? {
-            let kept = trace::KeptTable { shown, whole };
-            workspace.kept.insert(table.name().to_owned(), kept);
-        }
+        register(&context, &mut workspace, table, traces)?;
     }
     let state = context.state();
     let plan = state.create_logical_plan(statement.query()).await?;
@@ -373,7 +367,7 @@ async fn execute(
                 ));
             }
             if let Some(plan) = &compared_plan {
-                facts.earlier = compared(plan, &earlier, &workspace, &context, &stop).await?;
+                facts.earlier = compared(plan, &earlier, &mut workspace, &context, &stop).await?;
             }
             (schema, batches, Some(facts), false)
         }
@@ -387,6 +381,40 @@ async fn execute(
         facts,
         marked,
     })
+}
+
+/// Makes `table` readable by queries, and by the trace where `traces`.
+fn register(
+    context: &datafusion::prelude::SessionContext,
+    workspace: &mut trace::Workspace,
+    table: &Arc<Table>,
+    traces: bool,
+) -> Result<(), EngineError> {
+    let shown = table.provider(workspace.partitions)?;
+    context.register_table(table.name(), shown.clone())?;
+    workspace.tables.push(shown.clone());
+    if traces && table.holds_records() {
+        workspace.records.push((shown.clone(), table.clone()));
+    }
+    if traces && let Some(whole) = table.traced_provider(workspace.partitions)? {
+        let kept = trace::KeptTable { shown, whole };
+        workspace.kept.insert(table.name().to_owned(), kept);
+    }
+    Ok(())
+}
+
+/// Undoes [`register`].
+fn deregister(
+    context: &datafusion::prelude::SessionContext,
+    workspace: &mut trace::Workspace,
+    name: &str,
+) -> Result<(), EngineError> {
+    if let Some(shown) = context.deregister_table(name)? {
+        workspace.tables.retain(|t| !Arc::ptr_eq(t, &shown));
+        workspace.records.retain(|(t, _)| !Arc::ptr_eq(t, &shown));
+    }
+    workspace.kept.remove(name);
+    Ok(())
 }
 
 /// Runs the steps a traced plan needs first, then the plan, keeping at
@@ -457,7 +485,7 @@ const OVERLAP_ROWS: usize = 1_000_000;
 async fn compared(
     new: &LogicalPlan,
     earlier: &[Earlier],
-    workspace: &trace::Workspace,
+    workspace: &mut trace::Workspace,
     context: &datafusion::prelude::SessionContext,
     stop: &Stop,
 ) -> Result<Vec<(String, Option<u64>)>, EngineError> {
@@ -465,46 +493,85 @@ async fn compared(
     let mut new_records = None;
     let mut compared = Vec::new();
     for release in earlier {
-        // One that no longer plans read a table since dropped: not this
-        // release's.
-        let Ok(plan) = context.state().create_logical_plan(&release.sql).await else {
+        // Another workspace's table named as one here would be read for
+        // the other: the two cannot be compared, and the checks fail.
+        if release
+            .tables
+            .iter()
+            .any(|t| context.table_exist(t.name()).unwrap_or(true))
+        {
+            compared.push((release.label.clone(), None));
             continue;
-        };
-        let fewest = match (trace::Cells::of(&plan, workspace), &new_cells) {
-            // Each of one table: the tables' own rows, or matched by id.
-            (Some(cells), Some(new)) => match trace::overlap(&cells, new, workspace.partitions) {
-                Ok(None) => continue,
-                Ok(Some(overlap)) => {
-                    fewest_differing(&overlap, &cells, new, workspace, context, stop).await
-                }
-                Err(error) => Err(error.into()),
-            },
-            // Record by record, table by table.
-            _ => {
-                let new = new_records.get_or_insert_with(|| trace::RecordCells::of(new, workspace));
-                match (trace::RecordCells::of(&plan, workspace), &*new) {
-                    (Ok(Some(cells)), Ok(Some(new))) if cells.may_share(new) => {
-                        fewest_differing_records(&cells, new, workspace, context, stop).await
-                    }
-                    (Ok(_), Ok(_)) => continue,
-                    // Cells the engine cannot plan to compare.
-                    (Err(error), _) => Err(EngineError::Sql(error.to_string())),
-                    (_, Err(error)) => Err(EngineError::Sql(error.to_string())),
-                }
-            }
-        };
-        let fewest = match fewest {
-            Ok(fewest) => fewest,
-            Err(stopped @ (EngineError::Cancelled | EngineError::TimeLimit { .. })) => {
-                return Err(stopped);
-            }
-            // Past the memory, or a comparison the engine cannot run:
-            // not compared, and the checks fail.
-            Err(_) => None,
-        };
-        compared.push((release.label.clone(), fewest));
+        }
+        for table in &release.tables {
+            register(context, workspace, table, true)?;
+        }
+        let fewest = compared_with(
+            release,
+            new,
+            &new_cells,
+            &mut new_records,
+            workspace,
+            context,
+            stop,
+        )
+        .await;
+        for table in &release.tables {
+            deregister(context, workspace, table.name())?;
+        }
+        if let Some(fewest) = fewest? {
+            compared.push((release.label.clone(), fewest));
+        }
     }
     Ok(compared)
+}
+
+/// How `release` compares with the new one: `None` where it shares no
+/// records with it, or no longer plans (it read a table since dropped:
+/// not this release's); else the fewest records by which a cell of one
+/// differs from a cell of the other, none where they could not be
+/// compared (past the memory, or a comparison the engine cannot run),
+/// and the checks fail.
+async fn compared_with(
+    release: &Earlier,
+    new: &LogicalPlan,
+    new_cells: &Option<trace::Cells>,
+    new_records: &mut Option<datafusion::error::Result<Option<trace::RecordCells>>>,
+    workspace: &trace::Workspace,
+    context: &datafusion::prelude::SessionContext,
+    stop: &Stop,
+) -> Result<Option<Option<u64>>, EngineError> {
+    let Ok(plan) = context.state().create_logical_plan(&release.sql).await else {
+        return Ok(None);
+    };
+    let fewest = match (trace::Cells::of(&plan, workspace), new_cells) {
+        // Each of one table: the tables' own rows, or matched by id.
+        (Some(cells), Some(new)) => match trace::overlap(&cells, new, workspace.partitions) {
+            Ok(None) => return Ok(None),
+            Ok(Some(overlap)) => {
+                fewest_differing(&overlap, &cells, new, workspace, context, stop).await
+            }
+            Err(error) => Err(error.into()),
+        },
+        // Record by record, table by table.
+        _ => {
+            let new = new_records.get_or_insert_with(|| trace::RecordCells::of(new, workspace));
+            match (trace::RecordCells::of(&plan, workspace), &*new) {
+                (Ok(Some(cells)), Ok(Some(new))) if cells.may_share(new) => {
+                    fewest_differing_records(&cells, new, workspace, context, stop).await
+                }
+                (Ok(_), Ok(_)) => return Ok(None),
+                // Cells the engine cannot plan to compare.
+                (Err(error), _) => Err(EngineError::Sql(error.to_string())),
+                (_, Err(error)) => Err(EngineError::Sql(error.to_string())),
+            }
+        }
+    };
+    match fewest {
+        Ok(fewest) => Ok(Some(fewest)),
+        Err(stopped @ (EngineError::Cancelled | EngineError::TimeLimit { .. })) => Err(stopped),
+        Err(_) => Ok(Some(None)),
+    }
 }
 
 /// `overlap` run: the fewest records by which the cells of two releases

@@ -663,6 +663,7 @@ async fn kept_cells_suppressed_by_their_counts_add_up() {
     let earlier = [Earlier {
         label: "export 1".into(),
         sql: per_district(""),
+        tables: Vec::new(),
     }];
     let (_, facts) = released_over_cells(CELLS, &per_district("WHERE n >= 10"), &earlier).await;
     assert_eq!(failed(&facts), vec![CheckCode::EarlierRelease]);
@@ -729,6 +730,7 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
         let earlier = [Earlier {
             label: "export 1".into(),
             sql: earlier.into(),
+            tables: Vec::new(),
         }];
         let release = engine()
             .run_for_release(tables, sql, &earlier, &CancellationToken::new(), 100)
@@ -907,6 +909,7 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
     let earlier = [Earlier {
         label: "export 1".into(),
         sql: "SELECT 区县, count(*) FROM companies WHERE 企业名称 <> '企业5' GROUP BY 区县".into(),
+        tables: Vec::new(),
     }];
     let release = engine()
         .run_for_release(
@@ -919,6 +922,43 @@ async fn a_release_differing_from_an_earlier_one_by_few_records_fails() {
         .await
         .unwrap();
     assert_eq!(release.facts.earlier, fewest(1));
+    // An export of another workspace over a table it made of the same
+    // product is compared with that table present for it alone; one whose
+    // table is named as a table here cannot be compared.
+    let most = Arc::new(
+        kept_over(
+            80,
+            "CREATE TABLE most AS SELECT * FROM companies WHERE 企业名称 <> '企业5'",
+        )
+        .await,
+    );
+    let elsewhere = [Earlier {
+        label: "export 1".into(),
+        sql: "SELECT count(*) FROM most".into(),
+        tables: vec![most.clone()],
+    }];
+    let over = |tables: Vec<Arc<Table>>| {
+        let elsewhere = elsewhere.clone();
+        async move {
+            let release = engine()
+                .run_for_release(
+                    &tables,
+                    "SELECT count(*) FROM companies",
+                    &elsewhere,
+                    &CancellationToken::new(),
+                    100,
+                )
+                .await
+                .unwrap();
+            release.facts.earlier
+        }
+    };
+    assert_eq!(over(vec![companies(80)]).await, fewest(1));
+    let named_alike = kept_over(80, "CREATE TABLE most AS SELECT * FROM companies").await;
+    assert_eq!(
+        over(vec![companies(80), Arc::new(named_alike)]).await,
+        vec![("export 1".to_owned(), None)]
+    );
     // Nor are cells keyed by the time, which each run reads anew.
     let timed = "SELECT CAST(now() AS VARCHAR) AS t, count(*) FROM companies a \
                  JOIN companies b ON a.区县 = b.区县 GROUP BY 1";

@@ -3,6 +3,8 @@
 //! review what passed; an approved result is released with its citation
 //! lines and lineage.
 
+use std::sync::Arc;
+
 use rongshu_classify::{ColumnScanner, IdentifierKind};
 use rongshu_crypto::sm3_hex;
 use rongshu_domain::PartyType;
@@ -10,7 +12,7 @@ use rongshu_domain::output::{
     CheckFailure, DisclosureRules, ExportStatus, Review, ReviewDecision, after_checks, check,
     review, round_count,
 };
-use rongshu_engine::{Batch, Earlier, OutputColumn};
+use rongshu_engine::{Batch, Earlier, OutputColumn, Table};
 use rongshu_formats::{ColumnType, OutputFormat, Package};
 use rongshu_ledger::{Attribution, EntryDraft, Segment};
 use rongshu_products::{Caller, ProductError, Refusal, SandboxSource};
@@ -23,8 +25,8 @@ use crate::query::Ran;
 use crate::workspace::{Opened, table_name};
 use crate::{Sandbox, SandboxError};
 
-/// An export of another workspace that read tables this one has not: how
-/// the checks name it, and the products it came from.
+/// An export of another workspace that read a product's table this one
+/// has not: how the checks name it, and the products it came from.
 struct Apart {
     label: String,
     came_from: Vec<String>,
@@ -327,7 +329,7 @@ impl Sandbox {
         let behind = opened.behind(&release.outcome.read);
         let mut facts = release.facts;
         facts.identifier_columns = identifier_columns(&columns, &batches);
-        facts.uncompared = self.over_the_same_data(elsewhere, &opened, &behind).await?;
+        facts.uncompared = self.over_the_same_data(elsewhere, &behind).await?;
         let failures = check(&facts, rules);
         let rounded = round_counts(&columns, &mut batches, &facts.count_columns, rules);
         let lineage = opened.lineage(&release.outcome.read);
@@ -358,9 +360,9 @@ impl Sandbox {
     /// The organisation's exports that have left or may yet, each to be
     /// compared with a new one (a difference of the two could show what
     /// neither shows): the workspace's own, and those of its other
-    /// workspaces (other agreements) that read only products' tables this
-    /// one has too; what they made of them stayed there. The others' are
-    /// returned apart.
+    /// workspaces (other agreements) that came from a product held here,
+    /// with the tables their workspace keeps that they read. Those that
+    /// read another product's table are returned apart.
     async fn may_have_left(
         &self,
         caller: &Caller,
@@ -374,39 +376,68 @@ impl Sandbox {
             .await?;
         let newest = exports.iter().map(|e| e.id).max();
         for (export, query) in self.that_may_leave(exports).await? {
-            let elsewhere = export.export.agreement_id != agreement_id;
-            let label = if elsewhere {
-                format!(
-                    "export {} (agreement {})",
-                    export.id, export.export.agreement_id
-                )
+            let elsewhere = export.export.agreement_id;
+            let (label, tables) = if elsewhere == agreement_id {
+                (format!("export {}", export.id), Vec::new())
             } else {
-                format!("export {}", export.id)
-            };
-            let shared = |read: &[String]| read.iter().all(|t| opened.is_product_table(t));
-            if elsewhere && !shared(&query.tables_read) {
+                let label = format!("export {} (agreement {elsewhere})", export.id);
                 let came_from = self.came_from(&export.export).await?;
-                apart.push(Apart { label, came_from });
-                continue;
-            }
+                // Of uploads alone: no records of any product here.
+                if came_from.is_empty() {
+                    continue;
+                }
+                let held = |code: &String| opened.is_product_table(&table_name(code));
+                let tables = match came_from.iter().all(held) {
+                    true => {
+                        self.kept_elsewhere(elsewhere, &query.tables_read, opened)
+                            .await?
+                    }
+                    false => None,
+                };
+                match tables {
+                    Some(tables) => (label, tables),
+                    None => {
+                        apart.push(Apart { label, came_from });
+                        continue;
+                    }
+                }
+            };
             earlier.push(Earlier {
                 label,
                 sql: query.statement,
+                tables,
             });
         }
         Ok((earlier, apart, newest))
     }
 
-    /// The labels of the exports `apart` that came from a product this
-    /// workspace does not hold over a resource one of `behind` reads: made
-    /// from another product's table over the same data, they cannot be
-    /// compared with a result here, and the two could be subtracted. (One
-    /// from a product held here read only what its own workspace made of
-    /// it, which stayed there.)
+    /// The tables workspace `agreement_id` keeps among those `read` that
+    /// are not products' tables here, each read back; none if one is
+    /// gone. (Those an export read are never dropped while it may leave.)
+    async fn kept_elsewhere(
+        &self,
+        agreement_id: i64,
+        read: &[String],
+        opened: &Opened,
+    ) -> Result<Option<Vec<Arc<Table>>>, SandboxError> {
+        let records = self.store().sandbox_tables(Some(agreement_id)).await?;
+        let mut tables = Vec::new();
+        for name in read.iter().filter(|t| !opened.is_product_table(t)) {
+            let Some(record) = records.iter().find(|r| r.table.name == *name) else {
+                return Ok(None);
+            };
+            tables.push(self.kept_table(record).await?);
+        }
+        Ok(Some(tables))
+    }
+
+    /// The labels of the exports `apart` that came from a product over a
+    /// resource one of `behind` reads: made from another product's table
+    /// over the same data, they cannot be compared with a result here,
+    /// and the two could be subtracted.
     async fn over_the_same_data(
         &self,
         apart: Vec<Apart>,
-        opened: &Opened,
         behind: &[SandboxSource],
     ) -> Result<Vec<String>, SandboxError> {
         if apart.is_empty() || behind.is_empty() {
@@ -421,7 +452,6 @@ impl Sandbox {
             products
                 .iter()
                 .any(|p| &p.input.code == code && read.contains(&p.input.resource_id))
-                && !opened.is_product_table(&table_name(code))
         };
         Ok(apart
             .into_iter()

@@ -550,8 +550,8 @@ async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_wor
         let first = workspace_of(&sandbox, &w).await;
         let earlier = export(first, "").await;
         assert_eq!(earlier.export.status, ExportStatus::AwaitingReview.as_str());
-        // What the first workspace made of the product stays there: its
-        // exports over such tables are not compared elsewhere.
+        // Its exports over a table it made of the product are compared
+        // elsewhere with that table, read from the first workspace.
         sandbox
             .run(
                 &user,
@@ -563,15 +563,18 @@ async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_wor
             )
             .await
             .unwrap();
-        let made = sandbox.request_export(
-            &user,
-            &ledger,
-            first,
-            "SELECT count(*) AS n FROM most",
-            "总数",
-            None,
-        );
-        assert_eq!(made.await.unwrap().export.checks, "");
+        let made = sandbox
+            .request_export(
+                &user,
+                &ledger,
+                first,
+                "SELECT count(*) AS n FROM most",
+                "总数",
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(made.export.checks, "");
         // Later releases are compared with that export over its table, so
         // the table is kept.
         let kept = sandbox.drop_table(&user, &ledger, first, "most").await;
@@ -604,6 +607,16 @@ async fn a_release_is_compared_with_the_exports_of_the_organisations_earlier_wor
         let differencing = export(second, "WHERE 企业名称 <> '成都第39科技有限公司'").await;
         let named = format!("export {} (agreement {first})", earlier.id);
         fails_only_against(&differencing, &named);
+        let total = sandbox.request_export(
+            &user,
+            &ledger,
+            second,
+            "SELECT count(*) AS n FROM registrations_lab",
+            "总数",
+            None,
+        );
+        let named = format!("export {} (agreement {first})", made.id);
+        fails_only_against(&total.await.unwrap(), &named);
     })
     .await;
 }
