@@ -376,31 +376,28 @@ impl Sandbox {
             .await?;
         let newest = exports.iter().map(|e| e.id).max();
         for (export, query) in self.that_may_leave(exports).await? {
-            let elsewhere = export.export.agreement_id;
-            let (label, tables) = if elsewhere == agreement_id {
+            let theirs = export.export.agreement_id;
+            let (label, tables) = if theirs == agreement_id {
                 (format!("export {}", export.id), Vec::new())
             } else {
-                let label = format!("export {} (agreement {elsewhere})", export.id);
+                let label = format!("export {} (agreement {theirs})", export.id);
                 let came_from = self.came_from(&export.export).await?;
                 // Of uploads alone: no records of any product here.
                 if came_from.is_empty() {
                     continue;
                 }
                 let held = |code: &String| opened.is_product_table(&table_name(code));
-                let tables = match came_from.iter().all(held) {
-                    true => {
-                        self.kept_elsewhere(elsewhere, &query.tables_read, opened)
-                            .await?
-                    }
-                    false => None,
+                let tables = if came_from.iter().all(held) {
+                    self.kept_elsewhere(theirs, &query.tables_read, opened)
+                        .await?
+                } else {
+                    None
                 };
-                match tables {
-                    Some(tables) => (label, tables),
-                    None => {
-                        apart.push(Apart { label, came_from });
-                        continue;
-                    }
-                }
+                let Some(tables) = tables else {
+                    apart.push(Apart { label, came_from });
+                    continue;
+                };
+                (label, tables)
             };
             earlier.push(Earlier {
                 label,
@@ -411,9 +408,10 @@ impl Sandbox {
         Ok((earlier, apart, newest))
     }
 
-    /// The tables workspace `agreement_id` keeps among those `read` that
-    /// are not products' tables here, each read back; none if one is
-    /// gone. (Those an export read are never dropped while it may leave.)
+    /// The tables workspace `agreement_id` keeps among those `read`, each
+    /// read back; none if one read is neither kept there nor a product's
+    /// table here. (Those an export read are never dropped while it may
+    /// leave.)
     async fn kept_elsewhere(
         &self,
         agreement_id: i64,
@@ -422,11 +420,12 @@ impl Sandbox {
     ) -> Result<Option<Vec<Arc<Table>>>, SandboxError> {
         let records = self.store().sandbox_tables(Some(agreement_id)).await?;
         let mut tables = Vec::new();
-        for name in read.iter().filter(|t| !opened.is_product_table(t)) {
-            let Some(record) = records.iter().find(|r| r.table.name == *name) else {
-                return Ok(None);
-            };
-            tables.push(self.kept_table(record).await?);
+        for name in read {
+            match records.iter().find(|r| r.table.name == *name) {
+                Some(record) => tables.push(self.kept_table(record).await?),
+                None if opened.is_product_table(name) => {}
+                None => return Ok(None),
+            }
         }
         Ok(Some(tables))
     }
